@@ -1,0 +1,6 @@
+// Public API of @sabkit/atomics-sync. This file only re-exports; one primitive per module.
+export * from './errors.js';
+export { registerErrorClass, serializeError, deserializeError, isSerializedError, SERIALIZED_ERROR_TAG, type SerializedError } from './error-transport.js';
+export { KIND_PROPERTY, revive, isSharedDescriptor, registerKind, type SharedDescriptor, type SharedRegion } from './shared.js';
+export { SPIN_ITERATIONS, canBlock, type WaitResult } from './wait.js';
+export { currentThreadId, markThreadDead, isThreadDead, watchWorker, livenessTable, DEAD_TABLE_THREADS } from './liveness.js';

@@ -1,0 +1,102 @@
+// The shared infrastructure: error transport across threads, the revive protocol, regions, timeouts.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Worker } from 'node:worker_threads';
+import { once } from 'node:events';
+import {
+  deserializeError, registerErrorClass, InvalidArgumentError, OwnerDeadError, SabkitError,
+  revive, registerKind, isThreadDead, watchWorker, livenessTable, currentThreadId, InvalidRegionError,
+} from '../src/index.js';
+import { allocateRegion, expectDescriptor, KIND_PROPERTY } from '../src/shared.js';
+import { deadlineFrom, parkAsync } from '../src/wait.js';
+
+const fixture = (name: string) => new URL(`./fixtures/${name}.js`, import.meta.url);
+
+test('errors keep class, message, stack, code and cause across a worker boundary', { timeout: 20_000 }, async () => {
+  class CustomError extends Error { extra = 0; }
+  registerErrorClass(CustomError);
+  const w = new Worker(fixture('echo-error'), { workerData: { mode: 'errors' } });
+  const [msg] = await once(w, 'message');
+  await once(w, 'exit');
+  const outer = deserializeError(msg.outer) as TypeError & { code: string; cause: InvalidArgumentError };
+  assert.ok(outer instanceof TypeError);
+  assert.equal(outer.message, 'outer failure');
+  assert.equal(outer.code, 'E_OUTER');
+  assert.match(outer.stack!, /echo-error/);
+  assert.ok(outer.cause instanceof InvalidArgumentError);
+  assert.ok(outer.cause instanceof SabkitError);
+  assert.equal(outer.cause.code, 'ERR_SABKIT_INVALID_ARGUMENT');
+  assert.equal(outer.cause.name, 'InvalidArgumentError');
+  const owner = deserializeError(msg.owner) as OwnerDeadError;
+  assert.ok(owner instanceof OwnerDeadError);
+  assert.equal(owner.deadThreadId, 7);
+  const custom = deserializeError(msg.custom) as CustomError;
+  assert.ok(custom instanceof CustomError);
+  assert.equal(custom.extra, 42);
+  const agg = deserializeError(msg.agg) as AggregateError;
+  assert.ok(agg instanceof AggregateError);
+  assert.ok(agg.errors[0] instanceof RangeError);
+  assert.equal(agg.errors[1], 'plain');
+  assert.equal(deserializeError(msg.plain), 'a string');
+});
+
+test('revive walks arrays, objects, maps and sets, and leaves typed arrays alone', () => {
+  class Thing { readonly [KIND_PROPERTY] = 'TestThing'; constructor(readonly buffer: SharedArrayBuffer, readonly byteOffset: number) {} }
+  registerKind('TestThing', (d) => new Thing(d.buffer, d.byteOffset));
+  const sab = new SharedArrayBuffer(16);
+  const clone = structuredClone({ a: [new Thing(sab, 8)], m: new Map([[1, new Thing(sab, 0)]]), s: new Set([new Thing(sab, 4)]), t: new Float64Array(4) });
+  const live = revive(clone);
+  assert.ok(live.a[0] instanceof Thing);
+  assert.equal(live.a[0].byteOffset, 8);
+  assert.equal(live.a[0].buffer, sab === live.a[0].buffer ? sab : live.a[0].buffer);
+  assert.ok(live.m.get(1) instanceof Thing);
+  assert.ok([...live.s][0] instanceof Thing);
+  assert.ok(live.t instanceof Float64Array);
+  assert.throws(() => expectDescriptor({ [KIND_PROPERTY]: 'Other', buffer: sab, byteOffset: 0 }, 'TestThing'), { code: 'ERR_SABKIT_REVIVE' });
+  assert.throws(() => expectDescriptor(42, 'TestThing'), /TestThing\.from\(value\)/);
+});
+
+test('regions: alignment, bounds and buffer type are checked', () => {
+  const sab = new SharedArrayBuffer(64);
+  assert.deepEqual(allocateRegion('K', 8, 4, { buffer: sab, byteOffset: 56 }), { buffer: sab, byteOffset: 56 });
+  for (const [region, re] of [
+    [{ buffer: sab, byteOffset: 2 }, /multiple of 4/],
+    [{ buffer: sab, byteOffset: 60 }, /only 64 bytes/],
+    [{ buffer: new ArrayBuffer(64) as unknown as SharedArrayBuffer }, /must be a SharedArrayBuffer/],
+    [{ buffer: sab, byteOffset: -4 }, /non-negative integer/],
+    [{ byteOffset: 8 }, /without a buffer/],
+  ] as const) {
+    assert.throws(() => allocateRegion('K', 8, 4, region), (e: unknown) => e instanceof InvalidRegionError && re.test((e as Error).message));
+  }
+});
+
+test('timeouts are validated', () => {
+  assert.equal(deadlineFrom(undefined), Infinity);
+  assert.equal(deadlineFrom(-1), Infinity);
+  for (const bad of [-2, NaN, '10' as unknown as number]) assert.throws(() => deadlineFrom(bad), { code: 'ERR_SABKIT_INVALID_ARGUMENT' });
+});
+
+test('parkAsync times out, wakes on notify, and rejects on abort', { timeout: 10_000 }, async () => {
+  const i32 = new Int32Array(new SharedArrayBuffer(4));
+  assert.equal(await parkAsync(i32, 0, 0, deadlineFrom(20)), 'timed-out');
+  const p = parkAsync(i32, 0, 0, Infinity);
+  setTimeout(() => { Atomics.store(i32, 0, 1); Atomics.notify(i32, 0); }, 10);
+  assert.equal(await p, 'ok');
+  const ac = new AbortController();
+  const q = parkAsync(i32, 0, 1, Infinity, ac.signal);
+  setTimeout(() => ac.abort(new Error('stop')), 10);
+  await assert.rejects(q, /stop/);
+});
+
+test('a watched worker is marked dead when it exits; the table is shared with it', { timeout: 20_000 }, async () => {
+  livenessTable();
+  const w = new Worker(fixture('echo-error'), { workerData: { mode: 'liveness' } });
+  watchWorker(w);
+  const id = w.threadId;
+  const [msg] = await once(w, 'message');
+  assert.equal(msg.threadId, id);
+  assert.equal(msg.selfDead, false);
+  await once(w, 'exit');
+  assert.equal(isThreadDead(id), true);
+  assert.equal(isThreadDead(currentThreadId), false);
+});
