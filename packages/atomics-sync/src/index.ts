@@ -4,3 +4,4 @@ export { registerErrorClass, serializeError, deserializeError, isSerializedError
 export { KIND_PROPERTY, revive, isSharedDescriptor, registerKind, type SharedDescriptor, type SharedRegion } from './shared.js';
 export { SPIN_ITERATIONS, canBlock, type WaitResult } from './wait.js';
 export { currentThreadId, markThreadDead, isThreadDead, watchWorker, livenessTable, DEAD_TABLE_THREADS } from './liveness.js';
+export { registerStructTypeFactory, structTypeFromSchema, isStructTypeLike, type StructTypeLike } from './struct-type.js';
