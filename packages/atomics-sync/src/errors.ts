@@ -131,6 +131,27 @@ export class PayloadTooLargeError extends SabkitError {
   }
 }
 
+/**
+ * Python's `IndexError('invalid index')`: an element index outside a shared array (after Python's
+ * negative-index rule: -length <= index < length).
+ */
+export class IndexError extends SabkitError {
+  constructor(message: string) {
+    super('ERR_SABKIT_INDEX', message);
+  }
+}
+
+/**
+ * `getLock()` on a cell made without a lock (RawValue, RawArray, or `lock: false`). Python raises
+ * AttributeError there because its raw ctypes object has no `get_lock`; sabkit keeps one method on
+ * every cell and names the condition instead.
+ */
+export class NoLockError extends SabkitError {
+  constructor(message: string) {
+    super('ERR_SABKIT_NO_LOCK', message);
+  }
+}
+
 /** Every error class exported by this module, by name (used to revive errors across threads). */
 export const SABKIT_ERROR_CLASSES = {
   SabkitError,
@@ -149,6 +170,8 @@ export const SABKIT_ERROR_CLASSES = {
   OwnerDeadError,
   BlockingNotAllowedError,
   PayloadTooLargeError,
+  IndexError,
+  NoLockError,
 } as const;
 
 /** Formats a value for an error message: short, unambiguous, never throws. */
