@@ -1,0 +1,48 @@
+/**
+ * Named errors of the multiprocessing layer (Pool, Process, inline tasks). Each one stands where
+ * Python raises, with a stable `code`, and is registered for error transport so that it keeps its
+ * class when it comes back from a worker.
+ */
+import { SabkitError, registerErrorClass } from '@sabkit/atomics-sync';
+
+/**
+ * An inline function cannot run in a worker: it has no source (built-in, bound), it uses `this`,
+ * `super`, `arguments` or `import.meta` of the code that defined it, or it refers to a variable
+ * that only exists where it was defined (a closure). The message states the rule and the way out.
+ * Python's equivalent is the seed's caveat: a function the children cannot import.
+ */
+export class InlineFunctionError extends SabkitError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_SABKIT_INLINE_FUNCTION', message, options);
+  }
+}
+
+/**
+ * A module task cannot be loaded in the worker: the module does not load, or has no such export,
+ * or the export is not a function. Python's `AttributeError: 'module' object has no attribute 'f'`
+ * from the seed's caveat, except that it fails the task instead of hanging the pool.
+ */
+export class TaskImportError extends SabkitError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_SABKIT_TASK_IMPORT', message, options);
+  }
+}
+
+/** A pool's initializer threw in a worker; every task sent to that worker fails with this. */
+export class InitializerError extends SabkitError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('ERR_SABKIT_INITIALIZER', message, options);
+  }
+}
+
+/**
+ * An object is used in a state that does not allow the call: `successful()` before the result is
+ * ready, `join()` on a running pool, `start()` twice. Python raises ValueError or AssertionError.
+ */
+export class InvalidStateError extends SabkitError {
+  constructor(message: string) {
+    super('ERR_SABKIT_INVALID_STATE', message);
+  }
+}
+
+for (const cls of [InlineFunctionError, TaskImportError, InitializerError, InvalidStateError]) registerErrorClass(cls);
