@@ -5,3 +5,8 @@ export { KIND_PROPERTY, revive, isSharedDescriptor, registerKind, type SharedDes
 export { SPIN_ITERATIONS, canBlock, type WaitResult } from './wait.js';
 export { currentThreadId, markThreadDead, isThreadDead, watchWorker, livenessTable, DEAD_TABLE_THREADS } from './liveness.js';
 export { registerStructTypeFactory, structTypeFromSchema, isStructTypeLike, type StructTypeLike } from './struct-type.js';
+export { Lock, type WithLockOptions } from './lock.js';
+export { RLock } from './rlock.js';
+export { Semaphore, HOLDER_SLOTS, SEMAPHORE_MAX_VALUE } from './semaphore.js';
+export { BoundedSemaphore } from './bounded-semaphore.js';
+export { ROBUST_POLL_MS, STARVATION_MS } from './lock-core.js';
