@@ -199,23 +199,30 @@ export function elementTypeFromFields(kind: string, type: unknown, struct: unkno
 }
 
 /**
- * Assigns the fields of `source` (a plain object) to the struct record `target`. Every named
- * field must exist on the record, and the whole assignment is first rehearsed on a scratch record
- * of the same type, so that a bad field value throws before any shared byte changes. Only the
- * named fields are written: fields other threads update concurrently are not overwritten with
- * stale copies.
+ * Checks that assigning the fields of `source` (a plain object) to a record of `struct` would
+ * succeed: every named field exists, and the struct type's own setters accept every value, tried
+ * on a scratch record so no shared byte changes. Throws InvalidArgumentError (or the struct
+ * type's own error) otherwise.
  */
-export function assignStruct(struct: StructTypeLike, target: object, source: unknown, param: string): void {
+export function rehearseStruct(struct: StructTypeLike, source: unknown, param: string): void {
   if (typeof source !== 'object' || source === null || Array.isArray(source) || ArrayBuffer.isView(source)) {
     throw new InvalidArgumentError(`${param}: a struct cell is assigned from a plain object of fields, got ${describe(source)}`);
   }
-  const keys = Object.keys(source);
-  for (const k of keys) {
-    if (!(k in target)) throw new InvalidArgumentError(`${param}: the struct type has no field ${describe(k)}`);
+  const scratchRecord = struct.view(new ArrayBuffer(struct.byteLength), 0) as Record<string, unknown>;
+  for (const k of Object.keys(source)) {
+    if (!(k in scratchRecord)) throw new InvalidArgumentError(`${param}: the struct type has no field ${describe(k)}`);
+    scratchRecord[k] = (source as Record<string, unknown>)[k];
   }
-  const rehearsal = struct.view(new ArrayBuffer(struct.byteLength), 0) as Record<string, unknown>;
-  for (const k of keys) rehearsal[k] = (source as Record<string, unknown>)[k];
-  for (const k of keys) (target as Record<string, unknown>)[k] = (source as Record<string, unknown>)[k];
+}
+
+/**
+ * Assigns the fields of `source` to the live record `target`, after rehearsing the assignment
+ * (so a bad field throws before any shared byte changes). Only the named fields are written:
+ * fields other threads update concurrently are not overwritten with stale copies.
+ */
+export function assignStruct(struct: StructTypeLike, target: object, source: unknown, param: string): void {
+  rehearseStruct(struct, source, param);
+  for (const k of Object.keys(source as object)) (target as Record<string, unknown>)[k] = (source as Record<string, unknown>)[k];
 }
 
 /** Normalises an element index by Python's rule (-length <= i < length); IndexError otherwise. */

@@ -20,10 +20,10 @@
  * IndexError. get/set and the atomic methods are sequentially consistent Atomics operations on one
  * element; `view` (the zero-copy typed array) and toArray/slice are plain bulk copies.
  */
-import { InvalidArgumentError, describe } from './errors.js';
+import { InvalidArgumentError, ReviveError, describe } from './errors.js';
 import { checkRegion, defineShared, expectDescriptor, registerKind, KIND_PROPERTY, type SharedDescriptor, type SharedRegion } from './shared.js';
 import {
-  ScalarStore, allocateElements, assignStruct, checkLength, elementTypeFromFields, normaliseIndex, resolveElementType, typeFields,
+  ScalarStore, allocateElements, assignStruct, checkLength, rehearseStruct, elementTypeFromFields, normaliseIndex, resolveElementType, typeFields,
   type ElementType, type StructRef,
 } from './cell-store.js';
 import type { StructTypeLike } from './struct-type.js';
@@ -37,7 +37,19 @@ export interface RawArrayDescriptor extends SharedDescriptor {
 }
 
 const KIND = 'RawArray';
-const ATTACH = Symbol('attach');
+// Set by attachRawArray for the constructor call it makes: attach, do not initialise.
+let attaching: { buffer: SharedArrayBuffer; byteOffset: number; elem: ElementType; length: number } | undefined;
+
+/** A RawArray over elements already in place (no initialisation), with a known element type. */
+export function attachRawArray<T extends CellType>(buffer: SharedArrayBuffer, byteOffset: number, elem: ElementType, length: number): RawArray<T> {
+  checkRegion(KIND, buffer, byteOffset, elem.size * length, elem.align);
+  attaching = { buffer, byteOffset, elem, length };
+  try {
+    return new RawArray<T>(undefined as unknown as T, 0);
+  } finally {
+    attaching = undefined;
+  }
+}
 
 /** A length, or the initial values (any iterable or array-like), as Python's `size_or_initializer`. */
 export type LengthOrValues<T> = number | Iterable<CellInit<T>> | ArrayLike<CellInit<T>>;
@@ -59,9 +71,7 @@ export function readLengthOrValues(kind: string, t: ElementType, lengthOrValues:
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (t.scalar) checkStore(t.scalar, v, `${kind}: initial value [${i}]`);
-    else if (typeof v !== 'object' || v === null || Array.isArray(v)) {
-      throw new InvalidArgumentError(`${kind}: initial value [${i}] of a struct array must be a plain object of fields, got ${describe(v)}`);
-    }
+    else rehearseStruct(t.struct, v, `${kind}: initial value [${i}]`);
   }
   return { length: values.length, values };
 }
@@ -86,21 +96,16 @@ export class RawArray<T extends CellType = CellType> implements Iterable<CellVal
    * `{ buffer, byteOffset }` the elements are placed (and initialised) there.
    */
   constructor(type: T, lengthOrValues: LengthOrValues<T>, region?: SharedRegion) {
+    const a = attaching;
+    attaching = undefined;
     let elem: ElementType;
     let buffer: SharedArrayBuffer;
     let byteOffset: number;
     let length: number;
     let values: unknown[] | undefined;
     let zero = false;
-    if ((type as unknown) === ATTACH) {
-      const d = lengthOrValues as unknown as RawArrayDescriptor;
-      elem = elementTypeFromFields(KIND, d.type, d.struct);
-      if (typeof d.length !== 'number' || !Number.isSafeInteger(d.length) || d.length < 0) {
-        throw new InvalidArgumentError(`${KIND}.from(value): length must be a non-negative integer, got ${describe(d.length)}`);
-      }
-      length = d.length;
-      checkRegion(KIND, d.buffer, d.byteOffset, elem.size * length, elem.align);
-      ({ buffer, byteOffset } = d);
+    if (a) {
+      ({ elem, buffer, byteOffset, length } = a);
     } else {
       elem = resolveElementType(type);
       ({ length, values } = readLengthOrValues(KIND, elem, lengthOrValues));
@@ -123,7 +128,11 @@ export class RawArray<T extends CellType = CellType> implements Iterable<CellVal
   static from<T extends CellType = CellType>(value: unknown): RawArray<T> {
     const d = expectDescriptor<RawArrayDescriptor>(value, KIND);
     if (value instanceof RawArray) return value as RawArray<T>;
-    return new RawArray<T>(ATTACH as unknown as T, d as unknown as LengthOrValues<T>);
+    const elem = elementTypeFromFields(KIND, d.type, d.struct);
+    if (typeof d.length !== 'number' || !Number.isSafeInteger(d.length) || d.length < 0) {
+      throw new ReviveError(`${KIND}.from(value): length must be a non-negative integer, got ${describe(d.length)}`);
+    }
+    return attachRawArray<T>(d.buffer, d.byteOffset, elem, d.length);
   }
 
   /** Bytes `length` elements of `type` occupy. */

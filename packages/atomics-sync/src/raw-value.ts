@@ -15,10 +15,10 @@
  * Every access through `value`, load/store and the atomic methods is a sequentially consistent
  * Atomics operation (see cell-store.ts); `view` is the plain zero-copy typed array.
  */
-import { InvalidArgumentError, describe } from './errors.js';
+import { InvalidArgumentError } from './errors.js';
 import { checkRegion, defineShared, expectDescriptor, registerKind, KIND_PROPERTY, type SharedDescriptor, type SharedRegion } from './shared.js';
 import {
-  ScalarStore, allocateElements, assignStruct, elementTypeFromFields, resolveElementType, typeFields, type ElementType, type StructRef,
+  ScalarStore, allocateElements, assignStruct, rehearseStruct, elementTypeFromFields, resolveElementType, typeFields, type ElementType, type StructRef,
 } from './cell-store.js';
 import type { StructTypeLike } from './struct-type.js';
 import { checkStore, type CellInit, type CellType, type CellValue, type CellView, type IntOperand, type NumericOperand, type ScalarName } from './typecodes.js';
@@ -30,15 +30,25 @@ export interface RawValueDescriptor extends SharedDescriptor {
 }
 
 const KIND = 'RawValue';
-const ATTACH = Symbol('attach');
+// Set by attachRawValue for the constructor call it makes: attach, do not initialise.
+let attaching: { buffer: SharedArrayBuffer; byteOffset: number; elem: ElementType } | undefined;
 
-/** Checks `initial` for element type `t` before any memory is touched (struct values are rehearsed on write). */
+/** A RawValue over an element already in place (no initialisation), with a known element type. */
+export function attachRawValue<T extends CellType>(buffer: SharedArrayBuffer, byteOffset: number, elem: ElementType): RawValue<T> {
+  checkRegion(KIND, buffer, byteOffset, elem.size, elem.align);
+  attaching = { buffer, byteOffset, elem };
+  try {
+    return new RawValue<T>(undefined as unknown as T);
+  } finally {
+    attaching = undefined;
+  }
+}
+
+/** Checks `initial` for element type `t` before any memory is touched (struct values: rehearsed on a scratch record). */
 export function checkInitial(kind: string, t: ElementType, initial: unknown): void {
   if (initial === undefined) return;
   if (t.scalar) checkStore(t.scalar, initial, `${kind}: initial`);
-  else if (typeof initial !== 'object' || initial === null || Array.isArray(initial)) {
-    throw new InvalidArgumentError(`${kind}: initial value of a struct cell must be a plain object of fields, got ${describe(initial)}`);
-  }
+  else rehearseStruct(t.struct, initial, `${kind}: initial`);
 }
 
 export class RawValue<T extends CellType = CellType> {
@@ -61,16 +71,14 @@ export class RawValue<T extends CellType = CellType> {
    * (and initialised) there; byteOffset must be a multiple of the type's alignment.
    */
   constructor(type: T, initial?: CellInit<T>, region?: SharedRegion) {
+    const a = attaching;
+    attaching = undefined;
     let elem: ElementType;
     let buffer: SharedArrayBuffer;
     let byteOffset: number;
-    let write = true;
-    if ((type as unknown) === ATTACH) {
-      const d = initial as unknown as RawValueDescriptor;
-      elem = elementTypeFromFields(KIND, d.type, d.struct);
-      checkRegion(KIND, d.buffer, d.byteOffset, elem.size, elem.align);
-      ({ buffer, byteOffset } = d);
-      write = false;
+    let write = false;
+    if (a) {
+      ({ elem, buffer, byteOffset } = a);
     } else {
       elem = resolveElementType(type);
       checkInitial(KIND, elem, initial);
@@ -98,7 +106,7 @@ export class RawValue<T extends CellType = CellType> {
   static from<T extends CellType = CellType>(value: unknown): RawValue<T> {
     const d = expectDescriptor<RawValueDescriptor>(value, KIND);
     if (value instanceof RawValue) return value as RawValue<T>;
-    return new RawValue<T>(ATTACH as unknown as T, d as unknown as CellInit<T>);
+    return attachRawValue<T>(d.buffer, d.byteOffset, elementTypeFromFields(KIND, d.type, d.struct));
   }
 
   /** Bytes one cell of `type` occupies (its element size). */
