@@ -10,3 +10,12 @@ export { RLock } from './rlock.js';
 export { Semaphore, HOLDER_SLOTS, SEMAPHORE_MAX_VALUE } from './semaphore.js';
 export { BoundedSemaphore } from './bounded-semaphore.js';
 export { ROBUST_POLL_MS, STARVATION_MS } from './lock-core.js';
+export { Value, type ValueDescriptor, type ValueOptions } from './value.js';
+export { SharedArray, SharedArray as Array, type SharedArrayDescriptor, type SharedArrayOptions } from './shared-array.js';
+export { RawValue, type RawValueDescriptor } from './raw-value.js';
+export { RawArray, type RawArrayDescriptor, type LengthOrValues } from './raw-array.js';
+export { type CellLock, type LockOption } from './cell-lock.js';
+export {
+  SCALAR_TYPES, PYTHON_TYPECODES, type ScalarInfo, type ScalarName, type ScalarCode, type SmallIntCode, type BigIntCode, type FloatCode,
+  type IntegerCode, type CellType, type CellValue, type CellInit, type CellView, type IntOperand, type NumericOperand,
+} from './typecodes.js';
