@@ -152,6 +152,17 @@ export class NoLockError extends SabkitError {
   }
 }
 
+/**
+ * Python's `ValueError('task_done() called too many times')` from `JoinableQueue.taskDone()`: more
+ * taskDone() calls than items put. Not SemaphoreOverflowError: that names a semaphore released past
+ * its bound, and a JoinableQueue shows no semaphore (CPython's happens to use one internally).
+ */
+export class TaskDoneError extends SabkitError {
+  constructor(message: string) {
+    super('ERR_SABKIT_TASK_DONE', message);
+  }
+}
+
 /** Every error class exported by this module, by name (used to revive errors across threads). */
 export const SABKIT_ERROR_CLASSES = {
   SabkitError,
@@ -172,6 +183,7 @@ export const SABKIT_ERROR_CLASSES = {
   PayloadTooLargeError,
   IndexError,
   NoLockError,
+  TaskDoneError,
 } as const;
 
 /** Formats a value for an error message: short, unambiguous, never throws. */
