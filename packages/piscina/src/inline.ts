@@ -22,7 +22,8 @@
 import { pathToFileURL } from 'node:url';
 import { isAbsolute } from 'node:path';
 import { InvalidArgumentError, describe } from '@sabkit/atomics-sync';
-import { InlineFunctionError, TaskImportError } from './mp-errors.js';
+import { InlineFunctionError } from './mp-errors.js';
+import { TaskModuleError } from './errors.js';
 import { findForbiddenUses } from './inline-scan.js';
 
 /** A module export used as a task. */
@@ -111,6 +112,8 @@ function inlineSpec(fn: (...args: unknown[]) => unknown, param: string): TaskSpe
   else if (!/^(get|set|static)\s/.test(text) && compiles(`return ({ ${text}\n});`)) {
     source = `Object.values({ ${text}\n})[0]`;
     isMethod = true;
+  } else if (findForbiddenUses(text, true).some((u) => u.word === 'import.meta')) {
+    throw new InlineFunctionError(`${label} uses \`import.meta\`, which belongs to the module that defined the function; the worker compiles inline functions outside any module. ${capitalize(HOW_TO)}.`);
   } else {
     throw new InlineFunctionError(`${label}: its source text does not compile as a function on its own (getters, setters and static blocks cannot be tasks); ${HOW_TO}.`);
   }
@@ -130,6 +133,10 @@ function inlineSpec(fn: (...args: unknown[]) => unknown, param: string): TaskSpe
     );
   }
   return { kind: 'inline', name, source };
+}
+
+function capitalize(s: string): string {
+  return s[0].toUpperCase() + s.slice(1);
 }
 
 function compiles(body: string): boolean {
@@ -174,7 +181,7 @@ async function importTask(url: string, name: string): Promise<(...args: unknown[
   try {
     mod = (await import(url)) as Record<string, unknown>;
   } catch (e) {
-    throw new TaskImportError(`the task module ${url} cannot be loaded in the worker: ${(e as Error)?.message ?? String(e)}`, { cause: e });
+    throw new TaskModuleError(`the task module ${url} cannot be loaded in the worker: ${(e as Error)?.message ?? String(e)}`, url, name, { cause: e });
   }
   let f = mod[name];
   // A CommonJS module's exports arrive as `default`; look there too, as Node's own interop does.
@@ -183,10 +190,12 @@ async function importTask(url: string, name: string): Promise<(...args: unknown[
   }
   if (typeof f !== 'function') {
     const names = Object.keys(mod).filter((k) => typeof mod[k] === 'function');
-    throw new TaskImportError(
+    throw new TaskModuleError(
       f === undefined
         ? `the task module ${url} has no export named '${name}' (its function exports: ${names.length ? names.join(', ') : 'none'})`
         : `the export '${name}' of ${url} is ${describe(f)}, not a function`,
+      url,
+      name,
     );
   }
   return f as (...args: unknown[]) => unknown;

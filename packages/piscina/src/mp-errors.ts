@@ -1,5 +1,6 @@
 /**
- * Named errors of the multiprocessing layer (Pool, Process, inline tasks). Each one stands where
+ * Named errors of the multiprocessing layer (Pool, Process, inline tasks); a module task that
+ * cannot be loaded is the pool's TaskModuleError (errors.ts). Each one stands where
  * Python raises, with a stable `code`, and is registered for error transport so that it keeps its
  * class when it comes back from a worker.
  */
@@ -14,17 +15,6 @@ import { SabkitError, registerErrorClass } from '@sabkit/atomics-sync';
 export class InlineFunctionError extends SabkitError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('ERR_SABKIT_INLINE_FUNCTION', message, options);
-  }
-}
-
-/**
- * A module task cannot be loaded in the worker: the module does not load, or has no such export,
- * or the export is not a function. Python's `AttributeError: 'module' object has no attribute 'f'`
- * from the seed's caveat, except that it fails the task instead of hanging the pool.
- */
-export class TaskImportError extends SabkitError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('ERR_SABKIT_TASK_IMPORT', message, options);
   }
 }
 
@@ -45,4 +35,4 @@ export class InvalidStateError extends SabkitError {
   }
 }
 
-for (const cls of [InlineFunctionError, TaskImportError, InitializerError, InvalidStateError]) registerErrorClass(cls);
+for (const cls of [InlineFunctionError, InitializerError, InvalidStateError]) registerErrorClass(cls);

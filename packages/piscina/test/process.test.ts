@@ -90,7 +90,7 @@ test('an inline target that closes over a variable fails at once with the rule e
 test('a missing module export ends the child with exitCode 1 and says which exports exist', { timeout: 20_000 }, () => {
   const r = runMain('missing-export');
   assert.match(r.stdout, /exitCode=1/);
-  assert.match(r.stderr, /TaskImportError: the task module .*mp-tasks\.js has no export named 'noSuchExport' \(its function exports: .*square/);
+  assert.match(r.stderr, /TaskModuleError: the task module .*mp-tasks\.js has no export named 'noSuchExport' \(its function exports: .*square/);
 });
 
 test('process.exit(n) in the target gives exitCode n', { timeout: 20_000 }, async () => {
