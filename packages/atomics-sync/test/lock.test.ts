@@ -6,7 +6,7 @@ import {
   Lock, RLock, Semaphore, revive, InvalidArgumentError, InvalidRegionError, NotLockedError, ReviveError, TimeoutError,
   deserializeError, KIND_PROPERTY, currentThreadId,
 } from '../src/index.js';
-import { PARKED, STARVING } from '../src/lock-core.js';
+import { OWNER_MASK, PARKED, STARVING } from '../src/lock-core.js';
 import { Workers, lockWorker, nextMessage, exited, sleep, until } from './fixtures/lock-harness.js';
 
 const workers = new Workers();
@@ -259,4 +259,19 @@ test('barging is bounded: a waiter gets the lock repeatedly while another thread
   const { n } = await looperDone;
   assert.ok(n > 0);
   await exited(looper);
+});
+
+test('starvation hand-over: past STARVATION_MS a waiter reserves the next release; a newcomer cannot barge', { timeout: 20_000 }, async () => {
+  const lock = new Lock();
+  lock.acquire();
+  const w = workers.start(lockWorker, { mode: 'hold', kind: 'Lock', lock, how: 'terminate' });
+  // The waiter notices it has starved when it next wakes (at the latest after ROBUST_POLL_MS).
+  await until(() => (word(lock)[0] & STARVING) !== 0, 'the waiter to mark STARVING');
+  lock.release();
+  // Normal mode would let this CAS win before the parked waiter even wakes (~25 µs).
+  assert.equal(lock.tryAcquire(), false, 'the release went to the starving waiter, not to a newcomer');
+  const m = await nextMessage(w);
+  assert.equal(m.held, true);
+  assert.equal(word(lock)[0] & STARVING, 0, 'the waiter that took the reserved lock cleared STARVING');
+  assert.equal(word(lock)[0] & OWNER_MASK, w.threadId + 1);
 });
