@@ -1,0 +1,107 @@
+/**
+ * Atomic operations on integer fields: the global Atomics with (record, fieldName) in place of
+ * (typedArray, index), on the same memory the field accessors use.
+ *
+ *     atomics.add(counter, 'hits', 1);                     // returns the old value, like Atomics.add
+ *     atomics.compareExchange(slot, 'state', 0, 1);
+ *     atomics.add(p.stats, 'count', 1n);                   // nested record; i64/u64 take bigint
+ *
+ * Integer fields only (i8 … u64); the field must be naturally aligned in memory, which every
+ * field of a non-packed struct is. A packed struct's misaligned fields, floats, bools, strings and
+ * composite fields are refused with AtomicFieldError before anything is touched. For an integer
+ * array field in an aligned struct, `p.counts` is a real typed array: use the global Atomics on it.
+ * Atomics work on ArrayBuffer memory too, but only SharedArrayBuffer memory is shared.
+ */
+import { InvalidArgumentError, describe } from '@sabkit/atomics-sync';
+import { AtomicFieldError } from './errors.js';
+import { describeNode } from './layout.js';
+import { SCALARS } from './scalars.js';
+import type { AnyStruct, AtomicKey, AtomicValue } from './types.js';
+import { StructView } from './view.js';
+
+type IntArray = Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | BigInt64Array | BigUint64Array;
+type Val<T, K extends string> = AtomicValue<T, K>;
+
+const CTORS = {
+  i8: Int8Array, u8: Uint8Array, i16: Int16Array, u16: Uint16Array, i32: Int32Array, u32: Uint32Array, i64: BigInt64Array, u64: BigUint64Array,
+} as const;
+
+// The resolved target of the current call; module scratch so each call allocates nothing.
+let ta: IntArray = new Int32Array(0);
+let idx = 0;
+
+function resolve(target: unknown, field: unknown, op: string): void {
+  if (!StructView.isView(target)) throw new InvalidArgumentError(`atomics.${op}(target, field): target must be a struct record, got ${describe(target)}`);
+  const layout = StructView.layoutOf(target);
+  const f = typeof field === 'string' ? layout.byName[field] : undefined;
+  if (f === undefined || f.node.t === 'padding') throw new InvalidArgumentError(`atomics.${op}(target, field): ${layout.name} has no field ${describe(field)}`);
+  const node = f.node;
+  const where = `atomics.${op}(${layout.name}.${f.name})`;
+  if (node.t !== 'scalar' || !SCALARS[node.kind].integer) {
+    throw new AtomicFieldError(`${where}: the field is ${describeNode(node)}; atomic operations need an integer field (i8, u8, i16, u16, i32, u32, i64, u64)`);
+  }
+  const { size, shift } = SCALARS[node.kind];
+  const abs = target.byteOffset + f.offset;
+  if (abs % size !== 0) {
+    throw new AtomicFieldError(`${where}: the field is at byte ${abs} of its buffer, not a multiple of its size ${size} (a packed struct left it misaligned), and Atomics can only reach aligned elements`);
+  }
+  const m = StructView.memoOf(target);
+  if (m.fast) {
+    ta = m[node.kind as keyof typeof CTORS];
+    idx = abs >>> shift;
+  } else {
+    ta = new CTORS[node.kind as keyof typeof CTORS](m.buffer as ArrayBuffer, abs, 1);
+    idx = 0;
+  }
+}
+
+/* eslint-disable @typescript-eslint/no-explicit-any -- the global Atomics is typed per array kind */
+const A = Atomics as any;
+
+export const atomics = {
+  /** Atomics.load of the field. */
+  load<T extends AnyStruct, K extends AtomicKey<T>>(target: T, field: K): Val<T, K> {
+    resolve(target, field, 'load');
+    return A.load(ta, idx);
+  },
+  /** Atomics.store; returns the value stored. */
+  store<T extends AnyStruct, K extends AtomicKey<T>>(target: T, field: K, value: Val<T, K>): Val<T, K> {
+    resolve(target, field, 'store');
+    return A.store(ta, idx, value);
+  },
+  /** Adds `value` (wrapping); returns the old value. */
+  add<T extends AnyStruct, K extends AtomicKey<T>>(target: T, field: K, value: Val<T, K>): Val<T, K> {
+    resolve(target, field, 'add');
+    return A.add(ta, idx, value);
+  },
+  /** Subtracts `value` (wrapping); returns the old value. */
+  sub<T extends AnyStruct, K extends AtomicKey<T>>(target: T, field: K, value: Val<T, K>): Val<T, K> {
+    resolve(target, field, 'sub');
+    return A.sub(ta, idx, value);
+  },
+  /** Bitwise and; returns the old value. */
+  and<T extends AnyStruct, K extends AtomicKey<T>>(target: T, field: K, value: Val<T, K>): Val<T, K> {
+    resolve(target, field, 'and');
+    return A.and(ta, idx, value);
+  },
+  /** Bitwise or; returns the old value. */
+  or<T extends AnyStruct, K extends AtomicKey<T>>(target: T, field: K, value: Val<T, K>): Val<T, K> {
+    resolve(target, field, 'or');
+    return A.or(ta, idx, value);
+  },
+  /** Bitwise xor; returns the old value. */
+  xor<T extends AnyStruct, K extends AtomicKey<T>>(target: T, field: K, value: Val<T, K>): Val<T, K> {
+    resolve(target, field, 'xor');
+    return A.xor(ta, idx, value);
+  },
+  /** Stores `value`; returns the old value. */
+  exchange<T extends AnyStruct, K extends AtomicKey<T>>(target: T, field: K, value: Val<T, K>): Val<T, K> {
+    resolve(target, field, 'exchange');
+    return A.exchange(ta, idx, value);
+  },
+  /** Stores `replacement` if the field holds `expected`; returns the value it held (=== expected on success). */
+  compareExchange<T extends AnyStruct, K extends AtomicKey<T>>(target: T, field: K, expected: Val<T, K>, replacement: Val<T, K>): Val<T, K> {
+    resolve(target, field, 'compareExchange');
+    return A.compareExchange(ta, idx, expected, replacement);
+  },
+};

@@ -1,0 +1,162 @@
+/**
+ * Column: one leaf field ('x', 'pos.x', 'tags.3') across every element of a StructArray, without
+ * copying. Element i of the column sits at byte `arrayOffset + i * stride + fieldOffset`.
+ *
+ * Where those bytes are aligned for the field's type (any non-packed struct), the column is a
+ * strided window on a typed array: `data[start + i * stride]` is element i, with `data`, `start`
+ * and `stride` public so hot loops can index the typed array directly; when the struct has this
+ * one field (stride 1) `dense` is a plain typed array of the column. Otherwise (packed, strings)
+ * get/set go through the DataView or the UTF-8 codec.
+ */
+import { IndexError, describe } from '@sabkit/atomics-sync';
+import { type Reader, type Writer, readString, scalarCodec, writeString } from './codec.js';
+import type { Node } from './layout.js';
+import type { Memo } from './memory.js';
+
+type AnyTyped = Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | Float32Array | Float64Array | BigInt64Array | BigUint64Array;
+/** The typed array a column of T values lives in (bool columns: Uint8Array of 0/1). */
+export type ColumnData<T> = T extends bigint ? BigInt64Array | BigUint64Array : T extends number | boolean ? Exclude<AnyTyped, BigInt64Array | BigUint64Array> : never;
+
+const TYPED = {
+  i8: Int8Array, u8: Uint8Array, i16: Int16Array, u16: Uint16Array, i32: Int32Array, u32: Uint32Array,
+  i64: BigInt64Array, u64: BigUint64Array, f32: Float32Array, f64: Float64Array, bool: Uint8Array,
+} as const;
+
+export abstract class Column<T> implements Iterable<T> {
+  /** The dotted path of the field. */
+  readonly path: string;
+  /** Number of elements (the StructArray's length). */
+  readonly length: number;
+  /** Typed array holding the column (element i at data[start + i * stride]), or undefined if misaligned or a string. */
+  readonly data: ColumnData<T> | undefined;
+  /** Index in `data` of element 0. */
+  readonly start: number;
+  /** Distance in `data` elements between consecutive elements (the struct size / the field size). */
+  readonly stride: number;
+
+  protected constructor(path: string, length: number, data: ColumnData<T> | undefined, start: number, stride: number) {
+    this.path = path;
+    this.length = length;
+    this.data = data;
+    this.start = start;
+    this.stride = stride;
+  }
+
+  /** Value of element i; IndexError outside [0, length). */
+  abstract get(i: number): T;
+  /** Stores value in element i; IndexError outside [0, length). */
+  abstract set(i: number, value: T): void;
+
+  /** The column as one plain typed array, when the elements are contiguous (stride 1); else undefined. */
+  get dense(): ColumnData<T> | undefined {
+    const d = this.data as AnyTyped | undefined;
+    return d !== undefined && this.stride === 1 ? (d.subarray(this.start, this.start + this.length) as ColumnData<T>) : undefined;
+  }
+
+  protected outOfRange(i: unknown): never {
+    throw new IndexError(`column "${this.path}": index ${describe(i)} is not an integer in [0, ${this.length})`);
+  }
+
+  /** Stores `value` in every element (the first store validates it, so a bad value writes nothing). */
+  fill(value: T): this {
+    if (this.length > 0) this.set(0, value);
+    for (let i = 1; i < this.length; i++) this.set(i, value);
+    return this;
+  }
+
+  toArray(): T[] {
+    const out = new Array<T>(this.length);
+    for (let i = 0; i < this.length; i++) out[i] = this.get(i);
+    return out;
+  }
+
+  *[Symbol.iterator](): IterableIterator<T> {
+    for (let i = 0; i < this.length; i++) yield this.get(i);
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](_d: number, options: object, inspect: (v: unknown, o: object) => string): string {
+    const shown = Array.from({ length: Math.min(this.length, 32) }, (_, i) => this.get(i));
+    return `Column(${JSON.stringify(this.path)} x ${this.length}) ${inspect(shown, options)}${this.length > 32 ? ` ... ${this.length - 32} more` : ''}`;
+  }
+}
+
+class TypedColumn<T> extends Column<T> {
+  readonly #d: AnyTyped;
+  constructor(path: string, length: number, data: AnyTyped, start: number, stride: number) {
+    super(path, length, data as ColumnData<T>, start, stride);
+    this.#d = data;
+  }
+  get(i: number): T {
+    if (!(i >>> 0 === i && i < this.length)) this.outOfRange(i);
+    return this.#d[this.start + i * this.stride] as T;
+  }
+  set(i: number, value: T): void {
+    if (!(i >>> 0 === i && i < this.length)) this.outOfRange(i);
+    this.#d[this.start + i * this.stride] = value as number;
+  }
+}
+
+class BoolColumn extends Column<boolean> {
+  readonly #d: Uint8Array;
+  constructor(path: string, length: number, data: Uint8Array, start: number, stride: number) {
+    super(path, length, data, start, stride);
+    this.#d = data;
+  }
+  get(i: number): boolean {
+    if (!(i >>> 0 === i && i < this.length)) this.outOfRange(i);
+    return this.#d[this.start + i * this.stride] !== 0;
+  }
+  set(i: number, value: boolean): void {
+    if (!(i >>> 0 === i && i < this.length)) this.outOfRange(i);
+    this.#d[this.start + i * this.stride] = value ? 1 : 0;
+  }
+}
+
+/** Misaligned scalars and strings: per-element codec calls. */
+class CodecColumn<T> extends Column<T> {
+  readonly #m: Memo;
+  readonly #base: number;
+  readonly #bytes: number;
+  readonly #read: Reader;
+  readonly #write: Writer;
+  constructor(path: string, length: number, m: Memo, base: number, strideBytes: number, read: Reader, write: Writer) {
+    super(path, length, undefined, 0, 0);
+    this.#m = m;
+    this.#base = base;
+    this.#bytes = strideBytes;
+    this.#read = read;
+    this.#write = write;
+  }
+  get(i: number): T {
+    if (!(i >>> 0 === i && i < this.length)) this.outOfRange(i);
+    return this.#read(this.#m, this.#base + i * this.#bytes) as T;
+  }
+  set(i: number, value: T): void {
+    if (!(i >>> 0 === i && i < this.length)) this.outOfRange(i);
+    this.#write(this.#m, this.#base + i * this.#bytes, value);
+  }
+}
+
+/**
+ * The column of the leaf `node` at `fieldOffset` in each of `length` records of `strideBytes`
+ * bytes from `arrayOffset`.
+ */
+export function makeColumn<T>(path: string, node: Node, m: Memo, arrayOffset: number, length: number, strideBytes: number, fieldOffset: number): Column<T> {
+  const base = arrayOffset + fieldOffset;
+  if (node.t === 'string') {
+    const cap = node.capacity;
+    const where = `column "${path}"`;
+    return new CodecColumn<T>(path, length, m, base, strideBytes, (mm, a) => readString(mm, a, cap), (mm, a, v) => writeString(mm, a, node, v, where));
+  }
+  if (node.t !== 'scalar') throw new TypeError(`column of a ${node.t}`);
+  const size = node.size;
+  if (m.fast && arrayOffset % size === 0 && strideBytes % size === 0 && fieldOffset % size === 0) {
+    const Ctor = TYPED[node.kind];
+    const data = new Ctor(m.buffer as ArrayBuffer, arrayOffset, (length * strideBytes) / size);
+    const start = fieldOffset / size;
+    const stride = strideBytes / size;
+    return (node.kind === 'bool' ? new BoolColumn(path, length, data as Uint8Array, start, stride) : new TypedColumn<T>(path, length, data, start, stride)) as Column<T>;
+  }
+  const { read, write } = scalarCodec(node.kind);
+  return new CodecColumn<T>(path, length, m, base, strideBytes, read, write);
+}

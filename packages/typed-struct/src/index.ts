@@ -1,0 +1,14 @@
+// Public API of @sabkit/typed-struct. This file only re-exports.
+export { StructType, struct, STRUCT_KIND, STRUCT_TYPE_KIND, type StructOptions, type StructDescriptor } from './struct-type.js';
+export { array, string, padding, lock } from './layout.js';
+export { StructArray, STRUCT_ARRAY_KIND, type StructRegion } from './struct-array.js';
+export { Column, type ColumnData } from './column.js';
+export { atomics } from './atomics.js';
+export { StructSchemaError, StructRangeError, AtomicFieldError } from './errors.js';
+export { SCALAR_KINDS, SCALARS, type ScalarInfo } from './scalars.js';
+export type { StructBuffer, WasmMemoryLike } from './memory.js';
+export type {
+  ScalarKind, StringOverflow, ArraySpec, StringSpec, PaddingSpec, LockSpec, ElementSpec, FieldSpec, FieldsSpec, ScalarValue, ScalarArray,
+  FieldValue, ArrayValue, StructBase, StructInstance, AnyStruct, FieldsOf, Plain, PlainValue, Init, InitValue, AtomicKey, AtomicValue, LeafPath, SpecAt,
+  PathValue, FieldSchema, StructSchema, FieldInfo,
+} from './types.js';

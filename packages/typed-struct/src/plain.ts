@@ -1,0 +1,111 @@
+/**
+ * Plain copies of structs (toJSON, Type.toObject) and writing plain values in (Type.create(init),
+ * Type.assign). Writing validates the whole value first, then writes: a bad value never leaves a
+ * struct half-assigned.
+ */
+import { InvalidArgumentError, describe } from '@sabkit/atomics-sync';
+import { checkString, readString, scalarCodec, writeString } from './codec.js';
+import { StructRangeError } from './errors.js';
+import type { Layout, Node } from './layout.js';
+import type { Memo } from './memory.js';
+import { SCALARS } from './scalars.js';
+import { StructView, hooks } from './view.js';
+
+/** Plain value of the node at `abs` (structs -> objects, arrays -> arrays; padding and locks left out). */
+function plainAt(node: Node, m: Memo, abs: number): unknown {
+  switch (node.t) {
+    case 'scalar': return scalarCodec(node.kind).read(m, abs);
+    case 'string': return readString(m, abs, node.capacity);
+    case 'struct': return plainStruct(node.layout, m, abs);
+    case 'array': {
+      const out = new Array(node.length);
+      for (let i = 0; i < node.length; i++) out[i] = plainAt(node.elem, m, abs + i * node.elem.size);
+      return out;
+    }
+    default: return undefined;
+  }
+}
+
+function isData(node: Node): boolean {
+  if (node.t === 'padding' || node.t === 'lock') return false;
+  return node.t === 'array' ? isData(node.elem) : true;
+}
+
+function plainStruct(layout: Layout, m: Memo, abs: number): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const f of layout.fields) if (isData(f.node)) out[f.name] = plainAt(f.node, m, abs + f.offset);
+  return out;
+}
+
+export function toPlain(v: StructView): Record<string, unknown> {
+  return plainStruct(StructView.layoutOf(v), StructView.memoOf(v), v.byteOffset);
+}
+hooks.toPlain = toPlain;
+
+function checkValue(node: Node, value: unknown, where: string): void {
+  switch (node.t) {
+    case 'scalar': {
+      const info = SCALARS[node.kind];
+      const want = node.kind === 'bool' ? 'boolean' : info.big ? 'bigint' : 'number';
+      if (typeof value !== want) throw new InvalidArgumentError(`${where} is ${node.kind} and takes a ${want}, got ${describe(value)}`);
+      return;
+    }
+    case 'string':
+      checkString(node, value, where);
+      return;
+    case 'struct':
+      checkInit(node.layout, value, where);
+      return;
+    case 'array': {
+      const a = value as ArrayLike<unknown> | null;
+      if (typeof a !== 'object' || a === null || typeof a.length !== 'number') {
+        throw new InvalidArgumentError(`${where} is an array field and takes an array (or array-like), got ${describe(value)}`);
+      }
+      if (a.length > node.length) throw new StructRangeError(`${where} holds ${node.length} elements, got ${a.length}`);
+      for (let i = 0; i < a.length; i++) checkValue(node.elem, a[i], `${where}[${i}]`);
+      return;
+    }
+    default:
+      throw new InvalidArgumentError(`${where} is ${node.t === 'lock' ? 'a lock' : 'padding'}, which takes no value`);
+  }
+}
+
+/** Throws unless `init` is a valid (partial) value of `layout`; writes nothing. */
+export function checkInit(layout: Layout, init: unknown, where: string = layout.name): void {
+  if (typeof init !== 'object' || init === null || Array.isArray(init)) {
+    throw new InvalidArgumentError(`${where} takes an object of field values, got ${describe(init)}`);
+  }
+  for (const [k, v] of Object.entries(init)) {
+    const f = layout.byName[k];
+    if (f === undefined) throw new InvalidArgumentError(`${where} has no field "${k}" (fields: ${layout.fields.filter((x) => x.node.t !== 'padding').map((x) => x.name).join(', ')})`);
+    if (v !== undefined) checkValue(f.node, v, `${where}.${k}`);
+  }
+}
+
+function writeValue(node: Node, m: Memo, abs: number, value: unknown, where: string): void {
+  switch (node.t) {
+    case 'scalar': scalarCodec(node.kind).write(m, abs, value); return;
+    case 'string': writeString(m, abs, node, value, where); return;
+    case 'struct': writeStruct(node.layout, m, abs, value as Record<string, unknown>, where); return;
+    case 'array': {
+      const a = value as ArrayLike<unknown>;
+      for (let i = 0; i < a.length; i++) writeValue(node.elem, m, abs + i * node.elem.size, a[i], `${where}[${i}]`);
+      return;
+    }
+  }
+}
+
+function writeStruct(layout: Layout, m: Memo, abs: number, init: Record<string, unknown>, where: string): void {
+  for (const [k, v] of Object.entries(init)) {
+    if (v === undefined) continue;
+    const f = layout.byName[k];
+    writeValue(f.node, m, abs + f.offset, v, `${where}.${k}`);
+  }
+}
+
+/** Validates `init` against the struct `v`, then writes it. */
+export function assignPlain(v: StructView, init: unknown): void {
+  const layout = StructView.layoutOf(v);
+  checkInit(layout, init);
+  writeStruct(layout, StructView.memoOf(v), v.byteOffset, init as Record<string, unknown>, layout.name);
+}

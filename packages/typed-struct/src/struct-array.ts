@@ -1,0 +1,186 @@
+/**
+ * StructArray: `length` records of one struct type, back to back (Python's `Array(Point, n)`).
+ *
+ *   byteOffset + i * stride   record i   (stride = Type.byteLength, which includes tail padding,
+ *                                         so every record is aligned like the first)
+ *
+ * Zero-copy: `at(i)` / `get(i)` / iteration return live views of the records (one small object
+ * each, no copy); `column('pos.x')` reads one field across all records (column.ts). The array
+ * never writes memory it did not allocate: over a caller's buffer it is a view, and a fresh
+ * SharedArrayBuffer is zeroed, a valid record of every type.
+ *
+ * Sharing protocol (own enumerable properties, kept by structured clone):
+ *   __sabkit 'StructArray', buffer, byteOffset, length, __schema
+ * `Type.arrayFrom(clone)`, `StructArray.from(clone)` or atomics-sync's `revive` make it live again.
+ */
+import { IndexError, InvalidArgumentError, ReviveError, describe, registerKind } from '@sabkit/atomics-sync';
+import { makeColumn, type Column } from './column.js';
+import { LAYOUT, resolvePath, type Layout } from './layout.js';
+import { type Memo, type StructBuffer, checkPlace, memoFor, toBuffer } from './memory.js';
+import { assignPlain, checkInit, toPlain } from './plain.js';
+import type { StructType } from './struct-type.js';
+import type { FieldsSpec, Init, LeafPath, PathValue, Plain, StructInstance, StructSchema } from './types.js';
+import { type StructView, viewAt } from './view.js';
+
+/** Kind of a StructArray in the sharing protocol. */
+export const STRUCT_ARRAY_KIND = 'StructArray';
+
+/** Where a StructArray's records are: `byteOffset` bytes into `buffer` (default: new memory). */
+export interface StructRegion {
+  readonly buffer?: StructBuffer;
+  readonly byteOffset?: number;
+}
+
+// struct-type.ts imports this module; it hands its class over here instead of a circular import.
+let Types: { fromSchema(schema: unknown): StructType<FieldsSpec> } | undefined;
+let sameType: ((layout: Layout, schema: unknown, who: string) => void) | undefined;
+/** @internal */
+export function linkStructType(T: NonNullable<typeof Types>, check: NonNullable<typeof sameType>): void {
+  Types = T;
+  sameType = check;
+}
+
+export class StructArray<F extends FieldsSpec = FieldsSpec> implements Iterable<StructInstance<F>> {
+  declare readonly __sabkit: 'StructArray';
+  declare readonly buffer: ArrayBuffer | SharedArrayBuffer;
+  declare readonly byteOffset: number;
+  declare readonly length: number;
+  declare readonly __schema: StructSchema;
+  readonly #type: StructType<F>;
+  readonly #layout: Layout;
+  readonly #m: Memo;
+
+  /**
+   * `length` records of `type` in a new SharedArrayBuffer, or over `region` (ArrayBuffer,
+   * SharedArrayBuffer or WebAssembly.Memory; byteOffset a multiple of type.alignment).
+   */
+  constructor(type: StructType<F>, length: number, region?: StructRegion) {
+    const layout = (type as { [LAYOUT]?: Layout } | null)?.[LAYOUT];
+    if (layout === undefined) throw new InvalidArgumentError(`StructArray(type, length): type must be a struct type, got ${describe(type)}`);
+    const who = `StructArray(${layout.name}, length)`;
+    if (typeof length !== 'number' || !Number.isSafeInteger(length) || length < 0) {
+      throw new InvalidArgumentError(`${who}: length must be a non-negative integer, got ${describe(length)}${typeof length === 'number' && length < 0 ? ' (negative)' : ''}`);
+    }
+    const bytes = length * layout.size;
+    if (region !== undefined && (typeof region !== 'object' || region === null)) {
+      throw new InvalidArgumentError(`${who}: region must be { buffer, byteOffset }, got ${describe(region)}`);
+    }
+    let buffer: ArrayBuffer | SharedArrayBuffer;
+    let byteOffset = 0;
+    if (region?.buffer === undefined) {
+      if (region?.byteOffset !== undefined && region.byteOffset !== 0) throw new InvalidArgumentError(`${who}: byteOffset ${describe(region.byteOffset)} was given without a buffer`);
+      buffer = new SharedArrayBuffer(bytes);
+    } else {
+      buffer = toBuffer(region.buffer, who);
+      byteOffset = checkPlace(who, buffer, region.byteOffset ?? 0, bytes, layout.align);
+    }
+    (this as { __sabkit: string }).__sabkit = STRUCT_ARRAY_KIND;
+    (this as { buffer: unknown }).buffer = buffer;
+    (this as { byteOffset: number }).byteOffset = byteOffset;
+    (this as { length: number }).length = length;
+    (this as { __schema: StructSchema }).__schema = layout.schema;
+    this.#type = type;
+    this.#layout = layout;
+    this.#m = memoFor(buffer);
+  }
+
+  /**
+   * Makes a StructArray that travelled through postMessage / workerData live again over the same
+   * memory. With `type`, checks that the array holds that type (ReviveError otherwise).
+   */
+  static from<G extends FieldsSpec = FieldsSpec>(value: unknown, type?: StructType<G>): StructArray<G> {
+    if (value instanceof StructArray) {
+      if (type !== undefined) sameType!(type[LAYOUT], value.__schema, `${type.name}.arrayFrom(value)`);
+      return value as unknown as StructArray<G>;
+    }
+    const d = value as Partial<StructArray> | null;
+    const who = type ? `${type.name}.arrayFrom(value)` : 'StructArray.from(value)';
+    if (typeof d !== 'object' || d === null || d.__sabkit !== STRUCT_ARRAY_KIND || !(d.buffer instanceof SharedArrayBuffer || (d.buffer as unknown) instanceof ArrayBuffer)) {
+      throw new ReviveError(`${who}: value must be a StructArray or its structured clone ({ __sabkit: "StructArray", buffer, byteOffset, length, __schema }), got ${describe(value)}`);
+    }
+    const t = type ?? (Types!.fromSchema(d.__schema) as unknown as StructType<G>);
+    if (type !== undefined) sameType!(type[LAYOUT], d.__schema, who);
+    return new StructArray<G>(t, d.length as number, { buffer: d.buffer, byteOffset: d.byteOffset });
+  }
+
+  /** The records' type. */
+  get type(): StructType<F> {
+    return this.#type;
+  }
+  /** Bytes from one record to the next (the type's byteLength). */
+  get stride(): number {
+    return this.#layout.size;
+  }
+  get byteLength(): number {
+    return this.length * this.#layout.size;
+  }
+
+  /** Live view of record i (negative i counts from the end, as Array.prototype.at); undefined outside. */
+  at(i: number): StructInstance<F> | undefined {
+    const n = this.length;
+    const k = i < 0 ? i + n : i;
+    if (!(k >>> 0 === k && k < n)) return undefined;
+    return viewAt(this.#layout, this.#m, this.byteOffset + k * this.#layout.size) as unknown as StructInstance<F>;
+  }
+
+  /** Live view of record i; IndexError outside [0, length). */
+  get(i: number): StructInstance<F> {
+    if (!(i >>> 0 === i && i < this.length)) throw new IndexError(`StructArray(${this.#layout.name}).get(i): index ${describe(i)} is not an integer in [0, ${this.length})`);
+    return viewAt(this.#layout, this.#m, this.byteOffset + i * this.#layout.size) as unknown as StructInstance<F>;
+  }
+
+  /** Writes `values` into record i (validated first). */
+  set(i: number, values: Init<F>): void {
+    const v = this.get(i);
+    assignPlain(v as unknown as StructView, values);
+  }
+
+  /** One leaf field across all records: `column('pos.x')`, `column('tags.3')`. */
+  column<P extends LeafPath<F>>(path: P): Column<PathValue<F, P>> {
+    const who = `StructArray(${this.#layout.name}).column(path)`;
+    const { node, offset } = resolvePath(this.#layout, path, who);
+    if (node.t !== 'scalar' && node.t !== 'string') {
+      throw new InvalidArgumentError(`${who}: "${path}" is a ${node.t === 'struct' ? node.layout.name : node.t}; a column is one scalar or string field (e.g. "${path}.${node.t === 'struct' ? node.layout.fields[0].name : '0'}")`);
+    }
+    return makeColumn(path, node, this.#m, this.byteOffset, this.length, this.#layout.size, offset);
+  }
+
+  /** Records [start, end) as a StructArray over the same memory (negative indices count from the end). */
+  subarray(start = 0, end = this.length): StructArray<F> {
+    const n = this.length;
+    const s = Math.min(Math.max(start < 0 ? n + start : start, 0), n);
+    const e = Math.min(Math.max(end < 0 ? n + end : end, s), n);
+    if (!Number.isInteger(s) || !Number.isInteger(e)) throw new InvalidArgumentError(`subarray(start, end): integers expected, got ${describe(start)}, ${describe(end)}`);
+    return new StructArray<F>(this.#type, e - s, { buffer: this.buffer, byteOffset: this.byteOffset + s * this.#layout.size });
+  }
+
+  forEach(callback: (record: StructInstance<F>, index: number) => void): void {
+    for (let i = 0; i < this.length; i++) callback(this.at(i)!, i);
+  }
+
+  *[Symbol.iterator](): IterableIterator<StructInstance<F>> {
+    for (let i = 0; i < this.length; i++) yield this.at(i)!;
+  }
+
+  /** Plain copies of all records. */
+  toJSON(): Plain<F>[] {
+    const out = new Array<Plain<F>>(this.length);
+    for (let i = 0; i < this.length; i++) out[i] = toPlain(this.at(i) as unknown as StructView) as Plain<F>;
+    return out;
+  }
+
+  /** Validates `values` for every record, then writes them all (Python's `arr[:] = ...`). */
+  assignAll(values: ArrayLike<Init<F>>): void {
+    if (typeof values !== 'object' || values === null || typeof values.length !== 'number' || values.length > this.length) {
+      throw new InvalidArgumentError(`assignAll(values): values must be an array of at most ${this.length} records, got ${describe(values)}`);
+    }
+    for (let i = 0; i < values.length; i++) checkInit(this.#layout, values[i], `${this.#layout.name}[${i}]`);
+    for (let i = 0; i < values.length; i++) assignPlain(this.at(i) as unknown as StructView, values[i]);
+  }
+
+  [Symbol.for('nodejs.util.inspect.custom')](_d: number, options: object, inspect: (v: unknown, o: object) => string): string {
+    return `StructArray(${this.#layout.name} x ${this.length}) ${inspect(this.length <= 16 ? this.toJSON() : this.subarray(0, 16).toJSON(), options)}${this.length > 16 ? ` ... ${this.length - 16} more` : ''}`;
+  }
+}
+
+registerKind(STRUCT_ARRAY_KIND, (d) => StructArray.from(d));

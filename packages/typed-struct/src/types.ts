@@ -1,0 +1,224 @@
+/**
+ * The type-level half of typed-struct: what a schema's fields read as in TypeScript. Nothing here
+ * exists at run time.
+ *
+ *   'i8' … 'u32', 'f32', 'f64'  -> number        'i64', 'u64'  -> bigint
+ *   'bool'                      -> boolean       string(n)     -> string
+ *   a struct type S             -> S's instance (read-only: assign its fields, or S.assign)
+ *   array(scalar | string, n)   -> ScalarArray<value>  (a live typed array when aligned)
+ *   array(struct | array, n)    -> readonly array of live element views
+ *   lock()                      -> atomics-sync's Lock
+ *   padding(n)                  -> not a property
+ */
+import type { Lock } from '@sabkit/atomics-sync';
+import type { ScalarKind } from './scalars.js';
+import type { StructType } from './struct-type.js';
+
+export type { ScalarKind } from './scalars.js';
+
+/** What `string()` does with a string longer than its capacity. */
+export type StringOverflow = 'error' | 'truncate';
+
+/** A fixed-length array field: `array(element, length)`. */
+export interface ArraySpec<E extends ElementSpec = ElementSpec> {
+  readonly kind: 'array';
+  readonly element: E;
+  readonly length: number;
+}
+
+/** A fixed-capacity UTF-8 string field (C's `char name[capacity]`): `string(capacity)`. */
+export interface StringSpec {
+  readonly kind: 'string';
+  readonly capacity: number;
+  readonly overflow: StringOverflow;
+}
+
+/** Explicit padding bytes: `padding(byteLength)`. Not readable; keeps its place in the layout. */
+export interface PaddingSpec {
+  readonly kind: 'padding';
+  readonly byteLength: number;
+}
+
+/** An atomics-sync Lock embedded in the struct: `lock()`. */
+export interface LockSpec {
+  readonly kind: 'lock';
+}
+
+/** Anything that can be an array element. */
+export type ElementSpec = ScalarKind | ArraySpec<any> | StringSpec | LockSpec | StructType<any>;
+/** Anything that can be a field. */
+export type FieldSpec = ElementSpec | PaddingSpec;
+/** A struct's fields, in declaration order. */
+export type FieldsSpec = { readonly [name: string]: FieldSpec };
+
+export type ScalarValue<K extends ScalarKind> = K extends 'i64' | 'u64' ? bigint : K extends 'bool' ? boolean : number;
+
+/**
+ * An indexable live view of an array of scalars or strings. Typed arrays satisfy it (a field
+ * `array('f64', n)` in an aligned struct is a real Float64Array); bool and string arrays, and
+ * numeric arrays that a packed struct leaves misaligned, are typed-struct's own view with the
+ * same members.
+ */
+export interface ScalarArray<T> extends Iterable<T> {
+  readonly length: number;
+  [index: number]: T;
+  at(index: number): T | undefined;
+  /** Copies `values` in from `offset`, as TypedArray.prototype.set. */
+  set(values: ArrayLike<T>, offset?: number): void;
+  fill(value: T, start?: number, end?: number): this;
+  indexOf(value: T, fromIndex?: number): number;
+  includes(value: T, fromIndex?: number): boolean;
+  join(separator?: string): string;
+  forEach(callback: (value: T, index: number) => void): void;
+  [Symbol.iterator](): IterableIterator<T>;
+}
+
+/** What a field of spec S reads as. */
+export type FieldValue<S> = S extends ScalarKind
+  ? ScalarValue<S>
+  : S extends StringSpec
+    ? string
+    : S extends LockSpec
+      ? Lock
+      : S extends HasFields<infer G extends FieldsSpec>
+        ? StructInstance<G>
+        : S extends ArraySpec<infer E>
+          ? ArrayValue<E>
+          : never;
+
+export type ArrayValue<E> = E extends ScalarKind | StringSpec ? ScalarArray<FieldValue<E>> : readonly FieldValue<E>[];
+
+type WritableKeys<F> = { [K in keyof F]: F[K] extends ScalarKind | StringSpec ? K : never }[keyof F] & string;
+type ViewKeys<F> = { [K in keyof F]: F[K] extends HasFields<any> | ArraySpec<any> | LockSpec ? K : never }[keyof F] & string;
+
+/** Type-only key that carries a struct's fields on its instances (no such property exists). */
+export declare const FIELDS: unique symbol;
+/** Type-only key that carries a struct type's fields (no such property exists). */
+export declare const TYPE_FIELDS: unique symbol;
+/** What type-level code matches a struct type by: only its fields, so matching is shallow. */
+export interface HasFields<F> {
+  readonly [TYPE_FIELDS]?: F;
+}
+
+/** What every struct instance has besides its fields. */
+export interface StructBase<F extends FieldsSpec = FieldsSpec> {
+  /** Sharing protocol: kind, memory and place (structured clone keeps these and the schema). */
+  readonly __sabkit: 'Struct';
+  readonly buffer: ArrayBuffer | SharedArrayBuffer;
+  readonly byteOffset: number;
+  readonly __schema: StructSchema;
+  /** A plain-object copy of the fields (for JSON.stringify and logging). */
+  toJSON(): Plain<F>;
+  /** Type-only: the schema's fields. */
+  readonly [FIELDS]?: F;
+}
+
+/** A live struct: each property reads and writes the memory. */
+export type StructInstance<F extends FieldsSpec = FieldsSpec> = StructBase<F> & {
+  -readonly [K in WritableKeys<F>]: FieldValue<F[K]>;
+} & {
+  readonly [K in ViewKeys<F>]: FieldValue<F[K]>;
+};
+
+/** Any struct instance. */
+export type AnyStruct = StructBase<any>;
+/** The fields of a struct instance type. */
+export type FieldsOf<T> = T extends { readonly [FIELDS]?: infer F } ? (F extends FieldsSpec ? F : never) : never;
+
+type IsData<S> = S extends PaddingSpec | LockSpec ? false : S extends ArraySpec<infer E> ? IsData<E> : true;
+type DataKeys<F> = { [K in keyof F]: IsData<F[K]> extends true ? K : never }[keyof F] & string;
+
+/** Plain-object form of a struct's data (padding and locks left out). */
+export type Plain<F> = { -readonly [K in DataKeys<F>]: PlainValue<F[K]> };
+export type PlainValue<S> = S extends ScalarKind
+  ? ScalarValue<S>
+  : S extends StringSpec
+    ? string
+    : S extends HasFields<infer G extends FieldsSpec>
+      ? Plain<G>
+      : S extends ArraySpec<infer E>
+        ? PlainValue<E>[]
+        : never;
+
+/** Initial or new values for some of a struct's fields (arrays: the first items). */
+export type Init<F> = { [K in DataKeys<F>]?: InitValue<F[K]> };
+export type InitValue<S> = S extends ScalarKind
+  ? ScalarValue<S>
+  : S extends StringSpec
+    ? string
+    : S extends HasFields<infer G extends FieldsSpec>
+      ? Init<G>
+      : S extends ArraySpec<infer E>
+        ? ArrayLike<InitValue<E>>
+        : never;
+
+type AtomicKeysOf<F> = { [K in keyof F]: F[K] extends 'i8' | 'u8' | 'i16' | 'u16' | 'i32' | 'u32' | 'i64' | 'u64' ? K : never }[keyof F] & string;
+/** Names of a struct's integer fields (those that take atomic operations). */
+export type AtomicKey<T> = AtomicKeysOf<FieldsOf<T>>;
+/** What an atomic operation on integer field K of record T takes and returns. */
+export type AtomicValue<T, K extends string> = K extends keyof FieldsOf<T> ? (FieldsOf<T>[K] extends 'i64' | 'u64' ? bigint : number) : never;
+
+/** Dotted paths to the scalar and string leaves of a struct: 'pos.x', 'tags.3', 'verts.2.x' (8 levels deep at most). */
+export type LeafPath<F, D extends unknown[] = []> = D['length'] extends 8
+  ? never
+  : { [K in keyof F & string]: `${K}${LeafSuffix<F[K], [...D, 1]>}` }[keyof F & string];
+type LeafSuffix<S, D extends unknown[]> = D['length'] extends 8
+  ? never
+  : S extends ScalarKind | StringSpec
+    ? ''
+    : S extends HasFields<infer G extends FieldsSpec>
+      ? `.${LeafPath<G, D>}`
+      : S extends ArraySpec<infer E>
+        ? `.${number}${LeafSuffix<E, [...D, 1]>}`
+        : never;
+
+/** The field spec at a dotted path. */
+export type SpecAt<F, P extends string> = P extends `${infer H}.${infer R}`
+  ? H extends keyof F
+    ? SpecIn<F[H], R>
+    : never
+  : P extends keyof F
+    ? F[P]
+    : never;
+type SpecIn<S, P extends string> = S extends HasFields<infer G extends FieldsSpec>
+  ? SpecAt<G, P>
+  : S extends ArraySpec<infer E>
+    ? P extends `${number}.${infer R}`
+      ? SpecIn<E, R>
+      : P extends `${number}`
+        ? E
+        : never
+    : never;
+
+/** What the leaf at a dotted path reads as. */
+export type PathValue<F, P extends string> = FieldValue<SpecAt<F, P>>;
+
+/** Structured-cloneable description of a field, as `toSchema()` writes it. */
+export type FieldSchema =
+  | ScalarKind
+  | { readonly array: FieldSchema; readonly length: number }
+  | { readonly string: number; readonly overflow: StringOverflow }
+  | { readonly padding: number }
+  | { readonly lock: true }
+  | { readonly struct: StructSchema };
+
+/** Structured-cloneable description of a struct type; `StructType.fromSchema` rebuilds it. */
+export interface StructSchema {
+  readonly name: string;
+  readonly packed: boolean;
+  readonly fields: readonly (readonly [string, FieldSchema])[];
+}
+
+/** One field of a struct type, as `Type.fields` lists it. */
+export interface FieldInfo {
+  readonly name: string;
+  /** offsetof: bytes from the start of the struct. */
+  readonly offset: number;
+  /** sizeof the field. */
+  readonly byteLength: number;
+  /** Alignment used in this layout (1 in a packed struct). */
+  readonly alignment: number;
+  /** Readable type: 'f64', 'u8[4]', 'Vec3', 'Vec3[2]', 'string(16)', 'padding(3)', 'lock'. */
+  readonly type: string;
+  readonly spec: FieldSpec;
+}
