@@ -10,6 +10,8 @@ export { RLock } from './rlock.js';
 export { Semaphore, HOLDER_SLOTS, SEMAPHORE_MAX_VALUE } from './semaphore.js';
 export { BoundedSemaphore } from './bounded-semaphore.js';
 export { ROBUST_POLL_MS, STARVATION_MS } from './lock-core.js';
+export { Event, type EventDescriptor } from './event.js';
+export { Barrier, type BarrierAction, type BarrierDescriptor } from './barrier.js';
 export { Value, type ValueDescriptor, type ValueOptions } from './value.js';
 export { SharedArray, SharedArray as Array, type SharedArrayDescriptor, type SharedArrayOptions } from './shared-array.js';
 export { RawValue, type RawValueDescriptor } from './raw-value.js';
