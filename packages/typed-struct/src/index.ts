@@ -9,6 +9,6 @@ export { SCALAR_KINDS, SCALARS, type ScalarInfo } from './scalars.js';
 export type { StructBuffer, WasmMemoryLike } from './memory.js';
 export type {
   ScalarKind, StringOverflow, ArraySpec, StringSpec, PaddingSpec, LockSpec, ElementSpec, FieldSpec, FieldsSpec, ScalarValue, ScalarArray,
-  FieldValue, ArrayValue, StructBase, StructInstance, AnyStruct, FieldsOf, Plain, PlainValue, Init, InitValue, AtomicKey, AtomicValue, LeafPath, SpecAt,
+  FieldValue, ArrayValue, StructBase, StructInstance, InstanceOf, FieldsOfType, AnyStruct, FieldsOf, Plain, PlainValue, Init, InitValue, AtomicKey, AtomicValue, LeafPath, SpecAt,
   PathValue, FieldSchema, StructSchema, FieldInfo,
 } from './types.js';

@@ -271,7 +271,7 @@ export function resolvePath(layout: Layout, path: unknown, who: string): { node:
   for (const part of path.split('.')) {
     if (node.t === 'struct') {
       const f: FieldLayout | undefined = node.layout.byName[part];
-      if (f === undefined || f.node.t === 'padding') {
+      if (f === undefined) {
         throw new InvalidArgumentError(`${who}: ${node.layout.name} has no field "${part}" (path "${path}")`);
       }
       node = f.node;

@@ -9,7 +9,7 @@ import { StructRangeError } from './errors.js';
 import type { Layout, Node } from './layout.js';
 import type { Memo } from './memory.js';
 import { SCALARS } from './scalars.js';
-import { StructView, hooks } from './view.js';
+import { StructView, hooks, isData } from './view.js';
 
 /** Plain value of the node at `abs` (structs -> objects, arrays -> arrays; padding and locks left out). */
 function plainAt(node: Node, m: Memo, abs: number): unknown {
@@ -24,11 +24,6 @@ function plainAt(node: Node, m: Memo, abs: number): unknown {
     }
     default: return undefined;
   }
-}
-
-function isData(node: Node): boolean {
-  if (node.t === 'padding' || node.t === 'lock') return false;
-  return node.t === 'array' ? isData(node.elem) : true;
 }
 
 function plainStruct(layout: Layout, m: Memo, abs: number): Record<string, unknown> {
@@ -103,9 +98,25 @@ function writeStruct(layout: Layout, m: Memo, abs: number, init: Record<string, 
   }
 }
 
+/** Records inside `value` (from another struct's fields) as plain values, so they can be copied in. */
+export function plainify(value: unknown): unknown {
+  if (StructView.isView(value)) return toPlain(value);
+  if (Array.isArray(value)) return value.some((x) => typeof x === 'object' && x !== null) ? value.map(plainify) : value;
+  return value;
+}
+
+/** Whole-field assignment (`p.pos = q.pos`, `p.tags = q.tags`): validated, then written. */
+function assignField(node: Node, m: Memo, abs: number, value: unknown, where: string): void {
+  const v = plainify(value);
+  checkValue(node, v, where);
+  writeValue(node, m, abs, v, where);
+}
+hooks.assign = assignField;
+
 /** Validates `init` against the struct `v`, then writes it. */
 export function assignPlain(v: StructView, init: unknown): void {
   const layout = StructView.layoutOf(v);
-  checkInit(layout, init);
-  writeStruct(layout, StructView.memoOf(v), v.byteOffset, init as Record<string, unknown>, layout.name);
+  const p = plainify(init);
+  checkInit(layout, p);
+  writeStruct(layout, StructView.memoOf(v), v.byteOffset, p as Record<string, unknown>, layout.name);
 }

@@ -15,9 +15,9 @@
  */
 import { IndexError, InvalidArgumentError, ReviveError, describe, registerKind } from '@sabkit/atomics-sync';
 import { makeColumn, type Column } from './column.js';
-import { LAYOUT, resolvePath, type Layout } from './layout.js';
+import { LAYOUT, describeNode, resolvePath, type Layout } from './layout.js';
 import { type Memo, type StructBuffer, checkPlace, memoFor, toBuffer } from './memory.js';
-import { assignPlain, checkInit, toPlain } from './plain.js';
+import { assignPlain, checkInit, plainify, toPlain } from './plain.js';
 import type { StructType } from './struct-type.js';
 import type { FieldsSpec, Init, LeafPath, PathValue, Plain, StructInstance, StructSchema } from './types.js';
 import { type StructView, viewAt } from './view.js';
@@ -32,11 +32,11 @@ export interface StructRegion {
 }
 
 // struct-type.ts imports this module; it hands its class over here instead of a circular import.
-let Types: { fromSchema(schema: unknown): StructType<FieldsSpec> } | undefined;
+let typeFromSchema: ((schema: unknown) => unknown) | undefined;
 let sameType: ((layout: Layout, schema: unknown, who: string) => void) | undefined;
 /** @internal */
-export function linkStructType(T: NonNullable<typeof Types>, check: NonNullable<typeof sameType>): void {
-  Types = T;
+export function linkStructType(fromSchema: (schema: unknown) => unknown, check: (layout: Layout, schema: unknown, who: string) => void): void {
+  typeFromSchema = fromSchema;
   sameType = check;
 }
 
@@ -98,7 +98,7 @@ export class StructArray<F extends FieldsSpec = FieldsSpec> implements Iterable<
     if (typeof d !== 'object' || d === null || d.__sabkit !== STRUCT_ARRAY_KIND || !(d.buffer instanceof SharedArrayBuffer || (d.buffer as unknown) instanceof ArrayBuffer)) {
       throw new ReviveError(`${who}: value must be a StructArray or its structured clone ({ __sabkit: "StructArray", buffer, byteOffset, length, __schema }), got ${describe(value)}`);
     }
-    const t = type ?? (Types!.fromSchema(d.__schema) as unknown as StructType<G>);
+    const t = type ?? (typeFromSchema!(d.__schema) as StructType<G>);
     if (type !== undefined) sameType!(type[LAYOUT], d.__schema, who);
     return new StructArray<G>(t, d.length as number, { buffer: d.buffer, byteOffset: d.byteOffset });
   }
@@ -140,7 +140,8 @@ export class StructArray<F extends FieldsSpec = FieldsSpec> implements Iterable<
     const who = `StructArray(${this.#layout.name}).column(path)`;
     const { node, offset } = resolvePath(this.#layout, path, who);
     if (node.t !== 'scalar' && node.t !== 'string') {
-      throw new InvalidArgumentError(`${who}: "${path}" is a ${node.t === 'struct' ? node.layout.name : node.t}; a column is one scalar or string field (e.g. "${path}.${node.t === 'struct' ? node.layout.fields[0].name : '0'}")`);
+      const hint = node.t === 'struct' ? ` (e.g. "${path}.${node.layout.fields[0].name}")` : node.t === 'array' ? ` (e.g. "${path}.0")` : '';
+      throw new InvalidArgumentError(`${who}: "${path}" is ${describeNode(node)}; a column is one scalar or string field${hint}`);
     }
     return makeColumn(path, node, this.#m, this.byteOffset, this.length, this.#layout.size, offset);
   }
@@ -174,8 +175,9 @@ export class StructArray<F extends FieldsSpec = FieldsSpec> implements Iterable<
     if (typeof values !== 'object' || values === null || typeof values.length !== 'number' || values.length > this.length) {
       throw new InvalidArgumentError(`assignAll(values): values must be an array of at most ${this.length} records, got ${describe(values)}`);
     }
-    for (let i = 0; i < values.length; i++) checkInit(this.#layout, values[i], `${this.#layout.name}[${i}]`);
-    for (let i = 0; i < values.length; i++) assignPlain(this.at(i) as unknown as StructView, values[i]);
+    const plain = Array.from(values, plainify);
+    for (let i = 0; i < plain.length; i++) checkInit(this.#layout, plain[i], `${this.#layout.name}[${i}]`);
+    for (let i = 0; i < plain.length; i++) assignPlain(this.at(i) as unknown as StructView, plain[i]);
   }
 
   [Symbol.for('nodejs.util.inspect.custom')](_d: number, options: object, inspect: (v: unknown, o: object) => string): string {

@@ -21,7 +21,7 @@ import {
 import { StructSchemaError } from './errors.js';
 import { LAYOUT, buildLayout, checkSchema, fieldInfos, resolvePath, specFromSchema, type Layout } from './layout.js';
 import { type StructBuffer, checkPlace, memoFor, toBuffer } from './memory.js';
-import { assignPlain, checkInit, toPlain } from './plain.js';
+import { assignPlain, toPlain } from './plain.js';
 import { StructArray, linkStructType, type StructRegion } from './struct-array.js';
 import type { TYPE_FIELDS, FieldInfo, FieldsSpec, Init, Plain, StructInstance, StructSchema } from './types.js';
 import { StructView, isViewOf, viewAt } from './view.js';
@@ -108,7 +108,6 @@ export class StructType<F extends FieldsSpec = FieldsSpec> implements StructType
   /** A new zeroed record in its own SharedArrayBuffer, with `init` written in (validated first). */
   create(init?: Init<F>): StructInstance<F> {
     const layout = this[LAYOUT];
-    if (init !== undefined) checkInit(layout, init);
     const v = viewAt(layout, memoFor(new SharedArrayBuffer(layout.size)), 0);
     if (init !== undefined) assignPlain(v, init);
     return v as unknown as StructInstance<F>;
@@ -218,6 +217,6 @@ export function struct<const F extends FieldsSpec>(fields: F, options?: StructOp
   return new StructType<F>(fields, options);
 }
 
-registerStructTypeFactory(STRUCT_TYPE_KIND, (schema) => StructType.fromSchema(schema));
+registerStructTypeFactory(STRUCT_TYPE_KIND, (schema) => StructType.fromSchema(schema) as StructTypeLike);
 registerKind(STRUCT_KIND, (d) => StructType.fromSchema((d as StructDescriptor).__schema).from(d));
-linkStructType(StructType, checkSameType);
+linkStructType((schema) => StructType.fromSchema(schema), checkSameType);

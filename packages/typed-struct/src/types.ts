@@ -73,8 +73,13 @@ export interface ScalarArray<T> extends Iterable<T> {
   [Symbol.iterator](): IterableIterator<T>;
 }
 
+/** True for `any` (which would make the recursive types below expand without end). */
+type IsAny<T> = 0 extends 1 & T ? true : false;
+
 /** What a field of spec S reads as. */
-export type FieldValue<S> = S extends ScalarKind
+export type FieldValue<S> = IsAny<S> extends true
+  ? unknown
+  : S extends ScalarKind
   ? ScalarValue<S>
   : S extends StringSpec
     ? string
@@ -88,8 +93,8 @@ export type FieldValue<S> = S extends ScalarKind
 
 export type ArrayValue<E> = E extends ScalarKind | StringSpec ? ScalarArray<FieldValue<E>> : readonly FieldValue<E>[];
 
-type WritableKeys<F> = { [K in keyof F]: F[K] extends ScalarKind | StringSpec ? K : never }[keyof F] & string;
-type ViewKeys<F> = { [K in keyof F]: F[K] extends HasFields<any> | ArraySpec<any> | LockSpec ? K : never }[keyof F] & string;
+type WritableKeys<F> = { [K in keyof F]: F[K] extends PaddingSpec ? never : IsData<F[K]> extends true ? K : never }[keyof F] & string;
+type LockKeys<F> = { [K in keyof F]: F[K] extends PaddingSpec ? never : IsData<F[K]> extends true ? never : K }[keyof F] & string;
 
 /** Type-only key that carries a struct's fields on its instances (no such property exists). */
 export declare const FIELDS: unique symbol;
@@ -113,24 +118,35 @@ export interface StructBase<F extends FieldsSpec = FieldsSpec> {
   readonly [FIELDS]?: F;
 }
 
-/** A live struct: each property reads and writes the memory. */
+/**
+ * A live struct: each property reads and writes the memory. Assigning a nested struct or array
+ * field copies a record or array of the same shape in (`p.pos = q.pos`), as C does; lock fields
+ * are read-only.
+ */
 export type StructInstance<F extends FieldsSpec = FieldsSpec> = StructBase<F> & {
   -readonly [K in WritableKeys<F>]: FieldValue<F[K]>;
 } & {
-  readonly [K in ViewKeys<F>]: FieldValue<F[K]>;
+  readonly [K in LockKeys<F>]: FieldValue<F[K]>;
 };
+
+/** The fields of a struct type: `FieldsOfType<typeof Particle>`. */
+export type FieldsOfType<T> = T extends HasFields<infer F extends FieldsSpec> ? F : never;
+/** The instance type of a struct type: `type Particle = InstanceOf<typeof Particle>`. */
+export type InstanceOf<T> = StructInstance<FieldsOfType<T>>;
 
 /** Any struct instance. */
 export type AnyStruct = StructBase<any>;
 /** The fields of a struct instance type. */
 export type FieldsOf<T> = T extends { readonly [FIELDS]?: infer F } ? (F extends FieldsSpec ? F : never) : never;
 
-type IsData<S> = S extends PaddingSpec | LockSpec ? false : S extends ArraySpec<infer E> ? IsData<E> : true;
+type IsData<S> = IsAny<S> extends true ? true : S extends PaddingSpec | LockSpec ? false : S extends ArraySpec<infer E> ? IsData<E> : true;
 type DataKeys<F> = { [K in keyof F]: IsData<F[K]> extends true ? K : never }[keyof F] & string;
 
 /** Plain-object form of a struct's data (padding and locks left out). */
 export type Plain<F> = { -readonly [K in DataKeys<F>]: PlainValue<F[K]> };
-export type PlainValue<S> = S extends ScalarKind
+export type PlainValue<S> = IsAny<S> extends true
+  ? unknown
+  : S extends ScalarKind
   ? ScalarValue<S>
   : S extends StringSpec
     ? string
@@ -142,7 +158,9 @@ export type PlainValue<S> = S extends ScalarKind
 
 /** Initial or new values for some of a struct's fields (arrays: the first items). */
 export type Init<F> = { [K in DataKeys<F>]?: InitValue<F[K]> };
-export type InitValue<S> = S extends ScalarKind
+export type InitValue<S> = IsAny<S> extends true
+  ? unknown
+  : S extends ScalarKind
   ? ScalarValue<S>
   : S extends StringSpec
     ? string
@@ -164,6 +182,8 @@ export type LeafPath<F, D extends unknown[] = []> = D['length'] extends 8
   : { [K in keyof F & string]: `${K}${LeafSuffix<F[K], [...D, 1]>}` }[keyof F & string];
 type LeafSuffix<S, D extends unknown[]> = D['length'] extends 8
   ? never
+  : IsAny<S> extends true
+    ? string
   : S extends ScalarKind | StringSpec
     ? ''
     : S extends HasFields<infer G extends FieldsSpec>
@@ -180,7 +200,7 @@ export type SpecAt<F, P extends string> = P extends `${infer H}.${infer R}`
   : P extends keyof F
     ? F[P]
     : never;
-type SpecIn<S, P extends string> = S extends HasFields<infer G extends FieldsSpec>
+type SpecIn<S, P extends string> = IsAny<S> extends true ? any : S extends HasFields<infer G extends FieldsSpec>
   ? SpecAt<G, P>
   : S extends ArraySpec<infer E>
     ? P extends `${number}.${infer R}`

@@ -33,8 +33,11 @@ const TYPED = {
   i64: BigInt64Array, u64: BigUint64Array, f32: Float32Array, f64: Float64Array,
 } as const;
 
-/** Hook for toJSON / inspect, set by plain.ts (which needs this module). */
-export const hooks: { toPlain?: (v: StructView) => unknown } = {};
+/** Hooks set by plain.ts (which needs this module): plain copies, and whole-field assignment. */
+export const hooks: {
+  toPlain?: (v: StructView) => unknown;
+  assign?: (node: Node, m: Memo, abs: number, value: unknown, where: string) => void;
+} = {};
 
 export class StructView {
   declare readonly __sabkit: 'Struct';
@@ -124,16 +127,21 @@ export class StructView {
     };
   }
 
-  /** Read-only accessor of a nested struct, array or lock: made on first read, then cached. */
-  static childAccessor(off: number, slot: number, slots: number, make: Make): PropertyDescriptor {
-    return {
-      get(this: StructView) {
-        const c = this.#c ?? (this.#c = new Array(slots));
-        let v = c[slot];
-        if (v === undefined) v = c[slot] = make(this.#m, this.#o + off);
-        return v;
-      },
+  /**
+   * Accessor of a nested struct, array or lock: the live view is made on first read, then cached.
+   * Assigning a struct or array field copies the value in, as C struct assignment does (a record
+   * or array of the same shape, or plain values; validated before the first byte is written).
+   * Lock fields cannot be assigned.
+   */
+  static childAccessor(off: number, slot: number, slots: number, make: Make, node: Node | undefined, where: string): PropertyDescriptor {
+    const get = function (this: StructView) {
+      const c = this.#c ?? (this.#c = new Array(slots));
+      let v = c[slot];
+      if (v === undefined) v = c[slot] = make(this.#m, this.#o + off);
+      return v;
     };
+    if (node === undefined) return { get };
+    return { get, set(this: StructView, v: unknown) { hooks.assign!(node, this.#m, this.#o + off, v, where); } };
   }
 }
 
@@ -196,11 +204,17 @@ function makeClass(layout: Layout, aligned: boolean): ViewClass {
         d = StructView.stringAccessor(f, where);
         break;
       default:
-        d = StructView.childAccessor(f.offset, slot++, slots, makerOf(node, where));
+        d = StructView.childAccessor(f.offset, slot++, slots, makerOf(node, where), isData(node) ? node : undefined, where);
     }
     Object.defineProperty(C.prototype, f.name, { ...d, enumerable: true, configurable: false });
   }
   return C;
+}
+
+/** False for locks and arrays of locks: state, not data, so never copied or assigned. */
+export function isData(node: Node): boolean {
+  if (node.t === 'padding' || node.t === 'lock') return false;
+  return node.t === 'array' ? isData(node.elem) : true;
 }
 
 /** A view of a `layout` struct at `abs`: the typed-array class where the offset allows it. */
