@@ -163,6 +163,17 @@ export class TaskDoneError extends SabkitError {
   }
 }
 
+/**
+ * A fixed-size table in shared memory is full: a Condition has as many threads (or async tasks)
+ * waiting as it has waiter slots. Python has no such limit (its waiters live in a deque); the
+ * message names the option that sizes the table (`capacity`).
+ */
+export class CapacityExceededError extends SabkitError {
+  constructor(message: string) {
+    super('ERR_SABKIT_CAPACITY_EXCEEDED', message);
+  }
+}
+
 /** Every error class exported by this module, by name (used to revive errors across threads). */
 export const SABKIT_ERROR_CLASSES = {
   SabkitError,
@@ -184,6 +195,7 @@ export const SABKIT_ERROR_CLASSES = {
   IndexError,
   NoLockError,
   TaskDoneError,
+  CapacityExceededError,
 } as const;
 
 /** Formats a value for an error message: short, unambiguous, never throws. */
