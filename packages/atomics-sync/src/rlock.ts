@@ -7,8 +7,9 @@
  * Layout (RLock.BYTE_LENGTH = 8 bytes, RLock.ALIGNMENT = 4), two Int32 words:
  *
  *   offset 0  STATE   the lock word of lock-core.ts: OWNER (threadId + 1) | PARKED | STARVING
- *   offset 4  COUNT   recursion depth; read and written only by the owner (a thread reads it
- *                     only after its own CAS made it the owner, so the CAS orders it)
+ *   offset 4  COUNT   recursion depth; read and written only by the owner, with plain
+ *                     (non-atomic) accesses: the owner's STATE compare-exchanges order them
+ *                     (the next owner's CAS synchronises with the previous owner's release CAS)
  *
  * All-zero memory is a free RLock.
  *
@@ -56,7 +57,7 @@ export class RLock {
     defineShared(this, KIND, buffer, byteOffset);
     this.#i32 = new Int32Array(buffer, byteOffset, 2);
     if (!a) {
-      Atomics.store(this.#i32, COUNT, 0);
+      this.#i32[COUNT] = 0;
       Atomics.store(this.#i32, STATE, 0);
     }
   }
@@ -79,16 +80,16 @@ export class RLock {
    */
   acquire(timeout?: number): boolean {
     if (timeout !== undefined && !isValidTimeout(timeout)) checkTimeout(timeout, 'RLock.acquire');
+    if (tryLockFast(this.#i32, STATE)) return this.#first(1);
     if (this.#reenter()) return true;
     checkMayBlock(timeout, 'RLock.acquire');
-    if (tryLockFast(this.#i32, STATE)) return this.#first(1);
     return this.#settle(lockSlowSync(this.#i32, STATE, timeout), 1, 'RLock.acquire');
   }
 
   /** Acquires or re-enters only if no waiting is needed. */
   tryAcquire(): boolean {
-    if (this.#reenter()) return true;
     if (tryLockFast(this.#i32, STATE)) return this.#first(1);
+    if (this.#reenter()) return true;
     return this.#settle(tryLockOnce(this.#i32, STATE), 1, 'RLock.tryAcquire');
   }
 
@@ -107,9 +108,9 @@ export class RLock {
     if ((Atomics.load(this.#i32, STATE) & OWNER_MASK) !== SELF) {
       throw new NotOwnerError('RLock.release: cannot release an RLock this thread does not hold');
     }
-    const depth = Atomics.load(this.#i32, COUNT);
+    const depth = this.#i32[COUNT];
     if (depth > 1) {
-      Atomics.store(this.#i32, COUNT, depth - 1);
+      this.#i32[COUNT] = depth - 1;
       return;
     }
     this.#releaseAll();
@@ -127,7 +128,7 @@ export class RLock {
 
   /** This thread's recursion depth (0 if it does not hold the lock). */
   get depth(): number {
-    return this.isOwned() ? Atomics.load(this.#i32, COUNT) : 0;
+    return this.isOwned() ? this.#i32[COUNT] : 0;
   }
 
   /** Runs fn holding the lock (re-entrantly) and releases one level however fn ends. */
@@ -176,7 +177,7 @@ export class RLock {
   /** For Condition: releases every level; returns the depth to restore. NotOwnerError if not held. */
   _releaseSave(): number {
     if (!this.isOwned()) throw new NotOwnerError('RLock: cannot release an RLock this thread does not hold');
-    const depth = Atomics.load(this.#i32, COUNT);
+    const depth = this.#i32[COUNT];
     this.#releaseAll();
     return depth;
   }
@@ -210,19 +211,19 @@ export class RLock {
 
   #reenter(): boolean {
     if ((Atomics.load(this.#i32, STATE) & OWNER_MASK) !== SELF) return false;
-    const depth = Atomics.load(this.#i32, COUNT);
+    const depth = this.#i32[COUNT];
     if (depth >= RLOCK_MAX_DEPTH) throw new InvalidArgumentError(`RLock.acquire: recursion depth would exceed ${RLOCK_MAX_DEPTH}`);
-    Atomics.store(this.#i32, COUNT, depth + 1);
+    this.#i32[COUNT] = depth + 1;
     return true;
   }
 
   #first(depth: number): boolean {
-    Atomics.store(this.#i32, COUNT, depth);
+    this.#i32[COUNT] = depth;
     return true;
   }
 
   #releaseAll(): void {
-    Atomics.store(this.#i32, COUNT, 0);
+    this.#i32[COUNT] = 0;
     if (!unlockFast(this.#i32, STATE)) unlockSlow(this.#i32, STATE);
   }
 

@@ -12,7 +12,11 @@
  *                       mean anything, dead holders' permits are not recovered
  *   words 4 + 2*s, 5 + 2*s, for s < HOLDER_SLOTS: the holder table
  *            HOLDER[s]  0 = free slot, T = thread T-1's record, RECLAIMING = being emptied
- *            HELD[s]    permits that thread holds (acquired and not yet released)
+ *            HELD[s]    permits that thread holds (acquired and not yet released). Plain
+ *                       (non-atomic) accesses: only that thread touches it while it lives; a
+ *                       recoverer reads it after the death is published in the liveness table and
+ *                       after its own CAS on HOLDER, which order it; it is zeroed before HOLDER
+ *                       is freed, and the next claimer's CAS on HOLDER orders that.
  *
  * All-zero memory is a Semaphore with value 0 (and an empty table).
  *
@@ -49,7 +53,7 @@
 import { InvalidArgumentError, OwnerDeadError, SemaphoreOverflowError, describe } from './errors.js';
 import { isThreadDead } from './liveness.js';
 import { KIND_PROPERTY, type SharedDescriptor, type SharedRegion, allocateRegion, checkRegion, defineShared, expectDescriptor, registerKind } from './shared.js';
-import { SPIN_ITERATIONS, checkSignal, parkAsync, spinWhileEqual, throwIfAborted } from './wait.js';
+import { SPIN_ITERATIONS, canBlock, checkSignal, parkAsync, spinWhileEqual, throwIfAborted } from './wait.js';
 import { ROBUST_POLL_MS, SELF, assertOwnerIdFits, checkMayBlock, checkTimeout, isValidTimeout } from './lock-core.js';
 
 /** Word indexes. */
@@ -146,9 +150,8 @@ export class Semaphore {
    * on timeout. Throws OwnerDeadError after recovering a dead holder's permits (it holds one).
    */
   acquire(timeout?: number): boolean {
-    const what = `${this.#kind}.acquire`;
-    if (timeout !== undefined && !isValidTimeout(timeout)) checkTimeout(timeout, what);
-    checkMayBlock(timeout, what);
+    if (timeout !== undefined && !isValidTimeout(timeout)) checkTimeout(timeout, `${this.#kind}.acquire`);
+    if (!canBlock) checkMayBlock(timeout, `${this.#kind}.acquire`);
     if (this.#take()) return true;
     const deadline = deadlineOf(timeout);
     Atomics.add(this.#i32, NWAITERS, 1);
@@ -171,18 +174,17 @@ export class Semaphore {
     } finally {
       this.#leave(r);
     }
-    return this.#settle(r, what);
+    return this.#settle(r, 'acquire');
   }
 
   /** Takes a permit only if one is available now (or recoverable from a dead holder). */
   tryAcquire(): boolean {
-    return this.#settle(this.#take() ? ACQUIRED : this.#attempt(), `${this.#kind}.tryAcquire`);
+    return this.#take() || this.#settle(this.#attempt(), 'tryAcquire');
   }
 
   /** Like acquire, without blocking the thread. Rejects with `signal.reason` on abort (no permit taken). */
   async acquireAsync(timeout?: number, signal?: AbortSignal): Promise<boolean> {
-    const what = `${this.#kind}.acquireAsync`;
-    checkTimeout(timeout, what);
+    checkTimeout(timeout, `${this.#kind}.acquireAsync`);
     checkSignal(signal);
     throwIfAborted(signal);
     if (this.#take()) return true;
@@ -199,7 +201,7 @@ export class Semaphore {
     } finally {
       this.#leave(r);
     }
-    return this.#settle(r, what);
+    return this.#settle(r, 'acquireAsync');
   }
 
   /**
@@ -207,9 +209,8 @@ export class Semaphore {
    * SemaphoreOverflowError, changing nothing, if that would exceed its initial value.
    */
   release(n = 1): void {
-    const what = `${this.#kind}.release`;
     if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > SEMAPHORE_MAX_VALUE) {
-      throw new InvalidArgumentError(`${what}: n must be an integer from 1 to ${SEMAPHORE_MAX_VALUE}, got ${describe(n)}`);
+      throw new InvalidArgumentError(`${this.#kind}.release: n must be an integer from 1 to ${SEMAPHORE_MAX_VALUE}, got ${describe(n)}`);
     }
     const i32 = this.#i32;
     const limit = this.#bounded ? Atomics.load(i32, BOUND) : SEMAPHORE_MAX_VALUE;
@@ -217,8 +218,8 @@ export class Semaphore {
     for (;;) {
       if (v > limit - n) {
         throw this.#bounded
-          ? new SemaphoreOverflowError(`${what}: releasing ${n} would raise the value from ${v} above its initial value ${limit}`)
-          : new SemaphoreOverflowError(`${what}: releasing ${n} would raise the value from ${v} above ${SEMAPHORE_MAX_VALUE}`);
+          ? new SemaphoreOverflowError(`${this.#kind}.release: releasing ${n} would raise the value from ${v} above its initial value ${limit}`)
+          : new SemaphoreOverflowError(`${this.#kind}.release: releasing ${n} would raise the value from ${v} above ${SEMAPHORE_MAX_VALUE}`);
       }
       const w = Atomics.compareExchange(i32, VALUE, v, v + n);
       if (w === v) break;
@@ -262,52 +263,80 @@ export class Semaphore {
     if (r === TIMED_OUT && Atomics.load(this.#i32, VALUE) > 0) Atomics.notify(this.#i32, VALUE, 1);
   }
 
-  #settle(r: number, what: string): boolean {
+  #settle(r: number, method: string): boolean {
     if (r === ACQUIRED) return true;
     if (r === TIMED_OUT) return false;
     throw new OwnerDeadError(
-      `${what}: thread ${r} died holding permits; they were recovered and this thread holds one of them (repair what that thread left half-done)`,
+      `${this.#kind}.${method}: thread ${r} died holding permits; they were recovered and this thread holds one of them (repair what that thread left half-done)`,
       r,
     );
   }
 
   // --- holder table ----------------------------------------------------------------------------
 
-  /** This thread's slot, or -1; with `claim`, claims a free one (-1 if the table is full). */
-  #mySlot(claim: boolean): number {
-    const i32 = this.#i32;
-    const hint = this.#slot;
-    if (hint >= 0 && Atomics.load(i32, TABLE + 2 * hint) === SELF) return hint;
-    for (let s = 0; s < HOLDER_SLOTS; s++) {
-      if (Atomics.load(i32, TABLE + 2 * s) === SELF) return (this.#slot = s);
-    }
-    if (!claim) return -1;
-    if (hint >= 0 && Atomics.compareExchange(i32, TABLE + 2 * hint, 0, SELF) === 0) return hint;
-    for (let s = 0; s < HOLDER_SLOTS; s++) {
-      if (Atomics.compareExchange(i32, TABLE + 2 * s, 0, SELF) === 0) return (this.#slot = s);
-    }
-    return -1;
-  }
-
+  /**
+   * Records one more permit held by this thread. Fast path: the slot this view used last, still
+   * ours or free again. A thread may end up with two slots (two views of one semaphore in one
+   * thread, each with its own hint); #unrecord sums them, so that costs nothing but a slot.
+   */
   #record(): void {
     const i32 = this.#i32;
     if (Atomics.load(i32, FLAGS) !== 0) return;
-    const s = this.#mySlot(true);
-    if (s < 0) Atomics.or(i32, FLAGS, RECOVERY_OFF_FULL);
-    else Atomics.add(i32, TABLE + 2 * s + 1, 1);
+    const hint = this.#slot;
+    if (hint >= 0) {
+      const h = Atomics.load(i32, TABLE + 2 * hint);
+      if (h === SELF || (h === 0 && Atomics.compareExchange(i32, TABLE + 2 * hint, 0, SELF) === 0)) {
+        i32[TABLE + 2 * hint + 1]++;
+        return;
+      }
+    }
+    let s = this.#ownSlots(-1);
+    for (let t = 0; s < 0 && t < HOLDER_SLOTS; t++) {
+      if (Atomics.compareExchange(i32, TABLE + 2 * t, 0, SELF) === 0) s = t;
+    }
+    if (s < 0) {
+      Atomics.or(i32, FLAGS, RECOVERY_OFF_FULL);
+      return;
+    }
+    this.#slot = s;
+    i32[TABLE + 2 * s + 1]++;
   }
 
+  /** The first slot after `after` that this thread owns, or -1. */
+  #ownSlots(after: number): number {
+    for (let s = after + 1; s < HOLDER_SLOTS; s++) if (Atomics.load(this.#i32, TABLE + 2 * s) === SELF) return s;
+    return -1;
+  }
+
+  /**
+   * Records `n` permits given back by this thread; a slot that reaches 0 is freed. Releasing more
+   * than this thread holds means permits move between threads: recovery goes off for good.
+   */
   #unrecord(n: number): void {
     const i32 = this.#i32;
     if (Atomics.load(i32, FLAGS) !== 0) return;
-    const s = this.#mySlot(false);
-    const held = s < 0 ? 0 : Atomics.load(i32, TABLE + 2 * s + 1);
-    if (held < n) {
+    const hint = this.#slot;
+    if (hint >= 0 && Atomics.load(i32, TABLE + 2 * hint) === SELF) {
+      const held = i32[TABLE + 2 * hint + 1];
+      if (held >= n) {
+        i32[TABLE + 2 * hint + 1] = held - n;
+        if (held === n) Atomics.store(i32, TABLE + 2 * hint, 0);
+        return;
+      }
+    }
+    let total = 0;
+    for (let s = this.#ownSlots(-1); s >= 0; s = this.#ownSlots(s)) total += i32[TABLE + 2 * s + 1];
+    if (total < n) {
       Atomics.or(i32, FLAGS, RECOVERY_OFF_TRANSFER);
       return;
     }
-    Atomics.store(i32, TABLE + 2 * s + 1, held - n);
-    if (held === n) Atomics.store(i32, TABLE + 2 * s, 0);
+    for (let s = this.#ownSlots(-1); s >= 0 && n > 0; s = this.#ownSlots(s)) {
+      const held = i32[TABLE + 2 * s + 1];
+      const k = Math.min(held, n);
+      n -= k;
+      i32[TABLE + 2 * s + 1] = held - k;
+      if (held === k) Atomics.store(i32, TABLE + 2 * s, 0);
+    }
   }
 
   /**
@@ -321,8 +350,8 @@ export class Semaphore {
       if (h <= 0 || h === SELF || !isThreadDead(h - 1)) continue;
       if (Atomics.compareExchange(i32, TABLE + 2 * s, h, RECLAIMING) !== h) continue;
       // The slot is ours alone now: its thread is dead and other recoverers see RECLAIMING.
-      const held = Atomics.load(i32, TABLE + 2 * s + 1);
-      Atomics.store(i32, TABLE + 2 * s + 1, 0);
+      const held = i32[TABLE + 2 * s + 1];
+      i32[TABLE + 2 * s + 1] = 0;
       Atomics.store(i32, TABLE + 2 * s, 0);
       if (held <= 0) continue;
       this.#record();
