@@ -35,4 +35,11 @@ export class InvalidStateError extends SabkitError {
   }
 }
 
-for (const cls of [InlineFunctionError, InitializerError, InvalidStateError]) registerErrorClass(cls);
+/** Python's KeyError: a managed dict has no such key (`pop` without a default). */
+export class KeyError extends SabkitError {
+  constructor(message: string) {
+    super('ERR_SABKIT_KEY', message);
+  }
+}
+
+for (const cls of [InlineFunctionError, InitializerError, InvalidStateError, KeyError]) registerErrorClass(cls);

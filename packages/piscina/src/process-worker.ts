@@ -5,6 +5,8 @@
  */
 import { workerData } from 'node:worker_threads';
 import { revive } from '@sabkit/atomics-sync';
+// Registers the manager proxies' kind, so that revive() makes them live in this worker.
+import './manager.js';
 import { explainInlineError, loadTask } from './inline.js';
 import { setCurrentIdentity } from './current-process.js';
 import { PROCESS_WORKER_DATA_KEY, activeChildren, type ProcessStart } from './process.js';
