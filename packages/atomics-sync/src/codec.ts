@@ -113,14 +113,15 @@ const decoderTakesShared = (() => {
   }
 })();
 
-// One DataView per underlying buffer, kept for the last buffer seen: queues and pipes encode into
-// the same ring again and again, so this is almost always a hit and never allocates.
-let dvBuffer: ArrayBufferLike | undefined;
+// One DataView for the last Uint8Array seen, over exactly its bytes: queues and pipes encode into
+// the same ring view again and again, so this is almost always a hit and never allocates. Keyed
+// by the view itself (not its .buffer: reading that getter was 9% of a put+get in a profile).
+let dvFor: Uint8Array | undefined;
 let dv: DataView = new DataView(new ArrayBuffer(8));
 function viewOf(u8: Uint8Array): DataView {
-  if (u8.buffer !== dvBuffer) {
-    dvBuffer = u8.buffer;
-    dv = new DataView(u8.buffer);
+  if (u8 !== dvFor) {
+    dvFor = u8;
+    dv = new DataView(u8.buffer, u8.byteOffset, u8.byteLength);
   }
   return dv;
 }
@@ -211,12 +212,12 @@ export function encodeInto(value: unknown, dst: Uint8Array, offset: number, room
       if ((value | 0) === value && (value !== 0 || 1 / value > 0)) {
         if (room < 5) return -5;
         dst[offset] = TAG_INT32;
-        viewOf(dst).setInt32(dst.byteOffset + offset + 1, value, true);
+        viewOf(dst).setInt32(offset + 1, value, true);
         return 5;
       }
       if (room < 9) return -9;
       dst[offset] = TAG_FLOAT64;
-      viewOf(dst).setFloat64(dst.byteOffset + offset + 1, value, true);
+      viewOf(dst).setFloat64(offset + 1, value, true);
       return 9;
     }
     case 'string':
@@ -233,7 +234,7 @@ export function encodeInto(value: unknown, dst: Uint8Array, offset: number, room
       if (BigInt.asIntN(64, value) === value) {
         if (room < 9) return -9;
         dst[offset] = TAG_BIGINT64;
-        viewOf(dst).setBigInt64(dst.byteOffset + offset + 1, value, true);
+        viewOf(dst).setBigInt64(offset + 1, value, true);
         return 9;
       }
       break;
@@ -329,10 +330,10 @@ export function decode(src: Uint8Array, offset: number, length: number): unknown
   const tag = src[offset];
   switch (tag) {
     case TAG_INT32:
-      if (length === 5) return viewOf(src).getInt32(src.byteOffset + offset + 1, true);
+      if (length === 5) return viewOf(src).getInt32(offset + 1, true);
       break;
     case TAG_FLOAT64:
-      if (length === 9) return viewOf(src).getFloat64(src.byteOffset + offset + 1, true);
+      if (length === 9) return viewOf(src).getFloat64(offset + 1, true);
       break;
     case TAG_STRING:
       if (length >= 1) return decodeString(src, offset + 1, length - 1);
@@ -350,7 +351,7 @@ export function decode(src: Uint8Array, offset: number, length: number): unknown
       if (length === 1) return false;
       break;
     case TAG_BIGINT64:
-      if (length === 9) return viewOf(src).getBigInt64(src.byteOffset + offset + 1, true);
+      if (length === 9) return viewOf(src).getBigInt64(offset + 1, true);
       break;
     case TAG_BYTES: {
       if (length < BYTES_HEADER) break;
