@@ -21,3 +21,10 @@ export {
   SCALAR_TYPES, PYTHON_TYPECODES, type ScalarInfo, type ScalarName, type ScalarCode, type SmallIntCode, type BigIntCode, type FloatCode,
   type IntegerCode, type CellType, type CellValue, type CellInit, type CellView, type IntOperand, type NumericOperand,
 } from './typecodes.js';
+export * as codec from './codec.js';
+export { Queue, DEFAULT_QUEUE_CAPACITY, type QueueOptions, type QueueDescriptor } from './queue.js';
+export { SimpleQueue, type SimpleQueueOptions, type SimpleQueueWaitOptions } from './simple-queue.js';
+export { JoinableQueue } from './joinable-queue.js';
+export { Pipe, Connection, pipeByteLength, DEFAULT_PIPE_CAPACITY, type PipeOptions, type ConnectionDescriptor, type ConnectionWaitOptions } from './pipe.js';
+export { MAX_MESSAGE_BYTES } from './ring.js';
+export { type WaitOptions as QueueWaitOptions } from './ring-ops.js';
