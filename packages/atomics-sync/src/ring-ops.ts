@@ -13,6 +13,7 @@ import {
   MAX_MESSAGE_BYTES, MAX_RING_CAPACITY, MIN_RING_CAPACITY, NOTHING, R_DONE, R_TIMEOUT, SINK_VALUE, W_SLOW, W_TIMEOUT,
   type RecordRing, type Sink, newSink,
 } from './ring.js';
+import { readSlow, writeSlow } from './ring-slow.js';
 import { driveAsync, driveSync } from './ring-wait.js';
 import { assertCanBlock, canBlock, checkSignal, throwIfAborted } from './wait.js';
 
@@ -110,7 +111,7 @@ export function writeValueSync(ring: RecordRing, value: unknown, deadline: numbe
     if (st === W_SLOW && (deadline === Infinity || deadline > performance.now()) && ring.spinForSpace()) st = ring.tryWriteValue(value);
     if (st !== W_SLOW) return st;
     const bytes = encodeMessage(value, what);
-    return driveSync(ring.i32, ring.writeSlow(bytes, 0, bytes.byteLength, false, deadline));
+    return driveSync(ring.i32, writeSlow(ring, bytes, 0, bytes.byteLength, false, deadline));
   } finally {
     unlock(ring.i32, ring.wLock);
   }
@@ -123,7 +124,7 @@ export async function writeValueAsync(ring: RecordRing, value: unknown, deadline
     const st = ring.tryWriteValue(value);
     if (st !== W_SLOW) return st;
     const bytes = encodeMessage(value, what);
-    return await driveAsync(ring.i32, ring.writeSlow(bytes, 0, bytes.byteLength, false, deadline), signal);
+    return await driveAsync(ring.i32, writeSlow(ring, bytes, 0, bytes.byteLength, false, deadline), signal);
   } finally {
     unlock(ring.i32, ring.wLock);
   }
@@ -133,7 +134,7 @@ export async function writeValueAsync(ring: RecordRing, value: unknown, deadline
 export function writeBytesSync(ring: RecordRing, src: Uint8Array, offset: number, size: number, deadline: number, what: string): number {
   if (!lockSync(ring, ring.wLock, deadline, what)) return W_TIMEOUT;
   try {
-    return driveSync(ring.i32, ring.writeSlow(src, offset, size, true, deadline));
+    return driveSync(ring.i32, writeSlow(ring, src, offset, size, true, deadline));
   } finally {
     unlock(ring.i32, ring.wLock);
   }
@@ -143,7 +144,7 @@ export async function writeBytesAsync(ring: RecordRing, src: Uint8Array, offset:
   throwIfAborted(signal);
   if (!tryLockFast(ring.i32, ring.wLock) && !(await lockAsync(ring, ring.wLock, deadline, signal))) return W_TIMEOUT;
   try {
-    return await driveAsync(ring.i32, ring.writeSlow(src, offset, size, true, deadline), signal);
+    return await driveAsync(ring.i32, writeSlow(ring, src, offset, size, true, deadline), signal);
   } finally {
     unlock(ring.i32, ring.wLock);
   }
@@ -170,7 +171,7 @@ export function readSync(ring: RecordRing, sink: Sink, deadline: number, what: s
         return R_DONE;
       }
     }
-    return driveSync(ring.i32, ring.readSlow(sink, deadline));
+    return driveSync(ring.i32, readSlow(ring, sink, deadline));
   } finally {
     unlock(ring.i32, ring.rLock);
   }
@@ -187,7 +188,7 @@ export async function readAsync(ring: RecordRing, sink: Sink, deadline: number, 
         return R_DONE;
       }
     }
-    return await driveAsync(ring.i32, ring.readSlow(sink, deadline), signal);
+    return await driveAsync(ring.i32, readSlow(ring, sink, deadline), signal);
   } finally {
     unlock(ring.i32, ring.rLock);
   }

@@ -55,13 +55,16 @@
  * new) drops the partial message. Counts are self-healing: readers store READ_COUNT = ORDINAL + 1
  * (not an increment), so a reader that dies between the two stores of a take loses nothing from
  * the accounting.
+ *
+ * This file: layout, record format, the fast paths (one WHOLE record, no waiting) and the small
+ * steps both paths share. ring-slow.ts: the slow paths (waiting, padding, chunks, orphans) as
+ * generators; ring-wait.ts: their sync/async drivers; ring-ops.ts: locks + fast/slow dispatch.
  */
 import { InvalidRegionError } from './errors.js';
 import { isThreadDead } from './liveness.js';
 import { ownerThread } from './lock-core.js';
-import { type Park, newPark } from './ring-wait.js';
 import { decode, encodeInto } from './codec.js';
-import { type WaitResult, spinWhileEqual } from './wait.js';
+import { spinWhileEqual } from './wait.js';
 
 export const RING_HEADER_BYTES = 256;
 export const RING_ALIGNMENT = 8;
@@ -144,7 +147,7 @@ export function newSink(mode: number, maxLength = MAX_MESSAGE_BYTES, target?: Ui
 /** Returned by the fast read when it cannot finish alone. */
 export const NOTHING: unique symbol = Symbol('sabkit.ring.nothing');
 
-const align8 = (n: number) => (n + 7) & ~7;
+export const align8 = (n: number) => (n + 7) & ~7;
 
 /** Writes a fresh ring's configuration and zeroes its state (its memory may be reused). */
 export function initRing(i32: Int32Array, base: number, capacity: number, maxCount: number): void {
@@ -238,7 +241,7 @@ export class RecordRing {
   // ---- writer side: the caller holds WRITE_LOCK ------------------------------------------------
 
   /** Whether MAX_COUNT allows one more message. */
-  #countRoom(): boolean {
+  countRoom(): boolean {
     if (this.maxCount === 0) return true;
     const i32 = this.i32;
     const wc = Atomics.load(i32, this.wCount);
@@ -248,12 +251,12 @@ export class RecordRing {
     return ((wc - rc) | 0) < this.maxCount;
   }
 
-  #publish(newTail: number): void {
+  publish(newTail: number): void {
     Atomics.store(this.i32, this.tail, newTail);
     if (Atomics.load(this.i32, this.readerParked) !== 0) Atomics.notify(this.i32, this.tail);
   }
 
-  #header(pos: number, kind: number, length: number, raw: boolean, ordinal: number): number {
+  writeHeader(pos: number, kind: number, length: number, raw: boolean, ordinal: number): number {
     const w = (this.data + (pos & this.mask)) >> 2;
     this.i32[w + 1] = ordinal;
     this.i32[w] = length | (kind << REC_KIND_SHIFT) | (raw ? REC_RAW : 0);
@@ -269,7 +272,7 @@ export class RecordRing {
     const i32 = this.i32;
     const fl = Atomics.load(i32, this.flags);
     if (fl !== 0) return fl & FLAG_READ_CLOSED ? W_READ_CLOSED : W_WRITE_CLOSED;
-    if (!this.#countRoom()) return W_SLOW;
+    if (!this.countRoom()) return W_SLOW;
     const tail = Atomics.load(i32, this.tail);
     const off = tail & this.mask;
     const contig = this.capacity - off;
@@ -288,120 +291,16 @@ export class RecordRing {
     }
     if (n <= 0) return W_SLOW;
     const ordinal = Atomics.load(i32, this.wCount);
-    this.#header(tail, KIND_WHOLE, n, false, ordinal);
-    this.#publish((tail + RECORD_HEADER_BYTES + align8(n)) | 0);
+    this.writeHeader(tail, KIND_WHOLE, n, false, ordinal);
+    this.publish((tail + RECORD_HEADER_BYTES + align8(n)) | 0);
     Atomics.store(i32, this.wCount, (ordinal + 1) | 0);
     return W_DONE;
-  }
-
-  /**
-   * Slow path: writes src[srcOffset, srcOffset + length) as one message, waiting for room (count
-   * and bytes) until `deadline`, chunking it if it is larger than maxWhole. Returns W_DONE,
-   * W_TIMEOUT, W_WRITE_CLOSED or W_READ_CLOSED. An abort thrown in by the driver, a timeout or a
-   * closed reader mid-message publishes an ABORT record, so readers drop what they received.
-   */
-  *writeSlow(src: Uint8Array, srcOffset: number, length: number, raw: boolean, deadline: number): Generator<Park, number, WaitResult> {
-    const i32 = this.i32;
-    const cap = this.capacity;
-    const park = newPark();
-    park.index = this.head;
-    park.parked = this.writerParked;
-    park.deadline = deadline;
-    const ordinal = Atomics.load(i32, this.wCount);
-    // Phase 1: until the message may begin (not closed, MAX_COUNT room, room for a first record).
-    const whole = length <= this.maxWhole;
-    const rec = RECORD_HEADER_BYTES + align8(length);
-    for (;;) {
-      const fl = Atomics.load(i32, this.flags);
-      if (fl !== 0) return fl & FLAG_READ_CLOSED ? W_READ_CLOSED : W_WRITE_CLOSED;
-      // HEAD before READ_COUNT: a reader stores READ_COUNT then HEAD, so if the count we read is
-      // stale, the HEAD store is still to come and our wait on HEAD returns at once.
-      const h = Atomics.load(i32, this.head);
-      if (this.#countRoom()) {
-        Atomics.store(i32, this.headSeen, h);
-        const tail = Atomics.load(i32, this.tail);
-        const free = cap - ((tail - h) | 0);
-        const contig = cap - (tail & this.mask);
-        if (whole) {
-          const pad = contig < rec ? contig : 0;
-          if (free >= pad + rec) {
-            if (pad) this.#header(tail, KIND_PAD, pad, false, ordinal);
-            const at = this.#header(tail + pad, KIND_WHOLE, length, raw, ordinal);
-            this.u8.set(src.subarray(srcOffset, srcOffset + length), at);
-            this.#publish((tail + pad + rec) | 0);
-            Atomics.store(i32, this.wCount, (ordinal + 1) | 0);
-            return W_DONE;
-          }
-        } else if (free >= ABORT_RESERVE + RECORD_HEADER_BYTES + FIRST_PREFIX_BYTES + 8) {
-          break;
-        }
-      }
-      if (performance.now() >= deadline) return W_TIMEOUT;
-      park.value = h;
-      yield park;
-    }
-    // Phase 2: chunks. The message has begun: readers may take chunks while we write the rest.
-    let pos = 0;
-    let begun = false;
-    let finished = false;
-    try {
-      for (;;) {
-        const h = Atomics.load(i32, this.head);
-        Atomics.store(i32, this.headSeen, h);
-        const tail = Atomics.load(i32, this.tail);
-        const free = cap - ((tail - h) | 0) - ABORT_RESERVE;
-        const contig = cap - (tail & this.mask);
-        const prefix = begun ? 0 : FIRST_PREFIX_BYTES;
-        if (contig < RECORD_HEADER_BYTES + prefix + 8) {
-          if (free >= contig) {
-            this.#header(tail, KIND_PAD, contig, false, ordinal);
-            this.#publish((tail + contig) | 0);
-            continue;
-          }
-        } else {
-          const space = free < contig ? free : contig;
-          if (space >= RECORD_HEADER_BYTES + prefix + 8) {
-            const n = Math.min(length - pos, space - RECORD_HEADER_BYTES - prefix);
-            const last = pos + n === length;
-            const kind = !begun ? (last ? KIND_WHOLE : KIND_FIRST) : last ? KIND_LAST : KIND_MIDDLE;
-            const pre = kind === KIND_FIRST ? FIRST_PREFIX_BYTES : 0;
-            const at = this.#header(tail, kind, n + pre, raw, ordinal);
-            if (pre) {
-              this.i32[at >> 2] = length;
-              this.i32[(at >> 2) + 1] = 0;
-            }
-            this.u8.set(src.subarray(srcOffset + pos, srcOffset + pos + n), at + pre);
-            this.#publish((tail + RECORD_HEADER_BYTES + align8(n + pre)) | 0);
-            pos += n;
-            begun = true;
-            if (last) {
-              finished = true;
-              Atomics.store(i32, this.wCount, (ordinal + 1) | 0);
-              return W_DONE;
-            }
-            continue;
-          }
-        }
-        if (Atomics.load(i32, this.flags) & FLAG_READ_CLOSED) return W_READ_CLOSED;
-        if (performance.now() >= deadline) return W_TIMEOUT;
-        park.value = h;
-        yield park;
-      }
-    } finally {
-      if (begun && !finished) {
-        // ABORT_RESERVE guarantees the 8 bytes; an ABORT never needs a PAD (records are 8-aligned).
-        const tail = Atomics.load(i32, this.tail);
-        this.#header(tail, KIND_ABORT, 0, false, ordinal);
-        this.#publish((tail + RECORD_HEADER_BYTES) | 0);
-        Atomics.store(i32, this.wCount, (ordinal + 1) | 0);
-      }
-    }
   }
 
   // ---- reader side: the caller holds READ_LOCK ------------------------------------------------
 
   /** Consumes up to `newHead`; `ordinal` >= 0 ends a message (READ_COUNT first, then HEAD). */
-  #consume(newHead: number, endsMessage: boolean, ordinal: number): void {
+  consume(newHead: number, endsMessage: boolean, ordinal: number): void {
     const i32 = this.i32;
     if (endsMessage) Atomics.store(i32, this.rCount, (ordinal + 1) | 0);
     Atomics.store(i32, this.head, newHead);
@@ -426,7 +325,7 @@ export class RecordRing {
       const kind = (w0 >>> REC_KIND_SHIFT) & 7;
       const len = w0 & REC_LENGTH_MASK;
       if (kind === KIND_PAD) {
-        this.#consume((head + len) | 0, false, 0);
+        this.consume((head + len) | 0, false, 0);
         continue;
       }
       if (kind !== KIND_WHOLE) return NOTHING;
@@ -434,164 +333,15 @@ export class RecordRing {
       try {
         return w0 & REC_RAW ? this.u8.slice(at + RECORD_HEADER_BYTES, at + RECORD_HEADER_BYTES + len) : decode(this.u8, at + RECORD_HEADER_BYTES, len);
       } finally {
-        this.#consume((head + RECORD_HEADER_BYTES + align8(len)) | 0, true, ordinal);
+        this.consume((head + RECORD_HEADER_BYTES + align8(len)) | 0, true, ordinal);
       }
     }
-  }
-
-  #deliver(sink: Sink, src: Uint8Array, start: number, len: number, raw: boolean): void {
-    if (sink.mode === SINK_VALUE) sink.value = raw ? src.slice(start, start + len) : decode(src, start, len);
-    else if (sink.mode === SINK_BYTES) sink.value = src.slice(start, start + len);
-    else sink.value = len;
-  }
-
-  #fits(sink: Sink, total: number): boolean {
-    if (sink.mode === SINK_BYTES && total > sink.maxLength) return false;
-    if (sink.mode === SINK_INTO && total > sink.target!.byteLength - sink.targetOffset) return false;
-    return true;
   }
 
   /** Whether the writer of a message in progress is gone (lock free, or held by a dead thread) with nothing new. */
-  #writerGone(head: number): boolean {
+  writerGone(head: number): boolean {
     const owner = ownerThread(this.i32, this.wLock);
     if (owner >= 0 && !isThreadDead(owner)) return false;
     return Atomics.load(this.i32, this.tail) === head;
-  }
-
-  /**
-   * Slow path of every read: waits until `deadline` for a message to begin, then receives it to
-   * its end. Returns R_DONE (sink filled), R_TIMEOUT, R_ENDED, R_CLOSED (FLAG_READ_CLOSED) or
-   * R_TOO_LARGE (message left unread).
-   *
-   * Once a chunked message has begun, the deadline and the abort signal no longer apply: its
-   * writer holds WRITE_LOCK and is writing the rest, bounded by its own deadline (it publishes
-   * ABORT when it gives up) or its death (noticed by polling its liveness). Giving up halfway
-   * would lose chunks already consumed. CPython's multiprocessing Queue.get does the same: the
-   * timeout covers waiting for a message, then the whole message is read.
-   */
-  *readSlow(sink: Sink, deadline: number): Generator<Park, number, WaitResult> {
-    const i32 = this.i32;
-    const park = newPark();
-    park.index = this.tail;
-    park.parked = this.readerParked;
-    let asm: Uint8Array | undefined; // message being assembled; undefined = between messages
-    let asmPos = 0;
-    let asmTotal = 0;
-    let asmBase = 0;
-    let asmRaw = false;
-    for (;;) {
-      const head = Atomics.load(i32, this.head);
-      const tail = Atomics.load(i32, this.tail);
-      if (tail === head) {
-        if (Atomics.load(i32, this.flags) & FLAG_READ_CLOSED) return R_CLOSED;
-        park.value = head;
-        if (asm) {
-          if (this.#writerGone(head)) {
-            asm = undefined; // its writer died: drop the partial message
-            continue;
-          }
-          park.deadline = Infinity;
-          park.poll = true;
-          park.abortable = false;
-          yield park;
-          continue;
-        }
-        const closed = (Atomics.load(i32, this.flags) & FLAG_WRITE_CLOSED) !== 0;
-        // Closed: ended once no writer is inside (one that is publishes, or sees the flag and
-        // leaves without a store to wake us, hence the polling).
-        if (closed && this.#writerGone(head)) return R_ENDED;
-        if (performance.now() >= deadline) return R_TIMEOUT;
-        park.deadline = deadline;
-        park.poll = closed;
-        park.abortable = true;
-        yield park;
-        continue;
-      }
-      Atomics.store(i32, this.tailSeen, tail);
-      const at = this.data + (head & this.mask);
-      const w0 = i32[at >> 2];
-      const ordinal = i32[(at >> 2) + 1];
-      const kind = (w0 >>> REC_KIND_SHIFT) & 7;
-      const len = w0 & REC_LENGTH_MASK;
-      const raw = (w0 & REC_RAW) !== 0;
-      const next = (head + RECORD_HEADER_BYTES + align8(len)) | 0;
-      const payload = at + RECORD_HEADER_BYTES;
-      switch (kind) {
-        case KIND_PAD:
-          this.#consume((head + len) | 0, false, 0);
-          continue;
-        case KIND_ABORT:
-          asm = undefined;
-          this.#consume(next, true, ordinal);
-          continue;
-        case KIND_WHOLE:
-          asm = undefined;
-          if (sink.mode === SINK_PEEK) return R_DONE;
-          if (!this.#fits(sink, len)) {
-            sink.needed = len;
-            return R_TOO_LARGE;
-          }
-          if (sink.mode === SINK_INTO) sink.target!.set(this.u8.subarray(payload, payload + len), sink.targetOffset);
-          try {
-            this.#deliver(sink, this.u8, payload, len, raw);
-          } finally {
-            this.#consume(next, true, ordinal);
-          }
-          return R_DONE;
-        case KIND_FIRST: {
-          if (sink.mode === SINK_PEEK) return R_DONE;
-          const total = i32[payload >> 2];
-          if (!this.#fits(sink, total)) {
-            sink.needed = total;
-            return R_TOO_LARGE;
-          }
-          asmRaw = raw;
-          asmTotal = total;
-          asmPos = 0;
-          if (sink.mode === SINK_INTO) {
-            asm = sink.target!;
-            asmBase = sink.targetOffset;
-          } else {
-            asm = new Uint8Array(total);
-            asmBase = 0;
-          }
-          this.#chunk(asm, asmBase, asmPos, asmTotal, payload + FIRST_PREFIX_BYTES, len - FIRST_PREFIX_BYTES);
-          asmPos += len - FIRST_PREFIX_BYTES;
-          this.#consume(next, false, 0);
-          continue;
-        }
-        case KIND_MIDDLE:
-        case KIND_LAST:
-          if (!asm) {
-            // A chunk of a message whose reader died mid-way: that message is lost, skip it.
-            this.#consume(next, kind === KIND_LAST, ordinal);
-            continue;
-          }
-          this.#chunk(asm, asmBase, asmPos, asmTotal, payload, len);
-          asmPos += len;
-          if (kind === KIND_MIDDLE) {
-            this.#consume(next, false, 0);
-            continue;
-          }
-          if (asmPos !== asmTotal) this.#corrupt(`message of ${asmTotal} bytes ended after ${asmPos}`);
-          try {
-            this.#deliver(sink, asm, asmBase, asmTotal, asmRaw);
-          } finally {
-            this.#consume(next, true, ordinal);
-          }
-          return R_DONE;
-        default:
-          this.#corrupt(`record kind ${kind} at position ${head >>> 0}`);
-      }
-    }
-  }
-
-  #chunk(asm: Uint8Array, base: number, pos: number, total: number, from: number, n: number): void {
-    if (n < 0 || pos + n > total) this.#corrupt(`chunk of ${n} bytes at ${pos} overflows a message of ${total}`);
-    asm.set(this.u8.subarray(from, from + n), base + pos);
-  }
-
-  #corrupt(what: string): never {
-    throw new InvalidRegionError(`shared queue/pipe memory is corrupted (${what}): was it written outside sabkit?`);
   }
 }
