@@ -81,6 +81,8 @@ export interface ScalarInfo {
   /** Size and alignment in bytes. */
   readonly size: number;
   readonly kind: 'int' | 'bigint' | 'float';
+  /** Whether the integer type is signed (false for floats). */
+  readonly signed: boolean;
   /** Store range (inclusive), numbers or bigints; ±Infinity for floats. */
   readonly min: number | bigint;
   readonly max: number | bigint;
@@ -100,15 +102,15 @@ function int(name: ScalarName, codes: string[], size: number, signed: boolean, A
   const bits = size * 8;
   const min = signed ? -(2 ** (bits - 1)) : 0;
   const max = signed ? 2 ** (bits - 1) - 1 : 2 ** bits - 1;
-  return { name, codes, size, kind: 'int', min, max, opMin: -(2 ** (bits - 1)), opMax: 2 ** bits - 1, ArrayType, BitsType: ArrayType };
+  return { name, codes, size, kind: 'int', signed, min, max, opMin: -(2 ** (bits - 1)), opMax: 2 ** bits - 1, ArrayType, BitsType: ArrayType };
 }
 function big(name: ScalarName, codes: string[], signed: boolean, ArrayType: NumericArrayCtor): ScalarInfo {
   const min = signed ? -(2n ** 63n) : 0n;
   const max = signed ? 2n ** 63n - 1n : 2n ** 64n - 1n;
-  return { name, codes, size: 8, kind: 'bigint', min, max, opMin: -(2n ** 63n), opMax: 2n ** 64n - 1n, ArrayType, BitsType: ArrayType };
+  return { name, codes, size: 8, kind: 'bigint', signed, min, max, opMin: -(2n ** 63n), opMax: 2n ** 64n - 1n, ArrayType, BitsType: ArrayType };
 }
 function float(name: ScalarName, codes: string[], size: number, ArrayType: NumericArrayCtor, BitsType: NumericArrayCtor): ScalarInfo {
-  return { name, codes, size, kind: 'float', min: -Infinity, max: Infinity, opMin: -Infinity, opMax: Infinity, ArrayType, BitsType };
+  return { name, codes, size, kind: 'float', signed: false, min: -Infinity, max: Infinity, opMin: -Infinity, opMax: Infinity, ArrayType, BitsType };
 }
 
 /** The type table, in Python's typecode order. */
@@ -149,39 +151,43 @@ export function expectScalar(code: unknown, param: string): ScalarInfo {
   return t;
 }
 
-/** Throws unless `v` may be stored in a cell of type `t` (see the file comment for the rule). */
+/** Whether `v` may be stored in a cell of type `t` (see the file comment for the rule). No allocation. */
+export function fitsStore(t: ScalarInfo, v: unknown): boolean {
+  if (t.kind === 'int') return typeof v === 'number' && v >= (t.min as number) && v <= (t.max as number) && Number.isInteger(v);
+  if (t.kind === 'bigint') {
+    // asIntN/asUintN(64) compile to a truncation; BigInt range comparisons do not.
+    return typeof v === 'bigint' && (t.signed ? BigInt.asIntN(64, v) : BigInt.asUintN(64, v)) === v;
+  }
+  return typeof v === 'number';
+}
+
+/** Whether `v` is a valid operand of the wrapping arithmetic (add, sub, and, or, xor) on `t`. */
+export function fitsOperand(t: ScalarInfo, v: unknown): boolean {
+  if (t.kind === 'int') return typeof v === 'number' && v >= (t.opMin as number) && v <= (t.opMax as number) && Number.isInteger(v);
+  if (t.kind === 'bigint') return typeof v === 'bigint' && (BigInt.asIntN(64, v) === v || BigInt.asUintN(64, v) === v);
+  return typeof v === 'number';
+}
+
+/** Throws unless `v` may be stored in a cell of type `t`. */
 export function checkStore(t: ScalarInfo, v: unknown, param: string): void {
-  if (t.kind === 'float') {
-    if (typeof v !== 'number') throw new InvalidArgumentError(`${param}: cell type ${t.name} takes a number, got ${describe(v)}`);
-    return;
-  }
-  if (t.kind === 'bigint') {
-    if (typeof v !== 'bigint') throw new InvalidArgumentError(`${param}: cell type ${t.name} takes a bigint, got ${describe(v)}`);
-  } else if (typeof v !== 'number' || !Number.isInteger(v)) {
-    throw new InvalidArgumentError(`${param}: cell type ${t.name} takes an integer number, got ${describe(v)}`);
-  }
-  if (!((v as number) >= (t.min as number) && (v as number) <= (t.max as number))) {
-    throw new InvalidArgumentError(`${param}: ${describe(v)} is out of range for cell type ${t.name} (${describe(t.min)} .. ${describe(t.max)}); stored values are not truncated`);
-  }
+  if (!fitsStore(t, v)) throw valueError(t, v, param, false);
 }
 
-/** Throws unless `v` is a valid operand of the wrapping arithmetic (add, sub, and, or, xor) on `t`. */
+/** Throws unless `v` is a valid operand of the wrapping arithmetic on `t`. */
 export function checkOperand(t: ScalarInfo, v: unknown, param: string): void {
-  if (t.kind === 'float') {
-    if (typeof v !== 'number') throw new InvalidArgumentError(`${param}: cell type ${t.name} takes a number operand, got ${describe(v)}`);
-    return;
-  }
-  if (t.kind === 'bigint') {
-    if (typeof v !== 'bigint') throw new InvalidArgumentError(`${param}: cell type ${t.name} takes a bigint operand, got ${describe(v)}`);
-  } else if (typeof v !== 'number' || !Number.isInteger(v)) {
-    throw new InvalidArgumentError(`${param}: cell type ${t.name} takes an integer number operand, got ${describe(v)}`);
-  }
-  if (!((v as number) >= (t.opMin as number) && (v as number) <= (t.opMax as number))) {
-    throw new InvalidArgumentError(`${param}: operand ${describe(v)} does not fit the ${t.size * 8}-bit width of cell type ${t.name} (${describe(t.opMin)} .. ${describe(t.opMax)})`);
-  }
+  if (!fitsOperand(t, v)) throw valueError(t, v, param, true);
 }
 
-/** Rounds `n` up to a multiple of the power of two `align`. */
-export function alignUp(n: number, align: number): number {
-  return Math.ceil(n / align) * align;
+// Outlined: builds the message only once a check has failed.
+function valueError(t: ScalarInfo, v: unknown, param: string, operand: boolean): InvalidArgumentError {
+  const what = operand ? ' operand' : '';
+  if (t.kind === 'float') return new InvalidArgumentError(`${param}: cell type ${t.name} takes a number${what}, got ${describe(v)}`);
+  if (t.kind === 'bigint' && typeof v !== 'bigint') return new InvalidArgumentError(`${param}: cell type ${t.name} takes a bigint${what}, got ${describe(v)}`);
+  if (t.kind === 'int' && (typeof v !== 'number' || !Number.isInteger(v))) {
+    return new InvalidArgumentError(`${param}: cell type ${t.name} takes an integer number${what}, got ${describe(v)}`);
+  }
+  if (operand) {
+    return new InvalidArgumentError(`${param}: operand ${describe(v)} does not fit the ${t.size * 8}-bit width of cell type ${t.name} (${describe(t.opMin)} .. ${describe(t.opMax)})`);
+  }
+  return new InvalidArgumentError(`${param}: ${describe(v)} is out of range for cell type ${t.name} (${describe(t.min)} .. ${describe(t.max)}); stored values are not truncated`);
 }

@@ -1,0 +1,202 @@
+// Typed cells: what a Value costs over the bare typed array it wraps, in one run.
+//   cells.atomic-add      Value.add(1) against Atomics.add on an Int32Array (also i64 and the f64
+//                         CAS-loop add), one thread, ns/op
+//   cells.get-set         value get/set (locked Value, RawValue) against typed-array access, ns/op
+//   cells.contended-add   2 threads: Value.add against raw Atomics.add on one shared word, ops/s
+//   cells.locked-inc      2 threads: `with v.get_lock(): v.value += 1`, sabkit's Value against
+//                         Python's multiprocessing.Value (2 processes, when python3 exists), ops/s
+// Ratios are emitted as their own lines (impl "ratio ...").
+// Needs atomics-sync's dist: `cd packages/atomics-sync && npx tsc -p tsconfig.json`.
+import { Worker, isMainThread, workerData, parentPort } from 'node:worker_threads';
+import { Value, RawValue } from '@sabkit/atomics-sync';
+import { QUICK, emit, repeat, runsFor, python, runPython } from '../lib/report.mjs';
+
+// One function per measured loop, so each call site stays monomorphic.
+const LOOPS = {
+  rawAdd(i32, n) { for (let i = 0; i < n; i++) Atomics.add(i32, 0, 1); },
+  valueAdd(v, n) { for (let i = 0; i < n; i++) v.add(1); },
+  rawAdd64(i64, n) { for (let i = 0; i < n; i++) Atomics.add(i64, 0, 1n); },
+  valueAdd64(v, n) { for (let i = 0; i < n; i++) v.add(1n); },
+  plainFloatAdd(f64, n) { for (let i = 0; i < n; i++) f64[0] += 1; },
+  valueFloatAdd(v, n) { for (let i = 0; i < n; i++) v.add(1); },
+  arrayGet(a, n) { let s = 0; for (let i = 0; i < n; i++) s += a[0]; return s; },
+  atomicsLoad(a, n) { let s = 0; for (let i = 0; i < n; i++) s += Atomics.load(a, 0); return s; },
+  rawValueGet(v, n) { let s = 0; for (let i = 0; i < n; i++) s += v.value; return s; },
+  valueGet(v, n) { let s = 0; for (let i = 0; i < n; i++) s += v.value; return s; },
+  arraySet(a, n) { for (let i = 0; i < n; i++) a[0] = i; },
+  atomicsStore(a, n) { for (let i = 0; i < n; i++) Atomics.store(a, 0, i); },
+  rawValueSet(v, n) { for (let i = 0; i < n; i++) v.value = i; },
+  valueSet(v, n) { for (let i = 0; i < n; i++) v.value = i; },
+  lockedInc(v, n) { const lock = v.getLock(); for (let i = 0; i < n; i++) lock.withLock(() => { v.value += 1; }); },
+  withLockInc(v, n) { for (let i = 0; i < n; i++) v.withLock((obj) => { obj.value += 1; }); },
+};
+
+const PY_LOCKED_INC = `
+import json, multiprocessing as mp, sys, time
+def work(v, ev, n):
+    ev.wait()
+    for _ in range(n):
+        with v.get_lock():
+            v.value += 1
+if __name__ == '__main__':
+    n, runs = int(sys.argv[1]), int(sys.argv[2])
+    ctx = mp.get_context('fork')
+    for _ in range(runs):
+        v = ctx.Value('i', 0)
+        ev = ctx.Event()
+        ps = [ctx.Process(target=work, args=(v, ev, n)) for _ in range(2)]
+        for p in ps: p.start()
+        time.sleep(0.05)
+        t0 = time.perf_counter()
+        ev.set()
+        for p in ps: p.join()
+        dt = time.perf_counter() - t0
+        assert v.value == 2 * n, v.value
+        print(json.dumps({"metric": "contended", "ops_per_s": 2 * n / dt}))
+    # One process, uncontended: the cost of one locked increment.
+    v = ctx.Value('i', 0)
+    m = n * 2
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        for _ in range(m):
+            with v.get_lock():
+                v.value += 1
+        print(json.dumps({"metric": "uncontended", "ns_per_op": (time.perf_counter() - t0) * 1e9 / m}))
+`;
+
+if (!isMainThread) {
+  const { loop, target, start, iters } = workerData;
+  const t = loop === 'rawAdd' ? new Int32Array(target) : Value.from(target);
+  const s = new Int32Array(start);
+  LOOPS[loop](t, 1000); // warm the JIT on this loop; the test subtracts these
+  Atomics.add(s, 1, 1);
+  while (Atomics.load(s, 0) === 0) Atomics.wait(s, 0, 0);
+  LOOPS[loop](t, iters);
+  parentPort.postMessage('done');
+} else {
+  await main();
+}
+
+/** ns per iteration of LOOPS[loop] on `target`, after a warm-up of the same loop. */
+function nsPerOp(loop, target, n) {
+  LOOPS[loop](target, n);
+  const t0 = performance.now();
+  const sink = LOOPS[loop](target, n);
+  const ns = ((performance.now() - t0) * 1e6) / n;
+  if (sink === -1) console.error('unreachable'); // keeps the reads' sum alive
+  return ns;
+}
+
+/** 2 workers run LOOPS[loop] `iters` times each on one shared target; returns ops/s. */
+async function twoThreads(loop, target, iters, check) {
+  const start = new Int32Array(new SharedArrayBuffer(8));
+  const ws = [0, 1].map(() => new Worker(new URL(import.meta.url), { workerData: { loop, target, start: start.buffer, iters } }));
+  try {
+    const done = ws.map((w) => new Promise((res, rej) => { w.once('message', res); w.once('error', rej); }));
+    while (Atomics.load(start, 1) < 2) await new Promise((r) => setTimeout(r, 1));
+    const t0 = performance.now();
+    Atomics.store(start, 0, 1);
+    Atomics.notify(start, 0);
+    await Promise.all(done);
+    const ms = performance.now() - t0;
+    check(2 * iters + 2000);
+    return (2 * iters) / (ms / 1000);
+  } finally {
+    await Promise.all(ws.map((w) => w.terminate()));
+  }
+}
+
+async function main() {
+  const runs = runsFor(9, 3);
+  const n = QUICK ? 2_000_000 : 10_000_000;
+  const ratio = (bench, name, a, b, metric = 'ratio') => emit(bench, `ratio ${name}`, metric, [a / b], 'x');
+
+  // Atomic add, one thread.
+  {
+    const bench = 'cells.atomic-add';
+    const i32 = new Int32Array(new SharedArrayBuffer(4));
+    const v = new Value('i', 0);
+    const raw = emit(bench, 'Atomics.add Int32Array', 'ns/op', await repeat(runs, () => nsPerOp('rawAdd', i32, n)), 'ns');
+    const val = emit(bench, 'Value(i).add', 'ns/op', await repeat(runs, () => nsPerOp('valueAdd', v, n)), 'ns');
+    ratio(bench, 'Value(i).add / Atomics.add', val, raw);
+    const i64 = new BigInt64Array(new SharedArrayBuffer(8));
+    const v64 = new Value('q', 0n);
+    const raw64 = emit(bench, 'Atomics.add BigInt64Array', 'ns/op', await repeat(runs, () => nsPerOp('rawAdd64', i64, n)), 'ns');
+    const val64 = emit(bench, 'Value(q).add', 'ns/op', await repeat(runs, () => nsPerOp('valueAdd64', v64, n)), 'ns');
+    ratio(bench, 'Value(q).add / Atomics.add i64', val64, raw64);
+    const f64 = new Float64Array(new SharedArrayBuffer(8));
+    const vd = new Value('d', 0);
+    const plain = emit(bench, 'Float64Array += (not atomic)', 'ns/op', await repeat(runs, () => nsPerOp('plainFloatAdd', f64, n)), 'ns');
+    const fadd = emit(bench, 'Value(d).add (CAS loop)', 'ns/op', await repeat(runs, () => nsPerOp('valueFloatAdd', vd, n)), 'ns');
+    ratio(bench, 'Value(d).add / plain f64 +=', fadd, plain);
+  }
+
+  // Plain value get/set against typed-array access, one thread.
+  {
+    const bench = 'cells.get-set';
+    const ta = new Int32Array(new SharedArrayBuffer(4));
+    const rv = new RawValue('i', 0);
+    const v = new Value('i', 0);
+    const m = QUICK ? n / 4 : n / 2;
+    const get = emit(bench, 'Int32Array[0] read', 'ns/op', await repeat(runs, () => nsPerOp('arrayGet', ta, m)), 'ns');
+    const load = emit(bench, 'Atomics.load', 'ns/op', await repeat(runs, () => nsPerOp('atomicsLoad', ta, m)), 'ns');
+    const rget = emit(bench, 'RawValue.value get', 'ns/op', await repeat(runs, () => nsPerOp('rawValueGet', rv, m)), 'ns');
+    const vget = emit(bench, 'Value.value get (locked)', 'ns/op', await repeat(runs, () => nsPerOp('valueGet', v, m)), 'ns');
+    ratio(bench, 'RawValue get / Atomics.load', rget, load);
+    ratio(bench, 'RawValue get / Int32Array read', rget, get);
+    ratio(bench, 'Value get (locked) / Atomics.load', vget, load);
+    const set = emit(bench, 'Int32Array[0] write', 'ns/op', await repeat(runs, () => nsPerOp('arraySet', ta, m)), 'ns');
+    const store = emit(bench, 'Atomics.store', 'ns/op', await repeat(runs, () => nsPerOp('atomicsStore', ta, m)), 'ns');
+    const rset = emit(bench, 'RawValue.value set', 'ns/op', await repeat(runs, () => nsPerOp('rawValueSet', rv, m)), 'ns');
+    const vset = emit(bench, 'Value.value set (locked)', 'ns/op', await repeat(runs, () => nsPerOp('valueSet', v, m)), 'ns');
+    ratio(bench, 'RawValue set / Atomics.store', rset, store);
+    ratio(bench, 'RawValue set / Int32Array write', rset, set);
+    ratio(bench, 'Value set (locked) / Atomics.store', vset, store);
+  }
+
+  // Contended atomic add, 2 threads on one word.
+  {
+    const bench = 'cells.contended-add';
+    const iters = QUICK ? 1_000_000 : 5_000_000;
+    const rawSab = new SharedArrayBuffer(4);
+    const raw = emit(bench, 'Atomics.add Int32Array', 'ops/s', await repeat(runs, async () => {
+      const c = new Int32Array(rawSab);
+      c[0] = 0;
+      return twoThreads('rawAdd', rawSab, iters, (want) => { if (c[0] !== want) throw new Error(`raw add lost updates: ${c[0]} != ${want}`); });
+    }), 'ops/s');
+    const val = emit(bench, 'Value(i).add', 'ops/s', await repeat(runs, async () => {
+      const v = new Value('i', 0);
+      return twoThreads('valueAdd', v, iters, (want) => { if (v.value !== want) throw new Error(`Value.add lost updates: ${v.value} != ${want}`); });
+    }), 'ops/s');
+    ratio(bench, 'Value(i).add / Atomics.add', val, raw, 'throughput ratio');
+  }
+
+  // Locked increments, 2 threads, against Python's multiprocessing.Value.
+  {
+    const bench = 'cells.locked-inc';
+    const iters = QUICK ? 100_000 : 500_000;
+    const check = (v) => (want) => { if (v.value !== want) throw new Error(`locked increments lost: ${v.value} != ${want}`); };
+    const lockedInc = emit(bench, 'sabkit getLock().withLock(v.value += 1)', 'ops/s', await repeat(runs, async () => {
+      const v = new Value('i', 0);
+      return twoThreads('lockedInc', v, iters, check(v));
+    }), 'ops/s');
+    const withLock = emit(bench, 'sabkit v.withLock(obj.value += 1)', 'ops/s', await repeat(runs, async () => {
+      const v = new Value('i', 0);
+      return twoThreads('withLockInc', v, iters, check(v));
+    }), 'ops/s');
+    const v = new Value('i', 0);
+    const one = emit(bench, 'sabkit getLock().withLock(v.value += 1)', 'ns/op uncontended', await repeat(runs, () => nsPerOp('lockedInc', v, iters)), 'ns');
+    const py = python();
+    if (!py) {
+      console.error('# cells.locked-inc: python3 not found, Python reference skipped');
+      return;
+    }
+    const pyIters = QUICK ? 20_000 : 100_000;
+    const recs = runPython(PY_LOCKED_INC, [pyIters, runs]);
+    const pyOps = emit(bench, `python ${py.version} Value.get_lock()`, 'ops/s', recs.filter((r) => r.metric === 'contended').map((r) => r.ops_per_s), 'ops/s');
+    const pyNs = emit(bench, `python ${py.version} Value.get_lock()`, 'ns/op uncontended', recs.filter((r) => r.metric === 'uncontended').map((r) => r.ns_per_op), 'ns');
+    ratio(bench, 'sabkit getLock() / python', lockedInc, pyOps, 'throughput ratio');
+    ratio(bench, 'sabkit withLock / python', withLock, pyOps, 'throughput ratio');
+    ratio(bench, 'python / sabkit (uncontended ns)', pyNs, one, 'speedup');
+  }
+}
