@@ -2,7 +2,8 @@
 //   cells.atomic-add      Value.add(1) against Atomics.add on an Int32Array (also i64 and the f64
 //                         CAS-loop add), one thread, ns/op
 //   cells.get-set         value get/set (locked Value, RawValue) against typed-array access, ns/op
-//   cells.contended-add   2 threads: Value.add against raw Atomics.add on one shared word, ops/s
+//   cells.contended-add   2 threads: Value.add against raw Atomics.add on one shared word (and
+//                         raw Atomics.add with a little work between adds), ops/s
 //   cells.locked-inc      2 threads: `with v.get_lock(): v.value += 1`, sabkit's Value against
 //                         Python's multiprocessing.Value (2 processes, when python3 exists), ops/s
 // Ratios are emitted as their own lines (impl "ratio ...").
@@ -14,10 +15,32 @@ import { QUICK, emit, repeat, runsFor, python, runPython } from '../lib/report.m
 // One function per measured loop, so each call site stays monomorphic.
 const LOOPS = {
   rawAdd(i32, n) { for (let i = 0; i < n; i++) Atomics.add(i32, 0, 1); },
+  // Raw Atomics.add with a few ns of register work between adds, about what Value.add adds.
+  rawAddSpaced(i32, n) {
+    let s = 0;
+    for (let i = 0; i < n; i++) {
+      for (let k = 0; k < 8; k++) s = (s * 31 + k) | 0;
+      Atomics.add(i32, 0, 1);
+    }
+    return s;
+  },
   valueAdd(v, n) { for (let i = 0; i < n; i++) v.add(1); },
   rawAdd64(i64, n) { for (let i = 0; i < n; i++) Atomics.add(i64, 0, 1n); },
   valueAdd64(v, n) { for (let i = 0; i < n; i++) v.add(1n); },
   plainFloatAdd(f64, n) { for (let i = 0; i < n; i++) f64[0] += 1; },
+  // The least an atomic f64 add can be in JS: a CAS loop on a BigInt64Array alias (what Value does).
+  casFloatAdd(bits, n) {
+    const sf = new Float64Array(1);
+    const sb = new BigInt64Array(sf.buffer);
+    for (let i = 0; i < n; i++) {
+      for (;;) {
+        const old = Atomics.load(bits, 0);
+        sb[0] = old;
+        sf[0] += 1;
+        if (Atomics.compareExchange(bits, 0, old, sb[0]) === old) break;
+      }
+    }
+  },
   valueFloatAdd(v, n) { for (let i = 0; i < n; i++) v.add(1); },
   arrayGet(a, n) { let s = 0; for (let i = 0; i < n; i++) s += a[0]; return s; },
   atomicsLoad(a, n) { let s = 0; for (let i = 0; i < n; i++) s += Atomics.load(a, 0); return s; },
@@ -66,7 +89,7 @@ if __name__ == '__main__':
 
 if (!isMainThread) {
   const { loop, target, start, iters } = workerData;
-  const t = loop === 'rawAdd' ? new Int32Array(target) : Value.from(target);
+  const t = loop.startsWith('rawAdd') ? new Int32Array(target) : Value.from(target);
   const s = new Int32Array(start);
   LOOPS[loop](t, 1000); // warm the JIT on this loop; the test subtracts these
   Atomics.add(s, 1, 1);
@@ -127,8 +150,11 @@ async function main() {
     const f64 = new Float64Array(new SharedArrayBuffer(8));
     const vd = new Value('d', 0);
     const plain = emit(bench, 'Float64Array += (not atomic)', 'ns/op', await repeat(runs, () => nsPerOp('plainFloatAdd', f64, n)), 'ns');
+    const bits = new BigInt64Array(new SharedArrayBuffer(8));
+    const cas = emit(bench, 'hand-written f64 CAS loop', 'ns/op', await repeat(runs, () => nsPerOp('casFloatAdd', bits, n)), 'ns');
     const fadd = emit(bench, 'Value(d).add (CAS loop)', 'ns/op', await repeat(runs, () => nsPerOp('valueFloatAdd', vd, n)), 'ns');
-    ratio(bench, 'Value(d).add / plain f64 +=', fadd, plain);
+    ratio(bench, 'Value(d).add / hand-written CAS', fadd, cas);
+    ratio(bench, 'Value(d).add / plain f64 += (not atomic)', fadd, plain);
   }
 
   // Plain value get/set against typed-array access, one thread.
@@ -168,7 +194,16 @@ async function main() {
       const v = new Value('i', 0);
       return twoThreads('valueAdd', v, iters, (want) => { if (v.value !== want) throw new Error(`Value.add lost updates: ${v.value} != ${want}`); });
     }), 'ops/s');
+    // A tight raw loop keeps the cache line on one core for many adds in a row; any work between
+    // adds (Value's checks, or 8 register ops here) makes the line move on almost every add.
+    const spacedSab = new SharedArrayBuffer(4);
+    const spaced = emit(bench, 'Atomics.add + 8 ALU ops between', 'ops/s', await repeat(runs, async () => {
+      const c = new Int32Array(spacedSab);
+      c[0] = 0;
+      return twoThreads('rawAddSpaced', spacedSab, iters, (want) => { if (c[0] !== want) throw new Error(`lost updates: ${c[0]} != ${want}`); });
+    }), 'ops/s');
     ratio(bench, 'Value(i).add / Atomics.add', val, raw, 'throughput ratio');
+    ratio(bench, 'Value(i).add / spaced Atomics.add', val, spaced, 'throughput ratio');
   }
 
   // Locked increments, 2 threads, against Python's multiprocessing.Value.

@@ -168,11 +168,11 @@ export class SharedArray<T extends CellType = CellType> implements Iterable<Cell
   get(i: number): CellValue<T> {
     const lock = this.#lock;
     if (lock === null || this.#isStruct) return this.#raw.get(i);
-    enter(lock);
+    const took = enter(lock);
     try {
       return this.#raw.get(i);
     } finally {
-      lock.release();
+      if (took) lock.release();
     }
   }
 
@@ -180,11 +180,11 @@ export class SharedArray<T extends CellType = CellType> implements Iterable<Cell
   set(i: number, v: CellInit<T>): void {
     const lock = this.#lock;
     if (lock === null) return this.#raw.set(i, v);
-    enter(lock);
+    const took = enter(lock);
     try {
       this.#raw.set(i, v);
     } finally {
-      lock.release();
+      if (took) lock.release();
     }
   }
 
@@ -192,11 +192,11 @@ export class SharedArray<T extends CellType = CellType> implements Iterable<Cell
   slice(start?: number, end?: number): CellValue<T>[] {
     const lock = this.#lock;
     if (lock === null) return this.#raw.slice(start, end);
-    enter(lock);
+    const took = enter(lock);
     try {
       return this.#raw.slice(start, end);
     } finally {
-      lock.release();
+      if (took) lock.release();
     }
   }
 

@@ -18,11 +18,12 @@
  * descriptor> | null }; `Value.from` revives the cell and its lock together.
  *
  * What the lock covers, as in Python: each read and each write of `value` takes the lock, so it
- * is ordered with any critical section run under getLock(). It does NOT make `v.value += 1`
- * atomic: that is a read (locked) and then a write (locked), and another thread can write in
- * between. For a read-modify-write, either hold the lock around it
- * (`v.withLock((obj) => { obj.value += 1; })`, or `getLock().withLock(...)`), or use the atomic
- * methods (`v.add(1)`), which never take the lock: they are atomic by themselves.
+ * is ordered with any critical section run under getLock() (a thread that already holds the lock
+ * does not take it again, see cell-lock.ts `enter`). It does NOT make `v.value += 1` atomic: that
+ * is a read (locked) and then a write (locked), and another thread can write in between. For a
+ * read-modify-write, either hold the lock around it (`v.withLock((obj) => { obj.value += 1; })`,
+ * or Python's `v.getLock().withLock(() => { v.value += 1; })`), or use the atomic methods
+ * (`v.add(1)`), which never take the lock: they are atomic by themselves.
  *
  * A struct cell's `value` is the live record view; its field reads and writes go straight to
  * memory without the lock (hold it around multi-field updates). Assigning `value` an object of
@@ -160,11 +161,11 @@ export class Value<T extends CellType = CellType> {
   get value(): CellValue<T> {
     const lock = this.#lock;
     if (lock === null || this.#isStruct) return this.#raw.value;
-    enter(lock);
+    const took = enter(lock);
     try {
       return this.#raw.value;
     } finally {
-      lock.release();
+      if (took) lock.release();
     }
   }
 
@@ -175,11 +176,11 @@ export class Value<T extends CellType = CellType> {
       this.#raw.value = v;
       return;
     }
-    enter(lock);
+    const took = enter(lock);
     try {
       this.#raw.value = v;
     } finally {
-      lock.release();
+      if (took) lock.release();
     }
   }
 

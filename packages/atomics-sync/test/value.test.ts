@@ -271,9 +271,16 @@ test('lock: the default RLock shares the value\'s buffer; a given lock is shared
   assert.equal(a.withLock((o) => { assert.equal(given.locked(), true); return o.add(1); }), 9);
   assert.equal(given.locked(), false);
   assert.equal(a.value, 10);
-  // The RLock is re-entrant: value's own locking works inside getLock().withLock.
-  v.getLock().withLock(() => { v.value += 1; });
+  // Inside a critical section the thread already holds the lock, so value does not take it again:
+  // no re-entry with the RLock, and no self-deadlock with a plain Lock (where Python deadlocks).
+  v.getLock().withLock(() => {
+    v.value += 1;
+    assert.equal((v.getLock() as RLock).depth, 1);
+  });
   assert.equal(v.value, -2);
+  given.withLock(() => { a.value += 1; });
+  assert.equal(a.value, 11);
+  assert.equal(given.locked(), false);
   // Struct cells: one region too, and the view lives in it.
   const s = new Value(Point, { x: 1, y: 2, n: 3 });
   assert.equal(s.getLock().byteOffset, 24);
@@ -350,12 +357,13 @@ test('f64 atomic add from 2 workers: the exact sum of integers as doubles', { ti
   assert.equal(cell.value, ((2 * n - 1) * (2 * n)) / 2);
 });
 
-test('lock-protected value += 1 with getLock() from 2 workers: exact', { timeout: 60_000 }, async () => {
-  const cell = new Value('i', 0);
+test('lock-protected value += 1 with getLock() from 2 workers: exact, with the default RLock and a given Lock', { timeout: 60_000 }, async () => {
   const n = 20_000;
-  await runCellWorkers([{ mode: 'locked-inc', cell, n }, { mode: 'locked-inc', cell, n }]);
-  assert.equal(cell.value, 2 * n);
-  assert.equal(cell.getLock().locked(), false);
+  for (const cell of [new Value('i', 0), new Value('i', 0, { lock: new Lock() })]) {
+    await runCellWorkers([{ mode: 'locked-inc', cell, n }, { mode: 'locked-inc', cell, n }]);
+    assert.equal(cell.value, 2 * n);
+    assert.equal(cell.getLock().locked(), false);
+  }
 });
 
 test('struct Value and SharedArray with a test StructTypeLike, revived and updated by 2 workers', { timeout: 60_000 }, async () => {
