@@ -173,7 +173,12 @@ export class RawArray<T extends CellType = CellType> implements Iterable<CellVal
     this.#setAt(this.#index(i), v);
   }
 
-  /** Elements start .. end-1 as a plain JS array (Python's slice; negative bounds count from the end). */
+  /**
+   * Elements start .. end-1 as a plain JS array (Python's slice; negative bounds count from the
+   * end). A plain bulk copy: each element is a value it held at some moment during the copy, but
+   * elements written meanwhile by other threads may come from before or after those writes (take
+   * SharedArray's lock for a snapshot).
+   */
   slice(start?: number, end?: number): CellValue<T>[] {
     const n = this.#length;
     const lo = clampBound(start ?? 0, n, 'start');
