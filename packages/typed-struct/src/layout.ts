@@ -53,12 +53,14 @@ export interface Layout {
   readonly align: number;
   readonly natural: number;
   readonly fields: readonly FieldLayout[];
-  readonly byName: Readonly<Record<string, FieldLayout>>;
+  readonly byName: ReadonlyMap<string, FieldLayout>;
   readonly schema: StructSchema;
   /** Canonical JSON of the schema: equal keys, identical layouts. */
   readonly key: string;
   /** Filled by view.ts: the instance classes. */
   classes?: unknown;
+  /** Filled by atomics.ts: per-field atomic targets. */
+  atomicSlots?: unknown;
 }
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
@@ -159,20 +161,20 @@ export function buildLayout(name: string, entries: readonly (readonly [unknown, 
   checkName(name, 'struct name', false);
   if (entries.length === 0) throw new StructSchemaError(`struct ${name}: a struct needs at least one field (C has no empty structs)`);
   const fields: FieldLayout[] = [];
-  const byName: Record<string, FieldLayout> = Object.create(null);
+  const byName = new Map<string, FieldLayout>();
   let offset = 0;
   let align = 1;
   let natural = 1;
   let hasData = false;
   for (const [fieldName, spec] of entries) {
     const n = checkName(fieldName, `struct ${name}: field ${describe(fieldName)}`, true);
-    if (byName[n] !== undefined) throw new StructSchemaError(`struct ${name}: duplicate field name "${n}"`);
+    if (byName.has(n)) throw new StructSchemaError(`struct ${name}: duplicate field name "${n}"`);
     const node = nodeOf(spec, `${name}.${n}`);
     const a = packed ? 1 : node.align;
     offset = alignUp(offset, a);
     const f: FieldLayout = Object.freeze({ name: n, offset, node, spec: spec as FieldSpec });
     fields.push(f);
-    byName[n] = f;
+    byName.set(n, f);
     offset = checkSize(offset + node.size, `struct ${name}`);
     align = Math.max(align, a);
     natural = Math.max(natural, node.natural);
@@ -181,7 +183,7 @@ export function buildLayout(name: string, entries: readonly (readonly [unknown, 
   if (!hasData) throw new StructSchemaError(`struct ${name}: a struct needs at least one field that is not padding`);
   const size = checkSize(alignUp(offset, align), `struct ${name}`);
   const schema: StructSchema = deepFreeze({ name, packed, fields: fields.map((f) => [f.name, schemaOf(f.node)] as const) });
-  return { name, packed, size, align, natural, fields: Object.freeze(fields), byName: Object.freeze(byName), schema, key: JSON.stringify(schema) };
+  return { name, packed, size, align, natural, fields: Object.freeze(fields), byName, schema, key: JSON.stringify(schema) };
 }
 
 function deepFreeze<T>(o: T): T {
@@ -270,7 +272,7 @@ export function resolvePath(layout: Layout, path: unknown, who: string): { node:
   let offset = 0;
   for (const part of path.split('.')) {
     if (node.t === 'struct') {
-      const f: FieldLayout | undefined = node.layout.byName[part];
+      const f: FieldLayout | undefined = node.layout.byName.get(part);
       if (f === undefined) {
         throw new InvalidArgumentError(`${who}: ${node.layout.name} has no field "${part}" (path "${path}")`);
       }

@@ -71,7 +71,7 @@ export function checkInit(layout: Layout, init: unknown, where: string = layout.
     throw new InvalidArgumentError(`${where} takes an object of field values, got ${describe(init)}`);
   }
   for (const [k, v] of Object.entries(init)) {
-    const f = layout.byName[k];
+    const f = layout.byName.get(k);
     if (f === undefined) throw new InvalidArgumentError(`${where} has no field "${k}" (fields: ${layout.fields.filter((x) => x.node.t !== 'padding').map((x) => x.name).join(', ')})`);
     if (v !== undefined) checkValue(f.node, v, `${where}.${k}`);
   }
@@ -93,7 +93,7 @@ function writeValue(node: Node, m: Memo, abs: number, value: unknown, where: str
 function writeStruct(layout: Layout, m: Memo, abs: number, init: Record<string, unknown>, where: string): void {
   for (const [k, v] of Object.entries(init)) {
     if (v === undefined) continue;
-    const f = layout.byName[k];
+    const f = layout.byName.get(k)!;
     writeValue(f.node, m, abs + f.offset, v, `${where}.${k}`);
   }
 }
