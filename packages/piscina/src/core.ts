@@ -1,0 +1,451 @@
+/**
+ * The pool's engine on the main thread: takes tasks from run(), hands them to workers through
+ * their rings (or queues them), settles them from the response rings, and handles cancellation,
+ * timeouts and the pool's shutdown. Worker lifecycle (start, ready, retire, crash) is in
+ * workers.ts; the Piscina class (piscina.ts) is a thin public face over this.
+ *
+ * Hot path of a tiny task: run() builds a Task, picks the least loaded worker, encodes the
+ * argument into that worker's request ring and publishes it (one atomic store, plus a futex wake
+ * only if the worker is parked); the poller drains the response ring in a microtask and resolves
+ * the promise. No postMessage, no event-loop turn, no timer per task.
+ */
+import type { TransferListItem } from 'node:worker_threads';
+import { InvalidArgumentError, deserializeError, describe, revive } from '@sabkit/atomics-sync';
+import { depthFor, pickWorker } from './balancer.js';
+import { Deadlines } from './deadlines.js';
+import {
+  POOL_BYTES, REASON_ABORT, REASON_CLOSE, REASON_TIMEOUT, SLOT_OBSERVED, SLOT_PHASE_MASK, SLOT_RUNNING,
+} from './dispatch/layout.js';
+import { MAIN_SPIN_MS, Poller } from './dispatch/poller.js';
+import { F_PROGRESS, F_TIMED, MAX_FUNCTIONS, RES_ERROR, RES_OK, RES_PROGRESS } from './dispatch/wire.js';
+import { AbortError, CloseTimeoutError, PoolClosedError, QueueFullError, TaskTimeoutError } from './errors.js';
+import { Histogram } from './histogram.js';
+import { normalizeFilename, type FilledOptions } from './options.js';
+import { Task, onAbort, type AbortSignalLike } from './task.js';
+import type { TaskQueue } from './task-queue.js';
+import { unwrapMovable } from './transfer.js';
+import type { WorkerHandle } from './worker-handle.js';
+import { Workers, type PoolEmitter } from './workers.js';
+
+export interface RunOptions {
+  /** Export to call (default: the pool's `name`). */
+  name?: string | null;
+  /** Task module (default: the pool's `filename`). */
+  filename?: string | URL | null;
+  /** Transferred rather than cloned; the task then travels by MessagePort. */
+  transferList?: readonly TransferListItem[];
+  /** Cancels the task: an AbortSignal or any EventEmitter/EventTarget that emits 'abort'. */
+  signal?: AbortSignalLike | null;
+  /** Ms from the task's start in the worker before it fails with TaskTimeoutError (default: taskTimeout). */
+  timeout?: number;
+  /** Receives the values the task passes to reportProgress(). */
+  onProgress?: (value: unknown) => void;
+}
+
+const kNoOptions: RunOptions = Object.freeze({});
+
+export class PoolCore {
+  readonly options: FilledOptions;
+  readonly runTime = new Histogram();
+  readonly waitTime = new Histogram();
+  readonly start = performance.now();
+  readonly workers: Workers;
+  completed = 0;
+  readonly #emitter: PoolEmitter;
+  readonly #queue: TaskQueue;
+  readonly #poller: Poller;
+  readonly #deadlines = new Deadlines<Task>((task, now) => this.#checkDeadline(task, now));
+  readonly #fnIds = new Map<string, number>();
+  readonly #keepAlive = setInterval(() => {}, 1 << 30);
+  #nextTaskId = 1;
+  #ewma = 0;
+  #depth: number;
+  #bootDepth: number;
+  #busy = false;
+  #needsDrain = false;
+  #closing = false;
+  #destroyed = false;
+  #closeWaiter: (() => void) | undefined;
+  #closePromise: Promise<void> | undefined;
+  #destroyPromise: Promise<void> | undefined;
+
+  constructor(options: FilledOptions, emitter: PoolEmitter) {
+    this.options = options;
+    this.#emitter = emitter;
+    this.#queue = options.taskQueue;
+    this.#keepAlive.unref();
+    this.#depth = this.#bootDepth = depthFor(0, options.concurrentTasksPerWorker);
+    const poolBuffer = new SharedArrayBuffer(POOL_BYTES);
+    this.#poller = new Poller(this, new Int32Array(poolBuffer));
+    if (options.filename !== null) this.#fnIds.set(`${options.filename}\0${options.name}`, 0);
+    this.workers = new Workers(options, poolBuffer, emitter, this);
+    this.workers.ensureMinimum(true);
+  }
+
+  get closing(): boolean {
+    return this.#closing;
+  }
+
+  get needsDrain(): boolean {
+    return this.#needsDrain;
+  }
+
+  /** Tasks waiting to start: the pool's queue, and ring entries beyond what workers run at once. */
+  get queueSize(): number {
+    let n = this.#queue.size;
+    const c = this.options.concurrentTasksPerWorker;
+    for (const w of this.workers.list) if (w.inflight > c) n += w.inflight - c;
+    return n;
+  }
+
+  run(value: unknown, opts: RunOptions = kNoOptions): Promise<unknown> {
+    try {
+      return this.#run(value, opts);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  #run(value: unknown, opts: RunOptions): Promise<unknown> {
+    if (this.#closing) throw new PoolClosedError(this.#destroyed ? 'the pool was destroyed' : 'the pool is closing; it accepts no new tasks');
+    if (typeof opts !== 'object' || opts === null) throw new InvalidArgumentError(`run(task, options): options must be an object, got ${describe(opts)}`);
+    const o = this.options;
+    let filename = o.filename;
+    if (opts.filename !== undefined && opts.filename !== null) filename = normalizeFilename(opts.filename, 'run(task, { filename })');
+    if (filename === null) throw new InvalidArgumentError('filename must be provided to run() or in options object');
+    const name = opts.name ?? o.name;
+    if (typeof name !== 'string') throw new InvalidArgumentError(`run(task, { name }): name must be a string, got ${describe(name)}`);
+    let transferList = opts.transferList;
+    if (transferList !== undefined && !Array.isArray(transferList)) throw new InvalidArgumentError(`run(task, { transferList }): transferList must be an array, got ${describe(transferList)}`);
+    const timeout = opts.timeout ?? o.taskTimeout;
+    if (typeof timeout !== 'number' || Number.isNaN(timeout) || timeout < 0) throw new InvalidArgumentError(`run(task, { timeout }): timeout must be a non-negative number of ms or Infinity, got ${describe(timeout)}`);
+    const onProgress = opts.onProgress;
+    if (onProgress !== undefined && typeof onProgress !== 'function') throw new InvalidArgumentError(`run(task, { onProgress }): onProgress must be a function, got ${describe(onProgress)}`);
+    const signal = opts.signal ?? undefined;
+    if (signal !== undefined && (typeof signal !== 'object' || !('addEventListener' in signal || 'once' in signal))) {
+      throw new InvalidArgumentError(`run(task, { signal }): signal must be an AbortSignal or an EventEmitter that emits 'abort', got ${describe(signal)}`);
+    }
+    if (signal !== undefined && (signal as { aborted?: boolean }).aborted) throw new AbortError((signal as { reason?: unknown }).reason);
+    const moved = unwrapMovable(value);
+    if (moved.transfer !== undefined) transferList = [...(transferList ?? []), ...(moved.transfer as TransferListItem[])];
+    const task = new Task(this.#nextTaskId++, moved.value, transferList, filename, name, this.#fnId(filename, name), timeout, signal, onProgress);
+    const promise = new Promise<unknown>((resolve, reject) => {
+      task.resolve = resolve;
+      task.reject = reject;
+    });
+    if (signal !== undefined) task.unlisten = onAbort(signal, () => this.#abort(task));
+    if (timeout !== Infinity) this.#deadlines.add(task, task.created + timeout);
+    this.#place(task);
+    this.#afterChange();
+    this.#poller.schedule();
+    return promise;
+  }
+
+  #fnId(filename: string, name: string): number {
+    const key = `${filename}\0${name}`;
+    let id = this.#fnIds.get(key);
+    if (id === undefined) {
+      id = this.#fnIds.size + (this.#fnIds.has(`${this.options.filename}\0${this.options.name}`) ? 0 : 1);
+      if (id > MAX_FUNCTIONS) throw new InvalidArgumentError(`a pool can run at most ${MAX_FUNCTIONS} different (filename, name) pairs`);
+      this.#fnIds.set(key, id);
+    }
+    return id;
+  }
+
+  /** Gives a new task to a worker, or queues it (checking maxQueue). */
+  #place(task: Task): void {
+    const c = this.options.concurrentTasksPerWorker;
+    const w = this.#queue.size === 0 ? pickWorker(this.workers.list, this.#depth, this.#bootDepth) : undefined;
+    if (this.options.maxQueue !== Infinity && !(w !== undefined && w.inflight < c) && this.queueSize >= this.options.maxQueue) {
+      this.#settleRejected(task, new QueueFullError(this.options.maxQueue === 0 ? 'No task queue available and all Workers are busy' : 'Task queue is at limit'));
+      return;
+    }
+    if (w !== undefined && this.#give(w, task)) {
+      w.channel.publish();
+      return;
+    }
+    this.#queue.push(task);
+    this.workers.spawnForQueue(this.#queue.size);
+  }
+
+  #settleRejected(task: Task, error: unknown): void {
+    if (task.settle(false, error) && task.worker === undefined) this.#queue.remove(task);
+  }
+
+  /**
+   * Writes `task` into `w`'s request ring (not published). False if the ring or the slots are
+   * full (nothing changed). A task whose value cannot travel at all is rejected (and counts as
+   * handed over).
+   */
+  #give(w: WorkerHandle, task: Task): boolean {
+    const slot = w.takeSlot(task);
+    if (slot < 0) return false;
+    const fn = task.fnId;
+    if (!w.defined.has(fn)) {
+      if (!w.channel.writeDefine(fn, task.filename, task.name)) {
+        w.returnSlot(slot);
+        return false;
+      }
+      w.defined.add(fn);
+    }
+    const flags = (task.timeout !== Infinity ? F_TIMED : 0) | (task.onProgress !== undefined ? F_PROGRESS : 0);
+    let ok: boolean;
+    try {
+      ok = w.channel.writeTask(slot, fn, flags, task.value, task.transferList);
+    } catch (e) {
+      w.returnSlot(slot);
+      task.settle(false, e);
+      return true;
+    }
+    if (!ok) {
+      w.returnSlot(slot);
+      return false;
+    }
+    task.worker = w;
+    task.slot = slot;
+    w.given++;
+    w.clearIdleTimer();
+    if (w.given >= this.options.maxTasksPerWorker) this.workers.retire(w);
+    return true;
+  }
+
+  /** Hands queued tasks to workers with room, each worker's batch published once. */
+  fill(): void {
+    const q = this.#queue;
+    if (q.size === 0) return;
+    const full = new Set<WorkerHandle>();
+    while (q.size > 0) {
+      const candidates = full.size === 0 ? this.workers.list : this.workers.list.filter((x) => !full.has(x));
+      const w = pickWorker(candidates, this.#depth, this.#bootDepth);
+      if (w === undefined) break;
+      const limit = w.phase === 'ready' ? this.#depth : this.#bootDepth;
+      let wrote = false;
+      while (q.size > 0 && w.inflight < limit && w.accepting) {
+        const task = q.shift() as Task;
+        if (task.settled) continue;
+        if (!this.#give(w, task)) {
+          if (q.unshift) q.unshift(task);
+          else q.push(task);
+          full.add(w);
+          break;
+        }
+        wrote = true;
+      }
+      if (wrote) w.channel.publish();
+      if (!w.accepting || w.inflight >= limit) full.add(w);
+    }
+    if (q.size > 0) this.workers.spawnForQueue(q.size);
+  }
+
+  // ---- completions (PollTarget) ----
+
+  drain(): number {
+    let n = 0;
+    const list = this.workers.list;
+    for (let i = 0; i < list.length; i++) n += this.drainWorker(list[i]);
+    if (n > 0) {
+      const d = depthFor(this.#ewma, this.options.concurrentTasksPerWorker);
+      if (d !== this.#depth) {
+        this.#depth = d;
+        for (const w of list) w.channel.setLowWater(d >> 2);
+      }
+      this.fill();
+      this.#afterChange();
+    }
+    return n;
+  }
+
+  hasResponses(): boolean {
+    const list = this.workers.list;
+    for (let i = 0; i < list.length; i++) if (list[i].channel.responses.hasData()) return true;
+    return false;
+  }
+
+  outstanding(): number {
+    let n = this.#queue.size;
+    const list = this.workers.list;
+    for (let i = 0; i < list.length; i++) n += list[i].inflight;
+    return n;
+  }
+
+  expectSoon(): boolean {
+    return this.#ewma > 0 && this.#ewma <= MAIN_SPIN_MS / 2;
+  }
+
+  /** Reads one worker's responses; returns the number of records. */
+  drainWorker(w: WorkerHandle): number {
+    const n = w.channel.readResponses((slot, kind, value, start, run) => {
+      const task = w.tasks[slot];
+      if (task === undefined) return;
+      if (kind === RES_PROGRESS) {
+        // Progress: delivered after the current drain, before the task's own completion.
+        const cb = task.onProgress;
+        if (cb !== undefined && !task.settled) queueMicrotask(() => cb(revive(value)));
+        return;
+      }
+      w.freeSlot(slot);
+      this.#complete(task, kind, value, start, run);
+    });
+    if (n > 0) this.workers.afterDrain(w);
+    return n;
+  }
+
+  #complete(task: Task, kind: number, value: unknown, start: number, run: number): void {
+    if (run > 0) this.#ewma += (run - this.#ewma) * 0.125;
+    if (task.settled) return;
+    this.completed++;
+    if (this.options.recordTiming) {
+      this.runTime.record(run);
+      if (start > 0) this.waitTime.record(start - performance.timeOrigin - task.created);
+    }
+    if (kind === RES_OK) task.settle(true, revive(value));
+    else if (kind === RES_ERROR) task.settle(false, deserializeError(value));
+    else task.settle(false, new AbortError());
+  }
+
+  // ---- cancellation ----
+
+  #abort(task: Task): void {
+    if (task.settled) return;
+    const reason = (task.signal as { reason?: unknown }).reason;
+    task.settle(false, new AbortError(reason));
+    this.#cancel(task, REASON_ABORT, 'it was aborted and did not stop');
+    this.#afterChange();
+  }
+
+  #checkDeadline(task: Task, now: number): number | undefined {
+    if (task.settled) return undefined;
+    const w = task.worker;
+    if (w === undefined || (w.channel.phase(task.slot) & SLOT_PHASE_MASK) !== SLOT_RUNNING) return now + task.timeout;
+    const at = w.channel.startTime(task.slot) - performance.timeOrigin + task.timeout;
+    if (now < at) return at;
+    task.settle(false, new TaskTimeoutError(task.timeout));
+    this.#cancel(task, REASON_TIMEOUT, `it ran past its timeout of ${task.timeout} ms`);
+    this.#afterChange();
+    return undefined;
+  }
+
+  /** Stops a settled task: out of the queue, skipped by its worker, or its worker terminated. */
+  #cancel(task: Task, reason: number, why: string): void {
+    const w = task.worker;
+    if (w === undefined) {
+      this.#queue.remove(task);
+      return;
+    }
+    const old = w.channel.cancel(task.slot, reason);
+    if ((old & SLOT_PHASE_MASK) !== SLOT_RUNNING) return; // skipped when the worker reaches it
+    const kill = (): void => {
+      if (w.tasks[task.slot] === task) this.workers.kill(w, `task ${task.taskId} was cancelled (${why})`);
+    };
+    if (old & SLOT_OBSERVED) setTimeout(kill, this.options.abortGraceMs).unref();
+    else kill();
+  }
+
+  /** A worker died or was stopped: its started tasks fail with `error`, the others are queued again. */
+  onWorkerGone(w: WorkerHandle, error: (task: Task) => unknown): { failed: number; requeued: number } {
+    this.drainWorker(w);
+    const requeue: Task[] = [];
+    let failed = 0;
+    for (let slot = 0; slot < w.tasks.length; slot++) {
+      const task = w.tasks[slot];
+      if (task === undefined) continue;
+      w.tasks[slot] = undefined;
+      if (task.settled) continue;
+      if ((w.channel.phase(slot) & SLOT_PHASE_MASK) === SLOT_RUNNING) {
+        task.settle(false, error(task));
+        failed++;
+      } else {
+        task.worker = undefined;
+        task.slot = -1;
+        requeue.push(task);
+      }
+    }
+    w.inflight = 0;
+    const q = this.#queue;
+    for (let i = requeue.length - 1; i >= 0; i--) {
+      if (q.unshift) q.unshift(requeue[i]);
+      else q.push(requeue[i]);
+    }
+    return { failed, requeued: requeue.length };
+  }
+
+  /** Rejects every task still waiting in the pool's queue. */
+  rejectQueued(error: () => unknown): number {
+    let n = 0;
+    for (let t = this.#queue.shift() as Task | null; t !== null; t = this.#queue.shift() as Task | null) if (t.settle(false, error())) n++;
+    return n;
+  }
+
+  /** Re-evaluates keep-alive, drain events and the close waiter after tasks moved or settled. */
+  afterChange(): void {
+    this.#afterChange();
+  }
+
+  #afterChange(): void {
+    const out = this.outstanding();
+    if (out > 0 !== this.#busy) {
+      this.#busy = out > 0;
+      if (this.#busy) this.#keepAlive.ref();
+      else {
+        this.#keepAlive.unref();
+        this.#poller.release();
+      }
+    }
+    if (out > 0) this.#poller.schedule();
+    const cap = this.options.maxThreads * this.options.concurrentTasksPerWorker;
+    if (!this.#needsDrain && out >= cap) {
+      this.#needsDrain = true;
+      queueMicrotask(() => this.#emitter.emit('needsDrain'));
+    } else if (this.#needsDrain && out < cap) {
+      this.#needsDrain = false;
+      queueMicrotask(() => this.#emitter.emit('drain'));
+    }
+    if (out === 0 && this.#closeWaiter !== undefined) this.#closeWaiter();
+  }
+
+  // ---- shutdown ----
+
+  close(force: boolean): Promise<void> {
+    if (this.#closePromise !== undefined) return this.#closePromise;
+    this.#closing = true;
+    if (force) {
+      this.rejectQueued(() => new AbortError('pool is closed'));
+      for (const w of this.workers.list) {
+        for (const task of w.tasks) {
+          if (task === undefined || task.settled || (w.channel.phase(task.slot) & SLOT_PHASE_MASK) === SLOT_RUNNING) continue;
+          task.settle(false, new AbortError('pool is closed'));
+          w.channel.cancel(task.slot, REASON_CLOSE);
+        }
+      }
+    }
+    const flushed = new Promise<void>((resolve) => {
+      this.#closeWaiter = resolve;
+    });
+    this.#afterChange();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(true), this.options.closeTimeout);
+    });
+    this.#closePromise = Promise.race([flushed.then(() => false), timedOut]).then(async (late) => {
+      clearTimeout(timer);
+      if (late) this.workers.reportError(new CloseTimeoutError());
+      await this.destroy();
+      this.#emitter.emit('close');
+    });
+    return this.#closePromise;
+  }
+
+  destroy(): Promise<void> {
+    if (this.#destroyPromise !== undefined) return this.#destroyPromise;
+    this.#closing = true;
+    this.#destroyed = true;
+    const error = (): PoolClosedError => new PoolClosedError('Terminating worker thread');
+    this.rejectQueued(error);
+    for (const w of this.workers.list) for (const task of w.tasks) if (task !== undefined) task.settle(false, error());
+    this.#deadlines.clear();
+    this.#poller.stop();
+    clearInterval(this.#keepAlive);
+    this.#destroyPromise = this.workers.stopAll();
+    return this.#destroyPromise;
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * How the main thread learns that tasks completed, without ever blocking its event loop.
+ *
+ * The main thread never calls Atomics.wait. After run() (and after every batch of completions)
+ * a microtask drains the response rings. Then:
+ *  - if results are expected within MAIN_SPIN_MS (the recent tasks are that short), it keeps
+ *    polling the rings for up to MAIN_SPIN_MS: a park and wake-up costs ~25 µs of latency plus an
+ *    event-loop turn, so for results that close, a short spin is both faster and cheaper. This is
+ *    what makes a sequential round trip a few microseconds.
+ *  - otherwise, or when the spin finds nothing, it parks: sets MAIN_PARKED and awaits
+ *    Atomics.waitAsync on MAIN_BELL, which workers ring only while MAIN_PARKED is set (and only
+ *    when they must: see worker-channel.ts). The park is bounded by MAIN_PARK_MAX_MS, a safety net
+ *    for a worker that deferred its wake-up and then started a long task.
+ * Continuous microtask polling starves timers and I/O, so after POLL_SLICE_MS of it the next poll
+ * goes through setImmediate, giving the event loop a turn.
+ *
+ * Lost wake-ups cannot happen (Dekker, with sequentially consistent atomics): the main thread
+ * stores MAIN_PARKED, then re-reads every response ring before it waits; a worker publishes its
+ * response, then reads MAIN_PARKED.
+ */
+import { MAIN_BELL, MAIN_PARKED } from './layout.js';
+
+/**
+ * Longest the main thread spins for results it expects soon. About one futex round trip on this
+ * machine (wake ~25 µs): spinning longer than a park would cost only burns the core the workers
+ * need.
+ */
+export const MAIN_SPIN_MS = 0.03;
+/** Longest run of back-to-back microtask polls before the event loop gets a turn. */
+export const POLL_SLICE_MS = 2;
+/** Longest park before the main thread re-checks the rings on its own. */
+export const MAIN_PARK_MAX_MS = 20;
+
+export interface PollTarget {
+  /** Reads every response ring and settles tasks; returns how many records it handled. */
+  drain(): number;
+  /** True if any response ring has an unread record (racy, cheap). */
+  hasResponses(): boolean;
+  /** Tasks submitted and not yet answered by a worker (slots and queue). */
+  outstanding(): number;
+  /** Whether results are expected within MAIN_SPIN_MS. */
+  expectSoon(): boolean;
+}
+
+export class Poller {
+  readonly #target: PollTarget;
+  readonly #pool: Int32Array;
+  #scheduled = false;
+  #parked = false;
+  #sliceStart = 0;
+  #stopped = false;
+  readonly #tick = (): void => this.#poll();
+  readonly #wake = (): void => {
+    this.#parked = false;
+    Atomics.store(this.#pool, MAIN_PARKED, 0);
+    this.#poll();
+  };
+
+  constructor(target: PollTarget, pool: Int32Array) {
+    this.#target = target;
+    this.#pool = pool;
+  }
+
+  /** Makes sure a poll runs soon (call after handing tasks to workers). */
+  schedule(): void {
+    if (this.#scheduled || this.#stopped) return;
+    this.#scheduled = true;
+    queueMicrotask(this.#tick);
+  }
+
+  /** Stops polling for good and releases a pending park. */
+  stop(): void {
+    this.#stopped = true;
+    this.release();
+  }
+
+  /** Ends a pending park early (nothing is outstanding any more, or the pool stops). */
+  release(): void {
+    if (this.#parked) Atomics.notify(this.#pool, MAIN_BELL);
+  }
+
+  #poll(): void {
+    this.#scheduled = false;
+    if (this.#stopped) return;
+    const t = this.#target;
+    const now = performance.now();
+    if (this.#sliceStart === 0) this.#sliceStart = now;
+    let n = t.drain();
+    if (t.outstanding() === 0) {
+      this.#sliceStart = 0;
+      this.release();
+      return;
+    }
+    if (n === 0 && t.expectSoon()) {
+      const end = now + MAIN_SPIN_MS;
+      while (!t.hasResponses() && performance.now() < end);
+      n = t.drain();
+    }
+    if (n > 0) {
+      this.#scheduled = true;
+      if (performance.now() - this.#sliceStart < POLL_SLICE_MS) {
+        queueMicrotask(this.#tick);
+      } else {
+        this.#sliceStart = 0;
+        setImmediate(this.#tick);
+      }
+      return;
+    }
+    this.#sliceStart = 0;
+    this.#park();
+  }
+
+  #park(): void {
+    if (this.#parked) return;
+    const pool = this.#pool;
+    const b = Atomics.load(pool, MAIN_BELL);
+    Atomics.store(pool, MAIN_PARKED, 1);
+    if (this.#target.hasResponses()) {
+      Atomics.store(pool, MAIN_PARKED, 0);
+      this.schedule();
+      return;
+    }
+    this.#parked = true;
+    const r = Atomics.waitAsync(pool, MAIN_BELL, b, MAIN_PARK_MAX_MS);
+    if (r.async) void r.value.then(this.#wake);
+    else queueMicrotask(this.#wake);
+  }
+}

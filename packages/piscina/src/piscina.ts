@@ -1,0 +1,187 @@
+/**
+ * The public pool class, a drop-in for piscina 5's `Piscina`: the same constructor options, run(),
+ * close(), destroy(), events and properties, over sabkit's shared-memory dispatch (core.ts).
+ *
+ * Events: 'error' (an uncaught error in a worker that ran no task, a worker that failed to start
+ * with no task to report it to, close() timing out), 'drain' / 'needsDrain' (the tasks submitted
+ * and not finished went below / reached maxThreads × concurrentTasksPerWorker), 'workerCreate' /
+ * 'workerDestroy' (a PoolWorker), 'message' (anything a task posts with parentPort.postMessage),
+ * 'close' (after close() finished).
+ */
+import { EventEmitter } from 'node:events';
+import type { Worker } from 'node:worker_threads';
+import { InvalidArgumentError, describe } from '@sabkit/atomics-sync';
+import { PoolCore, type RunOptions } from './core.js';
+import type { HistogramSummary } from './histogram.js';
+import { fillOptions, type FilledOptions, type PiscinaOptions } from './options.js';
+import { ArrayTaskQueue, FixedQueue } from './task-queue.js';
+import { kQueueOptions, kTransferable, kValue, move } from './transfer.js';
+import { isWorkerThread, workerData } from './worker-api.js';
+
+/** This package's version (piscina's `Piscina.version`). */
+export const VERSION = '0.1.0';
+
+export interface CloseOptions {
+  /** Reject the tasks that have not started yet instead of running them. Default false. */
+  force?: boolean;
+}
+
+export interface PiscinaHistogram {
+  readonly runTime: HistogramSummary;
+  readonly waitTime: HistogramSummary;
+  resetRunTime(): void;
+  resetWaitTime(): void;
+}
+
+export class Piscina<T = any, R = any> extends EventEmitter {
+  readonly #core: PoolCore;
+  #histogram: PiscinaHistogram | undefined;
+
+  constructor(options: PiscinaOptions = {}) {
+    super();
+    this.#core = new PoolCore(fillOptions(options), this);
+  }
+
+  /** Runs `task` in a worker; resolves with what the task function returns (or rejects with what it throws). */
+  run(task: T, options?: RunOptions): Promise<R> {
+    return this.#core.run(task, options) as Promise<R>;
+  }
+
+  /**
+   * Stops the pool gracefully: no new tasks; waits (up to closeTimeout) for the submitted ones
+   * (or, with force, only for those already running), then stops the workers.
+   */
+  close(options: CloseOptions = {}): Promise<void> {
+    if (typeof options !== 'object' || options === null) return Promise.reject(new InvalidArgumentError(`close(options): options must be an object, got ${describe(options)}`));
+    if (options.force !== undefined && typeof options.force !== 'boolean') {
+      return Promise.reject(new InvalidArgumentError(`close({ force }): force must be a boolean, got ${describe(options.force)}`));
+    }
+    return this.#core.close(options.force ?? false);
+  }
+
+  /** Stops every worker now; tasks not finished reject with PoolClosedError. */
+  destroy(): Promise<void> {
+    return this.#core.destroy();
+  }
+
+  [Symbol.dispose](): void {
+    void this.close();
+  }
+
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  get options(): FilledOptions {
+    return this.#core.options;
+  }
+
+  get maxThreads(): number {
+    return this.#core.options.maxThreads;
+  }
+
+  get minThreads(): number {
+    return this.#core.options.minThreads;
+  }
+
+  /** The pool's Worker objects (booting, ready and retiring ones). */
+  get threads(): Worker[] {
+    return this.#core.workers.list.map((w) => w.worker);
+  }
+
+  /** Ready workers that hold no task. */
+  get idleThreads(): number {
+    return this.#core.workers.list.filter((w) => w.phase === 'ready' && w.inflight === 0).length;
+  }
+
+  /** Tasks submitted that have not started (queued, or waiting in a worker's ring). */
+  get queueSize(): number {
+    return this.#core.queueSize;
+  }
+
+  /** Tasks that finished in a worker (with a result or an error). */
+  get completed(): number {
+    return this.#core.completed;
+  }
+
+  /** Ms since the pool was created. */
+  get duration(): number {
+    return performance.now() - this.#core.start;
+  }
+
+  /** True while the tasks submitted and not finished fill maxThreads × concurrentTasksPerWorker. */
+  get needsDrain(): boolean {
+    return this.#core.needsDrain;
+  }
+
+  /** Approximate share of the pool's capacity (duration × maxThreads) spent running tasks. */
+  get utilization(): number {
+    const h = this.#core.runTime;
+    if (h.count === 0) return 0;
+    return (h.mean * h.count) / (this.duration * this.#core.options.maxThreads);
+  }
+
+  get runTime(): HistogramSummary {
+    return this.#core.runTime.summary();
+  }
+
+  get waitTime(): HistogramSummary {
+    return this.#core.waitTime.summary();
+  }
+
+  /** Run and wait time summaries (ms), as piscina 5's `histogram`. */
+  get histogram(): PiscinaHistogram {
+    if (this.#histogram === undefined) {
+      const core = this.#core;
+      this.#histogram = {
+        get runTime() {
+          return core.runTime.summary();
+        },
+        get waitTime() {
+          return core.waitTime.summary();
+        },
+        resetRunTime: () => core.runTime.reset(),
+        resetWaitTime: () => core.waitTime.reset(),
+      };
+    }
+    return this.#histogram;
+  }
+
+  static get isWorkerThread(): boolean {
+    return isWorkerThread;
+  }
+
+  static get workerData(): unknown {
+    return workerData;
+  }
+
+  static get version(): string {
+    return VERSION;
+  }
+
+  static get Piscina(): typeof Piscina {
+    return Piscina;
+  }
+
+  static get FixedQueue(): typeof FixedQueue {
+    return FixedQueue;
+  }
+
+  static get ArrayTaskQueue(): typeof ArrayTaskQueue {
+    return ArrayTaskQueue;
+  }
+
+  static move = move;
+
+  static get transferableSymbol(): typeof kTransferable {
+    return kTransferable;
+  }
+
+  static get valueSymbol(): typeof kValue {
+    return kValue;
+  }
+
+  static get queueOptionsSymbol(): typeof kQueueOptions {
+    return kQueueOptions;
+  }
+}

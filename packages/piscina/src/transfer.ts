@@ -1,0 +1,86 @@
+/**
+ * `move(value)`: marks a value to be transferred rather than copied when it crosses to the other
+ * thread (piscina's Transferable protocol). A moved value travels by MessagePort with a transfer
+ * list; everything else travels through the shared-memory rings.
+ *
+ * An object implements Transferable by exposing `[transferableSymbol]` (what goes in the transfer
+ * list: one transferable or an array of them) and `[valueSymbol]` (what is sent in its place).
+ * move() wraps ArrayBuffers, typed arrays and MessagePorts in such an object and marks it; only the
+ * top-level value of a task or result is inspected, as in piscina.
+ *
+ * The symbols are registered (Symbol.for) so that two copies of this package agree on them.
+ */
+import { InvalidArgumentError, describe } from '@sabkit/atomics-sync';
+import { MessagePort } from 'node:worker_threads';
+
+export const kTransferable: unique symbol = Symbol.for('sabkit.piscina.transferable') as never;
+export const kValue: unique symbol = Symbol.for('sabkit.piscina.value') as never;
+export const kQueueOptions: unique symbol = Symbol.for('sabkit.piscina.queueOptions') as never;
+const kMovable: unique symbol = Symbol.for('sabkit.piscina.movable') as never;
+
+export interface Transferable {
+  readonly [kTransferable]: object;
+  readonly [kValue]: object;
+}
+
+/** True if `value` implements the Transferable interface. */
+export function isTransferable(value: unknown): value is Transferable {
+  return typeof value === 'object' && value !== null && kTransferable in value && kValue in value;
+}
+
+/** True if `value` implements Transferable and was returned by move(). */
+export function isMovable(value: unknown): value is Transferable {
+  return isTransferable(value) && (value as unknown as Record<symbol, unknown>)[kMovable] === true;
+}
+
+function markMovable(value: object): void {
+  Object.defineProperty(value, kMovable, { value: true, enumerable: false, configurable: true });
+}
+
+class Moved implements Transferable {
+  readonly #transfer: object;
+  readonly #value: object;
+  constructor(transfer: object, value: object) {
+    this.#transfer = transfer;
+    this.#value = value;
+  }
+  get [kTransferable](): object {
+    return this.#transfer;
+  }
+  get [kValue](): object {
+    return this.#value;
+  }
+}
+
+type Movable = Transferable | ArrayBuffer | ArrayBufferView | MessagePort;
+
+/**
+ * Marks `value` to be transferred, not cloned, when returned from a task (or passed to run()).
+ * Throws InvalidArgumentError if it cannot be transferred. Do not nest the result inside another
+ * object: only a top-level moved value is transferred.
+ */
+export function move(value: Movable): Transferable {
+  if (isMovable(value)) return value;
+  let out: Transferable;
+  if (isTransferable(value)) {
+    out = value;
+  } else if (value instanceof ArrayBuffer || value instanceof MessagePort) {
+    out = new Moved(value, value);
+  } else if (ArrayBuffer.isView(value)) {
+    if (!(value.buffer instanceof ArrayBuffer)) {
+      throw new InvalidArgumentError(`move(value): the view's buffer is a ${describe(value.buffer)}; only ArrayBuffer-backed views can be transferred (a SharedArrayBuffer is shared, not moved)`);
+    }
+    out = new Moved(value.buffer, value);
+  } else {
+    throw new InvalidArgumentError(`move(value): value must be an ArrayBuffer, a typed array or DataView, a MessagePort, or a Transferable; got ${describe(value)}`);
+  }
+  markMovable(out);
+  return out;
+}
+
+/** Splits a moved value into what to send and what to transfer; other values pass unchanged. */
+export function unwrapMovable(value: unknown): { value: unknown; transfer: unknown[] | undefined } {
+  if (!isMovable(value)) return { value, transfer: undefined };
+  const t = (value as unknown as Record<symbol, unknown>)[kTransferable];
+  return { value: (value as unknown as Record<symbol, unknown>)[kValue], transfer: Array.isArray(t) ? t : [t] };
+}

@@ -1,0 +1,100 @@
+/**
+ * Starting and stopping workers.
+ *
+ * Start: allocate the worker's channel, hand the start-up record over through environment data
+ * (set, construct, clear: see worker/boot.ts), post the payload MessagePort, and register the
+ * worker with atomics-sync's liveness table (livenessTable() before the first worker exists, so
+ * every worker inherits the table; watchWorker(worker) so that sabkit locks it held are recovered
+ * if it dies). Workers are unref'd: the pool keeps the process alive only while it has tasks
+ * (core.ts), so an idle pool never blocks process exit.
+ *
+ * Stop: Node 20 can abort the whole process if a worker is terminated while its ESM entry is still
+ * evaluating, so a booting worker is terminated only once it reports ready or exits, or after
+ * BOOT_TERMINATE_WAIT_MS if it never does.
+ */
+import { MessageChannel, Worker, setEnvironmentData, type WorkerOptions } from 'node:worker_threads';
+import { livenessTable, watchWorker } from '@sabkit/atomics-sync';
+import { CHANNEL_BYTES } from './dispatch/layout.js';
+import { MainChannel } from './dispatch/main-channel.js';
+import { PORT_MESSAGE } from './messages.js';
+import type { FilledOptions } from './options.js';
+import { WorkerHandle } from './worker-handle.js';
+import { INIT_ENV_KEY, type WorkerInit } from './worker-state.js';
+
+const ENTRY_URL = new URL('./worker/entry.js', import.meta.url);
+
+/** Longest wait for a booting worker to become ready before it is terminated anyway. */
+export const BOOT_TERMINATE_WAIT_MS = 10_000;
+
+export interface WorkerEvents {
+  onMessage(handle: WorkerHandle, message: unknown): void;
+  onError(handle: WorkerHandle, error: unknown): void;
+  onExit(handle: WorkerHandle, code: number): void;
+}
+
+/**
+ * Starts one worker. Throws what `new Worker` throws synchronously (e.g. an invalid execArgv).
+ */
+export function spawnWorker(options: FilledOptions, poolBuffer: SharedArrayBuffer, events: WorkerEvents): WorkerHandle {
+  livenessTable();
+  const channel = new SharedArrayBuffer(CHANNEL_BYTES);
+  const init: WorkerInit = {
+    channel,
+    pool: poolBuffer,
+    filename: options.filename,
+    name: options.name,
+    concurrency: options.concurrentTasksPerWorker,
+    atomics: options.atomics,
+    maxHeapMB: Number.isFinite(options.maxWorkerHeapMB) ? options.maxWorkerHeapMB : 0,
+  };
+  const workerOptions: WorkerOptions = {
+    env: options.env,
+    argv: options.argv,
+    execArgv: options.execArgv,
+    resourceLimits: options.resourceLimits,
+    workerData: options.workerData,
+    trackUnmanagedFds: options.trackUnmanagedFds,
+  };
+  let worker: Worker;
+  setEnvironmentData(INIT_ENV_KEY, init as never);
+  try {
+    worker = new Worker(ENTRY_URL, workerOptions);
+  } finally {
+    setEnvironmentData(INIT_ENV_KEY, undefined as never);
+  }
+  const { port1, port2 } = new MessageChannel();
+  port1.unref();
+  worker.postMessage({ [PORT_MESSAGE]: true, port: port2 }, [port2]);
+  watchWorker(worker);
+  worker.unref();
+  const handle = new WorkerHandle(worker, new MainChannel(channel, port1));
+  worker.on('message', (m) => events.onMessage(handle, m));
+  worker.on('error', (e) => events.onError(handle, e));
+  worker.once('exit', (code) => {
+    port1.close();
+    events.onExit(handle, code);
+  });
+  return handle;
+}
+
+/** Terminates a worker, waiting first (bounded) for it to finish booting. */
+export function stopWorker(handle: WorkerHandle): Promise<number> {
+  if (handle.phase === 'exited') return handle.exited;
+  const wasBooting = handle.phase === 'booting';
+  if (handle.phase !== 'exiting') handle.phase = 'exiting';
+  handle.clearIdleTimer();
+  if (!wasBooting) {
+    void handle.worker.terminate();
+    return handle.exited;
+  }
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const bounded = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, BOOT_TERMINATE_WAIT_MS);
+    timer.unref?.();
+  });
+  return Promise.race([handle.settledBoot, bounded]).then(() => {
+    clearTimeout(timer);
+    void handle.worker.terminate();
+    return handle.exited;
+  });
+}

@@ -1,0 +1,49 @@
+/**
+ * State a pool worker shares between the pool's worker loop and the worker-side API
+ * (taskSignal, reportProgress, isWorkerThread). It lives on globalThis under a registered symbol,
+ * not in a module variable: a task module may load @sabkit/piscina from another path than the
+ * worker entry did (dist vs. a test build, two installed copies), and every copy must see the one
+ * current task.
+ */
+
+/** Environment-data key under which the pool hands a new worker its start-up record. */
+export const INIT_ENV_KEY = 'sabkit:piscina:init:v1';
+/** globalThis key of the worker's WorkerGlobalState. */
+export const WORKER_STATE_KEY: unique symbol = Symbol.for('sabkit.piscina.worker.v1') as never;
+
+/** What a worker needs to start; travels as environment data (structured clone, SABs shared). */
+export interface WorkerInit {
+  /** This worker's channel (dispatch/layout.ts). */
+  readonly channel: SharedArrayBuffer;
+  /** The pool's shared words (MAIN_BELL, MAIN_PARKED). */
+  readonly pool: SharedArrayBuffer;
+  /** Function id 0: the pool's default module and export, loaded before the worker is ready. */
+  readonly filename: string | null;
+  readonly name: string;
+  /** Tasks this worker runs at once (options.concurrentTasksPerWorker). */
+  readonly concurrency: number;
+  /** 'sync': an idle worker blocks its event loop in Atomics.wait; otherwise it keeps running. */
+  readonly atomics: 'sync' | 'async' | 'disabled';
+  /** Heap limit in MiB above which the worker asks to be replaced (0: none). */
+  readonly maxHeapMB: number;
+}
+
+/** The task a worker is running, as the worker-side API sees it. */
+export interface TaskContextLike {
+  /** The task's cancellation signal (created on first use). */
+  signal(): AbortSignal;
+  /** Sends a progress value to the caller's onProgress (dropped if the caller did not ask). */
+  progress(value: unknown): void;
+}
+
+export interface WorkerGlobalState {
+  readonly init: WorkerInit;
+  /** The running task when the worker runs one task at a time. */
+  current: TaskContextLike | undefined;
+  /** The running task of the calling async context (reads an AsyncLocalStorage when concurrent). */
+  getCurrent(): TaskContextLike | undefined;
+}
+
+export function workerGlobalState(): WorkerGlobalState | undefined {
+  return (globalThis as Record<symbol, unknown>)[WORKER_STATE_KEY] as WorkerGlobalState | undefined;
+}

@@ -1,0 +1,92 @@
+/**
+ * One task running in a worker: its slot, its cancellation signal and its progress channel.
+ *
+ * The signal is created only when the task asks for it (taskSignal()), so tiny tasks pay nothing.
+ * Cancellation reaches it two ways:
+ *  - the worker loop sees the main thread's cancel bit (after a bell, between tasks, or while an
+ *    async task awaits) and aborts the controller: 'abort' listeners run;
+ *  - a synchronous task that never yields polls `signal.aborted` (or `throwIfAborted()`): both are
+ *    shadowed on this signal instance to read the slot's cancel bit from shared memory first, so a
+ *    CPU-bound loop sees the cancellation within one iteration, with no event-loop turn.
+ */
+import { REASON_ABORT, REASON_CLOSE, REASON_MASK, REASON_SHIFT, REASON_TIMEOUT, SLOT_CANCEL, SLOT_OBSERVED, slotStateIndex } from '../dispatch/layout.js';
+import { F_PROGRESS } from '../dispatch/wire.js';
+import { AbortError, PoolClosedError, TaskTimeoutError } from '../errors.js';
+import type { TaskContextLike } from '../worker-state.js';
+
+const abortedGetter = Object.getOwnPropertyDescriptor(AbortSignal.prototype, 'aborted')!.get!;
+
+/** The reason a task signal aborts with, for a cancel reason code. */
+export function cancelReason(code: number): Error {
+  if (code === REASON_TIMEOUT) return new TaskTimeoutError();
+  if (code === REASON_CLOSE) return new PoolClosedError('the pool was destroyed while the task ran');
+  return new AbortError();
+}
+
+export interface ProgressSink {
+  progress(slot: number, value: unknown): void;
+}
+
+export class TaskContext implements TaskContextLike {
+  readonly slot: number;
+  readonly flags: number;
+  /** performance.now() when the task started, and the same instant on the epoch clock. */
+  readonly t0: number;
+  readonly startEpoch: number;
+  done = false;
+  readonly #state: Int32Array;
+  readonly #sink: ProgressSink;
+  #controller: AbortController | undefined;
+
+  constructor(slot: number, flags: number, t0: number, state: Int32Array, sink: ProgressSink) {
+    this.slot = slot;
+    this.flags = flags;
+    this.t0 = t0;
+    this.startEpoch = performance.timeOrigin + t0;
+    this.#state = state;
+    this.#sink = sink;
+  }
+
+  /** The slot's cancel reason code if main asked to cancel this task, else 0. */
+  cancelCode(): number {
+    const s = Atomics.load(this.#state, slotStateIndex(this.slot));
+    return s & SLOT_CANCEL ? ((s & REASON_MASK) >> REASON_SHIFT) || REASON_ABORT : 0;
+  }
+
+  /** Aborts the signal if main asked to cancel the task (called by the loop and by the signal). */
+  checkCancel(): void {
+    if (this.#controller === undefined || this.#controller.signal.aborted || this.done) return;
+    const code = this.cancelCode();
+    if (code !== 0) this.#controller.abort(cancelReason(code));
+  }
+
+  signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      const controller = new AbortController();
+      this.#controller = controller;
+      const signal = controller.signal;
+      Object.defineProperty(signal, 'aborted', {
+        configurable: true,
+        get: () => {
+          this.checkCancel();
+          return abortedGetter.call(signal) as boolean;
+        },
+      });
+      Object.defineProperty(signal, 'throwIfAborted', {
+        configurable: true,
+        value: () => {
+          this.checkCancel();
+          AbortSignal.prototype.throwIfAborted.call(signal);
+        },
+      });
+      Atomics.or(this.#state, slotStateIndex(this.slot), SLOT_OBSERVED);
+      this.checkCancel();
+    }
+    return this.#controller.signal;
+  }
+
+  progress(value: unknown): void {
+    if (this.done || (this.flags & F_PROGRESS) === 0) return;
+    this.#sink.progress(this.slot, value);
+  }
+}
