@@ -43,6 +43,15 @@ function checkValue(node: Node, value: unknown, where: string): void {
       const info = SCALARS[node.kind];
       const want = node.kind === 'bool' ? 'boolean' : info.big ? 'bigint' : 'number';
       if (typeof value !== want) throw new InvalidArgumentError(`${where} is ${node.kind} and takes a ${want}, got ${describe(value)}`);
+      if (info.integer) {
+        // The checked path: an integer within the type's range (field setters wrap instead, as C and typed arrays do).
+        const bits = BigInt(info.size * 8);
+        const signed = node.kind.startsWith('i');
+        const min = signed ? -(1n << (bits - 1n)) : 0n;
+        const max = signed ? (1n << (bits - 1n)) - 1n : (1n << bits) - 1n;
+        const ok = info.big ? (value as bigint) >= min && (value as bigint) <= max : Number.isInteger(value) && (value as number) >= Number(min) && (value as number) <= Number(max);
+        if (!ok) throw new StructRangeError(`${where} is ${node.kind} and holds integers in [${min}, ${max}], got ${describe(value)}`);
+      }
       return;
     }
     case 'string':

@@ -50,6 +50,8 @@ const CASES: [string, () => unknown, ErrorClass, string, RegExp][] = [
   ['too many array items', () => Rec.create({ tags: [1, 2, 3] }), StructRangeError, 'ERR_SABKIT_STRUCT_RANGE', /Rec\.tags holds 2 elements, got 3/],
   ['unknown init field', () => Rec.create({ nope: 1 } as object), InvalidArgumentError, 'ERR_SABKIT_INVALID_ARGUMENT', /Rec has no field "nope" \(fields: id, name, pos, tags, mu\)/],
   ['wrong init type', () => Rec.create({ id: '7' as unknown as number }), InvalidArgumentError, 'ERR_SABKIT_INVALID_ARGUMENT', /Rec\.id is u32 and takes a number, got "7"/],
+  ['init out of range', () => Rec.create({ id: 2 ** 32 }), StructRangeError, 'ERR_SABKIT_STRUCT_RANGE', /Rec\.id is u32 and holds integers in \[0, 4294967295\], got 4294967296/],
+  ['init not an integer', () => Rec.create({ tags: [1.5] }), StructRangeError, 'ERR_SABKIT_STRUCT_RANGE', /Rec\.tags\[0\] is u8 and holds integers in \[0, 255\], got 1\.5/],
   ['lock init', () => Rec.create({ mu: 1 } as object), InvalidArgumentError, 'ERR_SABKIT_INVALID_ARGUMENT', /Rec\.mu is a lock, which takes no value/],
   ['nested init type', () => Rec.create({ pos: { x: 1n as unknown as number } }), InvalidArgumentError, 'ERR_SABKIT_INVALID_ARGUMENT', /Rec\.pos\.x is f64 and takes a number, got 1n/],
   ['index out of range', () => Vec3.array(2).get(2), IndexError, 'ERR_SABKIT_INDEX', /get\(i\): index 2 is not an integer in \[0, 2\)/],
