@@ -53,8 +53,9 @@ export abstract class Column<T> implements Iterable<T> {
     return d !== undefined && this.stride === 1 ? (d.subarray(this.start, this.start + this.length) as ColumnData<T>) : undefined;
   }
 
-  protected outOfRange(i: unknown): never {
-    throw new IndexError(`column "${this.path}": index ${describe(i)} is not an integer in [0, ${this.length})`);
+  /** The error for a bad index; callers `throw` it themselves, so the optimiser sees that branch end. */
+  protected outOfRange(i: unknown): IndexError {
+    return new IndexError(`column "${this.path}": index ${describe(i)} is not an integer in [0, ${this.length})`);
   }
 
   /** Stores `value` in every element (the first store validates it, so a bad value writes nothing). */
@@ -80,35 +81,50 @@ export abstract class Column<T> implements Iterable<T> {
   }
 }
 
+// get/set read private copies of data, start, stride and length: measured ~30% faster than the
+// public fields (V8 does not hoist these loads out of the caller's loop either way; the raw
+// data[start + i * stride] loop, with locals, is the fastest path).
 class TypedColumn<T> extends Column<T> {
   readonly #d: AnyTyped;
+  readonly #s: number;
+  readonly #k: number;
+  readonly #n: number;
   constructor(path: string, length: number, data: AnyTyped, start: number, stride: number) {
     super(path, length, data as ColumnData<T>, start, stride);
     this.#d = data;
+    this.#s = start;
+    this.#k = stride;
+    this.#n = length;
   }
   get(i: number): T {
-    if (!(i >>> 0 === i && i < this.length)) this.outOfRange(i);
-    return this.#d[this.start + i * this.stride] as T;
+    if (!(i >>> 0 === i && i < this.#n)) throw this.outOfRange(i);
+    return this.#d[this.#s + i * this.#k] as T;
   }
   set(i: number, value: T): void {
-    if (!(i >>> 0 === i && i < this.length)) this.outOfRange(i);
-    this.#d[this.start + i * this.stride] = value as number;
+    if (!(i >>> 0 === i && i < this.#n)) throw this.outOfRange(i);
+    this.#d[this.#s + i * this.#k] = value as number;
   }
 }
 
 class BoolColumn extends Column<boolean> {
   readonly #d: Uint8Array;
+  readonly #s: number;
+  readonly #k: number;
+  readonly #n: number;
   constructor(path: string, length: number, data: Uint8Array, start: number, stride: number) {
     super(path, length, data, start, stride);
     this.#d = data;
+    this.#s = start;
+    this.#k = stride;
+    this.#n = length;
   }
   get(i: number): boolean {
-    if (!(i >>> 0 === i && i < this.length)) this.outOfRange(i);
-    return this.#d[this.start + i * this.stride] !== 0;
+    if (!(i >>> 0 === i && i < this.#n)) throw this.outOfRange(i);
+    return this.#d[this.#s + i * this.#k] !== 0;
   }
   set(i: number, value: boolean): void {
-    if (!(i >>> 0 === i && i < this.length)) this.outOfRange(i);
-    this.#d[this.start + i * this.stride] = value ? 1 : 0;
+    if (!(i >>> 0 === i && i < this.#n)) throw this.outOfRange(i);
+    this.#d[this.#s + i * this.#k] = value ? 1 : 0;
   }
 }
 
@@ -128,11 +144,11 @@ class CodecColumn<T> extends Column<T> {
     this.#write = write;
   }
   get(i: number): T {
-    if (!(i >>> 0 === i && i < this.length)) this.outOfRange(i);
+    if (!(i >>> 0 === i && i < this.length)) throw this.outOfRange(i);
     return this.#read(this.#m, this.#base + i * this.#bytes) as T;
   }
   set(i: number, value: T): void {
-    if (!(i >>> 0 === i && i < this.length)) this.outOfRange(i);
+    if (!(i >>> 0 === i && i < this.length)) throw this.outOfRange(i);
     this.#write(this.#m, this.#base + i * this.#bytes, value);
   }
 }
