@@ -6,7 +6,8 @@
  *
  * `view[i]` through a prototype accessor costs ~100 ns in V8 (integer-keyed accessors take a slow
  * path); `at(i)` is an ordinary method call and much faster. Numeric arrays in aligned structs
- * are real typed arrays and pay neither.
+ * are real typed arrays and pay neither. The accessors are defined once per array type, on first
+ * use, one per element: a very long bool or string array pays that once.
  */
 import { IndexError, describe } from '@sabkit/atomics-sync';
 import { type Reader, type Writer, checkString, readString, scalarCodec, writeString } from './codec.js';

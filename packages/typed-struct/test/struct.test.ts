@@ -183,3 +183,16 @@ test('types rebuilt from a schema are the same type and read the same memory', {
   r.b[1].x = 3;
   assert.equal(new DataView((r as unknown as { buffer: ArrayBuffer }).buffer).getFloat64(8 + 24, true), 3);
 });
+
+test('a growable SharedArrayBuffer: views fit its current length and follow it as it grows', { timeout: 10_000 }, () => {
+  const sab = new SharedArrayBuffer(Vec3.byteLength, { maxByteLength: Vec3.byteLength * 4 });
+  const a = Vec3.view(sab, 0);
+  a.z = 1;
+  assert.throws(() => Vec3.view(sab, Vec3.byteLength), { code: 'ERR_SABKIT_INVALID_REGION' });
+  sab.grow(Vec3.byteLength * 2);
+  const b = Vec3.view(sab, Vec3.byteLength);
+  b.y = 2; // the buffer's shared typed arrays track its length
+  assert.equal(new Float64Array(sab)[4], 2);
+  assert.equal(a.z, 1);
+  assert.equal(Vec3.array(2, { buffer: sab }).column('y').get(1), 2);
+});
