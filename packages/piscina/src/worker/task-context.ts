@@ -55,7 +55,7 @@ export class TaskContext implements TaskContextLike {
 
   /** Aborts the signal if main asked to cancel the task (called by the loop and by the signal). */
   checkCancel(): void {
-    if (this.#controller === undefined || this.#controller.signal.aborted || this.done) return;
+    if (this.#controller === undefined || this.done || abortedGetter.call(this.#controller.signal)) return;
     const code = this.cancelCode();
     if (code !== 0) this.#controller.abort(cancelReason(code));
   }

@@ -1,0 +1,107 @@
+// Crashes: a worker that exits, throws outside a task, or runs out of memory fails the task it
+// was running with a named error carrying the exit code, is replaced, and leaves every other task
+// alone. A worker that fails while starting gives a clear error and is not restarted in a loop.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { Piscina, WorkerCrashError, WorkerStartError } from '../src/index.js';
+
+const tasks = new URL('./fixtures/tasks.js', import.meta.url);
+const fixture = (name: string) => new URL(`./fixtures/${name}.js`, import.meta.url);
+
+async function crashLeavesOthersAlone(crash: string, arg: unknown, check: (e: WorkerCrashError) => void, extra = {}): Promise<void> {
+  const pool = new Piscina({ filename: tasks, minThreads: 2, maxThreads: 2, ...extra });
+  try {
+    const created: unknown[] = [];
+    const destroyed: unknown[] = [];
+    pool.on('workerCreate', (w) => created.push(w));
+    pool.on('workerDestroy', (w) => destroyed.push(w));
+    const before = Promise.all(Array.from({ length: 50 }, (_, i) => pool.run(i, { name: 'echo' })));
+    const slow = pool.run(200, { name: 'sleep' });
+    const crashing = pool.run(arg, { name: crash });
+    const after = Promise.all(Array.from({ length: 50 }, (_, i) => pool.run(`after ${i}`, { name: 'echo' })));
+    const e = await crashing.then(() => assert.fail('the crashing task resolved'), (x: unknown) => x as WorkerCrashError);
+    assert.ok(e instanceof WorkerCrashError, `expected WorkerCrashError, got ${e}`);
+    assert.equal(e.code, 'ERR_SABKIT_WORKER_CRASHED');
+    assert.equal(typeof e.threadId, 'number');
+    check(e);
+    assert.deepEqual(await before, Array.from({ length: 50 }, (_, i) => i));
+    assert.equal(await slow, 200);
+    assert.deepEqual(await after, Array.from({ length: 50 }, (_, i) => `after ${i}`));
+    // Replaced: the pool is back to two workers and runs tasks.
+    assert.equal(await pool.run({ a: 1, b: 2 }), 3);
+    assert.equal(destroyed.length, 1);
+    assert.equal(pool.threads.length, 2);
+  } finally {
+    await pool.destroy();
+  }
+}
+
+test('process.exit() in a task: WorkerCrashError with its exit code', { timeout: 30_000 }, async () => {
+  await crashLeavesOthersAlone('exit', 7, (e) => {
+    assert.equal(e.exitCode, 7);
+    assert.match(e.message, /exited with code 7 while running the task/);
+  });
+});
+
+test('an uncaught exception while a task runs: exit code 1, the exception as cause', { timeout: 30_000 }, async () => {
+  await crashLeavesOthersAlone('uncaught', null, (e) => {
+    assert.equal(e.exitCode, 1);
+    assert.ok(e.cause instanceof Error);
+    assert.equal((e.cause as Error).message, 'thrown from a timer');
+  });
+});
+
+test('out of memory mid-task (resourceLimits): exit code 1, ERR_WORKER_OUT_OF_MEMORY as cause', { timeout: 60_000 }, async () => {
+  await crashLeavesOthersAlone(
+    'oom',
+    null,
+    (e) => {
+      assert.equal(e.exitCode, 1);
+      assert.equal((e.cause as { code?: string }).code, 'ERR_WORKER_OUT_OF_MEMORY');
+    },
+    { resourceLimits: { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 8 } },
+  );
+});
+
+test('an uncaught error in a worker that runs no task is an error event; the worker is replaced', { timeout: 30_000 }, async () => {
+  const pool = new Piscina({ filename: tasks, minThreads: 1, maxThreads: 1, atomics: 'async' });
+  try {
+    const error = once(pool, 'error');
+    assert.equal(await pool.run(5, { name: 'throwLater' }), 'returned');
+    const [e] = await error;
+    assert.equal((e as Error).message, 'thrown after the task returned');
+    assert.equal(await pool.run({ a: 2, b: 5 }), 7);
+  } finally {
+    await pool.destroy();
+  }
+});
+
+test('a worker that fails while starting: WorkerStartError with the exit code, and no restart loop', { timeout: 30_000 }, async () => {
+  const pool = new Piscina({ filename: fixture('top-exit'), minThreads: 2, maxThreads: 4 });
+  let spawned = 0;
+  pool.on('workerDestroy', () => spawned++);
+  try {
+    const runs = Array.from({ length: 5 }, (_, i) => pool.run(i));
+    for (const r of runs) {
+      await assert.rejects(r, (e: unknown) => e instanceof WorkerStartError && e.exitCode === 3 && /exited with code 3 before it was ready/.test(e.message));
+    }
+    // Nothing restarts by itself: wait a moment and count.
+    const seen = spawned;
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(pool.threads.length, 0);
+    assert.equal(spawned, seen);
+    // New work makes one new attempt, which fails the same way.
+    await assert.rejects(pool.run(1), WorkerStartError);
+    assert.equal(pool.threads.length, 0);
+  } finally {
+    await pool.destroy();
+  }
+});
+
+test('a worker Node refuses to create (bad execArgv): the constructor throws WorkerStartError', { timeout: 30_000 }, () => {
+  assert.throws(
+    () => new Piscina({ filename: tasks, minThreads: 1, execArgv: ['--no-such-node-flag'] }),
+    (e: unknown) => e instanceof WorkerStartError && e.exitCode === undefined && /cannot start a pool worker/.test(e.message),
+  );
+});
