@@ -13,8 +13,8 @@
  * read before it. Either way the iterator is done afterwards (as an async generator would be).
  */
 
-/** Submits one chunk of items; resolves to their results in order. */
-export type SubmitChunk = (items: unknown[]) => Promise<unknown[]>;
+/** Submits one chunk of items (the first at `offset` in the input); resolves to their results in order. */
+export type SubmitChunk = (items: unknown[], offset: number) => Promise<unknown[]>;
 
 type Settled = { readonly ok: true; readonly values: unknown[] } | { readonly ok: false; readonly error: unknown };
 
@@ -27,6 +27,7 @@ export class ChunkedResultIterator<R> implements AsyncIterableIterator<R> {
   readonly #async: boolean;
 
   #submitted = 0; // chunks submitted so far
+  #itemsRead = 0; // items read from the input so far
   #consumed = 0; // chunks whose results were handed out (or skipped, unordered)
   readonly #done = new Map<number, Settled>(); // imap: settled chunks by index, not yet consumed
   readonly #completed: Settled[] = []; // imapUnordered: settled chunks, in completion order
@@ -184,9 +185,11 @@ export class ChunkedResultIterator<R> implements AsyncIterableIterator<R> {
 
   #submitChunk(items: unknown[]): void {
     const index = this.#submitted++;
+    const offset = this.#itemsRead;
+    this.#itemsRead += items.length;
     let p: Promise<unknown[]>;
     try {
-      p = this.#submit(items);
+      p = this.#submit(items, offset);
     } catch (error) {
       p = Promise.reject(error);
     }

@@ -19,7 +19,8 @@ try {
   if (start.target) {
     const fn = await loadTask(start.target);
     try {
-      await fn(...revive([...start.args]));
+      // Each argument on its own: revive() leaves repeated references to one object unrevived.
+      await fn(...start.args.map((a) => revive(a)));
     } catch (e) {
       throw explainInlineError(e, start.target);
     }
