@@ -9,6 +9,7 @@
  * by hand.
  */
 import { explainInlineError, loadTask, type TaskSpec } from './inline.js';
+import { unpackView, unpackViews } from './shared-views.js';
 
 /** Where the iterations come from. */
 export type LoopSourceSpec =
@@ -90,9 +91,10 @@ export function runLoopChunk(task: LoopChunk): unknown {
 }
 
 function runWith(task: LoopChunk, body: AnyFn, combine: AnyFn | undefined): unknown {
-  const { source, lo, hi, args } = task;
+  const { source, lo, hi } = task;
+  const args = unpackViews([...task.args]);
   const loop = compiledLoop(body, combine, source.kind, args.length);
-  const src = source.kind === 'range' ? source.start : source.view;
+  const src = source.kind === 'range' ? source.start : unpackView(source.view);
   const step = source.kind === 'range' ? source.step : 1;
   try {
     return combine ? (loop as ReduceLoop)(lo, hi, src, step, args, task.identity) : (loop as ForLoop)(lo, hi, src, step, args);

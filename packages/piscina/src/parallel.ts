@@ -26,6 +26,7 @@ import { Piscina } from './piscina.js';
 import { Pool, RUN_LOOP_CHUNK, RUNNER_URL } from './pool.js';
 import { loadTask, taskSpec, type ModuleTask } from './inline.js';
 import { cpuCount } from './current-process.js';
+import { packView, packViews } from './shared-views.js';
 import type { LoopChunk, LoopSourceSpec } from './parallel-chunk.js';
 
 /** A range of integers, as Python's range(start, stop, step). */
@@ -72,7 +73,8 @@ function planSource(source: unknown, fnName: string): Plan {
         `${fnName}: the array must live in a SharedArrayBuffer (workers would get a copy of an ordinary ArrayBuffer and their writes would be lost); got a ${view.constructor.name} over an ArrayBuffer`,
       );
     }
-    return { source: { kind: 'array', view }, n: view.length };
+    // Sent packed, so that the worker writes to the same memory (shared-views.ts).
+    return { source: { kind: 'array', view: packView(view) as NumericArray }, n: view.length };
   }
   if (isSharedDescriptor(source) && ArrayBuffer.isView((source as { view?: unknown }).view)) {
     return planSource((source as unknown as { view: NumericArray }).view, fnName);
@@ -144,7 +146,7 @@ export async function parallelFor(source: LoopSource, body: LoopFn, options?: Lo
   const plan = planSource(source, 'parallelFor');
   const spec = taskSpec(body, 'body');
   if (plan.n === 0) return;
-  const args = opts.args ?? [];
+  const args = packViews(opts.args ?? []);
   const chunks = chunkBounds(plan.n, workersOf(opts.pool), opts, 'parallelFor').map(([lo, hi]): LoopChunk => ({ source: plan.source, lo, hi, body: spec, args }));
   await runChunks(chunks, opts, 'parallelFor');
 }
@@ -159,7 +161,7 @@ export async function parallelReduce<R>(source: LoopSource, map: LoopFn, combine
   const mapSpec = taskSpec(map, 'map');
   const combineSpec = taskSpec(combine, 'combine');
   if (plan.n === 0) return identity;
-  const args = opts.args ?? [];
+  const args = packViews(opts.args ?? []);
   const chunks = chunkBounds(plan.n, workersOf(opts.pool), opts, 'parallelReduce').map(
     ([lo, hi]): LoopChunk => ({ source: plan.source, lo, hi, body: mapSpec, combine: combineSpec, identity, args }),
   );

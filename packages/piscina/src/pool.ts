@@ -28,6 +28,7 @@ import { AsyncResult, checkCallbacks, type ResultCallbacks } from './async-resul
 import { InvalidStateError } from './mp-errors.js';
 import { cpuCount, currentIdentity } from './current-process.js';
 import { ChunkedResultIterator } from './pool-iter.js';
+import { packViews } from './shared-views.js';
 import { POOL_WORKER_DATA_KEY, type ChunkTask, type PoolWorkerInit } from './runner-protocol.js';
 import type { LoopChunk } from './parallel-chunk.js';
 import { threadId } from 'node:worker_threads';
@@ -140,7 +141,9 @@ export class Pool implements AsyncDisposable {
   /** Sends one chunk; every pending chunk is tracked for join(). */
   #submit(fn: TaskSpec, items: unknown[], star: boolean, method: string, offset: number): Promise<unknown[]> {
     if (this.#state === TERMINATE) return Promise.reject(this.#terminatedError(method));
-    const task: ChunkTask = { fn, items, star, method, offset };
+    // Views over shared memory must stay shared on the way (shared-views.ts).
+    const sent = star ? items.map((a) => (Array.isArray(a) ? packViews(a) : a)) : packViews(items);
+    const task: ChunkTask = { fn, items: sent, star, method, offset };
     return this.#track(this.#engine.run(task, { name: 'runChunk' }) as Promise<unknown[]>, method);
   }
 

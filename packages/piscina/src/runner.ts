@@ -15,6 +15,7 @@ import { explainInlineError, loadTask } from './inline.js';
 import { InitializerError } from './mp-errors.js';
 import { setCurrentIdentity } from './current-process.js';
 import { runLoopChunk, type LoopChunk } from './parallel-chunk.js';
+import { unpackView } from './shared-views.js';
 import { POOL_WORKER_DATA_KEY, type ChunkTask, type PoolWorkerInit } from './runner-protocol.js';
 
 
@@ -106,8 +107,10 @@ function callAll(fn: (...a: unknown[]) => unknown, task: ChunkTask, from: number
 // already saw as it was (shared.ts tracks visited objects, not their revived form): the same Lock
 // passed with every item arrives live only in the first. Reviving each argument on its own fixes
 // the common case of one sabkit object repeated across items or arguments.
+// Typed arrays over shared memory travel packed (shared-views.ts) and are unpacked here too.
 function reviveRepeat(v: unknown): unknown {
-  return isSharedDescriptor(v) && Object.getPrototypeOf(v) === Object.prototype ? revive(v) : v;
+  if (typeof v !== 'object' || v === null) return v;
+  return isSharedDescriptor(v) && Object.getPrototypeOf(v) === Object.prototype ? revive(v) : unpackView(v);
 }
 
 function reviveEach(args: unknown[]): unknown[] {

@@ -209,6 +209,24 @@ test('sabkit objects and manager proxies in arguments arrive live; worker identi
   assert.equal(who.parent, threadId);
 });
 
+test('typed arrays over shared memory stay shared in map items, starmap and apply arguments', { timeout: 30_000 }, async () => {
+  await using pool = new Pool(2);
+  // Small views: the engine would carry their bytes (a private copy) if they were not packed.
+  const cells = Array.from({ length: 8 }, () => new Int32Array(new SharedArrayBuffer(8)));
+  await pool.map((v: Int32Array) => { v[0] = 7; }, cells, 2);
+  assert.ok(cells.every((v) => v[0] === 7));
+  const f64 = new Float64Array(new SharedArrayBuffer(64), 8, 3);
+  await pool.starmap((v: Float64Array, i: number) => { v[i] = i + 0.5; }, [[f64, 0], [f64, 2]]);
+  assert.deepEqual([...f64], [0.5, 0, 2.5]);
+  const dv = new DataView(new SharedArrayBuffer(16));
+  await pool.apply((d: DataView) => d.setUint16(2, 0xbeef), [dv]);
+  assert.equal(dv.getUint16(2), 0xbeef);
+  // A plain (unshared) view is still a copy, as with postMessage.
+  const plain = new Int32Array(2);
+  await pool.apply((v: Int32Array) => { v[0] = 1; }, [plain]);
+  assert.equal(plain[0], 0);
+});
+
 test('misuse: options and arguments are checked with named errors', { timeout: 30_000 }, async () => {
   for (const [opts, re] of [
     [0, /processes must be a positive integer/],
