@@ -22,7 +22,7 @@ import { AbortError, CloseTimeoutError, PoolClosedError, QueueFullError, TaskTim
 import { Histogram } from './histogram.js';
 import { normalizeFilename, type FilledOptions } from './options.js';
 import { Task, onAbort, type AbortSignalLike } from './task.js';
-import type { TaskQueue } from './task-queue.js';
+import { ArrayTaskQueue, FixedQueue, type TaskQueue } from './task-queue.js';
 import { unwrapMovable } from './transfer.js';
 import type { WorkerHandle } from './worker-handle.js';
 import { Workers, type PoolEmitter } from './workers.js';
@@ -54,13 +54,14 @@ export class PoolCore {
   readonly #emitter: PoolEmitter;
   readonly #queue: TaskQueue;
   readonly #poller: Poller;
-  readonly #deadlines = new Deadlines<Task>((task, now) => this.#checkDeadline(task, now));
+  readonly #deadlines = new Deadlines<Task>((task, now) => this.#checkDeadline(task, now), (task) => !task.settled);
   readonly #fnIds = new Map<string, number>();
   readonly #keepAlive = setInterval(() => {}, 1 << 30);
   #nextTaskId = 1;
   #ewma = 0;
   #depth: number;
   #bootDepth: number;
+  readonly #fifo: boolean;
   #busy = false;
   #needsDrain = false;
   #closing = false;
@@ -74,7 +75,8 @@ export class PoolCore {
     this.#emitter = emitter;
     this.#queue = options.taskQueue;
     this.#keepAlive.unref();
-    this.#depth = this.#bootDepth = depthFor(0, options.concurrentTasksPerWorker);
+    this.#fifo = this.#queue instanceof FixedQueue || this.#queue instanceof ArrayTaskQueue;
+    this.#depth = this.#bootDepth = depthFor(0, options.concurrentTasksPerWorker, this.#fifo);
     const poolBuffer = new SharedArrayBuffer(POOL_BYTES);
     this.#poller = new Poller(this, new Int32Array(poolBuffer));
     if (options.filename !== null) this.#fnIds.set(`${options.filename}\0${options.name}`, 0);
@@ -244,7 +246,7 @@ export class PoolCore {
     const list = this.workers.list;
     for (let i = 0; i < list.length; i++) n += this.drainWorker(list[i]);
     if (n > 0) {
-      const d = depthFor(this.#ewma, this.options.concurrentTasksPerWorker);
+      const d = depthFor(this.#ewma, this.options.concurrentTasksPerWorker, this.#fifo);
       if (d !== this.#depth) {
         this.#depth = d;
         for (const w of list) w.channel.setLowWater(d >> 2);

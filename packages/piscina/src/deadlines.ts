@@ -3,6 +3,11 @@
  * unref'd setTimeout armed for the earliest deadline (a timer per task would cost more than a tiny
  * task itself).
  *
+ * Tasks that settle early leave their entry behind (removing from the middle of a heap costs a
+ * search); the heap is compacted, dropping entries `live` rejects, whenever it has doubled since
+ * the last compaction, so it never holds more than about twice the live entries (plus 1024) and
+ * the work is amortised O(1) per add.
+ *
  * A deadline here is only a lower bound: a task's timeout counts from its start in the worker,
  * which the main thread learns from the slot's start time when the deadline comes up. The owner's
  * `check` callback decides: expired (the task is cancelled), or a later deadline (re-queued).
@@ -16,15 +21,19 @@ interface Entry {
 export class Deadlines<T> {
   readonly #heap: Entry[] = [];
   readonly #check: (task: T, now: number) => number | undefined;
+  readonly #live: (task: T) => boolean;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #timerAt = Infinity;
+  #compactAt = 1024;
 
   /**
    * @param check  called for a task whose deadline came up; returns a new deadline
    *               (performance.now() clock) to keep watching it, or undefined to drop it
+   * @param live   whether a task still needs watching (false once it settled)
    */
-  constructor(check: (task: T, now: number) => number | undefined) {
+  constructor(check: (task: T, now: number) => number | undefined, live: (task: T) => boolean) {
     this.#check = check;
+    this.#live = live;
   }
 
   get size(): number {
@@ -33,6 +42,7 @@ export class Deadlines<T> {
 
   add(task: T, at: number): void {
     const heap = this.#heap;
+    if (heap.length >= this.#compactAt) this.#compact();
     heap.push({ at, task });
     let i = heap.length - 1;
     while (i > 0) {
@@ -42,6 +52,15 @@ export class Deadlines<T> {
       i = p;
     }
     if (at < this.#timerAt) this.#arm();
+  }
+
+  #compact(): void {
+    const kept = this.#heap.filter((e) => this.#live(e.task as T));
+    kept.sort((a, b) => a.at - b.at); // a sorted array is a valid min-heap
+    this.#heap.length = 0;
+    for (const e of kept) this.#heap.push(e);
+    this.#compactAt = Math.max(1024, 2 * kept.length);
+    this.#arm();
   }
 
   clear(): void {
