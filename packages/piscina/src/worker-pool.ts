@@ -8,7 +8,8 @@
  * if it dies). Workers are unref'd: the pool keeps the process alive only while it has tasks
  * (core.ts), so an idle pool never blocks process exit.
  *
- * Stop: Node 20 can abort the whole process if a worker is terminated while its ESM entry is still
+ * Stop: the worker is ref'd again until it exits, so that awaiting destroy() or close() keeps the
+ * process alive. Node 20 can abort the whole process if a worker is terminated while its ESM entry is still
  * evaluating, so a booting worker is terminated only once it reports ready or exits, or after
  * BOOT_TERMINATE_WAIT_MS if it never does.
  */
@@ -66,7 +67,6 @@ export function spawnWorker(options: FilledOptions, poolBuffer: SharedArrayBuffe
   port1.unref();
   worker.postMessage({ [PORT_MESSAGE]: true, port: port2 }, [port2]);
   watchWorker(worker);
-  worker.unref();
   const handle = new WorkerHandle(worker, new MainChannel(channel, port1));
   worker.on('message', (m) => events.onMessage(handle, m));
   worker.on('error', (e) => events.onError(handle, e));
@@ -74,6 +74,8 @@ export function spawnWorker(options: FilledOptions, poolBuffer: SharedArrayBuffe
     port1.close();
     events.onExit(handle, code);
   });
+  // After the listeners: adding a 'message' listener refs the worker's port again.
+  worker.unref();
   return handle;
 }
 
@@ -83,6 +85,8 @@ export function stopWorker(handle: WorkerHandle): Promise<number> {
   const wasBooting = handle.phase === 'booting';
   if (handle.phase !== 'exiting') handle.phase = 'exiting';
   handle.clearIdleTimer();
+  // Whoever stops a worker may await its exit (destroy, close): keep the process alive until then.
+  handle.worker.ref();
   if (!wasBooting) {
     void handle.worker.terminate();
     return handle.exited;

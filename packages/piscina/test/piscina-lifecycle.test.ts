@@ -5,6 +5,8 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { Value } from '@sabkit/atomics-sync';
 import { availableParallelism } from 'node:os';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { Piscina, ArrayTaskQueue, FixedQueue, PoolClosedError, QueueFullError, AbortError, queueOptionsSymbol, type Task, type TaskQueue } from '../src/index.js';
 
 const tasks = new URL('./fixtures/tasks.js', import.meta.url);
@@ -289,4 +291,14 @@ test('a custom task queue decides the order (README: priority queue via queueOpt
   arr.push(fake);
   arr.remove(fake);
   assert.equal(arr.size, 0);
+});
+
+test('an idle pool never keeps the process alive; a busy one, or one being destroyed, does until done', { timeout: 60_000 }, () => {
+  const child = fileURLToPath(new URL('./fixtures/exit-child.js', import.meta.url));
+  for (const mode of ['idle', 'busy', 'destroy']) {
+    const r = spawnSync(process.execPath, [child, mode], { encoding: 'utf8', timeout: 30_000 });
+    assert.equal(r.signal, null, `${mode}: the process did not exit by itself (killed by the time limit)`);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout.trim(), { idle: 'result 3', busy: 'result 300', destroy: 'destroyed' }[mode]);
+  }
 });
