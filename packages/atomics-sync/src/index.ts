@@ -10,6 +10,7 @@ export { RLock } from './rlock.js';
 export { Semaphore, HOLDER_SLOTS, SEMAPHORE_MAX_VALUE } from './semaphore.js';
 export { BoundedSemaphore } from './bounded-semaphore.js';
 export { ROBUST_POLL_MS, STARVATION_MS } from './lock-core.js';
+export { Condition, type ConditionDescriptor, type ConditionLock, type ConditionOptions } from './condition.js';
 export { Event, type EventDescriptor } from './event.js';
 export { Barrier, type BarrierAction, type BarrierDescriptor } from './barrier.js';
 export { Value, type ValueDescriptor, type ValueOptions } from './value.js';
