@@ -1,12 +1,24 @@
 // Barrier: Python's threading.Barrier (CPython's filling/draining/resetting/broken state machine).
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Worker } from 'node:worker_threads';
+import { Worker as NodeWorker, type WorkerOptions } from 'node:worker_threads';
 import { once } from 'node:events';
 import { Barrier, BrokenBarrierError, Event, revive } from '../src/index.js';
 
 const fixture = (name: string) => new URL(`./fixtures/${name}.js`, import.meta.url);
+// Every worker is also terminated after the file's tests, even those of a test that timed out.
+const live = new Set<NodeWorker>();
+after(() => Promise.all([...live].map((w) => w.terminate())));
+class Worker extends NodeWorker {
+  constructor(url: URL, options: WorkerOptions) {
+    super(url, options);
+    live.add(this);
+    this.once('exit', () => live.delete(this));
+  }
+}
 const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Bound on every main-thread wait, so that a broken primitive fails the test instead of keeping the process alive. */
+const T = 20_000;
 const i32 = (n: number) => new Int32Array(new SharedArrayBuffer(4 * n));
 
 interface Reply { index?: number; error?: string; code?: string; message?: string }
@@ -60,7 +72,7 @@ test('Barrier: abort breaks it for every waiter; reset makes it usable again', {
     assert.equal(barrier.broken, true);
     assert.equal(barrier.nWaiting, 0);
     assert.throws(() => barrier.wait(), BrokenBarrierError);
-    await assert.rejects(barrier.waitAsync(), BrokenBarrierError);
+    await assert.rejects(barrier.waitAsync(T), BrokenBarrierError);
     barrier.reset();
     assert.equal(barrier.broken, false);
     const c = waiter(barrier, 'from'), d = waiter(barrier, 'revive');
@@ -82,7 +94,7 @@ test('Barrier: reset while parties wait gives them BrokenBarrierError; the barri
     for (const r of [await a.reply, await b.reply]) assert.equal(r.code, 'ERR_SABKIT_BROKEN_BARRIER');
     await until(() => !barrier.toString().includes('resetting'), 'the last waiter leaves');
     assert.equal(barrier.broken, false);
-    const mine = [barrier.waitAsync(), barrier.waitAsync(), barrier.waitAsync()];
+    const mine = [barrier.waitAsync(T), barrier.waitAsync(T), barrier.waitAsync(T)];
     assert.deepEqual(await Promise.all(mine), [0, 1, 2]);
   } finally {
     await Promise.all([a.worker.terminate(), b.worker.terminate()]);
@@ -123,7 +135,7 @@ test('Barrier: the action runs once per generation in the last arriving thread; 
   for (let gen = 1; gen <= 3; gen++) {
     const a = waiter(barrier, 'from-action', { ran }), b = waiter(barrier, 'from-action', { ran });
     try {
-      const mine = barrier.waitAsync();
+      const mine = barrier.waitAsync(T);
       const indices = [await mine, (await a.reply).index, (await b.reply).index];
       assert.deepEqual([...indices].sort(), [0, 1, 2]);
       assert.equal(ran[0], gen);
@@ -132,8 +144,8 @@ test('Barrier: the action runs once per generation in the last arriving thread; 
     }
   }
   const boom = new Barrier(3, () => { throw new RangeError('boom'); });
-  const first = boom.waitAsync(), second = boom.waitAsync();
-  await assert.rejects(boom.waitAsync(), /boom/);
+  const first = boom.waitAsync(T), second = boom.waitAsync(T);
+  await assert.rejects(boom.waitAsync(T), /boom/);
   await assert.rejects(first, BrokenBarrierError);
   await assert.rejects(second, BrokenBarrierError);
   assert.equal(boom.broken, true);
@@ -144,18 +156,18 @@ test('Barrier: the action runs once per generation in the last arriving thread; 
 
 test('Barrier: async forms on the main thread keep the event loop running; an aborted waitAsync breaks the barrier', { timeout: 30_000 }, async () => {
   const barrier = new Barrier(3);
-  const waits = [barrier.waitAsync(), barrier.waitAsync()];
+  const waits = [barrier.waitAsync(T), barrier.waitAsync(T)];
   let ticked = false;
   setTimeout(() => { ticked = true; }, 5);
   await delay(20);
   assert.equal(ticked, true);
   assert.equal(barrier.nWaiting, 2);
-  assert.equal(await barrier.waitAsync(), 2);
+  assert.equal(await barrier.waitAsync(T), 2);
   assert.deepEqual(await Promise.all(waits), [0, 1]);
 
   const ac = new AbortController();
   const aborted = barrier.waitAsync(undefined, ac.signal);
-  const other = barrier.waitAsync();
+  const other = barrier.waitAsync(T);
   ac.abort(new Error('stop'));
   await assert.rejects(aborted, /stop/);
   await assert.rejects(other, BrokenBarrierError);
@@ -187,8 +199,8 @@ test('Barrier: revived copies need their own action to wait; one party works wit
   copy.reset();
   // From a live barrier without options the copy keeps the action.
   const same = Barrier.from(barrier);
-  const p = same.waitAsync();
-  assert.equal(await barrier.waitAsync(), 1);
+  const p = same.waitAsync(T);
+  assert.equal(await barrier.waitAsync(T), 1);
   assert.equal(await p, 0);
   assert.equal(ran[0], 1);
   const solo = new Barrier(1);

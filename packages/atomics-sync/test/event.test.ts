@@ -1,13 +1,25 @@
 // Event: Python's threading.Event, including set-then-clear waking every blocked waiter.
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Worker } from 'node:worker_threads';
+import { Worker as NodeWorker, type WorkerOptions } from 'node:worker_threads';
 import { once } from 'node:events';
 import { Barrier, Event, revive } from '../src/index.js';
 import { EVENT_STATE } from '../src/event.js';
 
 const fixture = (name: string) => new URL(`./fixtures/${name}.js`, import.meta.url);
+// Every worker is also terminated after the file's tests, even those of a test that timed out.
+const live = new Set<NodeWorker>();
+after(() => Promise.all([...live].map((w) => w.terminate())));
+class Worker extends NodeWorker {
+  constructor(url: URL, options: WorkerOptions) {
+    super(url, options);
+    live.add(this);
+    this.once('exit', () => live.delete(this));
+  }
+}
 const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Bound on every main-thread wait, so that a broken primitive fails the test instead of keeping the process alive. */
+const T = 20_000;
 
 /**
  * Resolves once `n` threads are parked on the event's word at the same instant. Atomics.notify
@@ -31,7 +43,7 @@ test('Event: set() at once followed by clear() wakes every blocked waiter, and e
     try {
       const results = workers.map((w) => once(w, 'message').then(([m]) => m));
       // Async waiters on this thread park through waitAsync on the same word.
-      const asyncWaits = [event.waitAsync(30_000), event.waitAsync()];
+      const asyncWaits = [event.waitAsync(30_000), event.waitAsync(T)];
       await untilParked(event, 4 + 2);
       event.set();
       event.clear();
@@ -64,7 +76,7 @@ test('Event: wait times out with false, returns true at once when set, and set()
   event.set();
   assert.equal(event.isSet(), true);
   assert.equal(event.wait(), true);
-  assert.equal(await event.waitAsync(), true);
+  assert.equal(await event.waitAsync(T), true);
   const w2 = new Worker(fixture('event-waiter'), { workerData: { event, how: 'revive' } });
   try {
     const [m] = await once(w2, 'message');
