@@ -20,7 +20,7 @@ import { SLOTS } from './dispatch/layout.js';
 import type { WorkerHandle } from './worker-handle.js';
 
 /** Work (in ms of measured run time) a worker is given ahead when tasks are short. */
-export const PIPELINE_TARGET_MS = 2;
+export const PIPELINE_TARGET_MS = 4;
 
 /**
  * Tasks a worker may hold given the average run time `ewmaMs` (0: not measured yet); `fifo`:

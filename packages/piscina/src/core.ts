@@ -23,7 +23,7 @@ import { Histogram } from './histogram.js';
 import { normalizeFilename, type FilledOptions } from './options.js';
 import { Task, onAbort, type AbortSignalLike } from './task.js';
 import { ArrayTaskQueue, FixedQueue, type TaskQueue } from './task-queue.js';
-import { unwrapMovable } from './transfer.js';
+import { isMovable, unwrapMovable } from './transfer.js';
 import type { WorkerHandle } from './worker-handle.js';
 import { Workers, type PoolEmitter } from './workers.js';
 
@@ -58,11 +58,15 @@ export class PoolCore {
   readonly #fnIds = new Map<string, number>();
   readonly #keepAlive = setInterval(() => {}, 1 << 30);
   #nextTaskId = 1;
+  #lastFile = '';
+  #lastName = '';
+  #lastFn = 0;
   #ewma = 0;
   #depth: number;
   #bootDepth: number;
   readonly #fifo: boolean;
   #busy = false;
+  #flushScheduled = false;
   #needsDrain = false;
   #closing = false;
   #destroyed = false;
@@ -128,9 +132,12 @@ export class PoolCore {
       throw new InvalidArgumentError(`run(task, { signal }): signal must be an AbortSignal or an EventEmitter that emits 'abort', got ${describe(signal)}`);
     }
     if (signal !== undefined && (signal as { aborted?: boolean }).aborted) throw new AbortError((signal as { reason?: unknown }).reason);
-    const moved = unwrapMovable(value);
-    if (moved.transfer !== undefined) transferList = [...(transferList ?? []), ...(moved.transfer as TransferListItem[])];
-    const task = new Task(this.#nextTaskId++, moved.value, transferList, filename, name, this.#fnId(filename, name), timeout, signal, onProgress);
+    if (isMovable(value)) {
+      const moved = unwrapMovable(value);
+      value = moved.value;
+      transferList = [...(transferList ?? []), ...(moved.transfer as TransferListItem[])];
+    }
+    const task = new Task(this.#nextTaskId++, value, transferList, filename, name, this.#fnId(filename, name), timeout, signal, onProgress);
     const promise = new Promise<unknown>((resolve, reject) => {
       task.resolve = resolve;
       task.reject = reject;
@@ -144,6 +151,14 @@ export class PoolCore {
   }
 
   #fnId(filename: string, name: string): number {
+    if (filename === this.#lastFile && name === this.#lastName) return this.#lastFn;
+    this.#lastFile = filename;
+    this.#lastName = name;
+    this.#lastFn = this.#fnIdSlow(filename, name);
+    return this.#lastFn;
+  }
+
+  #fnIdSlow(filename: string, name: string): number {
     const key = `${filename}\0${name}`;
     let id = this.#fnIds.get(key);
     if (id === undefined) {
@@ -163,7 +178,7 @@ export class PoolCore {
       return;
     }
     if (w !== undefined && this.#give(w, task)) {
-      w.channel.publish();
+      if (w.channel.publish(false)) this.#flushLater();
       return;
     }
     this.#queue.push(task);
@@ -233,10 +248,26 @@ export class PoolCore {
         }
         wrote = true;
       }
-      if (wrote) w.channel.publish();
+      if (wrote && w.channel.publish(false)) this.#flushLater();
       if (!w.accepting || w.inflight >= limit) full.add(w);
     }
     if (q.size > 0) this.workers.spawnForQueue(q.size);
+  }
+
+  /** Wakes, at the end of this turn, parked workers that were given fewer than a batch. */
+  #flushLater(): void {
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    queueMicrotask(this.#flush);
+  }
+
+  readonly #flush = (): void => this.flush();
+
+  /** Wakes every parked worker that has unannounced requests (PollTarget). */
+  flush(): void {
+    this.#flushScheduled = false;
+    const list = this.workers.list;
+    for (let i = 0; i < list.length; i++) list[i].channel.publish(true);
   }
 
   // ---- completions (PollTarget) ----

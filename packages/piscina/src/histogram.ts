@@ -46,7 +46,11 @@ const PERCENTILES: [keyof HistogramSummary, number][] = [
 
 function bucketOf(ns: number): number {
   if (ns < 2 * SUB_BUCKETS) return ns;
-  const e = (ns < 4294967296 ? 31 - Math.clz32(ns) : Math.floor(Math.log2(ns))) - SUB_BITS;
+  if (ns < 2147483648) {
+    const e = 31 - Math.clz32(ns) - SUB_BITS;
+    return e * SUB_BUCKETS + (ns >> e);
+  }
+  const e = Math.floor(Math.log2(ns)) - SUB_BITS;
   return e * SUB_BUCKETS + Math.floor(ns / 2 ** e);
 }
 
@@ -68,7 +72,7 @@ export class Histogram {
   /** Records one value in milliseconds (negative values count as 0). */
   record(ms: number): void {
     const v = ms > 0 ? ms : 0;
-    const ns = Math.min(Math.round(v * 1e6), 2 ** (MAGNITUDES + SUB_BITS) - 1);
+    const ns = v < 2000 ? (v * 1e6) | 0 : Math.min(Math.round(v * 1e6), 2 ** (MAGNITUDES + SUB_BITS) - 1);
     this.#counts[bucketOf(ns)]++;
     this.#count++;
     this.#sum += v;

@@ -6,7 +6,8 @@
  *  - if results are expected within MAIN_SPIN_MS (the recent tasks are that short), it keeps
  *    polling the rings for up to MAIN_SPIN_MS: a park and wake-up costs ~25 µs of latency plus an
  *    event-loop turn, so for results that close, a short spin is both faster and cheaper. This is
- *    what makes a sequential round trip a few microseconds.
+ *    what makes a sequential round trip a few microseconds. While such spins keep failing (a
+ *    loaded machine), it stops spinning (adaptive-spin.ts).
  *  - otherwise, or when the spin finds nothing, it parks: sets MAIN_PARKED and awaits
  *    Atomics.waitAsync on MAIN_BELL, which workers ring only while MAIN_PARKED is set (and only
  *    when they must: see worker-channel.ts). The park is bounded by MAIN_PARK_MAX_MS, a safety net
@@ -18,6 +19,7 @@
  * stores MAIN_PARKED, then re-reads every response ring before it waits; a worker publishes its
  * response, then reads MAIN_PARKED.
  */
+import { AdaptiveSpin } from './adaptive-spin.js';
 import { MAIN_BELL, MAIN_PARKED } from './layout.js';
 
 /**
@@ -32,6 +34,8 @@ export const POLL_SLICE_MS = 2;
 export const MAIN_PARK_MAX_MS = 20;
 
 export interface PollTarget {
+  /** Wakes parked workers that were handed tasks without a wake-up yet. */
+  flush(): void;
   /** Reads every response ring and settles tasks; returns how many records it handled. */
   drain(): number;
   /** True if any response ring has an unread record (racy, cheap). */
@@ -49,6 +53,7 @@ export class Poller {
   #parked = false;
   #sliceStart = 0;
   #stopped = false;
+  readonly #spin = new AdaptiveSpin();
   readonly #tick = (): void => this.#poll();
   readonly #wake = (): void => {
     this.#parked = false;
@@ -91,10 +96,12 @@ export class Poller {
       this.release();
       return;
     }
-    if (n === 0 && t.expectSoon()) {
+    if (n === 0) t.flush();
+    if (n === 0 && t.expectSoon() && this.#spin.shouldSpin()) {
       const end = now + MAIN_SPIN_MS;
       while (!t.hasResponses() && performance.now() < end);
       n = t.drain();
+      this.#spin.record(n > 0);
     }
     if (n > 0) {
       this.#scheduled = true;

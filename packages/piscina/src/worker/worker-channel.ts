@@ -17,11 +17,12 @@ import {
   BELL, CANCEL_EPOCH, LOW_WATER, MAIN_BELL, MAIN_PARKED, PARKED, PARK_BUSY, PARK_FULL, PARK_IDLE, PARK_NONE, REQ_COUNT,
   REQ_READ, REQ_RING_BYTES, REQ_RING_OFFSET, REQ_WRITE, RES_READ, RES_RING_BYTES, RES_RING_OFFSET, RES_WRITE,
 } from '../dispatch/layout.js';
+import { AdaptiveSpin } from '../dispatch/adaptive-spin.js';
 import { RingReader, RingWriter, align8 } from '../dispatch/ring.js';
 import { F_VIA_PORT, RES_HEADER, WRITE_FULL, WRITE_PORT, readPayload, recordFlags, word1, writeRecord } from '../dispatch/wire.js';
 
 /** Longest a completed result waits before a parked main thread is woken for it. */
-export const NOTIFY_WINDOW_MS = 1;
+export const NOTIFY_WINDOW_MS = 4;
 /**
  * How long an idle worker spins on its request ring before it parks, when the main thread was
  * awake at its last result. Long enough to catch main's next request in a sequential round trip
@@ -53,6 +54,7 @@ export class WorkerChannel {
   #firstUnnotified = 0;
   #cancelEpoch = 0;
   #wokeMain = false;
+  readonly #longSpin = new AdaptiveSpin();
 
   constructor(channel: SharedArrayBuffer, pool: SharedArrayBuffer) {
     this.i32 = new Int32Array(channel);
@@ -169,14 +171,24 @@ export class WorkerChannel {
 
   /** Spins up to WORKER_SPIN_MS (or _AFTER_WAKE_MS) for a request or a cancel; true if one came. */
   spin(): boolean {
-    const end = performance.now() + (this.#wokeMain ? WORKER_SPIN_AFTER_WAKE_MS : WORKER_SPIN_MS);
+    const long = this.#wokeMain;
     this.#wokeMain = false;
+    // The long spin (through main's wake-up) is adaptive: under load main takes longer than the
+    // budget, and the worker would burn it for nothing on every round trip.
+    if (long && !this.#longSpin.shouldSpin()) return false;
+    const end = performance.now() + (long ? WORKER_SPIN_AFTER_WAKE_MS : WORKER_SPIN_MS);
     const epoch = this.#cancelEpoch;
     for (;;) {
       for (let i = 0; i < 64; i++) {
-        if (this.requests.hasData() || Atomics.load(this.i32, CANCEL_EPOCH) !== epoch) return true;
+        if (this.requests.hasData() || Atomics.load(this.i32, CANCEL_EPOCH) !== epoch) {
+          if (long) this.#longSpin.record(true);
+          return true;
+        }
       }
-      if (performance.now() >= end) return false;
+      if (performance.now() >= end) {
+        if (long) this.#longSpin.record(false);
+        return false;
+      }
     }
   }
 

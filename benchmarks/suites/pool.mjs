@@ -1,0 +1,246 @@
+// Worker pools: @sabkit/piscina against piscina, tinypool, workerpool, poolifier and a raw
+// pipelined postMessage pool written here, in the same run, 2 threads each.
+//
+//   throughput   100k tiny tasks submitted at once (Promise.all), default options   tasks/s
+//   roundtrip    one task at a time, await each: p50 / p90                            µs
+//   idle-cpu     CPU the process burns while the pool sits idle (workers must park)  % of a core
+//   cold-start   new pool -> first result, vs two raw `new Worker` -> first reply      ms
+//   cpu-20ms     64 tasks of ~20 ms real work: speed-up over running them serially   ×
+//   cpu-0.1ms    6,400 tasks of ~0.1 ms: speed-up over running them serially         ×
+//
+// Worker modules for each library are generated into a temp directory (with absolute paths to the
+// libraries), so this file is the whole suite. The CPU-bound task is real work (an xorshift loop
+// calibrated on this machine), never a timed spin, so speed-ups are honest.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { emit, repeat, runsFor, percentile, QUICK } from '../lib/report.mjs';
+
+const require = createRequire(import.meta.url);
+const url = (spec) => pathToFileURL(require.resolve(spec)).href;
+const esm = (spec) => import.meta.resolve(spec);
+
+// ---- the task, and worker modules per library ----
+
+// xorshift32 for `n` rounds: real work the JIT cannot skip (the result is returned). The seed is
+// a small integer on purpose: a seed above 2^31 starts `x` as a double, and V8 may then optimise
+// the loop for doubles (3x slower) or not, depending on feedback timing, in each thread separately.
+const WORK = `function work(n) { let x = 123456789; for (let i = 0; i < n; i++) { x ^= x << 13; x ^= x >>> 17; x ^= x << 5; } return x >>> 0; }`;
+// eslint-disable-next-line no-new-func
+const work = new Function(`${WORK}; return work;`)();
+
+const dir = mkdtempSync(join(tmpdir(), 'sabkit-bench-pool-'));
+const file = (name, src) => {
+  const p = join(dir, name);
+  writeFileSync(p, src);
+  return p;
+};
+const tasksFile = file('tasks.mjs', `${WORK}\nexport default (x) => (typeof x === 'number' ? x + 1 : work(x.n));\n`);
+const workerpoolFile = file('workerpool-worker.cjs', `${WORK}\nconst workerpool = require(${JSON.stringify(require.resolve('workerpool'))});\nworkerpool.worker({ task: (x) => (typeof x === 'number' ? x + 1 : work(x.n)) });\n`);
+const poolifierFile = file('poolifier-worker.mjs', `${WORK}\nimport { ThreadWorker } from ${JSON.stringify(esm('poolifier'))};\nexport default new ThreadWorker((x) => (typeof x === 'number' ? x + 1 : work(x.n)));\n`);
+const rawFile = file(
+  'raw-worker.mjs',
+  `${WORK}\nimport { parentPort } from 'node:worker_threads';\nparentPort.on('message', (m) => { const x = m[1]; parentPort.postMessage([m[0], typeof x === 'number' ? x + 1 : work(x.n)]); });\nparentPort.postMessage('ready');\n`,
+);
+
+// ---- pools behind one interface: { run(x) -> Promise, close() } ----
+
+const THREADS = 2;
+
+async function sabkit() {
+  const { Piscina } = await import('@sabkit/piscina');
+  const pool = new Piscina({ filename: tasksFile, minThreads: THREADS, maxThreads: THREADS });
+  return { run: (x) => pool.run(x), close: () => pool.destroy() };
+}
+async function piscina() {
+  const { Piscina } = await import('piscina');
+  const pool = new Piscina({ filename: tasksFile, minThreads: THREADS, maxThreads: THREADS });
+  return { run: (x) => pool.run(x), close: () => pool.destroy() };
+}
+async function tinypool() {
+  const { default: Tinypool } = await import('tinypool');
+  const pool = new Tinypool({ filename: pathToFileURL(tasksFile).href, minThreads: THREADS, maxThreads: THREADS });
+  return { run: (x) => pool.run(x), close: () => pool.destroy() };
+}
+async function workerpool() {
+  const { default: wp } = await import('workerpool');
+  const pool = wp.pool(workerpoolFile, { minWorkers: THREADS, maxWorkers: THREADS, workerType: 'thread' });
+  return { run: (x) => pool.exec('task', [x]), close: () => pool.terminate(true) };
+}
+async function poolifier() {
+  const { FixedThreadPool } = await import('poolifier');
+  const pool = new FixedThreadPool(THREADS, poolifierFile, { errorHandler: (e) => console.error(e) });
+  return { run: (x) => pool.execute(x), close: () => pool.destroy() };
+}
+/** The raw baseline: N workers, tasks posted round-robin without waiting (pipelined), replies matched by id. */
+async function raw() {
+  const workers = Array.from({ length: THREADS }, () => new Worker(rawFile));
+  await Promise.all(workers.map((w) => new Promise((r) => w.once('message', r))));
+  const pending = new Map();
+  let next = 0;
+  for (const w of workers) {
+    w.on('message', (m) => {
+      const p = pending.get(m[0]);
+      pending.delete(m[0]);
+      p(m[1]);
+    });
+  }
+  return {
+    run: (x) => new Promise((resolve) => {
+      const id = next++;
+      pending.set(id, resolve);
+      workers[id % THREADS].postMessage([id, x]);
+    }),
+    close: () => Promise.all(workers.map((w) => w.terminate())),
+  };
+}
+
+const IMPLS = { sabkit, piscina, tinypool, workerpool, poolifier, 'raw-postMessage': raw };
+
+async function warm(pool) {
+  await Promise.all(Array.from({ length: 2000 }, (_, i) => pool.run(i)));
+}
+
+// ---- benches ----
+
+async function throughput() {
+  const n = QUICK ? 20_000 : 100_000;
+  for (const [impl, make] of Object.entries(IMPLS)) {
+    const pool = await make();
+    await warm(pool);
+    const rates = await repeat(runsFor(5, 2), async () => {
+      const t = performance.now();
+      const ps = new Array(n);
+      for (let i = 0; i < n; i++) ps[i] = pool.run(i);
+      await Promise.all(ps);
+      return n / ((performance.now() - t) / 1000);
+    });
+    await pool.close();
+    emit('pool-throughput', impl, `${n / 1000}k tiny tasks at once, ${THREADS} threads`, rates, 'tasks/s');
+  }
+}
+
+async function roundtrip() {
+  const n = QUICK ? 3000 : 20_000;
+  for (const [impl, make] of Object.entries(IMPLS)) {
+    const pool = await make();
+    await warm(pool);
+    const p50s = [];
+    const p90s = [];
+    for (let r = 0; r < runsFor(3, 1); r++) {
+      const lat = new Float64Array(n);
+      for (let i = 0; i < n; i++) {
+        const t = performance.now();
+        await pool.run(i);
+        lat[i] = (performance.now() - t) * 1000;
+      }
+      p50s.push(percentile(lat, 50));
+      p90s.push(percentile(lat, 90));
+    }
+    await pool.close();
+    emit('pool-roundtrip', impl, 'sequential round trip p50', p50s, 'µs');
+    emit('pool-roundtrip', impl, 'sequential round trip p90', p90s, 'µs');
+  }
+}
+
+/** CPU time of the whole process (all threads) while an idle pool sits for `ms`, as % of one core. */
+async function idleCpu() {
+  const ms = QUICK ? 300 : 1000;
+  for (const impl of ['sabkit', 'piscina']) {
+    const pool = await IMPLS[impl]();
+    await warm(pool);
+    await pool.run(1);
+    const samples = await repeat(runsFor(3, 1), async () => {
+      const before = process.cpuUsage();
+      const t = performance.now();
+      await new Promise((r) => setTimeout(r, ms));
+      const used = process.cpuUsage(before);
+      return ((used.user + used.system) / 1000 / (performance.now() - t)) * 100;
+    }, 0);
+    await pool.close();
+    emit('pool-idle', impl, `process CPU while the pool idles ${ms} ms`, samples, '% of a core');
+  }
+}
+
+async function coldStart() {
+  const { Piscina } = await import('@sabkit/piscina');
+  const runs = runsFor(7, 3);
+  const rawTimes = await repeat(runs, async () => {
+    const t = performance.now();
+    const ws = [new Worker(rawFile), new Worker(rawFile)];
+    await new Promise((r) => ws[0].once('message', r));
+    const reply = new Promise((r) => ws[0].once('message', r));
+    ws[0].postMessage([0, 1]);
+    await reply;
+    const dt = performance.now() - t;
+    await Promise.all(ws.map((w) => w.terminate()));
+    return dt;
+  });
+  const ours = await repeat(runs, async () => {
+    const t = performance.now();
+    const pool = new Piscina({ filename: tasksFile, minThreads: THREADS, maxThreads: THREADS });
+    await pool.run(1);
+    const dt = performance.now() - t;
+    await pool.destroy();
+    return dt;
+  });
+  const theirs = await repeat(runs, async () => {
+    const { Piscina: P } = await import('piscina');
+    const t = performance.now();
+    const pool = new P({ filename: tasksFile, minThreads: THREADS, maxThreads: THREADS });
+    await pool.run(1);
+    const dt = performance.now() - t;
+    await pool.destroy();
+    return dt;
+  });
+  const r = emit('pool-cold-start', 'raw-2-workers', 'two new Worker -> first reply', rawTimes, 'ms');
+  const s = emit('pool-cold-start', 'sabkit', 'new pool (2 threads) -> first result', ours, 'ms');
+  emit('pool-cold-start', 'piscina', 'new pool (2 threads) -> first result', theirs, 'ms');
+  emit('pool-cold-start', 'sabkit', 'extra over two raw new Worker', [s - r], 'ms');
+}
+
+/** Rounds of work() that take about `ms` on this thread, measured on optimised code. */
+function calibrate(ms) {
+  for (let i = 0; i < 200; i++) work(10_000); // let the JIT optimise it first
+  let n = 100_000;
+  for (;;) {
+    const t = performance.now();
+    for (let i = 0; i < 5; i++) work(n);
+    const dt = (performance.now() - t) / 5;
+    if (dt > 10) return Math.round((n * ms) / dt);
+    n *= 2;
+  }
+}
+
+async function speedup(bench, count, ms, impls) {
+  const n = calibrate(ms);
+  const serial = await repeat(runsFor(3, 1), () => {
+    const t = performance.now();
+    for (let i = 0; i < count; i++) work(n);
+    return performance.now() - t;
+  });
+  const serialMs = emit(bench, 'serial', `${count} tasks of ~${ms} ms on the main thread`, serial, 'ms');
+  for (const impl of impls) {
+    const pool = await IMPLS[impl]();
+    await warm(pool);
+    await Promise.all(Array.from({ length: THREADS * 4 }, () => pool.run({ n })));
+    const ratios = await repeat(runsFor(3, 1), async () => {
+      const t = performance.now();
+      await Promise.all(Array.from({ length: count }, () => pool.run({ n })));
+      return serialMs / (performance.now() - t);
+    }, 0);
+    await pool.close();
+    emit(bench, impl, `speed-up over serial, ${THREADS} threads`, ratios, '×');
+  }
+}
+
+const all = Object.keys(IMPLS);
+await throughput();
+await roundtrip();
+await idleCpu();
+await coldStart();
+await speedup('pool-cpu-20ms', QUICK ? 16 : 64, 20, QUICK ? ['sabkit', 'piscina', 'raw-postMessage'] : all);
+await speedup('pool-cpu-0.1ms', QUICK ? 1600 : 6400, 0.1, QUICK ? ['sabkit', 'piscina', 'raw-postMessage'] : all);
