@@ -63,6 +63,9 @@ for (const rt of runtimes) {
     [
       '--test',
       `--test-timeout=${TEST_TIMEOUT_MS}`,
+      // A test that failed may leave an async wait pending (atomics-sync holds a ref'd handle while
+      // one is): end the file's process once its tests are done instead of waiting for it.
+      '--test-force-exit',
       '--test-reporter=spec', '--test-reporter-destination=stdout',
       '--test-reporter=tap', `--test-reporter-destination=${tap}`,
       ...files,
