@@ -38,7 +38,7 @@ export function* writeSlow(ring: RecordRing, src: Uint8Array, srcOffset: number,
     // stale, the HEAD store is still to come and our wait on HEAD returns at once.
     const h = Atomics.load(i32, ring.head);
     if (ring.countRoom()) {
-      Atomics.store(i32, ring.headSeen, h);
+      i32[ring.headSeen] = h;
       const tail = Atomics.load(i32, ring.tail);
       const free = cap - ((tail - h) | 0);
       const contig = cap - (tail & ring.mask);
@@ -49,7 +49,7 @@ export function* writeSlow(ring: RecordRing, src: Uint8Array, srcOffset: number,
           const at = ring.writeHeader(tail + pad, KIND_WHOLE, length, raw, ordinal);
           ring.u8.set(src.subarray(srcOffset, srcOffset + length), at);
           ring.publish((tail + pad + rec) | 0);
-          Atomics.store(i32, ring.wCount, (ordinal + 1) | 0);
+          i32[ring.wCount] = (ordinal + 1) | 0;
           return W_DONE;
         }
       } else if (free >= ABORT_RESERVE + RECORD_HEADER_BYTES + FIRST_PREFIX_BYTES + 8) {
@@ -67,7 +67,7 @@ export function* writeSlow(ring: RecordRing, src: Uint8Array, srcOffset: number,
   try {
     for (;;) {
       const h = Atomics.load(i32, ring.head);
-      Atomics.store(i32, ring.headSeen, h);
+      i32[ring.headSeen] = h;
       const tail = Atomics.load(i32, ring.tail);
       const free = cap - ((tail - h) | 0) - ABORT_RESERVE;
       const contig = cap - (tail & ring.mask);
@@ -96,7 +96,7 @@ export function* writeSlow(ring: RecordRing, src: Uint8Array, srcOffset: number,
           begun = true;
           if (last) {
             finished = true;
-            Atomics.store(i32, ring.wCount, (ordinal + 1) | 0);
+            i32[ring.wCount] = (ordinal + 1) | 0;
             return W_DONE;
           }
           continue;
@@ -113,7 +113,7 @@ export function* writeSlow(ring: RecordRing, src: Uint8Array, srcOffset: number,
       const tail = Atomics.load(i32, ring.tail);
       ring.writeHeader(tail, KIND_ABORT, 0, false, ordinal);
       ring.publish((tail + RECORD_HEADER_BYTES) | 0);
-      Atomics.store(i32, ring.wCount, (ordinal + 1) | 0);
+      i32[ring.wCount] = (ordinal + 1) | 0;
     }
   }
 }
@@ -167,7 +167,7 @@ export function* readSlow(ring: RecordRing, sink: Sink, deadline: number): Gener
       yield park;
       continue;
     }
-    Atomics.store(i32, ring.tailSeen, tail);
+    i32[ring.tailSeen] = tail;
     const at = ring.data + (head & ring.mask);
     const w0 = i32[at >> 2];
     const ordinal = i32[(at >> 2) + 1];

@@ -245,9 +245,9 @@ export class RecordRing {
     if (this.maxCount === 0) return true;
     const i32 = this.i32;
     const wc = Atomics.load(i32, this.wCount);
-    if (((wc - Atomics.load(i32, this.rcSeen)) | 0) < this.maxCount) return true;
+    if (((wc - i32[this.rcSeen]) | 0) < this.maxCount) return true;
     const rc = Atomics.load(i32, this.rCount);
-    Atomics.store(i32, this.rcSeen, rc);
+    i32[this.rcSeen] = rc;
     return ((wc - rc) | 0) < this.maxCount;
   }
 
@@ -279,12 +279,12 @@ export class RecordRing {
     const at = this.data + off + RECORD_HEADER_BYTES;
     // First with HEAD as last seen (no access to the readers' line); re-read HEAD only if that
     // was not enough and a fresher HEAD could make it enough.
-    let free = this.capacity - ((tail - Atomics.load(i32, this.headSeen)) | 0);
+    let free = this.capacity - ((tail - i32[this.headSeen]) | 0);
     let room = Math.min(free, contig, this.maxWhole + RECORD_HEADER_BYTES) - RECORD_HEADER_BYTES;
     let n = room > 0 ? encodeInto(value, this.u8, at, room) : 0; // 0: not tried
     if (n <= 0 && free < contig && free < this.maxWhole + RECORD_HEADER_BYTES) {
       const h = Atomics.load(i32, this.head);
-      Atomics.store(i32, this.headSeen, h);
+      i32[this.headSeen] = h;
       free = this.capacity - ((tail - h) | 0);
       room = Math.min(free, contig, this.maxWhole + RECORD_HEADER_BYTES) - RECORD_HEADER_BYTES;
       if (room > 0 && -n <= room) n = encodeInto(value, this.u8, at, room);
@@ -293,7 +293,7 @@ export class RecordRing {
     const ordinal = Atomics.load(i32, this.wCount);
     this.writeHeader(tail, KIND_WHOLE, n, false, ordinal);
     this.publish((tail + RECORD_HEADER_BYTES + align8(n)) | 0);
-    Atomics.store(i32, this.wCount, (ordinal + 1) | 0);
+    i32[this.wCount] = (ordinal + 1) | 0;
     return W_DONE;
   }
 
@@ -302,7 +302,7 @@ export class RecordRing {
   /** Consumes up to `newHead`; `ordinal` >= 0 ends a message (READ_COUNT first, then HEAD). */
   consume(newHead: number, endsMessage: boolean, ordinal: number): void {
     const i32 = this.i32;
-    if (endsMessage) Atomics.store(i32, this.rCount, (ordinal + 1) | 0);
+    if (endsMessage) i32[this.rCount] = (ordinal + 1) | 0;
     Atomics.store(i32, this.head, newHead);
     if (Atomics.load(i32, this.writerParked) !== 0) Atomics.notify(i32, this.head);
   }
@@ -315,10 +315,10 @@ export class RecordRing {
     const i32 = this.i32;
     for (;;) {
       const head = Atomics.load(i32, this.head);
-      if (Atomics.load(i32, this.tailSeen) === head) {
+      if (i32[this.tailSeen] === head) {
         const t = Atomics.load(i32, this.tail);
         if (t === head) return NOTHING;
-        Atomics.store(i32, this.tailSeen, t);
+        i32[this.tailSeen] = t;
       }
       const at = this.data + (head & this.mask);
       const w0 = i32[at >> 2];
