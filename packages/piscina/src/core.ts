@@ -10,37 +10,27 @@
  * the promise. No postMessage, no event-loop turn, no timer per task.
  */
 import type { TransferListItem } from 'node:worker_threads';
-import { InvalidArgumentError, deserializeError, describe, revive } from '@sabkit/atomics-sync';
+import { codec, deserializeError, revive } from '@sabkit/atomics-sync';
+import { bindCodec } from './dispatch/codec-link.js';
 import { depthFor, pickWorker } from './balancer.js';
 import { Deadlines } from './deadlines.js';
 import {
   POOL_BYTES, REASON_ABORT, REASON_CLOSE, REASON_TIMEOUT, SLOT_OBSERVED, SLOT_PHASE_MASK, SLOT_RUNNING,
 } from './dispatch/layout.js';
 import { MAIN_SPIN_MS, Poller } from './dispatch/poller.js';
-import { F_PROGRESS, F_TIMED, MAX_FUNCTIONS, RES_ERROR, RES_OK, RES_PROGRESS } from './dispatch/wire.js';
+import { RES_ERROR, RES_OK, RES_PROGRESS } from './dispatch/wire.js';
 import { AbortError, CloseTimeoutError, PoolClosedError, QueueFullError, TaskTimeoutError } from './errors.js';
 import { Histogram } from './histogram.js';
-import { normalizeFilename, type FilledOptions } from './options.js';
-import { Task, onAbort, type AbortSignalLike } from './task.js';
+import { FunctionTable } from './functions.js';
+import type { FilledOptions } from './options.js';
+import { checkRunOptions, type RunOptions } from './run-options.js';
+import { Task, onAbort } from './task.js';
 import { ArrayTaskQueue, FixedQueue, type TaskQueue } from './task-queue.js';
 import { isMovable, unwrapMovable } from './transfer.js';
 import type { WorkerHandle } from './worker-handle.js';
 import { Workers, type PoolEmitter } from './workers.js';
 
-export interface RunOptions {
-  /** Export to call (default: the pool's `name`). */
-  name?: string | null;
-  /** Task module (default: the pool's `filename`). */
-  filename?: string | URL | null;
-  /** Transferred rather than cloned; the task then travels by MessagePort. */
-  transferList?: readonly TransferListItem[];
-  /** Cancels the task: an AbortSignal or any EventEmitter/EventTarget that emits 'abort'. */
-  signal?: AbortSignalLike | null;
-  /** Ms from the task's start in the worker before it fails with TaskTimeoutError (default: taskTimeout). */
-  timeout?: number;
-  /** Receives the values the task passes to reportProgress(). */
-  onProgress?: (value: unknown) => void;
-}
+bindCodec(codec);
 
 const kNoOptions: RunOptions = Object.freeze({});
 
@@ -55,12 +45,9 @@ export class PoolCore {
   readonly #queue: TaskQueue;
   readonly #poller: Poller;
   readonly #deadlines = new Deadlines<Task>((task, now) => this.#checkDeadline(task, now), (task) => !task.settled);
-  readonly #fnIds = new Map<string, number>();
+  readonly #functions: FunctionTable;
   readonly #keepAlive = setInterval(() => {}, 1 << 30);
   #nextTaskId = 1;
-  #lastFile = '';
-  #lastName = '';
-  #lastFn = 0;
   #ewma = 0;
   #depth: number;
   #bootDepth: number;
@@ -83,7 +70,7 @@ export class PoolCore {
     this.#depth = this.#bootDepth = depthFor(0, options.concurrentTasksPerWorker, this.#fifo);
     const poolBuffer = new SharedArrayBuffer(POOL_BYTES);
     this.#poller = new Poller(this, new Int32Array(poolBuffer));
-    if (options.filename !== null) this.#fnIds.set(`${options.filename}\0${options.name}`, 0);
+    this.#functions = new FunctionTable(options.filename, options.name);
     this.workers = new Workers(options, poolBuffer, emitter, this);
     this.workers.ensureMinimum(true);
   }
@@ -114,59 +101,27 @@ export class PoolCore {
 
   #run(value: unknown, opts: RunOptions): Promise<unknown> {
     if (this.#closing) throw new PoolClosedError(this.#destroyed ? 'the pool was destroyed' : 'the pool is closing; it accepts no new tasks');
-    if (typeof opts !== 'object' || opts === null) throw new InvalidArgumentError(`run(task, options): options must be an object, got ${describe(opts)}`);
-    const o = this.options;
-    let filename = o.filename;
-    if (opts.filename !== undefined && opts.filename !== null) filename = normalizeFilename(opts.filename, 'run(task, { filename })');
-    if (filename === null) throw new InvalidArgumentError('filename must be provided to run() or in options object');
-    const name = opts.name ?? o.name;
-    if (typeof name !== 'string') throw new InvalidArgumentError(`run(task, { name }): name must be a string, got ${describe(name)}`);
-    let transferList = opts.transferList;
-    if (transferList !== undefined && !Array.isArray(transferList)) throw new InvalidArgumentError(`run(task, { transferList }): transferList must be an array, got ${describe(transferList)}`);
-    const timeout = opts.timeout ?? o.taskTimeout;
-    if (typeof timeout !== 'number' || Number.isNaN(timeout) || timeout < 0) throw new InvalidArgumentError(`run(task, { timeout }): timeout must be a non-negative number of ms or Infinity, got ${describe(timeout)}`);
-    const onProgress = opts.onProgress;
-    if (onProgress !== undefined && typeof onProgress !== 'function') throw new InvalidArgumentError(`run(task, { onProgress }): onProgress must be a function, got ${describe(onProgress)}`);
-    const signal = opts.signal ?? undefined;
-    if (signal !== undefined && (typeof signal !== 'object' || !('addEventListener' in signal || 'once' in signal))) {
-      throw new InvalidArgumentError(`run(task, { signal }): signal must be an AbortSignal or an EventEmitter that emits 'abort', got ${describe(signal)}`);
-    }
+    const o = checkRunOptions(opts, this.options);
+    const signal = o.signal;
     if (signal !== undefined && (signal as { aborted?: boolean }).aborted) throw new AbortError((signal as { reason?: unknown }).reason);
+    let transferList = o.transferList;
     if (isMovable(value)) {
       const moved = unwrapMovable(value);
       value = moved.value;
       transferList = [...(transferList ?? []), ...(moved.transfer as TransferListItem[])];
     }
-    const task = new Task(this.#nextTaskId++, value, transferList, filename, name, this.#fnId(filename, name), timeout, signal, onProgress);
+    const fn = this.#functions.id(o.filename, o.name);
+    const task = new Task(this.#nextTaskId++, value, transferList, o.filename, o.name, fn, o.timeout, signal, o.onProgress);
     const promise = new Promise<unknown>((resolve, reject) => {
       task.resolve = resolve;
       task.reject = reject;
     });
     if (signal !== undefined) task.unlisten = onAbort(signal, () => this.#abort(task));
-    if (timeout !== Infinity) this.#deadlines.add(task, task.created + timeout);
+    if (o.timeout !== Infinity) this.#deadlines.add(task, task.created + o.timeout);
     this.#place(task);
     this.#afterChange();
     this.#poller.schedule();
     return promise;
-  }
-
-  #fnId(filename: string, name: string): number {
-    if (filename === this.#lastFile && name === this.#lastName) return this.#lastFn;
-    this.#lastFile = filename;
-    this.#lastName = name;
-    this.#lastFn = this.#fnIdSlow(filename, name);
-    return this.#lastFn;
-  }
-
-  #fnIdSlow(filename: string, name: string): number {
-    const key = `${filename}\0${name}`;
-    let id = this.#fnIds.get(key);
-    if (id === undefined) {
-      id = this.#fnIds.size + (this.#fnIds.has(`${this.options.filename}\0${this.options.name}`) ? 0 : 1);
-      if (id > MAX_FUNCTIONS) throw new InvalidArgumentError(`a pool can run at most ${MAX_FUNCTIONS} different (filename, name) pairs`);
-      this.#fnIds.set(key, id);
-    }
-    return id;
   }
 
   /** Gives a new task to a worker, or queues it (checking maxQueue). */
@@ -189,39 +144,9 @@ export class PoolCore {
     if (task.settle(false, error) && task.worker === undefined) this.#queue.remove(task);
   }
 
-  /**
-   * Writes `task` into `w`'s request ring (not published). False if the ring or the slots are
-   * full (nothing changed). A task whose value cannot travel at all is rejected (and counts as
-   * handed over).
-   */
+  /** WorkerHandle.give, plus recycling once the worker reached maxTasksPerWorker. */
   #give(w: WorkerHandle, task: Task): boolean {
-    const slot = w.takeSlot(task);
-    if (slot < 0) return false;
-    const fn = task.fnId;
-    if (!w.defined.has(fn)) {
-      if (!w.channel.writeDefine(fn, task.filename, task.name)) {
-        w.returnSlot(slot);
-        return false;
-      }
-      w.defined.add(fn);
-    }
-    const flags = (task.timeout !== Infinity ? F_TIMED : 0) | (task.onProgress !== undefined ? F_PROGRESS : 0);
-    let ok: boolean;
-    try {
-      ok = w.channel.writeTask(slot, fn, flags, task.value, task.transferList);
-    } catch (e) {
-      w.returnSlot(slot);
-      task.settle(false, e);
-      return true;
-    }
-    if (!ok) {
-      w.returnSlot(slot);
-      return false;
-    }
-    task.worker = w;
-    task.slot = slot;
-    w.given++;
-    w.clearIdleTimer();
+    if (!w.give(task)) return false;
     if (w.given >= this.options.maxTasksPerWorker) this.workers.retire(w);
     return true;
   }
@@ -377,29 +302,14 @@ export class PoolCore {
   /** A worker died or was stopped: its started tasks fail with `error`, the others are queued again. */
   onWorkerGone(w: WorkerHandle, error: (task: Task) => unknown): { failed: number; requeued: number } {
     this.drainWorker(w);
-    const requeue: Task[] = [];
-    let failed = 0;
-    for (let slot = 0; slot < w.tasks.length; slot++) {
-      const task = w.tasks[slot];
-      if (task === undefined) continue;
-      w.tasks[slot] = undefined;
-      if (task.settled) continue;
-      if ((w.channel.phase(slot) & SLOT_PHASE_MASK) === SLOT_RUNNING) {
-        task.settle(false, error(task));
-        failed++;
-      } else {
-        task.worker = undefined;
-        task.slot = -1;
-        requeue.push(task);
-      }
-    }
-    w.inflight = 0;
+    const { started, notStarted } = w.takeTasks();
+    for (const task of started) task.settle(false, error(task));
     const q = this.#queue;
-    for (let i = requeue.length - 1; i >= 0; i--) {
-      if (q.unshift) q.unshift(requeue[i]);
-      else q.push(requeue[i]);
+    for (let i = notStarted.length - 1; i >= 0; i--) {
+      if (q.unshift) q.unshift(notStarted[i]);
+      else q.push(notStarted[i]);
     }
-    return { failed, requeued: requeue.length };
+    return { failed: started.length, requeued: notStarted.length };
   }
 
   /** Rejects every task still waiting in the pool's queue. */

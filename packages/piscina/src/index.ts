@@ -1,6 +1,6 @@
 // Public API of @sabkit/piscina. This file only re-exports.
 export { Piscina, Piscina as default, VERSION as version, type CloseOptions, type PiscinaHistogram } from './piscina.js';
-export type { RunOptions } from './core.js';
+export type { RunOptions } from './run-options.js';
 export type { PiscinaOptions, FilledOptions } from './options.js';
 export type { HistogramSummary } from './histogram.js';
 export type { PoolWorker } from './workers.js';

@@ -11,7 +11,8 @@
 import { EventEmitter } from 'node:events';
 import type { Worker } from 'node:worker_threads';
 import { InvalidArgumentError, describe } from '@sabkit/atomics-sync';
-import { PoolCore, type RunOptions } from './core.js';
+import { PoolCore } from './core.js';
+import type { RunOptions } from './run-options.js';
 import type { HistogramSummary } from './histogram.js';
 import { fillOptions, type FilledOptions, type PiscinaOptions } from './options.js';
 import { ArrayTaskQueue, FixedQueue } from './task-queue.js';

@@ -7,7 +7,7 @@
  * which waiting tasks are handed out (e.g. by priority, read from `task[queueOptionsSymbol]`,
  * which is the `queueOptionsSymbol` property of the value passed to run()).
  */
-import { kQueueOptions } from './transfer.js';
+import { kQueueOptions } from './movable.js';
 
 export interface Task {
   readonly [kQueueOptions]: object | null;

@@ -8,7 +8,7 @@
  * the worker still runs.
  */
 import type { TransferListItem } from 'node:worker_threads';
-import { kQueueOptions } from './transfer.js';
+import { kQueueOptions } from './movable.js';
 import type { PiscinaTask } from './task-queue.js';
 import type { WorkerHandle } from './worker-handle.js';
 

@@ -7,35 +7,12 @@
  * list: one transferable or an array of them) and `[valueSymbol]` (what is sent in its place).
  * move() wraps ArrayBuffers, typed arrays and MessagePorts in such an object and marks it; only the
  * top-level value of a task or result is inspected, as in piscina.
- *
- * The symbols are registered (Symbol.for) so that two copies of this package agree on them.
  */
 import { InvalidArgumentError, describe } from '@sabkit/atomics-sync';
 import { MessagePort } from 'node:worker_threads';
+import { isMovable, isTransferable, kTransferable, kValue, markMovable, type Transferable } from './movable.js';
 
-export const kTransferable: unique symbol = Symbol.for('sabkit.piscina.transferable') as never;
-export const kValue: unique symbol = Symbol.for('sabkit.piscina.value') as never;
-export const kQueueOptions: unique symbol = Symbol.for('sabkit.piscina.queueOptions') as never;
-const kMovable: unique symbol = Symbol.for('sabkit.piscina.movable') as never;
-
-export interface Transferable {
-  readonly [kTransferable]: object;
-  readonly [kValue]: object;
-}
-
-/** True if `value` implements the Transferable interface. */
-export function isTransferable(value: unknown): value is Transferable {
-  return typeof value === 'object' && value !== null && kTransferable in value && kValue in value;
-}
-
-/** True if `value` implements Transferable and was returned by move(). */
-export function isMovable(value: unknown): value is Transferable {
-  return isTransferable(value) && (value as unknown as Record<symbol, unknown>)[kMovable] === true;
-}
-
-function markMovable(value: object): void {
-  Object.defineProperty(value, kMovable, { value: true, enumerable: false, configurable: true });
-}
+export { isMovable, isTransferable, kQueueOptions, kTransferable, kValue, unwrapMovable, type Transferable } from './movable.js';
 
 class Moved implements Transferable {
   readonly #transfer: object;
@@ -76,11 +53,4 @@ export function move(value: Movable): Transferable {
   }
   markMovable(out);
   return out;
-}
-
-/** Splits a moved value into what to send and what to transfer; other values pass unchanged. */
-export function unwrapMovable(value: unknown): { value: unknown; transfer: unknown[] | undefined } {
-  if (!isMovable(value)) return { value, transfer: undefined };
-  const t = (value as unknown as Record<symbol, unknown>)[kTransferable];
-  return { value: (value as unknown as Record<symbol, unknown>)[kValue], transfer: Array.isArray(t) ? t : [t] };
 }

@@ -12,7 +12,8 @@
  *                          to the front of the queue
  */
 import type { Worker } from 'node:worker_threads';
-import { SLOTS } from './dispatch/layout.js';
+import { SLOTS, SLOT_PHASE_MASK, SLOT_RUNNING } from './dispatch/layout.js';
+import { F_PROGRESS, F_TIMED } from './dispatch/wire.js';
 import type { MainChannel } from './dispatch/main-channel.js';
 import type { Task } from './task.js';
 
@@ -86,6 +87,66 @@ export class WorkerHandle {
     this.channel.freeSlot(slot);
     this.inflight--;
     this.#free.push(slot);
+  }
+
+  /**
+   * Writes `task` into this worker's request ring (not yet published). False if the ring or the
+   * slots are full (nothing changed). A task whose value cannot travel at all is rejected, and
+   * counts as handed over.
+   */
+  give(task: Task): boolean {
+    const slot = this.takeSlot(task);
+    if (slot < 0) return false;
+    const fn = task.fnId;
+    if (!this.defined.has(fn)) {
+      if (!this.channel.writeDefine(fn, task.filename, task.name)) {
+        this.returnSlot(slot);
+        return false;
+      }
+      this.defined.add(fn);
+    }
+    const flags = (task.timeout !== Infinity ? F_TIMED : 0) | (task.onProgress !== undefined ? F_PROGRESS : 0);
+    let ok: boolean;
+    try {
+      ok = this.channel.writeTask(slot, fn, flags, task.value, task.transferList);
+    } catch (e) {
+      this.returnSlot(slot);
+      task.settle(false, e);
+      return true;
+    }
+    if (!ok) {
+      this.returnSlot(slot);
+      return false;
+    }
+    task.worker = this;
+    task.slot = slot;
+    this.given++;
+    this.clearIdleTimer();
+    return true;
+  }
+
+  /**
+   * Empties the slots of a worker that is gone, splitting its unsettled tasks into those it had
+   * started (their slot says RUNNING) and those it had not (they can run elsewhere).
+   */
+  takeTasks(): { started: Task[]; notStarted: Task[] } {
+    const started: Task[] = [];
+    const notStarted: Task[] = [];
+    for (let slot = 0; slot < this.tasks.length; slot++) {
+      const task = this.tasks[slot];
+      if (task === undefined) continue;
+      this.tasks[slot] = undefined;
+      if (task.settled) continue;
+      if ((this.channel.phase(slot) & SLOT_PHASE_MASK) === SLOT_RUNNING) {
+        started.push(task);
+      } else {
+        task.worker = undefined;
+        task.slot = -1;
+        notStarted.push(task);
+      }
+    }
+    this.inflight = 0;
+    return { started, notStarted };
   }
 
   clearIdleTimer(): void {

@@ -46,6 +46,23 @@ test('README: an EventEmitter that emits abort works as a signal', { timeout: 30
   }
 });
 
+test('a task aborted while its worker still loads what it needs is skipped, never started', { timeout: 30_000 }, async () => {
+  const pool = new Piscina({ filename: tasks, minThreads: 1, maxThreads: 1 });
+  try {
+    // A sabkit object in the argument: the fresh worker may first have to register its kind.
+    const flag = new Value('i32', 0);
+    const ac = new AbortController();
+    const run = pool.run(flag, { name: 'waitForAbort', signal: ac.signal });
+    ac.abort();
+    await assert.rejects(run, AbortError);
+    assert.equal(await pool.run(5, { name: 'echo' }), 5);
+    // Either it never started (skipped) or it started and saw the abort: never half of it.
+    assert.ok(flag.value === 0 || flag.value === 2, `flag ${flag.value}`);
+  } finally {
+    await pool.destroy();
+  }
+});
+
 test('aborting queued tasks removes them; the others run; no worker is lost', { timeout: 30_000 }, async () => {
   const pool = new Piscina({ filename: tasks, minThreads: 1, maxThreads: 1 });
   try {
@@ -97,11 +114,12 @@ test('abort during a run: an async task gets the abort event on its taskSignal()
     const run = pool.run(flag, { name: 'waitForAbort', signal: ac.signal });
     // The other slot stays usable while the first task waits.
     assert.equal(await pool.run(9, { name: 'echo' }), 9);
+    await started(flag);
     ac.abort();
     await assert.rejects(run, AbortError);
     const deadline = Date.now() + 10_000;
-    while (flag.value === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
-    assert.equal(flag.value, 1, "the task's abort listener ran in the worker");
+    while (flag.value !== 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 2));
+    assert.equal(flag.value, 2, "the task's abort listener ran in the worker");
   } finally {
     await pool.destroy();
   }

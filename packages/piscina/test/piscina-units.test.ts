@@ -3,12 +3,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Worker } from 'node:worker_threads';
+import { codec } from '@sabkit/atomics-sync';
+import { bindCodec } from '../src/dispatch/codec-link.js';
 import { RingReader, RingWriter, align8 } from '../src/dispatch/ring.js';
 import { REQ_HEADER, WRITE_FULL, writeRecord, readPayload, recordSlot } from '../src/dispatch/wire.js';
 import { Histogram } from '../src/histogram.js';
 import { Deadlines } from '../src/deadlines.js';
 import { FixedQueue, type Task } from '../src/task-queue.js';
 import { queueOptionsSymbol } from '../src/index.js';
+
+bindCodec(codec);
 
 function mulberry32(seed: number): () => number {
   return () => {
@@ -61,12 +65,15 @@ test('ring: a producer and a consumer thread, 200k records of seeded sizes, noth
   const sab = new SharedArrayBuffer(64 + CAP);
   const ringUrl = new URL('../src/dispatch/ring.js', import.meta.url).href;
   const wireUrl = new URL('../src/dispatch/wire.js', import.meta.url).href;
+  const linkUrl = new URL('../src/dispatch/codec-link.js', import.meta.url).href;
   const n = 200_000;
   const src = `
     const { workerData, parentPort } = require('node:worker_threads');
     (async () => {
       const { RingWriter } = await import(${JSON.stringify(ringUrl)});
       const { writeRecord, REQ_HEADER, WRITE_FULL } = await import(${JSON.stringify(wireUrl)});
+      const { bindCodec } = await import(${JSON.stringify(linkUrl)});
+      bindCodec((await import('@sabkit/atomics-sync')).codec);
       const i32 = new Int32Array(workerData.sab), u8 = new Uint8Array(workerData.sab);
       const w = new RingWriter(i32, 0, 1, 64, ${CAP});
       let seed = 99;

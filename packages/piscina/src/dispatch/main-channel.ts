@@ -10,7 +10,7 @@
  * ring between the worker's load of BELL and its wait makes the wait return at once.
  */
 import { receiveMessageOnPort, type MessagePort, type TransferListItem } from 'node:worker_threads';
-import { codec } from '@sabkit/atomics-sync';
+import { decode } from './codec-link.js';
 import {
   BELL, CANCEL_EPOCH, LOW_WATER, PARKED, PARK_BUSY, PARK_FULL, PARK_NONE, REQ_COUNT, REQ_READ, REQ_RING_BYTES, REQ_RING_OFFSET,
   REQ_WRITE, RES_READ, RES_RING_BYTES, RES_RING_OFFSET, RES_WRITE, SLOT_CANCEL, SLOT_FREE, SLOT_QUEUED,
@@ -144,7 +144,7 @@ export class MainChannel {
       const w = off >> 2;
       const w1 = i32[w + 1];
       const slot = i32[w + 2];
-      const value = (w1 >>> 8) & F_VIA_PORT ? receiveMessageOnPort(this.port)?.message : codec.decode(u8, off + RES_HEADER, i32[w + 3]);
+      const value = (w1 >>> 8) & F_VIA_PORT ? receiveMessageOnPort(this.port)?.message : decode(u8, off + RES_HEADER, i32[w + 3]);
       const start = f64[(off >> 3) + 2];
       const run = f64[(off >> 3) + 3];
       ring.advance(i32[w]);

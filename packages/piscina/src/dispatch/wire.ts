@@ -22,9 +22,7 @@
  * record, so the message is always there when the record is read, and port messages come in
  * record order.
  */
-import { codec } from '@sabkit/atomics-sync';
-
-const { encode, encodeInto, decode } = codec;
+import { decode, encode, encodeInto } from './codec-link.js';
 import { align8, type RingWriter } from './ring.js';
 import { RING_INLINE_MAX } from './layout.js';
 

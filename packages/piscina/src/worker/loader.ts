@@ -11,8 +11,19 @@
  * so later tasks for the same export fail at once instead of importing again.
  */
 import { pathToFileURL } from 'node:url';
-import { describe } from '@sabkit/atomics-sync';
-import { TaskModuleError } from '../errors.js';
+
+/** A short description of a found export, for the error message. */
+function describe(v: unknown): string {
+  if (v === null || (typeof v !== 'object' && typeof v !== 'function')) return typeof v === 'string' ? JSON.stringify(v.slice(0, 40)) : String(v);
+  const ctor = (v as object).constructor?.name;
+  return ctor && ctor !== 'Object' ? `a ${ctor}` : 'an object';
+}
+
+/** TaskModuleError, loaded only when a module fails (the class imports all of atomics-sync). */
+async function moduleError(message: string, filename: string, name: string, cause?: unknown): Promise<Error> {
+  const { TaskModuleError } = await import('../errors.js');
+  return new TaskModuleError(message, filename, name, cause === undefined ? undefined : { cause });
+}
 
 export type TaskFunction = (arg: unknown) => unknown;
 
@@ -45,22 +56,18 @@ export async function loadTaskFunction(filename: string, name: string): Promise<
     mod = (await import(moduleUrl(filename))) as Record<string, unknown>;
   } catch (e) {
     const why = e instanceof Error ? `${e.name}: ${e.message}` : describe(e);
-    throw new TaskModuleError(`cannot load task module ${filename}: ${why}`, filename, name, { cause: e });
+    throw await moduleError(`cannot load task module ${filename}: ${why}`, filename, name, e);
   }
   let fn: unknown;
   try {
     fn = await lookup(mod, name);
   } catch (e) {
     const why = e instanceof Error ? `${e.name}: ${e.message}` : describe(e);
-    throw new TaskModuleError(`task module ${filename}: its export "${name}" is a Promise that rejected: ${why}`, filename, name, { cause: e });
+    throw await moduleError(`task module ${filename}: its export "${name}" is a Promise that rejected: ${why}`, filename, name, e);
   }
   if (typeof fn !== 'function') {
     const names = Object.keys(mod).filter((k) => k !== '__esModule');
-    throw new TaskModuleError(
-      `task module ${filename} has no function export named "${name}" (found ${describe(fn)}; its exports: ${names.length ? names.join(', ') : 'none'})`,
-      filename,
-      name,
-    );
+    throw await moduleError(`task module ${filename} has no function export named "${name}" (found ${describe(fn)}; its exports: ${names.length ? names.join(', ') : 'none'})`, filename, name);
   }
   return fn as TaskFunction;
 }

@@ -9,18 +9,35 @@
  *    shadowed on this signal instance to read the slot's cancel bit from shared memory first, so a
  *    CPU-bound loop sees the cancellation within one iteration, with no event-loop turn.
  */
-import { REASON_ABORT, REASON_CLOSE, REASON_MASK, REASON_SHIFT, REASON_TIMEOUT, SLOT_CANCEL, SLOT_OBSERVED, slotStateIndex } from '../dispatch/layout.js';
-import { F_PROGRESS } from '../dispatch/wire.js';
-import { AbortError, PoolClosedError, TaskTimeoutError } from '../errors.js';
+import {
+  REASON_ABORT, REASON_CLOSE, REASON_MASK, REASON_SHIFT, REASON_TIMEOUT, SLOT_CANCEL, SLOT_OBSERVED, SLOT_QUEUED, SLOT_RUNNING,
+  slotStartIndex, slotStateIndex,
+} from '../dispatch/layout.js';
+import { F_PROGRESS, F_TIMED } from '../dispatch/wire.js';
 import type { TaskContextLike } from '../worker-state.js';
+import { poolErrors } from './sync-link.js';
 
 const abortedGetter = Object.getOwnPropertyDescriptor(AbortSignal.prototype, 'aborted')!.get!;
 
-/** The reason a task signal aborts with, for a cancel reason code. */
+/**
+ * The reason a task signal aborts with, for a cancel reason code: the pool's error class, or, in
+ * the first moments of a worker's life before those classes are loaded (sync-link.ts), a plain
+ * Error with the same name, code and message.
+ */
 export function cancelReason(code: number): Error {
-  if (code === REASON_TIMEOUT) return new TaskTimeoutError();
-  if (code === REASON_CLOSE) return new PoolClosedError('the pool was destroyed while the task ran');
-  return new AbortError();
+  const E = poolErrors;
+  if (E !== undefined) {
+    if (code === REASON_TIMEOUT) return new E.TaskTimeoutError();
+    if (code === REASON_CLOSE) return new E.PoolClosedError('the pool was destroyed while the task ran');
+    return new E.AbortError();
+  }
+  const [name, errCode, message] =
+    code === REASON_TIMEOUT
+      ? ['TaskTimeoutError', 'ERR_SABKIT_TASK_TIMEOUT', 'the task did not finish within its timeout (counted from its start in the worker)']
+      : code === REASON_CLOSE
+        ? ['PoolClosedError', 'ERR_SABKIT_CLOSED', 'the pool was destroyed while the task ran']
+        : ['AbortError', 'ERR_SABKIT_ABORTED', 'The task has been aborted'];
+  return Object.assign(new Error(message), { name, code: errCode });
 }
 
 export interface ProgressSink {
@@ -31,20 +48,33 @@ export class TaskContext implements TaskContextLike {
   readonly slot: number;
   readonly flags: number;
   /** performance.now() when the task started, and the same instant on the epoch clock. */
-  readonly t0: number;
-  readonly startEpoch: number;
+  t0 = 0;
+  startEpoch = 0;
   done = false;
   readonly #state: Int32Array;
+  readonly #start: Float64Array;
   readonly #sink: ProgressSink;
   #controller: AbortController | undefined;
 
-  constructor(slot: number, flags: number, t0: number, state: Int32Array, sink: ProgressSink) {
+  constructor(slot: number, flags: number, state: Int32Array, start: Float64Array, sink: ProgressSink) {
     this.slot = slot;
     this.flags = flags;
+    this.#state = state;
+    this.#start = start;
+    this.#sink = sink;
+  }
+
+  /**
+   * Starts the task: stamps its start (in its slot too if it has a timeout, before the slot says
+   * RUNNING, so main never reads a stale time) and takes the slot QUEUED -> RUNNING. False if main
+   * cancelled it first: it must not run.
+   */
+  begin(): boolean {
+    const t0 = performance.now();
     this.t0 = t0;
     this.startEpoch = performance.timeOrigin + t0;
-    this.#state = state;
-    this.#sink = sink;
+    if (this.flags & F_TIMED) this.#start[slotStartIndex(this.slot)] = this.startEpoch;
+    return Atomics.compareExchange(this.#state, slotStateIndex(this.slot), SLOT_QUEUED, SLOT_RUNNING) === SLOT_QUEUED;
   }
 
   /** The slot's cancel reason code if main asked to cancel this task, else 0. */

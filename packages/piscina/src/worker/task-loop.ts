@@ -14,17 +14,15 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { getHeapStatistics } from 'node:v8';
-import { revive, serializeError } from '@sabkit/atomics-sync';
+import { BELL, HEAP_MB, STATE, STATE_RETIRE } from '../dispatch/layout.js';
 import {
-  BELL, HEAP_MB, SLOT_QUEUED, SLOT_RUNNING, STATE, STATE_RETIRE, slotStartIndex, slotStateIndex,
-} from '../dispatch/layout.js';
-import {
-  F_TIMED, REQ_DEFINE, REQ_HEADER, REQ_TASK, RES_ERROR, RES_OK, RES_PROGRESS, RES_SKIPPED, parseDefine,
+  REQ_DEFINE, REQ_HEADER, REQ_TASK, RES_ERROR, RES_OK, RES_PROGRESS, RES_SKIPPED, parseDefine,
   recordFlags, recordFn, recordKind, recordSlot,
 } from '../dispatch/wire.js';
-import { unwrapMovable } from '../transfer.js';
+import { unwrapMovable } from '../movable.js';
 import type { WorkerGlobalState } from '../worker-state.js';
 import { loadTaskFunction, type TaskFunction } from './loader.js';
+import { holdsShared, revive, serializeError } from './sync-link.js';
 import { TaskContext, type ProgressSink } from './task-context.js';
 import { NOTIFY_WINDOW_MS, type WorkerChannel } from './worker-channel.js';
 
@@ -48,6 +46,8 @@ export class TaskLoop implements ProgressSink {
   readonly #running = new Set<TaskContext>();
   readonly #als: AsyncLocalStorage<TaskContext> | undefined;
   #inLoop = false;
+  /** Pending while atomics-sync's and typed-struct's kinds are still loading (see entry.ts). */
+  #kinds: Promise<void> | undefined;
   #asyncWaitArmed = false;
   #ewma = 0;
   #lastHeapCheck = 0;
@@ -63,6 +63,17 @@ export class TaskLoop implements ProgressSink {
       this.#als = als;
       state.getCurrent = () => als.getStore();
     }
+  }
+
+  /** Tasks whose arguments hold sabkit objects wait for `loading` (the kinds' registration). */
+  kindsLoading(loading: Promise<void>): void {
+    this.#kinds = loading;
+    void loading.then(
+      () => {
+        if (this.#kinds === loading) this.#kinds = undefined;
+      },
+      () => {},
+    );
   }
 
   /** Loads function id `id` (the default one at start-up); resolves once loaded or failed. */
@@ -137,31 +148,20 @@ export class TaskLoop implements ProgressSink {
     const ch = this.#ch;
     const i32 = ch.i32;
     const slot = recordSlot(i32, off);
-    const flags = recordFlags(i32, off);
     const fnId = recordFn(i32, off);
-    const t0 = performance.now();
-    if (flags & F_TIMED) ch.f64[slotStartIndex(slot)] = performance.timeOrigin + t0;
-    const won = Atomics.compareExchange(i32, slotStateIndex(slot), SLOT_QUEUED, SLOT_RUNNING) === SLOT_QUEUED;
+    const ctx = new TaskContext(slot, recordFlags(i32, off), i32, ch.f64, this);
     let value: unknown;
     try {
       value = ch.payload(off, REQ_HEADER);
     } catch (e) {
       ch.consume(off);
-      if (won) this.#respond(RES_ERROR, slot, performance.timeOrigin + t0, 0, serializeError(e));
+      this.#fail(ctx, false, e);
       return;
     }
     ch.consume(off);
-    if (!won) {
-      // Cancelled before it started: it never runs.
-      this.#respond(RES_SKIPPED, slot, 0, 0, undefined);
-      return;
-    }
-    // A task expected to run long must not sit on results the main thread is waiting for.
-    if (ch.hasUnnotified && this.#ewma >= NOTIFY_WINDOW_MS / 2) ch.notifyMain(true);
-    const ctx = new TaskContext(slot, flags, t0, i32, this);
     const entry = this.#fns.get(fnId);
     if (entry === undefined) {
-      this.#finish(ctx, RES_ERROR, serializeError(new Error(`sabkit pool worker: unknown function id ${fnId} (channel out of sync)`)));
+      this.#fail(ctx, false, new Error(`sabkit pool worker: unknown function id ${fnId} (channel out of sync)`));
     } else if (entry.state === 'loading') {
       this.#running.add(ctx);
       entry.waiting.push(ctx);
@@ -171,12 +171,43 @@ export class TaskLoop implements ProgressSink {
     }
   }
 
+  /** Ends a task that could not run: an error if it starts now, "skipped" if it was cancelled. */
+  #fail(ctx: TaskContext, registered: boolean, error: unknown): void {
+    if (registered) this.#running.delete(ctx);
+    if (ctx.begin()) this.#finish(ctx, RES_ERROR, serializeError(error));
+    else this.#respond(RES_SKIPPED, ctx.slot, 0, 0, undefined);
+  }
+
+  /**
+   * Runs the task's function once it is loaded (and, if its argument holds sabkit objects, once
+   * their kinds are registered). Only here does the task start: a task cancelled while it waited
+   * for a module is skipped, and its timeout counts from here.
+   */
   #invoke(ctx: TaskContext, entry: FnEntry, value: unknown, registered: boolean): void {
     if (entry.state !== 'ready') {
-      if (registered) this.#running.delete(ctx);
-      this.#finish(ctx, RES_ERROR, serializeError(entry.state === 'failed' ? entry.error : new Error('task function not loaded')));
+      this.#fail(ctx, registered, entry.state === 'failed' ? entry.error : new Error('task function not loaded'));
       return;
     }
+    const kinds = this.#kinds;
+    if (kinds !== undefined && holdsShared(value)) {
+      // A sabkit object before every kind is registered here: wait for the background load.
+      if (!registered) this.#running.add(ctx);
+      void kinds
+        .then(
+          () => this.#invoke(ctx, entry, value, true),
+          (e: unknown) => this.#fail(ctx, true, e),
+        )
+        .then(() => this.run());
+      return;
+    }
+    if (!ctx.begin()) {
+      // Cancelled before it started: it never runs.
+      if (registered) this.#running.delete(ctx);
+      this.#respond(RES_SKIPPED, ctx.slot, 0, 0, undefined);
+      return;
+    }
+    // A task expected to run long must not sit on results the main thread is waiting for.
+    if (this.#ch.hasUnnotified && this.#ewma >= NOTIFY_WINDOW_MS / 2) this.#ch.notifyMain(true);
     let result: unknown;
     const state = this.#state;
     try {

@@ -1,0 +1,31 @@
+/**
+ * The value codec the rings use: @sabkit/atomics-sync's `codec` (encodeInto / encode / decode),
+ * bound at start-up rather than imported, so that the worker's start does not have to load all of
+ * atomics-sync first.
+ *
+ * Why: a worker pays ~0.5 ms per ES module it loads before its first task, and atomics-sync's
+ * index pulls in every primitive (~30 modules, ~30 ms here), while the rings need only the codec.
+ * The main thread binds the codec from the package index (core.ts); a worker binds it from the
+ * codec module alone (worker/entry.ts) and loads the rest of atomics-sync in the background.
+ * Calls go through ES module live bindings, which cost the same as a direct import.
+ */
+
+export interface Codec {
+  encodeInto(value: unknown, dst: Uint8Array, offset: number, room: number): number;
+  encode(value: unknown): Uint8Array;
+  decode(src: Uint8Array, offset: number, length: number): unknown;
+}
+
+function unbound(): never {
+  throw new Error('sabkit pool: the ring codec is not bound yet (bindCodec was not called in this thread)');
+}
+
+export let encodeInto: Codec['encodeInto'] = unbound;
+export let encode: Codec['encode'] = unbound;
+export let decode: Codec['decode'] = unbound;
+
+export function bindCodec(codec: Codec): void {
+  encodeInto = codec.encodeInto;
+  encode = codec.encode;
+  decode = codec.decode;
+}

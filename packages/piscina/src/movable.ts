@@ -1,0 +1,38 @@
+/**
+ * The Transferable protocol's symbols and tests, without the validation of move() (transfer.ts):
+ * the worker's task loop needs these before anything else is loaded (see dispatch/codec-link.ts
+ * on why a worker's start-up imports as little as it can).
+ *
+ * The symbols are registered (Symbol.for) so that two copies of this package agree on them.
+ */
+
+export const kTransferable: unique symbol = Symbol.for('sabkit.piscina.transferable') as never;
+export const kValue: unique symbol = Symbol.for('sabkit.piscina.value') as never;
+export const kQueueOptions: unique symbol = Symbol.for('sabkit.piscina.queueOptions') as never;
+const kMovable: unique symbol = Symbol.for('sabkit.piscina.movable') as never;
+
+export interface Transferable {
+  readonly [kTransferable]: object;
+  readonly [kValue]: object;
+}
+
+/** True if `value` implements the Transferable interface. */
+export function isTransferable(value: unknown): value is Transferable {
+  return typeof value === 'object' && value !== null && kTransferable in value && kValue in value;
+}
+
+/** True if `value` implements Transferable and was returned by move(). */
+export function isMovable(value: unknown): value is Transferable {
+  return isTransferable(value) && (value as unknown as Record<symbol, unknown>)[kMovable] === true;
+}
+
+export function markMovable(value: object): void {
+  Object.defineProperty(value, kMovable, { value: true, enumerable: false, configurable: true });
+}
+
+/** Splits a moved value into what to send and what to transfer; other values pass unchanged. */
+export function unwrapMovable(value: unknown): { value: unknown; transfer: unknown[] | undefined } {
+  if (!isMovable(value)) return { value, transfer: undefined };
+  const t = (value as unknown as Record<symbol, unknown>)[kTransferable];
+  return { value: (value as unknown as Record<symbol, unknown>)[kValue], transfer: Array.isArray(t) ? t : [t] };
+}
