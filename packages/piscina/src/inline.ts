@@ -93,9 +93,24 @@ function moduleSpec(filename: unknown, name: string, param: string): TaskSpec {
 
 const HOW_TO = 'pass what it needs as arguments, or export it from a module and pass { filename, name }';
 
+// Checked specs by source text: a function literal written inside a loop is a new object each
+// time, with the same text, and the checks (two compiles and a scan) cost tens of microseconds.
+const specsByText = new Map<string, TaskSpec>();
+const MAX_SPECS_BY_TEXT = 1024;
+
 function inlineSpec(fn: (...args: unknown[]) => unknown, param: string): TaskSpec {
   const name = fn.name || 'anonymous';
   const text = Function.prototype.toString.call(fn).trim();
+  const key = `${name}\u0000${text}`;
+  const known = specsByText.get(key);
+  if (known) return known;
+  const spec = checkInline(name, text, param);
+  if (specsByText.size >= MAX_SPECS_BY_TEXT) specsByText.clear();
+  specsByText.set(key, spec);
+  return spec;
+}
+
+function checkInline(name: string, text: string, param: string): TaskSpec {
   const label = `${param} (function ${name})`;
   if (/\{\s*\[native code\]\s*\}$/.test(text)) {
     const why = name.startsWith('bound ') ? 'a bound function has no source text of its own' : 'a built-in function has no source text';

@@ -33,6 +33,8 @@ export const LOCK_OFFSET = 16;
 export const DATA_OFFSET = 64;
 /** Default channel size: 1 MiB of payload (a message is one request or one answer). */
 export const DEFAULT_CHANNEL_BYTES = 1 << 20;
+/** How often an idle server looks at SHUTDOWN. */
+const SERVER_IDLE_CHECK_MS = 1000;
 /** How often a waiting client checks that the server is still alive and not shut down. */
 export const SERVER_POLL_MS = 100;
 /** Loads of STATE before a client parks: a server answer usually takes a few microseconds. */
@@ -134,7 +136,10 @@ export function serve(buffer: SharedArrayBuffer, serverThreadId: number, handle:
       // A client that just got an answer often asks again at once: look a little before parking.
       let spins = SERVER_SPIN;
       while (spins-- > 0 && Atomics.load(i32, STATE) === s);
-      if (spins < 0) Atomics.wait(i32, STATE, s);
+      // SHUTDOWN is another word than the one waited on: a shutdown that lands between the check
+      // above and this wait would not wake it. The timeout bounds that window (and shutdown()
+      // also stops the thread).
+      if (spins < 0) Atomics.wait(i32, STATE, s, SERVER_IDLE_CHECK_MS);
       continue;
     }
     const req = deserialize(u8.subarray(DATA_OFFSET, DATA_OFFSET + Atomics.load(i32, LENGTH))) as Request;

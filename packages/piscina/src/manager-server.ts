@@ -9,7 +9,7 @@
  * keys can be found again.
  */
 import { threadId, workerData } from 'node:worker_threads';
-import { IndexError, InvalidArgumentError, describe } from '@sabkit/atomics-sync';
+import { IndexError, InvalidArgumentError, describe, markThreadDead } from '@sabkit/atomics-sync';
 import { KeyError } from './mp-errors.js';
 import { serve, type Request } from './manager-channel.js';
 
@@ -132,5 +132,11 @@ function handle(req: Request): unknown {
   return fn(obj.value, ...req.args);
 }
 
-serve((workerData as { buffer: SharedArrayBuffer }).buffer, threadId, handle);
+try {
+  serve((workerData as { buffer: SharedArrayBuffer }).buffer, threadId, handle);
+} finally {
+  // Waiting clients poll the liveness table: say at once that the server is gone, however it
+  // ends (its parent's 'exit' listener may not run while the parent blocks in a proxy call).
+  markThreadDead(threadId);
+}
 process.exit(0);

@@ -306,8 +306,8 @@ export class Manager implements AsyncDisposable {
   /** Stops the server; proxies fail with ClosedError afterwards. */
   async shutdown(): Promise<void> {
     markShutdown(this.#buffer);
-    // The server is unref'd; hold the program open until it has gone.
-    this.#worker.ref();
+    // Clients now fail with ClosedError; nothing the server still holds is needed.
+    await this.#worker.terminate();
     await this.#exited;
   }
 

@@ -64,6 +64,9 @@ export const RUNNER_URL = new URL('./runner.js', import.meta.url).href;
 /** Lets parallel.ts run loop chunks on a Pool's engine without a public method. */
 export const RUN_LOOP_CHUNK = Symbol('sabkit.Pool.runLoopChunk');
 
+/** Chunks of numbers at least this long travel as a transferred Float64Array (below, a clone is as cheap). */
+const NUMERIC_MIN_CHUNK = 64;
+
 const RUN = 'running';
 const CLOSE = 'closed';
 const TERMINATE = 'terminated';
@@ -147,6 +150,17 @@ export class Pool implements AsyncDisposable {
     return this.#track(this.#engine.run(task, { name: 'runChunk' }) as Promise<unknown[]>, method);
   }
 
+  /**
+   * Sends a chunk of numbers as a Float64Array, transferred rather than cloned: 8 bytes an item
+   * and no serialiser, against a structured clone of an array of numbers. The worker answers
+   * with a transferred Float64Array too when every result is a number (runner.ts).
+   */
+  #submitNumbers(fn: TaskSpec, nums: Float64Array, method: string, offset: number): Promise<unknown[] | Float64Array> {
+    if (this.#state === TERMINATE) return Promise.reject(this.#terminatedError(method));
+    const task: ChunkTask = { fn, items: [], nums, star: false, method, offset };
+    return this.#track(this.#engine.run(task, { name: 'runChunk', transferList: [nums.buffer as ArrayBuffer] }) as Promise<unknown[] | Float64Array>, method);
+  }
+
   #track<T>(p: Promise<T>, method: string): Promise<T> {
     const tracked = p.catch((e: unknown) => {
       throw this.#state === TERMINATE ? this.#terminatedError(method, e) : e;
@@ -221,13 +235,24 @@ export class Pool implements AsyncDisposable {
 
   async #mapItems(spec: TaskSpec, items: unknown[], chunksize: number | undefined, star: boolean, method: string): Promise<unknown[]> {
     if (items.length === 0) return [];
-    const size = chunksize ?? defaultChunksize(items.length, this.#processes);
-    const parts: Promise<unknown[]>[] = [];
-    for (let i = 0; i < items.length; i += size) parts.push(this.#submit(spec, items.slice(i, i + size), star, method, i));
+    const n = items.length;
+    const size = chunksize ?? defaultChunksize(n, this.#processes);
+    let numeric = !star && size >= NUMERIC_MIN_CHUNK;
+    for (let i = 0; numeric && i < n; i++) numeric = typeof items[i] === 'number';
+    const parts: Promise<unknown[] | Float64Array>[] = [];
+    for (let i = 0; i < n; i += size) {
+      if (numeric) {
+        const nums = new Float64Array(Math.min(size, n - i));
+        for (let j = 0; j < nums.length; j++) nums[j] = items[i + j] as number;
+        parts.push(this.#submitNumbers(spec, nums, method, i));
+      } else {
+        parts.push(this.#submit(spec, items.slice(i, i + size), star, method, i));
+      }
+    }
     const results = await Promise.all(parts);
-    if (results.length === 1) return results[0];
-    const out: unknown[] = [];
-    for (const r of results) for (let i = 0; i < r.length; i++) out.push(r[i]);
+    const out: unknown[] = new Array(n);
+    let k = 0;
+    for (const r of results) for (let i = 0; i < r.length; i++) out[k++] = r[i];
     return out;
   }
 

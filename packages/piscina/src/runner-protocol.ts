@@ -14,6 +14,8 @@ export interface ChunkTask {
   readonly method: string;
   /** Position of the chunk's first item in the whole input, for error messages. */
   readonly offset: number;
+  /** Instead of `items`: a chunk of numbers (map only), transferred; see Pool's #submitNumbers. */
+  readonly nums?: Float64Array;
 }
 
 /** What a Pool puts in its engine's workerData under POOL_WORKER_DATA_KEY. */

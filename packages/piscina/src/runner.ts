@@ -16,6 +16,7 @@ import { InitializerError } from './mp-errors.js';
 import { setCurrentIdentity } from './current-process.js';
 import { runLoopChunk, type LoopChunk } from './parallel-chunk.js';
 import { unpackView } from './shared-views.js';
+import { move } from './transfer.js';
 import { POOL_WORKER_DATA_KEY, type ChunkTask, type PoolWorkerInit } from './runner-protocol.js';
 
 
@@ -66,8 +67,45 @@ function isThenable(v: unknown): v is PromiseLike<unknown> {
 export function runChunk(task: ChunkTask): unknown[] | Promise<unknown[]> {
   if (!initDone) return (ready as Promise<void>).then(() => runChunk(task));
   const f = loadTask(task.fn);
-  if (isThenable(f)) return f.then((fn) => callAll(fn, task, 0, []));
-  return callAll(f, task, 0, []);
+  if (isThenable(f)) return f.then((fn) => (task.nums ? callNumbers(fn, task, task.nums) : callAll(fn, task, 0, [])));
+  return task.nums ? callNumbers(f, task, task.nums) : callAll(f, task, 0, []);
+}
+
+/**
+ * A chunk of numbers: results go into a Float64Array that is transferred back, as long as they are
+ * numbers; at the first one that is not (or a promise), the rest runs through callAll.
+ */
+function callNumbers(fn: (...a: unknown[]) => unknown, task: ChunkTask, nums: Float64Array): unknown[] | Promise<unknown[]> {
+  const n = nums.length;
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let r: unknown;
+    try {
+      r = fn(nums[i]);
+    } catch (e) {
+      throw explainInlineError(e, task.fn);
+    }
+    if (typeof r === 'number') {
+      out[i] = r;
+      continue;
+    }
+    const rest: ChunkTask = { ...task, items: Array.from(nums), nums: undefined };
+    const done = Array.from(out.subarray(0, i)) as unknown[];
+    if (isThenable(r)) {
+      return Promise.resolve(r).then(
+        (v) => {
+          done.push(v);
+          return callAll(fn, rest, i + 1, done);
+        },
+        (e) => {
+          throw explainInlineError(e, task.fn);
+        },
+      );
+    }
+    done.push(r);
+    return callAll(fn, rest, i + 1, done);
+  }
+  return move(out) as unknown as unknown[];
 }
 
 function callAll(fn: (...a: unknown[]) => unknown, task: ChunkTask, from: number, out: unknown[]): unknown[] | Promise<unknown[]> {

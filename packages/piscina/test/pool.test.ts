@@ -209,6 +209,19 @@ test('sabkit objects and manager proxies in arguments arrive live; worker identi
   assert.equal(who.parent, threadId);
 });
 
+test('chunks of numbers: results that stop being numbers, async functions, -0 and NaN', { timeout: 30_000 }, async () => {
+  await using pool = new Pool(2);
+  const items = Array.from({ length: 500 }, (_, i) => i);
+  assert.deepEqual(await pool.map((x: number) => (x < 250 ? x / 2 : `s${x}`), items, 100), items.map((x) => (x < 250 ? x / 2 : `s${x}`)));
+  assert.deepEqual(await pool.map(async (x: number) => x + 1, items, 100), items.map((x) => x + 1));
+  assert.deepEqual(await pool.map((x: number) => [x], items.slice(0, 70), 70), items.slice(0, 70).map((x) => [x]));
+  const odd = [-0, NaN, Infinity, -Infinity, 2 ** 53, 1e-310, ...items];
+  const back = await pool.map((x: number) => x, odd, 100);
+  assert.ok(Object.is(back[0], -0) && Number.isNaN(back[1]) && back[2] === Infinity && back[5] === 1e-310);
+  assert.deepEqual(back.slice(6), items);
+  await assert.rejects(pool.map((x: number) => { if (x === 321) throw new RangeError('n321'); return x; }, items, 100), { name: 'RangeError', message: 'n321' });
+});
+
 test('typed arrays over shared memory stay shared in map items, starmap and apply arguments', { timeout: 30_000 }, async () => {
   await using pool = new Pool(2);
   // Small views: the engine would carry their bytes (a private copy) if they were not packed.
