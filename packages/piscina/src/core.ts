@@ -227,7 +227,11 @@ export class PoolCore {
   }
 
   expectSoon(): boolean {
-    return this.#ewma > 0 && this.#ewma <= MAIN_SPIN_MS / 2;
+    // Not if a worker had to be woken for its task: the wake-up alone takes about as long as
+    // the spin (and the worker, having just woken us, will spin for the next round trip).
+    let woke = false;
+    for (const w of this.workers.list) if (w.channel.takeWoke()) woke = true;
+    return !woke && this.#ewma > 0 && this.#ewma <= MAIN_SPIN_MS / 2;
   }
 
   /** Reads one worker's responses; returns the number of records. */

@@ -11,12 +11,15 @@
  * PROBE_EVERY waits, which lets it recover when the load goes away.
  */
 
-/** Spins stop paying when fewer than this share of them succeed. */
-const MIN_SUCCESS = 0.25;
+/**
+ * Spins stop paying when fewer than this share of them succeed: a success saves about what a
+ * failure costs (a park and wake-up vs. the spin budget, both ~25-30 µs), so break-even is half.
+ */
+const MIN_SUCCESS = 0.5;
 /** Weight of the newest outcome in the moving success rate. */
 const WEIGHT = 0.125;
 /** While spinning is off, every PROBE_EVERY-th wait spins anyway to measure again (power of 2). */
-const PROBE_EVERY = 16;
+const PROBE_EVERY = 8;
 
 export class AdaptiveSpin {
   #rate = 1;

@@ -34,6 +34,7 @@ export class MainChannel {
   #published = 0;
   #announced = 0;
   #lowWater = -1;
+  #woke = false;
 
   constructor(buffer: SharedArrayBuffer, port: MessagePort) {
     this.views = channelViews(buffer);
@@ -125,8 +126,19 @@ export class MainChannel {
 
   /** Rings the worker's bell: wakes it whether it waits for requests or for response room. */
   wake(): void {
+    this.#woke = true;
     Atomics.add(this.views.i32, BELL, 1);
     Atomics.notify(this.views.i32, BELL);
+  }
+
+  /**
+   * Whether the worker had to be woken since the last call (then its next result is at least a
+   * futex wake-up away, ~25 µs: not worth spinning for).
+   */
+  takeWoke(): boolean {
+    const w = this.#woke;
+    this.#woke = false;
+    return w;
   }
 
   /**
