@@ -169,12 +169,6 @@ const ROLES = {
   },
 };
 
-if (!isMainThread) {
-  Promise.resolve(ROLES[workerData.role](workerData)).then((r) => parentPort.postMessage(r));
-} else {
-  await main();
-}
-
 // ---- main side ---------------------------------------------------------------------------------
 
 /** Starts the workers, releases them together, and returns [go time (epoch ms), their results]. */
@@ -200,7 +194,9 @@ async function throughput(impl, kind, P, C, n) {
   const stopsOf = (p) => Array.from({ length: C }, (_, c) => c).filter((c) => c % P === p).length;
   let specs;
   if (impl === 'sab') {
-    const q = new Queue({ capacityBytes: 1 << 20 });
+    // 64 KiB (the default pipe size) keeps a small-message stream in the cores' caches; 64-KiB
+    // payloads need a ring of more than twice their size to travel as single records.
+    const q = new Queue({ capacityBytes: kind === '64KiB' ? 1 << 20 : 1 << 16 });
     specs = [
       ...Array.from({ length: C }, () => ({ data: { role: 'sab-consume', q } })),
       ...Array.from({ length: P }, (_, p) => ({ data: { role: 'sab-produce', q, kind, n: per, stops: stopsOf(p) } })),
@@ -380,4 +376,10 @@ async function main() {
       ratio('pipe.pingpong', 'Python / sabkit', 'p50 speed-up', p50, s50);
     }
   }
+}
+
+if (!isMainThread) {
+  Promise.resolve(ROLES[workerData.role](workerData)).then((r) => parentPort.postMessage(r));
+} else {
+  await main();
 }

@@ -90,9 +90,13 @@ const SMALL_COPY = 64;
  * below ~32 characters a loop beats the TextEncoder/TextDecoder call (measured ~2x at 16). */
 const ASCII_LOOP_MAX = 32;
 
+interface DeserializerLike {
+  readHeader(): boolean;
+  readValue(): unknown;
+}
 interface V8Like {
   serialize(value: unknown): Uint8Array;
-  deserialize(bytes: Uint8Array): unknown;
+  DefaultDeserializer: new (bytes: Uint8Array) => DeserializerLike;
 }
 const v8: V8Like | undefined = (() => {
   const p = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
@@ -102,6 +106,22 @@ const v8: V8Like | undefined = (() => {
     return undefined;
   }
 })();
+
+// Node's deserializer returns typed arrays (its "host objects") as views INTO the input bytes, so
+// decoded straight from a ring they would alias shared memory that the next message overwrites.
+// This subclass copies each one into its own exact-size buffer, as structured clone gives.
+const typedArraySlice = Object.getPrototypeOf(Uint8Array.prototype).slice as (this: ArrayBufferView) => ArrayBufferView;
+const Deserializer: (new (bytes: Uint8Array) => DeserializerLike) | undefined = v8
+  ? class extends v8.DefaultDeserializer {
+      _readHostObject(): unknown {
+        const view = (v8.DefaultDeserializer.prototype as unknown as { _readHostObject(): ArrayBufferView })._readHostObject.call(this);
+        if (view instanceof DataView) {
+          return new DataView(new Uint8Array(view.buffer, view.byteOffset, view.byteLength).slice().buffer);
+        }
+        return typedArraySlice.call(view);
+      }
+    }
+  : undefined;
 
 const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder();
@@ -381,10 +401,13 @@ export function decode(src: Uint8Array, offset: number, length: number): unknown
       if (n % per !== 0) break;
       return new Ctor(copy, 0, code === TYPE_DATA_VIEW ? n : n / per);
     }
-    case TAG_V8:
-      if (!v8) throw new InvalidArgumentError('cannot decode a v8-serialised value: this runtime has no node:v8');
-      if (length > 1) return v8.deserialize(src.subarray(offset + 1, offset + length));
-      break;
+    case TAG_V8: {
+      if (!Deserializer) throw new InvalidArgumentError('cannot decode a v8-serialised value: this runtime has no node:v8');
+      if (length <= 1) break;
+      const d = new Deserializer(src.subarray(offset + 1, offset + length));
+      d.readHeader();
+      return d.readValue();
+    }
   }
   throw new InvalidArgumentError(`bytes at offset ${offset} (length ${length}) are not a sabkit encoding: tag ${tag}`);
 }

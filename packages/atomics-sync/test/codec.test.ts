@@ -106,6 +106,22 @@ test('the v8 path: structured-clone semantics for objects', () => {
   assert.deepStrictEqual(roundTrip(new Set([1, new Map([[2, [3]]])])), new Set([1, new Map([[2, [3]]])]));
 });
 
+test('typed arrays inside v8-encoded values never alias the region they were decoded from', () => {
+  const u8 = new Uint8Array(new SharedArrayBuffer(4096));
+  const value = { bytes: new Uint8Array([1, 2, 3]), f: new Float64Array([2.5]), buf: Buffer.from('hi'), dv: new DataView(new ArrayBuffer(2)) };
+  const n = encodeInto(value, u8, 8, 4000);
+  const got = decode(u8, 8, n) as typeof value;
+  u8.fill(0xff); // the ring moves on
+  assert.deepEqual([...got.bytes], [1, 2, 3]);
+  assert.deepEqual([...got.f], [2.5]);
+  assert.equal(got.buf.toString(), 'hi');
+  for (const v of [got.bytes, got.f, got.buf, got.dv]) {
+    assert.ok(v.buffer instanceof ArrayBuffer, 'not shared');
+    assert.equal(v.buffer.byteLength, v.byteLength, 'its own exact-size buffer, as structured clone gives');
+  }
+  assert.equal(got.dv.byteLength, 2);
+});
+
 test('encode() reuses the serialisation of an encodeInto that did not fit', () => {
   const v = { big: 'y'.repeat(500) };
   const small = new Uint8Array(16);

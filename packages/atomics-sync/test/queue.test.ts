@@ -172,7 +172,7 @@ test('every value kind round-trips through a worker (Queue and SimpleQueue)', { 
   }
 });
 
-test('a Buffer arrives as a Uint8Array and a SharedArrayBuffer-backed view as a private copy', () => {
+test('a Buffer arrives as a Uint8Array; SharedArrayBuffer-backed and nested typed arrays arrive as private copies', () => {
   const q = new Queue();
   q.put(Buffer.from('abc'));
   const shared = new Int32Array(new SharedArrayBuffer(8));
@@ -184,6 +184,16 @@ test('a Buffer arrives as a Uint8Array and a SharedArrayBuffer-backed view as a 
   const copy = q.get() as Int32Array;
   assert.ok(copy.buffer instanceof ArrayBuffer);
   assert.deepEqual([...copy], [0, 7]);
+  // A typed array inside an object (v8 path) is a copy too, not a view of the ring.
+  const small = new Queue({ capacityBytes: 64 });
+  small.put({ nested: new Uint8Array([1, 2, 3]) });
+  const got = small.get() as { nested: Uint8Array };
+  for (let i = 0; i < 50; i++) {
+    small.put({ nested: new Uint8Array([9, 9, 9]) });
+    small.get();
+  }
+  assert.deepEqual([...got.nested], [1, 2, 3], 'later traffic through the ring does not change it');
+  assert.ok(got.nested.buffer instanceof ArrayBuffer);
 });
 
 test('timeouts: Full and Empty from sync calls in a worker', { timeout: 30_000 }, async () => {
