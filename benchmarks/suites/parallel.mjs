@@ -2,7 +2,7 @@
 //   parallel.sum-squares   serial loop on the main thread; sabkit parallelReduce on a Pool of 2
 //                          (the array is shared, nothing is copied); npm piscina with 2 threads
 //                          fed copied chunks (each chunk sliced out and transferred), ms per sum
-// Speed-ups over serial are emitted as their own lines (impl "speed-up ...").
+// Speed-ups are emitted as their own lines (impl "speed-up ..."), medians of per-round ratios.
 // Needs the built packages: `npx -y pnpm@12.4.2 run build`.
 import { isMainThread } from 'node:worker_threads';
 import { Pool, parallelReduce } from '@sabkit/piscina';
@@ -25,51 +25,43 @@ if (isMainThread) {
   // Small integers: every partial sum is exact, so all three must agree to the last bit.
   for (let i = 0; i < N; i++) a[i] = (i * 7919) % 1000;
 
-  const serialSamples = await repeat(runs, () => {
-    const t0 = performance.now();
-    const s = sumSquares(a);
-    const ms = performance.now() - t0;
-    serialSum = s;
-    return ms;
-  });
-  var serialSum;
-  const serial = emit('parallel.sum-squares', 'serial (main thread)', 'time', serialSamples, 'ms', { n: N });
-
   const pool = new Pool(WORKERS);
-  let sabkit;
-  try {
-    const samples = await repeat(runs, async () => {
-      const t0 = performance.now();
-      const s = await parallelReduce(a, (x) => x * x, (p, q) => p + q, 0, { pool });
-      const ms = performance.now() - t0;
-      if (s !== serialSum) throw new Error(`parallelReduce gave ${s}, serial ${serialSum}`);
-      return ms;
-    }, 2);
-    sabkit = emit('parallel.sum-squares', 'sabkit parallelReduce (shared)', 'time', samples, 'ms', { n: N, workers: WORKERS });
-  } finally {
-    await pool.terminate();
-  }
-
   const npm = new NpmPiscina({ filename: import.meta.url, name: 'sumSquares', minThreads: WORKERS, maxThreads: WORKERS });
-  let piscina;
-  try {
-    const size = Math.ceil(N / CHUNKS);
-    const samples = await repeat(runs, async () => {
-      const t0 = performance.now();
+  const size = Math.ceil(N / CHUNKS);
+  let serialSum = 0;
+  const impls = {
+    serial: async () => { serialSum = sumSquares(a); return serialSum; },
+    sabkit: () => parallelReduce(a, (x) => x * x, (p, q) => p + q, 0, { pool }),
+    piscina: async () => {
       const parts = [];
       for (let lo = 0; lo < N; lo += size) {
         const chunk = a.slice(lo, lo + size); // a copy in an ordinary ArrayBuffer
         parts.push(npm.run(chunk, { transferList: [chunk.buffer] }));
       }
-      const s = (await Promise.all(parts)).reduce((p, q) => p + q, 0);
-      const ms = performance.now() - t0;
-      if (s !== serialSum) throw new Error(`piscina gave ${s}, serial ${serialSum}`);
-      return ms;
+      return (await Promise.all(parts)).reduce((p, q) => p + q, 0);
+    },
+  };
+  // The three run one after another in every round, so that a burst of load from elsewhere on
+  // this shared machine hits all of them alike; the speed-ups are medians of per-round ratios.
+  const times = { serial: [], sabkit: [], piscina: [] };
+  try {
+    await repeat(runs, async (round) => {
+      for (const [name, run] of Object.entries(impls)) {
+        const t0 = performance.now();
+        const s = await run();
+        const ms = performance.now() - t0;
+        if (name !== 'serial' && s !== serialSum) throw new Error(`${name} gave ${s}, serial ${serialSum}`);
+        if (round >= 0) times[name].push(ms);
+      }
     }, 2);
-    piscina = emit('parallel.sum-squares', 'npm piscina (copied chunks)', 'time', samples, 'ms', { n: N, workers: WORKERS, chunks: CHUNKS });
   } finally {
+    await pool.terminate();
     await npm.destroy();
   }
-  emit('parallel.sum-squares', 'speed-up sabkit/serial', 'speed-up', [serial / sabkit], 'x');
-  emit('parallel.sum-squares', 'speed-up piscina/serial', 'speed-up', [serial / piscina], 'x');
+  emit('parallel.sum-squares', 'serial (main thread)', 'time', times.serial, 'ms', { n: N });
+  emit('parallel.sum-squares', 'sabkit parallelReduce (shared)', 'time', times.sabkit, 'ms', { n: N, workers: WORKERS });
+  emit('parallel.sum-squares', 'npm piscina (copied chunks)', 'time', times.piscina, 'ms', { n: N, workers: WORKERS, chunks: CHUNKS });
+  emit('parallel.sum-squares', 'speed-up sabkit/serial', 'speed-up', times.serial.map((t, i) => t / times.sabkit[i]), 'x');
+  emit('parallel.sum-squares', 'speed-up piscina/serial', 'speed-up', times.serial.map((t, i) => t / times.piscina[i]), 'x');
+  emit('parallel.sum-squares', 'speed-up sabkit/piscina', 'speed-up', times.piscina.map((t, i) => t / times.sabkit[i]), 'x');
 }
