@@ -6,7 +6,7 @@
  *
  * `processes` workers (the engine's minThreads = maxThreads), all started at once as in Python.
  * Work goes out in chunks: a chunk is one engine task that runs a slice of the items through the
- * function in the worker (runner.ts), so 100k tiny items cost a handful of task round trips, not
+ * function in the worker (runner-impl.ts), so 100k tiny items cost a handful of task round trips, not
  * 100k. maxTasksPerChild counts chunks, as Python's maxtasksperchild does.
  *
  * Python's blocking calls become promises (the caller is usually the main thread, whose event loop
@@ -153,7 +153,7 @@ export class Pool implements AsyncDisposable {
   /**
    * Sends a chunk of numbers as a Float64Array, transferred rather than cloned: 8 bytes an item
    * and no serialiser, against a structured clone of an array of numbers. The worker answers
-   * with a transferred Float64Array too when every result is a number (runner.ts).
+   * with a transferred Float64Array too when every result is a number (runner-impl.ts).
    */
   #submitNumbers(fn: TaskSpec, nums: Float64Array, method: string, offset: number): Promise<unknown[] | Float64Array> {
     if (this.#state === TERMINATE) return Promise.reject(this.#terminatedError(method));

@@ -1,6 +1,6 @@
 /**
- * What a Pool sends to its workers (runner.ts): the chunk task, and the start-up record it puts in
- * the engine's workerData. Kept apart from runner.ts, whose top level must only run in workers.
+ * What a Pool sends to its workers (runner-impl.ts): the chunk task, and the start-up record it puts in
+ * the engine's workerData. Kept apart from runner-impl.ts, whose top level must only run in workers.
  */
 import type { TaskSpec } from './inline.js';
 
