@@ -37,6 +37,39 @@ test('map keeps input order for every kind of task, chunksize and input', { time
   assert.deepEqual(await pool.map(`${tasks.href}`, [1]), ['default 1']);
 });
 
+test('hammer: 300 concurrent calls of every kind, seeded, each gets exactly its own results', { timeout: 60_000 }, async () => {
+  await using pool = new Pool(2);
+  const rand = mulberry32(2024);
+  const checks: Array<Promise<void>> = [];
+  for (let c = 0; c < 300; c++) {
+    const kind = Math.floor(rand() * 5);
+    const base = Math.floor(rand() * 1e6);
+    const n = 1 + Math.floor(rand() * 200);
+    const items = Array.from({ length: n }, (_, i) => base + i);
+    const chunksize = 1 + Math.floor(rand() * 80);
+    if (kind === 0) {
+      checks.push(pool.applyAsync((a: number, b: number) => a * 3 + b, [base, c]).get().then((v) => assert.equal(v, base * 3 + c)));
+    } else if (kind === 1) {
+      checks.push(pool.map((x: number) => x - 7, items, chunksize).then((v) => assert.deepEqual(v, items.map((x) => x - 7))));
+    } else if (kind === 2) {
+      checks.push(pool.starmap((x: number, tag: string) => `${tag}:${x}`, items.map((x) => [x, `c${c}`] as [number, string]), chunksize).then((v) => assert.deepEqual(v, items.map((x) => `c${c}:${x}`))));
+    } else if (kind === 3) {
+      checks.push((async () => {
+        const got: number[] = [];
+        for await (const v of pool.imap((x: number) => x * 2, items, chunksize)) got.push(v);
+        assert.deepEqual(got, items.map((x) => x * 2));
+      })());
+    } else {
+      checks.push((async () => {
+        const got: unknown[] = [];
+        for await (const v of pool.imapUnordered((x: number) => ({ x }), items, { chunksize, maxChunksInFlight: 1 + (c % 4) })) got.push(v);
+        assert.deepEqual((got as Array<{ x: number }>).map((o) => o.x).sort((a, b) => a - b), items);
+      })());
+    }
+  }
+  await Promise.all(checks);
+});
+
 test("Python's default chunksize: ceil(n / (4 × workers))", () => {
   assert.equal(defaultChunksize(100_000, 2), 12_500);
   assert.equal(defaultChunksize(10, 4), 1);
