@@ -78,43 +78,42 @@ export function expectDescriptor<D extends SharedDescriptor>(value: unknown, kin
  * Typed arrays and buffers are not walked, so large numeric payloads cost nothing here.
  */
 export function revive<T>(value: T): T {
-  return reviveInner(value, new Set()) as T;
+  return reviveInner(value, new Map()) as T;
 }
 
-function reviveInner(value: unknown, seen: Set<object>): unknown {
+// `done` maps every object already visited to what it became, so an object reached twice (the
+// same Lock passed with every item) is revived once and every reference gets the live object.
+function reviveInner(value: unknown, done: Map<object, unknown>): unknown {
   if (typeof value !== 'object' || value === null) return value;
   if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer || value instanceof SharedArrayBuffer) return value;
-  if (seen.has(value)) return value;
-  seen.add(value);
+  if (done.has(value)) return done.get(value);
   if (isSharedDescriptor(value)) {
     const reviver = revivers.get(value[KIND_PROPERTY]);
     // A live object's prototype is its class; only a clone (a plain object) needs reviving.
-    if (reviver && Object.getPrototypeOf(value) === Object.prototype) return reviver(value);
-    return value;
+    const live = reviver && Object.getPrototypeOf(value) === Object.prototype ? reviver(value) : value;
+    done.set(value, live);
+    return live;
   }
+  done.set(value, value);
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
       const v = value[i];
-      if (typeof v === 'object' && v !== null) value[i] = reviveInner(v, seen);
+      if (typeof v === 'object' && v !== null) value[i] = reviveInner(v, done);
     }
-    return value;
-  }
-  if (value instanceof Map) {
-    for (const [k, v] of value) if (typeof v === 'object' && v !== null) value.set(k, reviveInner(v, seen));
-    return value;
-  }
-  if (value instanceof Set) {
+  } else if (value instanceof Map) {
+    for (const [k, v] of value) if (typeof v === 'object' && v !== null) value.set(k, reviveInner(v, done));
+  } else if (value instanceof Set) {
     const items = [...value];
     value.clear();
-    for (const v of items) value.add(reviveInner(v, seen));
-    return value;
-  }
-  const proto = Object.getPrototypeOf(value);
-  if (proto === Object.prototype || proto === null) {
-    const rec = value as Record<string, unknown>;
-    for (const k of Object.keys(rec)) {
-      const v = rec[k];
-      if (typeof v === 'object' && v !== null) rec[k] = reviveInner(v, seen);
+    for (const v of items) value.add(reviveInner(v, done));
+  } else {
+    const proto = Object.getPrototypeOf(value);
+    if (proto === Object.prototype || proto === null) {
+      const rec = value as Record<string, unknown>;
+      for (const k of Object.keys(rec)) {
+        const v = rec[k];
+        if (typeof v === 'object' && v !== null) rec[k] = reviveInner(v, done);
+      }
     }
   }
   return value;

@@ -52,6 +52,12 @@ test('revive walks arrays, objects, maps and sets, and leaves typed arrays alone
   assert.ok(live.m.get(1) instanceof Thing);
   assert.ok([...live.s][0] instanceof Thing);
   assert.ok(live.t instanceof Float64Array);
+  // The same object reached twice is revived once; every reference gets the live object.
+  const one = new Thing(sab, 12);
+  const twice = revive(structuredClone({ a: one, b: [one], c: { d: one } }));
+  assert.ok(twice.a instanceof Thing);
+  assert.equal(twice.b[0], twice.a);
+  assert.equal(twice.c.d, twice.a);
   assert.throws(() => expectDescriptor({ [KIND_PROPERTY]: 'Other', buffer: sab, byteOffset: 0 }, 'TestThing'), { code: 'ERR_SABKIT_REVIVE' });
   assert.throws(() => expectDescriptor(42, 'TestThing'), /TestThing\.from\(value\)/);
 });
