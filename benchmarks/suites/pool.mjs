@@ -128,6 +128,7 @@ async function roundtrip() {
   for (const [impl, make] of Object.entries(IMPLS)) {
     const pool = await make();
     await warm(pool);
+    for (let i = 0; i < 5000; i++) await pool.run(i); // the measured pattern, for every impl's JIT
     const p50s = [];
     const p90s = [];
     for (let r = 0; r < runsFor(3, 1); r++) {
@@ -153,6 +154,7 @@ async function idleCpu() {
     const pool = await IMPLS[impl]();
     await warm(pool);
     await pool.run(1);
+    await new Promise((r) => setTimeout(r, 200)); // let GC and spins settle first
     const samples = await repeat(runsFor(3, 1), async () => {
       const before = process.cpuUsage();
       const t = performance.now();

@@ -234,6 +234,11 @@ export class PoolCore {
     return !woke && this.#ewma > 0 && this.#ewma <= MAIN_SPIN_MS / 2;
   }
 
+  mayDefer(): boolean {
+    for (const w of this.workers.list) if (w.inflight > 1) return true;
+    return false;
+  }
+
   /** Reads one worker's responses; returns the number of records. */
   drainWorker(w: WorkerHandle): number {
     const n = w.channel.readResponses((slot, kind, value, start, run) => {
