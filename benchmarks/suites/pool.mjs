@@ -24,6 +24,8 @@ const url = (spec) => pathToFileURL(require.resolve(spec)).href;
 const esm = (spec) => import.meta.resolve(spec);
 
 // ---- the task, and worker modules per library ----
+// One task function for every bench: x >= 0 is a tiny task (x + 1); x < 0 is CPU-bound work(-x).
+// Numbers both ways, so no bench measures serialisation instead of scheduling.
 
 // xorshift32 for `n` rounds: real work the JIT cannot skip (the result is returned). The seed is
 // a small integer on purpose: a seed above 2^31 starts `x` as a double, and V8 may then optimise
@@ -38,12 +40,12 @@ const file = (name, src) => {
   writeFileSync(p, src);
   return p;
 };
-const tasksFile = file('tasks.mjs', `${WORK}\nexport default (x) => (typeof x === 'number' ? x + 1 : work(x.n));\n`);
-const workerpoolFile = file('workerpool-worker.cjs', `${WORK}\nconst workerpool = require(${JSON.stringify(require.resolve('workerpool'))});\nworkerpool.worker({ task: (x) => (typeof x === 'number' ? x + 1 : work(x.n)) });\n`);
-const poolifierFile = file('poolifier-worker.mjs', `${WORK}\nimport { ThreadWorker } from ${JSON.stringify(esm('poolifier'))};\nexport default new ThreadWorker((x) => (typeof x === 'number' ? x + 1 : work(x.n)));\n`);
+const tasksFile = file('tasks.mjs', `${WORK}\nexport default (x) => (x >= 0 ? x + 1 : work(-x));\n`);
+const workerpoolFile = file('workerpool-worker.cjs', `${WORK}\nconst workerpool = require(${JSON.stringify(require.resolve('workerpool'))});\nworkerpool.worker({ task: (x) => (x >= 0 ? x + 1 : work(-x)) });\n`);
+const poolifierFile = file('poolifier-worker.mjs', `${WORK}\nimport { ThreadWorker } from ${JSON.stringify(esm('poolifier'))};\nexport default new ThreadWorker((x) => (x >= 0 ? x + 1 : work(-x)));\n`);
 const rawFile = file(
   'raw-worker.mjs',
-  `${WORK}\nimport { parentPort } from 'node:worker_threads';\nparentPort.on('message', (m) => { const x = m[1]; parentPort.postMessage([m[0], typeof x === 'number' ? x + 1 : work(x.n)]); });\nparentPort.postMessage('ready');\n`,
+  `${WORK}\nimport { parentPort } from 'node:worker_threads';\nparentPort.on('message', (m) => { const x = m[1]; parentPort.postMessage([m[0], x >= 0 ? x + 1 : work(-x)]); });\nparentPort.postMessage('ready');\n`,
 );
 
 // ---- pools behind one interface: { run(x) -> Promise, close() } ----
@@ -228,10 +230,10 @@ async function speedup(bench, count, ms, impls) {
   for (const impl of impls) {
     const pool = await IMPLS[impl]();
     await warm(pool);
-    await Promise.all(Array.from({ length: THREADS * 4 }, () => pool.run({ n })));
+    await Promise.all(Array.from({ length: THREADS * 4 }, () => pool.run(-n)));
     const ratios = await repeat(runsFor(3, 1), async () => {
       const t = performance.now();
-      await Promise.all(Array.from({ length: count }, () => pool.run({ n })));
+      await Promise.all(Array.from({ length: count }, () => pool.run(-n)));
       return serialMs / (performance.now() - t);
     }, 0);
     await pool.close();
