@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Lock, Value, OwnerDeadError, registerErrorClass } from '@sabkit/atomics-sync';
+import { Lock, Queue, Value, OwnerDeadError, registerErrorClass } from '@sabkit/atomics-sync';
 import { Piscina, isWorkerThread, move, TaskModuleError, NotInTaskError, taskSignal, reportProgress } from '../src/index.js';
 import { CodedError } from './fixtures/tasks.js';
 
@@ -165,6 +165,26 @@ test('sabkit objects in arguments and results arrive live over the same memory',
     assert.equal(made.value, 5);
     made.value = 6;
     assert.equal(await pool.run(made, { name: 'echo' }).then((v) => (v as Value<'i32'>).value), 6);
+  } finally {
+    await pool.destroy();
+  }
+});
+
+test('structs, struct cells and queues arrive live too, in a fresh worker (kinds load in the background)', { timeout: 30_000 }, async () => {
+  const { struct } = await import('@sabkit/typed-struct');
+  const P = struct({ id: 'u32', x: 'f64' }, { name: 'P' });
+  const particles = P.array(3);
+  for (let i = 0; i < 3; i++) particles.get(i).id = i;
+  const cell = new Value(P as never);
+  const queue = new Queue<string>();
+  queue.put('hello');
+  const pool = new Piscina({ filename: tasks, maxThreads: 1 });
+  try {
+    const kinds = await pool.run({ particles, cell, queue }, { name: 'touchShared' });
+    assert.deepEqual(kinds, ['StructArray', 'Value', 'Queue']);
+    assert.deepEqual([0, 1, 2].map((i) => particles.get(i).id), [100, 101, 102]);
+    assert.equal((cell.value as unknown as { x: number }).x, 7.5);
+    assert.equal(await queue.getAsync({ timeout: 5000 }), 'worker saw hello');
   } finally {
     await pool.destroy();
   }
