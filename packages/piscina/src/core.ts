@@ -361,14 +361,9 @@ export class PoolCore {
     if (this.#closePromise !== undefined) return this.#closePromise;
     this.#closing = true;
     if (force) {
-      this.rejectQueued(() => new AbortError('pool is closed'));
-      for (const w of this.workers.list) {
-        for (const task of w.tasks) {
-          if (task === undefined || task.settled || (w.channel.phase(task.slot) & SLOT_PHASE_MASK) === SLOT_RUNNING) continue;
-          task.settle(false, new AbortError('pool is closed'));
-          w.channel.cancel(task.slot, REASON_CLOSE);
-        }
-      }
+      const closed = (): AbortError => new AbortError('pool is closed');
+      this.rejectQueued(closed);
+      for (const w of this.workers.list) w.cancelNotStarted(REASON_CLOSE, closed);
     }
     const flushed = new Promise<void>((resolve) => {
       this.#closeWaiter = resolve;

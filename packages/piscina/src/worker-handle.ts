@@ -149,6 +149,13 @@ export class WorkerHandle {
     return { started, notStarted };
   }
 
+  /** Rejects the tasks in this worker's ring that have not started, and has the worker skip them. */
+  cancelNotStarted(reason: number, error: () => unknown): void {
+    for (const task of this.tasks) {
+      if (task !== undefined && !task.settled && this.channel.cancelIfQueued(task.slot, reason)) task.settle(false, error());
+    }
+  }
+
   clearIdleTimer(): void {
     if (this.idleTimer !== undefined) {
       clearTimeout(this.idleTimer);

@@ -186,6 +186,18 @@ export class MainChannel {
     return old;
   }
 
+  /**
+   * Cancels the task in `slot` only if it has not started (atomically: the worker either skips
+   * it or had already taken it). Returns true if it was cancelled.
+   */
+  cancelIfQueued(slot: number, reason: number): boolean {
+    const i32 = this.views.i32;
+    if (Atomics.compareExchange(i32, slotStateIndex(slot), SLOT_QUEUED, SLOT_QUEUED | SLOT_CANCEL | (reason << REASON_SHIFT)) !== SLOT_QUEUED) return false;
+    Atomics.add(i32, CANCEL_EPOCH, 1);
+    this.wake();
+    return true;
+  }
+
   /** The phase of `slot` now (racy: the worker may start the task an instant later). */
   phase(slot: number): number {
     return Atomics.load(this.views.i32, slotStateIndex(slot)) & 0xf;
