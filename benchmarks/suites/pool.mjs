@@ -100,20 +100,22 @@ async function raw() {
   };
 }
 
-const IMPLS = { sabkit, piscina, tinypool, workerpool, poolifier, 'raw-postMessage': raw };
+// poolifier before workerpool: in the same process, a poolifier pool created right after a
+// workerpool pool terminates never starts its tasks (seen with --quick), a problem between those two.
+const IMPLS = { sabkit, piscina, tinypool, poolifier, workerpool, 'raw-postMessage': raw };
 
 async function warm(pool) {
-  await Promise.all(Array.from({ length: 2000 }, (_, i) => pool.run(i)));
+  await Promise.all(Array.from({ length: QUICK ? 1000 : 2000 }, (_, i) => pool.run(i)));
 }
 
 // ---- benches ----
 
 async function throughput() {
-  const n = QUICK ? 20_000 : 100_000;
+  const n = QUICK ? 10_000 : 100_000;
   for (const [impl, make] of Object.entries(IMPLS)) {
     const pool = await make();
     await warm(pool);
-    const rates = await repeat(runsFor(5, 2), async () => {
+    const rates = await repeat(runsFor(5, 1), async () => {
       const t = performance.now();
       const ps = new Array(n);
       for (let i = 0; i < n; i++) ps[i] = pool.run(i);
@@ -126,11 +128,11 @@ async function throughput() {
 }
 
 async function roundtrip() {
-  const n = QUICK ? 3000 : 20_000;
+  const n = QUICK ? 2000 : 20_000;
   for (const [impl, make] of Object.entries(IMPLS)) {
     const pool = await make();
     await warm(pool);
-    for (let i = 0; i < 5000; i++) await pool.run(i); // the measured pattern, for every impl's JIT
+    for (let i = 0; i < (QUICK ? 1000 : 5000); i++) await pool.run(i); // the measured pattern, for every impl's JIT
     const p50s = [];
     const p90s = [];
     for (let r = 0; r < runsFor(3, 1); r++) {
