@@ -29,6 +29,20 @@ function payload(kind, i) {
   return u8;
 }
 
+/**
+ * Each run starts fresh workers, whose JIT is cold: put and get a few thousand items of this kind
+ * on a private queue first, so that a short run measures the steady state, not the interpreter.
+ */
+function warmUp(kind) {
+  const q = new Queue({ capacityBytes: 1 << 20 });
+  const v = payload(kind, 1);
+  const rounds = kind === '64KiB' ? 8 : 2000; // all of a round fits in the ring (one thread fills and drains it)
+  for (let r = 0; r < 10; r++) {
+    for (let i = 0; i < rounds; i++) q.put(kind === 'small' ? i : v);
+    for (let i = 0; i < rounds; i++) q.get();
+  }
+}
+
 function waitGo(start) {
   const s = new Int32Array(start);
   Atomics.add(s, 1, 1);
@@ -41,14 +55,16 @@ const ROLES = {
   'sab-produce'({ q, kind, n, stops, start }) {
     const queue = Queue.from(q);
     const items = kind === 'small' ? null : payload(kind, 1);
+    warmUp(kind);
     waitGo(start);
     if (items === null) for (let i = 0; i < n; i++) queue.put(i);
     else for (let i = 0; i < n; i++) queue.put(items);
     for (let i = 0; i < stops; i++) queue.put(null);
     return { t1: now() };
   },
-  'sab-consume'({ q, start }) {
+  'sab-consume'({ q, kind, start }) {
     const queue = Queue.from(q);
+    warmUp(kind);
     waitGo(start);
     let c = 0;
     while (queue.get() !== null) c++;
@@ -198,7 +214,7 @@ async function throughput(impl, kind, P, C, n) {
     // payloads need a ring of more than twice their size to travel as single records.
     const q = new Queue({ capacityBytes: kind === '64KiB' ? 1 << 20 : 1 << 16 });
     specs = [
-      ...Array.from({ length: C }, () => ({ data: { role: 'sab-consume', q } })),
+      ...Array.from({ length: C }, () => ({ data: { role: 'sab-consume', q, kind } })),
       ...Array.from({ length: P }, (_, p) => ({ data: { role: 'sab-produce', q, kind, n: per, stops: stopsOf(p) } })),
     ];
   } else if (impl === 'mp') {
@@ -240,21 +256,21 @@ def consumer(q, res, ev):
     while q.get() is not None: c += 1
     res.put((c, time.perf_counter()))
 if __name__ == '__main__':
-    P, C, n, kind, runs = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], int(sys.argv[5])
+    P, C, n, kind, runs, warm = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], int(sys.argv[5]), int(sys.argv[6])
     ctx = mp.get_context('fork')
     per = n // P
-    for r in range(runs + 1):
+    for r in range(runs + warm):
         q, res, ev = ctx.Queue(), ctx.Queue(), ctx.Event()
         ps = [ctx.Process(target=consumer, args=(q, res, ev)) for _ in range(C)]
         ps += [ctx.Process(target=producer, args=(q, per, kind, len([c for c in range(C) if c % P == p]), ev)) for p in range(P)]
         for p in ps: p.start()
-        time.sleep(0.1)
+        time.sleep(0.05)
         t0 = time.perf_counter()
         ev.set()
         out = [res.get() for _ in range(C)]
         for p in ps: p.join()
         assert sum(c for c, _ in out) == per * P
-        if r > 0: print(json.dumps({"msgs_per_s": per * P / (max(t for _, t in out) - t0)}))
+        if r >= warm: print(json.dumps({"msgs_per_s": per * P / (max(t for _, t in out) - t0)}))
 `;
 
 const PY_PINGPONG = `
@@ -319,20 +335,20 @@ function codecNs(useV8, value, n) {
 }
 
 async function main() {
-  const runs = runsFor(5, 3);
+  const runs = runsFor(5, 2);
   const ratio = (bench, name, metric, a, b) => emit(bench, `ratio ${name}`, metric, [a / b], 'x');
   const py = python();
   const N = {
-    small: QUICK ? 300_000 : 2_000_000,
-    '64B': QUICK ? 150_000 : 1_000_000,
-    '64KiB': QUICK ? 1_000 : 5_000,
+    small: QUICK ? 400_000 : 4_000_000,
+    '64B': QUICK ? 200_000 : 2_000_000,
+    '64KiB': QUICK ? 2_000 : 10_000,
   };
-  const PYN = { small: QUICK ? 50_000 : 200_000, '64B': QUICK ? 40_000 : 150_000, '64KiB': QUICK ? 1_000 : 3_000 };
+  const PYN = { small: QUICK ? 30_000 : 300_000, '64B': QUICK ? 30_000 : 200_000, '64KiB': QUICK ? 1_000 : 5_000 };
 
   // codec: fast paths against v8 for everything.
   {
     const values = { int32: 12345, float: 1.5, 'string(16)': 'hello world 1234', 'Uint8Array(64)': new Uint8Array(64), 'object': { id: 7, name: 'x', tags: [1, 2] } };
-    const n = QUICK ? 100_000 : 500_000;
+    const n = QUICK ? 20_000 : 500_000;
     for (const [name, v] of Object.entries(values)) {
       codecNs(false, v, 10_000);
       codecNs(true, v, 10_000);
@@ -344,7 +360,7 @@ async function main() {
 
   for (const [P, C, bench] of [[1, 1, 'queue.1to1'], [4, 4, 'queue.4x4']]) {
     for (const kind of PAYLOADS) {
-      const n = P === 1 ? N[kind] : Math.floor(N[kind] / 2);
+      const n = N[kind];
       const sab = emit(bench, 'sabkit Queue', kind, await repeat(runs, () => throughput('sab', kind, P, C, n)), 'msgs/s');
       const mp = emit(bench, P === 1 ? 'MessagePort' : 'MessagePort (16 channels, round-robin)', kind, await repeat(runs, () => throughput('mp', kind, P, C, n)), 'msgs/s');
       ratio(bench, 'sabkit / MessagePort', kind, sab, mp);
@@ -353,7 +369,7 @@ async function main() {
         ratio(bench, 'sabkit / bare ring', kind, sab, bare);
       }
       if (py) {
-        const rows = runPython(PY_QUEUE, [P, C, P === 1 ? PYN[kind] : Math.floor(PYN[kind] / 2), kind, runs]);
+        const rows = runPython(PY_QUEUE, [P, C, PYN[kind], kind, runs, QUICK ? 0 : 1]);
         const pyq = emit(bench, `Python ${py.version} multiprocessing.Queue`, kind, rows.map((r) => r.msgs_per_s), 'msgs/s');
         ratio(bench, 'sabkit / Python', kind, sab, pyq);
       }
@@ -363,14 +379,14 @@ async function main() {
   {
     const rounds = QUICK ? 20_000 : 100_000;
     const sab = await repeat(runs, () => pingpong('sab', rounds));
-    const mp = await repeat(runs, () => pingpong('mp', QUICK ? 5_000 : 20_000));
+    const mp = await repeat(runs, () => pingpong('mp', QUICK ? 5_000 : 30_000));
     const s50 = emit('pipe.pingpong', 'sabkit Pipe', 'p50', sab.map((r) => r[0]), 'µs');
     emit('pipe.pingpong', 'sabkit Pipe', 'p99', sab.map((r) => r[1]), 'µs');
     const m50 = emit('pipe.pingpong', 'MessageChannel', 'p50', mp.map((r) => r[0]), 'µs');
     emit('pipe.pingpong', 'MessageChannel', 'p99', mp.map((r) => r[1]), 'µs');
     ratio('pipe.pingpong', 'MessageChannel / sabkit', 'p50 speed-up', m50, s50);
     if (py) {
-      const rows = runPython(PY_PINGPONG, [QUICK ? 5_000 : 20_000, runs]);
+      const rows = runPython(PY_PINGPONG, [QUICK ? 5_000 : 30_000, runs]);
       const p50 = emit('pipe.pingpong', `Python ${py.version} multiprocessing.Pipe`, 'p50', rows.map((r) => r.p50), 'µs');
       emit('pipe.pingpong', `Python ${py.version} multiprocessing.Pipe`, 'p99', rows.map((r) => r.p99), 'µs');
       ratio('pipe.pingpong', 'Python / sabkit', 'p50 speed-up', p50, s50);
