@@ -7,7 +7,7 @@
  *     0  Int32  MAGIC         JOINABLE_QUEUE_MAGIC
  *     4  Int32  UNFINISHED    items put and not yet taskDone()'d (>= 0)
  *     8  Int32  JOIN_PARKED   join() callers parked on UNFINISHED
- *    64  ring header, 320 ring data (as Queue)
+ *    64  ring header, 448 ring data (as Queue)
  *
  * A put counts its item before the item becomes visible (so a consumer's taskDone() can never run
  * ahead of the count) and uncounts it if the put fails; a join() running meanwhile simply waits a

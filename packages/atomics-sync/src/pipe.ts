@@ -6,8 +6,8 @@
  *
  *     0  Int32  MAGIC    PIPE_MAGIC, written last by Pipe(); Connection.from refuses a region without it
  *     4  Int32  DUPLEX   1 for a duplex pipe, 0 for a one-way pipe
- *    64  ring 0: messages TO end 0 (the first Connection), written by end 1 (ring header 256 + capacity)
- *   320 + capacity  ring 1: messages TO end 1, written by end 0 (duplex pipes only)
+ *    64  ring 0: messages TO end 0 (the first Connection), written by end 1 (ring header 384 + capacity)
+ *   448 + capacity  ring 1: messages TO end 1, written by end 0 (duplex pipes only)
  *
  *   In each ring, FLAG_WRITE_CLOSED means "the sending end is closed" (the receiver gets EOFError
  *   once it has read everything) and FLAG_READ_CLOSED "the receiving end is closed" (a send fails at

@@ -9,8 +9,8 @@
  *                              last by the constructor; `from` refuses a region without it
  *     4  Int32  UNFINISHED     JoinableQueue: items put and not yet taskDone() (0 for the others)
  *     8  Int32  JOIN_PARKED    JoinableQueue: join() callers parked on UNFINISHED
- *    64  ring header (ring.ts, 256 bytes: capacity, maxsize, flags, locks, HEAD, TAIL, counts)
- *   320  ring data (capacity bytes, a power of two)
+ *    64  ring header (ring.ts, RING_HEADER_BYTES = 384: capacity, maxsize, flags, locks, TAIL, HEAD, counts)
+ *   448  ring data (capacity bytes, a power of two)
  *
  * All-zero state words are an empty, open queue; the constructor writes MAGIC and the ring's
  * capacity and maxsize (there is no sensible capacity for all-zero memory to mean), and `from`

@@ -5,8 +5,9 @@
  * blocks the event loop). So the chunking, orphan and close logic exists in one copy for put/get,
  * send/recv and their async forms.
  *
- * Every wait spins first (wait.ts's SPIN_ITERATIONS, a few µs) and parks only if the word did not
- * change: a busy peer hands over without a futex round trip. Before parking, the waiter counts
+ * Every wait spins first and parks only if the word did not change: a busy peer hands over
+ * without a futex round trip. Sync waits spin RING_SPIN_MICROS; async waits spin only wait.ts's
+ * short SPIN_ITERATIONS, because they spin on an event loop that has other work. Before parking, the waiter counts
  * itself in a "parked" word that the other side reads after each publish, and it parks on the
  * very word the other side stores (TAIL for a reader, HEAD for a writer) with the value it
  * observed. The other side stores, then loads "parked"; we increment "parked", then wait on the
@@ -15,6 +16,26 @@
  */
 import { ROBUST_POLL_MS } from './lock-core.js';
 import { type WaitResult, parkAsync, parkSync, spinWhileEqual } from './wait.js';
+
+/**
+ * How long (µs) a ring waiter spins before it parks. A park costs the waiter a futex wake-up
+ * (~25-50 µs here, more when the cores are busy) and the other side a notify syscall, so by the
+ * usual competitive argument spinning up to about one park's cost at most doubles a wait that
+ * parking would have paid anyway, while a peer that answers within it (ping-pong, a producer a
+ * few µs ahead, a 64 KiB item being copied) is met with no syscall on either side. Measured in
+ * time, not iterations: wait.ts's SPIN_ITERATIONS assumes Atomics.pause, which Node 20 lacks, so
+ * its 512 loads take ~1 µs here, shorter than one 64 KiB copy.
+ */
+export const RING_SPIN_MICROS = 20;
+
+/** Spins while i32[index] === value, up to RING_SPIN_MICROS; true if it changed. */
+export function spinRing(i32: Int32Array, index: number, value: number): boolean {
+  const until = performance.now() + RING_SPIN_MICROS / 1000;
+  do {
+    for (let i = 0; i < 64; i++) if (Atomics.load(i32, index) !== value) return true;
+  } while (performance.now() < until);
+  return false;
+}
 
 /** A wait request yielded by a slow path. The same object is reused for all of one call's waits. */
 export interface Park {
@@ -49,7 +70,7 @@ export function driveSync<R>(i32: Int32Array, gen: Generator<Park, R, WaitResult
     const r = gen.next(res);
     if (r.done) return r.value;
     const p = r.value;
-    if (spinWhileEqual(i32, p.index, p.value)) {
+    if (spinRing(i32, p.index, p.value)) {
       res = 'not-equal';
       continue;
     }

@@ -17,24 +17,33 @@
  * bounded MPMC queue: a Vyukov slot claimed by a thread that then dies is never released and stops
  * every producer one lap later; a dead lock holder is detected (liveness table) and taken over.
  *
- * Layout (byte offsets from the ring's base; Int32 words; 8-byte aligned; lines are 64 bytes so
- * that writer and reader words do not share a cache line when the base is 64-aligned):
+ * Layout (byte offsets from the ring's base; Int32 words; 8-byte aligned). Lines are 64 bytes,
+ * laid out so that what one side writes on every message never shares a cache line with what the
+ * other side reads on every message (when the base is 64-aligned, as sabkit's own buffers are):
+ * TAIL and HEAD, the only words the other side polls, have a line each, away from the locks that
+ * their own side compare-exchanges twice per message.
  *
- *   line 0   0  CAPACITY       data bytes, a power of two (written once by init)
- *            4  MAX_COUNT      messages the ring may hold, 0 = limited by bytes only (init)
- *            8  FLAGS          FLAG_WRITE_CLOSED | FLAG_READ_CLOSED
- *   line 1  64  WRITE_LOCK     writers' robust lock (lock-core.ts word; 0 = free)
- *           68  TAIL           bytes ever published (u32, wraps)        stored by writers
- *           72  WRITE_COUNT    messages ever published (u32)            stored by writers
- *           76  HEAD_SEEN      HEAD as last read by a writer (<= HEAD)
- *           80  READ_COUNT_SEEN  READ_COUNT as last read by a writer
- *   line 2 128  READ_LOCK      readers' robust lock
- *          132  HEAD           bytes ever consumed (u32, wraps)         stored by readers
- *          136  READ_COUNT     ordinal + 1 of the last message consumed stored by readers
- *          140  TAIL_SEEN      TAIL as last read by a reader (<= TAIL)
- *   line 3 192  READER_PARKED  readers parked on TAIL (lock holder only, so 0 or 1 in practice)
- *          196  WRITER_PARKED  writers parked on HEAD
- *   256 ..      data area, CAPACITY bytes of records
+ *   line 0   0  CAPACITY         data bytes, a power of two (written once by initRing)
+ *            4  MAX_COUNT        messages the ring may hold, 0 = limited by bytes only (initRing)
+ *            8  FLAGS            FLAG_WRITE_CLOSED | FLAG_READ_CLOSED
+ *   line 1  64  WRITE_LOCK       writers' robust lock (lock-core.ts word; 0 = free)
+ *           68  WRITE_COUNT      messages ever begun by writers (u32)          plain stores *
+ *           72  HEAD_SEEN        HEAD as last read by a writer (<= HEAD)       plain *
+ *           76  READ_COUNT_SEEN  READ_COUNT as last read by a writer          plain *
+ *   line 2 128  TAIL             bytes ever published (u32, wraps)             stored by writers
+ *   line 3 192  READ_LOCK        readers' robust lock
+ *          196  READ_COUNT       ordinal + 1 of the last message consumed      plain stores *
+ *          200  TAIL_SEEN        TAIL as last read by a reader (<= TAIL)       plain *
+ *   line 4 256  HEAD             bytes ever consumed (u32, wraps)              stored by readers
+ *   line 5 320  READER_PARKED    readers parked on TAIL (the read-lock holder: 0 or 1 in practice)
+ *          324  WRITER_PARKED    writers parked on HEAD (the write-lock holder)
+ *   384 ..      data area, CAPACITY bytes of records
+ *
+ *   * Written with plain stores by the side's lock holder only: the lock orders them for the next
+ *     holder. Other readers (qsize, a writer's maxsize check) read them racily and may see a
+ *     value older than the latest, which only makes qsize stale and the maxsize check cautious.
+ *     TAIL and HEAD are sequentially consistent stores: they publish records and free space, and
+ *     pair with the PARKED words (ring-wait.ts).
  *
  *   record (8-byte aligned, at data + (position & (CAPACITY - 1))):
  *     word 0   bits 0..27 LENGTH (payload bytes; for PAD: the whole pad's bytes)
@@ -64,9 +73,9 @@ import { InvalidRegionError } from './errors.js';
 import { isThreadDead } from './liveness.js';
 import { ownerThread } from './lock-core.js';
 import { decode, encodeInto } from './codec.js';
-import { spinWhileEqual } from './wait.js';
+import { spinRing } from './ring-wait.js';
 
-export const RING_HEADER_BYTES = 256;
+export const RING_HEADER_BYTES = 384;
 export const RING_ALIGNMENT = 8;
 export const MIN_RING_CAPACITY = 64;
 export const MAX_RING_CAPACITY = 1 << 28;
@@ -77,16 +86,16 @@ export const R_CAPACITY = 0;
 export const R_MAX_COUNT = 1;
 export const R_FLAGS = 2;
 export const R_WRITE_LOCK = 16;
-export const R_TAIL = 17;
-export const R_WRITE_COUNT = 18;
-export const R_HEAD_SEEN = 19;
-export const R_READ_COUNT_SEEN = 20;
-export const R_READ_LOCK = 32;
-export const R_HEAD = 33;
-export const R_READ_COUNT = 34;
-export const R_TAIL_SEEN = 35;
-export const R_READER_PARKED = 48;
-export const R_WRITER_PARKED = 49;
+export const R_WRITE_COUNT = 17;
+export const R_HEAD_SEEN = 18;
+export const R_READ_COUNT_SEEN = 19;
+export const R_TAIL = 32;
+export const R_READ_LOCK = 48;
+export const R_READ_COUNT = 49;
+export const R_TAIL_SEEN = 50;
+export const R_HEAD = 64;
+export const R_READER_PARKED = 80;
+export const R_WRITER_PARKED = 81;
 
 /** No message may begin (a closed Queue, or the writing end of a pipe closed). */
 export const FLAG_WRITE_CLOSED = 1;
@@ -224,18 +233,18 @@ export class RecordRing {
   }
 
   /**
-   * Spins (a few µs, wait.ts) while the ring stays empty; true if something was published. Lets a
+   * Spins (RING_SPIN_MICROS, ring-wait.ts) while the ring stays empty; true if something was published. Lets a
    * reader that has caught up with its writer take the next message without the slow path.
    */
   spinForData(): boolean {
     const head = Atomics.load(this.i32, this.head);
-    return Atomics.load(this.i32, this.tail) !== head || spinWhileEqual(this.i32, this.tail, head);
+    return Atomics.load(this.i32, this.tail) !== head || spinRing(this.i32, this.tail, head);
   }
 
   /** Spins while readers take nothing from a non-empty ring; true if HEAD moved. */
   spinForSpace(): boolean {
     const head = Atomics.load(this.i32, this.head);
-    return Atomics.load(this.i32, this.tail) !== head && spinWhileEqual(this.i32, this.head, head);
+    return Atomics.load(this.i32, this.tail) !== head && spinRing(this.i32, this.head, head);
   }
 
   // ---- writer side: the caller holds WRITE_LOCK ------------------------------------------------

@@ -7,7 +7,7 @@
  *     0  Int32  MAGIC     SIMPLE_QUEUE_MAGIC
  *     4  Int32  (unused, 0)
  *    64  ring header (ring.ts)
- *   320  ring data (capacity bytes)
+ *   448  ring data (capacity bytes)
  *
  * Unlike Python's, whose put never blocks (a pipe plus a feeder thread absorb the data), put here
  * waits while the ring has no room for the item: the ring is the only buffer. Items larger than

@@ -31,7 +31,7 @@ test('fast paths: sizes and tags', () => {
     [7, 5, codec.TAG_INT32], [-(2 ** 31), 5, codec.TAG_INT32], [2 ** 31, 9, codec.TAG_FLOAT64], [-0, 9, codec.TAG_FLOAT64],
     [NaN, 9, codec.TAG_FLOAT64], [0.5, 9, codec.TAG_FLOAT64], [5n, 9, codec.TAG_BIGINT64], [2n ** 63n - 1n, 9, codec.TAG_BIGINT64],
     ['', 1, codec.TAG_STRING], ['abc', 4, codec.TAG_STRING], ['é', 3, codec.TAG_STRING], ['😀', 5, codec.TAG_STRING],
-    [new Uint16Array(3), 8, codec.TAG_BYTES], [new ArrayBuffer(5), 7, codec.TAG_BYTES],
+    [new Uint16Array(3), 14, codec.TAG_BYTES], [new ArrayBuffer(5), 13, codec.TAG_BYTES],
     [2n ** 64n, -1, codec.TAG_V8], [{}, -1, codec.TAG_V8], [[1], -1, codec.TAG_V8],
   ];
   for (const [v, size, tag] of cases) {

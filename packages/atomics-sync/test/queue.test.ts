@@ -6,7 +6,7 @@ import { Worker } from 'node:worker_threads';
 import { once } from 'node:events';
 import {
   ClosedError, Empty, Full, InvalidArgumentError, InvalidRegionError, MAX_MESSAGE_BYTES, PayloadTooLargeError, Queue, ReviveError,
-  SimpleQueue, BlockingNotAllowedError, deserializeError, revive, watchWorker,
+  SimpleQueue, BlockingNotAllowedError, codec, deserializeError, revive, watchWorker,
 } from '../src/index.js';
 import type { SerializedError } from '../src/index.js';
 
@@ -284,8 +284,8 @@ test('close: puts throw, gets drain then throw, blocked callers wake with Closed
 test('oversize items: the largest single record and one byte more both round-trip; far larger ones travel in chunks', { timeout: 30_000 }, async () => {
   const q = new Queue<Uint8Array>({ capacityBytes: 256 });
   const back = new Queue<Uint8Array | string>({ capacityBytes: 256 });
-  // A record holds at most capacity/2 - 8 = 120 payload bytes; a Uint8Array costs 2 + length.
-  const maxWhole = q.capacityBytes / 2 - 8 - 2;
+  // A record holds at most capacity/2 - 8 = 120 payload bytes; a Uint8Array costs 8 + length.
+  const maxWhole = q.capacityBytes / 2 - 8 - codec.BYTES_HEADER;
   const w = start({ role: 'echo', q, q2: back });
   try {
     for (const n of [maxWhole, maxWhole + 1, 255, 256, 100_000]) {
@@ -314,7 +314,7 @@ test('oversize items: a chunked put that times out is withdrawn, and the queue s
 test('oversize items: past MAX_MESSAGE_BYTES is refused before anything is written', (t) => {
   let huge: Uint8Array;
   try {
-    huge = new Uint8Array(MAX_MESSAGE_BYTES); // + 2 header bytes = limit + 2; pages are never touched
+    huge = new Uint8Array(MAX_MESSAGE_BYTES - codec.BYTES_HEADER + 1); // encodes to the limit + 1; its pages are never touched
   } catch {
     t.skip('cannot reserve 2 GiB of address space here');
     return;
