@@ -129,7 +129,7 @@ export class PoolCore {
     const c = this.options.concurrentTasksPerWorker;
     const w = this.#queue.size === 0 ? pickWorker(this.workers.list, this.#depth, this.#bootDepth) : undefined;
     if (this.options.maxQueue !== Infinity && !(w !== undefined && w.inflight < c) && this.queueSize >= this.options.maxQueue) {
-      this.#settleRejected(task, new QueueFullError(this.options.maxQueue === 0 ? 'No task queue available and all Workers are busy' : 'Task queue is at limit'));
+      task.settle(false, new QueueFullError(this.options.maxQueue === 0 ? 'No task queue available and all Workers are busy' : 'Task queue is at limit'));
       return;
     }
     if (w !== undefined && this.#give(w, task)) {
@@ -138,10 +138,6 @@ export class PoolCore {
     }
     this.#queue.push(task);
     this.workers.spawnForQueue(this.#queue.size);
-  }
-
-  #settleRejected(task: Task, error: unknown): void {
-    if (task.settle(false, error) && task.worker === undefined) this.#queue.remove(task);
   }
 
   /** WorkerHandle.give, plus recycling once the worker reached maxTasksPerWorker. */
