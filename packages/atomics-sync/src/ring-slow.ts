@@ -8,7 +8,7 @@ import { InvalidRegionError } from './errors.js';
 import { decode } from './codec.js';
 import {
   ABORT_RESERVE, FIRST_PREFIX_BYTES, FLAG_READ_CLOSED, FLAG_WRITE_CLOSED, KIND_ABORT, KIND_FIRST, KIND_LAST, KIND_MIDDLE, KIND_PAD,
-  KIND_WHOLE, R_CLOSED, R_DONE, R_ENDED, R_TIMEOUT, R_TOO_LARGE, RECORD_HEADER_BYTES, REC_KIND_SHIFT, REC_LENGTH_MASK, REC_RAW,
+  KIND_WHOLE, POSITION_MASK, R_CLOSED, R_DONE, R_ENDED, R_TIMEOUT, R_TOO_LARGE, RECORD_HEADER_BYTES, REC_KIND_SHIFT, REC_LENGTH_MASK, REC_RAW,
   type RecordRing, SINK_BYTES, SINK_INTO, SINK_PEEK, SINK_VALUE, type Sink, W_DONE, W_READ_CLOSED, W_TIMEOUT, W_WRITE_CLOSED, align8,
 } from './ring.js';
 import { type Park, newPark } from './ring-wait.js';
@@ -32,14 +32,16 @@ export function* writeSlow(ring: RecordRing, src: Uint8Array, srcOffset: number,
   const whole = length <= ring.maxWhole;
   const rec = RECORD_HEADER_BYTES + align8(length);
   for (;;) {
+    // HEAD first: before FLAGS (a close after this read changes HEAD's CLOSED_MARK, so our wait on
+    // HEAD returns) and before READ_COUNT (a reader stores READ_COUNT then HEAD, so if the count we
+    // read is stale, the HEAD store is still to come and our wait returns at once).
+    const hRaw = Atomics.load(i32, ring.head);
+    const h = hRaw & POSITION_MASK;
     const fl = Atomics.load(i32, ring.flags);
     if (fl !== 0) return fl & FLAG_READ_CLOSED ? W_READ_CLOSED : W_WRITE_CLOSED;
-    // HEAD before READ_COUNT: a reader stores READ_COUNT then HEAD, so if the count we read is
-    // stale, the HEAD store is still to come and our wait on HEAD returns at once.
-    const h = Atomics.load(i32, ring.head);
     if (ring.countRoom()) {
       i32[ring.headSeen] = h;
-      const tail = Atomics.load(i32, ring.tail);
+      const tail = Atomics.load(i32, ring.tail) & POSITION_MASK;
       const free = cap - ((tail - h) | 0);
       const contig = cap - (tail & ring.mask);
       if (whole) {
@@ -48,7 +50,7 @@ export function* writeSlow(ring: RecordRing, src: Uint8Array, srcOffset: number,
           if (pad) ring.writeHeader(tail, KIND_PAD, pad, false, ordinal);
           const at = ring.writeHeader(tail + pad, KIND_WHOLE, length, raw, ordinal);
           ring.u8.set(src.subarray(srcOffset, srcOffset + length), at);
-          ring.publish((tail + pad + rec) | 0);
+          ring.publish(tail, (tail + pad + rec) | 0);
           i32[ring.wCount] = (ordinal + 1) | 0;
           return W_DONE;
         }
@@ -57,7 +59,7 @@ export function* writeSlow(ring: RecordRing, src: Uint8Array, srcOffset: number,
       }
     }
     if (performance.now() >= deadline) return W_TIMEOUT;
-    park.value = h;
+    park.value = hRaw;
     yield park;
   }
   // Phase 2: chunks. The message has begun: readers may take chunks while we write the rest.
@@ -66,16 +68,17 @@ export function* writeSlow(ring: RecordRing, src: Uint8Array, srcOffset: number,
   let finished = false;
   try {
     for (;;) {
-      const h = Atomics.load(i32, ring.head);
+      const hRaw = Atomics.load(i32, ring.head);
+      const h = hRaw & POSITION_MASK;
       i32[ring.headSeen] = h;
-      const tail = Atomics.load(i32, ring.tail);
+      const tail = Atomics.load(i32, ring.tail) & POSITION_MASK;
       const free = cap - ((tail - h) | 0) - ABORT_RESERVE;
       const contig = cap - (tail & ring.mask);
       const prefix = begun ? 0 : FIRST_PREFIX_BYTES;
       if (contig < RECORD_HEADER_BYTES + prefix + 8) {
         if (free >= contig) {
           ring.writeHeader(tail, KIND_PAD, contig, false, ordinal);
-          ring.publish((tail + contig) | 0);
+          ring.publish(tail, (tail + contig) | 0);
           continue;
         }
       } else {
@@ -91,7 +94,7 @@ export function* writeSlow(ring: RecordRing, src: Uint8Array, srcOffset: number,
             ring.i32[(at >> 2) + 1] = 0;
           }
           ring.u8.set(src.subarray(srcOffset + pos, srcOffset + pos + n), at + pre);
-          ring.publish((tail + RECORD_HEADER_BYTES + align8(n + pre)) | 0);
+          ring.publish(tail, (tail + RECORD_HEADER_BYTES + align8(n + pre)) | 0);
           pos += n;
           begun = true;
           if (last) {
@@ -104,15 +107,15 @@ export function* writeSlow(ring: RecordRing, src: Uint8Array, srcOffset: number,
       }
       if (Atomics.load(i32, ring.flags) & FLAG_READ_CLOSED) return W_READ_CLOSED;
       if (performance.now() >= deadline) return W_TIMEOUT;
-      park.value = h;
+      park.value = hRaw;
       yield park;
     }
   } finally {
     if (begun && !finished) {
       // ABORT_RESERVE guarantees the 8 bytes; an ABORT never needs a PAD (records are 8-aligned).
-      const tail = Atomics.load(i32, ring.tail);
+      const tail = Atomics.load(i32, ring.tail) & POSITION_MASK;
       ring.writeHeader(tail, KIND_ABORT, 0, false, ordinal);
-      ring.publish((tail + RECORD_HEADER_BYTES) | 0);
+      ring.publish(tail, (tail + RECORD_HEADER_BYTES) | 0);
       i32[ring.wCount] = (ordinal + 1) | 0;
     }
   }
@@ -140,11 +143,12 @@ export function* readSlow(ring: RecordRing, sink: Sink, deadline: number): Gener
   let asmBase = 0;
   let asmRaw = false;
   for (;;) {
-    const head = Atomics.load(i32, ring.head);
-    const tail = Atomics.load(i32, ring.tail);
+    const head = Atomics.load(i32, ring.head) & POSITION_MASK;
+    const tailRaw = Atomics.load(i32, ring.tail);
+    const tail = tailRaw & POSITION_MASK;
     if (tail === head) {
       if (Atomics.load(i32, ring.flags) & FLAG_READ_CLOSED) return R_CLOSED;
-      park.value = head;
+      park.value = tailRaw; // with CLOSED_MARK as seen, so that a close after this read wakes us
       if (asm) {
         if (ring.writerGone(head)) {
           asm = undefined; // its writer died: drop the partial message
@@ -178,11 +182,11 @@ export function* readSlow(ring: RecordRing, sink: Sink, deadline: number): Gener
     const payload = at + RECORD_HEADER_BYTES;
     switch (kind) {
       case KIND_PAD:
-        ring.consume((head + len) | 0, false, 0);
+        ring.consume(head, (head + len) | 0, false, 0);
         continue;
       case KIND_ABORT:
         asm = undefined;
-        ring.consume(next, true, ordinal);
+        ring.consume(head, next, true, ordinal);
         continue;
       case KIND_WHOLE:
         asm = undefined;
@@ -195,7 +199,7 @@ export function* readSlow(ring: RecordRing, sink: Sink, deadline: number): Gener
         try {
           deliver(sink, ring.u8, payload, len, raw);
         } finally {
-          ring.consume(next, true, ordinal);
+          ring.consume(head, next, true, ordinal);
         }
         return R_DONE;
       case KIND_FIRST: {
@@ -217,27 +221,27 @@ export function* readSlow(ring: RecordRing, sink: Sink, deadline: number): Gener
         }
         chunk(ring, asm, asmBase, asmPos, asmTotal, payload + FIRST_PREFIX_BYTES, len - FIRST_PREFIX_BYTES);
         asmPos += len - FIRST_PREFIX_BYTES;
-        ring.consume(next, false, 0);
+        ring.consume(head, next, false, 0);
         continue;
       }
       case KIND_MIDDLE:
       case KIND_LAST:
         if (!asm) {
           // A chunk of a message whose reader died mid-way: that message is lost, skip it.
-          ring.consume(next, kind === KIND_LAST, ordinal);
+          ring.consume(head, next, kind === KIND_LAST, ordinal);
           continue;
         }
         chunk(ring, asm, asmBase, asmPos, asmTotal, payload, len);
         asmPos += len;
         if (kind === KIND_MIDDLE) {
-          ring.consume(next, false, 0);
+          ring.consume(head, next, false, 0);
           continue;
         }
         if (asmPos !== asmTotal) corrupt(`message of ${asmTotal} bytes ended after ${asmPos}`);
         try {
           deliver(sink, asm, asmBase, asmTotal, asmRaw);
         } finally {
-          ring.consume(next, true, ordinal);
+          ring.consume(head, next, true, ordinal);
         }
         return R_DONE;
       default:

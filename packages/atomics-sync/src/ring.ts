@@ -30,11 +30,13 @@
  *           68  WRITE_COUNT      messages ever begun by writers (u32)          plain stores *
  *           72  HEAD_SEEN        HEAD as last read by a writer (<= HEAD)       plain *
  *           76  READ_COUNT_SEEN  READ_COUNT as last read by a writer          plain *
- *   line 2 128  TAIL             bytes ever published (u32, wraps)             stored by writers
+ *   line 2 128  TAIL             bytes ever published (u32, wraps; a multiple of 8, bit 0 =
+ *                                CLOSED_MARK)                                  Atomics.add by writers
  *   line 3 192  READ_LOCK        readers' robust lock
  *          196  READ_COUNT       ordinal + 1 of the last message consumed      plain stores *
  *          200  TAIL_SEEN        TAIL as last read by a reader (<= TAIL)       plain *
- *   line 4 256  HEAD             bytes ever consumed (u32, wraps)              stored by readers
+ *   line 4 256  HEAD             bytes ever consumed (u32, wraps; bit 0 = CLOSED_MARK)
+ *                                                                              Atomics.add by readers
  *   line 5 320  READER_PARKED    readers parked on TAIL (the read-lock holder: 0 or 1 in practice)
  *          324  WRITER_PARKED    writers parked on HEAD (the write-lock holder)
  *   384 ..      data area, CAPACITY bytes of records
@@ -42,8 +44,8 @@
  *   * Written with plain stores by the side's lock holder only: the lock orders them for the next
  *     holder. Other readers (qsize, a writer's maxsize check) read them racily and may see a
  *     value older than the latest, which only makes qsize stale and the maxsize check cautious.
- *     TAIL and HEAD are sequentially consistent stores: they publish records and free space, and
- *     pair with the PARKED words (ring-wait.ts).
+ *     TAIL and HEAD change only by sequentially consistent read-modify-writes: they publish
+ *     records and free space, and pair with the PARKED words (ring-wait.ts).
  *
  *   record (8-byte aligned, at data + (position & (CAPACITY - 1))):
  *     word 0   bits 0..27 LENGTH (payload bytes; for PAD: the whole pad's bytes)
@@ -96,6 +98,17 @@ export const R_TAIL_SEEN = 50;
 export const R_HEAD = 64;
 export const R_READER_PARKED = 80;
 export const R_WRITER_PARKED = 81;
+
+/**
+ * TAIL and HEAD count bytes in multiples of 8, so their low 3 bits are free. Bit 0 of both is the
+ * CLOSED_MARK: setFlags sets it (once; flags are never cleared) so that a waiter parked on TAIL or
+ * HEAD with the value it saw before the close finds the word changed. Without it, a close landing
+ * between a waiter's check of FLAGS and its Atomics.wait would be a lost wake-up (the notify finds
+ * nobody yet, and the word waited on never changes). Positions are read through POSITION_MASK and
+ * advanced with Atomics.add, which never carries into the low bits.
+ */
+export const CLOSED_MARK = 1;
+export const POSITION_MASK = ~7;
 
 /** No message may begin (a closed Queue, or the writing end of a pipe closed). */
 export const FLAG_WRITE_CLOSED = 1;
@@ -228,6 +241,8 @@ export class RecordRing {
   /** Sets flag bits and wakes every parked reader and writer so that they look at them. */
   setFlags(bits: number): void {
     Atomics.or(this.i32, this.flags, bits);
+    Atomics.or(this.i32, this.tail, CLOSED_MARK);
+    Atomics.or(this.i32, this.head, CLOSED_MARK);
     Atomics.notify(this.i32, this.tail);
     Atomics.notify(this.i32, this.head);
   }
@@ -237,14 +252,15 @@ export class RecordRing {
    * reader that has caught up with its writer take the next message without the slow path.
    */
   spinForData(): boolean {
-    const head = Atomics.load(this.i32, this.head);
-    return Atomics.load(this.i32, this.tail) !== head || spinRing(this.i32, this.tail, head);
+    const head = Atomics.load(this.i32, this.head) & POSITION_MASK;
+    const t = Atomics.load(this.i32, this.tail);
+    return (t & POSITION_MASK) !== head || spinRing(this.i32, this.tail, t);
   }
 
   /** Spins while readers take nothing from a non-empty ring; true if HEAD moved. */
   spinForSpace(): boolean {
-    const head = Atomics.load(this.i32, this.head);
-    return Atomics.load(this.i32, this.tail) !== head && spinRing(this.i32, this.head, head);
+    const h = Atomics.load(this.i32, this.head);
+    return (Atomics.load(this.i32, this.tail) & POSITION_MASK) !== (h & POSITION_MASK) && spinRing(this.i32, this.head, h);
   }
 
   // ---- writer side: the caller holds WRITE_LOCK ------------------------------------------------
@@ -260,8 +276,9 @@ export class RecordRing {
     return ((wc - rc) | 0) < this.maxCount;
   }
 
-  publish(newTail: number): void {
-    Atomics.store(this.i32, this.tail, newTail);
+  /** Publishes records up to `newTail` (TAIL was `tail`): the one sequentially consistent write of a put. */
+  publish(tail: number, newTail: number): void {
+    Atomics.add(this.i32, this.tail, (newTail - tail) | 0);
     if (Atomics.load(this.i32, this.readerParked) !== 0) Atomics.notify(this.i32, this.tail);
   }
 
@@ -282,7 +299,7 @@ export class RecordRing {
     const fl = Atomics.load(i32, this.flags);
     if (fl !== 0) return fl & FLAG_READ_CLOSED ? W_READ_CLOSED : W_WRITE_CLOSED;
     if (!this.countRoom()) return W_SLOW;
-    const tail = Atomics.load(i32, this.tail);
+    const tail = Atomics.load(i32, this.tail) & POSITION_MASK;
     const off = tail & this.mask;
     const contig = this.capacity - off;
     const at = this.data + off + RECORD_HEADER_BYTES;
@@ -292,7 +309,7 @@ export class RecordRing {
     let room = Math.min(free, contig, this.maxWhole + RECORD_HEADER_BYTES) - RECORD_HEADER_BYTES;
     let n = room > 0 ? encodeInto(value, this.u8, at, room) : 0; // 0: not tried
     if (n <= 0 && free < contig && free < this.maxWhole + RECORD_HEADER_BYTES) {
-      const h = Atomics.load(i32, this.head);
+      const h = Atomics.load(i32, this.head) & POSITION_MASK;
       i32[this.headSeen] = h;
       free = this.capacity - ((tail - h) | 0);
       room = Math.min(free, contig, this.maxWhole + RECORD_HEADER_BYTES) - RECORD_HEADER_BYTES;
@@ -301,7 +318,7 @@ export class RecordRing {
     if (n <= 0) return W_SLOW;
     const ordinal = Atomics.load(i32, this.wCount);
     this.writeHeader(tail, KIND_WHOLE, n, false, ordinal);
-    this.publish((tail + RECORD_HEADER_BYTES + align8(n)) | 0);
+    this.publish(tail, (tail + RECORD_HEADER_BYTES + align8(n)) | 0);
     i32[this.wCount] = (ordinal + 1) | 0;
     return W_DONE;
   }
@@ -309,10 +326,10 @@ export class RecordRing {
   // ---- reader side: the caller holds READ_LOCK ------------------------------------------------
 
   /** Consumes up to `newHead`; `ordinal` >= 0 ends a message (READ_COUNT first, then HEAD). */
-  consume(newHead: number, endsMessage: boolean, ordinal: number): void {
+  consume(head: number, newHead: number, endsMessage: boolean, ordinal: number): void {
     const i32 = this.i32;
     if (endsMessage) i32[this.rCount] = (ordinal + 1) | 0;
-    Atomics.store(i32, this.head, newHead);
+    Atomics.add(i32, this.head, (newHead - head) | 0);
     if (Atomics.load(i32, this.writerParked) !== 0) Atomics.notify(i32, this.head);
   }
 
@@ -323,9 +340,9 @@ export class RecordRing {
   tryReadValue(): unknown {
     const i32 = this.i32;
     for (;;) {
-      const head = Atomics.load(i32, this.head);
+      const head = Atomics.load(i32, this.head) & POSITION_MASK;
       if (i32[this.tailSeen] === head) {
-        const t = Atomics.load(i32, this.tail);
+        const t = Atomics.load(i32, this.tail) & POSITION_MASK;
         if (t === head) return NOTHING;
         i32[this.tailSeen] = t;
       }
@@ -334,7 +351,7 @@ export class RecordRing {
       const kind = (w0 >>> REC_KIND_SHIFT) & 7;
       const len = w0 & REC_LENGTH_MASK;
       if (kind === KIND_PAD) {
-        this.consume((head + len) | 0, false, 0);
+        this.consume(head, (head + len) | 0, false, 0);
         continue;
       }
       if (kind !== KIND_WHOLE) return NOTHING;
@@ -342,7 +359,7 @@ export class RecordRing {
       try {
         return w0 & REC_RAW ? this.u8.slice(at + RECORD_HEADER_BYTES, at + RECORD_HEADER_BYTES + len) : decode(this.u8, at + RECORD_HEADER_BYTES, len);
       } finally {
-        this.consume((head + RECORD_HEADER_BYTES + align8(len)) | 0, true, ordinal);
+        this.consume(head, (head + RECORD_HEADER_BYTES + align8(len)) | 0, true, ordinal);
       }
     }
   }
@@ -351,6 +368,6 @@ export class RecordRing {
   writerGone(head: number): boolean {
     const owner = ownerThread(this.i32, this.wLock);
     if (owner >= 0 && !isThreadDead(owner)) return false;
-    return Atomics.load(this.i32, this.tail) === head;
+    return (Atomics.load(this.i32, this.tail) & POSITION_MASK) === head;
   }
 }

@@ -16,6 +16,16 @@ function start(data: Record<string, unknown>): Worker {
   return w;
 }
 
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
 function message(w: Worker, key: string): Promise<Record<string, unknown>> {
   return new Promise((resolve, reject) => {
     const on = (m: Record<string, unknown>) => {
@@ -188,6 +198,32 @@ test('one end used by several threads at once: every message arrives whole', { t
     assert.equal(r.poll(), false);
   } finally {
     await Promise.all(senders.map((w) => w.terminate()));
+  }
+});
+
+test('a close racing with a blocked recv or send always wakes it (no lost wake-up)', { timeout: 60_000 }, async () => {
+  // The other end closes at random moments around the blocked call's check-then-park; a wake-up
+  // lost in that window would hang this test.
+  const N = 120;
+  const pipes = Array.from({ length: N }, () => Pipe(true, { capacityBytes: 256 }));
+  const progress = new Int32Array(new SharedArrayBuffer(4));
+  const w = start({ role: 'close-race', conns: pipes.map(([, b]) => b), progress: progress.buffer, conn: undefined });
+  const done = message(w, 'done');
+  const rnd = mulberry32(7);
+  try {
+    for (let i = 0; i < N; i++) {
+      // Spin (not await) so that the close lands within microseconds of the worker's announcement.
+      const limit = performance.now() + 10_000;
+      while (Atomics.load(progress, 0) < i + 1) if (performance.now() > limit) assert.fail(`worker stuck before call ${i}`);
+      const until = performance.now() + rnd() * 0.1; // 0-100 µs after the worker announced
+      while (performance.now() < until);
+      pipes[i][0].close();
+    }
+    const { results } = (await done) as { results: string[] };
+    assert.equal(results.length, N);
+    results.forEach((r, i) => assert.equal(r, i % 2 === 0 ? 'EOFError' : 'ClosedError', `call ${i}`));
+  } finally {
+    await w.terminate();
   }
 });
 
