@@ -100,6 +100,11 @@ export function Pipe(duplex: boolean = true, options?: PipeOptions): [Connection
   return [c1, new Connection()];
 }
 
+/** Required alignment of a pipe's byteOffset in a caller's buffer. */
+Pipe.ALIGNMENT = PIPE_ALIGNMENT;
+/** Bytes a pipe occupies (for placing it in your own buffer): pipeByteLength. */
+Pipe.byteLength = pipeByteLength;
+
 /** One end of a Pipe: Python's `multiprocessing.connection.Connection`. */
 export class Connection {
   declare readonly __sabkit: 'Connection';

@@ -228,7 +228,10 @@ export class Queue<T = unknown> {
     return this.get(0);
   }
 
-  /** `get` without blocking the thread. Aborting rejects with the signal's reason; no item is taken. */
+  /**
+   * `get` without blocking the thread. Aborting rejects with the signal's reason and takes no
+   * item, except that an item already arriving in chunks is received to its end and returned.
+   */
   async getAsync(options?: WaitOptions): Promise<T> {
     const what = `${this.#kind}.getAsync`;
     const [deadline, signal] = asyncOptions(options, what);
