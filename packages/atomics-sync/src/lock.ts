@@ -20,9 +20,12 @@
  * or were watched with watchWorker (the sabkit pool watches its workers). It cannot cover a
  * thread that is alive but stuck, and cannot know what the dead owner left inconsistent.
  */
-import { NotLockedError, OwnerDeadError, TimeoutError, describe } from './errors.js';
+import { NotLockedError, OwnerDeadError } from './errors.js';
 import { type SharedDescriptor, type SharedRegion, allocateRegion, checkRegion, defineShared, expectDescriptor, registerKind } from './shared.js';
 import { checkSignal, throwIfAborted } from './wait.js';
+import { type WithLockOptions, withLockAsync, withLockSync } from './scoped.js';
+
+export type { WithLockOptions } from './scoped.js';
 import {
   ACQUIRED, OWNER_MASK, SELF, TIMED_OUT, assertOwnerIdFits, checkMayBlock, checkTimeout, isValidTimeout, lockSlowAsync,
   lockSlowSync, tryLockFast, tryLockOnce, unlockFast, unlockSlow,
@@ -33,14 +36,6 @@ const KIND = 'Lock';
 const STATE = 0;
 
 let attaching: SharedDescriptor | undefined;
-
-/** Options of withLock / withLockAsync. */
-export interface WithLockOptions {
-  /** Give up after this many ms (TimeoutError). Default: wait for ever. */
-  timeout?: number;
-  /** withLockAsync only: abort the wait (the lock is not taken; fn does not run). */
-  signal?: AbortSignal;
-}
 
 /** Builds the OwnerDeadError every lock kind throws after a takeover. */
 export function ownerDeadError(what: string, deadThreadId: number): OwnerDeadError {
@@ -128,44 +123,12 @@ export class Lock {
 
   /** Runs fn holding the lock, and releases it however fn ends. See WithLockOptions. */
   withLock<T>(fn: () => T, opts?: WithLockOptions): T {
-    const timeout = opts?.timeout;
-    checkTimeout(timeout, 'Lock.withLock');
-    if (!this.#acquireForScope(() => this.acquire(timeout))) throw timeoutError('Lock.withLock', timeout);
-    try {
-      return fn();
-    } finally {
-      this.release();
-    }
+    return withLockSync(this, 'Lock.withLock', fn, opts);
   }
 
   /** Async form of withLock: acquires with acquireAsync, runs fn (awaited), releases. */
-  async withLockAsync<T>(fn: () => Promise<T> | T, opts?: WithLockOptions): Promise<T> {
-    const timeout = opts?.timeout;
-    checkTimeout(timeout, 'Lock.withLockAsync');
-    let got: boolean;
-    try {
-      got = await this.acquireAsync(timeout, opts?.signal);
-    } catch (e) {
-      if (e instanceof OwnerDeadError) this.release();
-      throw e;
-    }
-    if (!got) throw timeoutError('Lock.withLockAsync', timeout);
-    try {
-      return await fn();
-    } finally {
-      this.release();
-    }
-  }
-
-  // Scoped use cannot repair what a dead owner left: fn is not run, the lock is released, and the
-  // OwnerDeadError reaches the caller (use acquire() directly to repair under the lock).
-  #acquireForScope(acquire: () => boolean): boolean {
-    try {
-      return acquire();
-    } catch (e) {
-      if (e instanceof OwnerDeadError) this.release();
-      throw e;
-    }
+  withLockAsync<T>(fn: () => Promise<T> | T, opts?: WithLockOptions): Promise<T> {
+    return withLockAsync(this, 'Lock.withLockAsync', fn, opts);
   }
 
   /** For Condition: whether this thread holds the lock. */
@@ -199,10 +162,6 @@ function settle(r: number, what: string): boolean {
   if (r === ACQUIRED) return true;
   if (r === TIMED_OUT) return false;
   throw ownerDeadError(what, r);
-}
-
-export function timeoutError(what: string, timeout: unknown): TimeoutError {
-  return new TimeoutError(`${what}: the lock was not acquired within timeout ${describe(timeout)} ms`);
 }
 
 registerKind(KIND, (d) => Lock.from(d));

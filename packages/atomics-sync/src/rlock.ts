@@ -19,14 +19,15 @@
  * Robustness: as Lock (see lock.ts). After a takeover from a dead owner, the new owner holds the
  * lock at depth 1 (depth restored by _acquireRestore) and its acquire throws OwnerDeadError.
  */
-import { InvalidArgumentError, NotOwnerError, OwnerDeadError, describe } from './errors.js';
+import { InvalidArgumentError, NotOwnerError, describe } from './errors.js';
 import { type SharedDescriptor, type SharedRegion, allocateRegion, checkRegion, defineShared, expectDescriptor, registerKind } from './shared.js';
 import { checkSignal, throwIfAborted } from './wait.js';
 import {
   ACQUIRED, OWNER_MASK, SELF, TIMED_OUT, assertOwnerIdFits, checkMayBlock, checkTimeout, isValidTimeout, lockSlowAsync,
   lockSlowSync, tryLockFast, tryLockOnce, unlockFast, unlockSlow,
 } from './lock-core.js';
-import { type WithLockOptions, ownerDeadError, timeoutError } from './lock.js';
+import { ownerDeadError } from './lock.js';
+import { type WithLockOptions, withLockAsync, withLockSync } from './scoped.js';
 
 const KIND = 'RLock';
 /** Word indexes in the object's Int32 view. */
@@ -133,40 +134,12 @@ export class RLock {
 
   /** Runs fn holding the lock (re-entrantly) and releases one level however fn ends. */
   withLock<T>(fn: () => T, opts?: WithLockOptions): T {
-    const timeout = opts?.timeout;
-    checkTimeout(timeout, 'RLock.withLock');
-    let got: boolean;
-    try {
-      got = this.acquire(timeout);
-    } catch (e) {
-      if (e instanceof OwnerDeadError) this.release();
-      throw e;
-    }
-    if (!got) throw timeoutError('RLock.withLock', timeout);
-    try {
-      return fn();
-    } finally {
-      this.release();
-    }
+    return withLockSync(this, 'RLock.withLock', fn, opts);
   }
 
   /** Async form of withLock. */
-  async withLockAsync<T>(fn: () => Promise<T> | T, opts?: WithLockOptions): Promise<T> {
-    const timeout = opts?.timeout;
-    checkTimeout(timeout, 'RLock.withLockAsync');
-    let got: boolean;
-    try {
-      got = await this.acquireAsync(timeout, opts?.signal);
-    } catch (e) {
-      if (e instanceof OwnerDeadError) this.release();
-      throw e;
-    }
-    if (!got) throw timeoutError('RLock.withLockAsync', timeout);
-    try {
-      return await fn();
-    } finally {
-      this.release();
-    }
+  withLockAsync<T>(fn: () => Promise<T> | T, opts?: WithLockOptions): Promise<T> {
+    return withLockAsync(this, 'RLock.withLockAsync', fn, opts);
   }
 
   /** For Condition: whether this thread holds it. */
