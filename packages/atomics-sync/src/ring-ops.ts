@@ -10,7 +10,7 @@ import { BYTES_HEADER, encode } from './codec.js';
 import { currentThreadId } from './liveness.js';
 import { TIMED_OUT, lockSlowAsync, lockSlowSync, ownerThread, tryLockFast, unlockFast, unlockSlow } from './lock-core.js';
 import {
-  MAX_MESSAGE_BYTES, MAX_RING_CAPACITY, MIN_RING_CAPACITY, NOTHING, R_DONE, R_TIMEOUT, SINK_VALUE, W_SLOW, W_TIMEOUT,
+  MAX_MESSAGE_BYTES, MAX_RING_CAPACITY, MIN_RING_CAPACITY, NOTHING, R_DONE, R_TIMEOUT, SINK_VALUE, W_ROOM, W_SLOW, W_TIMEOUT,
   type RecordRing, type Sink, newSink,
 } from './ring.js';
 import { readSlow, writeSlow } from './ring-slow.js';
@@ -110,6 +110,16 @@ export function writeValueSync(ring: RecordRing, value: unknown, deadline: numbe
     let st = ring.tryWriteValue(value);
     if (st === W_SLOW && (deadline === Infinity || deadline > performance.now()) && ring.spinForSpace()) st = ring.tryWriteValue(value);
     if (st !== W_SLOW) return st;
+    const needed = ring.lastNeeded;
+    if (needed > 0 && needed <= ring.maxWhole && (ArrayBuffer.isView(value) || value instanceof ArrayBuffer)) {
+      // Bytes that fit one record: wait for room, then copy them straight in (no staging copy; a
+      // typed array's length cannot change meanwhile). Objects take the staged path below, which
+      // reuses the serialisation the fast path already made.
+      st = driveSync(ring.i32, writeSlow(ring, null, 0, needed, false, deadline));
+      if (st !== W_ROOM) return st;
+      st = ring.tryWriteValue(value);
+      if (st !== W_SLOW) return st;
+    }
     const bytes = encodeMessage(value, what);
     return driveSync(ring.i32, writeSlow(ring, bytes, 0, bytes.byteLength, false, deadline));
   } finally {

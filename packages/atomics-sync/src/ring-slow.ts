@@ -9,7 +9,7 @@ import { decode } from './codec.js';
 import {
   ABORT_RESERVE, FIRST_PREFIX_BYTES, FLAG_READ_CLOSED, FLAG_WRITE_CLOSED, KIND_ABORT, KIND_FIRST, KIND_LAST, KIND_MIDDLE, KIND_PAD,
   KIND_WHOLE, POSITION_MASK, R_CLOSED, R_DONE, R_ENDED, R_TIMEOUT, R_TOO_LARGE, RECORD_HEADER_BYTES, REC_KIND_SHIFT, REC_LENGTH_MASK, REC_RAW,
-  type RecordRing, SINK_BYTES, SINK_INTO, SINK_PEEK, SINK_VALUE, type Sink, W_DONE, W_READ_CLOSED, W_TIMEOUT, W_WRITE_CLOSED, align8,
+  type RecordRing, SINK_BYTES, SINK_INTO, SINK_PEEK, SINK_VALUE, type Sink, W_DONE, W_READ_CLOSED, W_ROOM, W_TIMEOUT, W_WRITE_CLOSED, align8,
 } from './ring.js';
 import { type Park, newPark } from './ring-wait.js';
 import type { WaitResult } from './wait.js';
@@ -19,8 +19,10 @@ import type { WaitResult } from './wait.js';
  * and bytes) until `deadline`, chunking it if it is larger than maxWhole. Returns W_DONE,
  * W_TIMEOUT, W_WRITE_CLOSED or W_READ_CLOSED. An abort thrown in by the driver, a timeout or a
  * closed reader mid-message publishes an ABORT record, so readers drop what they received.
+ * With src null (length <= maxWhole only), it only waits for room for one record of `length`
+ * bytes and returns W_ROOM, so that the caller can encode a value in place.
  */
-export function* writeSlow(ring: RecordRing, src: Uint8Array, srcOffset: number, length: number, raw: boolean, deadline: number): Generator<Park, number, WaitResult> {
+export function* writeSlow(ring: RecordRing, src: Uint8Array | null, srcOffset: number, length: number, raw: boolean, deadline: number): Generator<Park, number, WaitResult> {
   const i32 = ring.i32;
   const cap = ring.capacity;
   const park = newPark();
@@ -47,6 +49,14 @@ export function* writeSlow(ring: RecordRing, src: Uint8Array, srcOffset: number,
       if (whole) {
         const pad = contig < rec ? contig : 0;
         if (free >= pad + rec) {
+          if (src === null) {
+            // Room only: publish the PAD, and the caller encodes the value straight into place.
+            if (pad) {
+              ring.writeHeader(tail, KIND_PAD, pad, false, ordinal);
+              ring.publish(tail, (tail + pad) | 0);
+            }
+            return W_ROOM;
+          }
           if (pad) ring.writeHeader(tail, KIND_PAD, pad, false, ordinal);
           const at = ring.writeHeader(tail + pad, KIND_WHOLE, length, raw, ordinal);
           ring.u8.set(src.subarray(srcOffset, srcOffset + length), at);
@@ -93,7 +103,7 @@ export function* writeSlow(ring: RecordRing, src: Uint8Array, srcOffset: number,
             ring.i32[at >> 2] = length;
             ring.i32[(at >> 2) + 1] = 0;
           }
-          ring.u8.set(src.subarray(srcOffset + pos, srcOffset + pos + n), at + pre);
+          ring.u8.set(src!.subarray(srcOffset + pos, srcOffset + pos + n), at + pre); // src is null only for whole records
           ring.publish(tail, (tail + RECORD_HEADER_BYTES + align8(n + pre)) | 0);
           pos += n;
           begun = true;

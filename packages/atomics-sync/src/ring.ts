@@ -135,6 +135,8 @@ export const W_WRITE_CLOSED = 2;
 export const W_READ_CLOSED = 3;
 /** Fast path only: could not finish without waiting or chunking; take the slow path. */
 export const W_SLOW = 4;
+/** writeSlow without a source: room for the record is now at TAIL (see writeSlow). */
+export const W_ROOM = 5;
 
 /** Reader outcomes. */
 export const R_DONE = 0;
@@ -199,6 +201,8 @@ export class RecordRing {
   readonly tailSeen: number;
   readonly readerParked: number;
   readonly writerParked: number;
+  /** Set when tryWriteValue returns W_SLOW: the encoding's exact size if it learnt it, else 0. */
+  lastNeeded = 0;
 
   /** Attaches to an initialised ring at `byteOffset` (validated: a bad offset cannot write outside it). */
   constructor(kind: string, buffer: SharedArrayBuffer, byteOffset: number) {
@@ -298,7 +302,10 @@ export class RecordRing {
     const i32 = this.i32;
     const fl = Atomics.load(i32, this.flags);
     if (fl !== 0) return fl & FLAG_READ_CLOSED ? W_READ_CLOSED : W_WRITE_CLOSED;
-    if (!this.countRoom()) return W_SLOW;
+    if (!this.countRoom()) {
+      this.lastNeeded = 0;
+      return W_SLOW;
+    }
     const tail = Atomics.load(i32, this.tail) & POSITION_MASK;
     const off = tail & this.mask;
     const contig = this.capacity - off;
@@ -315,7 +322,10 @@ export class RecordRing {
       room = Math.min(free, contig, this.maxWhole + RECORD_HEADER_BYTES) - RECORD_HEADER_BYTES;
       if (room > 0 && -n <= room) n = encodeInto(value, this.u8, at, room);
     }
-    if (n <= 0) return W_SLOW;
+    if (n <= 0) {
+      this.lastNeeded = -n;
+      return W_SLOW;
+    }
     const ordinal = Atomics.load(i32, this.wCount);
     this.writeHeader(tail, KIND_WHOLE, n, false, ordinal);
     this.publish(tail, (tail + RECORD_HEADER_BYTES + align8(n)) | 0);
