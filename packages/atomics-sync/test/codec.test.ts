@@ -24,7 +24,7 @@ function roundTrip(v: unknown, shared = true, offset = 3): unknown {
   return decode(u8, offset, n);
 }
 
-test('fast paths: sizes and tags', () => {
+test('fast paths: sizes and tags', { timeout: 10_000 }, () => {
   const u8 = new Uint8Array(64);
   const cases: [unknown, number, number][] = [
     [undefined, 1, codec.TAG_UNDEFINED], [null, 1, codec.TAG_NULL], [false, 1, codec.TAG_FALSE], [true, 1, codec.TAG_TRUE],
@@ -42,7 +42,7 @@ test('fast paths: sizes and tags', () => {
   }
 });
 
-test('a region that is too small: -needed exactly, and no byte written outside the region', () => {
+test('a region that is too small: -needed exactly, and no byte written outside the region', { timeout: 10_000 }, () => {
   const values: unknown[] = [1, 1.5, 9n, 'ascii text', 'ünïcödé ✓', 'x'.repeat(40), new Float64Array([1, 2]), { a: 1, b: 'two' }, new Map([[1, 2]]), 2n ** 100n];
   for (const v of values) {
     const full = encode(v);
@@ -59,7 +59,7 @@ test('a region that is too small: -needed exactly, and no byte written outside t
   }
 });
 
-test('strings around the ASCII loop threshold, and in shared memory', () => {
+test('strings around the ASCII loop threshold, and in shared memory', { timeout: 10_000 }, () => {
   for (const len of [0, 1, 31, 32, 33, 1000]) {
     for (const ch of ['a', 'é', '中', '😀']) {
       const s = ch.repeat(len);
@@ -72,7 +72,7 @@ test('strings around the ASCII loop threshold, and in shared memory', () => {
   assert.deepStrictEqual(roundTrip(['\ud800']), ['\ud800'], 'inside an object it travels intact (v8 path)');
 });
 
-test('typed arrays and buffers come back as fresh copies of the same type', () => {
+test('typed arrays and buffers come back as fresh copies of the same type', { timeout: 10_000 }, () => {
   const sab = new SharedArrayBuffer(16);
   const views = [
     new Int8Array([-1, 2]), new Uint8Array([255]), new Uint8ClampedArray([3]), new Int16Array([-300]), new Uint16Array([60000]),
@@ -91,7 +91,7 @@ test('typed arrays and buffers come back as fresh copies of the same type', () =
   assert.deepEqual([...new Uint8Array(ab)], [1, 2, 3]);
 });
 
-test('the v8 path: structured-clone semantics for objects', () => {
+test('the v8 path: structured-clone semantics for objects', { timeout: 10_000 }, () => {
   const cyclic: Record<string, unknown> = { name: 'loop' };
   cyclic.self = cyclic;
   const got = roundTrip(cyclic) as Record<string, unknown>;
@@ -106,7 +106,7 @@ test('the v8 path: structured-clone semantics for objects', () => {
   assert.deepStrictEqual(roundTrip(new Set([1, new Map([[2, [3]]])])), new Set([1, new Map([[2, [3]]])]));
 });
 
-test('typed arrays inside v8-encoded values never alias the region they were decoded from', () => {
+test('typed arrays inside v8-encoded values never alias the region they were decoded from', { timeout: 10_000 }, () => {
   const u8 = new Uint8Array(new SharedArrayBuffer(4096));
   const value = { bytes: new Uint8Array([1, 2, 3]), f: new Float64Array([2.5]), buf: Buffer.from('hi'), dv: new DataView(new ArrayBuffer(2)) };
   const n = encodeInto(value, u8, 8, 4000);
@@ -122,7 +122,7 @@ test('typed arrays inside v8-encoded values never alias the region they were dec
   assert.equal(got.dv.byteLength, 2);
 });
 
-test('encode() reuses the serialisation of an encodeInto that did not fit', () => {
+test('encode() reuses the serialisation of an encodeInto that did not fit', { timeout: 10_000 }, () => {
   const v = { big: 'y'.repeat(500) };
   const small = new Uint8Array(16);
   const n = encodeInto(v, small, 0, 16);
@@ -133,7 +133,7 @@ test('encode() reuses the serialisation of an encodeInto that did not fit', () =
   assert.deepStrictEqual(decode(encode(v), 0, -n), v, 'and a second encode serialises afresh');
 });
 
-test('values that cannot be encoded, and bytes that are not an encoding', () => {
+test('values that cannot be encoded, and bytes that are not an encoding', { timeout: 10_000 }, () => {
   const u8 = new Uint8Array(64);
   for (const bad of [() => 0, Symbol('s'), new SharedArrayBuffer(4), { sab: new SharedArrayBuffer(4) }, new WeakMap()]) {
     assert.throws(() => encodeInto(bad, u8, 0, 64), InvalidArgumentError, String(typeof bad));
@@ -146,7 +146,7 @@ test('values that cannot be encoded, and bytes that are not an encoding', () => 
   assert.throws(() => decode(new Uint8Array([codec.TAG_BYTES, 200]), 0, 2), InvalidArgumentError, 'unknown type code');
 });
 
-test('seeded fuzz: random values at random offsets round-trip', () => {
+test('seeded fuzz: random values at random offsets round-trip', { timeout: 10_000 }, () => {
   const rnd = mulberry32(2024);
   const u8 = new Uint8Array(new SharedArrayBuffer(1 << 16));
   const gen = (depth: number): unknown => {

@@ -89,7 +89,7 @@ test('join with a timeout returns false while tasks are unfinished; taskDone pas
   await assert.rejects(pending, /gave up/);
 });
 
-test('a put that fails (Full, bad item, bad timeout) leaves no unfinished task behind', async () => {
+test('a put that fails (Full, bad item, bad timeout) leaves no unfinished task behind', { timeout: 10_000 }, async () => {
   const q = new JoinableQueue<unknown>({ maxsize: 1 });
   q.put('x');
   assert.throws(() => q.put('y', 0), Full);
@@ -104,7 +104,7 @@ test('a put that fails (Full, bad item, bad timeout) leaves no unfinished task b
   assert.equal(q.join(0), true);
 });
 
-test('revive: JoinableQueue.from and revive keep the unfinished count; kinds are not mixed up', () => {
+test('revive: JoinableQueue.from and revive keep the unfinished count; kinds are not mixed up', { timeout: 10_000 }, () => {
   const q = new JoinableQueue<number>();
   q.put(1);
   const clone = structuredClone(q);

@@ -82,7 +82,7 @@ test('EOF: the receiver drains what was sent, then gets EOFError; poll says true
   }
 });
 
-test('one-way: [receive-only, send-only]; wrong-direction calls throw ClosedError', () => {
+test('one-way: [receive-only, send-only]; wrong-direction calls throw ClosedError', { timeout: 10_000 }, () => {
   const [r, s] = Pipe(false);
   assert.deepEqual([r.readable, r.writable, s.readable, s.writable], [true, false, false, true]);
   assert.throws(() => r.send(1), (e: unknown) => e instanceof ClosedError && /receive-only/.test((e as Error).message));
@@ -115,7 +115,7 @@ test('poll: undefined answers at once, a number waits, null waits as long as it 
   await assert.rejects(p, /stop polling/);
 });
 
-test('bytes: sendBytes with offset and size, recvBytes(maxLength), recvBytesInto(buffer, offset)', () => {
+test('bytes: sendBytes with offset and size, recvBytes(maxLength), recvBytesInto(buffer, offset)', { timeout: 10_000 }, () => {
   const [a, b] = Pipe();
   const src = new Uint16Array([0x0201, 0x0403, 0x0605]);
   a.sendBytes(src, 1, 4); // bytes, not elements, as Python's send_bytes on a memoryview cast to 'B'
@@ -227,7 +227,7 @@ test('a close racing with a blocked recv or send always wakes it (no lost wake-u
   }
 });
 
-test('revive: Connection.from and revive; bad descriptors are refused', () => {
+test('revive: Connection.from and revive; bad descriptors are refused', { timeout: 10_000 }, () => {
   const [a, b] = Pipe();
   const clone = structuredClone(b);
   assert.deepEqual(Object.keys(clone).sort(), ['__sabkit', 'buffer', 'byteOffset', 'end']);
@@ -243,7 +243,7 @@ test('revive: Connection.from and revive; bad descriptors are refused', () => {
   assert.throws(() => new Connection(), InvalidArgumentError);
 });
 
-test('misuse: named errors, and the pipe keeps working', async () => {
+test('misuse: named errors, and the pipe keeps working', { timeout: 10_000 }, async () => {
   const [a, b] = Pipe();
   const cases: [string, () => unknown, new (...a: never[]) => Error][] = [
     ['duplex "yes"', () => Pipe('yes' as unknown as boolean), InvalidArgumentError],

@@ -172,7 +172,7 @@ test('every value kind round-trips through a worker (Queue and SimpleQueue)', { 
   }
 });
 
-test('a Buffer arrives as a Uint8Array; SharedArrayBuffer-backed and nested typed arrays arrive as private copies', () => {
+test('a Buffer arrives as a Uint8Array; SharedArrayBuffer-backed and nested typed arrays arrive as private copies', { timeout: 10_000 }, () => {
   const q = new Queue();
   q.put(Buffer.from('abc'));
   const shared = new Int32Array(new SharedArrayBuffer(8));
@@ -301,7 +301,7 @@ test('oversize items: the largest single record and one byte more both round-tri
   }
 });
 
-test('oversize items: a chunked put that times out is withdrawn, and the queue stays consistent', () => {
+test('oversize items: a chunked put that times out is withdrawn, and the queue stays consistent', { timeout: 10_000 }, () => {
   const q = new Queue<unknown>({ capacityBytes: 256 });
   assert.throws(() => q.put(new Uint8Array(1000), 20), Full); // nobody reads: the first chunk fills the ring
   assert.equal(q.qsize(), 1, 'the withdrawn item is counted until a reader skips its ABORT record');
@@ -311,7 +311,7 @@ test('oversize items: a chunked put that times out is withdrawn, and the queue s
   assert.equal(q.get(), 'after');
 });
 
-test('oversize items: past MAX_MESSAGE_BYTES is refused before anything is written', (t) => {
+test('oversize items: past MAX_MESSAGE_BYTES is refused before anything is written', { timeout: 10_000 }, (t) => {
   let huge: Uint8Array;
   try {
     huge = new Uint8Array(MAX_MESSAGE_BYTES - codec.BYTES_HEADER + 1); // encodes to the limit + 1; its pages are never touched
@@ -354,7 +354,7 @@ test('a consumer terminated mid-stream loses at most the item it was taking; pro
   }
 });
 
-test('revive: from() in workers, revive() generically, and bad descriptors', () => {
+test('revive: from() in workers, revive() generically, and bad descriptors', { timeout: 10_000 }, () => {
   const q = new Queue<number>({ maxsize: 3, capacityBytes: 100 });
   const clone = structuredClone(q);
   assert.deepEqual(Object.keys(clone).sort(), ['__sabkit', 'buffer', 'byteOffset']);
@@ -379,7 +379,7 @@ test('revive: from() in workers, revive() generically, and bad descriptors', () 
   assert.equal(Queue.from<string>(structuredClone(placed)).get(), 'here');
 });
 
-test('misuse: named errors, and nothing is changed', async () => {
+test('misuse: named errors, and nothing is changed', { timeout: 10_000 }, async () => {
   const q = new Queue<unknown>({ maxsize: 1 });
   const cases: [string, () => unknown, new (...a: never[]) => Error][] = [
     ['maxsize 1.5', () => new Queue({ maxsize: 1.5 }), InvalidArgumentError],
