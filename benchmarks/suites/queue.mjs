@@ -339,11 +339,11 @@ async function main() {
   const ratio = (bench, name, metric, a, b) => emit(bench, `ratio ${name}`, metric, [a / b], 'x');
   const py = python();
   const N = {
-    small: QUICK ? 400_000 : 4_000_000,
-    '64B': QUICK ? 200_000 : 2_000_000,
-    '64KiB': QUICK ? 2_000 : 10_000,
+    small: QUICK ? 200_000 : 4_000_000,
+    '64B': QUICK ? 100_000 : 2_000_000,
+    '64KiB': QUICK ? 1_000 : 10_000,
   };
-  const PYN = { small: QUICK ? 30_000 : 300_000, '64B': QUICK ? 30_000 : 200_000, '64KiB': QUICK ? 1_000 : 5_000 };
+  const PYN = { small: QUICK ? 15_000 : 300_000, '64B': QUICK ? 15_000 : 200_000, '64KiB': QUICK ? 500 : 5_000 };
 
   // codec: fast paths against v8 for everything.
   {
@@ -377,16 +377,16 @@ async function main() {
   }
 
   {
-    const rounds = QUICK ? 20_000 : 100_000;
+    const rounds = QUICK ? 10_000 : 100_000;
     const sab = await repeat(runs, () => pingpong('sab', rounds));
-    const mp = await repeat(runs, () => pingpong('mp', QUICK ? 5_000 : 30_000));
+    const mp = await repeat(runs, () => pingpong('mp', QUICK ? 3_000 : 30_000));
     const s50 = emit('pipe.pingpong', 'sabkit Pipe', 'p50', sab.map((r) => r[0]), 'µs');
     emit('pipe.pingpong', 'sabkit Pipe', 'p99', sab.map((r) => r[1]), 'µs');
     const m50 = emit('pipe.pingpong', 'MessageChannel', 'p50', mp.map((r) => r[0]), 'µs');
     emit('pipe.pingpong', 'MessageChannel', 'p99', mp.map((r) => r[1]), 'µs');
     ratio('pipe.pingpong', 'MessageChannel / sabkit', 'p50 speed-up', m50, s50);
     if (py) {
-      const rows = runPython(PY_PINGPONG, [QUICK ? 5_000 : 30_000, runs]);
+      const rows = runPython(PY_PINGPONG, [QUICK ? 3_000 : 30_000, runs]);
       const p50 = emit('pipe.pingpong', `Python ${py.version} multiprocessing.Pipe`, 'p50', rows.map((r) => r.p50), 'µs');
       emit('pipe.pingpong', `Python ${py.version} multiprocessing.Pipe`, 'p99', rows.map((r) => r.p99), 'µs');
       ratio('pipe.pingpong', 'Python / sabkit', 'p50 speed-up', p50, s50);
