@@ -75,7 +75,9 @@ for (const rt of runtimes) {
   const text = existsSync(tap) ? readFileSync(tap, 'utf8') : '';
   const count = (k) => Number(text.match(new RegExp(`^# ${k} (\\d+)$`, 'm'))?.[1] ?? 0);
   const res = { pkg: pkgName, runtime: rt.label, pass: count('pass'), fail: count('fail'), skipped: count('skipped'), exit: r.status, signal: r.signal };
-  if (r.error || r.status !== 0) {
+  // A TAP file without its closing counts means the run ended before the reporter finished.
+  const complete = /^# tests \d+$/m.test(text);
+  if (r.error || r.status !== 0 || !complete || res.pass + res.fail === 0) {
     failed = true;
     if (res.fail === 0) res.fail = 1; // a crash or a kill counts as a failure even if no test reported one
     console.error(`${pkgName} on ${rt.label}: exit ${r.status} ${r.signal ?? ''} ${r.error?.message ?? ''}`);
