@@ -170,6 +170,30 @@ test('sabkit objects in arguments and results arrive live over the same memory',
   }
 });
 
+test('typed arrays over shared memory stay shared, at the top level or nested, both ways', { timeout: 30_000 }, async () => {
+  const pool = new Piscina({ filename: tasks, minThreads: 1, maxThreads: 1 });
+  try {
+    const top = new Float64Array(new SharedArrayBuffer(32));
+    assert.equal(await pool.run(top, { name: 'fillViews' }), 1);
+    assert.deepEqual([...top], [7, 7, 7, 7]);
+    const a = new Float64Array(new SharedArrayBuffer(16));
+    const b = new Int32Array(new SharedArrayBuffer(8));
+    assert.equal(await pool.run({ views: [a], byName: new Map([['b', b]]) }, { name: 'fillViews' }), 2);
+    assert.deepEqual([...a, ...b], [7, 7, 7, 7]);
+    // A plain typed array is still copied (as by postMessage): the caller's stays untouched.
+    const plain = new Float64Array(2);
+    await pool.run(plain, { name: 'fillViews' });
+    assert.deepEqual([...plain], [0, 0]);
+    // Results too: a view over shared memory made in the worker comes back shared.
+    const back = (await pool.run(top, { name: 'echo' })) as Float64Array;
+    assert.ok(back.buffer instanceof SharedArrayBuffer);
+    back[0] = 1;
+    assert.equal(top[0], 1);
+  } finally {
+    await pool.destroy();
+  }
+});
+
 test('structs, struct cells and queues arrive live too, in a fresh worker (kinds load in the background)', { timeout: 30_000 }, async () => {
   const { struct } = await import('@sabkit/typed-struct');
   const P = struct({ id: 'u32', x: 'f64' }, { name: 'P' });

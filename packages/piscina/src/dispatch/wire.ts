@@ -72,6 +72,7 @@ export function writeRecord(
   slot: number,
   value: unknown,
 ): number {
+  if (mayHoldSharedMemory(value)) return WRITE_PORT;
   let off = ring.reserveAny(header + FIRST_TRY_ROOM);
   if (off < 0) return WRITE_FULL;
   let n: number;
@@ -98,6 +99,49 @@ export function writeRecord(
   i32[w + 3] = n;
   ring.commit(len);
   return off;
+}
+
+/**
+ * Values examined, looking for shared memory, before a payload is sent by port without looking
+ * further. Tiny tasks (numbers, short strings, small records) are checked in a few steps; a large
+ * payload is cheaper by structured clone than through the ring anyway.
+ */
+const SHARED_SCAN_LIMIT = 256;
+
+/**
+ * Whether `value` may hold a SharedArrayBuffer or a view of one (at any depth), or is too large to
+ * tell within SHARED_SCAN_LIMIT steps. Such a payload must go by port: node:v8's serializer (the
+ * codec's fallback) silently COPIES the bytes of a typed array over shared memory, so the task
+ * would write to a private copy, where piscina (postMessage) keeps it shared.
+ */
+export function mayHoldSharedMemory(value: unknown): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  let budget = SHARED_SCAN_LIMIT;
+  const stack: object[] = [value];
+  const visit = (v: unknown): boolean => {
+    if (--budget < 0) return true;
+    if (typeof v === 'object' && v !== null) stack.push(v);
+    return false;
+  };
+  while (stack.length > 0) {
+    const v = stack.pop()!;
+    if (ArrayBuffer.isView(v)) {
+      if (v.buffer instanceof SharedArrayBuffer) return true;
+    } else if (v instanceof SharedArrayBuffer) {
+      return true;
+    } else if (v instanceof ArrayBuffer) {
+      // plain bytes: copied by every transport alike
+    } else if (Array.isArray(v)) {
+      for (let i = 0; i < v.length; i++) if (visit(v[i])) return true;
+    } else if (v instanceof Map) {
+      for (const [k, x] of v) if (visit(k) || visit(x)) return true;
+    } else if (v instanceof Set) {
+      for (const x of v) if (visit(x)) return true;
+    } else {
+      for (const k in v) if (visit((v as Record<string, unknown>)[k])) return true;
+    }
+  }
+  return false;
 }
 
 /** Writes a record with no payload (F_VIA_PORT set by the caller, or a bare notice). */
