@@ -104,6 +104,25 @@ async function raw() {
 // workerpool pool terminates never starts its tasks (seen with --quick), a problem between those two.
 const IMPLS = { sabkit, piscina, tinypool, poolifier, workerpool, 'raw-postMessage': raw };
 
+/**
+ * Runs one impl's part of a bench with a time limit. A peer pool that stalls (seen with poolifier
+ * here: its tasks never start, and with nothing else pending the process exits with code 13) is
+ * reported and skipped instead of ending the whole suite.
+ */
+async function guarded(impl, fn, ms = 60_000) {
+  let timer;
+  const limit = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${impl} did not finish within ${ms} ms`)), ms);
+  });
+  try {
+    await Promise.race([fn(), limit]);
+  } catch (e) {
+    console.error(`# ${impl}: skipped (${e.message})`);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 async function warm(pool) {
   await Promise.all(Array.from({ length: QUICK ? 1000 : 2000 }, (_, i) => pool.run(i)));
 }
@@ -113,41 +132,45 @@ async function warm(pool) {
 async function throughput() {
   const n = QUICK ? 10_000 : 100_000;
   for (const [impl, make] of Object.entries(IMPLS)) {
-    const pool = await make();
-    await warm(pool);
-    const rates = await repeat(runsFor(5, 1), async () => {
-      const t = performance.now();
-      const ps = new Array(n);
-      for (let i = 0; i < n; i++) ps[i] = pool.run(i);
-      await Promise.all(ps);
-      return n / ((performance.now() - t) / 1000);
+    await guarded(impl, async () => {
+      const pool = await make();
+      await warm(pool);
+      const rates = await repeat(runsFor(5, 1), async () => {
+        const t = performance.now();
+        const ps = new Array(n);
+        for (let i = 0; i < n; i++) ps[i] = pool.run(i);
+        await Promise.all(ps);
+        return n / ((performance.now() - t) / 1000);
+      });
+      await pool.close();
+      emit('pool-throughput', impl, `${n / 1000}k tiny tasks at once, ${THREADS} threads`, rates, 'tasks/s');
     });
-    await pool.close();
-    emit('pool-throughput', impl, `${n / 1000}k tiny tasks at once, ${THREADS} threads`, rates, 'tasks/s');
   }
 }
 
 async function roundtrip() {
   const n = QUICK ? 2000 : 20_000;
   for (const [impl, make] of Object.entries(IMPLS)) {
-    const pool = await make();
-    await warm(pool);
-    for (let i = 0; i < (QUICK ? 1000 : 5000); i++) await pool.run(i); // the measured pattern, for every impl's JIT
-    const p50s = [];
-    const p90s = [];
-    for (let r = 0; r < runsFor(3, 1); r++) {
-      const lat = new Float64Array(n);
-      for (let i = 0; i < n; i++) {
-        const t = performance.now();
-        await pool.run(i);
-        lat[i] = (performance.now() - t) * 1000;
+    await guarded(impl, async () => {
+      const pool = await make();
+      await warm(pool);
+      for (let i = 0; i < (QUICK ? 1000 : 5000); i++) await pool.run(i); // the measured pattern, for every impl's JIT
+      const p50s = [];
+      const p90s = [];
+      for (let r = 0; r < runsFor(3, 1); r++) {
+        const lat = new Float64Array(n);
+        for (let i = 0; i < n; i++) {
+          const t = performance.now();
+          await pool.run(i);
+          lat[i] = (performance.now() - t) * 1000;
+        }
+        p50s.push(percentile(lat, 50));
+        p90s.push(percentile(lat, 90));
       }
-      p50s.push(percentile(lat, 50));
-      p90s.push(percentile(lat, 90));
-    }
-    await pool.close();
-    emit('pool-roundtrip', impl, 'sequential round trip p50', p50s, 'µs');
-    emit('pool-roundtrip', impl, 'sequential round trip p90', p90s, 'µs');
+      await pool.close();
+      emit('pool-roundtrip', impl, 'sequential round trip p50', p50s, 'µs');
+      emit('pool-roundtrip', impl, 'sequential round trip p90', p90s, 'µs');
+    });
   }
 }
 
