@@ -3,18 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvalidArgumentError, codec } from '../src/index.js';
+import { mulberry32 } from './prng.js';
 
 const { encodeInto, encode, decode, encodedKind } = codec;
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function roundTrip(v: unknown, shared = true, offset = 3): unknown {
   const buf = shared ? new SharedArrayBuffer(1 << 16) : new ArrayBuffer(1 << 16);

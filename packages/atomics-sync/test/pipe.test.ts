@@ -7,6 +7,7 @@ import {
   ClosedError, Connection, EOFError, codec, InvalidArgumentError, PayloadTooLargeError, Pipe, ReviveError, deserializeError, pipeByteLength, revive, watchWorker,
 } from '../src/index.js';
 import type { SerializedError } from '../src/index.js';
+import { mulberry32 } from './prng.js';
 
 const fixture = new URL('./fixtures/pipe-worker.js', import.meta.url);
 
@@ -14,16 +15,6 @@ function start(data: Record<string, unknown>): Worker {
   const w = new Worker(fixture, { workerData: data });
   watchWorker(w);
   return w;
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function message(w: Worker, key: string): Promise<Record<string, unknown>> {

@@ -9,6 +9,7 @@ import {
   SimpleQueue, BlockingNotAllowedError, codec, deserializeError, revive, watchWorker,
 } from '../src/index.js';
 import type { SerializedError } from '../src/index.js';
+import { mulberry32 } from './prng.js';
 
 const fixture = new URL('./fixtures/queue-worker.js', import.meta.url);
 
@@ -33,16 +34,6 @@ function message(w: Worker, ...keys: string[]): Promise<Record<string, unknown>>
     w.on('message', on);
     w.once('error', reject);
   });
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Checks consumer logs of values id * 2^20 + seq: no loss, no duplicate, per-producer order per consumer. */
