@@ -1,24 +1,10 @@
 // Barrier: Python's threading.Barrier (CPython's filling/draining/resetting/broken state machine).
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Worker as NodeWorker, type WorkerOptions } from 'node:worker_threads';
 import { once } from 'node:events';
 import { Barrier, BrokenBarrierError, Event, revive } from '../src/index.js';
+import { T, Worker, delay, fixture } from './support.js';
 
-const fixture = (name: string) => new URL(`./fixtures/${name}.js`, import.meta.url);
-// Every worker is also terminated after the file's tests, even those of a test that timed out.
-const live = new Set<NodeWorker>();
-after(() => Promise.all([...live].map((w) => w.terminate())));
-class Worker extends NodeWorker {
-  constructor(url: URL, options: WorkerOptions) {
-    super(url, options);
-    live.add(this);
-    this.once('exit', () => live.delete(this));
-  }
-}
-const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
-/** Bound on every main-thread wait, so that a broken primitive fails the test instead of keeping the process alive. */
-const T = 20_000;
 const i32 = (n: number) => new Int32Array(new SharedArrayBuffer(4 * n));
 
 interface Reply { index?: number; error?: string; code?: string; message?: string }

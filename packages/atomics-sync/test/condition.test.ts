@@ -1,25 +1,10 @@
 // Condition: Python's threading.Condition with an exact notify(n) over shared waiter slots.
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Worker as NodeWorker, type WorkerOptions } from 'node:worker_threads';
-import { once } from 'node:events';
 import { CapacityExceededError, Condition, Event, Lock, NotOwnerError, RLock, revive, watchWorker } from '../src/index.js';
+import { T, Worker, delay, fixture } from './support.js';
 import { ENTERED, WOKEN, TRUES, MARKER, BAD_MARKER, NOT_OWNED, NOTIFIED, STOP, BAD_COUNT, VALUE, DONE } from './fixtures/cond-worker.js';
 
-const fixture = (name: string) => new URL(`./fixtures/${name}.js`, import.meta.url);
-// Every worker is also terminated after the file's tests, even those of a test that timed out.
-const live = new Set<NodeWorker>();
-after(() => Promise.all([...live].map((w) => w.terminate())));
-class Worker extends NodeWorker {
-  constructor(url: URL, options: WorkerOptions) {
-    super(url, options);
-    live.add(this);
-    this.once('exit', () => live.delete(this));
-  }
-}
-const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
-/** Bound on every main-thread wait, so that a broken primitive fails the test instead of keeping the process alive. */
-const T = 20_000;
 const counters = () => new Int32Array(new SharedArrayBuffer(4 * 16));
 
 function start(mode: string, cond: Condition, c: Int32Array, extra: Record<string, unknown> = {}, how: 'from' | 'revive' = 'from') {
