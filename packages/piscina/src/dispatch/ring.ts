@@ -29,14 +29,13 @@ export class RingWriter {
   readonly #ctrl: Int32Array;
   readonly #writeWord: number;
   readonly #readWord: number;
-  readonly #i32: Int32Array;
   readonly #base: number;
   readonly #cap: number;
   #pos = 0;
   #readCache = 0;
 
   /**
-   * @param ctrl    the Int32 view holding the two position words
+   * @param ctrl    Int32 view of the whole buffer: the two position words and the ring data
    * @param base    byte offset of the ring data in the buffer (multiple of 8)
    * @param cap     ring bytes (power of two)
    */
@@ -44,7 +43,6 @@ export class RingWriter {
     this.#ctrl = ctrl;
     this.#writeWord = writeWord;
     this.#readWord = readWord;
-    this.#i32 = ctrl;
     this.#base = base;
     this.#cap = cap;
     this.#pos = Atomics.load(ctrl, writeWord) >>> 0;
@@ -72,7 +70,7 @@ export class RingWriter {
       if (cap - ((this.#pos - this.#readCache) >>> 0) < need) return -1;
     }
     if (len <= tail) return this.#base + idx;
-    this.#i32[(this.#base + idx) >> 2] = WRAP;
+    this.#ctrl[(this.#base + idx) >> 2] = WRAP;
     this.#pos = (this.#pos + tail) >>> 0;
     return this.#base;
   }
@@ -96,7 +94,7 @@ export class RingWriter {
       return this.#base + idx;
     }
     if (free - tail < min) return -1;
-    this.#i32[(this.#base + idx) >> 2] = WRAP;
+    this.#ctrl[(this.#base + idx) >> 2] = WRAP;
     this.#pos = (this.#pos + tail) >>> 0;
     this.room = free - tail;
     return this.#base;
@@ -125,7 +123,6 @@ export class RingReader {
   readonly #ctrl: Int32Array;
   readonly #writeWord: number;
   readonly #readWord: number;
-  readonly #i32: Int32Array;
   readonly #base: number;
   readonly #cap: number;
   #pos = 0;
@@ -136,7 +133,6 @@ export class RingReader {
     this.#ctrl = ctrl;
     this.#writeWord = writeWord;
     this.#readWord = readWord;
-    this.#i32 = ctrl;
     this.#base = base;
     this.#cap = cap;
     this.#pos = this.#released = Atomics.load(ctrl, readWord) >>> 0;
@@ -154,7 +150,7 @@ export class RingReader {
         if (this.#pos === this.#writeCache) return -1;
       }
       const idx = this.#pos & (this.#cap - 1);
-      if (this.#i32[(this.#base + idx) >> 2] !== WRAP) return this.#base + idx;
+      if (this.#ctrl[(this.#base + idx) >> 2] !== WRAP) return this.#base + idx;
       this.#pos = (this.#pos + this.#cap - idx) >>> 0;
     }
   }
