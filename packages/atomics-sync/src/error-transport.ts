@@ -28,7 +28,12 @@ export interface SerializedError {
 
 type ErrorClass = abstract new (...args: never[]) => Error;
 
-const registry = new Map<string, ErrorClass>([
+/**
+ * globalThis key of the thread's error-class registry: one per thread, shared by every copy of this
+ * module (see REVIVERS_KEY in shared.ts for why there can be several).
+ */
+const ERROR_CLASSES_KEY = Symbol.for('sabkit.atomics-sync.error-classes.v1');
+const registry: Map<string, ErrorClass> = ((globalThis as Record<symbol, unknown>)[ERROR_CLASSES_KEY] ??= new Map<string, ErrorClass>([
   ['Error', Error],
   ['TypeError', TypeError],
   ['RangeError', RangeError],
@@ -38,7 +43,7 @@ const registry = new Map<string, ErrorClass>([
   ['URIError', URIError],
   ['AggregateError', AggregateError],
   ...Object.entries(SABKIT_ERROR_CLASSES),
-]);
+])) as Map<string, ErrorClass>;
 
 /** Makes errors of class `cls` keep their class when they cross into this thread. */
 export function registerErrorClass(cls: ErrorClass, name: string = cls.name): void {

@@ -39,7 +39,15 @@ export interface SharedRegion {
 }
 
 type Reviver = (descriptor: SharedDescriptor) => unknown;
-const revivers = new Map<string, Reviver>();
+
+/**
+ * globalThis key of the thread's kind registry. The registry is per thread, not per copy of this
+ * module: a program can hold two copies of atomics-sync (two installs of the package, or the pool
+ * worker's bundle, which carries the codec and this module while the task's code imports the
+ * package), and an object registered by one must revive through the other.
+ */
+const REVIVERS_KEY = Symbol.for('sabkit.atomics-sync.revivers.v1');
+const revivers: Map<string, Reviver> = ((globalThis as Record<symbol, unknown>)[REVIVERS_KEY] ??= new Map<string, Reviver>()) as Map<string, Reviver>;
 
 /** Registers how to revive a kind. Each sabkit class registers itself when its module loads. */
 export function registerKind(kind: string, reviver: Reviver): void {

@@ -106,3 +106,31 @@ test('a watched worker is marked dead when it exits; the table is shared with it
   assert.equal(isThreadDead(id), true);
   assert.equal(isThreadDead(currentThreadId), false);
 });
+
+test('a second copy of the module shares the thread\'s kind and error-class registries', { timeout: 10_000 }, async () => {
+  // A query string makes Node load the files again as distinct module instances, as a second
+  // install of the package (or the pool worker's bundle) would.
+  const copy = (await import(`../src/core.js?copy=${Date.now()}`)) as typeof import('../src/core.js');
+  const sharedCopy = (await import(`../src/shared.js?copy=${Date.now()}`)) as typeof import('../src/shared.js');
+  assert.notEqual(sharedCopy.revive, revive, 'the copy is a distinct module instance');
+  class Probe {
+    constructor(readonly buffer: SharedArrayBuffer, readonly byteOffset: number) {}
+  }
+  registerKind('TestCopyProbe', (d) => new Probe(d.buffer, d.byteOffset));
+  const sab = new SharedArrayBuffer(8);
+  const viaCopy = sharedCopy.revive({ [KIND_PROPERTY]: 'TestCopyProbe', buffer: sab, byteOffset: 0 }) as Probe;
+  assert.ok(viaCopy instanceof Probe, 'a kind registered through the index revives through the copy');
+  assert.equal(viaCopy.buffer, sab);
+  sharedCopy.registerKind('TestCopyProbe2', (d) => new Probe(d.buffer, 4));
+  assert.equal((revive({ [KIND_PROPERTY]: 'TestCopyProbe2', buffer: sab, byteOffset: 0 }) as Probe).byteOffset, 4);
+  class CopyError extends Error {
+    override name = 'CopyError';
+  }
+  copy.registerErrorClass(CopyError);
+  const back = deserializeError(copy.serializeError(new CopyError('through the copy')));
+  assert.ok(back instanceof CopyError);
+  assert.equal((back as Error).message, 'through the copy');
+  // The core entry's codec round-trips like the index's.
+  const bytes = copy.encode({ a: [1, 'x', 2n] });
+  assert.deepEqual(copy.decode(bytes, 0, bytes.length), { a: [1, 'x', 2n] });
+});

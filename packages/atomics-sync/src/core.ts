@@ -1,0 +1,13 @@
+/**
+ * `@sabkit/atomics-sync/core`: the value codec, the sharing protocol and error transport, without
+ * the primitives. For runtimes that carry values between threads and must start fast, such as the
+ * pool's workers: this entry is 5 small modules where the package index is about 30, and a worker
+ * pays ~0.5 ms for each module it loads before its first task.
+ *
+ * `revive` here revives every kind registered in the thread so far, by any copy of atomics-sync
+ * (the registry is per thread): importing the package index (or a module of your own that
+ * defines kinds) registers them.
+ */
+export { encode, encodeInto, decode } from './codec.js';
+export { KIND_PROPERTY, revive, isSharedDescriptor, registerKind, type SharedDescriptor } from './shared.js';
+export { serializeError, deserializeError, registerErrorClass, isSerializedError, type SerializedError } from './error-transport.js';
