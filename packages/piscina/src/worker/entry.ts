@@ -5,22 +5,26 @@
  * No top-level await here (Node 20 aborts the whole process if a worker is terminated while an
  * async module graph is still evaluating): start-up is a promise chain instead.
  *
- * Start-up, in parallel where possible, since every ES module loaded before the first task costs
- * ~0.5 ms (dispatch/codec-link.ts):
- *  1. the three atomics-sync modules the rings need (codec, error transport, revive), by URL next to
- *     the package's entry, bound into codec-link.ts and sync-link.ts;
- *  2. the MessagePort the pool posted right after creating the worker (for payloads that cannot
+ * Start-up cost is module count: a worker pays ~0.5 ms for every ES module it loads before its
+ * first task. So the published package runs this file as one bundle (scripts/bundle-worker.mjs):
+ * this module, the pool's worker modules and atomics-sync's light `core` entry (codec, revive,
+ * error transport), everything the first task needs. Unbundled (the tests' build) it is the same
+ * code in ~20 files. Then, in parallel:
+ *  1. the MessagePort the pool posted right after creating the worker (for payloads that cannot
  *     travel in a ring);
- *  3. the default task module;
+ *  2. the default task module;
  *  then report ready and enter the task loop. Requests main wrote meanwhile are waiting in the ring.
  * Then, in the background: the whole of @sabkit/atomics-sync and @sabkit/typed-struct (which
  * register every sabkit kind, so revive() makes their objects live) and the pool's error classes.
  * A task whose argument holds a sabkit object before that is done waits for it; others do not.
+ * The bundle's copy of atomics-sync's core and the package loaded here share the thread's kind
+ * registry (it lives on globalThis), so the copy revives what the package registers.
  */
 import { bootInit } from './boot.js';
 import { parentPort, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { STATE, STATE_READY } from '../dispatch/layout.js';
-import { bindCodec, type Codec } from '../dispatch/codec-link.js';
+import * as core from '@sabkit/atomics-sync/core';
+import { bindCodec } from '../dispatch/codec-link.js';
 import { workerGlobalState } from '../worker-state.js';
 import { PORT_MESSAGE, READY_MESSAGE, isInternalMessage } from '../messages.js';
 import { bindPoolErrors, bindSync } from './sync-link.js';
@@ -43,18 +47,6 @@ function takePort(): Promise<MessagePort> {
   });
 }
 
-/** Imports the atomics-sync modules the rings need, without the package index. */
-function loadCore(): Promise<void> {
-  // The modules sit next to the package's entry; the package exports only its index, so they are
-  // imported by URL (same URL as the index's own imports, hence the same module instances).
-  const base = import.meta.resolve('@sabkit/atomics-sync');
-  const at = (file: string): string => new URL(file, base).href;
-  return Promise.all([import(at('./codec.js')), import(at('./error-transport.js')), import(at('./shared.js'))]).then(([codec, transport, shared]) => {
-    bindCodec(codec as Codec);
-    bindSync({ revive: shared.revive, isSharedDescriptor: shared.isSharedDescriptor, serializeError: transport.serializeError });
-  });
-}
-
 /** Everything that registers sabkit kinds and error classes; not needed for the first task. */
 function loadKinds(): Promise<void> {
   return Promise.all([import('@sabkit/atomics-sync'), import('@sabkit/typed-struct'), import('../errors.js')]).then(([, , errors]) => {
@@ -71,15 +63,16 @@ function start(): void {
   setInterval(() => {}, KEEP_ALIVE_MS);
   const ch = new WorkerChannel(init.channel, init.pool);
   const loop = new TaskLoop(ch, state);
-  const core = loadCore();
+  bindCodec(core);
+  bindSync({ revive: core.revive, isSharedDescriptor: core.isSharedDescriptor, serializeError: core.serializeError });
   let kinds!: () => void;
   // Started once the worker is ready, so that it does not slow down the loading of what the first
   // task needs. It progresses whenever the worker's event loop runs (a task waiting for it makes
   // the loop return to the event loop).
   loop.kindsLoading(new Promise<void>((resolve) => (kinds = resolve)).then(loadKinds));
   const defaultFn = init.filename === null ? undefined : loop.define(0, init.filename, init.name);
-  void Promise.all([core, takePort(), defaultFn])
-    .then(([, port]) => {
+  void Promise.all([takePort(), defaultFn])
+    .then(([port]) => {
       ch.port = port;
       Atomics.store(ch.i32, STATE, STATE_READY);
       parentPort!.postMessage({ [READY_MESSAGE]: true });

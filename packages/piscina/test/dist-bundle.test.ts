@@ -1,0 +1,55 @@
+// The published build. The other tests run the pool compiled file by file into .test-build; users
+// run dist/, whose worker entry is one bundle (scripts/bundle-worker.mjs) carrying its own copy of
+// atomics-sync's core. This checks that bundle: it is one module, and everything that crosses it
+// (sabkit objects revived through the copy, error classes, progress, a failing task module) works.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { Lock, Value, registerErrorClass } from '@sabkit/atomics-sync';
+import { Piscina, TaskModuleError } from '@sabkit/piscina';
+import { CodedError } from './fixtures/tasks.js';
+
+const tasks = new URL('./fixtures/tasks.js', import.meta.url);
+
+test('dist/worker/entry.js is a single module: no static import of another file of the package', () => {
+  const entry = createRequire(import.meta.url).resolve('@sabkit/piscina').replace(/index\.js$/, 'worker/entry.js');
+  const src = readFileSync(entry, 'utf8');
+  const staticImports = [...src.matchAll(/^import\s[^;]*?from\s*["']([^"']+)["']/gm)].map((m) => m[1]);
+  assert.ok(staticImports.length > 0, 'the entry imports node: builtins at least');
+  assert.deepEqual(staticImports.filter((s) => !s.startsWith('node:')), [], 'only node: builtins are imported statically');
+  assert.match(src, /function encodeInto\(/, "atomics-sync's codec is inside the bundle");
+});
+
+test('the bundled worker: results, sabkit objects both ways, error classes, progress, a missing module', { timeout: 30_000 }, async () => {
+  registerErrorClass(CodedError);
+  const pool = new Piscina({ filename: tasks, minThreads: 2, maxThreads: 2 });
+  try {
+    assert.equal(await pool.run({ a: 2, b: 3 }), 5);
+    const lock = new Lock();
+    const counter = new Value('i32', 0);
+    const ok = await Promise.all([0, 1, 2, 3].map(() => pool.run({ lock, counter, n: 500 }, { name: 'addUnderLock' })));
+    assert.deepEqual(ok, [true, true, true, true], 'the worker revived a live Lock and Value');
+    assert.equal(counter.value, 2000);
+    const made = (await pool.run(7, { name: 'makeValue' })) as Value<'i32'>;
+    assert.ok(made instanceof Value);
+    assert.equal(made.value, 7);
+    const err = await pool.run('boom', { name: 'fail' }).then(() => undefined, (e: unknown) => e);
+    assert.ok(err instanceof CodedError, `expected CodedError, got ${String(err)}`);
+    assert.equal((err as CodedError).code, 'E_CODED');
+    assert.ok((err as Error).cause instanceof TypeError);
+    const seen: unknown[] = [];
+    assert.equal(await pool.run(3, { name: 'progress', onProgress: (v) => seen.push(v) }), 3);
+    assert.equal(seen.length, 3);
+    // By name and code: this process also loads the pool compiled from src (the fixtures import
+    // it), whose TaskModuleError class registers under the same name.
+    await assert.rejects(pool.run(1, { filename: new URL('./fixtures/no-such-module.js', import.meta.url).href }), (e: unknown) => {
+      assert.equal((e as Error).name, 'TaskModuleError');
+      assert.equal((e as { code?: unknown }).code, new TaskModuleError('x', 'f', 'default').code);
+      assert.match((e as Error).message, /no-such-module/);
+      return true;
+    });
+  } finally {
+    await pool.destroy();
+  }
+});
