@@ -12,7 +12,7 @@
 import type { TransferListItem } from 'node:worker_threads';
 import { codec, deserializeError, revive } from '@sabkit/atomics-sync';
 import { bindCodec } from './dispatch/codec-link.js';
-import { depthFor, pickWorker } from './balancer.js';
+import { depthFor, pickWorker, rebalance } from './balancer.js';
 import { Deadlines } from './deadlines.js';
 import {
   POOL_BYTES, REASON_ABORT, REASON_CLOSE, REASON_TIMEOUT, SLOT_OBSERVED, SLOT_PHASE_MASK, SLOT_RUNNING,
@@ -175,6 +175,11 @@ export class PoolCore {
     if (q.size > 0) this.workers.spawnForQueue(q.size);
   }
 
+  #rebalance(): void {
+    const thieves = rebalance(this.workers.list, this.options.concurrentTasksPerWorker, (w, t) => this.#give(w, t), (t) => this.#queue.push(t));
+    for (const w of thieves) w.channel.publish(true);
+  }
+
   /** Wakes, at the end of this turn, parked workers that were given fewer than a batch. */
   #flushLater(): void {
     if (this.#flushScheduled) return;
@@ -204,6 +209,7 @@ export class PoolCore {
         for (const w of list) w.channel.setLowWater(d >> 2);
       }
       this.fill();
+      if (this.#queue.size === 0 && this.#fifo) this.#rebalance();
       this.#afterChange();
     }
     return n;
@@ -240,6 +246,11 @@ export class PoolCore {
     const n = w.channel.readResponses((slot, kind, value, start, run) => {
       const task = w.tasks[slot];
       if (task === undefined) return;
+      if (!w.owns(task, slot)) {
+        // Stolen before it started (balancer.ts): this is the worker skipping it; it runs elsewhere.
+        w.freeSlot(slot);
+        return;
+      }
       if (kind === RES_PROGRESS) {
         // Progress: delivered after the current drain, before the task's own completion.
         const cb = task.onProgress;

@@ -27,6 +27,14 @@ export class WorkerHandle {
   /** Tasks by slot; undefined where the slot is free. */
   readonly tasks: (Task | undefined)[] = new Array(SLOTS).fill(undefined);
   readonly #free: number[] = [];
+  /**
+   * Occupied slots in the order their tasks were written to the ring: a doubly linked list through
+   * slot numbers (-1 ends it), so that stealing finds the newest unstarted tasks at once and the
+   * bookkeeping costs two array stores per task.
+   */
+  readonly #prev = new Int32Array(SLOTS).fill(-1);
+  readonly #next = new Int32Array(SLOTS).fill(-1);
+  #newest = -1;
   /** Occupied slots: tasks written to the ring and not yet answered. */
   inflight = 0;
   /** Tasks ever given to this worker (for maxTasksPerWorker). */
@@ -83,6 +91,7 @@ export class WorkerHandle {
 
   /** Frees a slot whose task's final response arrived. */
   freeSlot(slot: number): void {
+    this.#unlink(slot);
     this.tasks[slot] = undefined;
     this.channel.freeSlot(slot);
     this.inflight--;
@@ -120,9 +129,51 @@ export class WorkerHandle {
     }
     task.worker = this;
     task.slot = slot;
+    this.#link(slot);
     this.given++;
     this.clearIdleTimer();
     return true;
+  }
+
+  /** Whether the response for `slot` is `task`'s: false once the task was stolen from this slot. */
+  owns(task: Task, slot: number): boolean {
+    return task.worker === this && task.slot === slot;
+  }
+
+  /**
+   * Takes back up to `max` tasks this worker holds but has not started, newest first (the furthest
+   * from starting), for an idle worker to run (balancer.ts, rebalance). The worker skips their
+   * records; their slots stay occupied until it says so. Stops at the first task it has started.
+   * A task given with a transfer list is left alone: its value is gone from this thread.
+   */
+  steal(max: number): Task[] {
+    const out: Task[] = [];
+    for (let s = this.#newest; s >= 0 && out.length < max; s = this.#prev[s]) {
+      const task = this.tasks[s];
+      if (task === undefined || task.settled || !this.owns(task, s)) continue;
+      if (task.transferList !== undefined && task.transferList.length > 0) continue;
+      if (!this.channel.steal(s)) break;
+      task.worker = undefined;
+      task.slot = -1;
+      out.push(task);
+    }
+    return out;
+  }
+
+  #link(slot: number): void {
+    this.#prev[slot] = this.#newest;
+    this.#next[slot] = -1;
+    if (this.#newest >= 0) this.#next[this.#newest] = slot;
+    this.#newest = slot;
+  }
+
+  #unlink(slot: number): void {
+    const p = this.#prev[slot];
+    const n = this.#next[slot];
+    if (p >= 0) this.#next[p] = n;
+    if (n >= 0) this.#prev[n] = p;
+    else if (this.#newest === slot) this.#newest = p;
+    this.#prev[slot] = this.#next[slot] = -1;
   }
 
   /**
@@ -136,7 +187,7 @@ export class WorkerHandle {
       const task = this.tasks[slot];
       if (task === undefined) continue;
       this.tasks[slot] = undefined;
-      if (task.settled) continue;
+      if (task.settled || !this.owns(task, slot)) continue;
       if ((this.channel.phase(slot) & SLOT_PHASE_MASK) === SLOT_RUNNING) {
         started.push(task);
       } else {
@@ -146,13 +197,17 @@ export class WorkerHandle {
       }
     }
     this.inflight = 0;
+    this.#newest = -1;
+    this.#prev.fill(-1);
+    this.#next.fill(-1);
     return { started, notStarted };
   }
 
   /** Rejects the tasks in this worker's ring that have not started, and has the worker skip them. */
   cancelNotStarted(reason: number, error: () => unknown): void {
-    for (const task of this.tasks) {
-      if (task !== undefined && !task.settled && this.channel.cancelIfQueued(task.slot, reason)) task.settle(false, error());
+    for (let slot = 0; slot < this.tasks.length; slot++) {
+      const task = this.tasks[slot];
+      if (task !== undefined && !task.settled && this.owns(task, slot) && this.channel.cancelIfQueued(slot, reason)) task.settle(false, error());
     }
   }
 

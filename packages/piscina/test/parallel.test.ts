@@ -4,19 +4,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SharedArray } from '@sabkit/atomics-sync';
 import { Piscina, Pool, parallelFor, parallelReduce } from '../src/index.js';
+import { mulberry32 } from './prng.js';
 
 const tasks = new URL('./fixtures/mp-tasks.js', import.meta.url);
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 test('parallelFor visits every index of a count or a range exactly once', { timeout: 30_000 }, async () => {
   await using pool = new Pool(2);

@@ -35,9 +35,11 @@
  *             aborts its taskSignal() if running
  *   bit  5    SLOT_OBSERVED: the running task asked for its taskSignal(), so it can see a cancel
  *             and gets a grace period to stop before its worker is terminated
- *   bits 8-11 the cancel reason: REASON_ABORT | REASON_TIMEOUT | REASON_CLOSE
+ *   bits 8-11 the cancel reason: REASON_ABORT | REASON_TIMEOUT | REASON_CLOSE | REASON_STEAL (main
+ *             moved the unstarted task to an idle worker; only ever set on a QUEUED slot)
  *
  *   main: FREE -> QUEUED (store, before the record is published), QUEUED|RUNNING -> |CANCEL (or),
+ *         QUEUED -> QUEUED|CANCEL|STEAL (compare-exchange: a steal never touches a started task),
  *         any -> FREE (store, once it read the task's final response)
  *   worker: QUEUED -> RUNNING (compare-exchange; fails if CANCEL was set first: the task is skipped),
  *           |OBSERVED (or)
@@ -88,6 +90,7 @@ export const REASON_MASK = 0xf00;
 export const REASON_ABORT = 1;
 export const REASON_TIMEOUT = 2;
 export const REASON_CLOSE = 3;
+export const REASON_STEAL = 4;
 
 /**
  * Tasks a worker can hold at once (running or waiting in its request ring). Caps the dispatch

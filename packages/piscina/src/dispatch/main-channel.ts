@@ -14,7 +14,7 @@ import { decode } from './codec-link.js';
 import {
   BELL, CANCEL_EPOCH, LOW_WATER, PARKED, PARK_BUSY, PARK_FULL, PARK_NONE, REQ_COUNT, REQ_READ, REQ_RING_BYTES, REQ_RING_OFFSET,
   REQ_WRITE, RES_READ, RES_RING_BYTES, RES_RING_OFFSET, RES_WRITE, SLOT_CANCEL, SLOT_FREE, SLOT_QUEUED,
-  REASON_SHIFT, STATE, channelViews, slotStartIndex, slotStateIndex, type ChannelViews,
+  REASON_SHIFT, REASON_STEAL, STATE, channelViews, slotStartIndex, slotStateIndex, type ChannelViews,
 } from './layout.js';
 import { RingReader, RingWriter, align8 } from './ring.js';
 import {
@@ -196,6 +196,17 @@ export class MainChannel {
     Atomics.add(i32, CANCEL_EPOCH, 1);
     this.wake();
     return true;
+  }
+
+  /**
+   * Takes back the task in `slot` if the worker has not started it, so that an idle worker can run
+   * it: the worker will skip it and answer "skipped". Unlike a cancel it neither bumps
+   * CANCEL_EPOCH nor wakes the worker: nothing runs there that must notice, and the skip happens
+   * when the worker reaches the record. Returns true if the task was taken back.
+   */
+  steal(slot: number): boolean {
+    const i = slotStateIndex(slot);
+    return Atomics.compareExchange(this.views.i32, i, SLOT_QUEUED, SLOT_QUEUED | SLOT_CANCEL | (REASON_STEAL << REASON_SHIFT)) === SLOT_QUEUED;
   }
 
   /** The phase of `slot` now (racy: the worker may start the task an instant later). */

@@ -1,0 +1,111 @@
+// Work stealing (balancer.ts, rebalance): a task waiting in a busy worker's ring moves to a worker
+// that has nothing to do, and still runs exactly once, whatever happens to the worker it left.
+//
+// The first tests cannot pass without stealing, whatever the timing: the blocked task waits for
+// the task queued behind it, so without a steal they would deadlock (and fail on the time bound).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Event } from '@sabkit/atomics-sync';
+import { Piscina, WorkerCrashError } from '../src/index.js';
+import { mulberry32 } from './prng.js';
+
+const steal = new URL('./fixtures/steal.js', import.meta.url);
+
+/** A pool of two started workers (both ready), so placement is by load alone. */
+async function twoReadyWorkers(extra: object = {}): Promise<Piscina> {
+  const pool = new Piscina({ filename: steal, minThreads: 2, maxThreads: 2, ...extra });
+  const hits = new Int32Array(new SharedArrayBuffer(4 * 64));
+  await Promise.all(Array.from({ length: 64 }, (_, i) => pool.run({ hits, i, spinMs: 1, async: false }, { name: 'count' })));
+  return pool;
+}
+
+test('a task queued behind a blocked one moves to the idle worker and runs there, once', { timeout: 30_000 }, async () => {
+  const pool = await twoReadyWorkers();
+  try {
+    for (let round = 0; round < 20; round++) {
+      const event = new Event();
+      const hits = new Int32Array(new SharedArrayBuffer(8));
+      // Worker A: the blocker. Worker B: a short task. Then the releaser: both workers hold one
+      // task, so it goes behind the blocker, which waits for it. B finishing makes B steal it.
+      const blocker = pool.run({ event }, { name: 'blockUntil' });
+      const short = pool.run({ hits, i: 1, spinMs: 2, async: false }, { name: 'count' });
+      const releaser = pool.run({ event, hits, i: 0 }, { name: 'release' });
+      // Completing at all proves the steal: without it the blocker waits for the releaser behind
+      // it. (Which worker runs what is not fixed: a worker slow to wake can lose the blocker too.)
+      await Promise.all([blocker, short, releaser]);
+      assert.deepEqual([...hits], [1, 1], 'each task ran exactly once');
+    }
+    assert.equal(pool.threads.length, 2);
+    assert.equal(pool.completed, 64 + 60);
+  } finally {
+    await pool.destroy();
+  }
+});
+
+test('the worker a task was stolen from dies: the task is not run a second time', { timeout: 30_000 }, async () => {
+  const pool = await twoReadyWorkers();
+  try {
+    const event = new Event();
+    const hits = new Int32Array(new SharedArrayBuffer(8));
+    const blocker = pool.run({ event, exitCode: 7 }, { name: 'blockUntil' });
+    const short = pool.run({ hits, i: 1, spinMs: 2, async: false }, { name: 'count' });
+    const releaser = pool.run({ event, hits, i: 0 }, { name: 'release' });
+    const e = await blocker.then(() => assert.fail('the blocker resolved'), (x: unknown) => x);
+    assert.ok(e instanceof WorkerCrashError, `expected WorkerCrashError, got ${String(e)}`);
+    assert.equal((e as WorkerCrashError).exitCode, 7);
+    assert.equal(typeof (await releaser), 'number');
+    await short;
+    // The dead worker's slot still named the stolen task; it must not have been queued again.
+    const after = new Int32Array(new SharedArrayBuffer(4 * 32));
+    await Promise.all(Array.from({ length: 32 }, (_, i) => pool.run({ hits: after, i, spinMs: 0, async: false }, { name: 'count' })));
+    assert.deepEqual([...hits], [1, 1], 'the releaser ran exactly once');
+  } finally {
+    await pool.destroy();
+  }
+});
+
+test('an aborted task is not stolen; the others are, and each settles once', { timeout: 30_000 }, async () => {
+  const pool = await twoReadyWorkers();
+  try {
+    const event = new Event();
+    const hits = new Int32Array(new SharedArrayBuffer(16));
+    const ac = new AbortController();
+    const blocker = pool.run({ event }, { name: 'blockUntil' });
+    const short = pool.run({ hits, i: 1, spinMs: 2, async: false }, { name: 'count' });
+    // The releaser goes behind the blocker (ties go to the lower index), the aborted task behind
+    // the short one: the releaser must be stolen, the aborted task skipped, never run.
+    const releaser = pool.run({ event, hits, i: 0 }, { name: 'release' });
+    const aborted = pool.run({ hits, i: 2, spinMs: 0, async: false }, { name: 'count', signal: ac.signal });
+    ac.abort();
+    await assert.rejects(aborted, { name: 'AbortError' });
+    await Promise.all([blocker, short, releaser]);
+    assert.deepEqual([...hits].slice(0, 3), [1, 1, 0], 'the aborted task never ran');
+  } finally {
+    await pool.destroy();
+  }
+});
+
+for (const [threads, concurrency, seed] of [[2, 1, 1], [3, 1, 2], [2, 2, 3], [3, 3, 4]] as const) {
+  test(`hammer: ${threads} workers x ${concurrency} concurrent, mixed task lengths, every task runs exactly once (seed ${seed})`, { timeout: 60_000 }, async () => {
+    const rand = mulberry32(seed);
+    const pool = new Piscina({ filename: steal, minThreads: threads, maxThreads: threads, concurrentTasksPerWorker: concurrency });
+    try {
+      for (let batch = 0; batch < 6; batch++) {
+        const n = 60 + Math.floor(rand() * 200);
+        const hits = new Int32Array(new SharedArrayBuffer(4 * n));
+        // Bursts of long tasks end every batch, so rings hold queued work when the pool's queue
+        // empties: the tail that stealing rebalances.
+        const spec = Array.from({ length: n }, (_, i) => ({
+          spinMs: i > n - 8 ? 5 + rand() * 20 : rand() < 0.1 ? rand() * 8 : rand() * 0.3,
+          async: concurrency > 1 && rand() < 0.3,
+        }));
+        const results = await Promise.all(spec.map((s, i) => pool.run({ hits, i, ...s }, { name: 'count' })));
+        assert.deepEqual(results, spec.map((_, i) => i));
+        const wrong = [...hits].map((h, i) => [i, h]).filter(([, h]) => h !== 1);
+        assert.deepEqual(wrong, [], 'tasks run other than exactly once ([index, runs])');
+      }
+    } finally {
+      await pool.destroy();
+    }
+  });
+}
