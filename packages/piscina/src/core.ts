@@ -12,7 +12,7 @@
 import type { TransferListItem } from 'node:worker_threads';
 import { codec, deserializeError, revive } from '@sabkit/atomics-sync';
 import { bindCodec } from './dispatch/codec-link.js';
-import { depthFor, pickWorker, rebalance } from './balancer.js';
+import { depthFor, lowWaterFor, pickWorker, rebalance } from './balancer.js';
 import { Deadlines } from './deadlines.js';
 import {
   POOL_BYTES, REASON_ABORT, REASON_CLOSE, REASON_TIMEOUT, SLOT_OBSERVED, SLOT_PHASE_MASK, SLOT_RUNNING,
@@ -133,7 +133,9 @@ export class PoolCore {
       return;
     }
     if (w !== undefined && this.#give(w, task)) {
-      if (w.channel.publish(false)) this.#flushLater();
+      // A worker given all it may hold is woken now, not at the end of the caller's turn: a
+      // caller submitting thousands of tasks in one loop keeps this thread for milliseconds.
+      if (w.channel.publish(w.inflight >= this.#depth)) this.#flushLater();
       return;
     }
     this.#queue.push(task);
@@ -143,6 +145,7 @@ export class PoolCore {
   /** WorkerHandle.give, plus recycling once the worker reached maxTasksPerWorker. */
   #give(w: WorkerHandle, task: Task): boolean {
     if (!w.give(task)) return false;
+    w.channel.setLowWater(lowWaterFor(this.#depth));
     if (w.given >= this.options.maxTasksPerWorker) this.workers.retire(w);
     return true;
   }
@@ -175,7 +178,9 @@ export class PoolCore {
     if (q.size > 0) this.workers.spawnForQueue(q.size);
   }
 
-  #rebalance(): void {
+  /** Lets idle workers take unstarted tasks from busy or booting ones, once the queue is empty. */
+  rebalance(): void {
+    if (this.#queue.size > 0 || !this.#fifo) return;
     const thieves = rebalance(this.workers.list, this.options.concurrentTasksPerWorker, (w, t) => this.#give(w, t), (t) => this.#queue.push(t));
     for (const w of thieves) w.channel.publish(true);
   }
@@ -203,13 +208,9 @@ export class PoolCore {
     const list = this.workers.list;
     for (let i = 0; i < list.length; i++) n += this.drainWorker(list[i]);
     if (n > 0) {
-      const d = depthFor(this.#ewma, this.options.concurrentTasksPerWorker, this.#fifo);
-      if (d !== this.#depth) {
-        this.#depth = d;
-        for (const w of list) w.channel.setLowWater(d >> 2);
-      }
+      this.#depth = depthFor(this.#ewma, this.options.concurrentTasksPerWorker, this.#fifo);
       this.fill();
-      if (this.#queue.size === 0 && this.#fifo) this.#rebalance();
+      this.rebalance();
       this.#afterChange();
     }
     return n;

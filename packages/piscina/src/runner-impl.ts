@@ -34,6 +34,8 @@ setCurrentIdentity({ name: `PoolWorker-${threadId}`, daemon: true, identity: [],
 const ready: true | Promise<void> = initialize(init);
 let initDone = ready === true;
 if (ready !== true) ready.then(() => { initDone = true; }, () => {});
+/** Settles once the initializer has run, whether it succeeded or not. */
+export const initialized: Promise<void> = ready === true ? Promise.resolve() : ready.then(() => {}, () => {});
 
 function initialize(init: PoolWorkerInit | undefined): true | Promise<void> {
   const spec = init?.initializer;

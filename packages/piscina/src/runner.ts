@@ -10,6 +10,7 @@
  */
 import type { ChunkTask } from './runner-protocol.js';
 import type { LoopChunk } from './parallel-chunk.js';
+import { holdEventLoop } from './worker-state.js';
 
 type Impl = typeof import('./runner-impl.js');
 
@@ -17,6 +18,9 @@ let impl: Impl | undefined;
 const loading: Promise<Impl> = import('./runner-impl.js').then((m) => (impl = m));
 // A failure to load surfaces in every task (as the engine reports a failing task module).
 loading.catch(() => {});
+// The initializer runs when the implementation loads, at the worker's start as in Python, also if
+// no task comes: an idle worker must not freeze its event loop before then.
+holdEventLoop(loading.then((m) => m.initialized));
 
 /** Runs one chunk of a Pool call (runner-impl.ts). */
 export function runChunk(task: ChunkTask): unknown {

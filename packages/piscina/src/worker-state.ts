@@ -42,6 +42,27 @@ export interface WorkerGlobalState {
   current: TaskContextLike | undefined;
   /** The running task of the calling async context (reads an AsyncLocalStorage when concurrent). */
   getCurrent(): TaskContextLike | undefined;
+  /**
+   * Work in flight that needs this worker's event loop (see holdEventLoop). While any is pending,
+   * an idle worker parks with Atomics.waitAsync instead of blocking in Atomics.wait.
+   */
+  readonly holds: Set<PromiseLike<unknown>>;
+}
+
+/**
+ * Keeps this pool worker's event loop turning until `work` settles, even while the worker is idle.
+ * An idle worker normally blocks in Atomics.wait (atomics: 'sync'), which freezes its event loop:
+ * work started in the background at start-up (a dynamic import, a Pool's initializer) would then
+ * not progress until a task arrives. No effect outside a pool worker.
+ */
+export function holdEventLoop(work: PromiseLike<unknown>): void {
+  const state = workerGlobalState();
+  if (state === undefined) return;
+  state.holds.add(work);
+  const release = (): void => {
+    state.holds.delete(work);
+  };
+  work.then(release, release);
 }
 
 export function workerGlobalState(): WorkerGlobalState | undefined {

@@ -33,6 +33,7 @@ export interface PoolEmitter {
 export interface CoreHooks {
   readonly closing: boolean;
   fill(): void;
+  rebalance(): void;
   afterChange(): void;
   onWorkerGone(w: WorkerHandle, error: (task: Task) => unknown): { failed: number; requeued: number };
   /** Rejects every queued task; returns how many. */
@@ -198,6 +199,7 @@ export class Workers implements WorkerEvents {
     this.#startFailed = false;
     this.#emitter.emit('workerCreate', publicWorker(w));
     this.#core.fill();
+    this.#core.rebalance();
     this.#core.afterChange();
     if (w.inflight === 0) this.#onIdle(w);
   }

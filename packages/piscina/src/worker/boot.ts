@@ -15,7 +15,7 @@ import { INIT_ENV_KEY, WORKER_STATE_KEY, type WorkerInit, type WorkerGlobalState
 const init = isMainThread ? undefined : (getEnvironmentData(INIT_ENV_KEY) as WorkerInit | undefined);
 if (init !== undefined) {
   setEnvironmentData(INIT_ENV_KEY, undefined);
-  const state: WorkerGlobalState = { init, current: undefined, getCurrent: () => state.current };
+  const state: WorkerGlobalState = { init, current: undefined, getCurrent: () => state.current, holds: new Set() };
   (globalThis as Record<symbol, unknown>)[WORKER_STATE_KEY] = state;
 }
 

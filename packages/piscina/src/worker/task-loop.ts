@@ -112,7 +112,8 @@ export class TaskLoop implements ProgressSink {
         if (ch.spin()) continue;
         const b = ch.prepareToPark();
         if (b < 0) continue;
-        if (!this.#blockWhenIdle) {
+        // Background start-up work (the kinds' registration, holdEventLoop) needs the event loop.
+        if (!this.#blockWhenIdle || this.#kinds !== undefined || this.#state.holds.size > 0) {
           this.#armAsyncWake(b);
           return;
         }
