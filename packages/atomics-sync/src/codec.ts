@@ -41,11 +41,11 @@
  * SharedArrayBuffer (or a sabkit object, which holds one) cannot be carried at all — hand those over
  * once through workerData or postMessage.
  *
- * node:v8 is loaded with process.getBuiltinModule, so this module (and atomics-sync) still imports
- * in runtimes without it; there, values outside the fast paths are refused with an
- * InvalidArgumentError naming the limitation (the runtime's structuredClone cannot produce bytes).
+ * Values outside the fast paths go through node:v8 (codec-v8.ts), loaded on first use; in runtimes
+ * without it they are refused with an InvalidArgumentError naming the limitation.
  */
 import { InvalidArgumentError, describe } from './errors.js';
+import { v8Deserialize, v8Serialize } from './codec-v8.js';
 
 /** Tag bytes (byte 0 of every encoding). 0 is never a tag, so an all-zero region is not a value. */
 export const TAG_UNDEFINED = 1;
@@ -96,39 +96,6 @@ const SMALL_COPY = 64;
  * below ~32 characters a loop beats the TextEncoder/TextDecoder call (measured ~2x at 16). */
 const ASCII_LOOP_MAX = 32;
 
-interface DeserializerLike {
-  readHeader(): boolean;
-  readValue(): unknown;
-}
-interface V8Like {
-  serialize(value: unknown): Uint8Array;
-  DefaultDeserializer: new (bytes: Uint8Array) => DeserializerLike;
-}
-const v8: V8Like | undefined = (() => {
-  const p = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  try {
-    return p?.getBuiltinModule?.('node:v8') as V8Like | undefined;
-  } catch {
-    return undefined;
-  }
-})();
-
-// Node's deserializer returns typed arrays (its "host objects") as views INTO the input bytes, so
-// decoded straight from a ring they would alias shared memory that the next message overwrites.
-// This subclass copies each one into its own exact-size buffer, as structured clone gives.
-const typedArraySlice = Object.getPrototypeOf(Uint8Array.prototype).slice as (this: ArrayBufferView) => ArrayBufferView;
-const Deserializer: (new (bytes: Uint8Array) => DeserializerLike) | undefined = v8
-  ? class extends v8.DefaultDeserializer {
-      _readHostObject(): unknown {
-        const view = (v8.DefaultDeserializer.prototype as unknown as { _readHostObject(): ArrayBufferView })._readHostObject.call(this);
-        if (view instanceof DataView) {
-          return new DataView(new Uint8Array(view.buffer, view.byteOffset, view.byteLength).slice().buffer);
-        }
-        return typedArraySlice.call(view);
-      }
-    }
-  : undefined;
-
 const textEncoder = new TextEncoder();
 const textDecoder = new TextDecoder();
 // Node's TextDecoder accepts views of a SharedArrayBuffer; browsers' does not, so outside Node we
@@ -158,24 +125,6 @@ function viewOf(u8: Uint8Array): DataView {
 // The memo of encode(): the last value whose v8 serialisation did not fit.
 let memoValue: unknown;
 let memoBytes: Uint8Array | undefined;
-
-function v8Serialize(value: unknown): Uint8Array {
-  if (!v8) {
-    throw new InvalidArgumentError(
-      `cannot encode ${describe(value)}: this runtime has no node:v8, so only numbers, strings, booleans, null, undefined, int64 bigints, typed arrays and ArrayBuffers can be encoded`,
-    );
-  }
-  try {
-    return v8.serialize(value);
-  } catch (e) {
-    const shared = /SharedArrayBuffer/.test(String((e as Error)?.message));
-    throw new InvalidArgumentError(
-      `cannot encode ${describe(value)}: ${(e as Error)?.message ?? e}` +
-        (shared ? ' (SharedArrayBuffers and sabkit objects cannot travel through a queue or pipe: pass them once through workerData or postMessage)' : ''),
-      { cause: e },
-    );
-  }
-}
 
 function typeCodeOf(view: ArrayBufferView): number {
   if (view instanceof Uint8Array) return TYPE_UINT8; // includes Buffer
@@ -409,11 +358,8 @@ export function decode(src: Uint8Array, offset: number, length: number): unknown
       return new Ctor(copy, 0, code === TYPE_DATA_VIEW ? n : n / per);
     }
     case TAG_V8: {
-      if (!Deserializer) throw new InvalidArgumentError('cannot decode a v8-serialised value: this runtime has no node:v8');
       if (length <= 1) break;
-      const d = new Deserializer(src.subarray(offset + 1, offset + length));
-      d.readHeader();
-      return d.readValue();
+      return v8Deserialize(src.subarray(offset + 1, offset + length));
     }
   }
   throw new InvalidArgumentError(`bytes at offset ${offset} (length ${length}) are not a sabkit encoding: tag ${tag}`);
