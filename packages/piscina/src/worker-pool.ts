@@ -9,13 +9,16 @@
  * (core.ts), so an idle pool never blocks process exit.
  *
  * Stop: the worker is ref'd again until it exits, so that awaiting destroy() or close() keeps the
- * process alive. Node 20 can abort the whole process if a worker is terminated while its ESM entry is still
- * evaluating, so a booting worker is terminated only once it reports ready or exits, or after
- * BOOT_TERMINATE_WAIT_MS if it never does.
+ * process alive. Node can abort the whole process if a worker is terminated at the wrong moment of
+ * loading a module: while its ESM entry is still evaluating (Node 20), or inside require() of an
+ * ES module (Node 20 and 24, reproduced here: `Assertion failed: facade->InstantiateModule`). So a
+ * worker is terminated only once it is not booting (it reported ready, or exited) and not loading
+ * a task module (LOADING in its channel is 0), or after BOOT_TERMINATE_WAIT_MS if that never
+ * comes (a module whose top level runs that long is terminated while it evaluates, which is safe).
  */
 import { MessageChannel, Worker, setEnvironmentData, type WorkerOptions } from 'node:worker_threads';
 import { livenessTable, watchWorker } from '@sabkit/atomics-sync';
-import { CHANNEL_BYTES } from './dispatch/layout.js';
+import { CHANNEL_BYTES, LOADING } from './dispatch/layout.js';
 import { MainChannel } from './dispatch/main-channel.js';
 import { PORT_MESSAGE } from './messages.js';
 import type { FilledOptions } from './options.js';
@@ -79,7 +82,7 @@ export function spawnWorker(options: FilledOptions, poolBuffer: SharedArrayBuffe
   return handle;
 }
 
-/** Terminates a worker, waiting first (bounded) for it to finish booting. */
+/** Terminates a worker, waiting first (bounded) until it neither boots nor loads a module. */
 export function stopWorker(handle: WorkerHandle): Promise<number> {
   if (handle.phase === 'exited') return handle.exited;
   const wasBooting = handle.phase === 'booting';
@@ -87,16 +90,30 @@ export function stopWorker(handle: WorkerHandle): Promise<number> {
   handle.clearIdleTimer();
   // Whoever stops a worker may await its exit (destroy, close): keep the process alive until then.
   handle.worker.ref();
-  if (!wasBooting) {
+  const i32 = handle.channel.views.i32;
+  if (!wasBooting && Atomics.load(i32, LOADING) === 0) {
     void handle.worker.terminate();
     return handle.exited;
   }
+  const deadline = performance.now() + BOOT_TERMINATE_WAIT_MS;
   let timer: ReturnType<typeof setTimeout> | undefined;
   const bounded = new Promise<void>((resolve) => {
     timer = setTimeout(resolve, BOOT_TERMINATE_WAIT_MS);
     timer.unref?.();
   });
-  return Promise.race([handle.settledBoot, bounded]).then(() => {
+  const notLoading = async (): Promise<void> => {
+    // A worker that exits stops loading too: its exit ends the wait.
+    let gone = false;
+    const exited = handle.exited.then(() => {
+      gone = true;
+    });
+    while (!gone && Atomics.load(i32, LOADING) !== 0 && performance.now() < deadline) {
+      const w = Atomics.waitAsync(i32, LOADING, 1, deadline - performance.now());
+      if (w.async) await Promise.race([w.value, exited]);
+    }
+  };
+  const safe = (wasBooting ? Promise.race([handle.settledBoot, bounded]) : Promise.resolve()).then(() => Promise.race([notLoading(), bounded]));
+  return safe.then(() => {
     clearTimeout(timer);
     void handle.worker.terminate();
     return handle.exited;

@@ -1,6 +1,6 @@
 // The published build. The other tests run the pool compiled file by file into .test-build; users
-// run dist/, whose worker entry is one bundle (scripts/bundle-worker.mjs) carrying its own copy of
-// atomics-sync's core. This checks that bundle: it is one module, and everything that crosses it
+// run dist/, whose worker entry is one CommonJS bundle (scripts/bundle-worker.mjs) carrying its own
+// copy of atomics-sync's core. This checks that bundle: it is one module, and everything that crosses it
 // (sabkit objects revived through the copy, error classes, progress, a failing task module) works.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,13 +12,16 @@ import { CodedError } from './fixtures/tasks.js';
 
 const tasks = new URL('./fixtures/tasks.js', import.meta.url);
 
-test('dist/worker/entry.js is a single module: no static import of another file of the package', () => {
+test('dist/worker/entry.js is one CommonJS script that requires only node: builtins', () => {
   const entry = createRequire(import.meta.url).resolve('@sabkit/piscina').replace(/index\.js$/, 'worker/entry.js');
   const src = readFileSync(entry, 'utf8');
-  const staticImports = [...src.matchAll(/^import\s[^;]*?from\s*["']([^"']+)["']/gm)].map((m) => m[1]);
-  assert.ok(staticImports.length > 0, 'the entry imports node: builtins at least');
-  assert.deepEqual(staticImports.filter((s) => !s.startsWith('node:')), [], 'only node: builtins are imported statically');
+  const required = [...src.matchAll(/\brequire\(["']([^"']+)["']\)/g)].map((m) => m[1]);
+  assert.ok(required.includes('node:worker_threads'), 'it requires node:worker_threads');
+  assert.deepEqual(required.filter((s) => !s.startsWith('node:')), [], 'only node: builtins are required');
+  assert.doesNotMatch(src, /^\s*import\s[^(]/m, 'no static ES import');
   assert.match(src, /function encodeInto\(/, "atomics-sync's codec is inside the bundle");
+  const pkg = JSON.parse(readFileSync(entry.replace(/entry\.js$/, 'package.json'), 'utf8')) as { type?: string };
+  assert.equal(pkg.type, 'commonjs', 'dist/worker/package.json makes the .js a CommonJS script');
 });
 
 test('the bundled worker: results, sabkit objects both ways, error classes, progress, a missing module', { timeout: 30_000 }, async () => {

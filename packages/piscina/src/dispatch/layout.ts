@@ -18,6 +18,9 @@
  *                        and waits only for cancels); set before the worker waits on BELL
  *     72  STATE          STATE_BOOTING -> STATE_READY; STATE_RETIRE when the heap is over the limit
  *     76  HEAP_MB        the worker's heap use in MiB at its last check
+ *     80  LOADING        1 while the worker loads a task module (worker/loader.ts): terminating a
+ *                        worker inside require() of an ES module aborts the whole process (Node 20
+ *                        and 24, measured), so the main thread waits for 0 before it terminates
  *   line 2  [128, 192)   written by the worker
  *     128 RES_WRITE      response ring: write position in bytes
  *   line 3  [192, 256)   written by main
@@ -64,6 +67,7 @@ export const REQ_READ = 16;
 export const PARKED = 17;
 export const STATE = 18;
 export const HEAP_MB = 19;
+export const LOADING = 20;
 export const RES_WRITE = 32;
 export const RES_READ = 48;
 
