@@ -7,6 +7,7 @@
 //   cold-start   new pool -> first result, vs two raw `new Worker` -> first reply      ms
 //   cpu-20ms     64 tasks of ~20 ms real work: speed-up over running them serially   ×
 //   cpu-0.1ms    6,400 tasks of ~0.1 ms: speed-up over running them serially         ×
+//                (median of 5 batches after one untimed batch, each impl alike)
 //
 // Worker modules for each library are generated into a temp directory (with absolute paths to the
 // libraries), so this file is the whole suite. The CPU-bound task is real work (an xorshift loop
@@ -196,8 +197,8 @@ async function idleCpu() {
 
 async function coldStart() {
   const { Piscina } = await import('@sabkit/piscina');
-  const runs = runsFor(7, 3);
-  const rawTimes = await repeat(runs, async () => {
+  const { Piscina: P } = await import('piscina');
+  const raw = async () => {
     const t = performance.now();
     const ws = [new Worker(rawFile), new Worker(rawFile)];
     await new Promise((r) => ws[0].once('message', r));
@@ -207,28 +208,38 @@ async function coldStart() {
     const dt = performance.now() - t;
     await Promise.all(ws.map((w) => w.terminate()));
     return dt;
-  });
-  const ours = await repeat(runs, async () => {
+  };
+  const pool = (Ctor) => async () => {
     const t = performance.now();
-    const pool = new Piscina({ filename: tasksFile, minThreads: THREADS, maxThreads: THREADS });
-    await pool.run(1);
+    const p = new Ctor({ filename: tasksFile, minThreads: THREADS, maxThreads: THREADS });
+    await p.run(1);
     const dt = performance.now() - t;
-    await pool.destroy();
+    // Untimed: let the second worker finish loading the task module before destroy(). piscina
+    // 5.3.2 loads it with require(), and terminating a worker inside require() of an ES module
+    // aborts the whole process on Node 20 and 24 (seen here in about 1 of 40 cold starts).
+    await new Promise((r) => setTimeout(r, 100));
+    await p.destroy();
     return dt;
-  });
-  const theirs = await repeat(runs, async () => {
-    const { Piscina: P } = await import('piscina');
-    const t = performance.now();
-    const pool = new P({ filename: tasksFile, minThreads: THREADS, maxThreads: THREADS });
-    await pool.run(1);
-    const dt = performance.now() - t;
-    await pool.destroy();
-    return dt;
-  });
-  const r = emit('pool-cold-start', 'raw-2-workers', 'two new Worker -> first reply', rawTimes, 'ms');
-  const s = emit('pool-cold-start', 'sabkit', 'new pool (2 threads) -> first result', ours, 'ms');
-  emit('pool-cold-start', 'piscina', 'new pool (2 threads) -> first result', theirs, 'ms');
-  emit('pool-cold-start', 'sabkit', 'extra over two raw new Worker', [s - r], 'ms');
+  };
+  const impls = { 'raw-2-workers': raw, sabkit: pool(Piscina), piscina: pool(P) };
+  // Interleaved, in a rotating order, so that drift in the machine's speed hits every impl alike;
+  // the extra over raw is the median of per-round differences.
+  const names = Object.keys(impls);
+  const times = Object.fromEntries(names.map((k) => [k, []]));
+  for (const k of names) await impls[k](); // warm-up
+  const rounds = runsFor(15, 5);
+  for (let i = 0; i < rounds; i++) {
+    for (let j = 0; j < names.length; j++) {
+      const k = names[(i + j) % names.length];
+      times[k].push(await impls[k]());
+    }
+  }
+  emit('pool-cold-start', 'raw-2-workers', 'two new Worker -> first reply', times['raw-2-workers'], 'ms');
+  emit('pool-cold-start', 'sabkit', 'new pool (2 threads) -> first result', times.sabkit, 'ms');
+  emit('pool-cold-start', 'piscina', 'new pool (2 threads) -> first result', times.piscina, 'ms');
+  for (const k of ['sabkit', 'piscina']) {
+    emit('pool-cold-start', k, 'extra over two raw new Worker (median of paired rounds)', times[k].map((v, i) => v - times['raw-2-workers'][i]), 'ms');
+  }
 }
 
 /** Rounds of work() that take about `ms` on this thread, measured on optimised code. */
@@ -256,11 +267,14 @@ async function speedup(bench, count, ms, impls) {
     const pool = await IMPLS[impl]();
     await warm(pool);
     await Promise.all(Array.from({ length: THREADS * 4 }, () => pool.run(-n)));
-    const ratios = await repeat(runsFor(3, 1), async () => {
+    // One untimed batch first, for every impl alike: the first batch of thousands of tasks is
+    // ~15% slower for every pool here (V8 still optimising the task function in each worker and
+    // growing the main thread's young generation), which measures JIT warm-up, not scheduling.
+    const ratios = await repeat(runsFor(5, 1), async () => {
       const t = performance.now();
       await Promise.all(Array.from({ length: count }, () => pool.run(-n)));
       return serialMs / (performance.now() - t);
-    }, 0);
+    }, 1);
     await pool.close();
     emit(bench, impl, `speed-up over serial, ${THREADS} threads`, ratios, '×');
   }

@@ -20,7 +20,7 @@
  * response, then reads MAIN_PARKED.
  */
 import { AdaptiveSpin } from './adaptive-spin.js';
-import { MAIN_BELL, MAIN_PARKED } from './layout.js';
+import { MAIN_BELL, MAIN_PARKED, MAIN_WAIT_BELL } from './layout.js';
 
 /**
  * Longest the main thread spins for results it expects soon. About one futex round trip on this
@@ -123,6 +123,7 @@ export class Poller {
     if (this.#parked) return;
     const pool = this.#pool;
     const b = Atomics.load(pool, MAIN_BELL);
+    Atomics.store(pool, MAIN_WAIT_BELL, b);
     Atomics.store(pool, MAIN_PARKED, 1);
     if (this.#target.hasResponses()) {
       Atomics.store(pool, MAIN_PARKED, 0);

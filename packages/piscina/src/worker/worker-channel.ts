@@ -14,7 +14,7 @@
  */
 import { receiveMessageOnPort, type MessagePort, type TransferListItem } from 'node:worker_threads';
 import {
-  BELL, CANCEL_EPOCH, LOW_WATER, MAIN_BELL, MAIN_PARKED, PARKED, PARK_BUSY, PARK_FULL, PARK_IDLE, PARK_NONE, REQ_COUNT,
+  BELL, CANCEL_EPOCH, LOW_WATER, MAIN_BELL, MAIN_PARKED, MAIN_WAIT_BELL, PARKED, PARK_BUSY, PARK_FULL, PARK_IDLE, PARK_NONE, REQ_COUNT,
   REQ_READ, REQ_RING_BYTES, REQ_RING_OFFSET, REQ_WRITE, RES_READ, RES_RING_BYTES, RES_RING_OFFSET, RES_WRITE,
 } from '../dispatch/layout.js';
 import { AdaptiveSpin } from '../dispatch/adaptive-spin.js';
@@ -154,6 +154,10 @@ export class WorkerChannel {
       performance.now() - this.#firstUnnotified >= NOTIFY_WINDOW_MS
     ) {
       this.#unnotified = 0;
+      // Rung already for this park (by this worker or another): main is waking and will drain
+      // every ring, this worker's published responses included. Without this check a worker
+      // running low rang again after every task until main got a core (~10 rings per refill).
+      if (Atomics.load(this.pool, MAIN_BELL) !== Atomics.load(this.pool, MAIN_WAIT_BELL)) return;
       this.#wokeMain = true;
       Atomics.add(this.pool, MAIN_BELL, 1);
       Atomics.notify(this.pool, MAIN_BELL);
