@@ -17,7 +17,7 @@ import { Deadlines } from './deadlines.js';
 import {
   POOL_BYTES, REASON_ABORT, REASON_CLOSE, REASON_TIMEOUT, SLOT_OBSERVED, SLOT_PHASE_MASK, SLOT_RUNNING,
 } from './dispatch/layout.js';
-import { MAIN_SPIN_MS, Poller } from './dispatch/poller.js';
+import { MAIN_SPIN_MS, Poller, microtask } from './dispatch/poller.js';
 import { RES_ERROR, RES_OK, RES_PROGRESS } from './dispatch/wire.js';
 import { AbortError, CloseTimeoutError, PoolClosedError, QueueFullError, TaskTimeoutError } from './errors.js';
 import { Histogram } from './histogram.js';
@@ -189,7 +189,7 @@ export class PoolCore {
   #flushLater(): void {
     if (this.#flushScheduled) return;
     this.#flushScheduled = true;
-    queueMicrotask(this.#flush);
+    microtask(this.#flush);
   }
 
   readonly #flush = (): void => this.flush();

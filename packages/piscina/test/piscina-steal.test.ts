@@ -109,3 +109,27 @@ for (const [threads, concurrency, seed] of [[2, 1, 1], [3, 1, 2], [2, 2, 3], [3,
     }
   });
 }
+
+test('results a worker holds back (coalesced wake-ups) still arrive while it runs a long task', { timeout: 30_000 }, async () => {
+  // Tiny tasks make the ring deep and let a worker defer announcing results; a long task the
+  // worker did not expect to be long then keeps it from announcing them. The main thread's park is
+  // bounded (MAIN_PARK_MAX_MS, 20 ms), so it finds them anyway: here within the long task's second.
+  const pool = new Piscina({ filename: new URL('./fixtures/tasks.js', import.meta.url), minThreads: 1, maxThreads: 1 });
+  try {
+    for (let i = 0; i < 3; i++) await Promise.all(Array.from({ length: 2000 }, (_, k) => pool.run(k, { name: 'echo' })));
+    const longDone = { at: 0 };
+    // Longer than the main thread's spin (so it parks), short enough together (2 ms) to stay
+    // inside the worker's coalescing window, with enough queued behind them (600) that the
+    // worker is not running low: nothing makes it announce them before the long task starts.
+    const before = Array.from({ length: 20 }, () => pool.run(0.1, { name: 'spin' }));
+    const long = pool.run(1000, { name: 'spin' }).then(() => (longDone.at = performance.now()));
+    const after = Array.from({ length: 600 }, (_, k) => pool.run(k, { name: 'echo' }));
+    await Promise.all(before);
+    const beforeAt = performance.now();
+    await long;
+    await Promise.all(after);
+    assert.ok(beforeAt < longDone.at, 'the results before the long task arrived while it ran');
+  } finally {
+    await pool.destroy();
+  }
+});
