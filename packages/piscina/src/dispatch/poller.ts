@@ -28,6 +28,11 @@ import { MAIN_BELL, MAIN_PARKED, MAIN_WAIT_BELL } from './layout.js';
  * need.
  */
 export const MAIN_SPIN_MS = 0.03;
+/**
+ * Fewest results a poll must find for the next poll to follow at once; fewer is a trickle, and
+ * main parks until a worker announces what it must see.
+ */
+export const POLL_CONTINUE = 8;
 /** Longest run of back-to-back microtask polls before the event loop gets a turn. */
 export const POLL_SLICE_MS = 2;
 /** Longest a park lasts while results may be waiting unannounced (see #safety). */
@@ -66,6 +71,8 @@ export class Poller {
   #parked = false;
   #sliceStart = 0;
   #stopped = false;
+  /** The last poll's results came from a spin: a round trip in progress, keep polling. */
+  #spun = false;
   readonly #spin = new AdaptiveSpin();
   readonly #tick = (): void => this.#poll();
   readonly #wake = (): void => {
@@ -122,14 +129,21 @@ export class Poller {
       this.release();
       return;
     }
-    if (n === 0) t.flush();
+    // A trickle (results arriving one by one, as from workers busy with tasks of ~0.1 ms) is not
+    // worth polling for: the workers announce what main must see (running low, about to idle, a
+    // result 4 ms old), and a main thread that keeps polling is a third busy thread on 2 cores,
+    // which the scheduler pays for by taking a worker's core for a time slice (gaps of ~4 ms seen).
+    const trickle = n > 0 && n < POLL_CONTINUE && !this.#spun;
+    this.#spun = false;
+    if (n === 0 || trickle) t.flush();
     if (n === 0 && t.expectSoon() && this.#spin.shouldSpin()) {
       const end = now + MAIN_SPIN_MS;
       while (!t.hasResponses() && performance.now() < end);
       n = t.drain();
       this.#spin.record(n > 0);
+      this.#spun = n > 0;
     }
-    if (n > 0) {
+    if (n > 0 && !trickle) {
       this.#scheduled = true;
       if (performance.now() - this.#sliceStart < POLL_SLICE_MS) {
         microtask(this.#tick);
