@@ -77,15 +77,14 @@ export function pickWorker(workers: readonly WorkerHandle[], depth: number, boot
  * (QUEUED -> QUEUED|CANCEL|STEAL; the victim skips the record, and a task it already started is
  * left where it is) and written again into the thief's ring by `give`. A task `give` cannot place
  * goes back to the pool's queue through `requeue`. Call only with an empty pool queue and a FIFO
- * order (with a custom queue, rings hold no task ahead of need). Returns the thieves given tasks.
+ * order (with a custom queue, rings hold no task ahead of need). Thieves are woken at once.
  */
 export function rebalance(
   workers: readonly WorkerHandle[],
   concurrency: number,
   give: (w: WorkerHandle, task: Task) => boolean,
   requeue: (task: Task) => void,
-): WorkerHandle[] {
-  const thieves: WorkerHandle[] = [];
+): void {
   for (let round = 0; round < workers.length; round++) {
     let thief: WorkerHandle | undefined;
     let victim: WorkerHandle | undefined;
@@ -98,7 +97,6 @@ export function rebalance(
     const stolen = victim.steal(Math.ceil((victim.inflight - concurrency) / 2));
     if (stolen.length === 0) break;
     for (let i = 0; i < stolen.length; i++) if (!give(thief, stolen[i])) requeue(stolen[i]);
-    thieves.push(thief);
+    thief.channel.publish(true);
   }
-  return thieves;
 }

@@ -112,16 +112,12 @@ export class PoolCore {
     }
     const fn = this.#functions.id(o.filename, o.name);
     const task = new Task(this.#nextTaskId++, value, transferList, o.filename, o.name, fn, o.timeout, signal, o.onProgress);
-    const promise = new Promise<unknown>((resolve, reject) => {
-      task.resolve = resolve;
-      task.reject = reject;
-    });
     if (signal !== undefined) task.unlisten = onAbort(signal, () => this.#abort(task));
     if (o.timeout !== Infinity) this.#deadlines.add(task, task.created + o.timeout);
     this.#place(task);
     this.#afterChange();
     this.#poller.schedule();
-    return promise;
+    return task.promise;
   }
 
   /** Gives a new task to a worker, or queues it (checking maxQueue). */
@@ -180,9 +176,7 @@ export class PoolCore {
 
   /** Lets idle workers take unstarted tasks from busy or booting ones, once the queue is empty. */
   rebalance(): void {
-    if (this.#queue.size > 0 || !this.#fifo) return;
-    const thieves = rebalance(this.workers.list, this.options.concurrentTasksPerWorker, (w, t) => this.#give(w, t), (t) => this.#queue.push(t));
-    for (const w of thieves) w.channel.publish(true);
+    if (this.#queue.size === 0 && this.#fifo) rebalance(this.workers.list, this.options.concurrentTasksPerWorker, (w, t) => this.#give(w, t), (t) => this.#queue.push(t));
   }
 
   /** Wakes, at the end of this turn, parked workers that were given fewer than a batch. */

@@ -30,6 +30,8 @@ export class Task implements PiscinaTask {
   readonly timeout: number;
   readonly onProgress: ((value: unknown) => void) | undefined;
   readonly signal: AbortSignalLike | undefined;
+  /** The caller's promise, settled once by settle(). */
+  readonly promise: Promise<unknown>;
   resolve!: (value: unknown) => void;
   reject!: (reason: unknown) => void;
   /** The worker whose ring holds it, or undefined while it waits in the pool's queue. */
@@ -60,6 +62,10 @@ export class Task implements PiscinaTask {
     this.timeout = timeout;
     this.signal = signal;
     this.onProgress = onProgress;
+    this.promise = new Promise<unknown>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
   }
 
   get [kQueueOptions](): object | null {
