@@ -19,16 +19,24 @@ async function twoReadyWorkers(extra: object = {}): Promise<Piscina> {
   return pool;
 }
 
+/**
+ * Worker A gets a blocker (waits for `event`), worker B a short task; then the releaser (sets the
+ * event): both workers hold one task, ties go to the lower index, so it lands behind the blocker,
+ * which waits for it. B finishing makes B steal it. hits[0] counts the releaser, hits[1] the short.
+ */
+function blockedPair(pool: Piscina, hits: Int32Array, exitCode?: number) {
+  const event = new Event();
+  const blocker = pool.run(exitCode === undefined ? { event } : { event, exitCode }, { name: 'blockUntil' });
+  const short = pool.run({ hits, i: 1, spinMs: 2, async: false }, { name: 'count' });
+  return { event, blocker, short };
+}
+
 test('a task queued behind a blocked one moves to the idle worker and runs there, once', { timeout: 30_000 }, async () => {
   const pool = await twoReadyWorkers();
   try {
     for (let round = 0; round < 20; round++) {
-      const event = new Event();
       const hits = new Int32Array(new SharedArrayBuffer(8));
-      // Worker A: the blocker. Worker B: a short task. Then the releaser: both workers hold one
-      // task, so it goes behind the blocker, which waits for it. B finishing makes B steal it.
-      const blocker = pool.run({ event }, { name: 'blockUntil' });
-      const short = pool.run({ hits, i: 1, spinMs: 2, async: false }, { name: 'count' });
+      const { event, blocker, short } = blockedPair(pool, hits);
       const releaser = pool.run({ event, hits, i: 0 }, { name: 'release' });
       // Completing at all proves the steal: without it the blocker waits for the releaser behind
       // it. (Which worker runs what is not fixed: a worker slow to wake can lose the blocker too.)
@@ -45,10 +53,8 @@ test('a task queued behind a blocked one moves to the idle worker and runs there
 test('the worker a task was stolen from dies: the task is not run a second time', { timeout: 30_000 }, async () => {
   const pool = await twoReadyWorkers();
   try {
-    const event = new Event();
     const hits = new Int32Array(new SharedArrayBuffer(8));
-    const blocker = pool.run({ event, exitCode: 7 }, { name: 'blockUntil' });
-    const short = pool.run({ hits, i: 1, spinMs: 2, async: false }, { name: 'count' });
+    const { event, blocker, short } = blockedPair(pool, hits, 7);
     const releaser = pool.run({ event, hits, i: 0 }, { name: 'release' });
     const e = await blocker.then(() => assert.fail('the blocker resolved'), (x: unknown) => x);
     assert.ok(e instanceof WorkerCrashError, `expected WorkerCrashError, got ${String(e)}`);
@@ -67,13 +73,11 @@ test('the worker a task was stolen from dies: the task is not run a second time'
 test('an aborted task is not stolen; the others are, and each settles once', { timeout: 30_000 }, async () => {
   const pool = await twoReadyWorkers();
   try {
-    const event = new Event();
     const hits = new Int32Array(new SharedArrayBuffer(16));
     const ac = new AbortController();
-    const blocker = pool.run({ event }, { name: 'blockUntil' });
-    const short = pool.run({ hits, i: 1, spinMs: 2, async: false }, { name: 'count' });
-    // The releaser goes behind the blocker (ties go to the lower index), the aborted task behind
-    // the short one: the releaser must be stolen, the aborted task skipped, never run.
+    const { event, blocker, short } = blockedPair(pool, hits);
+    // The aborted task goes behind the short one: the releaser must be stolen, the aborted task
+    // skipped, never run.
     const releaser = pool.run({ event, hits, i: 0 }, { name: 'release' });
     const aborted = pool.run({ hits, i: 2, spinMs: 0, async: false }, { name: 'count', signal: ac.signal });
     ac.abort();
