@@ -108,17 +108,27 @@ const IMPLS = { sabkit, piscina, tinypool, poolifier, workerpool, 'raw-postMessa
 /**
  * Runs one impl's part of a bench with a time limit. A peer pool that stalls (seen with poolifier
  * here: its tasks never start, and with nothing else pending the process exits with code 13) is
- * reported and skipped instead of ending the whole suite.
+ * reported and skipped instead of ending the whole suite. `fn` registers its pools with `use`, so
+ * that a stalled one is closed: its workers would otherwise run on through every bench after it
+ * (a stalled poolifier pool left idle CPU at 0.6 % of a core for every pool measured later).
  */
 async function guarded(impl, fn, ms = 60_000) {
   let timer;
+  const pools = [];
+  const use = (pool) => {
+    pools.push(pool);
+    return pool;
+  };
   const limit = new Promise((_, reject) => {
     timer = setTimeout(() => reject(new Error(`${impl} did not finish within ${ms} ms`)), ms);
   });
   try {
-    await Promise.race([fn(), limit]);
+    await Promise.race([fn(use), limit]);
   } catch (e) {
     console.error(`# ${impl}: skipped (${e.message})`);
+    let wait;
+    await Promise.race([Promise.allSettled(pools.map((p) => p.close())), new Promise((r) => (wait = setTimeout(r, 5000)))]);
+    clearTimeout(wait);
   } finally {
     clearTimeout(timer);
   }
@@ -133,8 +143,8 @@ async function warm(pool) {
 async function throughput() {
   const n = QUICK ? 10_000 : 100_000;
   for (const [impl, make] of Object.entries(IMPLS)) {
-    await guarded(impl, async () => {
-      const pool = await make();
+    await guarded(impl, async (use) => {
+      const pool = use(await make());
       await warm(pool);
       const rates = await repeat(runsFor(5, 1), async () => {
         const t = performance.now();
@@ -152,8 +162,8 @@ async function throughput() {
 async function roundtrip() {
   const n = QUICK ? 2000 : 20_000;
   for (const [impl, make] of Object.entries(IMPLS)) {
-    await guarded(impl, async () => {
-      const pool = await make();
+    await guarded(impl, async (use) => {
+      const pool = use(await make());
       await warm(pool);
       for (let i = 0; i < (QUICK ? 1000 : 5000); i++) await pool.run(i); // the measured pattern, for every impl's JIT
       const p50s = [];

@@ -23,7 +23,7 @@ import { AbortError, CloseTimeoutError, PoolClosedError, QueueFullError, TaskTim
 import { Histogram } from './histogram.js';
 import { FunctionTable } from './functions.js';
 import type { FilledOptions } from './options.js';
-import { checkRunOptions, type RunOptions } from './run-options.js';
+import { checkRunOptions, type CheckedRunOptions, type RunOptions } from './run-options.js';
 import { Task, onAbort } from './task.js';
 import { ArrayTaskQueue, FixedQueue, type TaskQueue } from './task-queue.js';
 import { isMovable, unwrapMovable } from './transfer.js';
@@ -48,6 +48,7 @@ export class PoolCore {
   readonly #functions: FunctionTable;
   readonly #keepAlive = setInterval(() => {}, 1 << 30);
   #nextTaskId = 1;
+  #defaults: CheckedRunOptions | undefined; // run()'s options when none are given, checked once
   #ewma = 0;
   #depth: number;
   #bootDepth: number;
@@ -78,7 +79,6 @@ export class PoolCore {
   get closing(): boolean {
     return this.#closing;
   }
-
   get needsDrain(): boolean {
     return this.#needsDrain;
   }
@@ -101,7 +101,7 @@ export class PoolCore {
 
   #run(value: unknown, opts: RunOptions): Promise<unknown> {
     if (this.#closing) throw new PoolClosedError(this.#destroyed ? 'the pool was destroyed' : 'the pool is closing; it accepts no new tasks');
-    const o = checkRunOptions(opts, this.options);
+    const o = opts === kNoOptions ? (this.#defaults ??= checkRunOptions(opts, this.options)) : checkRunOptions(opts, this.options);
     const signal = o.signal;
     if (signal !== undefined && (signal as { aborted?: boolean }).aborted) throw new AbortError((signal as { reason?: unknown }).reason);
     let transferList = o.transferList;

@@ -17,6 +17,13 @@ export type AbortSignalLike =
   | { readonly aborted?: boolean; readonly reason?: unknown; addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void; removeEventListener(type: 'abort', listener: () => void): void }
   | { once(event: 'abort', listener: () => void): unknown; off(event: 'abort', listener: () => void): unknown };
 
+/** The task whose promise is being created: one shared executor instead of a closure per task. */
+let settling: Task;
+function executor(resolve: (value: unknown) => void, reject: (reason: unknown) => void): void {
+  settling.resolve = resolve;
+  settling.reject = reject;
+}
+
 export class Task implements PiscinaTask {
   readonly taskId: number;
   readonly value: unknown;
@@ -62,10 +69,8 @@ export class Task implements PiscinaTask {
     this.timeout = timeout;
     this.signal = signal;
     this.onProgress = onProgress;
-    this.promise = new Promise<unknown>((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
-    });
+    settling = this;
+    this.promise = new Promise<unknown>(executor);
   }
 
   get [kQueueOptions](): object | null {
