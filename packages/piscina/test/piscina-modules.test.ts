@@ -31,6 +31,16 @@ test('module shapes: ESM, CommonJS, CommonJS compiled from ESM, top-level await,
       const want = name === 'twice' ? 20 : 11;
       assert.equal(await pool.run(10, { filename, name }), want, `${filename} ${name}`);
     }
+    // A CommonJS module that requires something missing fails with that, its top level run once.
+    const runs = new Int32Array(new SharedArrayBuffer(4));
+    const nestedPool = new Piscina({ filename: shapes[0][0], maxThreads: 1, workerData: { runs: runs.buffer } });
+    try {
+      const nested = file('nested-missing.cjs', 'const { workerData } = require("node:worker_threads"); Atomics.add(new Int32Array(workerData.runs), 0, 1); require("./no-such-dependency.cjs");');
+      await assert.rejects(nestedPool.run(1, { filename: nested }), (e: Error) => e.name === 'TaskModuleError' && /no-such-dependency/.test(e.message));
+      assert.equal(Atomics.load(runs, 0), 1, 'the module body ran once');
+    } finally {
+      await nestedPool.destroy();
+    }
     // A module whose top level throws fails its tasks with the thrown error as the cause.
     const broken = file('broken.mjs', 'throw new RangeError("top-level failure");');
     await assert.rejects(pool.run(1, { filename: broken }), (e: Error) => e.name === 'TaskModuleError' && /top-level failure/.test(e.message) && e.cause instanceof Error);

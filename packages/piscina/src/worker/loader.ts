@@ -62,7 +62,12 @@ async function loadModule(filename: string): Promise<Record<string, unknown>> {
       exports = createRequire(path)(path);
       required = true;
     } catch (e) {
-      if (!IMPORT_INSTEAD.has((e as { code?: string })?.code ?? '')) throw e;
+      const err = e as { code?: string; requireStack?: unknown[] };
+      // Not found: only the task file itself, not a module it requires (whose top level would
+      // then run a second time under import() before failing the same way). requireStack holds
+      // the requiring modules: just the createRequire base when the task file itself is missing.
+      const nested = err?.code === 'MODULE_NOT_FOUND' && (err.requireStack?.length ?? 0) > 1;
+      if (nested || !IMPORT_INSTEAD.has(err?.code ?? '')) throw e;
     }
     if (required) {
       if (Object.prototype.toString.call(exports) === '[object Module]') return exports as Record<string, unknown>;
