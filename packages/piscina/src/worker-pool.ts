@@ -18,7 +18,7 @@
  */
 import { MessageChannel, Worker, setEnvironmentData, type WorkerOptions } from 'node:worker_threads';
 import { livenessTable, watchWorker } from '@sabkit/atomics-sync';
-import { CHANNEL_BYTES, LOADING } from './dispatch/layout.js';
+import { CHANNEL_BYTES, LOADING, LOADING_BUSY, LOADING_IDLE, LOADING_STOP } from './dispatch/layout.js';
 import { MainChannel } from './dispatch/main-channel.js';
 import { PORT_MESSAGE } from './messages.js';
 import type { FilledOptions } from './options.js';
@@ -91,7 +91,9 @@ export function stopWorker(handle: WorkerHandle): Promise<number> {
   // Whoever stops a worker may await its exit (destroy, close): keep the process alive until then.
   handle.worker.ref();
   const i32 = handle.channel.views.i32;
-  if (!wasBooting && Atomics.load(i32, LOADING) === 0) {
+  // Claims the worker's LOADING word (dispatch/layout.ts): from then on it starts no module load.
+  const claim = (): boolean => Atomics.compareExchange(i32, LOADING, LOADING_IDLE, LOADING_STOP) !== LOADING_BUSY;
+  if (!wasBooting && claim()) {
     void handle.worker.terminate();
     return handle.exited;
   }
@@ -107,8 +109,8 @@ export function stopWorker(handle: WorkerHandle): Promise<number> {
     const exited = handle.exited.then(() => {
       gone = true;
     });
-    while (!gone && Atomics.load(i32, LOADING) !== 0 && performance.now() < deadline) {
-      const w = Atomics.waitAsync(i32, LOADING, 1, deadline - performance.now());
+    while (!gone && !claim() && performance.now() < deadline) {
+      const w = Atomics.waitAsync(i32, LOADING, LOADING_BUSY, deadline - performance.now());
       if (w.async) await Promise.race([w.value, exited]);
     }
   };

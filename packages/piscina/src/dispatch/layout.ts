@@ -18,9 +18,12 @@
  *                        and waits only for cancels); set before the worker waits on BELL
  *     72  STATE          STATE_BOOTING -> STATE_READY; STATE_RETIRE when the heap is over the limit
  *     76  HEAP_MB        the worker's heap use in MiB at its last check
- *     80  LOADING        1 while the worker loads a task module (worker/loader.ts): terminating a
- *                        worker inside require() of an ES module aborts the whole process (Node 20
- *                        and 24, measured), so the main thread waits for 0 before it terminates
+ *     80  LOADING        LOADING_IDLE 0 | LOADING_BUSY 1 (the worker loads a task module) |
+ *                        LOADING_STOP 2 (main is terminating the worker). Terminating a worker
+ *                        inside require() of an ES module aborts the whole process (Node 20 and
+ *                        24, measured). Both sides claim the word by compare-exchange from IDLE:
+ *                        main waits out BUSY before it claims STOP and terminates; a worker that
+ *                        finds STOP never starts a load (it waits to be terminated)
  *   line 2  [128, 192)   written by the worker
  *     128 RES_WRITE      response ring: write position in bytes
  *   line 3  [192, 256)   written by main
@@ -71,6 +74,10 @@ export const PARKED = 17;
 export const STATE = 18;
 export const HEAP_MB = 19;
 export const LOADING = 20;
+/** Values of LOADING. */
+export const LOADING_IDLE = 0;
+export const LOADING_BUSY = 1;
+export const LOADING_STOP = 2;
 export const RES_WRITE = 32;
 export const RES_READ = 48;
 

@@ -13,7 +13,7 @@
  * running between tasks). Either way it burns no CPU until main rings its bell.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { BELL, HEAP_MB, LOADING, STATE, STATE_RETIRE } from '../dispatch/layout.js';
+import { BELL, HEAP_MB, LOADING, LOADING_BUSY, LOADING_IDLE, LOADING_STOP, STATE, STATE_RETIRE } from '../dispatch/layout.js';
 import {
   REQ_DEFINE, REQ_HEADER, REQ_TASK, RES_ERROR, RES_OK, RES_PROGRESS, RES_SKIPPED, parseDefine,
   recordFlags, recordFn, recordKind, recordSlot,
@@ -92,8 +92,13 @@ export class TaskLoop implements ProgressSink {
     this.#fns.set(id, entry);
     const i32 = this.#ch.i32;
     const loading = (on: boolean): void => {
-      Atomics.store(i32, LOADING, on ? 1 : 0);
-      if (!on) Atomics.notify(i32, LOADING);
+      if (on) {
+        // The main thread is terminating this worker: never start a load it could land in.
+        while (Atomics.compareExchange(i32, LOADING, LOADING_IDLE, LOADING_BUSY) === LOADING_STOP) Atomics.wait(i32, LOADING, LOADING_STOP);
+      } else {
+        Atomics.store(i32, LOADING, LOADING_IDLE);
+        Atomics.notify(i32, LOADING);
+      }
     };
     return loadTaskFunction(filename, name, loading).then(
       (fn) => this.#settleFn(id, entry, { state: 'ready', fn }),
