@@ -19,6 +19,7 @@
  * so later tasks for the same export fail at once instead of importing again.
  */
 import { createRequire } from 'node:module';
+import { isAbsolute } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 /** A short description of a found export, for the error message. */
@@ -53,13 +54,15 @@ const IMPORT_INSTEAD = new Set(['ERR_REQUIRE_ESM', 'ERR_REQUIRE_ASYNC_MODULE', '
  * `{ default: module.exports, ...its own properties }`.
  */
 async function loadModule(filename: string): Promise<Record<string, unknown>> {
-  const url = moduleUrl(filename);
-  if (url.startsWith('file:')) {
-    const path = fileURLToPath(url);
+  // An absolute path needs no URL round trip (~0.2 ms of a new worker's start).
+  const absolute = isAbsolute(filename);
+  const url = absolute ? '' : moduleUrl(filename);
+  if (absolute || url.startsWith('file:')) {
+    const path = absolute ? filename : fileURLToPath(url);
     let exports: unknown;
     let required = false;
     try {
-      exports = createRequire(path)(path);
+      exports = requireFor(path)(path);
       required = true;
     } catch (e) {
       const err = e as { code?: string; requireStack?: unknown[] };
@@ -75,7 +78,12 @@ async function loadModule(filename: string): Promise<Record<string, unknown>> {
       return { ...own, default: exports };
     }
   }
-  return (await import(url)) as Record<string, unknown>;
+  return (await import(url || moduleUrl(filename))) as Record<string, unknown>;
+}
+
+/** This script's own require() where there is one (the published worker is CommonJS), else one made for `path`. */
+function requireFor(path: string): NodeJS.Require {
+  return typeof require === 'function' ? require : createRequire(path);
 }
 
 async function lookup(mod: Record<string, unknown>, name: string): Promise<unknown> {
