@@ -29,25 +29,36 @@ export interface SerializedError {
 type ErrorClass = abstract new (...args: never[]) => Error;
 
 /**
- * globalThis key of the thread's error-class registry: one per thread, shared by every copy of this
- * module (see REVIVERS_KEY in shared.ts for why there can be several).
+ * globalThis key of the thread's registry of error classes from outside this package: JavaScript's
+ * built-in ones and those registered with registerErrorClass. One per thread, shared by every copy
+ * of this module (a second install, or the pool worker's bundle), so a class registered through
+ * one copy is known to all. sabkit's own classes are not in it: each copy rebuilds them as its
+ * own (SABKIT_ERROR_CLASSES), so `instanceof` holds against the classes the caller imported.
+ * Created on first use, so that a copy that only serialises never builds it.
  */
-const ERROR_CLASSES_KEY = Symbol.for('sabkit.atomics-sync.error-classes.v1');
-const registry: Map<string, ErrorClass> = ((globalThis as Record<symbol, unknown>)[ERROR_CLASSES_KEY] ??= new Map<string, ErrorClass>([
-  ['Error', Error],
-  ['TypeError', TypeError],
-  ['RangeError', RangeError],
-  ['SyntaxError', SyntaxError],
-  ['ReferenceError', ReferenceError],
-  ['EvalError', EvalError],
-  ['URIError', URIError],
-  ['AggregateError', AggregateError],
-  ...Object.entries(SABKIT_ERROR_CLASSES),
-])) as Map<string, ErrorClass>;
+const ERROR_CLASSES_KEY = Symbol.for('sabkit.atomics-sync.error-classes.v2');
+function registry(): Map<string, ErrorClass> {
+  return ((globalThis as Record<symbol, unknown>)[ERROR_CLASSES_KEY] ??= new Map<string, ErrorClass>([
+    ['Error', Error],
+    ['TypeError', TypeError],
+    ['RangeError', RangeError],
+    ['SyntaxError', SyntaxError],
+    ['ReferenceError', ReferenceError],
+    ['EvalError', EvalError],
+    ['URIError', URIError],
+    ['AggregateError', AggregateError],
+  ])) as Map<string, ErrorClass>;
+}
+
+/** The class for `name`: a registered or built-in one first, then this copy's sabkit class. */
+function classNamed(name: string | undefined): ErrorClass | undefined {
+  if (name === undefined) return undefined;
+  return registry().get(name) ?? (Object.hasOwn(SABKIT_ERROR_CLASSES, name) ? (SABKIT_ERROR_CLASSES as Record<string, ErrorClass>)[name] : undefined);
+}
 
 /** Makes errors of class `cls` keep their class when they cross into this thread. */
 export function registerErrorClass(cls: ErrorClass, name: string = cls.name): void {
-  registry.set(name, cls);
+  registry().set(name, cls);
 }
 
 const MAX_CAUSE_DEPTH = 16;
@@ -101,7 +112,7 @@ function define(target: object, key: string, value: unknown): void {
 /** Rebuilds an error made by `serializeError`; any other value is returned as it is. */
 export function deserializeError(value: unknown): unknown {
   if (!isSerializedError(value)) return value;
-  const cls = (value.className !== undefined ? registry.get(value.className) : undefined) ?? registry.get(value.name) ?? Error;
+  const cls = classNamed(value.className) ?? classNamed(value.name) ?? Error;
   // Built without running the constructor: a user's constructor may take other arguments or
   // have side effects; the fields below are all an error is made of.
   const err = Object.create(cls.prototype) as Error & Record<string, unknown>;

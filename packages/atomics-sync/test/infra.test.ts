@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { Worker } from 'node:worker_threads';
 import { once } from 'node:events';
 import {
-  deserializeError, registerErrorClass, InvalidArgumentError, OwnerDeadError, SabkitError,
+  deserializeError, serializeError, registerErrorClass, InvalidArgumentError, OwnerDeadError, SabkitError,
   revive, registerKind, isThreadDead, watchWorker, livenessTable, currentThreadId, InvalidRegionError,
 } from '../src/index.js';
 import { allocateRegion, expectDescriptor, KIND_PROPERTY } from '../src/shared.js';
@@ -110,8 +110,10 @@ test('a watched worker is marked dead when it exits; the table is shared with it
 test('a second copy of the module shares the thread\'s kind and error-class registries', { timeout: 10_000 }, async () => {
   // A query string makes Node load the files again as distinct module instances, as a second
   // install of the package (or the pool worker's bundle) would.
-  const copy = (await import(`../src/core.js?copy=${Date.now()}`)) as typeof import('../src/core.js');
+  const copy = (await import(`../src/error-transport.js?copy=${Date.now()}`)) as typeof import('../src/error-transport.js');
+  const codecCopy = (await import(`../src/core.js?copy=${Date.now()}`)) as typeof import('../src/core.js');
   const sharedCopy = (await import(`../src/shared.js?copy=${Date.now()}`)) as typeof import('../src/shared.js');
+  assert.notEqual(copy.deserializeError, deserializeError, 'a distinct error-transport instance');
   assert.notEqual(sharedCopy.revive, revive, 'the copy is a distinct module instance');
   class Probe {
     constructor(readonly buffer: SharedArrayBuffer, readonly byteOffset: number) {}
@@ -128,9 +130,12 @@ test('a second copy of the module shares the thread\'s kind and error-class regi
   }
   copy.registerErrorClass(CopyError);
   const back = deserializeError(copy.serializeError(new CopyError('through the copy')));
-  assert.ok(back instanceof CopyError);
+  assert.ok(back instanceof CopyError, 'a class registered through the copy is known to the index');
   assert.equal((back as Error).message, 'through the copy');
+  // sabkit's own classes come back as the deserialising copy's classes, whichever copy ran first.
+  assert.ok(copy.deserializeError(serializeError(new InvalidArgumentError('x'))) instanceof InvalidArgumentError);
+  assert.ok(deserializeError(copy.serializeError(new OwnerDeadError('y', 3))) instanceof OwnerDeadError);
   // The core entry's codec round-trips like the index's.
-  const bytes = copy.encode({ a: [1, 'x', 2n] });
-  assert.deepEqual(copy.decode(bytes, 0, bytes.length), { a: [1, 'x', 2n] });
+  const bytes = codecCopy.encode({ a: [1, 'x', 2n] });
+  assert.deepEqual(codecCopy.decode(bytes, 0, bytes.length), { a: [1, 'x', 2n] });
 });
