@@ -23,16 +23,13 @@
 import { bootInit } from './boot.js';
 import { parentPort, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { STATE, STATE_READY } from '../dispatch/layout.js';
-import * as core from '@sabkit/atomics-sync/core';
+import { decode, encode, encodeInto, isSharedDescriptor, revive, serializeError } from '@sabkit/atomics-sync/core';
 import { bindCodec } from '../dispatch/codec-link.js';
 import { workerGlobalState } from '../worker-state.js';
 import { PORT_MESSAGE, READY_MESSAGE, isInternalMessage } from '../messages.js';
 import { bindPoolErrors, bindSync } from './sync-link.js';
 import { TaskLoop } from './task-loop.js';
 import { WorkerChannel } from './worker-channel.js';
-
-/** Keeps the worker's event loop alive while it waits asynchronously (atomics: 'async'). */
-const KEEP_ALIVE_MS = 1 << 30;
 
 function takePort(): Promise<MessagePort> {
   const m = receiveMessageOnPort(parentPort!);
@@ -60,11 +57,12 @@ function start(): void {
     throw new Error('sabkit pool worker entry: loaded outside a pool (no start-up record); it is started by new Piscina() only');
   }
   const init = bootInit;
-  setInterval(() => {}, KEEP_ALIVE_MS);
   const ch = new WorkerChannel(init.channel, init.pool);
   const loop = new TaskLoop(ch, state);
-  bindCodec(core);
-  bindSync({ revive: core.revive, isSharedDescriptor: core.isSharedDescriptor, serializeError: core.serializeError });
+  // Named imports, not the namespace: the bundle then leaves out what the worker never calls
+  // (deserialising errors, and with it atomics-sync's error classes).
+  bindCodec({ encode, encodeInto, decode });
+  bindSync({ revive, isSharedDescriptor, serializeError });
   let kinds!: () => void;
   // Started once the worker is ready, so that it does not slow down the loading of what the first
   // task needs. It progresses whenever the worker's event loop runs (a task waiting for it makes

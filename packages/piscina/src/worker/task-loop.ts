@@ -36,6 +36,8 @@ let heapUsedBytes = (): number => {
   return heapUsedBytes();
 };
 
+/** Period of the timer that keeps the event loop alive during async waits (it never needs to fire). */
+const KEEP_ALIVE_MS = 1 << 30;
 /** How often (at most) a worker with a heap limit measures its heap. */
 const HEAP_CHECK_MS = 5;
 /** Weight of the newest run time in the running average that predicts the next task's length. */
@@ -61,6 +63,7 @@ export class TaskLoop implements ProgressSink {
   #asyncWaitArmed = false;
   #ewma = 0;
   #lastHeapCheck = 0;
+  #keepAlive: ReturnType<typeof setInterval> | undefined;
 
   constructor(ch: WorkerChannel, state: WorkerGlobalState) {
     this.#ch = ch;
@@ -317,6 +320,9 @@ export class TaskLoop implements ProgressSink {
     }
     if (this.#asyncWaitArmed) return;
     this.#asyncWaitArmed = true;
+    // A pending Atomics.waitAsync does not keep a Node 20 event loop alive: this timer does, made
+    // on the first async wait rather than at start (timers cost a new worker ~0.05 ms to set up).
+    this.#keepAlive ??= setInterval(() => {}, KEEP_ALIVE_MS);
     const r = Atomics.waitAsync(ch.i32, BELL, b);
     const wake = (): void => {
       this.#asyncWaitArmed = false;
