@@ -2,33 +2,13 @@
 // puts leave no unfinished task, join with a timeout, join in a worker, revive.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Worker } from 'node:worker_threads';
-import { Full, InvalidArgumentError, JoinableQueue, Queue, ReviveError, TaskDoneError, deserializeError, revive, watchWorker } from '../src/index.js';
-import type { SerializedError } from '../src/index.js';
+import { Full, InvalidArgumentError, JoinableQueue, Queue, ReviveError, TaskDoneError, revive } from '../src/index.js';
+import { messageWith, startWatched } from './support.js';
 
 const fixture = new URL('./fixtures/queue-worker.js', import.meta.url);
 
-function start(data: Record<string, unknown>): Worker {
-  const w = new Worker(fixture, { workerData: data });
-  watchWorker(w);
-  return w;
-}
-
-function message(w: Worker, key: string): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    const on = (m: Record<string, unknown>) => {
-      if (m.error) {
-        w.off('message', on);
-        reject(deserializeError(m.error as SerializedError));
-      } else if (key in m) {
-        w.off('message', on);
-        resolve(m);
-      }
-    };
-    w.on('message', on);
-    w.once('error', reject);
-  });
-}
+const start = (data: Record<string, unknown>) => startWatched(fixture, data);
+const message = messageWith;
 
 test('join waits until every item put has been taskDone()d by worker consumers', { timeout: 30_000 }, async () => {
   const q = new JoinableQueue<number>({ capacityBytes: 1024 });

@@ -2,36 +2,15 @@
 // threads on one end, aborts, revive, misuse.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Worker } from 'node:worker_threads';
 import {
-  ClosedError, Connection, EOFError, codec, InvalidArgumentError, PayloadTooLargeError, Pipe, ReviveError, deserializeError, pipeByteLength, revive, watchWorker,
-} from '../src/index.js';
-import type { SerializedError } from '../src/index.js';
+  ClosedError, Connection, EOFError, codec, InvalidArgumentError, PayloadTooLargeError, Pipe, ReviveError, pipeByteLength, revive, } from '../src/index.js';
+import { messageWith, startWatched } from './support.js';
 import { mulberry32 } from './prng.js';
 
 const fixture = new URL('./fixtures/pipe-worker.js', import.meta.url);
 
-function start(data: Record<string, unknown>): Worker {
-  const w = new Worker(fixture, { workerData: data });
-  watchWorker(w);
-  return w;
-}
-
-function message(w: Worker, key: string): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    const on = (m: Record<string, unknown>) => {
-      if (m.error) {
-        w.off('message', on);
-        reject(deserializeError(m.error as SerializedError));
-      } else if (key in m) {
-        w.off('message', on);
-        resolve(m);
-      }
-    };
-    w.on('message', on);
-    w.once('error', reject);
-  });
-}
+const start = (data: Record<string, unknown>) => startWatched(fixture, data);
+const message = messageWith;
 
 test('duplex: both ends send and receive, in order, across a worker; EOF after close', { timeout: 30_000 }, async () => {
   const [a, b] = Pipe();

@@ -2,39 +2,19 @@
 // items (chunked), a consumer killed mid-stream, and the misuse table.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { once } from 'node:events';
 import {
   ClosedError, Empty, Full, InvalidArgumentError, InvalidRegionError, MAX_MESSAGE_BYTES, PayloadTooLargeError, Queue, ReviveError,
-  SimpleQueue, BlockingNotAllowedError, codec, deserializeError, revive, watchWorker,
-} from '../src/index.js';
+  SimpleQueue, BlockingNotAllowedError, codec, deserializeError, revive, } from '../src/index.js';
 import type { SerializedError } from '../src/index.js';
+import { messageWith, startWatched } from './support.js';
 import { mulberry32 } from './prng.js';
 
 const fixture = new URL('./fixtures/queue-worker.js', import.meta.url);
 
-function start(data: Record<string, unknown>): Worker {
-  const w = new Worker(fixture, { workerData: data });
-  watchWorker(w);
-  return w;
-}
-
-/** Resolves with the worker's first message that has one of `keys`; rejects on a reported error. */
-function message(w: Worker, ...keys: string[]): Promise<Record<string, unknown>> {
-  return new Promise((resolve, reject) => {
-    const on = (m: Record<string, unknown>) => {
-      if (m.error && !keys.includes('error')) {
-        w.off('message', on);
-        reject(deserializeError(m.error as SerializedError));
-      } else if (keys.some((k) => k in m)) {
-        w.off('message', on);
-        resolve(m);
-      }
-    };
-    w.on('message', on);
-    w.once('error', reject);
-  });
-}
+const start = (data: Record<string, unknown>) => startWatched(fixture, data);
+const message = messageWith;
 
 /** Checks consumer logs of values id * 2^20 + seq: no loss, no duplicate, per-producer order per consumer. */
 function checkLogs(log: Int32Array, consumers: number, stride: number, producers: number, perProducer: number, maxLost = 0): number {

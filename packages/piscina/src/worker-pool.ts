@@ -114,7 +114,8 @@ export function stopWorker(handle: WorkerHandle): Promise<number> {
       if (w.async) await Promise.race([w.value, exited]);
     }
   };
-  const safe = (wasBooting ? Promise.race([handle.settledBoot, bounded]) : Promise.resolve()).then(() => Promise.race([notLoading(), bounded]));
+  // notLoading() is bounded by the same deadline as the boot wait.
+  const safe = (wasBooting ? Promise.race([handle.settledBoot, bounded]) : Promise.resolve()).then(notLoading);
   return safe.then(() => {
     clearTimeout(timer);
     void handle.worker.terminate();
