@@ -72,8 +72,12 @@ export function pickWorker(workers: readonly WorkerHandle[], depth: number, boot
  * worker has nothing to do: up to PIPELINE_TARGET_MS of short tasks, or one whole long task.
  * Whenever a ready worker has a free execution slot and nothing waiting, it takes half of the
  * unstarted tasks of the worker holding the most, newest first, as Go's scheduler steals half of
- * a victim's run queue (runtime/proc.go, runqsteal). Only the main thread writes requests, so it
- * moves them: each task is taken back from the victim's ring with a compare-exchange on its slot
+ * a victim's run queue (runtime/proc.go, runqsteal). A worker still booting has started nothing,
+ * so all it holds counts as unstarted: a cold pool's first task sits in the first-created worker's
+ * ring, and that worker's thread is sometimes scheduled milliseconds after the second one's (seen
+ * here: 6-12 ms in 2 of 6 cold starts), which then takes the task when it reports ready.
+ * Only the main thread writes requests, so it moves them: each task is taken back from the
+ * victim's ring with a compare-exchange on its slot
  * (QUEUED -> QUEUED|CANCEL|STEAL; the victim skips the record, and a task it already started is
  * left where it is) and written again into the thief's ring by `give`. A task `give` cannot place
  * goes back to the pool's queue through `requeue`. Call only with an empty pool queue and a FIFO
@@ -88,13 +92,18 @@ export function rebalance(
   for (let round = 0; round < workers.length; round++) {
     let thief: WorkerHandle | undefined;
     let victim: WorkerHandle | undefined;
+    let spare = 0;
     for (let i = 0; i < workers.length; i++) {
       const w = workers[i];
       if (w.phase === 'ready' && w.inflight < concurrency && (thief === undefined || w.inflight < thief.inflight)) thief = w;
-      if (w.inflight > concurrency && (victim === undefined || w.inflight > victim.inflight)) victim = w;
+      const s = w.inflight - (w.phase === 'booting' ? 0 : concurrency);
+      if (s > spare) {
+        victim = w;
+        spare = s;
+      }
     }
     if (thief === undefined || victim === undefined) break;
-    const stolen = victim.steal(Math.ceil((victim.inflight - concurrency) / 2));
+    const stolen = victim.steal(Math.ceil(spare / 2));
     if (stolen.length === 0) break;
     for (let i = 0; i < stolen.length; i++) if (!give(thief, stolen[i])) requeue(stolen[i]);
     thief.channel.publish(true);

@@ -137,3 +137,22 @@ test('results a worker holds back (coalesced wake-ups) still arrive while it run
     await pool.destroy();
   }
 });
+
+test('a cold pool: a task given to a worker still booting moves to the one that became ready', { timeout: 30_000 }, async () => {
+  // Two tasks into two booting workers, one each. One worker's module load blocks until the gate
+  // opens (after both results are in), so its task can only complete if the other worker takes it.
+  const gate = new Int32Array(new SharedArrayBuffer(8));
+  const pool = new Piscina({ filename: new URL('./fixtures/slow-boot.js', import.meta.url), minThreads: 2, maxThreads: 2, workerData: { gate: gate.buffer } });
+  try {
+    const started = Date.now();
+    const results = (await Promise.all([pool.run(1), pool.run(2)])) as { x: number; threadId: number }[];
+    assert.ok(Date.now() - started < 10_000, 'both ran before the blocked worker was released (its wait is bounded at 15 s)');
+    assert.deepEqual(results.map((r) => r.x), [1, 2]);
+    assert.equal(results[0].threadId, results[1].threadId, 'both ran on the worker that was ready');
+    assert.equal(Atomics.load(gate, 0), 2, 'both workers loaded the module');
+  } finally {
+    Atomics.store(gate, 1, 1);
+    Atomics.notify(gate, 1);
+    await pool.destroy();
+  }
+});
