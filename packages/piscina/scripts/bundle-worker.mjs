@@ -1,5 +1,7 @@
-// Bundles the pool worker's entry (dist/worker/entry.js, written by tsc) in place, with everything
-// it loads before its first task: the pool's worker modules and @sabkit/atomics-sync/core.
+// Bundles the pool worker's entry (dist/worker/entry.js, written by tsc) into dist/worker/entry.cjs,
+// with everything it loads before its first task: the pool's worker modules and
+// @sabkit/atomics-sync/core. The worker's launch script (src/worker/launch.cts) compiles it with a
+// V8 code cache.
 //
 // Why: a new worker's start is on the path of every cold pool (new pool -> first result), and it
 // was ~20 ms slower than two raw `new Worker` calls, nearly all of it loading ~20 ES modules
@@ -8,27 +10,28 @@
 // pipeline for the entry; a third less to parse). Identifiers are kept, so stack traces still
 // name functions; the source map points into the TypeScript sources.
 //
-// The bundle is CommonJS, so dist/worker/ gets a package.json saying so, and the other files tsc
-// wrote there (ES modules, now inside the bundle and imported by nothing else) are removed.
+// The other files tsc wrote to dist/worker/ (ES modules, now inside the bundle and imported by
+// nothing else) are removed; launch.cjs stays.
 //
-// Left outside the bundle, loaded later by the worker: the package indexes of atomics-sync and
-// typed-struct (which register every sabkit kind; the worker loads them in the background, and the
-// task's own code imports the same module instances) and the pool's error classes (`../errors.js`,
-// the same instances a task's `import { AbortError } from '@sabkit/piscina'` gets). The bundled copy
-// of atomics-sync's core shares the thread's kind registry with them (it lives on globalThis).
+// Left outside the bundle, loaded later by the worker through the launch script's import() (code
+// compiled by vm.Script has none): the package indexes of atomics-sync and typed-struct (which
+// register every sabkit kind; the worker loads them in the background, and the task's own code
+// imports the same module instances) and the pool's error classes (`../errors.js`, the same
+// instances a task's `import { AbortError } from '@sabkit/piscina'` gets). The bundled copy of
+// atomics-sync's core shares the thread's kind registry with them (it lives on globalThis). The
+// bundle must not call import() itself: this script fails if it does.
 import { build } from 'esbuild';
-import { readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 
 const dir = fileURLToPath(new URL('../dist/worker/', import.meta.url));
 const entry = join(dir, 'entry.js');
-const LATER = /^(@sabkit\/atomics-sync|@sabkit\/typed-struct|\.\.\/errors\.js)$/;
+const outfile = join(dir, 'entry.cjs');
 
 const result = await build({
   entryPoints: [entry],
-  outfile: entry,
-  allowOverwrite: true,
+  outfile,
   bundle: true,
   format: 'cjs',
   platform: 'node',
@@ -38,18 +41,13 @@ const result = await build({
   sourcemap: true,
   metafile: true,
   logLevel: 'warning',
-  plugins: [
-    {
-      name: 'load-later',
-      setup(b) {
-        b.onResolve({ filter: LATER }, (args) => ({ path: args.path, external: true }));
-      },
-    },
-  ],
 });
-writeFileSync(join(dir, 'package.json'), `${JSON.stringify({ type: 'commonjs' }, null, 2)}\n`);
+rmSync(join(dir, 'package.json'), { force: true }); // written by earlier versions of this script
 for (const f of readdirSync(dir)) {
-  if ((f.endsWith('.js') || f.endsWith('.js.map')) && f !== 'entry.js' && f !== 'entry.js.map') rmSync(join(dir, f));
+  if (f.endsWith('.js') || f.endsWith('.js.map')) rmSync(join(dir, f));
+}
+if (/\bimport\(/.test(readFileSync(outfile, 'utf8'))) {
+  throw new Error('bundle-worker: the worker bundle calls import(), which fails in code compiled by vm.Script; import through importModule (src/worker/loader.ts)');
 }
 const inputs = Object.keys(result.metafile.inputs).length;
 if (inputs < 10) throw new Error(`bundle-worker: only ${inputs} inputs in the worker bundle; expected the pool's worker modules and atomics-sync's core`);

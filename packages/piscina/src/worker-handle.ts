@@ -41,6 +41,8 @@ export class WorkerHandle {
   given = 0;
   /** Function ids this worker has been told about (id 0, the default, at start-up). */
   readonly defined = new Set<number>([0]);
+  /** Set while this worker is the one asked for the entry's code cache (code-cache.ts): its key. */
+  codeCacheKey: string | undefined = undefined;
   /** Last 'error' event (an uncaught exception, out of memory), the cause of a crash error. */
   lastError: unknown = undefined;
   idleTimer: ReturnType<typeof setTimeout> | undefined = undefined;

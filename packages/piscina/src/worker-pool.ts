@@ -20,12 +20,14 @@ import { MessageChannel, Worker, setEnvironmentData, type WorkerOptions } from '
 import { livenessTable, watchWorker } from '@sabkit/atomics-sync';
 import { CHANNEL_BYTES, LOADING, LOADING_BUSY, LOADING_IDLE, LOADING_STOP } from './dispatch/layout.js';
 import { MainChannel } from './dispatch/main-channel.js';
+import { codeCacheFor, codeCacheKey, codeCacheNotMade } from './code-cache.js';
 import { PORT_MESSAGE } from './messages.js';
 import type { FilledOptions } from './options.js';
 import { WorkerHandle } from './worker-handle.js';
 import { INIT_ENV_KEY, type WorkerInit } from './worker-state.js';
 
-const ENTRY_URL = new URL('./worker/entry.js', import.meta.url);
+/** The worker's launch script: it loads the entry (worker/launch.cts). */
+const ENTRY_URL = new URL('./worker/launch.cjs', import.meta.url);
 
 /** Longest wait for a booting worker to become ready before it is terminated anyway. */
 export const BOOT_TERMINATE_WAIT_MS = 10_000;
@@ -42,6 +44,8 @@ export interface WorkerEvents {
 export function spawnWorker(options: FilledOptions, poolBuffer: SharedArrayBuffer, events: WorkerEvents): WorkerHandle {
   livenessTable();
   const channel = new SharedArrayBuffer(CHANNEL_BYTES);
+  const cacheKey = codeCacheKey(options.execArgv);
+  const cache = codeCacheFor(cacheKey);
   const init: WorkerInit = {
     channel,
     pool: poolBuffer,
@@ -50,6 +54,8 @@ export function spawnWorker(options: FilledOptions, poolBuffer: SharedArrayBuffe
     concurrency: options.concurrentTasksPerWorker,
     atomics: options.atomics,
     maxHeapMB: Number.isFinite(options.maxWorkerHeapMB) ? options.maxWorkerHeapMB : 0,
+    codeCache: cache.data,
+    produceCodeCache: cache.produce,
   };
   const workerOptions: WorkerOptions = {
     env: options.env,
@@ -63,6 +69,9 @@ export function spawnWorker(options: FilledOptions, poolBuffer: SharedArrayBuffe
   setEnvironmentData(INIT_ENV_KEY, init as never);
   try {
     worker = new Worker(ENTRY_URL, workerOptions);
+  } catch (e) {
+    if (cache.produce) codeCacheNotMade(cacheKey);
+    throw e;
   } finally {
     setEnvironmentData(INIT_ENV_KEY, undefined as never);
   }
@@ -71,6 +80,7 @@ export function spawnWorker(options: FilledOptions, poolBuffer: SharedArrayBuffe
   worker.postMessage({ [PORT_MESSAGE]: true, port: port2 }, [port2]);
   watchWorker(worker);
   const handle = new WorkerHandle(worker, new MainChannel(channel, port1));
+  if (cache.produce) handle.codeCacheKey = cacheKey;
   worker.on('message', (m) => events.onMessage(handle, m));
   worker.on('error', (e) => events.onError(handle, e));
   worker.once('exit', (code) => {

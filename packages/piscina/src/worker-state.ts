@@ -26,6 +26,29 @@ export interface WorkerInit {
   readonly atomics: 'sync' | 'async' | 'disabled';
   /** Heap limit in MiB above which the worker asks to be replaced (0: none). */
   readonly maxHeapMB: number;
+  /** V8 code cache for the worker entry bundle, made by an earlier worker (worker/launch.cts). */
+  readonly codeCache?: Uint8Array;
+  /** Make a code cache after the first task and send it to main (CODE_CACHE_MESSAGE). */
+  readonly produceCodeCache: boolean;
+}
+
+/** globalThis key of the WorkerLaunch that worker/launch.cts leaves for the entry. */
+export const LAUNCH_KEY: unique symbol = Symbol.for('sabkit.piscina.launch.v1') as never;
+
+/** What became of the code cache main gave a worker: none given, accepted, rejected by V8, or no bundle to cache. */
+export type CodeCacheStatus = 'none' | 'accepted' | 'rejected' | 'unbundled';
+
+/** What the worker's launch script (worker/launch.cts) provides to the entry. */
+export interface WorkerLaunch {
+  /** import(), from a module in the entry's directory (the bundle, compiled by vm.Script, has none). */
+  importModule(specifier: string): Promise<unknown>;
+  /** The entry bundle's code cache, with what has been compiled so far; undefined when unbundled. */
+  createCodeCache(): Uint8Array | undefined;
+  readonly codeCache: CodeCacheStatus;
+}
+
+export function workerLaunch(): WorkerLaunch | undefined {
+  return (globalThis as Record<symbol, unknown>)[LAUNCH_KEY] as WorkerLaunch | undefined;
 }
 
 /** The task a worker is running, as the worker-side API sees it. */

@@ -18,7 +18,8 @@
  */
 import { STATE_RETIRE } from './dispatch/layout.js';
 import { WorkerCrashError, WorkerStartError } from './errors.js';
-import { READY_MESSAGE, isInternalMessage } from './messages.js';
+import { CODE_CACHE_MESSAGE, READY_MESSAGE, isInternalMessage } from './messages.js';
+import { codeCacheNotMade, storeCodeCache } from './code-cache.js';
 import type { FilledOptions } from './options.js';
 import type { Task } from './task.js';
 import type { WorkerHandle } from './worker-handle.js';
@@ -190,6 +191,11 @@ export class Workers implements WorkerEvents {
   // ---- WorkerEvents ----
 
   onMessage(w: WorkerHandle, message: unknown): void {
+    if (w.codeCacheKey !== undefined && isInternalMessage(message, CODE_CACHE_MESSAGE)) {
+      storeCodeCache(w.codeCacheKey, message.data instanceof Uint8Array ? message.data : undefined);
+      w.codeCacheKey = undefined;
+      return;
+    }
     if (!isInternalMessage(message, READY_MESSAGE)) {
       this.#emitter.emit('message', message);
       return;
@@ -211,6 +217,7 @@ export class Workers implements WorkerEvents {
   onExit(w: WorkerHandle, code: number): void {
     const phase = w.phase;
     w.phase = 'exited';
+    if (w.codeCacheKey !== undefined) codeCacheNotMade(w.codeCacheKey);
     w.clearIdleTimer();
     const i = this.list.indexOf(w);
     if (i >= 0) this.list.splice(i, 1);

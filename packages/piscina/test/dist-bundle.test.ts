@@ -1,10 +1,11 @@
 // The published build. The other tests run the pool compiled file by file into .test-build; users
 // run dist/, whose worker entry is one CommonJS bundle (scripts/bundle-worker.mjs) carrying its own
-// copy of atomics-sync's core. This checks that bundle: it is one module, and everything that crosses it
-// (sabkit objects revived through the copy, error classes, progress, a failing task module) works.
+// copy of atomics-sync's core, compiled by the launch script with a V8 code cache. This checks that
+// bundle: it is one script, everything that crosses it (sabkit objects revived through the copy,
+// error classes, progress, a failing task module) works, and later workers use the code cache.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Lock, Value, registerErrorClass } from '@sabkit/atomics-sync';
 import { Piscina, TaskModuleError } from '@sabkit/piscina';
@@ -12,16 +13,58 @@ import { CodedError } from './fixtures/tasks.js';
 
 const tasks = new URL('./fixtures/tasks.js', import.meta.url);
 
-test('dist/worker/entry.js is one CommonJS script that requires only node: builtins', () => {
-  const entry = createRequire(import.meta.url).resolve('@sabkit/piscina').replace(/index\.js$/, 'worker/entry.js');
-  const src = readFileSync(entry, 'utf8');
+const distWorker = createRequire(import.meta.url).resolve('@sabkit/piscina').replace(/index\.js$/, 'worker/');
+
+test('dist/worker/entry.cjs is one CommonJS script that requires only node: builtins and never calls import()', () => {
+  const src = readFileSync(`${distWorker}entry.cjs`, 'utf8');
   const required = [...src.matchAll(/\brequire\(["']([^"']+)["']\)/g)].map((m) => m[1]);
   assert.ok(required.includes('node:worker_threads'), 'it requires node:worker_threads');
   assert.deepEqual(required.filter((s) => !s.startsWith('node:')), [], 'only node: builtins are required');
   assert.doesNotMatch(src, /^\s*import\s[^(]/m, 'no static ES import');
+  // vm.Script-compiled code has no import() on Node 20 without --experimental-vm-modules.
+  assert.doesNotMatch(src, /\bimport\(/, 'no import(): it imports through the launch script');
   assert.match(src, /function encodeInto\(/, "atomics-sync's codec is inside the bundle");
-  const pkg = JSON.parse(readFileSync(entry.replace(/entry\.js$/, 'package.json'), 'utf8')) as { type?: string };
-  assert.equal(pkg.type, 'commonjs', 'dist/worker/package.json makes the .js a CommonJS script');
+  assert.ok(existsSync(`${distWorker}launch.cjs`), 'the launch script is there');
+  assert.ok(!existsSync(`${distWorker}entry.js`), 'no unbundled entry left beside it');
+});
+
+test('workers started after the first one compile the entry from its code cache', { timeout: 30_000 }, async () => {
+  // Its own execArgv, so that no other test's pool made this cache already (caches are per execArgv).
+  const execArgv = ['--no-deprecation', '--no-warnings'];
+  const first = new Piscina({ filename: tasks, minThreads: 1, maxThreads: 1, execArgv });
+  try {
+    assert.equal(await first.run(null, { name: 'codeCacheStatus' }), 'none', 'the first worker had no cache to use');
+    // The first worker sends the cache after its background start-up: poll with new pools, bounded.
+    const deadline = Date.now() + 20_000;
+    let status: unknown;
+    do {
+      await new Promise((r) => setTimeout(r, 20));
+      const next = new Piscina({ filename: tasks, minThreads: 1, maxThreads: 1, execArgv });
+      try {
+        status = await next.run(null, { name: 'codeCacheStatus' });
+      } finally {
+        await next.destroy();
+      }
+    } while (status === 'none' && Date.now() < deadline);
+    assert.equal(status, 'accepted', 'a later worker compiled the entry from the cache');
+  } finally {
+    await first.destroy();
+  }
+  // A worker compiled from the cache works as any other.
+  registerErrorClass(CodedError);
+  const cached = new Piscina({ filename: tasks, minThreads: 2, maxThreads: 2, execArgv });
+  try {
+    assert.deepEqual(await Promise.all([0, 1].map(() => cached.run(null, { name: 'codeCacheStatus' }))), ['accepted', 'accepted']);
+    assert.equal(await cached.run({ a: 2, b: 3 }), 5);
+    const counter = new Value('i32', 0);
+    assert.equal(await cached.run({ lock: new Lock(), counter, n: 100 }, { name: 'addUnderLock' }), true);
+    assert.equal(counter.value, 100);
+    const err = await cached.run('boom', { name: 'fail' }).then(() => undefined, (e: unknown) => e);
+    assert.ok(err instanceof CodedError, `expected CodedError, got ${String(err)}`);
+    assert.match((err as Error).stack ?? '', /tasks\.js/, "the stack names the task module");
+  } finally {
+    await cached.destroy();
+  }
 });
 
 test('the bundled worker: results, sabkit objects both ways, error classes, progress, a missing module', { timeout: 30_000 }, async () => {

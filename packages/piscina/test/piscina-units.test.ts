@@ -176,3 +176,22 @@ test('FixedQueue: FIFO with unshift and remove, growing', () => {
   for (let t = q.shift(); t !== null; t = q.shift()) out.push((t as Task & { n: number }).n);
   assert.deepEqual(out, [-1, ...Array.from({ length: 200 }, (_, i) => i).filter((i) => i !== 100)]);
 });
+
+test('code cache bookkeeping: one worker asked at a time, asked again if it exits, kept per execArgv', async () => {
+  const { codeCacheFor, codeCacheKey, codeCacheNotMade, storeCodeCache } = await import('../src/code-cache.js');
+  const key = codeCacheKey(['--units-test-flag']);
+  assert.notEqual(key, codeCacheKey(undefined), 'execArgv given and inherited are different keys');
+  assert.deepEqual(codeCacheFor(key), { data: undefined, produce: true }, 'the first worker is asked');
+  assert.deepEqual(codeCacheFor(key), { data: undefined, produce: false }, 'no second worker while the first has not answered');
+  codeCacheNotMade(key);
+  assert.deepEqual(codeCacheFor(key), { data: undefined, produce: true }, 'asked again after the first exited without a cache');
+  const data = new Uint8Array([1, 2, 3]);
+  storeCodeCache(key, data);
+  assert.deepEqual(codeCacheFor(key), { data, produce: false }, 'every later worker gets the cache');
+  codeCacheNotMade(key);
+  assert.deepEqual(codeCacheFor(key), { data, produce: false }, 'a late exit does not drop a cache');
+  const other = codeCacheKey(['--units-test-unbundled']);
+  assert.equal(codeCacheFor(other).produce, true);
+  storeCodeCache(other, undefined);
+  assert.deepEqual(codeCacheFor(other), { data: undefined, produce: false }, 'an entry that cannot be cached is not asked for again');
+});

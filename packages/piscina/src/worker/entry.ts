@@ -1,6 +1,7 @@
 /**
- * The pool worker's entry module. `./boot.js` must stay the first import: it marks the thread as a
- * pool worker before any other module is evaluated.
+ * The pool worker's entry module, loaded by the launch script (launch.cts: with a V8 code cache
+ * in the published build). `./boot.js` must stay the first import: it marks the thread as a pool
+ * worker before any other module is evaluated.
  *
  * No top-level await here (Node 20 aborts the whole process if a worker is terminated while an
  * async module graph is still evaluating): start-up is a promise chain instead.
@@ -18,15 +19,17 @@
  * register every sabkit kind, so revive() makes their objects live) and the pool's error classes.
  * A task whose argument holds a sabkit object before that is done waits for it; others do not.
  * The bundle's copy of atomics-sync's core and the package loaded here share the thread's kind
- * registry (it lives on globalThis), so the copy revives what the package registers.
+ * registry (it lives on globalThis), so the copy revives what the package registers. A worker that
+ * main asked for the entry's code cache makes it after that (code-cache.ts).
  */
 import { bootInit } from './boot.js';
 import { parentPort, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { STATE, STATE_READY } from '../dispatch/layout.js';
 import { decode, encode, encodeInto, isSharedDescriptor, revive, serializeError } from '@sabkit/atomics-sync/core';
 import { bindCodec } from '../dispatch/codec-link.js';
-import { workerGlobalState } from '../worker-state.js';
-import { PORT_MESSAGE, READY_MESSAGE, isInternalMessage } from '../messages.js';
+import { workerGlobalState, workerLaunch } from '../worker-state.js';
+import { CODE_CACHE_MESSAGE, PORT_MESSAGE, READY_MESSAGE, isInternalMessage } from '../messages.js';
+import { importModule } from './loader.js';
 import { bindPoolErrors, bindSync } from './sync-link.js';
 import { TaskLoop } from './task-loop.js';
 import { WorkerChannel } from './worker-channel.js';
@@ -46,9 +49,15 @@ function takePort(): Promise<MessagePort> {
 
 /** Everything that registers sabkit kinds and error classes; not needed for the first task. */
 function loadKinds(): Promise<void> {
-  return Promise.all([import('@sabkit/atomics-sync'), import('@sabkit/typed-struct'), import('../errors.js')]).then(([, , errors]) => {
-    bindPoolErrors(errors);
+  return Promise.all([importModule('@sabkit/atomics-sync'), importModule('@sabkit/typed-struct'), importModule('../errors.js')]).then(([, , errors]) => {
+    bindPoolErrors(errors as typeof import('../errors.js'));
   });
+}
+
+/** Answers main's request for the entry's code cache (code-cache.ts); undefined data: none to make. */
+function sendCodeCache(): void {
+  const data = workerLaunch()?.createCodeCache();
+  parentPort!.postMessage({ [CODE_CACHE_MESSAGE]: true, data });
 }
 
 function start(): void {
@@ -67,7 +76,11 @@ function start(): void {
   // Started once the worker is ready, so that it does not slow down the loading of what the first
   // task needs. It progresses whenever the worker's event loop runs (a task waiting for it makes
   // the loop return to the event loop).
-  loop.kindsLoading(new Promise<void>((resolve) => (kinds = resolve)).then(loadKinds));
+  const kindsLoaded = new Promise<void>((resolve) => (kinds = resolve)).then(loadKinds);
+  loop.kindsLoading(kindsLoaded);
+  // After the background start-up, so that the cache holds what it compiled too, and the first task
+  // if one was waiting (it ran before the event loop could progress the imports).
+  if (init.produceCodeCache) void kindsLoaded.then(sendCodeCache, sendCodeCache);
   const defaultFn = init.filename === null ? undefined : loop.define(0, init.filename, init.name);
   void Promise.all([takePort(), defaultFn])
     .then(([port]) => {

@@ -21,6 +21,7 @@
 import { createRequire } from 'node:module';
 import { isAbsolute } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { workerLaunch } from '../worker-state.js';
 
 /** A short description of a found export, for the error message. */
 function describe(v: unknown): string {
@@ -29,9 +30,20 @@ function describe(v: unknown): string {
   return ctor && ctor !== 'Object' ? `a ${ctor}` : 'an object';
 }
 
+/**
+ * import() for the worker's modules, done by the launch script (launch.cts): code that vm.Script
+ * compiled, as the published bundle is, has no import() of its own. The launch script lies in
+ * this directory, so relative specifiers mean the same.
+ */
+export function importModule(specifier: string): Promise<unknown> {
+  const launch = workerLaunch();
+  if (launch === undefined) return Promise.reject(new Error('sabkit pool worker: started without its launch script (worker/launch.cjs)'));
+  return launch.importModule(specifier);
+}
+
 /** TaskModuleError, loaded only when a module fails (the class imports all of atomics-sync). */
 async function moduleError(message: string, filename: string, name: string, cause?: unknown): Promise<Error> {
-  const { TaskModuleError } = await import('../errors.js');
+  const { TaskModuleError } = (await importModule('../errors.js')) as typeof import('../errors.js');
   return new TaskModuleError(message, filename, name, cause === undefined ? undefined : { cause });
 }
 
@@ -78,7 +90,7 @@ async function loadModule(filename: string): Promise<Record<string, unknown>> {
       return { ...own, default: exports };
     }
   }
-  return (await import(url || moduleUrl(filename))) as Record<string, unknown>;
+  return (await importModule(url || moduleUrl(filename))) as Record<string, unknown>;
 }
 
 /** This script's own require() where there is one (the published worker is CommonJS), else one made for `path`. */
