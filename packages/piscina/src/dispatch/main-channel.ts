@@ -224,6 +224,11 @@ export class MainChannel {
   }
 
   /** Sets the worker's low-water mark: it notifies a parked main thread when fewer requests remain. */
+  /** The LOW_WATER main last set for this worker (-1: never set). */
+  get lowWater(): number {
+    return this.#lowWater;
+  }
+
   setLowWater(n: number): void {
     if (n !== this.#lowWater) {
       this.#lowWater = n;

@@ -49,7 +49,7 @@ export interface PollTarget {
   outstanding(): number;
   /** Whether results are expected within MAIN_SPIN_MS. */
   expectSoon(): boolean;
-  /** Whether some worker holds more than one task (and so may defer announcing a result). */
+  /** Whether some worker holds enough tasks that it may defer announcing a result. */
   mayDefer(): boolean;
 }
 
@@ -169,8 +169,7 @@ export class Poller {
       return;
     }
     this.#parked = true;
-    // The bound matters only when a worker may be sitting on a deferred result: when it holds more
-    // than one task. With one task per worker, its result is always announced at once.
+    // The bound matters only when a worker may be sitting on a deferred result (see mayDefer).
     if (this.#safety === undefined && this.#target.mayDefer()) {
       this.#safety = setInterval(this.#check, MAIN_PARK_MAX_MS);
       this.#safety.unref();
