@@ -118,13 +118,20 @@ export class Poller {
   }
 
   #poll(): void {
-    this.#scheduled = false;
-    if (this.#stopped) return;
+    if (this.#stopped) {
+      this.#scheduled = false;
+      return;
+    }
+    // #scheduled stays set while this poll runs (it may have been called by #wake): the poll
+    // decides itself what follows, another poll or a park. The schedule() calls that draining
+    // makes (core.ts, after tasks settle) would only add a second, empty poll per wake-up.
+    this.#scheduled = true;
     const t = this.#target;
     const now = performance.now();
     if (this.#sliceStart === 0) this.#sliceStart = now;
     let n = t.drain();
     if (t.outstanding() === 0) {
+      this.#scheduled = false;
       this.#sliceStart = 0;
       this.release();
       return;
@@ -144,7 +151,6 @@ export class Poller {
       this.#spun = n > 0;
     }
     if (n > 0 && !trickle) {
-      this.#scheduled = true;
       if (performance.now() - this.#sliceStart < POLL_SLICE_MS) {
         microtask(this.#tick);
       } else {
@@ -153,6 +159,7 @@ export class Poller {
       }
       return;
     }
+    this.#scheduled = false;
     this.#sliceStart = 0;
     this.#park();
   }
