@@ -7,7 +7,8 @@
 //   cold-start   new pool -> first result, vs two raw `new Worker` -> first reply      ms
 //   cpu-20ms     64 tasks of ~20 ms real work: speed-up over running them serially   ×
 //   cpu-0.1ms    6,400 tasks of ~0.1 ms: speed-up over running them serially         ×
-//                (median of 5 batches after one untimed batch, each impl alike)
+//                (median of 5 batches after one untimed batch, each impl alike; the pools'
+//                batches interleaved in rotating order)
 //
 // Worker modules for each library are generated into a temp directory (with absolute paths to the
 // libraries), so this file is the whole suite. The CPU-bound task is real work (an xorshift loop
@@ -111,6 +112,7 @@ const IMPLS = { sabkit, piscina, tinypool, poolifier, workerpool, 'raw-postMessa
  * reported and skipped instead of ending the whole suite. `fn` registers its pools with `use`, so
  * that a stalled one is closed: its workers would otherwise run on through every bench after it
  * (a stalled poolifier pool left idle CPU at 0.6 % of a core for every pool measured later).
+ * Returns whether `fn` finished.
  */
 async function guarded(impl, fn, ms = 60_000) {
   let timer;
@@ -124,11 +126,13 @@ async function guarded(impl, fn, ms = 60_000) {
   });
   try {
     await Promise.race([fn(use), limit]);
+    return true;
   } catch (e) {
     console.error(`# ${impl}: skipped (${e.message})`);
     let wait;
     await Promise.race([Promise.allSettled(pools.map((p) => p.close())), new Promise((r) => (wait = setTimeout(r, 5000)))]);
     clearTimeout(wait);
+    return false;
   } finally {
     clearTimeout(timer);
   }
@@ -265,6 +269,19 @@ function calibrate(ms) {
   }
 }
 
+/**
+ * Speed-up of `count` tasks of ~`ms` over running them serially on this thread.
+ *
+ * Every pool is started, warmed and given one untimed batch first (the first batch of thousands of
+ * tasks is ~15% slower for every pool here: V8 still optimising the task function in each worker
+ * and growing the main thread's young generation, which measures JIT warm-up, not scheduling).
+ * Then rounds of one timed batch per pool, in a rotating order, as in the cold-start bench. Drift
+ * in the machine's speed, and V8's background work left over from earlier benches (GC, the memory
+ * reducer, compilation), then hits every pool alike. Before, the pools ran one after another, and
+ * the first in the list (sabkit) always ran right after the cold-start bench's ~100 pool starts and
+ * stops. Idle pools cost nothing here: the process CPU with every pool of the bench idle is printed
+ * too.
+ */
 async function speedup(bench, count, ms, impls) {
   const n = calibrate(ms);
   const serial = await repeat(runsFor(3, 1), () => {
@@ -273,20 +290,39 @@ async function speedup(bench, count, ms, impls) {
     return performance.now() - t;
   });
   const serialMs = emit(bench, 'serial', `${count} tasks of ~${ms} ms on the main thread`, serial, 'ms');
+  const batch = async (pool) => {
+    const t = performance.now();
+    await Promise.all(Array.from({ length: count }, () => pool.run(-n)));
+    return serialMs / (performance.now() - t);
+  };
+  const live = [];
   for (const impl of impls) {
-    const pool = await IMPLS[impl]();
-    await warm(pool);
-    await Promise.all(Array.from({ length: THREADS * 4 }, () => pool.run(-n)));
-    // One untimed batch first, for every impl alike: the first batch of thousands of tasks is
-    // ~15% slower for every pool here (V8 still optimising the task function in each worker and
-    // growing the main thread's young generation), which measures JIT warm-up, not scheduling.
-    const ratios = await repeat(runsFor(5, 1), async () => {
-      const t = performance.now();
-      await Promise.all(Array.from({ length: count }, () => pool.run(-n)));
-      return serialMs / (performance.now() - t);
-    }, 1);
-    await pool.close();
-    emit(bench, impl, `speed-up over serial, ${THREADS} threads`, ratios, '×');
+    let pool;
+    const ok = await guarded(impl, async (use) => {
+      pool = use(await IMPLS[impl]());
+      await warm(pool);
+      await Promise.all(Array.from({ length: THREADS * 4 }, () => pool.run(-n)));
+      await batch(pool);
+    });
+    if (ok) live.push({ impl, pool, ratios: [], ok: true });
+  }
+  await new Promise((r) => setTimeout(r, 200));
+  const before = process.cpuUsage();
+  const t = performance.now();
+  await new Promise((r) => setTimeout(r, 500));
+  const used = process.cpuUsage(before);
+  emit(bench, 'all-idle', `process CPU while the ${live.length} pools of this bench idle 500 ms`, [((used.user + used.system) / 1000 / (performance.now() - t)) * 100], '% of a core');
+  const rounds = runsFor(5, 1);
+  for (let i = 0; i < rounds; i++) {
+    for (let j = 0; j < live.length; j++) {
+      const e = live[(i + j) % live.length];
+      if (e.ok) e.ok = await guarded(e.impl, async (use) => e.ratios.push(await batch(use(e.pool))));
+    }
+  }
+  for (const e of live) {
+    if (!e.ok) continue;
+    await e.pool.close();
+    emit(bench, e.impl, `speed-up over serial, ${THREADS} threads`, e.ratios, '×');
   }
 }
 
