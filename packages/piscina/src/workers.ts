@@ -191,8 +191,8 @@ export class Workers implements WorkerEvents {
   // ---- WorkerEvents ----
 
   onMessage(w: WorkerHandle, message: unknown): void {
-    if (w.codeCacheKey !== undefined && isInternalMessage(message, CODE_CACHE_MESSAGE)) {
-      storeCodeCache(w.codeCacheKey, message.data instanceof Uint8Array ? message.data : undefined);
+    if (isInternalMessage(message, CODE_CACHE_MESSAGE)) {
+      if (w.codeCacheKey !== undefined) storeCodeCache(w.codeCacheKey, message.data instanceof Uint8Array ? message.data : undefined);
       w.codeCacheKey = undefined;
       return;
     }

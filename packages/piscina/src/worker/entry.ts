@@ -56,7 +56,12 @@ function loadKinds(): Promise<void> {
 
 /** Answers main's request for the entry's code cache (code-cache.ts); undefined data: none to make. */
 function sendCodeCache(): void {
-  const data = workerLaunch()?.createCodeCache();
+  let data: Uint8Array | undefined;
+  try {
+    data = workerLaunch()?.createCodeCache();
+  } catch {
+    // V8 could not serialise the code: no cache, and main stops asking.
+  }
   parentPort!.postMessage({ [CODE_CACHE_MESSAGE]: true, data });
 }
 
