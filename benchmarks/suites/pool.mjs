@@ -8,12 +8,13 @@
 //   cpu-20ms     64 tasks of ~20 ms real work: speed-up over running them serially   ×
 //   cpu-0.1ms    6,400 tasks of ~0.1 ms: speed-up over running them serially         ×
 //                (median of 5 batches after one untimed batch, each impl alike; the pools'
-//                batches interleaved in rotating order)
+//                batches interleaved in rotating order; with each, the main thread's CPU per
+//                batch, where Linux reports it)
 //
 // Worker modules for each library are generated into a temp directory (with absolute paths to the
 // libraries), so this file is the whole suite. The CPU-bound task is real work (an xorshift loop
 // calibrated on this machine), never a timed spin, so speed-ups are honest.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRequire } from 'node:module';
@@ -256,6 +257,20 @@ async function coldStart() {
   }
 }
 
+/**
+ * CPU time the main thread has used, in ms, from Linux's per-thread schedstat (undefined
+ * elsewhere). The main thread shares the 2 cores with the workers, so every ms it spends per batch
+ * is taken from them; it is also CPU the application does not get.
+ */
+const SCHEDSTAT = `/proc/self/task/${process.pid}/schedstat`;
+function mainThreadCpuMs() {
+  try {
+    return Number(readFileSync(SCHEDSTAT, 'utf8').split(' ')[0]) / 1e6;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Rounds of work() that take about `ms` on this thread, measured on optimised code. */
 function calibrate(ms) {
   for (let i = 0; i < 200; i++) work(10_000); // let the JIT optimise it first
@@ -290,10 +305,13 @@ async function speedup(bench, count, ms, impls) {
     return performance.now() - t;
   });
   const serialMs = emit(bench, 'serial', `${count} tasks of ~${ms} ms on the main thread`, serial, 'ms');
-  const batch = async (pool) => {
+  const batch = async (pool, main) => {
+    const c = mainThreadCpuMs();
     const t = performance.now();
     await Promise.all(Array.from({ length: count }, () => pool.run(-n)));
-    return serialMs / (performance.now() - t);
+    const ratio = serialMs / (performance.now() - t);
+    if (main !== undefined && c !== undefined) main.push(mainThreadCpuMs() - c);
+    return ratio;
   };
   const live = [];
   for (const impl of impls) {
@@ -304,7 +322,7 @@ async function speedup(bench, count, ms, impls) {
       await Promise.all(Array.from({ length: THREADS * 4 }, () => pool.run(-n)));
       await batch(pool);
     });
-    if (ok) live.push({ impl, pool, ratios: [], ok: true });
+    if (ok) live.push({ impl, pool, ratios: [], main: [], ok: true });
   }
   await new Promise((r) => setTimeout(r, 200));
   const before = process.cpuUsage();
@@ -316,13 +334,14 @@ async function speedup(bench, count, ms, impls) {
   for (let i = 0; i < rounds; i++) {
     for (let j = 0; j < live.length; j++) {
       const e = live[(i + j) % live.length];
-      if (e.ok) e.ok = await guarded(e.impl, async (use) => e.ratios.push(await batch(use(e.pool))));
+      if (e.ok) e.ok = await guarded(e.impl, async (use) => e.ratios.push(await batch(use(e.pool), e.main)));
     }
   }
   for (const e of live) {
     if (!e.ok) continue;
     await e.pool.close();
     emit(bench, e.impl, `speed-up over serial, ${THREADS} threads`, e.ratios, '×');
+    if (e.main.length > 0) emit(bench, e.impl, 'main-thread CPU per batch', e.main, 'ms');
   }
 }
 
