@@ -76,12 +76,13 @@ export function pickWorker(workers: readonly WorkerHandle[], depth: number, boot
  * so all it holds counts as unstarted: a cold pool's first task sits in the first-created worker's
  * ring, and that worker's thread is sometimes scheduled milliseconds after the second one's (seen
  * here: 6-12 ms in 2 of 6 cold starts), which then takes the task when it reports ready.
+ *
  * Only the main thread writes requests, so it moves them: each task is taken back from the
- * victim's ring with a compare-exchange on its slot
- * (QUEUED -> QUEUED|CANCEL|STEAL; the victim skips the record, and a task it already started is
- * left where it is) and written again into the thief's ring by `give`. A task `give` cannot place
- * goes back to the pool's queue through `requeue`. Call only with an empty pool queue and a FIFO
- * order (with a custom queue, rings hold no task ahead of need). Thieves are woken at once.
+ * victim's ring with a compare-exchange on its slot (QUEUED -> QUEUED|CANCEL|STEAL; the victim
+ * skips the record, and a task it already started is left where it is) and written again into the
+ * thief's ring by `give`. A task `give` cannot place goes back to the pool's queue through
+ * `requeue`. Call only with an empty pool queue and a FIFO order (with a custom queue, rings hold
+ * no task ahead of need). Thieves are woken at once.
  */
 export function rebalance(
   workers: readonly WorkerHandle[],

@@ -1,9 +1,8 @@
 /**
  * The few messages the pool exchanges over a worker's built-in port (worker.postMessage /
  * parentPort), apart from the rings: the hand-off of the payload MessagePort, "ready", and the
- * worker entry's code cache. They
- * are tagged so that everything else a task posts with parentPort.postMessage() reaches the pool's
- * 'message' event untouched, as in piscina.
+ * worker entry's code cache. They are tagged so that everything else a task posts with
+ * parentPort.postMessage() reaches the pool's 'message' event untouched, as in piscina.
  */
 
 /** main -> worker, right after the worker is created: `{ [PORT_MESSAGE]: true, port }`. */

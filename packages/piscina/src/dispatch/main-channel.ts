@@ -223,12 +223,12 @@ export class MainChannel {
     this.views.i32[slotStateIndex(slot)] = SLOT_FREE;
   }
 
-  /** Sets the worker's low-water mark: it notifies a parked main thread when fewer requests remain. */
   /** The LOW_WATER main last set for this worker (-1: never set). */
   get lowWater(): number {
     return this.#lowWater;
   }
 
+  /** Sets the worker's low-water mark: it notifies a parked main thread when fewer requests remain. */
   setLowWater(n: number): void {
     if (n !== this.#lowWater) {
       this.#lowWater = n;
