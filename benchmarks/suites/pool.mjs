@@ -111,8 +111,9 @@ async function raw() {
 /**
  * Not a pool: the machine's ceiling for the speed-up benches. Each worker gets its share of a
  * batch in one message and answers once at the end, so the main thread does no work per task
- * (no wake-up per result, no scheduling). No pool that resolves each task's promise as it
- * completes can do better.
+ * (no wake-up per result, no scheduling). In principle no pool that resolves each task's promise
+ * as it completes can do better; measured, the machine's run-to-run spread can put a single run
+ * of a pool above it.
  */
 async function ceiling() {
   const workers = Array.from({ length: THREADS }, () => new Worker(ceilingFile));
