@@ -232,11 +232,7 @@ export class PoolCore {
   }
 
   mayDefer(): boolean {
-    // A worker defers only while more than LOW_WATER of its requests wait untaken, and the task it
-    // just finished was taken too: so only one holding more than LOW_WATER + 1. Long tasks are
-    // held concurrency + 1 deep with LOW_WATER 1, so they never arm the safety timer (it woke this
-    // thread every 20 ms of a batch of 20 ms tasks, taking a worker's core each time).
-    for (const w of this.workers.list) if (w.inflight > Math.max(w.channel.lowWater, 0) + 1) return true;
+    for (const w of this.workers.list) if (w.mayDeferResult()) return true;
     return false;
   }
 

@@ -137,6 +137,17 @@ export class WorkerHandle {
     return true;
   }
 
+  /**
+   * Whether this worker may be sitting on a result it has not announced (worker-channel.ts,
+   * notifyMain). It defers only while more than LOW_WATER of its requests wait untaken, and the
+   * task it just finished was taken too: so only while it holds more than LOW_WATER + 1. Long
+   * tasks are held concurrency + 1 deep with LOW_WATER 1, so they never arm main's park bound (it
+   * woke the main thread every 20 ms of a batch of 20 ms tasks, taking a worker's core each time).
+   */
+  mayDeferResult(): boolean {
+    return this.inflight > Math.max(this.channel.lowWater, 0) + 1;
+  }
+
   /** Whether the response for `slot` is `task`'s: false once the task was stolen from this slot. */
   owns(task: Task, slot: number): boolean {
     return task.worker === this && task.slot === slot;
