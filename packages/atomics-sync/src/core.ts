@@ -8,6 +8,6 @@
  * (the registry is per thread): importing the package index (or a module of your own that
  * defines kinds) registers them.
  */
-export { encode, encodeInto, decode } from './codec.js';
-export { KIND_PROPERTY, revive, isSharedDescriptor, registerKind, type SharedDescriptor } from './shared.js';
-export { serializeError, deserializeError, registerErrorClass, isSerializedError, type SerializedError } from './error-transport.js';
+export { encode, encodeInto, decode } from './codec/codec.js';
+export { KIND_PROPERTY, revive, isSharedDescriptor, registerKind, type SharedDescriptor } from './runtime/shared.js';
+export { serializeError, deserializeError, registerErrorClass, isSerializedError, type SerializedError } from './codec/error-transport.js';

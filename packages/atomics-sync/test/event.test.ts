@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { Barrier, Event, revive } from '../src/index.js';
 import { T, Worker, delay, fixture } from './support.js';
-import { EVENT_STATE } from '../src/event.js';
+import { EVENT_STATE } from '../src/sync/event.js';
 
 
 /**

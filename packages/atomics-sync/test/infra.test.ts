@@ -7,8 +7,8 @@ import {
   deserializeError, serializeError, registerErrorClass, InvalidArgumentError, OwnerDeadError, SabkitError,
   revive, registerKind, isThreadDead, watchWorker, livenessTable, currentThreadId, InvalidRegionError,
 } from '../src/index.js';
-import { allocateRegion, expectDescriptor, KIND_PROPERTY } from '../src/shared.js';
-import { deadlineFrom, parkAsync } from '../src/wait.js';
+import { allocateRegion, expectDescriptor, KIND_PROPERTY } from '../src/runtime/shared.js';
+import { deadlineFrom, parkAsync } from '../src/runtime/wait.js';
 
 const fixture = (name: string) => new URL(`./fixtures/${name}.js`, import.meta.url);
 
@@ -110,9 +110,9 @@ test('a watched worker is marked dead when it exits; the table is shared with it
 test('a second copy of the module shares the thread\'s kind and error-class registries', { timeout: 10_000 }, async () => {
   // A query string makes Node load the files again as distinct module instances, as a second
   // install of the package (or the pool worker's bundle) would.
-  const copy = (await import(`../src/error-transport.js?copy=${Date.now()}`)) as typeof import('../src/error-transport.js');
+  const copy = (await import(`../src/codec/error-transport.js?copy=${Date.now()}`)) as typeof import('../src/codec/error-transport.js');
   const codecCopy = (await import(`../src/core.js?copy=${Date.now()}`)) as typeof import('../src/core.js');
-  const sharedCopy = (await import(`../src/shared.js?copy=${Date.now()}`)) as typeof import('../src/shared.js');
+  const sharedCopy = (await import(`../src/runtime/shared.js?copy=${Date.now()}`)) as typeof import('../src/runtime/shared.js');
   assert.notEqual(copy.deserializeError, deserializeError, 'a distinct error-transport instance');
   assert.notEqual(sharedCopy.revive, revive, 'the copy is a distinct module instance');
   class Probe {

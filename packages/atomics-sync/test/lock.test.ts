@@ -6,7 +6,7 @@ import {
   Lock, RLock, Semaphore, revive, InvalidArgumentError, InvalidRegionError, NotLockedError, ReviveError, TimeoutError,
   deserializeError, KIND_PROPERTY, currentThreadId,
 } from '../src/index.js';
-import { OWNER_MASK, PARKED, STARVING } from '../src/lock-core.js';
+import { OWNER_MASK, PARKED, STARVING } from '../src/sync/lock-core.js';
 import { Workers, lockWorker, nextMessage, exited, sleep, until } from './fixtures/lock-harness.js';
 
 const workers = new Workers();

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import {
   RLock, Lock, InvalidArgumentError, InvalidRegionError, NotOwnerError, ReviveError, TimeoutError, deserializeError, currentThreadId,
 } from '../src/index.js';
-import { PARKED, STARVING } from '../src/lock-core.js';
+import { PARKED, STARVING } from '../src/sync/lock-core.js';
 import { Workers, lockWorker, nextMessage, until } from './fixtures/lock-harness.js';
 
 const workers = new Workers();

@@ -1,0 +1,337 @@
+/**
+ * Pipe and Connection: Python's `multiprocessing.Pipe(duplex=True)` on shared memory. A pipe is one
+ * record ring per direction (ring.ts); each Connection reads one ring and writes the other.
+ *
+ * Layout (pipeByteLength(duplex, capacity) bytes, PIPE_ALIGNMENT = 8), from the pipe's byteOffset:
+ *
+ *     0  Int32  MAGIC    PIPE_MAGIC, written last by Pipe(); Connection.from refuses a region without it
+ *     4  Int32  DUPLEX   1 for a duplex pipe, 0 for a one-way pipe
+ *    64  ring 0: messages TO end 0 (the first Connection), written by end 1 (ring header 384 + capacity)
+ *   448 + capacity  ring 1: messages TO end 1, written by end 0 (duplex pipes only)
+ *
+ *   In each ring, FLAG_WRITE_CLOSED means "the sending end is closed" (the receiver gets EOFError
+ *   once it has read everything) and FLAG_READ_CLOSED "the receiving end is closed" (a send fails at
+ *   once: Python's BrokenPipeError, ClosedError here). A Connection's own `closed` is the flag its
+ *   close() sets, so every thread holding that end sees it closed.
+ *
+ * A Connection travels as { __sabkit: "Connection", buffer, byteOffset, end } and comes alive in a
+ * worker with `Connection.from(clone)` or `revive`.
+ *
+ * One end used by several threads at once: Python does not support it (bytes of two messages may
+ * interleave in the OS pipe). Here each direction's senders and its receivers are serialised by the
+ * ring's two robust locks, i.e. the compare-exchange a detector would need anyway, so it is safe:
+ * concurrent senders' messages arrive whole, in the order their sends took the lock. The ring is
+ * single-producer/single-consumer inside those locks (Lamport), so the uncontended cost is one
+ * compare-exchange to take and one to release each side.
+ *
+ * Differences from Python, deliberate: recvBytes(maxLength) and recvBytesInto(buffer) check the
+ * length before reading, so a message that is too long stays unread (PayloadTooLargeError says its
+ * length) instead of Python's OSError that leaves the connection unusable or BufferTooShort that
+ * carries the consumed message. recv() of a message sent with sendBytes returns its bytes (a
+ * Uint8Array); recvBytes() of a message sent with send() returns its codec.ts encoding.
+ */
+import { ClosedError, EOFError, InvalidArgumentError, PayloadTooLargeError, ReviveError, describe } from '../errors.js';
+import { assertOwnerIdFits } from '../sync/lock-core.js';
+import {
+  FLAG_READ_CLOSED, FLAG_WRITE_CLOSED, MAX_MESSAGE_BYTES, R_DONE, R_ENDED, R_TIMEOUT, R_TOO_LARGE, RING_HEADER_BYTES, RecordRing,
+  SINK_BYTES, SINK_INTO, SINK_PEEK, SINK_VALUE, type Sink, W_DONE, W_WRITE_CLOSED, initRing, newSink,
+} from './ring.js';
+import {
+  type WaitOptions, asyncOptions, bytesOf, mayBlock, opDeadline, readAsync, readSync, ringCapacity, syncValueSink, tooLarge,
+  writeBytesAsync, writeBytesSync, writeValueAsync, writeValueSync,
+} from './ring-ops.js';
+import { type SharedDescriptor, type SharedRegion, allocateRegion, checkRegion, defineShared, expectDescriptor, registerKind } from '../runtime/shared.js';
+
+export const PIPE_HEADER_BYTES = 64;
+export const PIPE_ALIGNMENT = 8;
+/** Default bytes per direction (a Linux pipe's default buffer); larger messages travel in chunks. */
+export const DEFAULT_PIPE_CAPACITY = 64 * 1024;
+export const P_MAGIC = 0;
+export const P_DUPLEX = 1;
+export const PIPE_MAGIC = 0x50495045; // "PIPE"
+
+const KIND = 'Connection';
+
+/** Options of Pipe(). */
+export interface PipeOptions extends SharedRegion {
+  /** Bytes of each direction's ring (rounded up to a power of two, 64 .. 2^28). Default 64 KiB. */
+  readonly capacityBytes?: number;
+}
+
+/** Options of a Connection's async calls (Python's calls have no timeouts; poll has its own). */
+export type ConnectionWaitOptions = Pick<WaitOptions, 'signal'>;
+
+/** A serialised Connection (what structured clone makes of one). */
+export interface ConnectionDescriptor extends SharedDescriptor {
+  readonly __sabkit: 'Connection';
+  readonly end: 0 | 1;
+}
+
+/** Bytes a pipe occupies. */
+export function pipeByteLength(duplex = true, capacityBytes: number = DEFAULT_PIPE_CAPACITY): number {
+  const cap = ringCapacity(capacityBytes, DEFAULT_PIPE_CAPACITY, 'pipeByteLength');
+  return PIPE_HEADER_BYTES + (duplex ? 2 : 1) * (RING_HEADER_BYTES + cap);
+}
+
+let attachTo: { buffer: SharedArrayBuffer; byteOffset: number; end: 0 | 1 } | undefined;
+
+/**
+ * Python's `multiprocessing.Pipe(duplex)`: two connected Connections. Duplex: both can send and
+ * receive. One-way (duplex false): the first can only receive, the second can only send.
+ */
+export function Pipe(duplex: boolean = true, options?: PipeOptions): [Connection, Connection] {
+  if (typeof duplex !== 'boolean') throw new InvalidArgumentError(`Pipe: duplex must be a boolean, got ${describe(duplex)}`);
+  if (options !== undefined && (typeof options !== 'object' || options === null)) {
+    throw new InvalidArgumentError(`Pipe: options must be an object ({ capacityBytes?, buffer?, byteOffset? }) or undefined, got ${describe(options)}`);
+  }
+  const cap = ringCapacity(options?.capacityBytes, DEFAULT_PIPE_CAPACITY, 'Pipe');
+  assertOwnerIdFits('Pipe');
+  const { buffer, byteOffset } = allocateRegion('Pipe', pipeByteLength(duplex, cap), PIPE_ALIGNMENT, options);
+  const i32 = new Int32Array(buffer);
+  const b = byteOffset >> 2;
+  for (let i = 0; i < PIPE_HEADER_BYTES / 4; i++) Atomics.store(i32, b + i, 0);
+  initRing(i32, (byteOffset + PIPE_HEADER_BYTES) >> 2, cap, 0);
+  if (duplex) initRing(i32, (byteOffset + PIPE_HEADER_BYTES + RING_HEADER_BYTES + cap) >> 2, cap, 0);
+  Atomics.store(i32, b + P_DUPLEX, duplex ? 1 : 0);
+  Atomics.store(i32, b + P_MAGIC, PIPE_MAGIC);
+  attachTo = { buffer, byteOffset, end: 0 };
+  const c1 = new Connection();
+  attachTo = { buffer, byteOffset, end: 1 };
+  return [c1, new Connection()];
+}
+
+/** Required alignment of a pipe's byteOffset in a caller's buffer. */
+Pipe.ALIGNMENT = PIPE_ALIGNMENT;
+/** Bytes a pipe occupies (for placing it in your own buffer): pipeByteLength. */
+Pipe.byteLength = pipeByteLength;
+
+/** One end of a Pipe: Python's `multiprocessing.connection.Connection`. */
+export class Connection {
+  declare readonly __sabkit: 'Connection';
+  declare readonly buffer: SharedArrayBuffer;
+  declare readonly byteOffset: number;
+  /** Which end of its pipe this is: 0 for the first Connection Pipe() returned, 1 for the second. */
+  declare readonly end: 0 | 1;
+  readonly #in: RecordRing | undefined;
+  readonly #out: RecordRing | undefined;
+
+  /** Not for direct use: make connections with Pipe(), attach to a clone with Connection.from(). */
+  constructor() {
+    const a = attachTo;
+    attachTo = undefined;
+    if (!a) throw new InvalidArgumentError('Connection: make connections with Pipe(), or attach to a cloned one with Connection.from(value)');
+    defineShared(this, KIND, a.buffer, a.byteOffset);
+    Object.defineProperty(this, 'end', { value: a.end, enumerable: true });
+    const duplex = Atomics.load(new Int32Array(a.buffer, a.byteOffset, 2), P_DUPLEX) === 1;
+    const ring0 = new RecordRing(KIND, a.buffer, a.byteOffset + PIPE_HEADER_BYTES);
+    const ring1 = duplex ? new RecordRing(KIND, a.buffer, a.byteOffset + PIPE_HEADER_BYTES + RING_HEADER_BYTES + ring0.capacity) : undefined;
+    this.#in = a.end === 0 ? ring0 : ring1;
+    this.#out = a.end === 0 ? ring1 : ring0;
+  }
+
+  /** Attaches to a Connection (its structured clone, or a live one). */
+  static from(value: unknown): Connection {
+    const d = expectDescriptor<ConnectionDescriptor>(value, KIND);
+    if (d.end !== 0 && d.end !== 1) throw new ReviveError(`Connection.from(value): value.end must be 0 or 1, got ${describe(d.end)}`);
+    checkRegion(KIND, d.buffer, d.byteOffset, PIPE_HEADER_BYTES + RING_HEADER_BYTES, PIPE_ALIGNMENT);
+    const magic = Atomics.load(new Int32Array(d.buffer, d.byteOffset, 1), P_MAGIC);
+    if (magic !== PIPE_MAGIC) throw new ReviveError(`Connection.from(value): there is no pipe at byteOffset ${d.byteOffset} (magic word ${magic})`);
+    attachTo = { buffer: d.buffer, byteOffset: d.byteOffset, end: d.end };
+    return new Connection();
+  }
+
+  /** Whether this end can receive (false for the send-only end of a one-way pipe). */
+  get readable(): boolean {
+    return this.#in !== undefined;
+  }
+
+  /** Whether this end can send (false for the receive-only end of a one-way pipe). */
+  get writable(): boolean {
+    return this.#out !== undefined;
+  }
+
+  /** True once close() was called on this end (by any thread holding it). */
+  get closed(): boolean {
+    return this.#in ? (Atomics.load(this.#in.i32, this.#in.flags) & FLAG_READ_CLOSED) !== 0 : (Atomics.load(this.#out!.i32, this.#out!.flags) & FLAG_WRITE_CLOSED) !== 0;
+  }
+
+  /**
+   * Closes this end: the other end receives what was sent, then EOFError; its sends fail with
+   * ClosedError. Idempotent. A send or receive already in progress finishes.
+   */
+  close(): void {
+    this.#in?.setFlags(FLAG_READ_CLOSED);
+    this.#out?.setFlags(FLAG_WRITE_CLOSED);
+  }
+
+  /** Sends a structured-cloneable value, waiting while the other end's ring is full. */
+  send(obj: unknown): void {
+    const out = this.#sender('send');
+    mayBlock(Infinity, 'Connection.send');
+    this.#sent(writeValueSync(out, obj, Infinity, 'Connection.send'), 'send');
+  }
+
+  async sendAsync(obj: unknown, options?: ConnectionWaitOptions): Promise<void> {
+    const out = this.#sender('sendAsync');
+    const [, signal] = asyncOptions(options, 'Connection.sendAsync');
+    this.#sent(await writeValueAsync(out, obj, Infinity, signal, 'Connection.sendAsync'), 'sendAsync');
+  }
+
+  /**
+   * Sends bytes [offset, offset + size) of `buf` (ArrayBuffer, SharedArrayBuffer or any view;
+   * offset and size in bytes, as Python's send_bytes) as one message.
+   */
+  sendBytes(buf: ArrayBufferLike | ArrayBufferView, offset?: number, size?: number): void {
+    const out = this.#sender('sendBytes');
+    const [u8, off, n] = this.#range(buf, offset, size, 'sendBytes');
+    mayBlock(Infinity, 'Connection.sendBytes');
+    this.#sent(writeBytesSync(out, u8, off, n, Infinity, 'Connection.sendBytes'), 'sendBytes');
+  }
+
+  async sendBytesAsync(buf: ArrayBufferLike | ArrayBufferView, offset?: number, size?: number, options?: ConnectionWaitOptions): Promise<void> {
+    const out = this.#sender('sendBytesAsync');
+    const [u8, off, n] = this.#range(buf, offset, size, 'sendBytesAsync');
+    const [, signal] = asyncOptions(options, 'Connection.sendBytesAsync');
+    this.#sent(await writeBytesAsync(out, u8, off, n, Infinity, signal), 'sendBytesAsync');
+  }
+
+  /** Receives the next value, waiting for one. EOFError once the other end is closed and nothing is left. */
+  recv(): unknown {
+    const inn = this.#receiver('recv');
+    mayBlock(Infinity, 'Connection.recv');
+    const sink = syncValueSink();
+    return this.#received(readSync(inn, sink, Infinity, 'Connection.recv'), sink, 'recv');
+  }
+
+  async recvAsync(options?: ConnectionWaitOptions): Promise<unknown> {
+    const inn = this.#receiver('recvAsync');
+    const [, signal] = asyncOptions(options, 'Connection.recvAsync');
+    const sink = newSink(SINK_VALUE);
+    return this.#received(await readAsync(inn, sink, Infinity, signal), sink, 'recvAsync');
+  }
+
+  /**
+   * Receives the next message's bytes as a new Uint8Array. With maxLength, a longer message throws
+   * PayloadTooLargeError and stays unread.
+   */
+  recvBytes(maxLength?: number): Uint8Array {
+    const inn = this.#receiver('recvBytes');
+    const sink = newSink(SINK_BYTES, this.#maxLength(maxLength, 'recvBytes'));
+    mayBlock(Infinity, 'Connection.recvBytes');
+    return this.#received(readSync(inn, sink, Infinity, 'Connection.recvBytes'), sink, 'recvBytes') as Uint8Array;
+  }
+
+  async recvBytesAsync(maxLength?: number, options?: ConnectionWaitOptions): Promise<Uint8Array> {
+    const inn = this.#receiver('recvBytesAsync');
+    const sink = newSink(SINK_BYTES, this.#maxLength(maxLength, 'recvBytesAsync'));
+    const [, signal] = asyncOptions(options, 'Connection.recvBytesAsync');
+    return this.#received(await readAsync(inn, sink, Infinity, signal), sink, 'recvBytesAsync') as Uint8Array;
+  }
+
+  /**
+   * Receives the next message's bytes into `buffer` from byte `offset`, returning their number. A
+   * message that does not fit throws PayloadTooLargeError and stays unread.
+   */
+  recvBytesInto(buffer: ArrayBufferLike | ArrayBufferView, offset?: number): number {
+    const inn = this.#receiver('recvBytesInto');
+    const sink = this.#intoSink(buffer, offset, 'recvBytesInto');
+    mayBlock(Infinity, 'Connection.recvBytesInto');
+    return this.#received(readSync(inn, sink, Infinity, 'Connection.recvBytesInto'), sink, 'recvBytesInto') as number;
+  }
+
+  async recvBytesIntoAsync(buffer: ArrayBufferLike | ArrayBufferView, offset?: number, options?: ConnectionWaitOptions): Promise<number> {
+    const inn = this.#receiver('recvBytesIntoAsync');
+    const sink = this.#intoSink(buffer, offset, 'recvBytesIntoAsync');
+    const [, signal] = asyncOptions(options, 'Connection.recvBytesIntoAsync');
+    return this.#received(await readAsync(inn, sink, Infinity, signal), sink, 'recvBytesIntoAsync') as number;
+  }
+
+  /**
+   * Python's poll([timeout]): whether a message (or the end of the stream) can be received. No
+   * timeout (undefined): answers at once; a number: waits up to that many ms; null or Infinity:
+   * waits as long as it takes. True at EOF too (recv then throws EOFError), as in Python.
+   */
+  poll(timeout?: number | null): boolean {
+    const inn = this.#receiver('poll');
+    const deadline = timeout === undefined ? 0 : opDeadline(timeout, 'Connection.poll');
+    mayBlock(timeout === undefined || timeout === 0 ? 0 : deadline, 'Connection.poll');
+    return this.#polled(readSync(inn, newSink(SINK_PEEK), deadline, 'Connection.poll'));
+  }
+
+  async pollAsync(timeout?: number | null, options?: ConnectionWaitOptions): Promise<boolean> {
+    const inn = this.#receiver('pollAsync');
+    const deadline = timeout === undefined ? 0 : opDeadline(timeout, 'Connection.pollAsync');
+    const [, signal] = asyncOptions(options, 'Connection.pollAsync');
+    return this.#polled(await readAsync(inn, newSink(SINK_PEEK), deadline, signal));
+  }
+
+  #sender(op: string): RecordRing {
+    const out = this.#out;
+    if (!out) throw new ClosedError(`Connection.${op}: this end is receive-only (Pipe(false) returns [receive-only, send-only])`);
+    if (Atomics.load(out.i32, out.flags) & FLAG_WRITE_CLOSED) throw new ClosedError(`Connection.${op}: this connection is closed`);
+    return out;
+  }
+
+  #receiver(op: string): RecordRing {
+    const inn = this.#in;
+    if (!inn) throw new ClosedError(`Connection.${op}: this end is send-only (Pipe(false) returns [receive-only, send-only])`);
+    if (Atomics.load(inn.i32, inn.flags) & FLAG_READ_CLOSED) throw new ClosedError(`Connection.${op}: this connection is closed`);
+    return inn;
+  }
+
+  #sent(st: number, op: string): void {
+    if (st === W_DONE) return;
+    if (st === W_WRITE_CLOSED) throw new ClosedError(`Connection.${op}: this connection is closed`);
+    throw new ClosedError(`Connection.${op}: the other end is closed (broken pipe)`);
+  }
+
+  #received(st: number, sink: Sink, op: string): unknown {
+    if (st === R_DONE) return sink.value;
+    if (st === R_ENDED) throw new EOFError(`Connection.${op}: the other end is closed and nothing is left to receive`);
+    if (st === R_TOO_LARGE) {
+      const room = sink.mode === SINK_INTO ? `${sink.target!.byteLength - sink.targetOffset} bytes of room at offset ${sink.targetOffset}` : `maxLength ${sink.maxLength}`;
+      throw new PayloadTooLargeError(`Connection.${op}: the next message is ${sink.needed} bytes, more than ${room}; it was left unread`);
+    }
+    throw new ClosedError(`Connection.${op}: this connection is closed`);
+  }
+
+  #polled(st: number): boolean {
+    if (st === R_DONE || st === R_ENDED) return true;
+    if (st === R_TIMEOUT) return false;
+    throw new ClosedError('Connection.poll: this connection is closed');
+  }
+
+  #range(buf: unknown, offset: unknown, size: unknown, op: string): [Uint8Array, number, number] {
+    const u8 = bytesOf(buf, `Connection.${op}`, 'buf');
+    const n = u8.byteLength;
+    const off = offset === undefined ? 0 : offset;
+    if (typeof off !== 'number' || !Number.isInteger(off) || off < 0 || off > n) {
+      throw new InvalidArgumentError(`Connection.${op}: offset must be an integer from 0 to the buffer's ${n} bytes, got ${describe(offset)}`);
+    }
+    const len = size === undefined ? n - off : size;
+    if (typeof len !== 'number' || !Number.isInteger(len) || len < 0 || off + len > n) {
+      throw new InvalidArgumentError(`Connection.${op}: size must be an integer from 0 to ${n - off} (the buffer's ${n} bytes minus offset ${off}), got ${describe(size)}`);
+    }
+    if (len > MAX_MESSAGE_BYTES) throw tooLarge(`Connection.${op}`, len);
+    return [u8, off, len];
+  }
+
+  #maxLength(maxLength: unknown, op: string): number {
+    if (maxLength === undefined || maxLength === null) return MAX_MESSAGE_BYTES;
+    if (typeof maxLength !== 'number' || !Number.isInteger(maxLength) || maxLength < 0) {
+      throw new InvalidArgumentError(`Connection.${op}: maxLength must be a non-negative integer or undefined, got ${describe(maxLength)}`);
+    }
+    return maxLength;
+  }
+
+  #intoSink(buffer: unknown, offset: unknown, op: string): Sink {
+    const target = bytesOf(buffer, `Connection.${op}`, 'buffer');
+    const off = offset === undefined ? 0 : offset;
+    if (typeof off !== 'number' || !Number.isInteger(off) || off < 0 || off > target.byteLength) {
+      throw new InvalidArgumentError(`Connection.${op}: offset must be an integer from 0 to the buffer's ${target.byteLength} bytes, got ${describe(offset)}`);
+    }
+    return newSink(SINK_INTO, MAX_MESSAGE_BYTES, target, off);
+  }
+}
+
+registerKind(KIND, (d) => Connection.from(d));

@@ -1,0 +1,205 @@
+/**
+ * The operations Queue, SimpleQueue, JoinableQueue and Connection share on a record ring
+ * (ring.ts): take a side's robust lock (lock-core.ts), try the fast path, else run the slow path
+ * through a sync or async driver (ring-wait.ts), release. They return the ring's status codes;
+ * each wrapper turns those into its own named errors (Full/Empty for queues, EOFError for pipes).
+ * Also the option checks all of them share (timeouts, capacities, byte ranges).
+ */
+import { BlockingNotAllowedError, InvalidArgumentError, PayloadTooLargeError, describe } from '../errors.js';
+import { BYTES_HEADER, encode } from '../codec/codec.js';
+import { currentThreadId } from '../runtime/liveness.js';
+import { TIMED_OUT, lockSlowAsync, lockSlowSync, ownerThread, tryLockFast, unlockFast, unlockSlow } from '../sync/lock-core.js';
+import {
+  MAX_MESSAGE_BYTES, MAX_RING_CAPACITY, MIN_RING_CAPACITY, NOTHING, R_DONE, R_TIMEOUT, SINK_VALUE, W_ROOM, W_SLOW, W_TIMEOUT,
+  type RecordRing, type Sink, newSink,
+} from './ring.js';
+import { readSlow, writeSlow } from './ring-slow.js';
+import { driveAsync, driveSync } from './ring-wait.js';
+import { assertCanBlock, canBlock, checkSignal, throwIfAborted } from '../runtime/wait.js';
+
+/** Options of every asynchronous queue and pipe call. */
+export interface WaitOptions {
+  /** Milliseconds to wait; undefined, null or Infinity = no limit. */
+  readonly timeout?: number | null;
+  /** Aborting rejects the call with the signal's reason (see each call for what has happened by then). */
+  readonly signal?: AbortSignal;
+}
+
+/** Deadline of a queue or pipe call: like Python's queue timeouts, negative values are an error. */
+export function opDeadline(timeout: unknown, what: string): number {
+  if (timeout === undefined || timeout === null || timeout === Infinity) return Infinity;
+  if (typeof timeout !== 'number' || !(timeout >= 0)) {
+    throw new InvalidArgumentError(`${what}: timeout must be a non-negative number of milliseconds, Infinity, or undefined (no limit); got ${describe(timeout)}`);
+  }
+  return performance.now() + timeout;
+}
+
+/** Validates `{ timeout, signal }` of an async call and returns [deadline, signal]. */
+export function asyncOptions(options: unknown, what: string): [number, AbortSignal | undefined] {
+  if (options === undefined) return [Infinity, undefined];
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidArgumentError(`${what}: options must be an object ({ timeout?, signal? }) or undefined, got ${describe(options)}`);
+  }
+  const o = options as WaitOptions;
+  const signal = checkSignal(o.signal, `${what}: options.signal`);
+  return [opDeadline(o.timeout, what), signal];
+}
+
+/** A ring capacity option: an integer in range, rounded up to a power of two. */
+export function ringCapacity(capacityBytes: unknown, fallback: number, what: string): number {
+  if (capacityBytes === undefined) return fallback;
+  if (typeof capacityBytes !== 'number' || !Number.isInteger(capacityBytes) || capacityBytes < MIN_RING_CAPACITY || capacityBytes > MAX_RING_CAPACITY) {
+    throw new InvalidArgumentError(
+      `${what}: capacityBytes must be an integer from ${MIN_RING_CAPACITY} to ${MAX_RING_CAPACITY} (rounded up to a power of two), got ${describe(capacityBytes)}`,
+    );
+  }
+  return 2 ** Math.ceil(Math.log2(capacityBytes));
+}
+
+/** The bytes of an ArrayBuffer, SharedArrayBuffer or view, as a Uint8Array over the same memory. */
+export function bytesOf(buf: unknown, what: string, param: string): Uint8Array {
+  if (buf instanceof Uint8Array) return buf;
+  if (ArrayBuffer.isView(buf)) return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  if (buf instanceof ArrayBuffer || buf instanceof SharedArrayBuffer) return new Uint8Array(buf);
+  throw new InvalidArgumentError(`${what}: ${param} must be an ArrayBuffer, SharedArrayBuffer or ArrayBuffer view, got ${describe(buf)}`);
+}
+
+/** The encoding of a value for a ring, refusing what no ring may carry (before allocating it). */
+export function encodeMessage(value: unknown, what: string): Uint8Array {
+  const raw = ArrayBuffer.isView(value) || value instanceof ArrayBuffer ? (value as ArrayBuffer).byteLength + BYTES_HEADER : 0;
+  if (raw > MAX_MESSAGE_BYTES) throw tooLarge(what, raw);
+  const bytes = encode(value);
+  if (bytes.byteLength > MAX_MESSAGE_BYTES) throw tooLarge(what, bytes.byteLength);
+  return bytes;
+}
+
+export function tooLarge(what: string, n: number): PayloadTooLargeError {
+  return new PayloadTooLargeError(`${what}: the message is ${n} bytes; a queue or pipe carries at most ${MAX_MESSAGE_BYTES} bytes per message (larger than its ring is fine: it travels in chunks)`);
+}
+
+/** Checks that a blocking (non-zero timeout) sync call may block this thread. */
+export function mayBlock(deadline: number, what: string): void {
+  if (!canBlock && deadline !== 0) assertCanBlock(what);
+}
+
+function lockSync(ring: RecordRing, index: number, deadline: number, what: string): boolean {
+  const i32 = ring.i32;
+  if (tryLockFast(i32, index)) return true;
+  if (deadline === Infinity && ownerThread(i32, index) === currentThreadId) {
+    // Sync calls always release before returning, so the holder is a pending async call of this
+    // very thread, which cannot finish while we block it.
+    throw new BlockingNotAllowedError(`${what} would wait forever: a pending asynchronous call on this thread holds the same side of this queue or pipe; await it, or use the async form`);
+  }
+  const ms = deadline === Infinity ? undefined : Math.max(0, deadline - performance.now());
+  return lockSlowSync(i32, index, ms) !== TIMED_OUT;
+}
+
+async function lockAsync(ring: RecordRing, index: number, deadline: number, signal: AbortSignal | undefined): Promise<boolean> {
+  const ms = deadline === Infinity ? undefined : Math.max(0, deadline - performance.now());
+  return (await lockSlowAsync(ring.i32, index, ms, signal)) !== TIMED_OUT;
+}
+
+function unlock(i32: Int32Array, index: number): void {
+  if (!unlockFast(i32, index)) unlockSlow(i32, index);
+}
+
+/** Writes one encoded value. Returns a W_ status. */
+export function writeValueSync(ring: RecordRing, value: unknown, deadline: number, what: string): number {
+  if (!lockSync(ring, ring.wLock, deadline, what)) return W_TIMEOUT;
+  try {
+    let st = ring.tryWriteValue(value);
+    if (st === W_SLOW && (deadline === Infinity || deadline > performance.now()) && ring.spinForSpace()) st = ring.tryWriteValue(value);
+    if (st !== W_SLOW) return st;
+    const needed = ring.lastNeeded;
+    if (needed > 0 && needed <= ring.maxWhole && (ArrayBuffer.isView(value) || value instanceof ArrayBuffer)) {
+      // Bytes that fit one record: wait for room, then copy them straight in (no staging copy; a
+      // typed array's length cannot change meanwhile). Objects take the staged path below, which
+      // reuses the serialisation the fast path already made.
+      st = driveSync(ring.i32, writeSlow(ring, null, 0, needed, false, deadline));
+      if (st !== W_ROOM) return st;
+      st = ring.tryWriteValue(value);
+      if (st !== W_SLOW) return st;
+    }
+    const bytes = encodeMessage(value, what);
+    return driveSync(ring.i32, writeSlow(ring, bytes, 0, bytes.byteLength, false, deadline));
+  } finally {
+    unlock(ring.i32, ring.wLock);
+  }
+}
+
+export async function writeValueAsync(ring: RecordRing, value: unknown, deadline: number, signal: AbortSignal | undefined, what: string): Promise<number> {
+  throwIfAborted(signal);
+  if (!tryLockFast(ring.i32, ring.wLock) && !(await lockAsync(ring, ring.wLock, deadline, signal))) return W_TIMEOUT;
+  try {
+    const st = ring.tryWriteValue(value);
+    if (st !== W_SLOW) return st;
+    const bytes = encodeMessage(value, what);
+    return await driveAsync(ring.i32, writeSlow(ring, bytes, 0, bytes.byteLength, false, deadline), signal);
+  } finally {
+    unlock(ring.i32, ring.wLock);
+  }
+}
+
+/** Writes raw bytes as one message. Returns a W_ status. */
+export function writeBytesSync(ring: RecordRing, src: Uint8Array, offset: number, size: number, deadline: number, what: string): number {
+  if (!lockSync(ring, ring.wLock, deadline, what)) return W_TIMEOUT;
+  try {
+    return driveSync(ring.i32, writeSlow(ring, src, offset, size, true, deadline));
+  } finally {
+    unlock(ring.i32, ring.wLock);
+  }
+}
+
+export async function writeBytesAsync(ring: RecordRing, src: Uint8Array, offset: number, size: number, deadline: number, signal: AbortSignal | undefined): Promise<number> {
+  throwIfAborted(signal);
+  if (!tryLockFast(ring.i32, ring.wLock) && !(await lockAsync(ring, ring.wLock, deadline, signal))) return W_TIMEOUT;
+  try {
+    return await driveAsync(ring.i32, writeSlow(ring, src, offset, size, true, deadline), signal);
+  } finally {
+    unlock(ring.i32, ring.wLock);
+  }
+}
+
+// Sync reads never interleave on one thread, so they share one sink (no allocation per get).
+const sharedSink = newSink(SINK_VALUE);
+
+/** The sink of a synchronous value read; read `.value` right after the call. */
+export function syncValueSink(): Sink {
+  sharedSink.value = undefined;
+  return sharedSink;
+}
+
+/** Reads one message into `sink`. Returns an R_ status. */
+export function readSync(ring: RecordRing, sink: Sink, deadline: number, what: string): number {
+  if (!lockSync(ring, ring.rLock, deadline, what)) return R_TIMEOUT;
+  try {
+    if (sink.mode === SINK_VALUE) {
+      let v = ring.tryReadValue();
+      if (v === NOTHING && (deadline === Infinity || deadline > performance.now()) && ring.spinForData()) v = ring.tryReadValue();
+      if (v !== NOTHING) {
+        sink.value = v;
+        return R_DONE;
+      }
+    }
+    return driveSync(ring.i32, readSlow(ring, sink, deadline));
+  } finally {
+    unlock(ring.i32, ring.rLock);
+  }
+}
+
+export async function readAsync(ring: RecordRing, sink: Sink, deadline: number, signal: AbortSignal | undefined): Promise<number> {
+  throwIfAborted(signal);
+  if (!tryLockFast(ring.i32, ring.rLock) && !(await lockAsync(ring, ring.rLock, deadline, signal))) return R_TIMEOUT;
+  try {
+    if (sink.mode === SINK_VALUE) {
+      const v = ring.tryReadValue();
+      if (v !== NOTHING) {
+        sink.value = v;
+        return R_DONE;
+      }
+    }
+    return await driveAsync(ring.i32, readSlow(ring, sink, deadline), signal);
+  } finally {
+    unlock(ring.i32, ring.rLock);
+  }
+}

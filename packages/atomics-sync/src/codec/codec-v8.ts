@@ -1,0 +1,82 @@
+/**
+ * The codec's general case (codec.ts, TAG_V8): values outside its fast paths go through node:v8's
+ * serializer.
+ *
+ * node:v8 is loaded on first use, not with the codec: it costs ~0.5 ms in a new worker (measured
+ * here), and a worker whose values are all numbers and strings, such as a pool worker running
+ * numeric tasks, never needs it. It is loaded with process.getBuiltinModule, so atomics-sync still
+ * imports in runtimes without it; there, such values are refused with an InvalidArgumentError that
+ * names the limitation (the runtime's structuredClone cannot produce bytes).
+ */
+import { InvalidArgumentError, describe } from '../errors.js';
+
+interface DeserializerLike {
+  readHeader(): boolean;
+  readValue(): unknown;
+}
+interface V8Like {
+  serialize(value: unknown): Uint8Array;
+  DefaultDeserializer: new (bytes: Uint8Array) => DeserializerLike;
+}
+
+let v8: V8Like | undefined;
+let loaded = false;
+let Deserializer: (new (bytes: Uint8Array) => DeserializerLike) | undefined;
+const typedArraySlice = Object.getPrototypeOf(Uint8Array.prototype).slice as (this: ArrayBufferView) => ArrayBufferView;
+
+function loadV8(): V8Like | undefined {
+  if (loaded) return v8;
+  loaded = true;
+  const p = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  try {
+    v8 = p?.getBuiltinModule?.('node:v8') as V8Like | undefined;
+  } catch {
+    v8 = undefined;
+  }
+  const m = v8;
+  if (m !== undefined) {
+    // Node's deserializer returns typed arrays (its "host objects") as views INTO the input bytes,
+    // so decoded straight from a ring they would alias shared memory that the next message
+    // overwrites. This subclass copies each one into its own exact-size buffer, as structured
+    // clone gives.
+    Deserializer = class extends m.DefaultDeserializer {
+      _readHostObject(): unknown {
+        const view = (m.DefaultDeserializer.prototype as unknown as { _readHostObject(): ArrayBufferView })._readHostObject.call(this);
+        if (view instanceof DataView) {
+          return new DataView(new Uint8Array(view.buffer, view.byteOffset, view.byteLength).slice().buffer);
+        }
+        return typedArraySlice.call(view);
+      }
+    };
+  }
+  return v8;
+}
+
+/** node:v8's serialisation of `value`, or an InvalidArgumentError that says why it has none. */
+export function v8Serialize(value: unknown): Uint8Array {
+  const m = loadV8();
+  if (!m) {
+    throw new InvalidArgumentError(
+      `cannot encode ${describe(value)}: this runtime has no node:v8, so only numbers, strings, booleans, null, undefined, int64 bigints, typed arrays and ArrayBuffers can be encoded`,
+    );
+  }
+  try {
+    return m.serialize(value);
+  } catch (e) {
+    const shared = /SharedArrayBuffer/.test(String((e as Error)?.message));
+    throw new InvalidArgumentError(
+      `cannot encode ${describe(value)}: ${(e as Error)?.message ?? e}` +
+        (shared ? ' (SharedArrayBuffers and sabkit objects cannot travel through a queue or pipe: pass them once through workerData or postMessage)' : ''),
+      { cause: e },
+    );
+  }
+}
+
+/** The value node:v8 serialised into `bytes`; typed arrays come out as copies. */
+export function v8Deserialize(bytes: Uint8Array): unknown {
+  loadV8();
+  if (!Deserializer) throw new InvalidArgumentError('cannot decode a v8-serialised value: this runtime has no node:v8');
+  const d = new Deserializer(bytes);
+  d.readHeader();
+  return d.readValue();
+}

@@ -1,0 +1,154 @@
+/**
+ * Waiting on a shared word: the one place where sabkit spins, parks a thread (Atomics.wait) or
+ * parks a promise (Atomics.waitAsync). Every primitive's slow path goes through here.
+ *
+ * Spin, then park. On this machine a futex wake-up costs about 25 µs and handing a cache line to
+ * the other core about 0.1 µs, so a waiter whose word will change within a few microseconds does
+ * far better spinning than parking. But a spinning waiter holds a core: with 2 cores and more
+ * runnable threads than cores, it can starve the very thread it waits for. SPIN_ITERATIONS bounds
+ * the spin to a few microseconds (each iteration is one shared load plus a pause), well under the
+ * cost of one park/wake pair, so spinning can at worst double a wait that parking would also have
+ * paid for; past it the waiter parks and burns nothing.
+ */
+import { BlockingNotAllowedError, InvalidArgumentError, describe } from '../errors.js';
+
+/**
+ * Loads of the shared word before a waiter parks. ~4 µs of spinning on this machine (2 cores,
+ * ~8 ns per load-and-pause): below one futex round trip (~25 µs wake + reschedule), above a cache
+ * line hand-off (~0.1 µs), so short critical sections never reach the kernel.
+ */
+export const SPIN_ITERATIONS = 512;
+
+/** Result of a wait, as Atomics.wait reports it. */
+export type WaitResult = 'ok' | 'not-equal' | 'timed-out';
+
+const pause: () => void =
+  typeof (Atomics as unknown as { pause?: () => void }).pause === 'function'
+    ? (Atomics as unknown as { pause: () => void }).pause.bind(Atomics)
+    : () => {};
+
+/** Whether this thread may block in Atomics.wait (false on a browser's main thread). */
+export const canBlock: boolean = (() => {
+  try {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+/**
+ * Converts a user timeout in milliseconds to an absolute deadline on performance.now()'s clock.
+ * `undefined`, `null` and `Infinity` mean no limit. As in Python, -1 also means no limit for
+ * lock acquires; other negative values and NaN are errors.
+ */
+export function deadlineFrom(timeout: number | null | undefined, param = 'timeout'): number {
+  if (timeout === undefined || timeout === null || timeout === Infinity || timeout === -1) return Infinity;
+  if (typeof timeout !== 'number' || Number.isNaN(timeout) || timeout < 0) {
+    throw new InvalidArgumentError(`${param} must be a non-negative number of milliseconds, Infinity, or undefined; got ${describe(timeout)}`);
+  }
+  return performance.now() + timeout;
+}
+
+/** Milliseconds left until `deadline` (never negative; Infinity stays Infinity). */
+export function remaining(deadline: number): number {
+  return deadline === Infinity ? Infinity : Math.max(0, deadline - performance.now());
+}
+
+/** Throws BlockingNotAllowedError if this thread may not block; `what` names the call. */
+export function assertCanBlock(what: string): void {
+  if (!canBlock) {
+    throw new BlockingNotAllowedError(`${what} blocks, and this thread may not block (a browser's main thread); use ${what}Async instead`);
+  }
+}
+
+/**
+ * Spins until `i32[index] !== value` or the budget runs out. Returns true if the word changed.
+ * Racy by design: the answer may be stale by the time the caller acts on it, so callers re-check
+ * with a compare-exchange.
+ */
+export function spinWhileEqual(i32: Int32Array, index: number, value: number, iterations = SPIN_ITERATIONS): boolean {
+  for (let i = 0; i < iterations; i++) {
+    if (Atomics.load(i32, index) !== value) return true;
+    pause();
+  }
+  return false;
+}
+
+/** Parks this thread while `i32[index] === value`, at most until `deadline` (performance.now clock). */
+export function parkSync(i32: Int32Array, index: number, value: number, deadline: number): WaitResult {
+  const ms = remaining(deadline);
+  if (ms === 0) return Atomics.load(i32, index) === value ? 'timed-out' : 'not-equal';
+  return Atomics.wait(i32, index, value, ms);
+}
+
+// On Node 20 a pending Atomics.waitAsync does not keep the process alive (measured here): an
+// awaited wait with nothing else pending would let the process exit under it. While any async
+// wait is pending we hold one ref'd timer.
+let pendingAsyncWaits = 0;
+let keepAlive: ReturnType<typeof setInterval> | undefined;
+function holdProcess(): void {
+  if (pendingAsyncWaits++ === 0 && typeof setInterval === 'function') keepAlive = setInterval(() => {}, 1 << 30);
+}
+function releaseProcess(): void {
+  if (--pendingAsyncWaits === 0 && keepAlive !== undefined) {
+    clearInterval(keepAlive);
+    keepAlive = undefined;
+  }
+}
+
+/** Rejects with the signal's reason if it is aborted. */
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw signal.reason ?? new DOMException('This operation was aborted', 'AbortError');
+}
+
+/**
+ * Parks a promise while `i32[index] === value`, at most until `deadline`, without blocking the
+ * event loop. Rejects with `signal.reason` if the signal aborts first.
+ *
+ * A pending Atomics.waitAsync cannot be cancelled. On abort we notify the word instead: the wait
+ * settles at once, and any other waiter on the same word sees a spurious wake-up, which every
+ * sabkit primitive tolerates (each re-checks its state after waking).
+ */
+export async function parkAsync(
+  i32: Int32Array,
+  index: number,
+  value: number,
+  deadline: number,
+  signal?: AbortSignal,
+): Promise<WaitResult> {
+  throwIfAborted(signal);
+  const ms = remaining(deadline);
+  const r = Atomics.waitAsync(i32, index, value, ms);
+  if (!r.async) return r.value;
+  holdProcess();
+  let onAbort: (() => void) | undefined;
+  try {
+    if (signal) {
+      let aborted = false;
+      onAbort = () => {
+        aborted = true;
+        Atomics.notify(i32, index);
+      };
+      signal.addEventListener('abort', onAbort, { once: true });
+      const res = await r.value;
+      if (aborted) throwIfAborted(signal);
+      return res;
+    }
+    return await r.value;
+  } finally {
+    if (onAbort) signal!.removeEventListener('abort', onAbort);
+    releaseProcess();
+  }
+}
+
+/**
+ * Validates an `{ signal }` option: undefined or an AbortSignal.
+ */
+export function checkSignal(signal: unknown, param = 'signal'): AbortSignal | undefined {
+  if (signal === undefined) return undefined;
+  if (!(signal instanceof AbortSignal)) {
+    throw new InvalidArgumentError(`${param} must be an AbortSignal or undefined, got ${describe(signal)}`);
+  }
+  return signal;
+}

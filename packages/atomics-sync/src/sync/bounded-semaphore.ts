@@ -1,0 +1,30 @@
+/**
+ * BoundedSemaphore: Python's `threading.BoundedSemaphore`. A Semaphore whose value may never
+ * exceed its initial value: a release beyond it throws SemaphoreOverflowError and changes nothing
+ * (Python's ValueError('Semaphore released too many times')), which catches releases that were
+ * never matched by an acquire.
+ *
+ * Layout: the Semaphore's (semaphore.ts, 256 bytes), with word 2 BOUND = the initial value, written
+ * once by the constructor and read by every thread's release. Kind tag "BoundedSemaphore".
+ * Robustness: as Semaphore; recovered permits never raise the value above BOUND.
+ */
+import { expectDescriptor, registerKind, type SharedDescriptor, type SharedRegion } from '../runtime/shared.js';
+import { Semaphore, attachSemaphore } from './semaphore.js';
+
+export class BoundedSemaphore extends Semaphore {
+  protected static override readonly kind: string = 'BoundedSemaphore';
+
+  declare readonly __sabkit: 'BoundedSemaphore';
+
+  /** A bounded semaphore with `value` permits, which is also the most it may ever hold. */
+  constructor(value = 1, region?: SharedRegion) {
+    super(value, region);
+  }
+
+  /** Makes a BoundedSemaphore that travelled through postMessage / workerData live again. */
+  static override from(value: unknown): BoundedSemaphore {
+    return attachSemaphore(BoundedSemaphore, expectDescriptor<SharedDescriptor>(value, 'BoundedSemaphore'));
+  }
+}
+
+registerKind('BoundedSemaphore', (d) => BoundedSemaphore.from(d));

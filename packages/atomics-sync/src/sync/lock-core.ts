@@ -1,0 +1,266 @@
+/**
+ * The raw state machine shared by Lock and RLock (and the robustness constants Semaphore reuses):
+ * one Int32 word that holds the owner thread and two flags, changed only by compare-exchange.
+ *
+ *   bit 31       30        29 ................................ 0
+ *   +----------+---------+-----------------------------------+
+ *   | STARVING | PARKED  | OWNER: holder's threadId + 1, 0 = free |
+ *   +----------+---------+-----------------------------------+
+ *
+ *   0                        free, nobody parked (all-zero memory is an unlocked lock)
+ *   T                        held by thread T-1, nobody parked
+ *   T | PARKED               held, waiters may be parked: release must wake one
+ *   T | PARKED | STARVING    held, and a waiter has waited STARVATION_MS: release hands over
+ *   PARKED | STARVING        RESERVED: free, but only a waiter that has parked may take it
+ *
+ * Owner and lock state change in ONE compare-exchange: a waiter that reads a dead owner in the word
+ * reads it from the very value its takeover CAS will replace, so it can never take over from an
+ * owner that has already released (a separate owner slot would allow that race).
+ *
+ * The algorithm is Drepper's mutex 3 ("Futexes Are Tricky", 2011: a waiter that has slept marks
+ * the word "contended" when it takes the lock, because it cannot know whether others still sleep;
+ * release wakes one only when the word says someone may sleep), with the owner kept in the word as
+ * glibc's robust mutexes do (FUTEX_OWNER_DIED), and Go's sync.Mutex starvation mode (2017) for
+ * bounded barging. Names of the bits follow Go's mutexLocked / mutexStarving style.
+ */
+import { InvalidArgumentError, describe } from '../errors.js';
+import { currentThreadId, isThreadDead, livenessTable } from '../runtime/liveness.js';
+import { SPIN_ITERATIONS, canBlock, assertCanBlock, parkAsync, spinWhileEqual } from '../runtime/wait.js';
+
+/** Bits 0..29: the holder's thread id + 1; 0 means free. */
+export const OWNER_MASK = 0x3fffffff;
+/** Bit 30: a waiter may be parked on the word, so release must wake one. */
+export const PARKED = 1 << 30;
+/** Bit 31: a waiter has starved; release hands the lock to parked waiters, newcomers may not barge. */
+export const STARVING = 1 << 31;
+/** Free but reserved for a waiter that has parked at least once (starvation hand-over). */
+export const RESERVED = STARVING | PARKED;
+
+/**
+ * This thread's value in the OWNER field. Node thread ids count up from 0 (main) and are never
+ * reused; ids above OWNER_MASK - 1 (a billion workers created in one process) cannot own a lock and
+ * are refused by `assertOwnerIdFits` rather than silently colliding.
+ */
+export const SELF: number = currentThreadId + 1;
+
+/**
+ * How often a parked waiter wakes on its own to check whether the owner has died (ms).
+ * This bounds the takeover delay after a holder dies to about one period (plus the moment the
+ * dead thread's creator takes to see its 'exit'). A poll costs a few microseconds of one
+ * thread's time; at 50 ms that is under 0.01% of a core per waiter, so idle waiters stay
+ * idle, while a dead owner is noticed faster than a human notices a stall.
+ */
+export const ROBUST_POLL_MS = 50;
+
+/**
+ * Fairness: how long a waiter lets newcomers barge before it claims the next hand-over (ms).
+ *
+ * In normal mode a released lock goes to whoever compare-exchanges first, usually a thread that
+ * is already running (often the releaser itself, looping), not the waiter that was just woken:
+ * waking a parked thread costs ~25 µs here, so barging keeps a hot lock hot and is why a
+ * contended counter reaches tens of millions of ops/s instead of ~40k. The price is that a woken
+ * waiter can lose every race. Like Go's sync.Mutex, a waiter that has waited longer than
+ * STARVATION_MS sets STARVING; while it is set, release leaves the word RESERVED and wakes one
+ * parked waiter, and only a waiter that has parked may take it, so newcomers queue behind the
+ * parked ones (which Atomics.notify wakes in FIFO order). The waiter that takes a RESERVED word
+ * clears STARVING and the lock returns to normal mode; any other waiter still past the threshold
+ * sets it again on its next wake-up. So a waiter is barged past for at most about STARVATION_MS
+ * before parked waiters get the lock in turn. 1 ms is Go's choice too: 40 wake-ups' worth, so the
+ * hand-over's extra wake-up costs at most a few percent of throughput under heavy contention.
+ */
+export const STARVATION_MS = 1;
+
+/** Spin rounds per wake-up cycle; each round is at most SPIN_ITERATIONS / SPIN_ROUNDS loads. */
+const SPIN_ROUNDS = 4;
+const SPIN_CHUNK = SPIN_ITERATIONS / SPIN_ROUNDS;
+
+/** `lockSlow*` result: acquired normally. Non-negative results are a dead owner's thread id. */
+export const ACQUIRED = -1;
+/** `lockSlow*` result: the deadline passed; the caller does not hold the lock. */
+export const TIMED_OUT = -2;
+const PARK = -3;
+
+/** Throws unless this thread's id fits in the OWNER field. */
+export function assertOwnerIdFits(kind: string): void {
+  if (SELF < 1 || SELF > OWNER_MASK) {
+    throw new InvalidArgumentError(`${kind}: thread id ${currentThreadId} is too large to own a lock (the limit is ${OWNER_MASK - 1})`);
+  }
+  livenessTable(); // created before any worker this thread starts, so they share it
+}
+
+/** Whether `timeout` is a valid lock timeout (ms, or undefined/null/Infinity/-1 for none). */
+export function isValidTimeout(timeout: unknown): boolean {
+  return timeout === undefined || timeout === null || (typeof timeout === 'number' && (timeout >= 0 || timeout === -1));
+}
+
+/** Validates a timeout before any shared memory is touched. */
+export function checkTimeout(timeout: unknown, what: string): void {
+  if (!isValidTimeout(timeout)) {
+    throw new InvalidArgumentError(`${what}: timeout must be a non-negative number of milliseconds, -1, Infinity, or undefined; got ${describe(timeout)}`);
+  }
+}
+
+/** Checks, for a synchronous acquire that may block, that this thread may block. */
+export function checkMayBlock(timeout: number | null | undefined, what: string): void {
+  if (!canBlock && timeout !== 0) assertCanBlock(what);
+}
+
+/** The fast path: one compare-exchange from free to held-by-this-thread. */
+export function tryLockFast(i32: Int32Array, i: number): boolean {
+  return Atomics.compareExchange(i32, i, 0, SELF) === 0;
+}
+
+/** The thread id (not +1) of the holder, or -1 if the word is free. Racy: stale as soon as read. */
+export function ownerThread(i32: Int32Array, i: number): number {
+  return (Atomics.load(i32, i) & OWNER_MASK) - 1;
+}
+
+/**
+ * One attempt without waiting, used by tryAcquire: takes a free (not RESERVED) word, or takes
+ * over from a dead owner. Returns ACQUIRED, TIMED_OUT (busy) or the dead owner's thread id.
+ */
+export function tryLockOnce(i32: Int32Array, i: number): number {
+  for (;;) {
+    const v = Atomics.load(i32, i);
+    const owner = v & OWNER_MASK;
+    if (v === 0) {
+      if (Atomics.compareExchange(i32, i, 0, SELF) === 0) return ACQUIRED;
+    } else if (owner !== 0 && isThreadDead(owner - 1)) {
+      if (Atomics.compareExchange(i32, i, v, SELF | (v & RESERVED)) === v) return owner - 1;
+    } else {
+      return TIMED_OUT;
+    }
+  }
+}
+
+/** Bookkeeping of one slow-path acquire. */
+class Attempt {
+  readonly start = performance.now();
+  readonly deadline: number;
+  /** Has parked at least once: may take a RESERVED word, and marks PARKED when it takes one. */
+  parked = false;
+  starving = false;
+  spins: number;
+  parkOn = 0;
+  parkUntil = 0;
+  constructor(timeout: number | null | undefined) {
+    this.deadline = timeout === undefined || timeout === null || timeout === -1 ? Infinity : this.start + timeout;
+    this.spins = timeout === 0 ? 0 : SPIN_ROUNDS;
+  }
+}
+
+/**
+ * Decides the next move: ACQUIRED, a dead owner's id (taken over), TIMED_OUT, or PARK (with
+ * a.parkOn / a.parkUntil set, PARKED and maybe STARVING already published in the word).
+ */
+function step(i32: Int32Array, i: number, a: Attempt): number {
+  for (;;) {
+    const v = Atomics.load(i32, i);
+    const owner = v & OWNER_MASK;
+    if (owner === 0) {
+      if ((v & STARVING) === 0 || a.parked) {
+        // A waiter that has slept keeps PARKED set: others may still sleep (Drepper's mutex 3).
+        if (Atomics.compareExchange(i32, i, v, SELF | (a.parked ? PARKED : v & PARKED)) === v) return ACQUIRED;
+        continue;
+      }
+    } else if (isThreadDead(owner - 1)) {
+      // Take over in the same CAS that removes the dead owner; flags stay for the waiters.
+      if (Atomics.compareExchange(i32, i, v, SELF | (v & RESERVED)) === v) return owner - 1;
+      continue;
+    }
+    if (a.spins > 0) {
+      a.spins--;
+      if (spinWhileEqual(i32, i, v, SPIN_CHUNK)) continue;
+      a.spins = 0; // a whole chunk with no change: the holder is not about to let go
+    }
+    const now = performance.now();
+    if (now >= a.deadline) return TIMED_OUT;
+    if (!a.starving && now - a.start >= STARVATION_MS) a.starving = true;
+    const want = v | PARKED | (a.starving ? STARVING : 0);
+    if (want !== v && Atomics.compareExchange(i32, i, v, want) !== v) continue;
+    a.parkOn = want;
+    a.parkUntil = Math.min(a.deadline, now + ROBUST_POLL_MS);
+    return PARK;
+  }
+}
+
+function woke(a: Attempt): void {
+  a.parked = true;
+  a.spins = SPIN_ROUNDS;
+}
+
+/**
+ * Leaves without the lock (timeout, abort, error). Withdraws our STARVING claim, so a RESERVED word
+ * cannot outlive its last claimant, and passes on a wake-up we may have swallowed: if release woke
+ * us and we leave, the next sleeper must be woken or it would sleep while the lock is free.
+ */
+function leave(i32: Int32Array, i: number, a: Attempt): void {
+  if (a.starving) {
+    for (;;) {
+      const v = Atomics.load(i32, i);
+      if ((v & STARVING) === 0) break;
+      const next = (v & OWNER_MASK) === 0 ? 0 : v & ~STARVING;
+      if (Atomics.compareExchange(i32, i, v, next) === v) break;
+    }
+  }
+  if (a.parked && (Atomics.load(i32, i) & OWNER_MASK) === 0) Atomics.notify(i32, i, 1);
+}
+
+/** Slow path of a synchronous acquire (the fast CAS failed). */
+export function lockSlowSync(i32: Int32Array, i: number, timeout: number | null | undefined): number {
+  const a = new Attempt(timeout);
+  for (;;) {
+    const r = step(i32, i, a);
+    if (r !== PARK) {
+      if (r === TIMED_OUT) leave(i32, i, a);
+      return r;
+    }
+    Atomics.wait(i32, i, a.parkOn, Math.max(0, a.parkUntil - performance.now()));
+    woke(a);
+  }
+}
+
+/** Slow path of an asynchronous acquire: parks a promise, never the thread. */
+export async function lockSlowAsync(
+  i32: Int32Array,
+  i: number,
+  timeout: number | null | undefined,
+  signal: AbortSignal | undefined,
+): Promise<number> {
+  const a = new Attempt(timeout);
+  try {
+    for (;;) {
+      const r = step(i32, i, a);
+      if (r !== PARK) {
+        if (r === TIMED_OUT) leave(i32, i, a);
+        return r;
+      }
+      await parkAsync(i32, i, a.parkOn, a.parkUntil, signal);
+      woke(a);
+    }
+  } catch (e) {
+    leave(i32, i, a); // aborted while waiting: the word stays consistent, we hold nothing
+    throw e;
+  }
+}
+
+/**
+ * Releases the word whoever holds it. Returns false (and changes nothing) if it is not held.
+ * The owner's own uncontended release is the caller's one-CAS fast path; this is the rest.
+ */
+export function unlockSlow(i32: Int32Array, i: number): boolean {
+  for (;;) {
+    const v = Atomics.load(i32, i);
+    if ((v & OWNER_MASK) === 0) return false;
+    const next = (v & STARVING) !== 0 ? RESERVED : 0;
+    if (Atomics.compareExchange(i32, i, v, next) === v) {
+      if ((v & PARKED) !== 0) Atomics.notify(i32, i, 1);
+      return true;
+    }
+  }
+}
+
+/** Releases a word this thread holds, uncontended: one CAS. */
+export function unlockFast(i32: Int32Array, i: number): boolean {
+  return Atomics.compareExchange(i32, i, SELF, 0) === SELF;
+}

@@ -1,0 +1,167 @@
+/**
+ * Lock: Python's `threading.Lock` over shared memory, usable from every thread that has it.
+ *
+ * Layout (Lock.BYTE_LENGTH = 4 bytes, Lock.ALIGNMENT = 4), one Int32 word, see lock-core.ts:
+ *
+ *   offset 0  STATE   bits 0..29 OWNER (holder's threadId + 1, 0 = free)
+ *                     bit 30 PARKED (waiters may be parked), bit 31 STARVING (hand-over mode)
+ *
+ * All-zero memory is an unlocked lock. Uncontended acquire and release are one compare-exchange
+ * each; contended acquirers spin briefly, then park (Atomics.wait / waitAsync).
+ *
+ * As in Python, any thread may release a Lock (it is not owned in the RLock sense); the word still
+ * records which thread acquired it, for robustness and for Condition.
+ *
+ * Robustness: if the holder's thread dies (exits, is terminated, crashes) while holding the lock,
+ * the next acquirer takes it over within about ROBUST_POLL_MS and its acquire throws
+ * OwnerDeadError while it HOLDS the lock (POSIX EOWNERDEAD): it must repair what the dead owner
+ * left half-done and release. Death is read from the liveness table (liveness.ts), so it covers
+ * threads of this process that exited after the table existed and either ran to their own exit
+ * or were watched with watchWorker (the sabkit pool watches its workers). It cannot cover a
+ * thread that is alive but stuck, and cannot know what the dead owner left inconsistent.
+ */
+import { NotLockedError, OwnerDeadError } from '../errors.js';
+import { type SharedDescriptor, type SharedRegion, allocateRegion, checkRegion, defineShared, expectDescriptor, registerKind } from '../runtime/shared.js';
+import { checkSignal, throwIfAborted } from '../runtime/wait.js';
+import { type WithLockOptions, withLockAsync, withLockSync } from './scoped.js';
+
+export type { WithLockOptions } from './scoped.js';
+import {
+  ACQUIRED, OWNER_MASK, SELF, TIMED_OUT, assertOwnerIdFits, checkMayBlock, checkTimeout, isValidTimeout, lockSlowAsync,
+  lockSlowSync, tryLockFast, tryLockOnce, unlockFast, unlockSlow,
+} from './lock-core.js';
+
+const KIND = 'Lock';
+/** Index of the state word in the object's Int32 view. */
+const STATE = 0;
+
+let attaching: SharedDescriptor | undefined;
+
+/** Builds the OwnerDeadError every lock kind throws after a takeover. */
+export function ownerDeadError(what: string, deadThreadId: number): OwnerDeadError {
+  return new OwnerDeadError(
+    `${what}: the previous owner (thread ${deadThreadId}) died holding the lock; this thread now holds it and must repair the state it guards, then release it`,
+    deadThreadId,
+  );
+}
+
+export class Lock {
+  /** Bytes of shared memory a Lock occupies. */
+  static readonly BYTE_LENGTH = 4;
+  /** Required alignment of its byteOffset. */
+  static readonly ALIGNMENT = 4;
+
+  declare readonly __sabkit: 'Lock';
+  declare readonly buffer: SharedArrayBuffer;
+  declare readonly byteOffset: number;
+  readonly #i32: Int32Array;
+
+  /** A new unlocked Lock in its own memory, or in `region` (which it initialises to unlocked). */
+  constructor(region?: SharedRegion) {
+    assertOwnerIdFits(KIND);
+    const a = attaching;
+    attaching = undefined;
+    const { buffer, byteOffset } = a ?? allocateRegion(KIND, Lock.BYTE_LENGTH, Lock.ALIGNMENT, region);
+    defineShared(this, KIND, buffer, byteOffset);
+    this.#i32 = new Int32Array(buffer, byteOffset, 1);
+    if (!a) Atomics.store(this.#i32, STATE, 0);
+  }
+
+  /** Makes a Lock that travelled through postMessage / workerData live again, over the same memory. */
+  static from(value: unknown): Lock {
+    const d = expectDescriptor<SharedDescriptor>(value, KIND);
+    checkRegion(KIND, d.buffer, d.byteOffset, Lock.BYTE_LENGTH, Lock.ALIGNMENT);
+    attaching = d;
+    try {
+      return new Lock();
+    } finally {
+      attaching = undefined;
+    }
+  }
+
+  /**
+   * Blocks until the lock is acquired or `timeout` ms pass (undefined, -1 or Infinity: no limit).
+   * Returns true if acquired, false on timeout. Throws OwnerDeadError if it took the lock over from
+   * a dead owner (the caller then holds it). Python's `acquire(blocking=False)` is `tryAcquire()`.
+   */
+  acquire(timeout?: number): boolean {
+    if (timeout !== undefined && !isValidTimeout(timeout)) checkTimeout(timeout, 'Lock.acquire');
+    checkMayBlock(timeout, 'Lock.acquire');
+    if (tryLockFast(this.#i32, STATE)) return true;
+    return settle(lockSlowSync(this.#i32, STATE, timeout), 'Lock.acquire');
+  }
+
+  /** Acquires the lock only if that needs no waiting. Also takes over from a dead owner (OwnerDeadError). */
+  tryAcquire(): boolean {
+    if (tryLockFast(this.#i32, STATE)) return true;
+    return settle(tryLockOnce(this.#i32, STATE), 'Lock.tryAcquire');
+  }
+
+  /**
+   * Like acquire, without blocking the thread: resolves true when acquired, false on timeout;
+   * rejects with `signal.reason` if aborted first (the lock is then not held), or OwnerDeadError
+   * after a takeover (the lock is then held).
+   */
+  async acquireAsync(timeout?: number, signal?: AbortSignal): Promise<boolean> {
+    checkTimeout(timeout, 'Lock.acquireAsync');
+    checkSignal(signal);
+    throwIfAborted(signal);
+    if (tryLockFast(this.#i32, STATE)) return true;
+    return settle(await lockSlowAsync(this.#i32, STATE, timeout, signal), 'Lock.acquireAsync');
+  }
+
+  /** Releases the lock, whichever thread holds it. Throws NotLockedError if it is not locked. */
+  release(): void {
+    if (unlockFast(this.#i32, STATE)) return;
+    if (!unlockSlow(this.#i32, STATE)) throw new NotLockedError('Lock.release: the lock is not locked');
+  }
+
+  /** Whether the lock is held by some thread. Racy: stale as soon as it returns. */
+  locked(): boolean {
+    return (Atomics.load(this.#i32, STATE) & OWNER_MASK) !== 0;
+  }
+
+  /** Runs fn holding the lock, and releases it however fn ends. See WithLockOptions. */
+  withLock<T>(fn: () => T, opts?: WithLockOptions): T {
+    return withLockSync(this, 'Lock.withLock', fn, opts);
+  }
+
+  /** Async form of withLock: acquires with acquireAsync, runs fn (awaited), releases. */
+  withLockAsync<T>(fn: () => Promise<T> | T, opts?: WithLockOptions): Promise<T> {
+    return withLockAsync(this, 'Lock.withLockAsync', fn, opts);
+  }
+
+  /** For Condition: whether this thread holds the lock. */
+  _isOwned(): boolean {
+    return (Atomics.load(this.#i32, STATE) & OWNER_MASK) === SELF;
+  }
+
+  /** For Condition: releases the lock; returns what _acquireRestore needs (always 1). */
+  _releaseSave(): number {
+    this.release();
+    return 1;
+  }
+
+  /** For Condition: re-acquires after a wait (no time limit). OwnerDeadError after a takeover (held). */
+  _acquireRestore(_state: number): void {
+    this.acquire();
+  }
+
+  /** For Condition: async re-acquire. Rejects with `signal.reason` on abort (the lock is then NOT held). */
+  async _acquireRestoreAsync(_state: number, signal?: AbortSignal): Promise<void> {
+    await this.acquireAsync(undefined, signal);
+  }
+
+  toString(): string {
+    return `Lock(${this.locked() ? 'locked' : 'unlocked'})`;
+  }
+}
+
+/** Turns a slow-path result into acquire's answer. */
+function settle(r: number, what: string): boolean {
+  if (r === ACQUIRED) return true;
+  if (r === TIMED_OUT) return false;
+  throw ownerDeadError(what, r);
+}
+
+registerKind(KIND, (d) => Lock.from(d));
