@@ -38,16 +38,54 @@ export const canBlock: boolean = (() => {
 })();
 
 /**
- * Converts a user timeout in milliseconds to an absolute deadline on performance.now()'s clock.
- * `undefined`, `null` and `Infinity` mean no limit. As in Python, -1 also means no limit for
- * lock acquires; other negative values and NaN are errors.
+ * How a call reads its timeout (docs/conventions.md). `'lock'`: Python's `Lock.acquire`, where -1
+ * means no limit and any other negative value is an error. `'python'`: every other blocking call
+ * (`Event.wait`, `Condition.wait`, `Barrier.wait`, `Queue.get`, `AsyncResult.get`,
+ * `Process.join`...), where a negative timeout means "do not wait", as CPython's do.
  */
-export function deadlineFrom(timeout: number | null | undefined, param = 'timeout'): number {
-  if (timeout === undefined || timeout === null || timeout === Infinity || timeout === -1) return Infinity;
-  if (typeof timeout !== 'number' || Number.isNaN(timeout) || timeout < 0) {
-    throw new InvalidArgumentError(`${param} must be a non-negative number of milliseconds, Infinity, or undefined; got ${describe(timeout)}`);
+export type TimeoutRule = 'lock' | 'python';
+
+/**
+ * Converts a user timeout in milliseconds to an absolute deadline on performance.now()'s clock.
+ * `undefined`, `null` and `Infinity` mean no limit; NaN and non-numbers are errors. Negative
+ * values follow `rule` (see TimeoutRule).
+ */
+export function deadlineFrom(timeout: number | null | undefined, param = 'timeout', rule: TimeoutRule = 'lock'): number {
+  if (timeout === undefined || timeout === null || timeout === Infinity) return Infinity;
+  if (typeof timeout !== 'number' || Number.isNaN(timeout)) {
+    throw new InvalidArgumentError(`${param} must be a number of milliseconds, Infinity, null or undefined; got ${describe(timeout)}`);
   }
-  return performance.now() + timeout;
+  if (timeout >= 0) return performance.now() + timeout;
+  if (rule === 'python') return performance.now();
+  if (timeout === -1) return Infinity;
+  throw new InvalidArgumentError(`${param} must be a non-negative number of milliseconds, -1 or Infinity (no limit), or undefined; got ${describe(timeout)}`);
+}
+
+/** The options object of every `…Async` blocking call: `{ timeout?, signal? }`. */
+export interface WaitOptions {
+  /** Milliseconds to wait, read as the sync form reads its timeout; undefined, null or Infinity: no limit. */
+  readonly timeout?: number | null;
+  /** Aborting rejects the call with the signal's reason; each call says what has happened by then. */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * The last argument of every `…Async` blocking call: a timeout in ms (the sync form's argument),
+ * or `{ timeout, signal }`, or nothing.
+ */
+export type WaitArg = number | null | undefined | WaitOptions;
+
+/**
+ * Reads an async call's WaitArg into [deadline, signal]; `what` names the call in errors
+ * (e.g. 'Event.waitAsync').
+ */
+export function waitArgs(arg: WaitArg, what: string, rule: TimeoutRule = 'python'): [number, AbortSignal | undefined] {
+  if (arg === undefined || arg === null || typeof arg === 'number') return [deadlineFrom(arg, `${what}: timeout`, rule), undefined];
+  if (typeof arg !== 'object') {
+    throw new InvalidArgumentError(`${what}: the last argument must be a timeout in ms, { timeout?, signal? } or undefined; got ${describe(arg)}`);
+  }
+  const signal = checkSignal(arg.signal, `${what}: options.signal`);
+  return [deadlineFrom(arg.timeout, `${what}: options.timeout`, rule), signal];
 }
 
 /** Milliseconds left until `deadline` (never negative; Infinity stays Infinity). */
