@@ -6,7 +6,7 @@
 //                        against Python's apply_async(f, (x,)).get()
 // Ratios are emitted as their own lines (impl "ratio ..."; > 1 means sabkit is faster).
 // Needs the built packages: `npx -y pnpm@12.4.2 run build` (or tsc in atomics-sync and piscina).
-import { Pool } from '@sabkit/piscina';
+import { Pool } from '@sabkit/multiprocessing';
 import { QUICK, emit, repeat, runsFor, percentile, python, runPython } from '../lib/report.mjs';
 
 const N = 100_000;

@@ -5,7 +5,7 @@
 // Speed-ups are emitted as their own lines (impl "speed-up ..."), medians of per-round ratios.
 // Needs the built packages: `npx -y pnpm@12.4.2 run build`.
 import { isMainThread } from 'node:worker_threads';
-import { Pool, parallelReduce } from '@sabkit/piscina';
+import { Pool, parallelReduce } from '@sabkit/multiprocessing';
 import NpmPiscina from 'piscina';
 import { QUICK, emit, repeat, runsFor } from '../lib/report.mjs';
 

@@ -11,11 +11,11 @@
 import { EventEmitter } from 'node:events';
 import type { Worker } from 'node:worker_threads';
 import { InvalidArgumentError, describe } from '@sabkit/atomics-sync';
-import { PoolCore } from './core.js';
-import type { RunOptions } from './run-options.js';
-import type { HistogramSummary } from './histogram.js';
-import { fillOptions, type FilledOptions, type PiscinaOptions } from './options.js';
-import { ArrayTaskQueue, FixedQueue } from './task-queue.js';
+import { PoolCore } from './engine/core.js';
+import type { RunOptions } from './engine/run-options.js';
+import type { HistogramSummary } from './engine/histogram.js';
+import { fillOptions, type FilledOptions, type PiscinaOptions } from './engine/options.js';
+import { ArrayTaskQueue, FixedQueue } from './engine/task-queue.js';
 import { kQueueOptions, kTransferable, kValue, move } from './transfer.js';
 import { isWorkerThread, workerData } from './worker-api.js';
 

@@ -7,9 +7,9 @@ import { codec } from '@sabkit/atomics-sync';
 import { bindCodec } from '../src/dispatch/codec-link.js';
 import { RingReader, RingWriter, align8 } from '../src/dispatch/ring.js';
 import { REQ_HEADER, WRITE_FULL, writeRecord, readPayload, recordSlot } from '../src/dispatch/wire.js';
-import { Histogram } from '../src/histogram.js';
-import { Deadlines } from '../src/deadlines.js';
-import { FixedQueue, type Task } from '../src/task-queue.js';
+import { Histogram } from '../src/engine/histogram.js';
+import { Deadlines } from '../src/engine/deadlines.js';
+import { FixedQueue, type Task } from '../src/engine/task-queue.js';
 import { queueOptionsSymbol } from '../src/index.js';
 
 bindCodec(codec);
@@ -178,7 +178,7 @@ test('FixedQueue: FIFO with unshift and remove, growing', () => {
 });
 
 test('code cache bookkeeping: one worker asked at a time, asked again if it exits, kept per execArgv', async () => {
-  const { codeCacheFor, codeCacheKey, codeCacheNotMade, storeCodeCache } = await import('../src/code-cache.js');
+  const { codeCacheFor, codeCacheKey, codeCacheNotMade, storeCodeCache } = await import('../src/engine/code-cache.js');
   const key = codeCacheKey(['--units-test-flag']);
   assert.notEqual(key, codeCacheKey(undefined), 'execArgv given and inherited are different keys');
   assert.deepEqual(codeCacheFor(key), { data: undefined, produce: true }, 'the first worker is asked');

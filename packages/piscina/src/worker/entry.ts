@@ -28,11 +28,11 @@ import { STATE, STATE_READY } from '../dispatch/layout.js';
 import { decode, encode, encodeInto, isSharedDescriptor, revive, serializeError } from '@sabkit/atomics-sync/core';
 import { bindCodec } from '../dispatch/codec-link.js';
 import { workerGlobalState, workerLaunch } from '../worker-state.js';
-import { CODE_CACHE_MESSAGE, PORT_MESSAGE, READY_MESSAGE, isInternalMessage } from '../messages.js';
+import { CODE_CACHE_MESSAGE, PORT_MESSAGE, READY_MESSAGE, isInternalMessage } from '../engine/messages.js';
 import { importModule } from './loader.js';
 import { bindPoolErrors, bindSync } from './sync-link.js';
 import { TaskLoop } from './task-loop.js';
-import { WorkerChannel } from './worker-channel.js';
+import { WorkerChannel } from '../dispatch/worker-channel.js';
 
 function takePort(): Promise<MessagePort> {
   const m = receiveMessageOnPort(parentPort!);

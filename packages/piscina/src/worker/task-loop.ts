@@ -23,7 +23,7 @@ import type { WorkerGlobalState } from '../worker-state.js';
 import { loadTaskFunction, type TaskFunction } from './loader.js';
 import { holdsShared, revive, serializeError } from './sync-link.js';
 import { TaskContext, type ProgressSink } from './task-context.js';
-import { NOTIFY_WINDOW_MS, type WorkerChannel } from './worker-channel.js';
+import { NOTIFY_WINDOW_MS, type WorkerChannel } from '../dispatch/worker-channel.js';
 
 /**
  * The heap in use, from node:v8, loaded on the first check rather than with the worker: it costs

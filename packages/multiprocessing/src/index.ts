@@ -1,0 +1,55 @@
+// Public API of @sabkit/multiprocessing: Python's `multiprocessing` module in one import, as
+// `from multiprocessing import Pool, Process, Queue, Lock, Value, Manager` reads in Python. This
+// file only re-exports.
+
+// Pools of workers (on @sabkit/piscina's engine) and their results.
+export { Pool, defaultChunksize, type PoolOptions, type PoolTask, type ImapOptions } from './pool/pool.js';
+export { AsyncResult, type ResultCallbacks } from './pool/async-result.js';
+// Processes: one worker running one function.
+export { Process, activeChildren, EXIT_TERMINATED, EXIT_KILLED, type ProcessOptions } from './process/process.js';
+export { currentProcess, parentProcess, cpuCount, type ProcessInfo } from './process/current-process.js';
+// Server process: objects owned by one worker, used through proxies.
+export { Manager, DictProxy, ListProxy, NamespaceProxy, pyRepr, type ManagerOptions } from './manager/manager.js';
+// Parallel loops over numeric ranges and shared arrays.
+export {
+  parallelFor,
+  parallelReduce,
+  type LoopSource,
+  type LoopRange,
+  type LoopOptions,
+  type LoopFn,
+} from './parallel/parallel.js';
+export type { TaskRef, ModuleTask } from './tasks/inline.js';
+export { InlineFunctionError, InitializerError, InvalidStateError, KeyError } from './errors.js';
+// A module task that cannot be loaded in a worker (Python: the seed's "must be importable").
+export { TaskModuleError } from '@sabkit/piscina';
+
+// Synchronisation, shared memory and channels: what Python's module offers, from atomics-sync.
+export {
+  Lock,
+  RLock,
+  Semaphore,
+  BoundedSemaphore,
+  Condition,
+  Event,
+  Barrier,
+  Value,
+  Array,
+  RawValue,
+  RawArray,
+  Queue,
+  SimpleQueue,
+  JoinableQueue,
+  Pipe,
+  Connection,
+  // Python's exceptions: multiprocessing.TimeoutError, queue.Empty/Full, threading.BrokenBarrierError...
+  TimeoutError,
+  Empty,
+  Full,
+  BrokenBarrierError,
+  EOFError,
+  SabkitError,
+  InvalidArgumentError,
+  ClosedError,
+  OwnerDeadError,
+} from '@sabkit/atomics-sync';

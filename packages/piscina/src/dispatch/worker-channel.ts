@@ -1,0 +1,217 @@
+/**
+ * The worker's end of its channel (dispatch/layout.ts): reads requests, writes responses, and
+ * decides when the main thread must be woken.
+ *
+ * Waking the main thread is a futex wake (~25 µs here, plus an event-loop turn on main), so it is
+ * done only when needed, as network cards coalesce interrupts:
+ *  - never while main is not parked (MAIN_PARKED = 0): it polls the rings before it parks;
+ *  - at once when this worker is about to run dry (at most LOW_WATER requests left unstarted, so
+ *    main must refill it), is about to wait (idle, or the response ring is full), or is about to
+ *    start a task that is expected to run long;
+ *  - otherwise once the oldest unannounced response is NOTIFY_WINDOW_MS old.
+ * A result can thus wait at most about NOTIFY_WINDOW_MS plus one task in the worst case (a task
+ * much longer than the recent average); main also bounds its own park (poller.ts).
+ */
+import { receiveMessageOnPort, type MessagePort, type TransferListItem } from 'node:worker_threads';
+import {
+  BELL, CANCEL_EPOCH, LOW_WATER, MAIN_BELL, MAIN_PARKED, MAIN_WAIT_BELL, PARKED, PARK_BUSY, PARK_FULL, PARK_IDLE, PARK_NONE, REQ_COUNT,
+  REQ_READ, REQ_RING_BYTES, REQ_RING_OFFSET, REQ_WRITE, RES_READ, RES_RING_BYTES, RES_RING_OFFSET, RES_WRITE,
+} from './layout.js';
+import { AdaptiveSpin } from './adaptive-spin.js';
+import { RingReader, RingWriter, align8 } from './ring.js';
+import { F_VIA_PORT, RES_HEADER, WRITE_FULL, WRITE_PORT, readPayload, recordFlags, word1, writeRecord } from './wire.js';
+
+/** Longest a completed result waits before a parked main thread is woken for it. */
+export const NOTIFY_WINDOW_MS = 4;
+/**
+ * How long an idle worker spins on its request ring before it parks, when the main thread was
+ * awake at its last result. Long enough to catch main's next request in a sequential round trip
+ * (main's turnaround is 1-3 µs), short enough not to steal much of a core from the main thread on
+ * a 2-core machine when main is the bottleneck (it refills the ring in batches; between batches
+ * the worker should sleep).
+ */
+export const WORKER_SPIN_MS = 0.02;
+/**
+ * The same when the worker had to wake the main thread for its last result: main needs ~25-100 µs
+ * to wake and send the next request, and a worker that parked meanwhile would need another futex
+ * wake for it, so both sides would keep parking on every round trip. Spinning through main's
+ * wake-up breaks that cycle.
+ */
+export const WORKER_SPIN_AFTER_WAKE_MS = 0.2;
+/** Longest single Atomics.wait while the response ring is full (the wait is re-checked after). */
+const FULL_WAIT_MS = 50;
+
+export class WorkerChannel {
+  readonly i32: Int32Array;
+  readonly u8: Uint8Array;
+  readonly f64: Float64Array;
+  readonly pool: Int32Array;
+  readonly requests: RingReader;
+  readonly responses: RingWriter;
+  port: MessagePort | undefined;
+  #taken = 0;
+  #unnotified = 0;
+  #firstUnnotified = 0;
+  #cancelEpoch = 0;
+  #wokeMain = false;
+  readonly #longSpin = new AdaptiveSpin();
+
+  constructor(channel: SharedArrayBuffer, pool: SharedArrayBuffer) {
+    this.i32 = new Int32Array(channel);
+    this.u8 = new Uint8Array(channel);
+    this.f64 = new Float64Array(channel);
+    this.pool = new Int32Array(pool);
+    this.requests = new RingReader(this.i32, REQ_WRITE, REQ_READ, REQ_RING_OFFSET, REQ_RING_BYTES);
+    this.responses = new RingWriter(this.i32, RES_WRITE, RES_READ, RES_RING_OFFSET, RES_RING_BYTES);
+  }
+
+  /** Steps past the request at `off` (its payload already read). */
+  consume(off: number): void {
+    this.requests.advance(this.i32[off >> 2]);
+    this.#taken++;
+  }
+
+  /** The payload of the request at `off`, from the ring or from the port. */
+  payload(off: number, header: number): unknown {
+    if (recordFlags(this.i32, off) & F_VIA_PORT) {
+      const m = receiveMessageOnPort(this.port!);
+      if (m === undefined) throw new Error('sabkit pool: a request announced a port message that is not there (channel out of sync)');
+      return m.message;
+    }
+    return readPayload(this.i32, this.u8, off, header);
+  }
+
+  /** True if main set a cancel bit since the last call. */
+  cancelsChanged(): boolean {
+    const e = Atomics.load(this.i32, CANCEL_EPOCH);
+    if (e === this.#cancelEpoch) return false;
+    this.#cancelEpoch = e;
+    return true;
+  }
+
+  /**
+   * Writes a response and publishes it. `value` goes by port when the ring cannot carry it (or
+   * when `transfer` is given). Waits (blocking this worker) while the response ring is full.
+   * Throws what structured clone throws for a value that cannot travel at all.
+   */
+  respond(kind: number, slot: number, start: number, run: number, value: unknown, transfer?: readonly TransferListItem[]): void {
+    const { i32, u8, f64 } = this;
+    for (;;) {
+      let off = transfer === undefined ? writeRecord(this.responses, i32, u8, RES_HEADER, word1(kind, 0), slot, value) : WRITE_PORT;
+      if (off === WRITE_PORT) {
+        off = this.responses.reserve(align8(RES_HEADER));
+        if (off >= 0) {
+          this.port!.postMessage(value, transfer as TransferListItem[] | undefined);
+          const w = off >> 2;
+          i32[w] = align8(RES_HEADER);
+          i32[w + 1] = word1(kind, F_VIA_PORT);
+          i32[w + 2] = slot;
+          i32[w + 3] = 0;
+          this.responses.commit(align8(RES_HEADER));
+        }
+      }
+      if (off !== WRITE_FULL && off >= 0) {
+        f64[(off >> 3) + 2] = start;
+        f64[(off >> 3) + 3] = run;
+        this.responses.publish();
+        if (this.#unnotified++ === 0) this.#firstUnnotified = performance.now();
+        return;
+      }
+      this.#waitForRoom();
+    }
+  }
+
+  #waitForRoom(): void {
+    this.notifyMain(true);
+    // An async wait may be armed (reportProgress from an awaiting task): keep its announcement.
+    const before = Atomics.load(this.i32, PARKED);
+    const b = Atomics.load(this.i32, BELL);
+    Atomics.store(this.i32, PARKED, PARK_FULL);
+    // Main wakes us after it releases response room; re-check first in case it already did.
+    if (this.responses.reserveAny(RES_HEADER + 64) < 0) Atomics.wait(this.i32, BELL, b, FULL_WAIT_MS);
+    Atomics.store(this.i32, PARKED, before);
+  }
+
+  /** Requests published by main and not yet taken by this worker (racy: main may add more). */
+  pendingRequests(): number {
+    return (Atomics.load(this.i32, REQ_COUNT) - this.#taken) | 0;
+  }
+
+  /**
+   * Wakes the main thread if it is parked and has unannounced responses to read, when `force` or
+   * when the coalescing rules above say so.
+   */
+  notifyMain(force: boolean): void {
+    if (this.#unnotified === 0) return;
+    if (Atomics.load(this.pool, MAIN_PARKED) === 0) {
+      this.#unnotified = 0;
+      this.#wokeMain = false;
+      return;
+    }
+    if (
+      force ||
+      this.pendingRequests() <= Atomics.load(this.i32, LOW_WATER) ||
+      performance.now() - this.#firstUnnotified >= NOTIFY_WINDOW_MS
+    ) {
+      this.#unnotified = 0;
+      // Rung already for this park (by this worker or another): main is waking and will drain
+      // every ring, this worker's published responses included. Without this check a worker
+      // running low rang again after every task until main got a core (~10 rings per refill).
+      if (Atomics.load(this.pool, MAIN_BELL) !== Atomics.load(this.pool, MAIN_WAIT_BELL)) return;
+      this.#wokeMain = true;
+      Atomics.add(this.pool, MAIN_BELL, 1);
+      Atomics.notify(this.pool, MAIN_BELL);
+    }
+  }
+
+  /** Whether results are waiting to be announced and the oldest is `ms` old or more. */
+  unnotifiedFor(ms: number): boolean {
+    return this.#unnotified > 0 && performance.now() - this.#firstUnnotified >= ms;
+  }
+
+  get hasUnnotified(): boolean {
+    return this.#unnotified > 0;
+  }
+
+  /** Spins up to WORKER_SPIN_MS (or _AFTER_WAKE_MS) for a request or a cancel; true if one came. */
+  spin(): boolean {
+    const long = this.#wokeMain;
+    this.#wokeMain = false;
+    // The long spin (through main's wake-up) is adaptive: under load main takes longer than the
+    // budget, and the worker would burn it for nothing on every round trip.
+    if (long && !this.#longSpin.shouldSpin()) return false;
+    const end = performance.now() + (long ? WORKER_SPIN_AFTER_WAKE_MS : WORKER_SPIN_MS);
+    const epoch = this.#cancelEpoch;
+    for (;;) {
+      for (let i = 0; i < 64; i++) {
+        if (this.requests.hasData() || Atomics.load(this.i32, CANCEL_EPOCH) !== epoch) {
+          if (long) this.#longSpin.record(true);
+          return true;
+        }
+      }
+      if (performance.now() >= end) {
+        if (long) this.#longSpin.record(false);
+        return false;
+      }
+    }
+  }
+
+  /**
+   * Announces that the worker is about to park and returns the bell value to wait on, or -1 if
+   * work arrived meanwhile (the caller must then not park). Pair with `unpark()`. `busy`: the
+   * worker cannot take requests now (it runs as many tasks as it may), so only cancels wake it.
+   */
+  prepareToPark(busy = false): number {
+    const b = Atomics.load(this.i32, BELL);
+    Atomics.store(this.i32, PARKED, busy ? PARK_BUSY : PARK_IDLE);
+    if ((!busy && this.requests.hasData()) || Atomics.load(this.i32, CANCEL_EPOCH) !== this.#cancelEpoch) {
+      Atomics.store(this.i32, PARKED, PARK_NONE);
+      return -1;
+    }
+    return b;
+  }
+
+  unpark(): void {
+    Atomics.store(this.i32, PARKED, PARK_NONE);
+  }
+}

@@ -1,0 +1,400 @@
+/**
+ * The pool's engine on the main thread: takes tasks from run(), hands them to workers through
+ * their rings (or queues them), settles them from the response rings, and handles cancellation,
+ * timeouts and the pool's shutdown. Worker lifecycle (start, ready, retire, crash) is in
+ * workers.ts; the Piscina class (piscina.ts) is a thin public face over this.
+ *
+ * Hot path of a tiny task: run() builds a Task, picks the least loaded worker, encodes the
+ * argument into that worker's request ring and publishes it (one atomic store, plus a futex wake
+ * only if the worker is parked); the poller drains the response ring in a microtask and resolves
+ * the promise. No postMessage, no event-loop turn, no timer per task.
+ */
+import type { TransferListItem } from 'node:worker_threads';
+import { codec, deserializeError, revive } from '@sabkit/atomics-sync';
+import { bindCodec } from '../dispatch/codec-link.js';
+import { depthFor, lowWaterFor, pickWorker, rebalance } from './balancer.js';
+import { Deadlines } from './deadlines.js';
+import {
+  POOL_BYTES, REASON_ABORT, REASON_CLOSE, REASON_TIMEOUT, SLOT_OBSERVED, SLOT_PHASE_MASK, SLOT_RUNNING,
+} from '../dispatch/layout.js';
+import { MAIN_SPIN_MS, Poller, microtask } from '../dispatch/poller.js';
+import { RES_ERROR, RES_OK, RES_PROGRESS } from '../dispatch/wire.js';
+import { AbortError, CloseTimeoutError, PoolClosedError, QueueFullError, TaskTimeoutError } from '../errors.js';
+import { Histogram } from './histogram.js';
+import { FunctionTable } from './functions.js';
+import type { FilledOptions } from './options.js';
+import { checkRunOptions, type CheckedRunOptions, type RunOptions } from './run-options.js';
+import { Task, onAbort } from './task.js';
+import { ArrayTaskQueue, FixedQueue, type TaskQueue } from './task-queue.js';
+import { isMovable, unwrapMovable } from '../transfer.js';
+import type { HeldTask, WorkerHandle } from './worker-handle.js';
+import { Workers, type PoolEmitter } from './workers.js';
+
+bindCodec(codec);
+
+const kNoOptions: RunOptions = Object.freeze({});
+
+export class PoolCore {
+  readonly options: FilledOptions;
+  readonly runTime = new Histogram();
+  readonly waitTime = new Histogram();
+  readonly start = performance.now();
+  readonly workers: Workers;
+  completed = 0;
+  readonly #emitter: PoolEmitter;
+  readonly #queue: TaskQueue;
+  readonly #poller: Poller;
+  readonly #deadlines = new Deadlines<HeldTask>((task, now) => this.#checkDeadline(task, now), (task) => !task.settled);
+  readonly #functions: FunctionTable;
+  readonly #keepAlive = setInterval(() => {}, 1 << 30);
+  #nextTaskId = 1;
+  #defaults: CheckedRunOptions | undefined; // run()'s options when none are given, checked once
+  #ewma = 0;
+  #depth: number;
+  #bootDepth: number;
+  readonly #fifo: boolean;
+  #busy = false;
+  #flushScheduled = false;
+  #needsDrain = false;
+  #closing = false;
+  #destroyed = false;
+  #closeWaiter: (() => void) | undefined;
+  #closePromise: Promise<void> | undefined;
+  #destroyPromise: Promise<void> | undefined;
+
+  constructor(options: FilledOptions, emitter: PoolEmitter) {
+    this.options = options;
+    this.#emitter = emitter;
+    this.#queue = options.taskQueue;
+    this.#keepAlive.unref();
+    this.#fifo = this.#queue instanceof FixedQueue || this.#queue instanceof ArrayTaskQueue;
+    this.#depth = this.#bootDepth = depthFor(0, options.concurrentTasksPerWorker, this.#fifo);
+    const poolBuffer = new SharedArrayBuffer(POOL_BYTES);
+    this.#poller = new Poller(this, new Int32Array(poolBuffer));
+    this.#functions = new FunctionTable(options.filename, options.name);
+    this.workers = new Workers(options, poolBuffer, emitter, this);
+    this.workers.ensureMinimum(true);
+  }
+
+  get closing(): boolean {
+    return this.#closing;
+  }
+  get needsDrain(): boolean {
+    return this.#needsDrain;
+  }
+
+  /** Tasks waiting to start: the pool's queue, and ring entries beyond what workers run at once. */
+  get queueSize(): number {
+    let n = this.#queue.size;
+    const c = this.options.concurrentTasksPerWorker;
+    for (const w of this.workers.list) if (w.inflight > c) n += w.inflight - c;
+    return n;
+  }
+
+  run(value: unknown, opts: RunOptions = kNoOptions): Promise<unknown> {
+    try {
+      return this.#run(value, opts);
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
+  #run(value: unknown, opts: RunOptions): Promise<unknown> {
+    if (this.#closing) throw new PoolClosedError(this.#destroyed ? 'the pool was destroyed' : 'the pool is closing; it accepts no new tasks');
+    const o = opts === kNoOptions ? (this.#defaults ??= checkRunOptions(opts, this.options)) : checkRunOptions(opts, this.options);
+    const signal = o.signal;
+    if (signal !== undefined && (signal as { aborted?: boolean }).aborted) throw new AbortError((signal as { reason?: unknown }).reason);
+    let transferList = o.transferList;
+    if (isMovable(value)) {
+      const moved = unwrapMovable(value);
+      value = moved.value;
+      transferList = [...(transferList ?? []), ...(moved.transfer as TransferListItem[])];
+    }
+    const fn = this.#functions.id(o.filename, o.name);
+    const task = new Task<WorkerHandle>(this.#nextTaskId++, value, transferList, o.filename, o.name, fn, o.timeout, signal, o.onProgress);
+    if (signal !== undefined) task.unlisten = onAbort(signal, () => this.#abort(task));
+    if (o.timeout !== Infinity) this.#deadlines.add(task, task.created + o.timeout);
+    this.#place(task);
+    this.#afterChange();
+    this.#poller.schedule();
+    return task.promise;
+  }
+
+  /** Gives a new task to a worker, or queues it (checking maxQueue). */
+  #place(task: HeldTask): void {
+    const c = this.options.concurrentTasksPerWorker;
+    const w = this.#queue.size === 0 ? pickWorker(this.workers.list, this.#depth, this.#bootDepth) : undefined;
+    if (this.options.maxQueue !== Infinity && !(w !== undefined && w.inflight < c) && this.queueSize >= this.options.maxQueue) {
+      task.settle(false, new QueueFullError(this.options.maxQueue === 0 ? 'No task queue available and all Workers are busy' : 'Task queue is at limit'));
+      return;
+    }
+    if (w !== undefined && this.#give(w, task)) {
+      // A worker given all it may hold is woken now, not at the end of the caller's turn: a
+      // caller submitting thousands of tasks in one loop keeps this thread for milliseconds.
+      if (w.channel.publish(w.inflight >= this.#depth)) this.#flushLater();
+      return;
+    }
+    this.#queue.push(task);
+    this.workers.spawnForQueue(this.#queue.size);
+  }
+
+  /** WorkerHandle.give, plus recycling once the worker reached maxTasksPerWorker. */
+  #give(w: WorkerHandle, task: HeldTask): boolean {
+    if (!w.give(task)) return false;
+    w.channel.setLowWater(lowWaterFor(this.#depth));
+    if (w.given >= this.options.maxTasksPerWorker) this.workers.retire(w);
+    return true;
+  }
+
+  /** Hands queued tasks to workers with room, each worker's batch published once. */
+  fill(): void {
+    const q = this.#queue;
+    if (q.size === 0) return;
+    const full = new Set<WorkerHandle>();
+    while (q.size > 0) {
+      const candidates = full.size === 0 ? this.workers.list : this.workers.list.filter((x) => !full.has(x));
+      const w = pickWorker(candidates, this.#depth, this.#bootDepth);
+      if (w === undefined) break;
+      const limit = w.phase === 'ready' ? this.#depth : this.#bootDepth;
+      let wrote = false;
+      while (q.size > 0 && w.inflight < limit && w.accepting) {
+        const task = q.shift() as HeldTask;
+        if (task.settled) continue;
+        if (!this.#give(w, task)) {
+          if (q.unshift) q.unshift(task);
+          else q.push(task);
+          full.add(w);
+          break;
+        }
+        wrote = true;
+      }
+      if (wrote && w.channel.publish(false)) this.#flushLater();
+      if (!w.accepting || w.inflight >= limit) full.add(w);
+    }
+    if (q.size > 0) this.workers.spawnForQueue(q.size);
+  }
+
+  /** Lets idle workers take unstarted tasks from busy or booting ones, once the queue is empty. */
+  rebalance(): void {
+    if (this.#queue.size === 0 && this.#fifo) rebalance(this.workers.list, this.options.concurrentTasksPerWorker, (w, t) => this.#give(w, t), (t) => this.#queue.push(t));
+  }
+
+  /** Wakes, at the end of this turn, parked workers that were given fewer than a batch. */
+  #flushLater(): void {
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    microtask(this.#flush);
+  }
+
+  readonly #flush = (): void => this.flush();
+
+  /** Wakes every parked worker that has unannounced requests (PollTarget). */
+  flush(): void {
+    this.#flushScheduled = false;
+    const list = this.workers.list;
+    for (let i = 0; i < list.length; i++) list[i].channel.publish(true);
+  }
+
+  // ---- completions (PollTarget) ----
+
+  drain(): number {
+    let n = 0;
+    const list = this.workers.list;
+    for (let i = 0; i < list.length; i++) n += this.drainWorker(list[i]);
+    if (n > 0) {
+      this.#depth = depthFor(this.#ewma, this.options.concurrentTasksPerWorker, this.#fifo);
+      this.fill();
+      this.rebalance();
+      this.#afterChange();
+    }
+    return n;
+  }
+
+  hasResponses(): boolean {
+    const list = this.workers.list;
+    for (let i = 0; i < list.length; i++) if (list[i].channel.responses.hasData()) return true;
+    return false;
+  }
+
+  outstanding(): number {
+    let n = this.#queue.size;
+    const list = this.workers.list;
+    for (let i = 0; i < list.length; i++) n += list[i].inflight;
+    return n;
+  }
+
+  expectSoon(): boolean {
+    // Not if a worker had to be woken for its task: the wake-up alone takes about as long as
+    // the spin (and the worker, having just woken us, will spin for the next round trip).
+    let woke = false;
+    for (const w of this.workers.list) if (w.channel.takeWoke()) woke = true;
+    return !woke && this.#ewma > 0 && this.#ewma <= MAIN_SPIN_MS / 2;
+  }
+
+  mayDefer(): boolean {
+    for (const w of this.workers.list) if (w.mayDeferResult()) return true;
+    return false;
+  }
+
+  /** Reads one worker's responses; returns the number of records. */
+  drainWorker(w: WorkerHandle): number {
+    const n = w.channel.readResponses((slot, kind, value, start, run) => {
+      const task = w.tasks[slot];
+      if (task === undefined) return;
+      if (!w.owns(task, slot)) {
+        // Stolen before it started (balancer.ts): this is the worker skipping it; it runs elsewhere.
+        w.freeSlot(slot);
+        return;
+      }
+      if (kind === RES_PROGRESS) {
+        // Progress: delivered after the current drain, before the task's own completion.
+        const cb = task.onProgress;
+        if (cb !== undefined && !task.settled) queueMicrotask(() => cb(revive(value)));
+        return;
+      }
+      w.freeSlot(slot);
+      this.#complete(task, kind, value, start, run);
+    });
+    if (n > 0) this.workers.afterDrain(w);
+    return n;
+  }
+
+  #complete(task: HeldTask, kind: number, value: unknown, start: number, run: number): void {
+    if (run > 0) this.#ewma += (run - this.#ewma) * 0.125;
+    if (task.settled) return;
+    this.completed++;
+    if (this.options.recordTiming) {
+      this.runTime.record(run);
+      if (start > 0) this.waitTime.record(start - performance.timeOrigin - task.created);
+    }
+    if (kind === RES_OK) task.settle(true, revive(value));
+    else if (kind === RES_ERROR) task.settle(false, deserializeError(value));
+    else task.settle(false, new AbortError());
+  }
+
+  // ---- cancellation ----
+
+  #abort(task: HeldTask): void {
+    if (task.settled) return;
+    const reason = (task.signal as { reason?: unknown }).reason;
+    task.settle(false, new AbortError(reason));
+    this.#cancel(task, REASON_ABORT, 'it was aborted and did not stop');
+    this.#afterChange();
+  }
+
+  #checkDeadline(task: HeldTask, now: number): number | undefined {
+    if (task.settled) return undefined;
+    const w = task.worker;
+    if (w === undefined || (w.channel.phase(task.slot) & SLOT_PHASE_MASK) !== SLOT_RUNNING) return now + task.timeout;
+    const at = w.channel.startTime(task.slot) - performance.timeOrigin + task.timeout;
+    if (now < at) return at;
+    task.settle(false, new TaskTimeoutError(task.timeout));
+    this.#cancel(task, REASON_TIMEOUT, `it ran past its timeout of ${task.timeout} ms`);
+    this.#afterChange();
+    return undefined;
+  }
+
+  /** Stops a settled task: out of the queue, skipped by its worker, or its worker terminated. */
+  #cancel(task: HeldTask, reason: number, why: string): void {
+    const w = task.worker;
+    if (w === undefined) {
+      this.#queue.remove(task);
+      return;
+    }
+    const old = w.channel.cancel(task.slot, reason);
+    if ((old & SLOT_PHASE_MASK) !== SLOT_RUNNING) return; // skipped when the worker reaches it
+    const kill = (): void => {
+      if (w.tasks[task.slot] === task) this.workers.kill(w, `task ${task.taskId} was cancelled (${why})`);
+    };
+    if (old & SLOT_OBSERVED) setTimeout(kill, this.options.abortGraceMs).unref();
+    else kill();
+  }
+
+  /** A worker died or was stopped: its started tasks fail with `error`, the others are queued again. */
+  onWorkerGone(w: WorkerHandle, error: (task: HeldTask) => unknown): { failed: number; requeued: number } {
+    this.drainWorker(w);
+    const { started, notStarted } = w.takeTasks();
+    for (const task of started) task.settle(false, error(task));
+    const q = this.#queue;
+    for (let i = notStarted.length - 1; i >= 0; i--) {
+      if (q.unshift) q.unshift(notStarted[i]);
+      else q.push(notStarted[i]);
+    }
+    return { failed: started.length, requeued: notStarted.length };
+  }
+
+  /** Rejects every task still waiting in the pool's queue. */
+  rejectQueued(error: () => unknown): number {
+    let n = 0;
+    for (let t = this.#queue.shift() as HeldTask | null; t !== null; t = this.#queue.shift() as HeldTask | null) if (t.settle(false, error())) n++;
+    return n;
+  }
+
+  /** Re-evaluates keep-alive, drain events and the close waiter after tasks moved or settled. */
+  afterChange(): void {
+    this.#afterChange();
+  }
+
+  #afterChange(): void {
+    const out = this.outstanding();
+    if (out > 0 !== this.#busy) {
+      this.#busy = out > 0;
+      if (this.#busy) this.#keepAlive.ref();
+      else {
+        this.#keepAlive.unref();
+        this.#poller.release();
+      }
+    }
+    if (out > 0) this.#poller.schedule();
+    const cap = this.options.maxThreads * this.options.concurrentTasksPerWorker;
+    if (!this.#needsDrain && out >= cap) {
+      this.#needsDrain = true;
+      queueMicrotask(() => this.#emitter.emit('needsDrain'));
+    } else if (this.#needsDrain && out < cap) {
+      this.#needsDrain = false;
+      queueMicrotask(() => this.#emitter.emit('drain'));
+    }
+    if (out === 0 && this.#closeWaiter !== undefined) this.#closeWaiter();
+  }
+
+  // ---- shutdown ----
+
+  close(force: boolean): Promise<void> {
+    if (this.#closePromise !== undefined) return this.#closePromise;
+    this.#closing = true;
+    if (force) {
+      const closed = (): AbortError => new AbortError('pool is closed');
+      this.rejectQueued(closed);
+      for (const w of this.workers.list) w.cancelNotStarted(REASON_CLOSE, closed);
+    }
+    const flushed = new Promise<void>((resolve) => {
+      this.#closeWaiter = resolve;
+    });
+    this.#afterChange();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timedOut = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(true), this.options.closeTimeout);
+    });
+    this.#closePromise = Promise.race([flushed.then(() => false), timedOut]).then(async (late) => {
+      clearTimeout(timer);
+      if (late) this.workers.reportError(new CloseTimeoutError());
+      await this.destroy();
+      this.#emitter.emit('close');
+    });
+    return this.#closePromise;
+  }
+
+  destroy(): Promise<void> {
+    if (this.#destroyPromise !== undefined) return this.#destroyPromise;
+    this.#closing = true;
+    this.#destroyed = true;
+    const error = (): PoolClosedError => new PoolClosedError('Terminating worker thread');
+    this.rejectQueued(error);
+    for (const w of this.workers.list) for (const task of w.tasks) if (task !== undefined) task.settle(false, error());
+    this.#deadlines.clear();
+    this.#poller.stop();
+    clearInterval(this.#keepAlive);
+    this.#destroyPromise = this.workers.stopAll();
+    return this.#destroyPromise;
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * A task on the main thread, from run() until its promise settles: what to run, where it is (the
+ * pool's queue, or a slot of one worker's channel), and how to settle it.
+ *
+ * A task can settle before its slot is freed: an abort or a timeout rejects the caller at once,
+ * while the worker still owes a response (a result to drop, or a "skipped" notice). The slot is
+ * freed only by that response or by the worker's exit, so a slot is never reused under a task
+ * the worker still runs.
+ */
+import type { TransferListItem } from 'node:worker_threads';
+import { kQueueOptions } from '../movable.js';
+import type { PiscinaTask } from './task-queue.js';
+
+/** Something that emits 'abort': an AbortSignal, or any EventEmitter/EventTarget (piscina accepts both). */
+export type AbortSignalLike =
+  | { readonly aborted?: boolean; readonly reason?: unknown; addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void; removeEventListener(type: 'abort', listener: () => void): void }
+  | { once(event: 'abort', listener: () => void): unknown; off(event: 'abort', listener: () => void): unknown };
+
+/** The task whose promise is being created: one shared executor instead of a closure per task. */
+let settling: Task<unknown>;
+function executor(resolve: (value: unknown) => void, reject: (reason: unknown) => void): void {
+  settling.resolve = resolve;
+  settling.reject = reject;
+}
+
+/**
+ * `Holder` is the worker-side owner of a placed task (worker-handle.ts's WorkerHandle). It is a
+ * parameter rather than an import so that task.ts and worker-handle.ts do not import each other.
+ */
+export class Task<Holder = unknown> implements PiscinaTask {
+  readonly taskId: number;
+  readonly value: unknown;
+  readonly transferList: readonly TransferListItem[] | undefined;
+  readonly filename: string;
+  readonly name: string;
+  readonly fnId: number;
+  /** performance.now() when run() was called. */
+  readonly created: number;
+  /** Timeout in ms from the task's start (Infinity: none). */
+  readonly timeout: number;
+  readonly onProgress: ((value: unknown) => void) | undefined;
+  readonly signal: AbortSignalLike | undefined;
+  /** The caller's promise, settled once by settle(). */
+  readonly promise: Promise<unknown>;
+  resolve!: (value: unknown) => void;
+  reject!: (reason: unknown) => void;
+  /** The worker whose ring holds it, or undefined while it waits in the pool's queue. */
+  worker: Holder | undefined = undefined;
+  slot = -1;
+  settled = false;
+  /** Removes the abort listener (set while one is installed). */
+  unlisten: (() => void) | undefined = undefined;
+
+  constructor(
+    taskId: number,
+    value: unknown,
+    transferList: readonly TransferListItem[] | undefined,
+    filename: string,
+    name: string,
+    fnId: number,
+    timeout: number,
+    signal: AbortSignalLike | undefined,
+    onProgress: ((value: unknown) => void) | undefined,
+  ) {
+    this.taskId = taskId;
+    this.value = value;
+    this.transferList = transferList;
+    this.filename = filename;
+    this.name = name;
+    this.fnId = fnId;
+    this.created = performance.now();
+    this.timeout = timeout;
+    this.signal = signal;
+    this.onProgress = onProgress;
+    settling = this;
+    this.promise = new Promise<unknown>(executor);
+  }
+
+  get [kQueueOptions](): object | null {
+    const v = this.value as Record<symbol, unknown> | null;
+    return typeof v === 'object' && v !== null ? ((v[kQueueOptions] as object | undefined) ?? null) : null;
+  }
+
+  get isAbortable(): boolean {
+    return this.signal !== undefined;
+  }
+
+  /** Settles the task once; later calls are ignored. Returns false if it was already settled. */
+  settle(ok: boolean, value: unknown): boolean {
+    if (this.settled) return false;
+    this.settled = true;
+    if (this.unlisten !== undefined) {
+      this.unlisten();
+      this.unlisten = undefined;
+    }
+    if (ok) this.resolve(value);
+    else this.reject(value);
+    return true;
+  }
+}
+
+/** Installs `listener` for the signal's 'abort'; returns the function that removes it. */
+export function onAbort(signal: AbortSignalLike, listener: () => void): () => void {
+  if ('addEventListener' in signal && typeof signal.addEventListener === 'function') {
+    signal.addEventListener('abort', listener, { once: true });
+    return () => signal.removeEventListener('abort', listener);
+  }
+  const ee = signal as { once(event: 'abort', listener: () => void): unknown; off(event: 'abort', listener: () => void): unknown };
+  ee.once('abort', listener);
+  return () => ee.off('abort', listener);
+}

@@ -1,0 +1,134 @@
+/**
+ * Starting and stopping workers.
+ *
+ * Start: allocate the worker's channel, hand the start-up record over through environment data
+ * (set, construct, clear: see worker/boot.ts), post the payload MessagePort, and register the
+ * worker with atomics-sync's liveness table (livenessTable() before the first worker exists, so
+ * every worker inherits the table; watchWorker(worker) so that sabkit locks it held are recovered
+ * if it dies). Workers are unref'd: the pool keeps the process alive only while it has tasks
+ * (core.ts), so an idle pool never blocks process exit.
+ *
+ * Stop: the worker is ref'd again until it exits, so that awaiting destroy() or close() keeps the
+ * process alive. Node can abort the whole process if a worker is terminated at the wrong moment of
+ * loading a module: while its ESM entry is still evaluating (Node 20), or inside require() of an
+ * ES module (Node 20 and 24, reproduced here: `Assertion failed: facade->InstantiateModule`). So a
+ * worker is terminated only once it is not booting (it reported ready, or exited) and not loading
+ * a task module (LOADING in its channel is 0), or after BOOT_TERMINATE_WAIT_MS if that never
+ * comes (a module whose top level runs that long is terminated while it evaluates, which is safe).
+ */
+import { MessageChannel, Worker, setEnvironmentData, type WorkerOptions } from 'node:worker_threads';
+import { livenessTable, watchWorker } from '@sabkit/atomics-sync';
+import { CHANNEL_BYTES, LOADING, LOADING_BUSY, LOADING_IDLE, LOADING_STOP } from '../dispatch/layout.js';
+import { MainChannel } from '../dispatch/main-channel.js';
+import { codeCacheFor, codeCacheKey, codeCacheNotMade } from './code-cache.js';
+import { PORT_MESSAGE } from './messages.js';
+import type { FilledOptions } from './options.js';
+import { WorkerHandle } from './worker-handle.js';
+import { INIT_ENV_KEY, type WorkerInit } from '../worker-state.js';
+
+/** The worker's launch script: it loads the entry (worker/launch.cts). */
+const ENTRY_URL = new URL('../worker/launch.cjs', import.meta.url);
+
+/** Longest wait for a booting worker to become ready before it is terminated anyway. */
+export const BOOT_TERMINATE_WAIT_MS = 10_000;
+
+export interface WorkerEvents {
+  onMessage(handle: WorkerHandle, message: unknown): void;
+  onError(handle: WorkerHandle, error: unknown): void;
+  onExit(handle: WorkerHandle, code: number): void;
+}
+
+/**
+ * Starts one worker. Throws what `new Worker` throws synchronously (e.g. an invalid execArgv).
+ */
+export function spawnWorker(options: FilledOptions, poolBuffer: SharedArrayBuffer, events: WorkerEvents): WorkerHandle {
+  livenessTable();
+  const channel = new SharedArrayBuffer(CHANNEL_BYTES);
+  const cacheKey = codeCacheKey(options.execArgv);
+  const cache = codeCacheFor(cacheKey);
+  const init: WorkerInit = {
+    channel,
+    pool: poolBuffer,
+    filename: options.filename,
+    name: options.name,
+    concurrency: options.concurrentTasksPerWorker,
+    atomics: options.atomics,
+    maxHeapMB: Number.isFinite(options.maxWorkerHeapMB) ? options.maxWorkerHeapMB : 0,
+    codeCache: cache.data,
+    produceCodeCache: cache.produce,
+  };
+  const workerOptions: WorkerOptions = {
+    env: options.env,
+    argv: options.argv,
+    execArgv: options.execArgv,
+    resourceLimits: options.resourceLimits,
+    workerData: options.workerData,
+    trackUnmanagedFds: options.trackUnmanagedFds,
+  };
+  let worker: Worker;
+  setEnvironmentData(INIT_ENV_KEY, init as never);
+  try {
+    worker = new Worker(ENTRY_URL, workerOptions);
+  } catch (e) {
+    if (cache.produce) codeCacheNotMade(cacheKey);
+    throw e;
+  } finally {
+    setEnvironmentData(INIT_ENV_KEY, undefined as never);
+  }
+  const { port1, port2 } = new MessageChannel();
+  port1.unref();
+  worker.postMessage({ [PORT_MESSAGE]: true, port: port2 }, [port2]);
+  watchWorker(worker);
+  const handle = new WorkerHandle(worker, new MainChannel(channel, port1));
+  if (cache.produce) handle.codeCacheKey = cacheKey;
+  worker.on('message', (m) => events.onMessage(handle, m));
+  worker.on('error', (e) => events.onError(handle, e));
+  worker.once('exit', (code) => {
+    port1.close();
+    events.onExit(handle, code);
+  });
+  // After the listeners: adding a 'message' listener refs the worker's port again.
+  worker.unref();
+  return handle;
+}
+
+/** Terminates a worker, waiting first (bounded) until it neither boots nor loads a module. */
+export function stopWorker(handle: WorkerHandle): Promise<number> {
+  if (handle.phase === 'exited') return handle.exited;
+  const wasBooting = handle.phase === 'booting';
+  if (handle.phase !== 'exiting') handle.phase = 'exiting';
+  handle.clearIdleTimer();
+  // Whoever stops a worker may await its exit (destroy, close): keep the process alive until then.
+  handle.worker.ref();
+  const i32 = handle.channel.views.i32;
+  // Claims the worker's LOADING word (dispatch/layout.ts): from then on it starts no module load.
+  const claim = (): boolean => Atomics.compareExchange(i32, LOADING, LOADING_IDLE, LOADING_STOP) !== LOADING_BUSY;
+  if (!wasBooting && claim()) {
+    void handle.worker.terminate();
+    return handle.exited;
+  }
+  const deadline = performance.now() + BOOT_TERMINATE_WAIT_MS;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const bounded = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, BOOT_TERMINATE_WAIT_MS);
+    timer.unref?.();
+  });
+  const notLoading = async (): Promise<void> => {
+    // A worker that exits stops loading too: its exit ends the wait.
+    let gone = false;
+    const exited = handle.exited.then(() => {
+      gone = true;
+    });
+    while (!gone && !claim() && performance.now() < deadline) {
+      const w = Atomics.waitAsync(i32, LOADING, LOADING_BUSY, deadline - performance.now());
+      if (w.async) await Promise.race([w.value, exited]);
+    }
+  };
+  // notLoading() is bounded by the same deadline as the boot wait.
+  const safe = (wasBooting ? Promise.race([handle.settledBoot, bounded]) : Promise.resolve()).then(notLoading);
+  return safe.then(() => {
+    clearTimeout(timer);
+    void handle.worker.terminate();
+    return handle.exited;
+  });
+}
