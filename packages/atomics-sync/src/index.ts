@@ -2,7 +2,7 @@
 export * from './errors.js';
 export { registerErrorClass, serializeError, deserializeError, isSerializedError, SERIALIZED_ERROR_TAG, type SerializedError } from './codec/error-transport.js';
 export { KIND_PROPERTY, revive, isSharedDescriptor, registerKind, type SharedDescriptor, type SharedRegion } from './runtime/shared.js';
-export { SPIN_ITERATIONS, canBlock, type WaitResult } from './runtime/wait.js';
+export { SPIN_ITERATIONS, canBlock, waitArgs, type WaitResult, type WaitArg, type TimeoutRule } from './runtime/wait.js';
 export { currentThreadId, markThreadDead, isThreadDead, watchWorker, livenessTable, DEAD_TABLE_THREADS } from './runtime/liveness.js';
 export { registerStructTypeFactory, structTypeFromSchema, isStructTypeLike, type StructTypeLike } from './cells/struct-type.js';
 export { Lock, type WithLockOptions } from './sync/lock.js';

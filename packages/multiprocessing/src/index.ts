@@ -3,7 +3,15 @@
 // file only re-exports.
 
 // Pools of workers (on @sabkit/piscina's engine) and their results.
-export { Pool, defaultChunksize, type PoolOptions, type PoolTask, type ImapOptions } from './pool/pool.js';
+export {
+  Pool,
+  defaultChunksize,
+  type PoolOptions,
+  type PoolTask,
+  type MapOptions,
+  type MapAsyncOptions,
+  type ImapOptions,
+} from './pool/pool.js';
 export { AsyncResult, type ResultCallbacks } from './pool/async-result.js';
 // Processes: one worker running one function.
 export { Process, activeChildren, EXIT_TERMINATED, EXIT_KILLED, type ProcessOptions } from './process/process.js';
@@ -52,4 +60,5 @@ export {
   InvalidArgumentError,
   ClosedError,
   OwnerDeadError,
+  type WaitArg,
 } from '@sabkit/atomics-sync';

@@ -95,7 +95,7 @@ test('apply, applyAsync with callbacks, starmap, starmapAsync, mapAsync', { time
   assert.deepEqual(await pool.starmap((a: number, b: number) => a - b, [[5, 1], [9, 3], [1, 1]]), [4, 6, 0]);
   assert.deepEqual(await pool.starmapAsync({ filename: tasks, name: 'add' }, [[1, 2], [3, 4]], 1).get(), [3, 7]);
   const lists: unknown[] = [];
-  const m = pool.mapAsync(square, [1, 2, 3], undefined, { callback: (v) => lists.push(v) });
+  const m = pool.mapAsync(square, [1, 2, 3], { callback: (v) => lists.push(v) });
   assert.deepEqual(await m.get(), [1, 4, 9]);
   assert.deepEqual(lists, [[1, 4, 9]]);
   await assert.rejects(pool.starmap((a: number) => a, [[1], 2 as never]), { name: 'TypeError', message: /starmap.*item 1 .*not an array of arguments/ });

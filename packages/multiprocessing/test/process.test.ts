@@ -125,7 +125,7 @@ test('misuse: start twice, join before start, bad options, daemon after start', 
   p.start();
   assert.throws(() => p.start(), { name: 'InvalidStateError', message: /cannot start a process twice/ });
   assert.throws(() => { p.daemon = true; }, { name: 'InvalidStateError' });
-  await assert.rejects(p.join(-5), { code: 'ERR_SABKIT_INVALID_ARGUMENT' });
+  await assert.rejects(p.join(Number.NaN), { code: 'ERR_SABKIT_INVALID_ARGUMENT' });
   await p.join();
   for (const [opts, re] of [
     [{ target: 42 }, /target must be a function, a module export/],

@@ -7,7 +7,7 @@
  * that sees `ready()` also sees the callback's effects. A callback that throws is reported as an
  * uncaught exception (Python's result handler thread would die silently; ours does not hide it).
  */
-import { InvalidArgumentError, TimeoutError, describe } from '@sabkit/atomics-sync';
+import { InvalidArgumentError, TimeoutError, describe, waitArgs, type WaitArg } from '@sabkit/atomics-sync';
 import { InvalidStateError } from '../errors.js';
 
 /** Python's `callback` / `error_callback`. */
@@ -19,15 +19,26 @@ export interface ResultCallbacks<T> {
 }
 
 /**
- * Validates a timeout in milliseconds: undefined, null and Infinity mean no limit (Python's None);
- * otherwise a non-negative number.
+ * Waits for `settled`, at most as long as `wait` says (docs/conventions.md: a timeout in ms, or
+ * `{ timeout, signal }`; a negative timeout does not wait, as Python's). Resolves either way; the
+ * caller checks what it waited for. Rejects with the signal's reason on abort.
  */
-export function timeoutMs(timeout: unknown, param = 'timeout'): number {
-  if (timeout === undefined || timeout === null || timeout === Infinity) return Infinity;
-  if (typeof timeout !== 'number' || Number.isNaN(timeout) || timeout < 0) {
-    throw new InvalidArgumentError(`${param} must be a non-negative number of milliseconds, Infinity or undefined, got ${describe(timeout)}`);
+export async function settleWithin(settled: Promise<void>, wait: WaitArg, what: string): Promise<void> {
+  const [deadline, signal] = waitArgs(wait, what);
+  if (signal?.aborted) throw signal.reason;
+  if (deadline === Infinity && signal === undefined) return settled;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let onAbort: (() => void) | undefined;
+  const stop = new Promise<void>((resolve, reject) => {
+    if (deadline !== Infinity) timer = setTimeout(resolve, Math.max(0, deadline - performance.now()));
+    if (signal) signal.addEventListener('abort', (onAbort = () => reject(signal.reason)), { once: true });
+  });
+  try {
+    await Promise.race([settled, stop]);
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) signal!.removeEventListener('abort', onAbort);
   }
-  return timeout;
 }
 
 /** Checks the `{ callback, errorCallback }` options. */
@@ -82,34 +93,27 @@ export class AsyncResult<T> {
     return this.#state === FULFILLED;
   }
 
-  /** Waits until the result is ready or `timeout` ms pass; resolves to `ready()`. */
-  async wait(timeout?: number): Promise<boolean> {
-    const ms = timeoutMs(timeout);
-    if (this.#state === PENDING) await raceTimeout(this.#settled, ms);
+  /**
+   * Waits until the result is ready, at most `wait` (ms, or `{ timeout, signal }`); resolves to
+   * `ready()`. Python's `wait(timeout)`; a negative timeout does not wait.
+   */
+  async wait(wait?: WaitArg): Promise<boolean> {
+    if (this.#state === PENDING) await settleWithin(this.#settled, wait, 'AsyncResult.wait');
     return this.#state !== PENDING;
   }
 
   /**
    * The result, once it arrives. Rejects with the task's error if it failed, and with
-   * TimeoutError if it is not ready within `timeout` ms (the task keeps running; get() may be
-   * called again).
+   * TimeoutError if it is not ready within `wait` (ms, or `{ timeout, signal }`; a negative
+   * timeout does not wait, as Python's). The task keeps running; get() may be called again.
    */
-  async get(timeout?: number): Promise<T> {
-    const ms = timeoutMs(timeout);
-    if (this.#state === PENDING) await raceTimeout(this.#settled, ms);
+  async get(wait?: WaitArg): Promise<T> {
+    if (this.#state === PENDING) await settleWithin(this.#settled, wait, 'AsyncResult.get');
     if (this.#state === FULFILLED) return this.#value as T;
     if (this.#state === REJECTED) throw this.#error;
-    throw new TimeoutError(`get(): the result was not ready within ${ms} ms`);
+    const ms = typeof wait === 'number' ? wait : wait?.timeout;
+    throw new TimeoutError(`AsyncResult.get: the result was not ready within ${ms} ms`);
   }
-}
-
-function raceTimeout(settled: Promise<void>, ms: number): Promise<void> {
-  if (ms === Infinity) return settled;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const expired = new Promise<void>((resolve) => {
-    timer = setTimeout(resolve, ms);
-  });
-  return Promise.race([settled, expired]).finally(() => clearTimeout(timer));
 }
 
 function report(fn: () => void): void {

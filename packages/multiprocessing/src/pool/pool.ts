@@ -52,6 +52,15 @@ export interface PoolOptions {
   readonly maxChunksInFlight?: number;
 }
 
+/** Options of map / starmap (a number is the chunksize, as Python's third argument). */
+export interface MapOptions {
+  /** Items per task sent to a worker; default defaultChunksize(n, processes), as Python's. */
+  readonly chunksize?: number;
+}
+
+/** Options of mapAsync / starmapAsync: Python's chunksize, callback and error_callback. */
+export interface MapAsyncOptions<T> extends MapOptions, ResultCallbacks<T> {}
+
 /** Options of imap / imapUnordered (a number is the chunksize, as Python's third argument). */
 export interface ImapOptions {
   readonly chunksize?: number;
@@ -201,30 +210,35 @@ export class Pool implements AsyncDisposable {
   }
 
   /** Python's map: `fn` over every item, results in input order. */
-  async map<T, R>(fn: PoolTask<[T], R>, iterable: Iterable<T> | AsyncIterable<T>, chunksize?: number): Promise<R[]> {
-    return this.mapAsync(fn, iterable, chunksize).get();
+  async map<T, R>(fn: PoolTask<[T], R>, iterable: Iterable<T> | AsyncIterable<T>, options?: number | MapOptions): Promise<R[]> {
+    return this.#mapAsync(fn, iterable, options, false, 'map').get() as Promise<R[]>;
   }
 
-  /** Python's map_async. */
-  mapAsync<T, R>(fn: PoolTask<[T], R>, iterable: Iterable<T> | AsyncIterable<T>, chunksize?: number, callbacks?: ResultCallbacks<R[]>): AsyncResult<R[]> {
-    return this.#mapAsync(fn, iterable, chunksize, callbacks as ResultCallbacks<unknown[]> | undefined, false, 'mapAsync') as AsyncResult<R[]>;
+  /** Python's map_async: `options` is the chunksize or `{ chunksize, callback, errorCallback }`. */
+  mapAsync<T, R>(fn: PoolTask<[T], R>, iterable: Iterable<T> | AsyncIterable<T>, options?: number | MapAsyncOptions<R[]>): AsyncResult<R[]> {
+    return this.#mapAsync(fn, iterable, options as MapAsyncOptions<unknown[]>, false, 'mapAsync') as AsyncResult<R[]>;
   }
 
   /** Python's starmap: `fn(...args)` for every argument list, results in input order. */
-  async starmap<A extends unknown[], R>(fn: PoolTask<A, R>, iterable: Iterable<A> | AsyncIterable<A>, chunksize?: number): Promise<R[]> {
-    return this.starmapAsync(fn, iterable, chunksize).get();
+  async starmap<A extends unknown[], R>(fn: PoolTask<A, R>, iterable: Iterable<A> | AsyncIterable<A>, options?: number | MapOptions): Promise<R[]> {
+    return this.#mapAsync(fn, iterable, options, true, 'starmap').get() as Promise<R[]>;
   }
 
-  /** Python's starmap_async. */
-  starmapAsync<A extends unknown[], R>(fn: PoolTask<A, R>, iterable: Iterable<A> | AsyncIterable<A>, chunksize?: number, callbacks?: ResultCallbacks<R[]>): AsyncResult<R[]> {
-    return this.#mapAsync(fn, iterable, chunksize, callbacks as ResultCallbacks<unknown[]> | undefined, true, 'starmapAsync') as AsyncResult<R[]>;
+  /** Python's starmap_async: `options` is the chunksize or `{ chunksize, callback, errorCallback }`. */
+  starmapAsync<A extends unknown[], R>(fn: PoolTask<A, R>, iterable: Iterable<A> | AsyncIterable<A>, options?: number | MapAsyncOptions<R[]>): AsyncResult<R[]> {
+    return this.#mapAsync(fn, iterable, options as MapAsyncOptions<unknown[]>, true, 'starmapAsync') as AsyncResult<R[]>;
   }
 
-  #mapAsync(fn: unknown, iterable: unknown, chunksize: number | undefined, callbacks: ResultCallbacks<unknown[]> | undefined, star: boolean, method: string): AsyncResult<unknown[]> {
+  #mapAsync(fn: unknown, iterable: unknown, options: number | MapAsyncOptions<unknown[]> | undefined, star: boolean, method: string): AsyncResult<unknown[]> {
     this.#checkRunning(method);
     const spec = taskSpec(fn, 'fn');
+    const opts = typeof options === 'number' ? { chunksize: options } : options;
+    if (opts !== undefined && (typeof opts !== 'object' || opts === null)) {
+      throw new InvalidArgumentError(`Pool.${method}(): the third argument must be a chunksize or { chunksize, callback, errorCallback }, got ${describe(options)}`);
+    }
+    const chunksize = opts?.chunksize;
     if (chunksize !== undefined) checkPositiveInt(chunksize, `Pool.${method}(): chunksize`);
-    const cbs = checkCallbacks(callbacks, `Pool.${method}()`);
+    const cbs = checkCallbacks(opts, `Pool.${method}()`);
     let result: Promise<unknown[]>;
     if (Array.isArray(iterable)) result = this.#mapItems(spec, iterable, chunksize, star, method);
     else if (isIterable(iterable)) result = this.#mapItems(spec, Array.from(iterable), chunksize, star, method);

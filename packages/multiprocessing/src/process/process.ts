@@ -23,9 +23,9 @@
  * started from a worker is stopped by Node when that worker exits, daemon or not.
  */
 import { Worker, threadId } from 'node:worker_threads';
-import { InvalidArgumentError, describe, watchWorker } from '@sabkit/atomics-sync';
+import { InvalidArgumentError, describe, watchWorker, type WaitArg } from '@sabkit/atomics-sync';
 import { taskSpec, type TaskRef, type TaskSpec } from '../tasks/inline.js';
-import { timeoutMs } from '../pool/async-result.js';
+import { settleWithin } from '../pool/async-result.js';
 import { InvalidStateError } from '../errors.js';
 import { childRegistry, currentIdentity, nextChildNumber, type ProcessIdentity } from './current-process.js';
 
@@ -148,16 +148,12 @@ export class Process {
   }
 
   /**
-   * Waits until the process ends, or at most `timeout` ms (then it resolves anyway; check
-   * isAlive() or exitCode, as in Python).
+   * Waits until the process ends, at most `wait` (ms, or `{ timeout, signal }`; a negative
+   * timeout does not wait). Resolves either way: check isAlive() or exitCode, as in Python.
    */
-  async join(timeout?: number): Promise<void> {
-    const ms = timeoutMs(timeout);
+  async join(wait?: WaitArg): Promise<void> {
     if (!this.#exited) throw new InvalidStateError(`Process ${this.#name}: can only join a started process`);
-    if (ms === Infinity) return this.#exited;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([this.#exited, new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
-    clearTimeout(timer);
+    await settleWithin(this.#exited, wait, 'Process.join');
   }
 
   /** Whether the process has started and not yet ended. */
