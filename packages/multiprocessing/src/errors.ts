@@ -1,6 +1,6 @@
 /**
  * Named errors of the multiprocessing layer (Pool, Process, inline tasks); a module task that
- * cannot be loaded is the pool's TaskModuleError (errors.ts). Each one stands where
+ * cannot be loaded is @sabkit/piscina's TaskModuleError. Each one stands where
  * Python raises, with a stable `code`, and is registered for error transport so that it keeps its
  * class when it comes back from a worker.
  */

@@ -1,6 +1,6 @@
 /**
  * The public pool class, a drop-in for piscina 5's `Piscina`: the same constructor options, run(),
- * close(), destroy(), events and properties, over sabkit's shared-memory dispatch (core.ts).
+ * close(), destroy(), events and properties, over sabkit's shared-memory dispatch (engine/core.ts).
  *
  * Events: 'error' (an uncaught error in a worker that ran no task, a worker that failed to start
  * with no task to report it to, close() timing out), 'drain' / 'needsDrain' (the tasks submitted

@@ -1,5 +1,5 @@
 /**
- * Pool: Python's `multiprocessing.Pool` on the sabkit pool engine (piscina.ts).
+ * Pool: Python's `multiprocessing.Pool` on @sabkit/piscina's engine (its public `Piscina`).
  *
  *     await using pool = new Pool(4);
  *     console.log(await pool.map((x: number) => x * x, [1, 2, 3]));   // [ 1, 4, 9 ]

@@ -5,7 +5,7 @@
  *
  * Why: a worker pays ~0.5 ms per ES module it loads before its first task, and atomics-sync's
  * index pulls in every primitive (~30 modules), while the rings need only the codec. The main
- * thread binds the codec from the package index (core.ts); a worker binds it from the package's
+ * thread binds the codec from the package index (engine/core.ts); a worker binds it from the package's
  * light `core` entry (worker/entry.ts), which its bundle carries, and loads the rest of
  * atomics-sync in the background. Calls go through ES module live bindings, which cost the same
  * as a direct import.

@@ -124,7 +124,7 @@ export class Poller {
     }
     // #scheduled stays set while this poll runs (it may have been called by #wake): the poll
     // decides itself what follows, another poll or a park. The schedule() calls that draining
-    // makes (core.ts, after tasks settle) would only add a second, empty poll per wake-up.
+    // makes (engine/core.ts, after tasks settle) would only add a second, empty poll per wake-up.
     this.#scheduled = true;
     const t = this.#target;
     const now = performance.now();

@@ -32,12 +32,12 @@ import path = require('node:path');
 import vm = require('node:vm');
 import workerThreads = require('node:worker_threads');
 
-/** globalThis key under which this script leaves a WorkerLaunch for the entry (worker-state.ts's LAUNCH_KEY). */
+/** globalThis key under which this script leaves a WorkerLaunch for the entry (src/worker-state.ts's LAUNCH_KEY). */
 const LAUNCH_KEY = Symbol.for('sabkit.piscina.launch.v1');
-/** The environment-data key of the worker's start-up record (worker-state.ts's INIT_ENV_KEY). */
+/** The environment-data key of the worker's start-up record (src/worker-state.ts's INIT_ENV_KEY). */
 const INIT_ENV_KEY = 'sabkit:piscina:init:v1';
 
-/** What became of the code cache main gave this worker (worker-state.ts's CodeCacheStatus). */
+/** What became of the code cache main gave this worker (src/worker-state.ts's CodeCacheStatus). */
 type CodeCacheStatus = 'none' | 'accepted' | 'rejected' | 'unbundled';
 
 const bundle = path.join(__dirname, 'entry.cjs');
