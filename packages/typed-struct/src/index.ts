@@ -10,5 +10,5 @@ export type { StructBuffer, WasmMemoryLike } from './memory.js';
 export type {
   ScalarKind, StringOverflow, ArraySpec, StringSpec, PaddingSpec, LockSpec, ElementSpec, FieldSpec, FieldsSpec, ScalarValue, ScalarArray,
   FieldValue, ArrayValue, StructBase, StructInstance, InstanceOf, FieldsOfType, AnyStruct, FieldsOf, Plain, PlainValue, Init, InitValue, AtomicKey, AtomicValue, LeafPath, SpecAt,
-  PathValue, FieldSchema, StructSchema, FieldInfo,
+  PathValue, FieldSchema, StructSchema, FieldInfo, StructTypeSpec,
 } from './types.js';

@@ -23,7 +23,7 @@ import { LAYOUT, buildLayout, checkSchema, fieldInfos, resolvePath, specFromSche
 import { type StructBuffer, checkPlace, memoFor, toBuffer } from './memory.js';
 import { assignPlain, toPlain } from './plain.js';
 import { StructArray, linkStructType, type StructRegion } from './struct-array.js';
-import type { TYPE_FIELDS, FieldInfo, FieldsSpec, Init, Plain, StructInstance, StructSchema } from './types.js';
+import type { TYPE_FIELDS, FieldInfo, FieldsSpec, Init, Plain, StructInstance, StructSchema, StructTypeSpec } from './types.js';
 import { StructView, isViewOf, viewAt } from './view.js';
 
 /** Kind of a struct instance in the sharing protocol. */
@@ -47,7 +47,7 @@ const INSPECT = Symbol.for('nodejs.util.inspect.custom');
 const byKey = new Map<string, StructType<FieldsSpec>>();
 let pending: Layout | undefined;
 
-export class StructType<F extends FieldsSpec = FieldsSpec> implements StructTypeLike<StructInstance<F>> {
+export class StructType<F extends FieldsSpec = FieldsSpec> implements StructTypeLike<StructInstance<F>>, StructTypeSpec<F> {
   declare readonly [TYPE_FIELDS]?: F;
   /** atomics-sync's StructTypeLike: which factory rebuilds this type from its schema. */
   readonly structTypeKind = STRUCT_TYPE_KIND;
