@@ -205,6 +205,12 @@ function schemaOf(node: Node): FieldSchema {
   }
 }
 
+/** False for locks and arrays of locks: state, not data, so never copied or assigned. */
+export function isData(node: Node): boolean {
+  if (node.t === 'padding' || node.t === 'lock') return false;
+  return node.t === 'array' ? isData(node.elem) : true;
+}
+
 /** Readable type of a node: 'f64', 'u8[4]', 'Vec3[2]', 'string(16)', 'padding(3)', 'lock'. */
 export function describeNode(node: Node): string {
   switch (node.t) {

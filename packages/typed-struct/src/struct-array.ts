@@ -17,10 +17,10 @@ import { IndexError, InvalidArgumentError, ReviveError, describe, registerKind }
 import { makeColumn, type Column } from './column.js';
 import { LAYOUT, describeNode, resolvePath, type Layout } from './layout.js';
 import { type Memo, type StructBuffer, checkPlace, memoFor, toBuffer } from './memory.js';
-import { assignPlain, checkInit, plainify, toPlain } from './plain.js';
+import { checkInit } from './plain.js';
 import type { StructType } from './struct-type.js';
 import type { FieldsSpec, Init, LeafPath, PathValue, Plain, StructInstance, StructSchema } from './types.js';
-import { type StructView, viewAt } from './view.js';
+import { type StructView, assignPlain, plainify, toPlain, viewAt } from './view.js';
 
 /** Kind of a StructArray in the sharing protocol. */
 export const STRUCT_ARRAY_KIND = 'StructArray';

@@ -21,10 +21,9 @@ import {
 import { StructSchemaError } from './errors.js';
 import { LAYOUT, buildLayout, checkSchema, fieldInfos, resolvePath, specFromSchema, type Layout } from './layout.js';
 import { type StructBuffer, checkPlace, memoFor, toBuffer } from './memory.js';
-import { assignPlain, toPlain } from './plain.js';
 import { StructArray, linkStructType, type StructRegion } from './struct-array.js';
 import type { TYPE_FIELDS, FieldInfo, FieldsSpec, Init, Plain, StructInstance, StructSchema, StructTypeSpec } from './types.js';
-import { StructView, isViewOf, viewAt } from './view.js';
+import { StructView, assignPlain, isViewOf, toPlain, viewAt } from './view.js';
 
 /** Kind of a struct instance in the sharing protocol. */
 export const STRUCT_KIND = 'Struct';
