@@ -23,6 +23,11 @@ import type { ArraySpec, FieldInfo, FieldSchema, FieldSpec, LockSpec, PaddingSpe
 /** Property of a StructType that holds its Layout (how layout code recognises a struct type). */
 export const LAYOUT: unique symbol = Symbol('typed-struct.layout');
 
+/** The layout of a struct type, or undefined if `value` is not one. */
+export function layoutOf(value: unknown): Layout | undefined {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null ? (value as { [LAYOUT]?: Layout })[LAYOUT] : undefined;
+}
+
 /** Largest struct: byte offsets must stay exact for `>>>` indexing. */
 export const MAX_STRUCT_BYTES = 2 ** 32 - 1;
 
@@ -65,7 +70,7 @@ export interface Layout {
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 const RESERVED = new Set(['buffer', 'byteOffset', 'constructor', 'toJSON', 'then', ...Object.getOwnPropertyNames(Object.prototype)]);
-const SCALAR_LIST = SCALAR_KINDS.map((k) => `'${k}'`).join(', ');
+export const SCALAR_LIST = SCALAR_KINDS.map((k) => `'${k}'`).join(', ');
 
 function positiveInt(value: unknown, what: string): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
@@ -97,7 +102,7 @@ export function padding(byteLength: number): PaddingSpec {
   return Object.freeze({ kind: 'padding', byteLength });
 }
 
-const LOCK_SPEC: LockSpec = Object.freeze({ kind: 'lock' });
+export const LOCK_SPEC: LockSpec = Object.freeze({ kind: 'lock' });
 /** `lock()`: an atomics-sync Lock inside the struct (all-zero memory is an unlocked lock). */
 export function lock(): LockSpec {
   return LOCK_SPEC;
@@ -116,7 +121,7 @@ export function nodeOf(spec: unknown, where: string, element = false): Node {
       return { t: 'scalar', kind: spec, size, align: size, natural: size };
     }
   } else if ((typeof spec === 'object' || typeof spec === 'function') && spec !== null) {
-    const layout = (spec as { [LAYOUT]?: Layout })[LAYOUT];
+    const layout = layoutOf(spec);
     if (layout !== undefined) return { t: 'struct', layout, spec, size: layout.size, align: layout.align, natural: layout.natural };
     const s = spec as { kind?: unknown; length?: unknown; element?: unknown; capacity?: unknown; overflow?: unknown; byteLength?: unknown };
     switch (s.kind) {
@@ -234,38 +239,10 @@ export function fieldInfos(layout: Layout): readonly FieldInfo[] {
   })));
 }
 
-/**
- * Field spec from its schema form (as toSchema wrote it, possibly after structured clone or
- * JSON); nested structs are built by `structFrom`.
- */
-export function specFromSchema(fs: unknown, where: string, structFrom: (s: unknown) => object): FieldSpec {
-  if (typeof fs === 'string') return fs as ScalarKind; // nodeOf checks the name
-  if (typeof fs === 'object' && fs !== null) {
-    const o = fs as Record<string, unknown>;
-    const keys = Object.keys(o);
-    if (keys.includes('array') && keys.every((k) => k === 'array' || k === 'length')) {
-      return { kind: 'array', element: specFromSchema(o.array, `${where}[]`, structFrom) as ArraySpec['element'], length: o.length as number };
-    }
-    if (keys.includes('string') && keys.every((k) => k === 'string' || k === 'overflow')) {
-      return { kind: 'string', capacity: o.string as number, overflow: (o.overflow ?? 'error') as StringOverflow };
-    }
-    if (keys.length === 1 && keys[0] === 'padding') return { kind: 'padding', byteLength: o.padding as number };
-    if (keys.length === 1 && keys[0] === 'lock' && o.lock === true) return LOCK_SPEC;
-    if (keys.length === 1 && keys[0] === 'struct') return structFrom(o.struct) as FieldSpec;
-  }
-  throw new StructSchemaError(`${where}: unknown field type ${describe(fs)} in schema; expected one of ${SCALAR_LIST}, { array, length }, { string, overflow }, { padding }, { lock: true } or { struct }`);
-}
-
-/** Checks the outer shape of a schema and returns its parts. */
-export function checkSchema(schema: unknown): { name: string; packed: boolean; fields: readonly (readonly [unknown, unknown])[] } {
-  const s = schema as Partial<StructSchema> | null;
-  if (typeof s !== 'object' || s === null || !Array.isArray(s.fields) || typeof s.name !== 'string' || typeof s.packed !== 'boolean') {
-    throw new StructSchemaError(`StructType.fromSchema(schema): schema must be { name: string, packed: boolean, fields: [name, field][] }, got ${describe(schema)}`);
-  }
-  for (const e of s.fields) {
-    if (!Array.isArray(e) || e.length !== 2) throw new StructSchemaError(`StructType.fromSchema(schema): struct ${s.name}: each field must be a [name, type] pair, got ${describe(e)}`);
-  }
-  return { name: s.name, packed: s.packed, fields: s.fields };
+/** C-like declaration of a layout, for messages and StructType.toString(). */
+export function describeLayout(layout: Layout): string {
+  const fields = fieldInfos(layout).map((f) => `${f.type} ${f.name} @${f.offset}`).join('; ');
+  return `struct ${layout.name} { ${fields} } /* size ${layout.size}, align ${layout.align}${layout.packed ? ', packed' : ''} */`;
 }
 
 /**
