@@ -177,6 +177,7 @@ export function buildLayout(name: string, entries: readonly (readonly [unknown, 
     const node = nodeOf(spec, `${name}.${n}`);
     const a = packed ? 1 : node.align;
     offset = alignUp(offset, a);
+    if (packed) refuseLock(name, n, node, offset);
     const f: FieldLayout = Object.freeze({ name: n, offset, node, spec: spec as FieldSpec });
     fields.push(f);
     byName.set(n, f);
@@ -189,6 +190,40 @@ export function buildLayout(name: string, entries: readonly (readonly [unknown, 
   const size = checkSize(alignUp(offset, align), `struct ${name}`);
   const schema: StructSchema = deepFreeze({ name, packed, fields: fields.map((f) => [f.name, schemaOf(f.node)] as const) });
   return { name, packed, size, align, natural, fields: Object.freeze(fields), byName, schema, key: JSON.stringify(schema) };
+}
+
+/**
+ * A lock is only ever used through Atomics, which need it at a multiple of Lock.ALIGNMENT; a
+ * packed struct has alignment 1, so its records can start at any byte and no offset inside one is
+ * safe. Refused when the schema is made rather than at the first lock() access. (An integer field
+ * in a packed struct stays allowed: it is ordinary data, and atomics.* refuses it per call.)
+ */
+function refuseLock(struct: string, field: string, node: Node, offset: number): void {
+  const found = lockIn(node);
+  if (found === undefined) return;
+  const at = offset + found.offset;
+  const where = `${struct}.${field}${found.path}`;
+  throw new StructSchemaError(`struct ${struct}: ${where} is a lock in a packed struct; a lock must sit at a multiple of ${Lock.ALIGNMENT} bytes for Atomics, but it would land at offset ${at}${at % Lock.ALIGNMENT === 0 ? ' of a record that, packed (alignment 1), may itself start at any byte' : ''}. Keep the lock in a struct that is not packed`);
+}
+
+/** The first lock inside a node: its path below the node ('.mu', '.0') and its offset in it. */
+function lockIn(node: Node): { path: string; offset: number } | undefined {
+  switch (node.t) {
+    case 'lock':
+      return { path: '', offset: 0 };
+    case 'array': {
+      const inner = lockIn(node.elem);
+      return inner && { path: `.0${inner.path}`, offset: inner.offset };
+    }
+    case 'struct':
+      for (const f of node.layout.fields) {
+        const inner = lockIn(f.node);
+        if (inner !== undefined) return { path: `.${f.name}${inner.path}`, offset: f.offset + inner.offset };
+      }
+      return undefined;
+    default:
+      return undefined;
+  }
 }
 
 function deepFreeze<T>(o: T): T {
