@@ -23,6 +23,11 @@ import type { ArraySpec, FieldInfo, FieldSchema, FieldSpec, LockSpec, PaddingSpe
 /** Property of a StructType that holds its Layout (how layout code recognises a struct type). */
 export const LAYOUT: unique symbol = Symbol('typed-struct.layout');
 
+/** The layout of a struct type, or undefined if `value` is not one. */
+export function layoutOf(value: unknown): Layout | undefined {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null ? (value as { [LAYOUT]?: Layout })[LAYOUT] : undefined;
+}
+
 /** Largest struct: byte offsets must stay exact for `>>>` indexing. */
 export const MAX_STRUCT_BYTES = 2 ** 32 - 1;
 
@@ -65,7 +70,7 @@ export interface Layout {
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 const RESERVED = new Set(['buffer', 'byteOffset', 'constructor', 'toJSON', 'then', ...Object.getOwnPropertyNames(Object.prototype)]);
-const SCALAR_LIST = SCALAR_KINDS.map((k) => `'${k}'`).join(', ');
+export const SCALAR_LIST = SCALAR_KINDS.map((k) => `'${k}'`).join(', ');
 
 function positiveInt(value: unknown, what: string): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
@@ -97,7 +102,7 @@ export function padding(byteLength: number): PaddingSpec {
   return Object.freeze({ kind: 'padding', byteLength });
 }
 
-const LOCK_SPEC: LockSpec = Object.freeze({ kind: 'lock' });
+export const LOCK_SPEC: LockSpec = Object.freeze({ kind: 'lock' });
 /** `lock()`: an atomics-sync Lock inside the struct (all-zero memory is an unlocked lock). */
 export function lock(): LockSpec {
   return LOCK_SPEC;
@@ -116,7 +121,7 @@ export function nodeOf(spec: unknown, where: string, element = false): Node {
       return { t: 'scalar', kind: spec, size, align: size, natural: size };
     }
   } else if ((typeof spec === 'object' || typeof spec === 'function') && spec !== null) {
-    const layout = (spec as { [LAYOUT]?: Layout })[LAYOUT];
+    const layout = layoutOf(spec);
     if (layout !== undefined) return { t: 'struct', layout, spec, size: layout.size, align: layout.align, natural: layout.natural };
     const s = spec as { kind?: unknown; length?: unknown; element?: unknown; capacity?: unknown; overflow?: unknown; byteLength?: unknown };
     switch (s.kind) {
@@ -172,6 +177,7 @@ export function buildLayout(name: string, entries: readonly (readonly [unknown, 
     const node = nodeOf(spec, `${name}.${n}`);
     const a = packed ? 1 : node.align;
     offset = alignUp(offset, a);
+    if (packed) refuseLock(name, n, node, offset);
     const f: FieldLayout = Object.freeze({ name: n, offset, node, spec: spec as FieldSpec });
     fields.push(f);
     byName.set(n, f);
@@ -184,6 +190,40 @@ export function buildLayout(name: string, entries: readonly (readonly [unknown, 
   const size = checkSize(alignUp(offset, align), `struct ${name}`);
   const schema: StructSchema = deepFreeze({ name, packed, fields: fields.map((f) => [f.name, schemaOf(f.node)] as const) });
   return { name, packed, size, align, natural, fields: Object.freeze(fields), byName, schema, key: JSON.stringify(schema) };
+}
+
+/**
+ * A lock is only ever used through Atomics, which need it at a multiple of Lock.ALIGNMENT; a
+ * packed struct has alignment 1, so its records can start at any byte and no offset inside one is
+ * safe. Refused when the schema is made rather than at the first lock() access. (An integer field
+ * in a packed struct stays allowed: it is ordinary data, and atomics.* refuses it per call.)
+ */
+function refuseLock(struct: string, field: string, node: Node, offset: number): void {
+  const found = lockIn(node);
+  if (found === undefined) return;
+  const at = offset + found.offset;
+  const where = `${struct}.${field}${found.path}`;
+  throw new StructSchemaError(`struct ${struct}: ${where} is a lock in a packed struct; a lock must sit at a multiple of ${Lock.ALIGNMENT} bytes for Atomics, but it would land at offset ${at}${at % Lock.ALIGNMENT === 0 ? ' of a record that, packed (alignment 1), may itself start at any byte' : ''}. Keep the lock in a struct that is not packed`);
+}
+
+/** The first lock inside a node: its path below the node ('.mu', '.0') and its offset in it. */
+function lockIn(node: Node): { path: string; offset: number } | undefined {
+  switch (node.t) {
+    case 'lock':
+      return { path: '', offset: 0 };
+    case 'array': {
+      const inner = lockIn(node.elem);
+      return inner && { path: `.0${inner.path}`, offset: inner.offset };
+    }
+    case 'struct':
+      for (const f of node.layout.fields) {
+        const inner = lockIn(f.node);
+        if (inner !== undefined) return { path: `.${f.name}${inner.path}`, offset: f.offset + inner.offset };
+      }
+      return undefined;
+    default:
+      return undefined;
+  }
 }
 
 function deepFreeze<T>(o: T): T {
@@ -203,6 +243,12 @@ function schemaOf(node: Node): FieldSchema {
     case 'lock': return { lock: true };
     case 'struct': return { struct: node.layout.schema };
   }
+}
+
+/** False for locks and arrays of locks: state, not data, so never copied or assigned. */
+export function isData(node: Node): boolean {
+  if (node.t === 'padding' || node.t === 'lock') return false;
+  return node.t === 'array' ? isData(node.elem) : true;
 }
 
 /** Readable type of a node: 'f64', 'u8[4]', 'Vec3[2]', 'string(16)', 'padding(3)', 'lock'. */
@@ -228,38 +274,10 @@ export function fieldInfos(layout: Layout): readonly FieldInfo[] {
   })));
 }
 
-/**
- * Field spec from its schema form (as toSchema wrote it, possibly after structured clone or
- * JSON); nested structs are built by `structFrom`.
- */
-export function specFromSchema(fs: unknown, where: string, structFrom: (s: unknown) => object): FieldSpec {
-  if (typeof fs === 'string') return fs as ScalarKind; // nodeOf checks the name
-  if (typeof fs === 'object' && fs !== null) {
-    const o = fs as Record<string, unknown>;
-    const keys = Object.keys(o);
-    if (keys.includes('array') && keys.every((k) => k === 'array' || k === 'length')) {
-      return { kind: 'array', element: specFromSchema(o.array, `${where}[]`, structFrom) as ArraySpec['element'], length: o.length as number };
-    }
-    if (keys.includes('string') && keys.every((k) => k === 'string' || k === 'overflow')) {
-      return { kind: 'string', capacity: o.string as number, overflow: (o.overflow ?? 'error') as StringOverflow };
-    }
-    if (keys.length === 1 && keys[0] === 'padding') return { kind: 'padding', byteLength: o.padding as number };
-    if (keys.length === 1 && keys[0] === 'lock' && o.lock === true) return LOCK_SPEC;
-    if (keys.length === 1 && keys[0] === 'struct') return structFrom(o.struct) as FieldSpec;
-  }
-  throw new StructSchemaError(`${where}: unknown field type ${describe(fs)} in schema; expected one of ${SCALAR_LIST}, { array, length }, { string, overflow }, { padding }, { lock: true } or { struct }`);
-}
-
-/** Checks the outer shape of a schema and returns its parts. */
-export function checkSchema(schema: unknown): { name: string; packed: boolean; fields: readonly (readonly [unknown, unknown])[] } {
-  const s = schema as Partial<StructSchema> | null;
-  if (typeof s !== 'object' || s === null || !Array.isArray(s.fields) || typeof s.name !== 'string' || typeof s.packed !== 'boolean') {
-    throw new StructSchemaError(`StructType.fromSchema(schema): schema must be { name: string, packed: boolean, fields: [name, field][] }, got ${describe(schema)}`);
-  }
-  for (const e of s.fields) {
-    if (!Array.isArray(e) || e.length !== 2) throw new StructSchemaError(`StructType.fromSchema(schema): struct ${s.name}: each field must be a [name, type] pair, got ${describe(e)}`);
-  }
-  return { name: s.name, packed: s.packed, fields: s.fields };
+/** C-like declaration of a layout, for messages and StructType.toString(). */
+export function describeLayout(layout: Layout): string {
+  const fields = fieldInfos(layout).map((f) => `${f.type} ${f.name} @${f.offset}`).join('; ');
+  return `struct ${layout.name} { ${fields} } /* size ${layout.size}, align ${layout.align}${layout.packed ? ', packed' : ''} */`;
 }
 
 /**

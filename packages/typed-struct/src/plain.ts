@@ -2,14 +2,17 @@
  * Plain copies of structs (toJSON, Type.toObject) and writing plain values in (Type.create(init),
  * Type.assign). Writing validates the whole value first, then writes: a bad value never leaves a
  * struct half-assigned.
+ *
+ * Everything here works on (layout or node, memory, byte offset) and knows nothing of record
+ * objects, so that view.ts, whose accessors call it, can import it without a circle; turning
+ * records found inside a value into plain values (plainify) is view.ts's part.
  */
 import { InvalidArgumentError, describe } from '@sabkit/atomics-sync';
 import { checkString, readString, scalarCodec, writeString } from './codec.js';
 import { StructRangeError } from './errors.js';
-import type { Layout, Node } from './layout.js';
+import { isData, type Layout, type Node } from './layout.js';
 import type { Memo } from './memory.js';
 import { SCALARS } from './scalars.js';
-import { StructView, hooks, isData } from './view.js';
 
 /** Plain value of the node at `abs` (structs -> objects, arrays -> arrays; padding and locks left out). */
 function plainAt(node: Node, m: Memo, abs: number): unknown {
@@ -26,16 +29,11 @@ function plainAt(node: Node, m: Memo, abs: number): unknown {
   }
 }
 
-function plainStruct(layout: Layout, m: Memo, abs: number): Record<string, unknown> {
+export function plainStruct(layout: Layout, m: Memo, abs: number): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const f of layout.fields) if (isData(f.node)) out[f.name] = plainAt(f.node, m, abs + f.offset);
   return out;
 }
-
-export function toPlain(v: StructView): Record<string, unknown> {
-  return plainStruct(StructView.layoutOf(v), StructView.memoOf(v), v.byteOffset);
-}
-hooks.toPlain = toPlain;
 
 function checkValue(node: Node, value: unknown, where: string): void {
   switch (node.t) {
@@ -99,7 +97,7 @@ function writeValue(node: Node, m: Memo, abs: number, value: unknown, where: str
   }
 }
 
-function writeStruct(layout: Layout, m: Memo, abs: number, init: Record<string, unknown>, where: string): void {
+export function writeStruct(layout: Layout, m: Memo, abs: number, init: Record<string, unknown>, where: string): void {
   for (const [k, v] of Object.entries(init)) {
     if (v === undefined) continue;
     const f = layout.byName.get(k)!;
@@ -107,25 +105,8 @@ function writeStruct(layout: Layout, m: Memo, abs: number, init: Record<string, 
   }
 }
 
-/** Records inside `value` (from another struct's fields) as plain values, so they can be copied in. */
-export function plainify(value: unknown): unknown {
-  if (StructView.isView(value)) return toPlain(value);
-  if (Array.isArray(value)) return value.some((x) => typeof x === 'object' && x !== null) ? value.map(plainify) : value;
-  return value;
-}
-
-/** Whole-field assignment (`p.pos = q.pos`, `p.tags = q.tags`): validated, then written. */
-function assignField(node: Node, m: Memo, abs: number, value: unknown, where: string): void {
-  const v = plainify(value);
-  checkValue(node, v, where);
-  writeValue(node, m, abs, v, where);
-}
-hooks.assign = assignField;
-
-/** Validates `init` against the struct `v`, then writes it. */
-export function assignPlain(v: StructView, init: unknown): void {
-  const layout = StructView.layoutOf(v);
-  const p = plainify(init);
-  checkInit(layout, p);
-  writeStruct(layout, StructView.memoOf(v), v.byteOffset, p as Record<string, unknown>, layout.name);
+/** Whole-field assignment (`p.pos = q.pos`, `p.tags = q.tags`) of a plain value: validated, then written. */
+export function assignValue(node: Node, m: Memo, abs: number, value: unknown, where: string): void {
+  checkValue(node, value, where);
+  writeValue(node, m, abs, value, where);
 }

@@ -15,29 +15,17 @@
  */
 import { IndexError, InvalidArgumentError, ReviveError, describe, registerKind } from '@sabkit/atomics-sync';
 import { makeColumn, type Column } from './column.js';
-import { LAYOUT, describeNode, resolvePath, type Layout } from './layout.js';
+import { describeNode, layoutOf, resolvePath, type Layout } from './layout.js';
 import { type Memo, type StructBuffer, checkPlace, memoFor, toBuffer } from './memory.js';
-import { assignPlain, checkInit, plainify, toPlain } from './plain.js';
-import type { StructType } from './struct-type.js';
-import type { FieldsSpec, Init, LeafPath, PathValue, Plain, StructInstance, StructSchema } from './types.js';
-import { type StructView, viewAt } from './view.js';
-
-/** Kind of a StructArray in the sharing protocol. */
-export const STRUCT_ARRAY_KIND = 'StructArray';
+import { checkInit } from './plain.js';
+import { STRUCT_ARRAY_KIND, checkSameType, typeFromSchema } from './protocol.js';
+import type { FieldsSpec, Init, LeafPath, PathValue, Plain, StructInstance, StructSchema, StructTypeSpec } from './types.js';
+import { type StructView, assignPlain, plainify, toPlain, viewAt } from './view.js';
 
 /** Where a StructArray's records are: `byteOffset` bytes into `buffer` (default: new memory). */
 export interface StructRegion {
   readonly buffer?: StructBuffer;
   readonly byteOffset?: number;
-}
-
-// struct-type.ts imports this module; it hands its class over here instead of a circular import.
-let typeFromSchema: ((schema: unknown) => unknown) | undefined;
-let sameType: ((layout: Layout, schema: unknown, who: string) => void) | undefined;
-/** @internal */
-export function linkStructType(fromSchema: (schema: unknown) => unknown, check: (layout: Layout, schema: unknown, who: string) => void): void {
-  typeFromSchema = fromSchema;
-  sameType = check;
 }
 
 export class StructArray<F extends FieldsSpec = FieldsSpec> implements Iterable<StructInstance<F>> {
@@ -46,7 +34,7 @@ export class StructArray<F extends FieldsSpec = FieldsSpec> implements Iterable<
   declare readonly byteOffset: number;
   declare readonly length: number;
   declare readonly __schema: StructSchema;
-  readonly #type: StructType<F>;
+  readonly #type: StructTypeSpec<F>;
   readonly #layout: Layout;
   readonly #m: Memo;
 
@@ -54,8 +42,8 @@ export class StructArray<F extends FieldsSpec = FieldsSpec> implements Iterable<
    * `length` records of `type` in a new SharedArrayBuffer, or over `region` (ArrayBuffer,
    * SharedArrayBuffer or WebAssembly.Memory; byteOffset a multiple of type.alignment).
    */
-  constructor(type: StructType<F>, length: number, region?: StructRegion) {
-    const layout = (type as { [LAYOUT]?: Layout } | null)?.[LAYOUT];
+  constructor(type: StructTypeSpec<F>, length: number, region?: StructRegion) {
+    const layout = layoutOf(type);
     if (layout === undefined) throw new InvalidArgumentError(`StructArray(type, length): type must be a struct type, got ${describe(type)}`);
     const who = `StructArray(${layout.name}, length)`;
     if (typeof length !== 'number' || !Number.isSafeInteger(length) || length < 0) {
@@ -88,9 +76,9 @@ export class StructArray<F extends FieldsSpec = FieldsSpec> implements Iterable<
    * Makes a StructArray that travelled through postMessage / workerData live again over the same
    * memory. With `type`, checks that the array holds that type (ReviveError otherwise).
    */
-  static from<G extends FieldsSpec = FieldsSpec>(value: unknown, type?: StructType<G>): StructArray<G> {
+  static from<G extends FieldsSpec = FieldsSpec>(value: unknown, type?: StructTypeSpec<G>): StructArray<G> {
     if (value instanceof StructArray) {
-      if (type !== undefined) sameType!(type[LAYOUT], value.__schema, `${type.name}.arrayFrom(value)`);
+      if (type !== undefined) checkSameType(layoutOf(type)!, value.__schema, `${type.name}.arrayFrom(value)`);
       return value as unknown as StructArray<G>;
     }
     const d = value as Partial<StructArray> | null;
@@ -98,13 +86,13 @@ export class StructArray<F extends FieldsSpec = FieldsSpec> implements Iterable<
     if (typeof d !== 'object' || d === null || d.__sabkit !== STRUCT_ARRAY_KIND || !(d.buffer instanceof SharedArrayBuffer || (d.buffer as unknown) instanceof ArrayBuffer)) {
       throw new ReviveError(`${who}: value must be a StructArray or its structured clone ({ __sabkit: "StructArray", buffer, byteOffset, length, __schema }), got ${describe(value)}`);
     }
-    const t = type ?? (typeFromSchema!(d.__schema) as StructType<G>);
-    if (type !== undefined) sameType!(type[LAYOUT], d.__schema, who);
+    const t = type ?? typeFromSchema<G>(d.__schema);
+    if (type !== undefined) checkSameType(layoutOf(type)!, d.__schema, who);
     return new StructArray<G>(t, d.length as number, { buffer: d.buffer, byteOffset: d.byteOffset });
   }
 
   /** The records' type. */
-  get type(): StructType<F> {
+  get type(): StructTypeSpec<F> {
     return this.#type;
   }
   /** Bytes from one record to the next (the type's byteLength). */

@@ -19,17 +19,12 @@ import {
   InvalidArgumentError, ReviveError, describe, registerKind, registerStructTypeFactory, type SharedDescriptor, type StructTypeLike,
 } from '@sabkit/atomics-sync';
 import { StructSchemaError } from './errors.js';
-import { LAYOUT, buildLayout, checkSchema, fieldInfos, resolvePath, specFromSchema, type Layout } from './layout.js';
+import { LAYOUT, buildLayout, describeLayout, fieldInfos, resolvePath, type Layout } from './layout.js';
 import { type StructBuffer, checkPlace, memoFor, toBuffer } from './memory.js';
-import { assignPlain, toPlain } from './plain.js';
-import { StructArray, linkStructType, type StructRegion } from './struct-array.js';
-import type { TYPE_FIELDS, FieldInfo, FieldsSpec, Init, Plain, StructInstance, StructSchema } from './types.js';
-import { StructView, isViewOf, viewAt } from './view.js';
-
-/** Kind of a struct instance in the sharing protocol. */
-export const STRUCT_KIND = 'Struct';
-/** The StructTypeLike kind under which typed-struct's factory is registered. */
-export const STRUCT_TYPE_KIND = 'typed-struct';
+import { STRUCT_KIND, STRUCT_TYPE_KIND, checkSameType, layoutFromSchema, schemaKey } from './protocol.js';
+import { StructArray, type StructRegion } from './struct-array.js';
+import type { TYPE_FIELDS, FieldInfo, FieldsSpec, Init, Plain, StructInstance, StructSchema, StructTypeSpec } from './types.js';
+import { StructView, assignPlain, isViewOf, toPlain, viewAt } from './view.js';
 
 export interface StructOptions {
   /** Type name, for messages, `inspect` and C declarations (an identifier). Default "Struct". */
@@ -47,7 +42,7 @@ const INSPECT = Symbol.for('nodejs.util.inspect.custom');
 const byKey = new Map<string, StructType<FieldsSpec>>();
 let pending: Layout | undefined;
 
-export class StructType<F extends FieldsSpec = FieldsSpec> implements StructTypeLike<StructInstance<F>> {
+export class StructType<F extends FieldsSpec = FieldsSpec> implements StructTypeLike<StructInstance<F>>, StructTypeSpec<F> {
   declare readonly [TYPE_FIELDS]?: F;
   /** atomics-sync's StructTypeLike: which factory rebuilds this type from its schema. */
   readonly structTypeKind = STRUCT_TYPE_KIND;
@@ -94,11 +89,9 @@ export class StructType<F extends FieldsSpec = FieldsSpec> implements StructType
    * Returns the type already known in this thread for that schema, if any.
    */
   static fromSchema(schema: unknown): StructType<FieldsSpec> {
-    const quick = typeof schema === 'object' && schema !== null ? byKey.get(safeKey(schema)) : undefined;
+    const quick = byKey.get(schemaKey(schema));
     if (quick !== undefined) return quick;
-    const s = checkSchema(schema);
-    const entries = s.fields.map(([n, fs]) => [n, specFromSchema(fs, `${s.name}.${String(n)}`, (x) => StructType.fromSchema(x))] as const);
-    const layout = buildLayout(s.name, entries, s.packed);
+    const layout = layoutFromSchema(schema, (x) => StructType.fromSchema(x));
     const known = byKey.get(layout.key);
     if (known !== undefined) return known;
     pending = layout;
@@ -178,7 +171,7 @@ export class StructType<F extends FieldsSpec = FieldsSpec> implements StructType
   }
 
   toString(): string {
-    return `struct ${this.name} { ${this.fields.map((f) => `${f.type} ${f.name} @${f.offset}`).join('; ')} } /* size ${this.byteLength}, align ${this.alignment}${this.packed ? ', packed' : ''} */`;
+    return describeLayout(this[LAYOUT]);
   }
 
   [INSPECT](): string {
@@ -190,28 +183,6 @@ export class StructType<F extends FieldsSpec = FieldsSpec> implements StructType
   }
 }
 
-function safeKey(schema: object): string {
-  try {
-    return JSON.stringify(schema);
-  } catch {
-    return '';
-  }
-}
-
-/** ReviveError unless `schema` describes the same layout as `layout`. */
-export function checkSameType(layout: Layout, schema: unknown, who: string): void {
-  if (schema === layout.schema) return;
-  let other: StructType<FieldsSpec>;
-  try {
-    other = StructType.fromSchema(schema);
-  } catch (e) {
-    throw new ReviveError(`${who}: the value's schema is not a valid struct schema: ${(e as Error).message}`);
-  }
-  if (other[LAYOUT].key !== layout.key) {
-    throw new ReviveError(`${who}: the value is a serialised ${other.toString()}, not a ${layout.name}`);
-  }
-}
-
 /** Defines a struct type: `struct({ x: 'f64', id: 'u32' }, { name: 'Point' })`. */
 export function struct<const F extends FieldsSpec>(fields: F, options?: StructOptions): StructType<F> {
   return new StructType<F>(fields, options);
@@ -219,4 +190,3 @@ export function struct<const F extends FieldsSpec>(fields: F, options?: StructOp
 
 registerStructTypeFactory(STRUCT_TYPE_KIND, (schema) => StructType.fromSchema(schema) as StructTypeLike);
 registerKind(STRUCT_KIND, (d) => StructType.fromSchema((d as StructDescriptor).__schema).from(d));
-linkStructType((schema) => StructType.fromSchema(schema), checkSameType);

@@ -12,7 +12,6 @@
  */
 import type { Lock } from '@sabkit/atomics-sync';
 import type { ScalarKind } from './scalars.js';
-import type { StructType } from './struct-type.js';
 
 export type { ScalarKind } from './scalars.js';
 
@@ -45,7 +44,7 @@ export interface LockSpec {
 }
 
 /** Anything that can be an array element. */
-export type ElementSpec = ScalarKind | ArraySpec<any> | StringSpec | LockSpec | StructType<any>;
+export type ElementSpec = ScalarKind | ArraySpec<any> | StringSpec | LockSpec | StructTypeSpec<any>;
 /** Anything that can be a field. */
 export type FieldSpec = ElementSpec | PaddingSpec;
 /** A struct's fields, in declaration order. */
@@ -103,6 +102,22 @@ export declare const TYPE_FIELDS: unique symbol;
 /** What type-level code matches a struct type by: only its fields, so matching is shallow. */
 export interface HasFields<F> {
   readonly [TYPE_FIELDS]?: F;
+}
+
+/**
+ * A struct type, as a field spec and as a StructArray's element type: the members of StructType
+ * (struct-type.ts, which implements this) that the type-level half needs. Declared here rather
+ * than imported so that this module does not depend on the run-time modules that depend on it.
+ * `structTypeKind` keeps an arbitrary object (every object has the optional [TYPE_FIELDS]) from
+ * passing for a struct type.
+ */
+export interface StructTypeSpec<F extends FieldsSpec = FieldsSpec> extends HasFields<F> {
+  /** Absent: lets `switch (spec.kind)` tell the other specs apart, a struct type falling through. */
+  readonly kind?: undefined;
+  readonly structTypeKind: 'typed-struct';
+  readonly name: string;
+  readonly byteLength: number;
+  readonly alignment: number;
 }
 
 /** What every struct instance has besides its fields. */

@@ -27,8 +27,9 @@ import { Lock } from '@sabkit/atomics-sync';
 import { InvalidRegionError } from '@sabkit/atomics-sync';
 import { ElementArray } from './array-view.js';
 import { readString, writeString } from './codec.js';
-import type { ArrayNode, FieldLayout, Layout, Node } from './layout.js';
+import { isData, type ArrayNode, type FieldLayout, type Layout, type Node } from './layout.js';
 import type { Memo } from './memory.js';
+import { assignValue, checkInit, plainStruct, writeStruct } from './plain.js';
 import type { StructSchema } from './types.js';
 
 type Make = (m: Memo, abs: number) => unknown;
@@ -40,12 +41,6 @@ const TYPED = {
   i8: Int8Array, u8: Uint8Array, i16: Int16Array, u16: Uint16Array, i32: Int32Array, u32: Uint32Array,
   i64: BigInt64Array, u64: BigUint64Array, f32: Float32Array, f64: Float64Array,
 } as const;
-
-/** Hooks set by plain.ts (which needs this module): plain copies, and whole-field assignment. */
-export const hooks: {
-  toPlain?: (v: StructView) => unknown;
-  assign?: (node: Node, m: Memo, abs: number, value: unknown, where: string) => void;
-} = {};
 
 export class StructView {
   declare readonly __sabkit: 'Struct';
@@ -79,11 +74,11 @@ export class StructView {
   }
 
   toJSON(): unknown {
-    return hooks.toPlain!(this);
+    return plainStruct(this.#layout, this.#m, this.#o);
   }
 
   [INSPECT](_depth: number, options: object, inspect: (v: unknown, o: object) => string): string {
-    return `${this.#layout.name} ${inspect(hooks.toPlain!(this), options)}`;
+    return `${this.#layout.name} ${inspect(plainStruct(this.#layout, this.#m, this.#o), options)}`;
   }
 
   /** Accessor of a scalar field at `off` through the typed array of its kind. */
@@ -149,7 +144,7 @@ export class StructView {
       return v;
     };
     if (node === undefined) return { get };
-    return { get, set(this: StructView, v: unknown) { hooks.assign!(node, this.#m, this.#o + off, v, where); } };
+    return { get, set(this: StructView, v: unknown) { assignValue(node, this.#m, this.#o + off, plainify(v), where); } };
   }
 }
 
@@ -219,12 +214,6 @@ function makeClass(layout: Layout, aligned: boolean): ViewClass {
   return C;
 }
 
-/** False for locks and arrays of locks: state, not data, so never copied or assigned. */
-export function isData(node: Node): boolean {
-  if (node.t === 'padding' || node.t === 'lock') return false;
-  return node.t === 'array' ? isData(node.elem) : true;
-}
-
 /** A view of a `layout` struct at `abs`: the typed-array class where the offset allows it. */
 export function viewAt(layout: Layout, m: Memo, abs: number): StructView {
   const cs = (layout.classes ??= { aligned: makeClass(layout, true), unaligned: makeClass(layout, false) }) as Classes;
@@ -234,4 +223,24 @@ export function viewAt(layout: Layout, m: Memo, abs: number): StructView {
 /** True if `v` is an instance of the struct with this layout (either class). */
 export function isViewOf(v: unknown, layout: Layout): v is StructView {
   return StructView.isView(v) && StructView.layoutOf(v).key === layout.key;
+}
+
+/** A plain-object copy of the record's data. */
+export function toPlain(v: StructView): Record<string, unknown> {
+  return plainStruct(StructView.layoutOf(v), StructView.memoOf(v), v.byteOffset);
+}
+
+/** Records inside `value` (from another struct's fields) as plain values, so they can be copied in. */
+export function plainify(value: unknown): unknown {
+  if (StructView.isView(value)) return toPlain(value);
+  if (Array.isArray(value)) return value.some((x) => typeof x === 'object' && x !== null) ? value.map(plainify) : value;
+  return value;
+}
+
+/** Validates `init` against the struct `v`, then writes it. */
+export function assignPlain(v: StructView, init: unknown): void {
+  const layout = StructView.layoutOf(v);
+  const p = plainify(init);
+  checkInit(layout, p);
+  writeStruct(layout, StructView.memoOf(v), v.byteOffset, p as Record<string, unknown>, layout.name);
 }

@@ -32,6 +32,12 @@ const CASES: [string, () => unknown, ErrorClass, string, RegExp][] = [
   ['unknown option', () => struct({ a: 'u8' }, { align: 8 } as object), StructSchemaError, 'ERR_SABKIT_STRUCT_SCHEMA', /unknown option "align"/],
   ['struct too large', () => struct({ a: array('f64', 2 ** 30) }), StructSchemaError, 'ERR_SABKIT_STRUCT_SCHEMA', /more than the largest struct/],
   ['bad schema shape', () => StructType.fromSchema({ fields: 3 }), StructSchemaError, 'ERR_SABKIT_STRUCT_SCHEMA', /schema must be \{ name: string, packed: boolean, fields/],
+  // A lock is used only through Atomics, which a packed struct (alignment 1) cannot promise it.
+  ['lock in a packed struct', () => struct({ a: 'u8', mu: lock() }, { name: 'P', packed: true }), StructSchemaError, 'ERR_SABKIT_STRUCT_SCHEMA', /struct P: P\.mu is a lock in a packed struct; a lock must sit at a multiple of 4 bytes for Atomics, but it would land at offset 1\. /],
+  ['lock first in a packed struct', () => struct({ mu: lock(), a: 'u8' }, { name: 'P', packed: true }), StructSchemaError, 'ERR_SABKIT_STRUCT_SCHEMA', /P\.mu is a lock in a packed struct; .* offset 0 of a record that, packed \(alignment 1\), may itself start at any byte/],
+  ['lock array in a packed struct', () => struct({ a: 'u16', mus: array(lock(), 2) }, { name: 'P', packed: true }), StructSchemaError, 'ERR_SABKIT_STRUCT_SCHEMA', /P\.mus\.0 is a lock in a packed struct; .* would land at offset 2/],
+  ['lock nested in a packed struct', () => struct({ a: 'u8', rec: Rec }, { name: 'P', packed: true }), StructSchemaError, 'ERR_SABKIT_STRUCT_SCHEMA', /P\.rec\.mu is a lock in a packed struct; .* would land at offset 45/],
+  ['packed lock from a schema', () => StructType.fromSchema({ name: 'Q', packed: true, fields: [['a', 'u8'], ['mu', { lock: true }]] }), StructSchemaError, 'ERR_SABKIT_STRUCT_SCHEMA', /Q\.mu is a lock in a packed struct; .* offset 1/],
   ['bad schema field', () => StructType.fromSchema({ name: 'B', packed: false, fields: [['a', { vector: 3 }]] }), StructSchemaError, 'ERR_SABKIT_STRUCT_SCHEMA', /B\.a: unknown field type an object in schema/],
   // Places.
   ['negative StructArray length', () => new StructArray(Vec3, -3), InvalidArgumentError, 'ERR_SABKIT_INVALID_ARGUMENT', /length must be a non-negative integer, got -3 \(negative\)/],
@@ -62,6 +68,8 @@ const CASES: [string, () => unknown, ErrorClass, string, RegExp][] = [
   // Atomics.
   ['atomic on a float', () => atomics.add(Vec3.create() as never, 'x' as never, 1 as never), AtomicFieldError, 'ERR_SABKIT_ATOMIC_FIELD', /atomics\.add\(Vec3\.x\): the field is f64; atomic operations need an integer field/],
   ['atomic on a misaligned field', () => atomics.add(Tight.create(), 'n', 1), AtomicFieldError, 'ERR_SABKIT_ATOMIC_FIELD', /atomics\.add\(Tight\.n\): the field is at byte 1 of its buffer, not a multiple of its size 4 \(a packed struct left it misaligned\)/],
+  // Integer fields of packed structs stay legal data (the schema is accepted); atomics refuse them per call, where the offset is known.
+  ['atomic on a packed field of a later record', () => atomics.add(struct({ n: 'i32', a: 'u8' }, { name: 'P5', packed: true }).array(2).get(1), 'n', 1), AtomicFieldError, 'ERR_SABKIT_ATOMIC_FIELD', /atomics\.add\(P5\.n\): the field is at byte 5 of its buffer, not a multiple of its size 4/],
   ['atomic on an unknown field', () => atomics.load(Rec.create(), 'nope' as 'id'), InvalidArgumentError, 'ERR_SABKIT_INVALID_ARGUMENT', /Rec has no field "nope"/],
   ['atomic on a non-struct', () => atomics.load({} as never, 'id' as never), InvalidArgumentError, 'ERR_SABKIT_INVALID_ARGUMENT', /target must be a struct record, got an object/],
   // Revival.
