@@ -11,6 +11,8 @@
  * Either main's load sees PARKED set and rings, or the worker's re-check sees the new record.
  * The worker reads BELL before it announces PARKED, so any ring that follows the announcement
  * moves BELL past b, and the wait returns at once, even if the ring came before the wait began.
+ *
+ * Layout: docs/layouts/pool.md
  */
 import { receiveMessageOnPort, type MessagePort, type TransferListItem } from 'node:worker_threads';
 import { decode } from './codec-link.js';
