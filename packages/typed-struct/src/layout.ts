@@ -14,6 +14,8 @@
  * Besides `align` (C's alignof), each node records `natural`: the largest alignment any scalar in
  * it needs to be read through a typed array. It equals `align` except inside packed structs, and
  * decides at run time whether a view may use the typed-array accessors (see view.ts).
+ *
+ * Layout: docs/layouts/struct.md
  */
 import { IndexError, InvalidArgumentError, Lock, describe } from '@sabkit/atomics-sync';
 import { StructSchemaError } from './errors.js';

@@ -12,6 +12,8 @@
  * Sharing protocol (own enumerable properties, kept by structured clone):
  *   __sabkit 'StructArray', buffer, byteOffset, length, __schema
  * `Type.arrayFrom(clone)`, `StructArray.from(clone)` or atomics-sync's `revive` make it live again.
+ *
+ * Layout: docs/layouts/struct.md
  */
 import { IndexError, InvalidArgumentError, ReviveError, describe, registerKind } from '@sabkit/atomics-sync';
 import { makeColumn, type Column } from './column.js';

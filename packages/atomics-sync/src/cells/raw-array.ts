@@ -19,6 +19,8 @@
  * Indices follow Python: -length <= i < length (negative counts from the end), anything else is an
  * IndexError. get/set and the atomic methods are sequentially consistent Atomics operations on one
  * element; `view` (the zero-copy typed array) and toArray/slice are plain bulk copies.
+ *
+ * Layout: docs/layouts/cells.md
  */
 import { InvalidArgumentError, ReviveError, describe } from '../errors.js';
 import { checkRegion, defineShared, expectDescriptor, registerKind, KIND_PROPERTY, type SharedDescriptor, type SharedRegion } from '../runtime/shared.js';

@@ -14,6 +14,8 @@
  *
  * Every access through `value`, load/store and the atomic methods is a sequentially consistent
  * Atomics operation (see cell-store.ts); `view` is the plain zero-copy typed array.
+ *
+ * Layout: docs/layouts/cells.md
  */
 import { InvalidArgumentError } from '../errors.js';
 import { checkRegion, defineShared, expectDescriptor, registerKind, KIND_PROPERTY, type SharedDescriptor, type SharedRegion } from '../runtime/shared.js';

@@ -23,6 +23,8 @@
  * lock), iteration takes it per element. `a.set(i, a.get(i) + 1)` is NOT atomic: hold the lock
  * around it (withLock) or use the lock-free atomic methods (`a.add(i, 1)`). The `view` typed array
  * is plain memory: no lock, no atomics.
+ *
+ * Layout: docs/layouts/cells.md
  */
 import type { WithLockOptions } from '../sync/lock.js';
 import { defineShared, expectDescriptor, registerKind, KIND_PROPERTY, type SharedDescriptor, type SharedRegion } from '../runtime/shared.js';

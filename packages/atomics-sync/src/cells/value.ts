@@ -28,6 +28,8 @@
  * A struct cell's `value` is the live record view; its field reads and writes go straight to
  * memory without the lock (hold it around multi-field updates). Assigning `value` an object of
  * fields copies them under the lock.
+ *
+ * Layout: docs/layouts/cells.md
  */
 import type { WithLockOptions } from '../sync/lock.js';
 import { defineShared, expectDescriptor, registerKind, KIND_PROPERTY, type SharedDescriptor, type SharedRegion } from '../runtime/shared.js';

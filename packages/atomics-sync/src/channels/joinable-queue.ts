@@ -17,6 +17,8 @@
  *
  * Crashes: a consumer that dies before its taskDone() leaves its item unfinished forever (as in
  * Python), so join() would wait forever: give join a timeout when consumers may die.
+ *
+ * Layout: docs/layouts/queue.md
  */
 import { TaskDoneError } from '../errors.js';
 import { JOINABLE_QUEUE_MAGIC, Q_JOIN_PARKED, Q_UNFINISHED, Queue, type QueueOptions, prepareAttach } from './queue.js';

@@ -29,6 +29,8 @@
  * length) instead of Python's OSError that leaves the connection unusable or BufferTooShort that
  * carries the consumed message. recv() of a message sent with sendBytes returns its bytes (a
  * Uint8Array); recvBytes() of a message sent with send() returns its codec.ts encoding.
+ *
+ * Layout: docs/layouts/pipe.md
  */
 import { ClosedError, EOFError, InvalidArgumentError, PayloadTooLargeError, ReviveError, describe } from '../errors.js';
 import { assertOwnerIdFits } from '../sync/lock-core.js';

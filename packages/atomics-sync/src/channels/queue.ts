@@ -26,6 +26,8 @@
  * item it was taking, and other consumers take its lock over after ROBUST_POLL_MS (lock-core.ts);
  * if it had begun a chunked item, the rest of that item is skipped. A producer that dies inside put
  * loses at most its own item; a consumer receiving that item in chunks drops the partial item.
+ *
+ * Layout: docs/layouts/queue.md
  */
 import { ClosedError, Empty, Full, InvalidArgumentError, ReviveError, describe } from '../errors.js';
 import { assertOwnerIdFits } from '../sync/lock-core.js';

@@ -70,6 +70,8 @@
  * This file: layout, record format, the fast paths (one WHOLE record, no waiting) and the small
  * steps both paths share. ring-slow.ts: the slow paths (waiting, padding, chunks, orphans) as
  * generators; ring-wait.ts: their sync/async drivers; ring-ops.ts: locks + fast/slow dispatch.
+ *
+ * Layout: docs/layouts/queue.md
  */
 import { InvalidRegionError } from '../errors.js';
 import { isThreadDead } from '../runtime/liveness.js';

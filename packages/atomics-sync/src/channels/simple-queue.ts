@@ -12,6 +12,8 @@
  * Unlike Python's, whose put never blocks (a pipe plus a feeder thread absorb the data), put here
  * waits while the ring has no room for the item: the ring is the only buffer. Items larger than
  * half the ring travel in chunks, so any item fits eventually.
+ *
+ * Layout: docs/layouts/queue.md
  */
 import { ClosedError } from '../errors.js';
 import { FLAG_WRITE_CLOSED, R_DONE, RecordRing, SINK_VALUE, W_DONE, newSink } from './ring.js';

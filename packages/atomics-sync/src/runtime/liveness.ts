@@ -22,6 +22,8 @@
  * Not covered: thread ids >= DEAD_TABLE_THREADS; workers created before the table existed and
  * never watched; memory shared with another process (there is none in Node); a thread that is
  * alive but stuck holding the lock (that is a deadlock, not a death).
+ *
+ * Layout: docs/layouts/liveness.md
  */
 
 /** Thread ids the table covers. */

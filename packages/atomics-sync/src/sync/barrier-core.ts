@@ -34,6 +34,8 @@
  * arrival and per departure is the whole cost. A thread that dies inside the barrier still counts
  * as a party that never leaves, exactly as a Python thread that never returns: others with a
  * timeout break the barrier; others without one wait.
+ *
+ * Layout: docs/layouts/barrier.md
  */
 import { BrokenBarrierError } from '../errors.js';
 import type { SharedDescriptor } from '../runtime/shared.js';

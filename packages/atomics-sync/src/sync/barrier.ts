@@ -1,6 +1,8 @@
 /**
  * Barrier: Python's `threading.Barrier`, the typed wrapper over the lock-free state machine in
  * barrier-core.ts, where its slot layout (STATE, PARTIES, FLAGS, TIMEOUT) and phases are drawn.
+ *
+ * Layout: docs/layouts/barrier.md
  */
 import { BrokenBarrierError, InvalidArgumentError, ReviveError, describe } from '../errors.js';
 import { allocateRegion, checkRegion, defineShared, expectDescriptor, registerKind, type SharedRegion } from '../runtime/shared.js';

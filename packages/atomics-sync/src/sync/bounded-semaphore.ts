@@ -7,6 +7,8 @@
  * Layout: the Semaphore's (semaphore.ts, 256 bytes), with word 2 BOUND = the initial value, written
  * once by the constructor and read by every thread's release. Kind tag "BoundedSemaphore".
  * Robustness: as Semaphore; recovered permits never raise the value above BOUND.
+ *
+ * Layout: docs/layouts/semaphore.md
  */
 import { expectDescriptor, registerKind, type SharedDescriptor, type SharedRegion } from '../runtime/shared.js';
 import { Semaphore, attachSemaphore } from './semaphore.js';

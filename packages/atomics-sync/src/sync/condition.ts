@@ -39,6 +39,8 @@
  * a wait() that finds no FREE slot throws CapacityExceededError while still holding the lock.
  * Tickets are compared relative to NEXT_TICKET, so FIFO order holds while fewer than 2^31 waits
  * start during one waiter's wait.
+ *
+ * Layout: docs/layouts/condition.md
  */
 import { CapacityExceededError, InvalidArgumentError, NotOwnerError, ReviveError, describe } from '../errors.js';
 import { currentThreadId, isThreadDead } from '../runtime/liveness.js';

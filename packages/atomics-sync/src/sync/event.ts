@@ -17,6 +17,8 @@
  * even if the flag is clear again by then. The one blind spot: a waiter that sleeps through exactly
  * 2^31 set/clear pairs sees its old word again and keeps waiting (ABA), which at ~1 µs per pair
  * takes over half an hour of nothing but set/clear.
+ *
+ * Layout: docs/layouts/event.md
  */
 import { allocateRegion, checkRegion, defineShared, expectDescriptor, registerKind, type SharedDescriptor, type SharedRegion } from '../runtime/shared.js';
 import { assertCanBlock, checkSignal, deadlineFrom, parkAsync, parkSync, spinWhileEqual, throwIfAborted } from '../runtime/wait.js';

@@ -22,6 +22,8 @@
  * release wakes one only when the word says someone may sleep), with the owner kept in the word as
  * glibc's robust mutexes do (FUTEX_OWNER_DIED), and Go's sync.Mutex starvation mode (2017) for
  * bounded barging. Names of the bits follow Go's mutexLocked / mutexStarving style.
+ *
+ * Layout: docs/layouts/lock.md
  */
 import { InvalidArgumentError, describe } from '../errors.js';
 import { currentThreadId, isThreadDead, livenessTable } from '../runtime/liveness.js';

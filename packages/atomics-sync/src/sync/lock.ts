@@ -19,6 +19,8 @@
  * threads of this process that exited after the table existed and either ran to their own exit
  * or were watched with watchWorker (the sabkit pool watches its workers). It cannot cover a
  * thread that is alive but stuck, and cannot know what the dead owner left inconsistent.
+ *
+ * Layout: docs/layouts/lock.md
  */
 import { NotLockedError, OwnerDeadError } from '../errors.js';
 import { type SharedDescriptor, type SharedRegion, allocateRegion, checkRegion, defineShared, expectDescriptor, registerKind } from '../runtime/shared.js';

@@ -18,6 +18,8 @@
  *
  * Robustness: as Lock (see lock.ts). After a takeover from a dead owner, the new owner holds the
  * lock at depth 1 (depth restored by _acquireRestore) and its acquire throws OwnerDeadError.
+ *
+ * Layout: docs/layouts/rlock.md
  */
 import { InvalidArgumentError, NotOwnerError, describe } from '../errors.js';
 import { type SharedDescriptor, type SharedRegion, allocateRegion, checkRegion, defineShared, expectDescriptor, registerKind } from '../runtime/shared.js';

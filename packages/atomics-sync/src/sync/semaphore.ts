@@ -49,6 +49,8 @@
  *    permit too many, never a permit lost for ever. BoundedSemaphore never exceeds its bound.
  *  - As for locks: only deaths the liveness table knows of (see liveness.ts), and nothing for a
  *    thread that is alive but stuck.
+ *
+ * Layout: docs/layouts/semaphore.md
  */
 import { InvalidArgumentError, OwnerDeadError, SemaphoreOverflowError, describe } from '../errors.js';
 import { isThreadDead } from '../runtime/liveness.js';

@@ -18,6 +18,8 @@
  * is taken over by the next client (the Lock is robust); a request it left half-way is finished by
  * the server, and the next client waits for and drops that answer. A server that dies is seen
  * through the liveness table within SERVER_POLL_MS and makes calls fail with ClosedError.
+ *
+ * Layout: docs/layouts/manager-channel.md
  */
 import { serialize, deserialize } from 'node:v8';
 import { ClosedError, Lock, OwnerDeadError, PayloadTooLargeError, deserializeError, isThreadDead, serializeError } from '@sabkit/atomics-sync';

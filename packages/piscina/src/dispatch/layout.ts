@@ -59,6 +59,8 @@
  *                        way and does not ring again (a futex wake costs the worker ~5-25 µs)
  *
  * All-zero memory is the initial state of both: empty rings, no task, nobody parked, booting.
+ *
+ * Layout: docs/layouts/pool.md
  */
 
 export const CACHE_LINE = 64;

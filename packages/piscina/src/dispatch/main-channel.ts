@@ -5,9 +5,14 @@
  *
  * Wake-up protocol (Dekker-style, relies on the sequential consistency of Atomics):
  *   main:   publish REQ_WRITE (store)  ->  load PARKED  -> if parked: add BELL, notify BELL
- *   worker: store PARKED  ->  load BELL (b)  ->  re-check REQ_WRITE  ->  Atomics.wait(BELL, b)
- * Either main's load sees PARKED set and rings, or the worker's re-check sees the new record; a
- * ring between the worker's load of BELL and its wait makes the wait return at once.
+ *   worker: load BELL (b)  ->  store PARKED  ->  re-check REQ_WRITE (and CANCEL_EPOCH)  ->
+ *           Atomics.wait(BELL, b) or Atomics.waitAsync(BELL, b)
+ *   (worker-channel.ts prepareToPark and #waitForRoom, worker/task-loop.ts run and #armAsyncWake)
+ * Either main's load sees PARKED set and rings, or the worker's re-check sees the new record.
+ * The worker reads BELL before it announces PARKED, so any ring that follows the announcement
+ * moves BELL past b, and the wait returns at once, even if the ring came before the wait began.
+ *
+ * Layout: docs/layouts/pool.md
  */
 import { receiveMessageOnPort, type MessagePort, type TransferListItem } from 'node:worker_threads';
 import { decode } from './codec-link.js';

@@ -18,6 +18,8 @@
  * Lost wake-ups cannot happen (Dekker, with sequentially consistent atomics): the main thread
  * stores MAIN_PARKED, then re-reads every response ring before it waits; a worker publishes its
  * response, then reads MAIN_PARKED.
+ *
+ * Layout: docs/layouts/pool.md
  */
 import { AdaptiveSpin } from './adaptive-spin.js';
 import { MAIN_BELL, MAIN_PARKED, MAIN_WAIT_BELL } from './layout.js';

@@ -17,6 +17,8 @@
  * Publication: bytes are written with plain stores, then the position with Atomics.store; the
  * other side's Atomics.load of the position makes them visible (the atomics are sequentially
  * consistent, which orders the plain accesses around them).
+ *
+ * Layout: docs/layouts/pool.md
  */
 
 /** Length field of a wrap marker. */

@@ -21,6 +21,8 @@
  * the reader takes the message with receiveMessageOnPort. The writer posts before it publishes the
  * record, so the message is always there when the record is read, and port messages come in
  * record order.
+ *
+ * Layout: docs/layouts/pool.md
  */
 import { decode, encode, encodeInto } from './codec-link.js';
 import { align8, type RingWriter } from './ring.js';

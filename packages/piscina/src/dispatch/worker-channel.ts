@@ -11,6 +11,8 @@
  *  - otherwise once the oldest unannounced response is NOTIFY_WINDOW_MS old.
  * A result can thus wait at most about NOTIFY_WINDOW_MS plus one task in the worst case (a task
  * much longer than the recent average); main also bounds its own park (poller.ts).
+ *
+ * Layout: docs/layouts/pool.md
  */
 import { receiveMessageOnPort, type MessagePort, type TransferListItem } from 'node:worker_threads';
 import {
