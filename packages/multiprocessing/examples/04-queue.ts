@@ -17,8 +17,7 @@
 // The queue lives in shared memory and is safe for any number of threads and workers. The main
 // thread waits with getAsync(), which leaves its event loop free; the child, a worker, may block
 // in put() and get().
-import { Queue } from '@sabkit/atomics-sync';
-import { Process } from '../src/index.js';
+import { Process, Queue } from '../src/index.js';
 
 function f(q: Queue<unknown[]>): void {
   q.put([42, null, 'hello']);

@@ -17,8 +17,7 @@
 //
 // Pipe() returns the two ends of a duplex pipe in shared memory. As the seed warns, two threads
 // must not use the same end at the same time; using the two ends at once is safe.
-import { Pipe, type Connection } from '@sabkit/atomics-sync';
-import { Process } from '../src/index.js';
+import { Pipe, Process, type Connection } from '../src/index.js';
 
 function f(conn: Connection): void {
   conn.send([42, null, 'hello']);

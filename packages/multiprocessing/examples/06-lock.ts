@@ -18,8 +18,7 @@
 // prints the ten lines 'hello world 0' ... 'hello world 9' (in whatever order the processes get
 // the lock). The Lock lives in shared memory; each child receives it as an argument and it comes
 // alive there over the same bytes.
-import { Lock } from '@sabkit/atomics-sync';
-import { Process } from '../src/index.js';
+import { Lock, Process } from '../src/index.js';
 
 function f(l: Lock, i: number): void {
   l.acquire();

@@ -23,8 +23,7 @@
 //   [0, -1, -2, -3, -4, -5, -6, -7, -8, -9]
 //
 // 'd' is a double and 'i' a signed int, as in Python; both cells carry a lock, as Python's do.
-import { Array, Value } from '@sabkit/atomics-sync';
-import { Process } from '../src/index.js';
+import { Array, Process, Value } from '../src/index.js';
 
 function f(n: Value<'d'>, a: Array<'i'>): void {
   n.value = 3.1415927;

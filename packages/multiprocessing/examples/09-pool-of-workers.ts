@@ -44,8 +44,7 @@
 //
 // Timeouts are in milliseconds. os.getpid and time.sleep are module exports here
 // (examples/workers/os.ts), named by a file URL with the export after '#'.
-import { TimeoutError } from '@sabkit/atomics-sync';
-import { Pool, type AsyncResult } from '../src/index.js';
+import { Pool, TimeoutError, type AsyncResult } from '../src/index.js';
 
 const os = { getpid: new URL('./workers/os.js#getpid', import.meta.url) };
 const time = { sleep: new URL('./workers/os.js#sleep', import.meta.url) };

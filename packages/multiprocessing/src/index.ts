@@ -56,6 +56,7 @@ export {
   Full,
   BrokenBarrierError,
   EOFError,
+  IndexError,
   SabkitError,
   InvalidArgumentError,
   ClosedError,
