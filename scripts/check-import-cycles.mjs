@@ -34,7 +34,10 @@ const EXTENSION_MAP = {
 function defaultDirs() {
   const pk = join(ROOT, 'packages');
   if (!existsSync(pk)) return [];
-  return readdirSync(pk).sort().map((p) => join(pk, p, 'src')).filter((d) => existsSync(d) && statSync(d).isDirectory());
+  return readdirSync(pk)
+    .sort()
+    .map((p) => join(pk, p, 'src'))
+    .filter((d) => existsSync(d) && statSync(d).isDirectory());
 }
 
 function sourceFiles(dir) {
@@ -104,8 +107,15 @@ function importsOf(file) {
       const line = text.slice(0, m.index).split('\n').length;
       // `import { type A, type B } from` is type-only as well, though spelled without `import type`.
       const braces = /\{([^}]*)\}/.exec(m[0]);
-      const allTypes = kind === 'import' && braces !== null && !/^\s*[\w$]+\s*,/.test(m[0].slice(6)) &&
-        braces[1].split(',').map((s) => s.trim()).filter(Boolean).every((s) => s.startsWith('type '));
+      const allTypes =
+        kind === 'import' &&
+        braces !== null &&
+        !/^\s*[\w$]+\s*,/.test(m[0].slice(6)) &&
+        braces[1]
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean)
+          .every((s) => s.startsWith('type '));
       found.push({ spec, line, kind: allTypes ? 'import type' : kind });
     }
   }
@@ -239,7 +249,8 @@ function describeLoop(srcDir, edges, circle) {
 
 /** The part of a circle that survives compilation: the loop left when type-only edges are dropped. */
 function runtimeLoop(members, edges) {
-  const valueNext = (v) => [...edges.get(v)].filter(([w, how]) => members.has(w) && how.some((h) => !TYPE_KINDS.has(h.kind))).map(([w]) => w);
+  const valueNext = (v) =>
+    [...edges.get(v)].filter(([w, how]) => members.has(w) && how.some((h) => !TYPE_KINDS.has(h.kind))).map(([w]) => w);
   const cyclic = components([...members].sort(), valueNext).find((c) => c.length > 1 || valueNext(c[0]).includes(c[0]));
   if (cyclic === undefined) return undefined;
   const start = [...cyclic].sort()[0];
@@ -272,14 +283,17 @@ for (const dir of dirs) {
     continue;
   }
   failed = true;
-  console.log(`${label}: ${circles.length} import circle${circles.length > 1 ? 's' : ''} (${files.length} files, ${nEdges} edges)`);
+  console.log(
+    `${label}: ${circles.length} import circle${circles.length > 1 ? 's' : ''} (${files.length} files, ${nEdges} edges)`,
+  );
   for (const { members, circle } of circles) {
     const name = (f) => relative(dir, f);
     const atRuntime = runtimeLoop(new Set(members), edges);
     console.log(`  circle of ${members.length} file${members.length > 1 ? 's' : ''}: ${members.map(name).join(', ')}`);
     console.log(`  shortest loop through ${name(circle[0])}:`);
     for (const l of describeLoop(dir, edges, circle)) console.log(l);
-    if (atRuntime === undefined) console.log('  type-only: with `import type` edges dropped (as in the emitted JavaScript) no loop is left');
+    if (atRuntime === undefined)
+      console.log('  type-only: with `import type` edges dropped (as in the emitted JavaScript) no loop is left');
     else {
       console.log(`  it is a circle at run time too; loop of value imports through ${name(atRuntime[0])}:`);
       for (const l of describeLoop(dir, edges, atRuntime)) console.log(l);

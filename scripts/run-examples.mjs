@@ -10,7 +10,11 @@ const pkgDir = process.cwd();
 const pkgName = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')).name;
 const dir = join(pkgDir, '.test-build', 'examples');
 const EXAMPLE_LIMIT_MS = 120_000;
-const files = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.js')).sort() : [];
+const files = existsSync(dir)
+  ? readdirSync(dir)
+      .filter((f) => f.endsWith('.js'))
+      .sort()
+  : [];
 if (files.length === 0) {
   console.error(`${pkgName}: no examples under ${dir}`);
   process.exit(1);
@@ -18,7 +22,11 @@ if (files.length === 0) {
 let failed = 0;
 for (const f of files) {
   console.log(`\n--- ${pkgName} examples/${f.replace(/\.js$/, '.ts')} ---`);
-  const r = spawnSync(process.execPath, [join(dir, f)], { stdio: 'inherit', timeout: EXAMPLE_LIMIT_MS, killSignal: 'SIGKILL' });
+  const r = spawnSync(process.execPath, [join(dir, f)], {
+    stdio: 'inherit',
+    timeout: EXAMPLE_LIMIT_MS,
+    killSignal: 'SIGKILL',
+  });
   if (r.status !== 0) {
     failed++;
     console.error(`example ${f} failed: exit ${r.status} ${r.signal ?? ''}`);

@@ -66,15 +66,30 @@ for (const rt of runtimes) {
     [
       '--test',
       `--test-timeout=${TEST_TIMEOUT_MS}`,
-      '--test-reporter=spec', '--test-reporter-destination=stdout',
-      '--test-reporter=tap', `--test-reporter-destination=${tap}`,
+      '--test-reporter=spec',
+      '--test-reporter-destination=stdout',
+      '--test-reporter=tap',
+      `--test-reporter-destination=${tap}`,
       ...files,
     ],
-    { stdio: 'inherit', timeout: RUN_LIMIT_MS, killSignal: 'SIGKILL', env: { ...process.env, SABKIT_RUNTIME: rt.label } },
+    {
+      stdio: 'inherit',
+      timeout: RUN_LIMIT_MS,
+      killSignal: 'SIGKILL',
+      env: { ...process.env, SABKIT_RUNTIME: rt.label },
+    },
   );
   const text = existsSync(tap) ? readFileSync(tap, 'utf8') : '';
   const count = (k) => Number(text.match(new RegExp(`^# ${k} (\\d+)$`, 'm'))?.[1] ?? 0);
-  const res = { pkg: pkgName, runtime: rt.label, pass: count('pass'), fail: count('fail'), skipped: count('skipped'), exit: r.status, signal: r.signal };
+  const res = {
+    pkg: pkgName,
+    runtime: rt.label,
+    pass: count('pass'),
+    fail: count('fail'),
+    skipped: count('skipped'),
+    exit: r.status,
+    signal: r.signal,
+  };
   // A TAP file without its closing counts means the run ended before the reporter finished.
   const complete = /^# tests \d+$/m.test(text);
   if (r.error || r.status !== 0 || !complete || res.pass + res.fail === 0) {
@@ -86,6 +101,9 @@ for (const rt of runtimes) {
 }
 if (n24.skip) {
   console.log(`${pkgName}: Node 24 run skipped: ${n24.skip}`);
-  writeFileSync(join(resultsDir, 'node24-skipped.json'), JSON.stringify({ pkg: pkgName, runtime: 'node 24', skippedRuntime: n24.skip }));
+  writeFileSync(
+    join(resultsDir, 'node24-skipped.json'),
+    JSON.stringify({ pkg: pkgName, runtime: 'node 24', skippedRuntime: n24.skip }),
+  );
 }
 process.exit(failed ? 1 : 0);

@@ -14,7 +14,9 @@ if (process.argv.includes('--clean')) {
   process.exit(0);
 }
 
-let pass = 0, fail = 0, skipped = 0;
+let pass = 0,
+  fail = 0,
+  skipped = 0;
 for (const pkg of packages) {
   const manifest = JSON.parse(readFileSync(join(root, pkg, 'package.json'), 'utf8'));
   if (!manifest.scripts?.test) continue;
@@ -27,9 +29,14 @@ for (const pkg of packages) {
   }
   for (const f of files) {
     const r = JSON.parse(readFileSync(join(dir, f), 'utf8'));
-    if (r.skippedRuntime) { console.log(`${r.pkg}: ${r.runtime} skipped (${r.skippedRuntime})`); continue; }
+    if (r.skippedRuntime) {
+      console.log(`${r.pkg}: ${r.runtime} skipped (${r.skippedRuntime})`);
+      continue;
+    }
     console.log(`${r.pkg} on ${r.runtime}: ${r.pass} passed, ${r.fail} failed, ${r.skipped} skipped`);
-    pass += r.pass; fail += r.fail; skipped += r.skipped;
+    pass += r.pass;
+    fail += r.fail;
+    skipped += r.skipped;
   }
 }
 console.log(`tests: ${pass} passed, ${fail} failed, ${skipped} skipped`);

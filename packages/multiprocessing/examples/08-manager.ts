@@ -27,7 +27,7 @@
 // The manager's server thread owns the dict and the list; the child changes them through proxies,
 // each call a request to the server. Keys keep their types: 1 and '2' stay a number and a string.
 // String(proxy) prints as Python's print does.
-import { DictProxy, ListProxy, Manager, Process } from '../src/index.js';
+import { type DictProxy, type ListProxy, Manager, Process } from '../src/index.js';
 
 function f(d: DictProxy<number | string, string | number | null>, l: ListProxy<number>): void {
   d.set(1, '1');

@@ -54,8 +54,20 @@ async function attempt(what: string, run: () => Promise<unknown>): Promise<void>
   await attempt('this', () => p.map(calculator.times, [1, 2, 3]));
 
   // 3. The seed's AttributeError: the module has no export named 'f'.
-  await attempt('missing export', () => p.map({ filename: new URL('./workers/os.js', import.meta.url), name: 'f' }, [1, 2, 3]));
+  await attempt('missing export', () =>
+    p.map({ filename: new URL('./workers/os.js', import.meta.url), name: 'f' }, [1, 2, 3]),
+  );
 
   // The pool still works: pass what the function needs as an argument.
-  console.log('the pool still works:', await p.starmap((x: number, e: number) => x ** e, [[1, exponent], [2, exponent], [3, exponent]]));
+  console.log(
+    'the pool still works:',
+    await p.starmap(
+      (x: number, e: number) => x ** e,
+      [
+        [1, exponent],
+        [2, exponent],
+        [3, exponent],
+      ],
+    ),
+  );
 }

@@ -9,11 +9,17 @@ import { Pool, Process, TimeoutError } from '../src/index.js';
 const tasks = new URL('./fixtures/mp-tasks.js', import.meta.url);
 const sleepMs = { filename: tasks, name: 'sleepMs' };
 
-test('AsyncResult.get/wait: negative timeouts do not wait; a signal cancels the wait, not the task', { timeout: 30_000 }, async () => {
+test('AsyncResult.get/wait: negative timeouts do not wait; a signal cancels the wait, not the task', {
+  timeout: 30_000,
+}, async () => {
   await using pool = new Pool(1);
   const slow = pool.applyAsync(sleepMs, [300]);
   for (const t of [-1, -1000, 0]) {
-    await assert.rejects(slow.get(t), (e: unknown) => e instanceof TimeoutError && e.code === 'ERR_SABKIT_TIMEOUT', `get(${t})`);
+    await assert.rejects(
+      slow.get(t),
+      (e: unknown) => e instanceof TimeoutError && e.code === 'ERR_SABKIT_TIMEOUT',
+      `get(${t})`,
+    );
     assert.equal(await slow.wait(t), false, `wait(${t})`);
     await assert.rejects(slow.get({ timeout: t }), TimeoutError, `get({ timeout: ${t} })`);
   }
@@ -27,7 +33,9 @@ test('AsyncResult.get/wait: negative timeouts do not wait; a signal cancels the 
   assert.equal(await slow.get(-1), 300, 'a ready result is returned whatever the timeout');
 });
 
-test('AsyncResult.get/wait and Process.join: misuse names the call, the parameter and the value', { timeout: 30_000 }, async () => {
+test('AsyncResult.get/wait and Process.join: misuse names the call, the parameter and the value', {
+  timeout: 30_000,
+}, async () => {
   await using pool = new Pool(1);
   const r = pool.applyAsync(sleepMs, [1]);
   const bad: [unknown, RegExp][] = [
@@ -43,7 +51,9 @@ test('AsyncResult.get/wait and Process.join: misuse names the call, the paramete
   assert.equal(await r.get(20_000), 1, 'bad calls left the result as it was');
 });
 
-test('Process.join: -1 and 0 return at once, a timeout returns with the child alive, a signal rejects', { timeout: 30_000 }, async () => {
+test('Process.join: -1 and 0 return at once, a timeout returns with the child alive, a signal rejects', {
+  timeout: 30_000,
+}, async () => {
   const p = new Process({ target: sleepMs, args: [400] });
   p.start();
   for (const t of [-1, 0, { timeout: -5 }]) {
@@ -67,13 +77,23 @@ test('map/starmap/mapAsync/starmapAsync take a chunksize or one options object',
   assert.deepEqual(await pool.map(sq, items, { chunksize: 3 }), expected);
   assert.deepEqual(await pool.map(sq, items, {}), expected);
   const pairs = items.map((x) => [x, 1] as [number, number]);
-  assert.deepEqual(await pool.starmap((a: number, b: number) => a + b, pairs, { chunksize: 7 }), items.map((x) => x + 1));
+  assert.deepEqual(
+    await pool.starmap((a: number, b: number) => a + b, pairs, { chunksize: 7 }),
+    items.map((x) => x + 1),
+  );
   const seen: unknown[] = [];
   const r = pool.mapAsync(sq, items, { chunksize: 5, callback: (v) => seen.push(v) });
   assert.deepEqual(await r.get(20_000), expected);
   assert.deepEqual(seen, [expected]);
   const errors: unknown[] = [];
-  const failing = pool.starmapAsync((a: number, _b: number) => { if (a === 3) throw new RangeError('three'); return a; }, pairs, { errorCallback: (e) => errors.push(e) });
+  const failing = pool.starmapAsync(
+    (a: number, _b: number) => {
+      if (a === 3) throw new RangeError('three');
+      return a;
+    },
+    pairs,
+    { errorCallback: (e) => errors.push(e) },
+  );
   assert.equal(await failing.wait(20_000), true);
   assert.equal(failing.successful(), false);
   assert.ok(errors[0] instanceof RangeError);
@@ -84,5 +104,7 @@ test('map/starmap/mapAsync/starmapAsync take a chunksize or one options object',
   ] as const) {
     await assert.rejects(pool.map(sq, items, arg as never), { code: 'ERR_SABKIT_INVALID_ARGUMENT', message });
   }
-  assert.throws(() => pool.mapAsync(sq, items, { callback: 1 as never }), { message: /Pool\.mapAsync\(\): callback must be a function/ });
+  assert.throws(() => pool.mapAsync(sq, items, { callback: 1 as never }), {
+    message: /Pool\.mapAsync\(\): callback must be a function/,
+  });
 });

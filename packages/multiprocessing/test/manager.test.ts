@@ -2,7 +2,7 @@
 // Processes at once; Python's errors; shutdown; oversize messages.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Lock } from '@sabkit/atomics-sync';
+import type { Lock } from '@sabkit/atomics-sync';
 import { Manager, pyRepr, type DictProxy, type ListProxy } from '../src/manager/manager.js';
 import { Process } from '../src/process/process.js';
 
@@ -17,7 +17,11 @@ test('a managed dict: Map-style methods, Python errors, Python printing', { time
   assert.equal(d.has(1) && d.has('1') && !d.has(true), true);
   assert.deepEqual(d.keys(), [1, '1', 0.25]);
   assert.deepEqual(d.values(), ['one', 'string key', null]);
-  assert.deepEqual(d.items(), [[1, 'one'], ['1', 'string key'], [0.25, null]]);
+  assert.deepEqual(d.items(), [
+    [1, 'one'],
+    ['1', 'string key'],
+    [0.25, null],
+  ]);
   assert.deepEqual([...d], [1, '1', 0.25]);
   assert.equal(String(d), "{1: 'one', '1': 'string key', 0.25: None}");
   assert.equal(d.pop('1'), 'string key');
@@ -91,13 +95,20 @@ test('processes change managed objects through proxies: no update is lost', { ti
   // The main thread uses the same list at the same time.
   for (let i = 0; i < N; i++) l.append(i);
   for (const p of procs) await p.join();
-  assert.deepEqual(procs.map((p) => p.exitCode), [0, 0, 0]);
+  assert.deepEqual(
+    procs.map((p) => p.exitCode),
+    [0, 0, 0],
+  );
   assert.equal(counts.get('n'), 3 * N);
   const all = l.copy();
   assert.equal(all.length, 4 * N);
   for (const me of [0, 1, 2, 3]) {
     const mine = all.filter((x) => Math.floor(x / 1000) === me);
-    assert.deepEqual(mine, Array.from({ length: N }, (_, i) => me * 1000 + i), `the appends of ${me} arrive whole and in order`);
+    assert.deepEqual(
+      mine,
+      Array.from({ length: N }, (_, i) => me * 1000 + i),
+      `the appends of ${me} arrive whole and in order`,
+    );
   }
 });
 

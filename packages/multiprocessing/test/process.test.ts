@@ -22,7 +22,13 @@ function readName(shared: Int32Array): string {
 
 test('a Process runs an inline target with its arguments and ends with exitCode 0', { timeout: 20_000 }, async () => {
   const shared = new Int32Array(new SharedArrayBuffer(8));
-  const p = new Process({ target: (a: Int32Array, x: number, y: number) => { a[0] = x * y; a[1] = 1; }, args: [shared, 6, 7] });
+  const p = new Process({
+    target: (a: Int32Array, x: number, y: number) => {
+      a[0] = x * y;
+      a[1] = 1;
+    },
+    args: [shared, 6, 7],
+  });
   assert.equal(p.pid, null);
   assert.equal(p.exitCode, null);
   assert.equal(p.isAlive(), false);
@@ -59,7 +65,10 @@ test('a child of a child is named Process-a:b and sees its parent', { timeout: 2
   const outer = new Process({
     target: async (sh: Int32Array, url: string) => {
       const { Process: P } = await import(url);
-      const inner = new P({ target: { filename: new URL('../../test/fixtures/mp-tasks.js', url), name: 'report' }, args: [sh] });
+      const inner = new P({
+        target: { filename: new URL('../../test/fixtures/mp-tasks.js', url), name: 'report' },
+        args: [sh],
+      });
       inner.start();
       await inner.join();
     },
@@ -83,14 +92,20 @@ test('a target that throws ends with exitCode 1 and prints the traceback', { tim
 test('an inline target that closes over a variable fails at once with the rule explained', { timeout: 20_000 }, () => {
   const r = runMain('closure');
   assert.match(r.stdout, /exitCode=1/);
-  assert.match(r.stderr, /InlineFunctionError: inline function .* refers to `factor`, which does not exist in the worker/);
+  assert.match(
+    r.stderr,
+    /InlineFunctionError: inline function .* refers to `factor`, which does not exist in the worker/,
+  );
   assert.match(r.stderr, /Pass `factor` as an argument/);
 });
 
 test('a missing module export ends the child with exitCode 1 and says which exports exist', { timeout: 20_000 }, () => {
   const r = runMain('missing-export');
   assert.match(r.stdout, /exitCode=1/);
-  assert.match(r.stderr, /TaskModuleError: the task module .*mp-tasks\.js has no export named 'noSuchExport' \(its function exports: .*square/);
+  assert.match(
+    r.stderr,
+    /TaskModuleError: the task module .*mp-tasks\.js has no export named 'noSuchExport' \(its function exports: .*square/,
+  );
 });
 
 test('process.exit(n) in the target gives exitCode n', { timeout: 20_000 }, async () => {
@@ -121,10 +136,19 @@ test('terminate and kill stop a running target: -15 and -9', { timeout: 20_000 }
 
 test('misuse: start twice, join before start, bad options, daemon after start', { timeout: 20_000 }, async () => {
   const p = new Process({ target: () => {} });
-  await assert.rejects(p.join(), { name: 'InvalidStateError', code: 'ERR_SABKIT_INVALID_STATE', message: /can only join a started process/ });
+  await assert.rejects(p.join(), {
+    name: 'InvalidStateError',
+    code: 'ERR_SABKIT_INVALID_STATE',
+    message: /can only join a started process/,
+  });
   p.start();
   assert.throws(() => p.start(), { name: 'InvalidStateError', message: /cannot start a process twice/ });
-  assert.throws(() => { p.daemon = true; }, { name: 'InvalidStateError' });
+  assert.throws(
+    () => {
+      p.daemon = true;
+    },
+    { name: 'InvalidStateError' },
+  );
   await assert.rejects(p.join(Number.NaN), { code: 'ERR_SABKIT_INVALID_ARGUMENT' });
   await p.join();
   for (const [opts, re] of [
@@ -134,9 +158,15 @@ test('misuse: start twice, join before start, bad options, daemon after start', 
     [{ target: () => {}, daemon: 'yes' }, /daemon must be a boolean/],
     [{ target: { filename: 'relative/mod.js', name: 'f' } }, /absolute path or a file URL/],
   ] as const) {
-    assert.throws(() => new Process(opts as never), (e: Error & { code?: string }) => e.code === 'ERR_SABKIT_INVALID_ARGUMENT' && re.test(e.message));
+    assert.throws(
+      () => new Process(opts as never),
+      (e: Error & { code?: string }) => e.code === 'ERR_SABKIT_INVALID_ARGUMENT' && re.test(e.message),
+    );
   }
-  assert.throws(() => new Process({ target: Math.max }), { name: 'InlineFunctionError', message: /built-in function has no source/ });
+  assert.throws(() => new Process({ target: Math.max }), {
+    name: 'InlineFunctionError',
+    message: /built-in function has no source/,
+  });
 });
 
 test('a Process with no target does nothing and exits 0', { timeout: 20_000 }, async () => {

@@ -47,7 +47,12 @@ for (const f of readdirSync(dir)) {
   if (f.endsWith('.js') || f.endsWith('.js.map')) rmSync(join(dir, f));
 }
 if (/\bimport\(/.test(readFileSync(outfile, 'utf8'))) {
-  throw new Error('bundle-worker: the worker bundle calls import(), which fails in code compiled by vm.Script; import through importModule (src/worker/loader.ts)');
+  throw new Error(
+    'bundle-worker: the worker bundle calls import(), which fails in code compiled by vm.Script; import through importModule (src/worker/loader.ts)',
+  );
 }
 const inputs = Object.keys(result.metafile.inputs).length;
-if (inputs < 10) throw new Error(`bundle-worker: only ${inputs} inputs in the worker bundle; expected the pool's worker modules and atomics-sync's core`);
+if (inputs < 10)
+  throw new Error(
+    `bundle-worker: only ${inputs} inputs in the worker bundle; expected the pool's worker modules and atomics-sync's core`,
+  );

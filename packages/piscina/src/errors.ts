@@ -22,7 +22,10 @@ export class TaskTimeoutError extends SabkitError {
   /** The limit that was exceeded, in milliseconds (undefined in the worker, which is not told it). */
   readonly timeout: number | undefined;
   constructor(timeout?: number) {
-    super('ERR_SABKIT_TASK_TIMEOUT', `the task did not finish within its timeout${timeout === undefined ? '' : ` of ${timeout} ms`} (counted from its start in the worker)`);
+    super(
+      'ERR_SABKIT_TASK_TIMEOUT',
+      `the task did not finish within its timeout${timeout === undefined ? '' : ` of ${timeout} ms`} (counted from its start in the worker)`,
+    );
     this.timeout = timeout;
   }
 }
@@ -92,7 +95,10 @@ export class CloseTimeoutError extends SabkitError {
 /** taskSignal() or reportProgress() was called outside a task running in a pool worker. */
 export class NotInTaskError extends SabkitError {
   constructor(what: string) {
-    super('ERR_SABKIT_NOT_IN_TASK', `${what} can only be called by a task running in a pool worker (inside the task function or code it awaits)`);
+    super(
+      'ERR_SABKIT_NOT_IN_TASK',
+      `${what} can only be called by a task running in a pool worker (inside the task function or code it awaits)`,
+    );
   }
 }
 

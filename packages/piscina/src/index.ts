@@ -1,6 +1,12 @@
 // Public API of @sabkit/piscina: the drop-in for npm's piscina and its worker-side API. This file
 // only re-exports. Python's multiprocessing API lives in @sabkit/multiprocessing.
-export { Piscina, Piscina as default, VERSION as version, type CloseOptions, type PiscinaHistogram } from './piscina.js';
+export {
+  Piscina,
+  Piscina as default,
+  VERSION as version,
+  type CloseOptions,
+  type PiscinaHistogram,
+} from './piscina.js';
 export type { RunOptions } from './engine/run-options.js';
 export type { PiscinaOptions, FilledOptions } from './engine/options.js';
 export type { HistogramSummary } from './engine/histogram.js';

@@ -34,6 +34,7 @@ export interface PiscinaHistogram {
   resetWaitTime(): void;
 }
 
+// biome-ignore lint/suspicious/noExplicitAny: piscina's own defaults; a drop-in must accept the code written against them
 export class Piscina<T = any, R = any> extends EventEmitter {
   readonly #core: PoolCore;
   #histogram: PiscinaHistogram | undefined;
@@ -53,9 +54,14 @@ export class Piscina<T = any, R = any> extends EventEmitter {
    * (or, with force, only for those already running), then stops the workers.
    */
   close(options: CloseOptions = {}): Promise<void> {
-    if (typeof options !== 'object' || options === null) return Promise.reject(new InvalidArgumentError(`close(options): options must be an object, got ${describe(options)}`));
+    if (typeof options !== 'object' || options === null)
+      return Promise.reject(
+        new InvalidArgumentError(`close(options): options must be an object, got ${describe(options)}`),
+      );
     if (options.force !== undefined && typeof options.force !== 'boolean') {
-      return Promise.reject(new InvalidArgumentError(`close({ force }): force must be a boolean, got ${describe(options.force)}`));
+      return Promise.reject(
+        new InvalidArgumentError(`close({ force }): force must be a boolean, got ${describe(options.force)}`),
+      );
     }
     return this.#core.close(options.force ?? false);
   }

@@ -12,7 +12,15 @@ import { InvalidArgumentError, describe } from '@sabkit/atomics-sync';
 import { MessagePort } from 'node:worker_threads';
 import { isMovable, isTransferable, kTransferable, kValue, markMovable, type Transferable } from './movable.js';
 
-export { isMovable, isTransferable, kQueueOptions, kTransferable, kValue, unwrapMovable, type Transferable } from './movable.js';
+export {
+  isMovable,
+  isTransferable,
+  kQueueOptions,
+  kTransferable,
+  kValue,
+  unwrapMovable,
+  type Transferable,
+} from './movable.js';
 
 class Moved implements Transferable {
   readonly #transfer: object;
@@ -45,11 +53,15 @@ export function move(value: Movable): Transferable {
     out = new Moved(value, value);
   } else if (ArrayBuffer.isView(value)) {
     if (!(value.buffer instanceof ArrayBuffer)) {
-      throw new InvalidArgumentError(`move(value): the view's buffer is a ${describe(value.buffer)}; only ArrayBuffer-backed views can be transferred (a SharedArrayBuffer is shared, not moved)`);
+      throw new InvalidArgumentError(
+        `move(value): the view's buffer is a ${describe(value.buffer)}; only ArrayBuffer-backed views can be transferred (a SharedArrayBuffer is shared, not moved)`,
+      );
     }
     out = new Moved(value.buffer, value);
   } else {
-    throw new InvalidArgumentError(`move(value): value must be an ArrayBuffer, a typed array or DataView, a MessagePort, or a Transferable; got ${describe(value)}`);
+    throw new InvalidArgumentError(
+      `move(value): value must be an ArrayBuffer, a typed array or DataView, a MessagePort, or a Transferable; got ${describe(value)}`,
+    );
   }
   markMovable(out);
   return out;

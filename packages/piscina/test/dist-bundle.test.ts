@@ -13,13 +13,19 @@ import { CodedError } from './fixtures/tasks.js';
 
 const tasks = new URL('./fixtures/tasks.js', import.meta.url);
 
-const distWorker = createRequire(import.meta.url).resolve('@sabkit/piscina').replace(/index\.js$/, 'worker/');
+const distWorker = createRequire(import.meta.url)
+  .resolve('@sabkit/piscina')
+  .replace(/index\.js$/, 'worker/');
 
 test('dist/worker/entry.cjs is one CommonJS script that requires only node: builtins and never calls import()', () => {
   const src = readFileSync(`${distWorker}entry.cjs`, 'utf8');
   const required = [...src.matchAll(/\brequire\(["']([^"']+)["']\)/g)].map((m) => m[1]);
   assert.ok(required.includes('node:worker_threads'), 'it requires node:worker_threads');
-  assert.deepEqual(required.filter((s) => !s.startsWith('node:')), [], 'only node: builtins are required');
+  assert.deepEqual(
+    required.filter((s) => !s.startsWith('node:')),
+    [],
+    'only node: builtins are required',
+  );
   assert.doesNotMatch(src, /^\s*import\s[^(]/m, 'no static ES import');
   // vm.Script-compiled code has no import() on Node 20 without --experimental-vm-modules.
   assert.doesNotMatch(src, /\bimport\(/, 'no import(): it imports through the launch script');
@@ -54,20 +60,28 @@ test('workers started after the first one compile the entry from its code cache'
   registerErrorClass(CodedError);
   const cached = new Piscina({ filename: tasks, minThreads: 2, maxThreads: 2, execArgv });
   try {
-    assert.deepEqual(await Promise.all([0, 1].map(() => cached.run(null, { name: 'codeCacheStatus' }))), ['accepted', 'accepted']);
+    assert.deepEqual(await Promise.all([0, 1].map(() => cached.run(null, { name: 'codeCacheStatus' }))), [
+      'accepted',
+      'accepted',
+    ]);
     assert.equal(await cached.run({ a: 2, b: 3 }), 5);
     const counter = new Value('i32', 0);
     assert.equal(await cached.run({ lock: new Lock(), counter, n: 100 }, { name: 'addUnderLock' }), true);
     assert.equal(counter.value, 100);
-    const err = await cached.run('boom', { name: 'fail' }).then(() => undefined, (e: unknown) => e);
+    const err = await cached.run('boom', { name: 'fail' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(err instanceof CodedError, `expected CodedError, got ${String(err)}`);
-    assert.match((err as Error).stack ?? '', /tasks\.js/, "the stack names the task module");
+    assert.match((err as Error).stack ?? '', /tasks\.js/, 'the stack names the task module');
   } finally {
     await cached.destroy();
   }
 });
 
-test('the bundled worker: results, sabkit objects both ways, error classes, progress, a missing module', { timeout: 30_000 }, async () => {
+test('the bundled worker: results, sabkit objects both ways, error classes, progress, a missing module', {
+  timeout: 30_000,
+}, async () => {
   registerErrorClass(CodedError);
   const pool = new Piscina({ filename: tasks, minThreads: 2, maxThreads: 2 });
   try {
@@ -80,7 +94,10 @@ test('the bundled worker: results, sabkit objects both ways, error classes, prog
     const made = (await pool.run(7, { name: 'makeValue' })) as Value<'i32'>;
     assert.ok(made instanceof Value);
     assert.equal(made.value, 7);
-    const err = await pool.run('boom', { name: 'fail' }).then(() => undefined, (e: unknown) => e);
+    const err = await pool.run('boom', { name: 'fail' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(err instanceof CodedError, `expected CodedError, got ${String(err)}`);
     assert.equal((err as CodedError).code, 'E_CODED');
     assert.ok((err as Error).cause instanceof TypeError);
@@ -89,12 +106,15 @@ test('the bundled worker: results, sabkit objects both ways, error classes, prog
     assert.equal(seen.length, 3);
     // By name and code: this process also loads the pool compiled from src (the fixtures import
     // it), whose TaskModuleError class registers under the same name.
-    await assert.rejects(pool.run(1, { filename: new URL('./fixtures/no-such-module.js', import.meta.url).href }), (e: unknown) => {
-      assert.equal((e as Error).name, 'TaskModuleError');
-      assert.equal((e as { code?: unknown }).code, new TaskModuleError('x', 'f', 'default').code);
-      assert.match((e as Error).message, /no-such-module/);
-      return true;
-    });
+    await assert.rejects(
+      pool.run(1, { filename: new URL('./fixtures/no-such-module.js', import.meta.url).href }),
+      (e: unknown) => {
+        assert.equal((e as Error).name, 'TaskModuleError');
+        assert.equal((e as { code?: unknown }).code, new TaskModuleError('x', 'f', 'default').code);
+        assert.match((e as Error).message, /no-such-module/);
+        return true;
+      },
+    );
   } finally {
     await pool.destroy();
   }

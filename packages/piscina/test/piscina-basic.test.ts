@@ -7,7 +7,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Lock, Queue, Value, OwnerDeadError, registerErrorClass } from '@sabkit/atomics-sync';
-import { Piscina, isWorkerThread, move, TaskModuleError, NotInTaskError, taskSignal, reportProgress } from '../src/index.js';
+import {
+  Piscina,
+  isWorkerThread,
+  move,
+  TaskModuleError,
+  NotInTaskError,
+  taskSignal,
+  reportProgress,
+} from '../src/index.js';
 import { CodedError } from './fixtures/tasks.js';
 
 const tasks = new URL('./fixtures/tasks.js', import.meta.url);
@@ -25,14 +33,18 @@ test('README example: default export, file URL string, async and sync functions'
   try {
     assert.equal(await pool.run({ a: 4, b: 6 }), 10);
     assert.equal(await pool.run(5, { name: 'sleep' }), 5);
-    assert.deepEqual(await pool.run({ x: [1, 'two', { three: 3n }] }, { name: 'echo' }), { x: [1, 'two', { three: 3n }] });
+    assert.deepEqual(await pool.run({ x: [1, 'two', { three: 3n }] }, { name: 'echo' }), {
+      x: [1, 'two', { three: 3n }],
+    });
     assert.equal(isWorkerThread, false);
   } finally {
     await pool.destroy();
   }
 });
 
-test('filename as a path, as a URL object, and per run; CommonJS modules with named handlers', { timeout: 30_000 }, async () => {
+test('filename as a path, as a URL object, and per run; CommonJS modules with named handlers', {
+  timeout: 30_000,
+}, async () => {
   const cjs = tmpModule(
     'worker.cjs',
     `'use strict';
@@ -42,7 +54,10 @@ test('filename as a path, as a URL object, and per run; CommonJS modules with na
      add.multiply = multiply;
      module.exports = add;`,
   );
-  const asyncCjs = tmpModule('async.cjs', `module.exports = async ({ a, b }) => { await new Promise((r) => setTimeout(r, 5)); return a - b; };`);
+  const asyncCjs = tmpModule(
+    'async.cjs',
+    `module.exports = async ({ a, b }) => { await new Promise((r) => setTimeout(r, 5)); return a - b; };`,
+  );
   const pool = new Piscina({ filename: fileURLToPath(tasks), maxThreads: 2 });
   try {
     assert.equal(await pool.run({ a: 1, b: 2 }), 3);
@@ -68,11 +83,16 @@ test('a pool without a default filename needs one per run', { timeout: 30_000 },
   }
 });
 
-test('errors keep class, message, stack, code, cause and extra fields; the pool keeps working', { timeout: 30_000 }, async () => {
+test('errors keep class, message, stack, code, cause and extra fields; the pool keeps working', {
+  timeout: 30_000,
+}, async () => {
   registerErrorClass(CodedError);
   const pool = new Piscina({ filename: tasks, maxThreads: 1 });
   try {
-    const e = await pool.run('bad input', { name: 'fail' }).then(() => assert.fail('should reject'), (x: unknown) => x as CodedError);
+    const e = await pool.run('bad input', { name: 'fail' }).then(
+      () => assert.fail('should reject'),
+      (x: unknown) => x as CodedError,
+    );
     assert.ok(e instanceof CodedError);
     assert.equal(e.message, 'bad input');
     assert.equal(e.code, 'E_CODED');
@@ -80,7 +100,10 @@ test('errors keep class, message, stack, code, cause and extra fields; the pool 
     assert.match(e.stack!, /fixtures[\\/]tasks\.js/);
     assert.ok(e.cause instanceof TypeError);
     assert.equal((e.cause as Error).message, 'the root cause');
-    await assert.rejects(pool.run('async bad', { name: 'failAsync' }), (x: unknown) => x instanceof RangeError && x.message === 'async bad');
+    await assert.rejects(
+      pool.run('async bad', { name: 'failAsync' }),
+      (x: unknown) => x instanceof RangeError && x.message === 'async bad',
+    );
     assert.equal(await pool.run({ a: 1, b: 1 }), 2);
   } finally {
     await pool.destroy();
@@ -92,14 +115,26 @@ test('task modules that cannot be used fail their tasks quickly, saying why', { 
   const pool = new Piscina({ filename: tasks, maxThreads: 1 });
   try {
     const cases: [Promise<unknown>, RegExp][] = [
-      [pool.run(1, { filename: '/nonexistent/sabkit/module.js' }), /cannot load task module \/nonexistent\/sabkit\/module\.js: .*(Cannot find|ERR_MODULE_NOT_FOUND)/],
-      [pool.run(1, { name: 'noSuchExport' }), /has no function export named "noSuchExport" \(found undefined; its exports: .*echo/],
+      [
+        pool.run(1, { filename: '/nonexistent/sabkit/module.js' }),
+        /cannot load task module \/nonexistent\/sabkit\/module\.js: .*(Cannot find|ERR_MODULE_NOT_FOUND)/,
+      ],
+      [
+        pool.run(1, { name: 'noSuchExport' }),
+        /has no function export named "noSuchExport" \(found undefined; its exports: .*echo/,
+      ],
       [pool.run(1, { name: 'notAFunction' }), /no function export named "notAFunction" \(found 42/],
       [pool.run(1, { filename: syntax }), /cannot load task module .*broken\.mjs: SyntaxError/],
-      [pool.run(1, { filename: fixture('top-throw') }), /cannot load task module .*top-throw\.js: Error: this module refuses to load/],
+      [
+        pool.run(1, { filename: fixture('top-throw') }),
+        /cannot load task module .*top-throw\.js: Error: this module refuses to load/,
+      ],
     ];
     for (const [p, re] of cases) {
-      await assert.rejects(p, (e: unknown) => e instanceof TaskModuleError && e.code === 'ERR_SABKIT_TASK_MODULE' && re.test(e.message));
+      await assert.rejects(
+        p,
+        (e: unknown) => e instanceof TaskModuleError && e.code === 'ERR_SABKIT_TASK_MODULE' && re.test(e.message),
+      );
     }
     // The same bad export again fails at once, from the worker's cache; good tasks still run.
     await assert.rejects(pool.run(1, { name: 'noSuchExport' }), TaskModuleError);
@@ -126,7 +161,9 @@ test('a module exporting a Promise of its function (delaying availability)', { t
   }
 });
 
-test('move() transfers buffers both ways; transferList is honoured; unclonable values reject', { timeout: 30_000 }, async () => {
+test('move() transfers buffers both ways; transferList is honoured; unclonable values reject', {
+  timeout: 30_000,
+}, async () => {
   const pool = new Piscina({ filename: tasks, maxThreads: 1 });
   try {
     const back = (await pool.run(1 << 20, { name: 'moveBuffer' })) as Uint8Array;
@@ -141,7 +178,10 @@ test('move() transfers buffers both ways; transferList is honoured; unclonable v
     assert.equal(u8.byteLength, 0);
     assert.equal(Piscina.move, move);
     assert.throws(() => move(42 as never), /move\(value\): value must be an ArrayBuffer/);
-    await assert.rejects(pool.run(() => 1, { name: 'echo' }), /could not be cloned/);
+    await assert.rejects(
+      pool.run(() => 1, { name: 'echo' }),
+      /could not be cloned/,
+    );
     await assert.rejects(pool.run(null, { name: 'returnsFunction' }), /could not be cloned/);
     // Big payloads (larger than a ring record may be) travel by port.
     const big = 'x'.repeat(200_000);
@@ -170,7 +210,9 @@ test('sabkit objects in arguments and results arrive live over the same memory',
   }
 });
 
-test('typed arrays over shared memory stay shared, at the top level or nested, both ways', { timeout: 30_000 }, async () => {
+test('typed arrays over shared memory stay shared, at the top level or nested, both ways', {
+  timeout: 30_000,
+}, async () => {
   const pool = new Piscina({ filename: tasks, minThreads: 1, maxThreads: 1 });
   try {
     const top = new Float64Array(new SharedArrayBuffer(32));
@@ -194,7 +236,9 @@ test('typed arrays over shared memory stay shared, at the top level or nested, b
   }
 });
 
-test('structs, struct cells and queues arrive live too, in a fresh worker (kinds load in the background)', { timeout: 30_000 }, async () => {
+test('structs, struct cells and queues arrive live too, in a fresh worker (kinds load in the background)', {
+  timeout: 30_000,
+}, async () => {
   const { struct } = await import('@sabkit/typed-struct');
   const P = struct({ id: 'u32', x: 'f64' }, { name: 'P' });
   const particles = P.array(3);
@@ -206,7 +250,10 @@ test('structs, struct cells and queues arrive live too, in a fresh worker (kinds
   try {
     const kinds = await pool.run({ particles, cell, queue }, { name: 'touchShared' });
     assert.deepEqual(kinds, ['StructArray', 'Value', 'Queue']);
-    assert.deepEqual([0, 1, 2].map((i) => particles.get(i).id), [100, 101, 102]);
+    assert.deepEqual(
+      [0, 1, 2].map((i) => particles.get(i).id),
+      [100, 101, 102],
+    );
     assert.equal((cell.value as unknown as { x: number }).x, 7.5);
     assert.equal(await queue.getAsync({ timeout: 5000 }), 'worker saw hello');
   } finally {
@@ -214,7 +261,9 @@ test('structs, struct cells and queues arrive live too, in a fresh worker (kinds
   }
 });
 
-test('a lock held by a worker that dies is recovered (OwnerDeadError for the next owner)', { timeout: 30_000 }, async () => {
+test('a lock held by a worker that dies is recovered (OwnerDeadError for the next owner)', {
+  timeout: 30_000,
+}, async () => {
   const pool = new Piscina({ filename: tasks, maxThreads: 1 });
   try {
     const lock = new Lock();
@@ -232,10 +281,16 @@ test('progress messages reach onProgress, in order, before the result', { timeou
     const seen: unknown[] = [];
     const r = await pool.run(5, { name: 'progress', onProgress: (v) => seen.push(v) });
     assert.equal(r, 5);
-    assert.deepEqual(seen, [1, 2, 3, 4, 5].map((step) => ({ step, of: 5 })));
+    assert.deepEqual(
+      seen,
+      [1, 2, 3, 4, 5].map((step) => ({ step, of: 5 })),
+    );
     const sync: unknown[] = [];
     assert.equal(await pool.run(300, { name: 'progressSync', onProgress: (v) => sync.push(v) }), 300);
-    assert.deepEqual(sync, Array.from({ length: 300 }, (_, i) => i + 1));
+    assert.deepEqual(
+      sync,
+      Array.from({ length: 300 }, (_, i) => i + 1),
+    );
     // Without onProgress the task's reports are dropped.
     assert.equal(await pool.run(3, { name: 'progress' }), 3);
     assert.throws(() => taskSignal(), NotInTaskError);

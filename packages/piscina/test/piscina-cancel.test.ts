@@ -23,10 +23,16 @@ test('README: abort with an AbortController before the task runs', { timeout: 30
     const ac = new AbortController();
     const task = pool.run({ a: 4, b: 6 }, { signal: ac.signal });
     ac.abort();
-    await assert.rejects(task, (e: unknown) => e instanceof AbortError && e.name === 'AbortError' && e.message === 'The task has been aborted');
+    await assert.rejects(
+      task,
+      (e: unknown) => e instanceof AbortError && e.name === 'AbortError' && e.message === 'The task has been aborted',
+    );
     // Already aborted when submitted: rejected at once, with the reason as cause.
     const reason = new Error('not wanted');
-    await assert.rejects(pool.run(1, { name: 'echo', signal: AbortSignal.abort(reason) }), (e: unknown) => e instanceof AbortError && e.cause === reason);
+    await assert.rejects(
+      pool.run(1, { name: 'echo', signal: AbortSignal.abort(reason) }),
+      (e: unknown) => e instanceof AbortError && e.cause === reason,
+    );
     assert.equal(await pool.run({ a: 1, b: 1 }), 2);
   } finally {
     await pool.destroy();
@@ -46,7 +52,9 @@ test('README: an EventEmitter that emits abort works as a signal', { timeout: 30
   }
 });
 
-test('a task aborted while its worker still loads what it needs is skipped, never started', { timeout: 30_000 }, async () => {
+test('a task aborted while its worker still loads what it needs is skipped, never started', {
+  timeout: 30_000,
+}, async () => {
   const pool = new Piscina({ filename: tasks, minThreads: 1, maxThreads: 1 });
   try {
     // A sabkit object in the argument: the fresh worker may first have to register its kind.
@@ -85,7 +93,9 @@ test('aborting queued tasks removes them; the others run; no worker is lost', { 
   }
 });
 
-test('abort during a run: a task polling taskSignal() sees it without an event-loop turn, and its worker survives', { timeout: 30_000 }, async () => {
+test('abort during a run: a task polling taskSignal() sees it without an event-loop turn, and its worker survives', {
+  timeout: 30_000,
+}, async () => {
   const pool = new Piscina({ filename: tasks, minThreads: 1, maxThreads: 1 });
   try {
     const [first] = pool.threads;
@@ -125,7 +135,9 @@ test('abort during a run: an async task gets the abort event on its taskSignal()
   }
 });
 
-test('abort during a run of a task that cannot observe it terminates and replaces its worker', { timeout: 30_000 }, async () => {
+test('abort during a run of a task that cannot observe it terminates and replaces its worker', {
+  timeout: 30_000,
+}, async () => {
   const pool = new Piscina({ filename: tasks, minThreads: 1, maxThreads: 1 });
   try {
     const [first] = pool.threads;
@@ -146,7 +158,9 @@ test('abort during a run of a task that cannot observe it terminates and replace
   }
 });
 
-test('timeouts: per run and pool-wide, counted from the start, with TaskTimeoutError', { timeout: 30_000 }, async () => {
+test('timeouts: per run and pool-wide, counted from the start, with TaskTimeoutError', {
+  timeout: 30_000,
+}, async () => {
   const pool = new Piscina({ filename: tasks, minThreads: 1, maxThreads: 1, taskTimeout: 60_000 });
   try {
     // A queued task's clock does not run while it waits behind a 300 ms task.
@@ -155,7 +169,10 @@ test('timeouts: per run and pool-wide, counted from the start, with TaskTimeoutE
     assert.equal(await head, 1000);
     assert.equal(await waiting, 1);
     // A task that overruns: rejected, and its signal aborts with TaskTimeoutError inside the worker.
-    await assert.rejects(pool.run({ ms: 20_000 }, { name: 'spinUntilAborted', timeout: 30 }), (e: unknown) => e instanceof TaskTimeoutError && e.timeout === 30 && e.code === 'ERR_SABKIT_TASK_TIMEOUT');
+    await assert.rejects(
+      pool.run({ ms: 20_000 }, { name: 'spinUntilAborted', timeout: 30 }),
+      (e: unknown) => e instanceof TaskTimeoutError && e.timeout === 30 && e.code === 'ERR_SABKIT_TASK_TIMEOUT',
+    );
     // A runaway task times out too; its worker is replaced.
     await assert.rejects(pool.run(null, { name: 'runaway', timeout: 30 }), TaskTimeoutError);
     assert.equal(await pool.run({ a: 3, b: 4 }), 7);
@@ -172,7 +189,9 @@ test('timeouts: per run and pool-wide, counted from the start, with TaskTimeoutE
   }
 });
 
-test('a cancelled task that asked for its signal but ignores it is stopped after abortGraceMs', { timeout: 30_000 }, async () => {
+test('a cancelled task that asked for its signal but ignores it is stopped after abortGraceMs', {
+  timeout: 30_000,
+}, async () => {
   const pool = new Piscina({ filename: tasks, minThreads: 1, maxThreads: 1, abortGraceMs: 50 });
   try {
     const [first] = pool.threads;
@@ -198,7 +217,12 @@ test('run() validates its options', { timeout: 30_000 }, async () => {
       [{ name: 3 }, /name must be a string/],
       [{ filename: 3 }, /must be a non-empty string/],
     ];
-    for (const [opts, re] of bad) await assert.rejects(pool.run(1, opts as never), (e: unknown) => (e as { code?: string }).code === 'ERR_SABKIT_INVALID_ARGUMENT' && re.test((e as Error).message));
+    for (const [opts, re] of bad)
+      await assert.rejects(
+        pool.run(1, opts as never),
+        (e: unknown) =>
+          (e as { code?: string }).code === 'ERR_SABKIT_INVALID_ARGUMENT' && re.test((e as Error).message),
+      );
     assert.ok(WorkerCrashError);
   } finally {
     await pool.destroy();

@@ -9,7 +9,12 @@ import { Piscina, WorkerCrashError, WorkerStartError } from '../src/index.js';
 const tasks = new URL('./fixtures/tasks.js', import.meta.url);
 const fixture = (name: string) => new URL(`./fixtures/${name}.js`, import.meta.url);
 
-async function crashLeavesOthersAlone(crash: string, arg: unknown, check: (e: WorkerCrashError) => void, extra = {}): Promise<void> {
+async function crashLeavesOthersAlone(
+  crash: string,
+  arg: unknown,
+  check: (e: WorkerCrashError) => void,
+  extra = {},
+): Promise<void> {
   const pool = new Piscina({ filename: tasks, minThreads: 2, maxThreads: 2, ...extra });
   try {
     const created: unknown[] = [];
@@ -20,14 +25,23 @@ async function crashLeavesOthersAlone(crash: string, arg: unknown, check: (e: Wo
     const slow = pool.run(200, { name: 'sleep' });
     const crashing = pool.run(arg, { name: crash });
     const after = Promise.all(Array.from({ length: 50 }, (_, i) => pool.run(`after ${i}`, { name: 'echo' })));
-    const e = await crashing.then(() => assert.fail('the crashing task resolved'), (x: unknown) => x as WorkerCrashError);
+    const e = await crashing.then(
+      () => assert.fail('the crashing task resolved'),
+      (x: unknown) => x as WorkerCrashError,
+    );
     assert.ok(e instanceof WorkerCrashError, `expected WorkerCrashError, got ${e}`);
     assert.equal(e.code, 'ERR_SABKIT_WORKER_CRASHED');
     assert.equal(typeof e.threadId, 'number');
     check(e);
-    assert.deepEqual(await before, Array.from({ length: 50 }, (_, i) => i));
+    assert.deepEqual(
+      await before,
+      Array.from({ length: 50 }, (_, i) => i),
+    );
     assert.equal(await slow, 200);
-    assert.deepEqual(await after, Array.from({ length: 50 }, (_, i) => `after ${i}`));
+    assert.deepEqual(
+      await after,
+      Array.from({ length: 50 }, (_, i) => `after ${i}`),
+    );
     // Replaced: the pool is back to two workers and runs tasks.
     assert.equal(await pool.run({ a: 1, b: 2 }), 3);
     assert.equal(destroyed.length, 1);
@@ -52,7 +66,9 @@ test('an uncaught exception while a task runs: exit code 1, the exception as cau
   });
 });
 
-test('out of memory mid-task (resourceLimits): exit code 1, ERR_WORKER_OUT_OF_MEMORY as cause', { timeout: 60_000 }, async () => {
+test('out of memory mid-task (resourceLimits): exit code 1, ERR_WORKER_OUT_OF_MEMORY as cause', {
+  timeout: 60_000,
+}, async () => {
   await crashLeavesOthersAlone(
     'oom',
     null,
@@ -64,7 +80,9 @@ test('out of memory mid-task (resourceLimits): exit code 1, ERR_WORKER_OUT_OF_ME
   );
 });
 
-test('an uncaught error in a worker that runs no task is an error event; the worker is replaced', { timeout: 30_000 }, async () => {
+test('an uncaught error in a worker that runs no task is an error event; the worker is replaced', {
+  timeout: 30_000,
+}, async () => {
   const pool = new Piscina({ filename: tasks, minThreads: 1, maxThreads: 1, atomics: 'async' });
   try {
     const error = once(pool, 'error');
@@ -79,14 +97,20 @@ test('an uncaught error in a worker that runs no task is an error event; the wor
   }
 });
 
-test('a worker that fails while starting: WorkerStartError with the exit code, and no restart loop', { timeout: 30_000 }, async () => {
+test('a worker that fails while starting: WorkerStartError with the exit code, and no restart loop', {
+  timeout: 30_000,
+}, async () => {
   const pool = new Piscina({ filename: fixture('top-exit'), minThreads: 2, maxThreads: 4 });
   let spawned = 0;
   pool.on('workerDestroy', () => spawned++);
   try {
     const runs = Array.from({ length: 5 }, (_, i) => pool.run(i));
     for (const r of runs) {
-      await assert.rejects(r, (e: unknown) => e instanceof WorkerStartError && e.exitCode === 3 && /exited with code 3 before it was ready/.test(e.message));
+      await assert.rejects(
+        r,
+        (e: unknown) =>
+          e instanceof WorkerStartError && e.exitCode === 3 && /exited with code 3 before it was ready/.test(e.message),
+      );
     }
     // Nothing restarts by itself: wait a moment and count.
     const seen = spawned;
@@ -101,9 +125,12 @@ test('a worker that fails while starting: WorkerStartError with the exit code, a
   }
 });
 
-test('a worker Node refuses to create (bad execArgv): the constructor throws WorkerStartError', { timeout: 30_000 }, () => {
+test('a worker Node refuses to create (bad execArgv): the constructor throws WorkerStartError', {
+  timeout: 30_000,
+}, () => {
   assert.throws(
     () => new Piscina({ filename: tasks, minThreads: 1, execArgv: ['--no-such-node-flag'] }),
-    (e: unknown) => e instanceof WorkerStartError && e.exitCode === undefined && /cannot start a pool worker/.test(e.message),
+    (e: unknown) =>
+      e instanceof WorkerStartError && e.exitCode === undefined && /cannot start a pool worker/.test(e.message),
   );
 });

@@ -7,7 +7,17 @@ import { Value } from '@sabkit/atomics-sync';
 import { availableParallelism } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { Piscina, ArrayTaskQueue, FixedQueue, PoolClosedError, QueueFullError, AbortError, queueOptionsSymbol, type Task, type TaskQueue } from '../src/index.js';
+import {
+  Piscina,
+  ArrayTaskQueue,
+  FixedQueue,
+  PoolClosedError,
+  QueueFullError,
+  AbortError,
+  queueOptionsSymbol,
+  type Task,
+  type TaskQueue,
+} from '../src/index.js';
 
 const tasks = new URL('./fixtures/tasks.js', import.meta.url);
 
@@ -48,10 +58,17 @@ test('options: defaults as piscina, and every bad value rejected with a named er
     [{ filename: 5 }, /options\.filename must be a non-empty string/],
     [{ name: 5 }, /options\.name must be a string/],
   ];
-  for (const [opts, re] of bad) assert.throws(() => new Piscina({ minThreads: 0, ...opts } as never), (e: unknown) => (e as { code?: string }).code === 'ERR_SABKIT_INVALID_ARGUMENT' && re.test((e as Error).message), JSON.stringify(opts));
+  for (const [opts, re] of bad)
+    assert.throws(
+      () => new Piscina({ minThreads: 0, ...opts } as never),
+      (e: unknown) => (e as { code?: string }).code === 'ERR_SABKIT_INVALID_ARGUMENT' && re.test((e as Error).message),
+      JSON.stringify(opts),
+    );
 });
 
-test('properties: threads, completed, duration, histogram, utilization, queueSize; events: workerCreate, message', { timeout: 30_000 }, async () => {
+test('properties: threads, completed, duration, histogram, utilization, queueSize; events: workerCreate, message', {
+  timeout: 30_000,
+}, async () => {
   const pool = new Piscina({ filename: tasks, minThreads: 2, maxThreads: 2 });
   try {
     const created = once(pool, 'workerCreate');
@@ -67,7 +84,10 @@ test('properties: threads, completed, duration, histogram, utilization, queueSiz
     assert.deepEqual((await message)[0], { hello: 'main' });
     assert.equal(pool.completed, 202);
     const { runTime, waitTime } = pool.histogram;
-    assert.ok(runTime.p50 >= 1.5 && runTime.min <= runTime.p50 && runTime.p50 <= runTime.p99 && runTime.p99 <= runTime.max, JSON.stringify(runTime));
+    assert.ok(
+      runTime.p50 >= 1.5 && runTime.min <= runTime.p50 && runTime.p50 <= runTime.p99 && runTime.p99 <= runTime.max,
+      JSON.stringify(runTime),
+    );
     assert.ok(waitTime.max > 0 && waitTime.mean >= 0);
     assert.equal(runTime.average, runTime.mean);
     assert.ok(pool.utilization > 0 && pool.utilization <= 1, String(pool.utilization));
@@ -83,7 +103,9 @@ test('properties: threads, completed, duration, histogram, utilization, queueSiz
   }
 });
 
-test('maxQueue: tasks beyond it reject with QueueFullError; needsDrain and drain mark the pressure', { timeout: 30_000 }, async () => {
+test('maxQueue: tasks beyond it reject with QueueFullError; needsDrain and drain mark the pressure', {
+  timeout: 30_000,
+}, async () => {
   const pool = new Piscina({ filename: tasks, minThreads: 1, maxThreads: 1, maxQueue: 3 });
   try {
     let needs = 0;
@@ -93,7 +115,10 @@ test('maxQueue: tasks beyond it reject with QueueFullError; needsDrain and drain
     for (let i = 0; i < 3; i++) running.push(pool.run(1, { name: 'sleep' }));
     assert.equal(pool.queueSize, 3);
     assert.equal(pool.needsDrain, true);
-    await assert.rejects(pool.run(1, { name: 'sleep' }), (e: unknown) => e instanceof QueueFullError && e.message === 'Task queue is at limit');
+    await assert.rejects(
+      pool.run(1, { name: 'sleep' }),
+      (e: unknown) => e instanceof QueueFullError && e.message === 'Task queue is at limit',
+    );
     await Promise.all(running);
     await drained;
     assert.equal(needs, 1);
@@ -111,7 +136,9 @@ test('maxQueue: tasks beyond it reject with QueueFullError; needsDrain and drain
   }
 });
 
-test('README backpressure: pause on a full queue, resume on drain, every item processed', { timeout: 30_000 }, async () => {
+test('README backpressure: pause on a full queue, resume on drain, every item processed', {
+  timeout: 30_000,
+}, async () => {
   const pool = new Piscina({ filename: tasks, minThreads: 2, maxThreads: 2, maxQueue: 'auto' });
   try {
     const total = 300;
@@ -140,7 +167,9 @@ test('README backpressure: pause on a full queue, resume on drain, every item pr
   }
 });
 
-test('close() while busy: running and queued tasks finish, new ones are refused, workers stop', { timeout: 30_000 }, async () => {
+test('close() while busy: running and queued tasks finish, new ones are refused, workers stop', {
+  timeout: 30_000,
+}, async () => {
   const pool = new Piscina({ filename: tasks, minThreads: 1, maxThreads: 1 });
   const runs = [pool.run(50, { name: 'sleep' }), pool.run(1, { name: 'sleep' }), pool.run(2, { name: 'sleep' })];
   const closed = once(pool, 'close');
@@ -152,7 +181,9 @@ test('close() while busy: running and queued tasks finish, new ones are refused,
   assert.equal(pool.threads.length, 0);
 });
 
-test('close({ force: true }): tasks not started reject with AbortError, the running one finishes', { timeout: 30_000 }, async () => {
+test('close({ force: true }): tasks not started reject with AbortError, the running one finishes', {
+  timeout: 30_000,
+}, async () => {
   const pool = new Piscina({ filename: tasks, minThreads: 1, maxThreads: 1 });
   const started = new Value('i32', 0);
   const head = pool.run({ ms: 100, started }, { name: 'sleepStarted' });
@@ -165,7 +196,9 @@ test('close({ force: true }): tasks not started reject with AbortError, the runn
   await assert.rejects(pool.close({ force: 'yes' as never }), /force must be a boolean/);
 });
 
-test('close() waits at most closeTimeout, then reports CloseTimeoutError and destroys', { timeout: 30_000 }, async () => {
+test('close() waits at most closeTimeout, then reports CloseTimeoutError and destroys', {
+  timeout: 30_000,
+}, async () => {
   const pool = new Piscina({ filename: tasks, minThreads: 1, maxThreads: 1, closeTimeout: 50 });
   const errors: unknown[] = [];
   pool.on('error', (e) => errors.push(e));
@@ -177,10 +210,19 @@ test('close() waits at most closeTimeout, then reports CloseTimeoutError and des
 
 test('destroy() rejects everything pending and stops the workers', { timeout: 30_000 }, async () => {
   const pool = new Piscina({ filename: tasks, minThreads: 2, maxThreads: 2 });
-  const runs = [pool.run(null, { name: 'runaway' }), pool.run(10_000, { name: 'sleep' }), ...Array.from({ length: 20 }, (_, i) => pool.run(i, { name: 'sleep' }))];
+  const runs = [
+    pool.run(null, { name: 'runaway' }),
+    pool.run(10_000, { name: 'sleep' }),
+    ...Array.from({ length: 20 }, (_, i) => pool.run(i, { name: 'sleep' })),
+  ];
   const settled = Promise.allSettled(runs);
   await pool.destroy();
-  for (const r of await settled) assert.ok(r.status === 'rejected' && r.reason instanceof PoolClosedError && r.reason.message === 'Terminating worker thread');
+  for (const r of await settled)
+    assert.ok(
+      r.status === 'rejected' &&
+        r.reason instanceof PoolClosedError &&
+        r.reason.message === 'Terminating worker thread',
+    );
   assert.equal(pool.threads.length, 0);
   await assert.rejects(pool.run(1, { name: 'echo' }), PoolClosedError);
   // A pool destroyed while its workers are still starting.
@@ -198,7 +240,10 @@ test('maxTasksPerWorker recycles workers; no task is lost', { timeout: 30_000 },
     assert.equal(distinct.length, 4);
     for (const id of distinct) assert.ok(ids.filter((x) => x === id).length <= 5);
     const burst = await Promise.all(Array.from({ length: 40 }, (_, i) => pool.run(i, { name: 'echo' })));
-    assert.deepEqual(burst, Array.from({ length: 40 }, (_, i) => i));
+    assert.deepEqual(
+      burst,
+      Array.from({ length: 40 }, (_, i) => i),
+    );
   } finally {
     await pool.destroy();
   }
@@ -247,7 +292,11 @@ test('idleTimeout: workers above minThreads stop when idle; Infinity keeps them'
 test('concurrentTasksPerWorker runs async tasks side by side in one worker', { timeout: 30_000 }, async () => {
   const pool = new Piscina({ filename: tasks, minThreads: 1, maxThreads: 1, concurrentTasksPerWorker: 10 });
   try {
-    const ids = await Promise.all(Array.from({ length: 10 }, () => pool.run(100, { name: 'sleep' }).then(() => pool.run(null, { name: 'threadIdOf' }))));
+    const ids = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        pool.run(100, { name: 'sleep' }).then(() => pool.run(null, { name: 'threadIdOf' })),
+      ),
+    );
     assert.equal(new Set(ids).size, 1);
     // 10 sleeps of 100 ms overlapped: the histogram's run times stayed near 100 ms each, and the
     // total stayed far below 10 x 100 ms (checked through the histogram, not a wall clock).
@@ -257,7 +306,9 @@ test('concurrentTasksPerWorker runs async tasks side by side in one worker', { t
   }
 });
 
-test('a custom task queue decides the order (README: priority queue via queueOptionsSymbol)', { timeout: 30_000 }, async () => {
+test('a custom task queue decides the order (README: priority queue via queueOptionsSymbol)', {
+  timeout: 30_000,
+}, async () => {
   class PriorityQueue implements TaskQueue {
     readonly items: Task[] = [];
     get size(): number {
@@ -265,7 +316,11 @@ test('a custom task queue decides the order (README: priority queue via queueOpt
     }
     push(task: Task): void {
       this.items.push(task);
-      this.items.sort((a, b) => ((b[queueOptionsSymbol] as { priority: number } | null)?.priority ?? 0) - ((a[queueOptionsSymbol] as { priority: number } | null)?.priority ?? 0));
+      this.items.sort(
+        (a, b) =>
+          ((b[queueOptionsSymbol] as { priority: number } | null)?.priority ?? 0) -
+          ((a[queueOptionsSymbol] as { priority: number } | null)?.priority ?? 0),
+      );
     }
     shift(): Task | null {
       return this.items.shift() ?? null;
@@ -281,7 +336,11 @@ test('a custom task queue decides the order (README: priority queue via queueOpt
     const started = new Value('i32', 0);
     const head = pool.run({ ms: 50, started }, { name: 'sleepStarted' });
     while (started.value === 0) await new Promise((r) => setTimeout(r, 2));
-    const runs = [1, 5, 3].map((p) => pool.run({ p, [queueOptionsSymbol]: { priority: p } }, { name: 'echo' }).then((v) => order.push((v as { p: number }).p)));
+    const runs = [1, 5, 3].map((p) =>
+      pool
+        .run({ p, [queueOptionsSymbol]: { priority: p } }, { name: 'echo' })
+        .then((v) => order.push((v as { p: number }).p)),
+    );
     await head;
     await Promise.all(runs);
     assert.deepEqual(order, [5, 3, 1]);
@@ -296,7 +355,9 @@ test('a custom task queue decides the order (README: priority queue via queueOpt
   assert.equal(arr.size, 0);
 });
 
-test('an idle pool never keeps the process alive; a busy one, or one being destroyed, does until done', { timeout: 60_000 }, () => {
+test('an idle pool never keeps the process alive; a busy one, or one being destroyed, does until done', {
+  timeout: 60_000,
+}, () => {
   const child = fileURLToPath(new URL('./fixtures/exit-child.js', import.meta.url));
   for (const mode of ['idle', 'busy', 'destroy']) {
     const r = spawnSync(process.execPath, [child, mode], { encoding: 'utf8', timeout: 30_000 });

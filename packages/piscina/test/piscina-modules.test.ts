@@ -15,13 +15,24 @@ function file(name: string, source: string): string {
   return path;
 }
 
-test('module shapes: ESM, CommonJS, CommonJS compiled from ESM, top-level await, a Promise export', { timeout: 30_000 }, async () => {
+test('module shapes: ESM, CommonJS, CommonJS compiled from ESM, top-level await, a Promise export', {
+  timeout: 30_000,
+}, async () => {
   const shapes: [string, string, string?][] = [
     [file('esm.mjs', 'export default (x) => x + 1; export const twice = (x) => 2 * x;'), 'default'],
     [file('esm-named.mjs', 'export default (x) => x + 1; export const twice = (x) => 2 * x;'), 'twice'],
     [file('cjs.cjs', 'module.exports = (x) => x + 1;'), 'default'],
-    [file('cjs-props.cjs', 'function add(x) { return x + 1; } add.twice = (x) => 2 * x; module.exports = add;'), 'twice'],
-    [file('cjs-from-esm.cjs', 'Object.defineProperty(exports, "__esModule", { value: true }); exports.default = (x) => x + 1; exports.twice = (x) => 2 * x;'), 'default'],
+    [
+      file('cjs-props.cjs', 'function add(x) { return x + 1; } add.twice = (x) => 2 * x; module.exports = add;'),
+      'twice',
+    ],
+    [
+      file(
+        'cjs-from-esm.cjs',
+        'Object.defineProperty(exports, "__esModule", { value: true }); exports.default = (x) => x + 1; exports.twice = (x) => 2 * x;',
+      ),
+      'default',
+    ],
     [file('tla.mjs', 'const f = await Promise.resolve((x) => x + 1); export default f;'), 'default'],
     [file('delayed.mjs', 'export default new Promise((r) => setTimeout(() => r((x) => x + 1), 5));'), 'default'],
   ];
@@ -35,15 +46,24 @@ test('module shapes: ESM, CommonJS, CommonJS compiled from ESM, top-level await,
     const runs = new Int32Array(new SharedArrayBuffer(4));
     const nestedPool = new Piscina({ filename: shapes[0][0], maxThreads: 1, workerData: { runs: runs.buffer } });
     try {
-      const nested = file('nested-missing.cjs', 'const { workerData } = require("node:worker_threads"); Atomics.add(new Int32Array(workerData.runs), 0, 1); require("./no-such-dependency.cjs");');
-      await assert.rejects(nestedPool.run(1, { filename: nested }), (e: Error) => e.name === 'TaskModuleError' && /no-such-dependency/.test(e.message));
+      const nested = file(
+        'nested-missing.cjs',
+        'const { workerData } = require("node:worker_threads"); Atomics.add(new Int32Array(workerData.runs), 0, 1); require("./no-such-dependency.cjs");',
+      );
+      await assert.rejects(
+        nestedPool.run(1, { filename: nested }),
+        (e: Error) => e.name === 'TaskModuleError' && /no-such-dependency/.test(e.message),
+      );
       assert.equal(Atomics.load(runs, 0), 1, 'the module body ran once');
     } finally {
       await nestedPool.destroy();
     }
     // A module whose top level throws fails its tasks with the thrown error as the cause.
     const broken = file('broken.mjs', 'throw new RangeError("top-level failure");');
-    await assert.rejects(pool.run(1, { filename: broken }), (e: Error) => e.name === 'TaskModuleError' && /top-level failure/.test(e.message) && e.cause instanceof Error);
+    await assert.rejects(
+      pool.run(1, { filename: broken }),
+      (e: Error) => e.name === 'TaskModuleError' && /top-level failure/.test(e.message) && e.cause instanceof Error,
+    );
   } finally {
     await pool.destroy();
   }
@@ -75,6 +95,9 @@ export default (x) => x;`,
     await pool.destroy();
     assert.equal(Atomics.load(flags, 0), 1, 'the worker was terminated only after the module loaded');
     const outcome = await pending;
-    assert.ok(outcome instanceof Error && outcome.name === 'PoolClosedError', `the pending task was rejected by destroy: ${String(outcome)}`);
+    assert.ok(
+      outcome instanceof Error && outcome.name === 'PoolClosedError',
+      `the pending task was rejected by destroy: ${String(outcome)}`,
+    );
   }
 });

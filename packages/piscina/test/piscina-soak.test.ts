@@ -29,7 +29,13 @@ test('10^5 tasks: all correct, main-thread heap flat', { timeout: 120_000 }, asy
     for (let b = 0; b < batches; b++) {
       const values = Array.from({ length: perBatch }, (_, i) => {
         const r = rand();
-        return r < 0.4 ? i : r < 0.7 ? `v${i}` : r < 0.9 ? { i, tag: 'obj', list: [i, i + 1] } : new Float64Array([i, r]);
+        return r < 0.4
+          ? i
+          : r < 0.7
+            ? `v${i}`
+            : r < 0.9
+              ? { i, tag: 'obj', list: [i, i + 1] }
+              : new Float64Array([i, r]);
       });
       const out = await Promise.all(values.map((v) => pool.run(v, { name: 'echo' })));
       for (let i = 0; i < perBatch; i++) assert.deepEqual(out[i], values[i]);

@@ -15,7 +15,9 @@ const steal = new URL('./fixtures/steal.js', import.meta.url);
 async function twoReadyWorkers(extra: object = {}): Promise<Piscina> {
   const pool = new Piscina({ filename: steal, minThreads: 2, maxThreads: 2, ...extra });
   const hits = new Int32Array(new SharedArrayBuffer(4 * 64));
-  await Promise.all(Array.from({ length: 64 }, (_, i) => pool.run({ hits, i, spinMs: 1, async: false }, { name: 'count' })));
+  await Promise.all(
+    Array.from({ length: 64 }, (_, i) => pool.run({ hits, i, spinMs: 1, async: false }, { name: 'count' })),
+  );
   return pool;
 }
 
@@ -31,7 +33,9 @@ function blockedPair(pool: Piscina, hits: Int32Array, exitCode?: number) {
   return { event, blocker, short };
 }
 
-test('a task queued behind a blocked one moves to the idle worker and runs there, once', { timeout: 30_000 }, async () => {
+test('a task queued behind a blocked one moves to the idle worker and runs there, once', {
+  timeout: 30_000,
+}, async () => {
   const pool = await twoReadyWorkers();
   try {
     for (let round = 0; round < 20; round++) {
@@ -56,14 +60,19 @@ test('the worker a task was stolen from dies: the task is not run a second time'
     const hits = new Int32Array(new SharedArrayBuffer(8));
     const { event, blocker, short } = blockedPair(pool, hits, 7);
     const releaser = pool.run({ event, hits, i: 0 }, { name: 'release' });
-    const e = await blocker.then(() => assert.fail('the blocker resolved'), (x: unknown) => x);
+    const e = await blocker.then(
+      () => assert.fail('the blocker resolved'),
+      (x: unknown) => x,
+    );
     assert.ok(e instanceof WorkerCrashError, `expected WorkerCrashError, got ${String(e)}`);
     assert.equal((e as WorkerCrashError).exitCode, 7);
     assert.equal(typeof (await releaser), 'number');
     await short;
     // The dead worker's slot still named the stolen task; it must not have been queued again.
     const after = new Int32Array(new SharedArrayBuffer(4 * 32));
-    await Promise.all(Array.from({ length: 32 }, (_, i) => pool.run({ hits: after, i, spinMs: 0, async: false }, { name: 'count' })));
+    await Promise.all(
+      Array.from({ length: 32 }, (_, i) => pool.run({ hits: after, i, spinMs: 0, async: false }, { name: 'count' })),
+    );
     assert.deepEqual([...hits], [1, 1], 'the releaser ran exactly once');
   } finally {
     await pool.destroy();
@@ -89,10 +98,22 @@ test('an aborted task is not stolen; the others are, and each settles once', { t
   }
 });
 
-for (const [threads, concurrency, seed] of [[2, 1, 1], [3, 1, 2], [2, 2, 3], [3, 3, 4]] as const) {
-  test(`hammer: ${threads} workers x ${concurrency} concurrent, mixed task lengths, every task runs exactly once (seed ${seed})`, { timeout: 60_000 }, async () => {
+for (const [threads, concurrency, seed] of [
+  [2, 1, 1],
+  [3, 1, 2],
+  [2, 2, 3],
+  [3, 3, 4],
+] as const) {
+  test(`hammer: ${threads} workers x ${concurrency} concurrent, mixed task lengths, every task runs exactly once (seed ${seed})`, {
+    timeout: 60_000,
+  }, async () => {
     const rand = mulberry32(seed);
-    const pool = new Piscina({ filename: steal, minThreads: threads, maxThreads: threads, concurrentTasksPerWorker: concurrency });
+    const pool = new Piscina({
+      filename: steal,
+      minThreads: threads,
+      maxThreads: threads,
+      concurrentTasksPerWorker: concurrency,
+    });
     try {
       for (let batch = 0; batch < 6; batch++) {
         const n = 60 + Math.floor(rand() * 200);
@@ -104,7 +125,10 @@ for (const [threads, concurrency, seed] of [[2, 1, 1], [3, 1, 2], [2, 2, 3], [3,
           async: concurrency > 1 && rand() < 0.3,
         }));
         const results = await Promise.all(spec.map((s, i) => pool.run({ hits, i, ...s }, { name: 'count' })));
-        assert.deepEqual(results, spec.map((_, i) => i));
+        assert.deepEqual(
+          results,
+          spec.map((_, i) => i),
+        );
         const wrong = [...hits].map((h, i) => [i, h]).filter(([, h]) => h !== 1);
         assert.deepEqual(wrong, [], 'tasks run other than exactly once ([index, runs])');
       }
@@ -114,13 +138,16 @@ for (const [threads, concurrency, seed] of [[2, 1, 1], [3, 1, 2], [2, 2, 3], [3,
   });
 }
 
-test('results a worker holds back (coalesced wake-ups) still arrive while it runs a long task', { timeout: 30_000 }, async () => {
+test('results a worker holds back (coalesced wake-ups) still arrive while it runs a long task', {
+  timeout: 30_000,
+}, async () => {
   // Tiny tasks make the ring deep and let a worker defer announcing results; a long task the
   // worker did not expect to be long then keeps it from announcing them. The main thread's park is
   // bounded (MAIN_PARK_MAX_MS, 20 ms), so it finds them anyway: here within the long task's second.
   const pool = new Piscina({ filename: new URL('./fixtures/tasks.js', import.meta.url), minThreads: 1, maxThreads: 1 });
   try {
-    for (let i = 0; i < 3; i++) await Promise.all(Array.from({ length: 2000 }, (_, k) => pool.run(k, { name: 'echo' })));
+    for (let i = 0; i < 3; i++)
+      await Promise.all(Array.from({ length: 2000 }, (_, k) => pool.run(k, { name: 'echo' })));
     const longDone = { at: 0 };
     // Longer than the main thread's spin (so it parks), short enough together (2 ms) to stay
     // inside the worker's coalescing window, with enough queued behind them (600) that the
@@ -138,16 +165,29 @@ test('results a worker holds back (coalesced wake-ups) still arrive while it run
   }
 });
 
-test('a cold pool: a task given to a worker still booting moves to the one that became ready', { timeout: 30_000 }, async () => {
+test('a cold pool: a task given to a worker still booting moves to the one that became ready', {
+  timeout: 30_000,
+}, async () => {
   // Two tasks into two booting workers, one each. One worker's module load blocks until the gate
   // opens (after both results are in), so its task can only complete if the other worker takes it.
   const gate = new Int32Array(new SharedArrayBuffer(8));
-  const pool = new Piscina({ filename: new URL('./fixtures/slow-boot.js', import.meta.url), minThreads: 2, maxThreads: 2, workerData: { gate: gate.buffer } });
+  const pool = new Piscina({
+    filename: new URL('./fixtures/slow-boot.js', import.meta.url),
+    minThreads: 2,
+    maxThreads: 2,
+    workerData: { gate: gate.buffer },
+  });
   try {
     const started = Date.now();
     const results = (await Promise.all([pool.run(1), pool.run(2)])) as { x: number; threadId: number }[];
-    assert.ok(Date.now() - started < 10_000, 'both ran before the blocked worker was released (its wait is bounded at 15 s)');
-    assert.deepEqual(results.map((r) => r.x), [1, 2]);
+    assert.ok(
+      Date.now() - started < 10_000,
+      'both ran before the blocked worker was released (its wait is bounded at 15 s)',
+    );
+    assert.deepEqual(
+      results.map((r) => r.x),
+      [1, 2],
+    );
     assert.equal(results[0].threadId, results[1].threadId, 'both ran on the worker that was ready');
     assert.equal(Atomics.load(gate, 0), 2, 'both workers loaded the module');
   } finally {

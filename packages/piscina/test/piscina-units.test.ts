@@ -61,7 +61,9 @@ test('ring: records come out in order, across wrap-around, and a full ring refus
   assert.equal(align8(13), 16);
 });
 
-test('ring: a producer and a consumer thread, 200k records of seeded sizes, nothing lost or reordered', { timeout: 60_000 }, async () => {
+test('ring: a producer and a consumer thread, 200k records of seeded sizes, nothing lost or reordered', {
+  timeout: 60_000,
+}, async () => {
   const sab = new SharedArrayBuffer(64 + CAP);
   const ringUrl = new URL('../src/dispatch/ring.js', import.meta.url).href;
   const wireUrl = new URL('../src/dispatch/wire.js', import.meta.url).href;
@@ -182,9 +184,17 @@ test('code cache bookkeeping: one worker asked at a time, asked again if it exit
   const key = codeCacheKey(['--units-test-flag']);
   assert.notEqual(key, codeCacheKey(undefined), 'execArgv given and inherited are different keys');
   assert.deepEqual(codeCacheFor(key), { data: undefined, produce: true }, 'the first worker is asked');
-  assert.deepEqual(codeCacheFor(key), { data: undefined, produce: false }, 'no second worker while the first has not answered');
+  assert.deepEqual(
+    codeCacheFor(key),
+    { data: undefined, produce: false },
+    'no second worker while the first has not answered',
+  );
   codeCacheNotMade(key);
-  assert.deepEqual(codeCacheFor(key), { data: undefined, produce: true }, 'asked again after the first exited without a cache');
+  assert.deepEqual(
+    codeCacheFor(key),
+    { data: undefined, produce: true },
+    'asked again after the first exited without a cache',
+  );
   const data = new Uint8Array([1, 2, 3]);
   storeCodeCache(key, data);
   assert.deepEqual(codeCacheFor(key), { data, produce: false }, 'every later worker gets the cache');
@@ -193,5 +203,9 @@ test('code cache bookkeeping: one worker asked at a time, asked again if it exit
   const other = codeCacheKey(['--units-test-unbundled']);
   assert.equal(codeCacheFor(other).produce, true);
   storeCodeCache(other, undefined);
-  assert.deepEqual(codeCacheFor(other), { data: undefined, produce: false }, 'an entry that cannot be cached is not asked for again');
+  assert.deepEqual(
+    codeCacheFor(other),
+    { data: undefined, produce: false },
+    'an entry that cannot be cached is not asked for again',
+  );
 });

@@ -33,8 +33,13 @@ initial.set(new Float64Array(particles.buffer)); // for the sequential check bel
 
 const stats = Stats.create();
 const barrier = new Barrier(WORKERS);
-const workers = Array.from({ length: WORKERS }, (_, w) =>
-  new Worker(new URL('./workers/particles-worker.js', import.meta.url), { workerData: { w, steps: STEPS, particles, stats, barrier } }));
+const workers = Array.from(
+  { length: WORKERS },
+  (_, w) =>
+    new Worker(new URL('./workers/particles-worker.js', import.meta.url), {
+      workerData: { w, steps: STEPS, particles, stats, barrier },
+    }),
+);
 const codes = await Promise.all(workers.map(async (w) => (await once(w, 'exit'))[0]));
 
 // The same steps, one thread, same slices and the same summation order.
@@ -54,7 +59,10 @@ for (let s = 0; s < STEPS; s++) {
   meanVx = sum / N;
 }
 
-const perParticle = particles.column('bounces').toArray().reduce((a, b) => a + b, 0);
+const perParticle = particles
+  .column('bounces')
+  .toArray()
+  .reduce((a, b) => a + b, 0);
 const x = particles.column('pos.x').toArray();
 const y = particles.column('pos.y').toArray();
 const checksum = x.reduce((a, b) => a + b, 0) + y.reduce((a, b) => a + b, 0);

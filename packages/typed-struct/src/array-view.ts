@@ -58,8 +58,12 @@ export class ElementArray<T> implements ScalarArray<T> {
       };
       for (let i = 0; i < node.length; i++) {
         Object.defineProperty(Sub.prototype, i, {
-          get(this: ElementArray<unknown>) { return this.#read(this.#m, this.#o + i * this.#size); },
-          set(this: ElementArray<unknown>, v: unknown) { this.#write(this.#m, this.#o + i * this.#size, v); },
+          get(this: ElementArray<unknown>) {
+            return this.#read(this.#m, this.#o + i * this.#size);
+          },
+          set(this: ElementArray<unknown>, v: unknown) {
+            this.#write(this.#m, this.#o + i * this.#size, v);
+          },
           enumerable: true,
         });
       }
@@ -81,7 +85,9 @@ export class ElementArray<T> implements ScalarArray<T> {
 
   set(values: ArrayLike<T>, offset = 0): void {
     if (!Number.isInteger(offset) || offset < 0 || offset + values.length > this.#n) {
-      throw new IndexError(`set(values, offset): ${values.length} values at offset ${describe(offset)} do not fit in ${this.#n} elements`);
+      throw new IndexError(
+        `set(values, offset): ${values.length} values at offset ${describe(offset)} do not fit in ${this.#n} elements`,
+      );
     }
     // Validate everything before the first write (string elements can be refused).
     const check = this.#check;
@@ -106,8 +112,9 @@ export class ElementArray<T> implements ScalarArray<T> {
   }
 
   includes(value: T, fromIndex = 0): boolean {
-    if (value !== value) {
-      for (const v of this) if (v !== v) return true;
+    // includes() finds NaN, as Array#includes does (indexOf, which compares with ===, does not).
+    if (Number.isNaN(value)) {
+      for (const v of this) if (Number.isNaN(v)) return true;
       return false;
     }
     return this.indexOf(value, fromIndex) !== -1;

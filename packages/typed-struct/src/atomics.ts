@@ -20,12 +20,27 @@ import { SCALARS } from './scalars.js';
 import type { AnyStruct, AtomicKey, AtomicValue } from './types.js';
 import { StructView } from './view.js';
 
-type IntArray = Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | BigInt64Array | BigUint64Array;
+type IntArray =
+  | Int8Array
+  | Uint8Array
+  | Int16Array
+  | Uint16Array
+  | Int32Array
+  | Uint32Array
+  | BigInt64Array
+  | BigUint64Array;
 type Val<T, K extends string> = AtomicValue<T, K>;
 type IntKind = 'i8' | 'u8' | 'i16' | 'u16' | 'i32' | 'u32' | 'i64' | 'u64';
 
 const CTORS = {
-  i8: Int8Array, u8: Uint8Array, i16: Int16Array, u16: Uint16Array, i32: Int32Array, u32: Uint32Array, i64: BigInt64Array, u64: BigUint64Array,
+  i8: Int8Array,
+  u8: Uint8Array,
+  i16: Int16Array,
+  u16: Uint16Array,
+  i32: Int32Array,
+  u32: Uint32Array,
+  i64: BigInt64Array,
+  u64: BigUint64Array,
 } as const;
 
 /** What an atomic operation needs to know about one field, worked out once per type and field. */
@@ -60,7 +75,9 @@ function slotsOf(layout: Layout): Record<string, Slot> {
       f.offset,
       info?.size ?? 1,
       info?.shift ?? 0,
-      ok ? undefined : `the field is ${describeNode(node)}; atomic operations need an integer field (i8, u8, i16, u16, i32, u32, i64, u64)`,
+      ok
+        ? undefined
+        : `the field is ${describeNode(node)}; atomic operations need an integer field (i8, u8, i16, u16, i32, u32, i64, u64)`,
     );
   }
   layout.atomicSlots = slots;
@@ -100,22 +117,28 @@ function resolve(target: unknown, field: unknown, op: string): void {
 }
 
 function resolveSlow(target: unknown, field: unknown, op: string): void {
-  if (!StructView.isView(target)) throw new InvalidArgumentError(`atomics.${op}(target, field): target must be a struct record, got ${describe(target)}`);
+  if (!StructView.isView(target))
+    throw new InvalidArgumentError(
+      `atomics.${op}(target, field): target must be a struct record, got ${describe(target)}`,
+    );
   const layout = StructView.layoutOf(target);
   const slot = slotOf(layout, field);
-  if (slot === undefined) throw new InvalidArgumentError(`atomics.${op}(target, field): ${layout.name} has no field ${describe(field)}`);
+  if (slot === undefined)
+    throw new InvalidArgumentError(`atomics.${op}(target, field): ${layout.name} has no field ${describe(field)}`);
   const where = `atomics.${op}(${layout.name}.${String(field)})`;
   if (slot.kind === undefined) throw new AtomicFieldError(`${where}: ${slot.refusal}`);
   const abs = target.byteOffset + slot.offset;
   if (abs % slot.size !== 0) {
-    throw new AtomicFieldError(`${where}: the field is at byte ${abs} of its buffer, not a multiple of its size ${slot.size} (a packed struct left it misaligned), and Atomics can only reach aligned elements`);
+    throw new AtomicFieldError(
+      `${where}: the field is at byte ${abs} of its buffer, not a multiple of its size ${slot.size} (a packed struct left it misaligned), and Atomics can only reach aligned elements`,
+    );
   }
   // A buffer over 4 GiB: a one-element view of the field.
   ta = new CTORS[slot.kind](StructView.memoOf(target).buffer as ArrayBuffer, abs, 1);
   idx = 0;
 }
 
-/* eslint-disable @typescript-eslint/no-explicit-any -- the global Atomics is typed per array kind */
+// biome-ignore lint/suspicious/noExplicitAny: the global Atomics is typed per array kind; this calls it over any of them
 const A = Atomics as any;
 
 export const atomics = {
@@ -160,7 +183,12 @@ export const atomics = {
     return A.exchange(ta, idx, value);
   },
   /** Stores `replacement` if the field holds `expected`; returns the value it held (=== expected on success). */
-  compareExchange<T extends AnyStruct, K extends AtomicKey<T>>(target: T, field: K, expected: Val<T, K>, replacement: Val<T, K>): Val<T, K> {
+  compareExchange<T extends AnyStruct, K extends AtomicKey<T>>(
+    target: T,
+    field: K,
+    expected: Val<T, K>,
+    replacement: Val<T, K>,
+  ): Val<T, K> {
     resolve(target, field, 'compareExchange');
     return A.compareExchange(ta, idx, expected, replacement);
   },

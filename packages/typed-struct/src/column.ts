@@ -13,13 +13,36 @@ import { type Reader, type Writer, readString, scalarCodec, writeString } from '
 import type { Node } from './layout.js';
 import type { Memo } from './memory.js';
 
-type AnyTyped = Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array | Float32Array | Float64Array | BigInt64Array | BigUint64Array;
+type AnyTyped =
+  | Int8Array
+  | Uint8Array
+  | Int16Array
+  | Uint16Array
+  | Int32Array
+  | Uint32Array
+  | Float32Array
+  | Float64Array
+  | BigInt64Array
+  | BigUint64Array;
 /** The typed array a column of T values lives in (bool columns: Uint8Array of 0/1). */
-export type ColumnData<T> = T extends bigint ? BigInt64Array | BigUint64Array : T extends number | boolean ? Exclude<AnyTyped, BigInt64Array | BigUint64Array> : never;
+export type ColumnData<T> = T extends bigint
+  ? BigInt64Array | BigUint64Array
+  : T extends number | boolean
+    ? Exclude<AnyTyped, BigInt64Array | BigUint64Array>
+    : never;
 
 const TYPED = {
-  i8: Int8Array, u8: Uint8Array, i16: Int16Array, u16: Uint16Array, i32: Int32Array, u32: Uint32Array,
-  i64: BigInt64Array, u64: BigUint64Array, f32: Float32Array, f64: Float64Array, bool: Uint8Array,
+  i8: Int8Array,
+  u8: Uint8Array,
+  i16: Int16Array,
+  u16: Uint16Array,
+  i32: Int32Array,
+  u32: Uint32Array,
+  i64: BigInt64Array,
+  u64: BigUint64Array,
+  f32: Float32Array,
+  f64: Float64Array,
+  bool: Uint8Array,
 } as const;
 
 export abstract class Column<T> implements Iterable<T> {
@@ -50,7 +73,9 @@ export abstract class Column<T> implements Iterable<T> {
   /** The column as one plain typed array, when the elements are contiguous (stride 1); else undefined. */
   get dense(): ColumnData<T> | undefined {
     const d = this.data as AnyTyped | undefined;
-    return d !== undefined && this.stride === 1 ? (d.subarray(this.start, this.start + this.length) as ColumnData<T>) : undefined;
+    return d !== undefined && this.stride === 1
+      ? (d.subarray(this.start, this.start + this.length) as ColumnData<T>)
+      : undefined;
   }
 
   /** The error for a bad index; callers `throw` it themselves, so the optimiser sees that branch end. */
@@ -75,7 +100,11 @@ export abstract class Column<T> implements Iterable<T> {
     for (let i = 0; i < this.length; i++) yield this.get(i);
   }
 
-  [Symbol.for('nodejs.util.inspect.custom')](_d: number, options: object, inspect: (v: unknown, o: object) => string): string {
+  [Symbol.for('nodejs.util.inspect.custom')](
+    _d: number,
+    options: object,
+    inspect: (v: unknown, o: object) => string,
+  ): string {
     const shown = Array.from({ length: Math.min(this.length, 32) }, (_, i) => this.get(i));
     return `Column(${JSON.stringify(this.path)} x ${this.length}) ${inspect(shown, options)}${this.length > 32 ? ` ... ${this.length - 32} more` : ''}`;
   }
@@ -157,12 +186,28 @@ class CodecColumn<T> extends Column<T> {
  * The column of the leaf `node` at `fieldOffset` in each of `length` records of `strideBytes`
  * bytes from `arrayOffset`.
  */
-export function makeColumn<T>(path: string, node: Node, m: Memo, arrayOffset: number, length: number, strideBytes: number, fieldOffset: number): Column<T> {
+export function makeColumn<T>(
+  path: string,
+  node: Node,
+  m: Memo,
+  arrayOffset: number,
+  length: number,
+  strideBytes: number,
+  fieldOffset: number,
+): Column<T> {
   const base = arrayOffset + fieldOffset;
   if (node.t === 'string') {
     const cap = node.capacity;
     const where = `column "${path}"`;
-    return new CodecColumn<T>(path, length, m, base, strideBytes, (mm, a) => readString(mm, a, cap), (mm, a, v) => writeString(mm, a, node, v, where));
+    return new CodecColumn<T>(
+      path,
+      length,
+      m,
+      base,
+      strideBytes,
+      (mm, a) => readString(mm, a, cap),
+      (mm, a, v) => writeString(mm, a, node, v, where),
+    );
   }
   if (node.t !== 'scalar') throw new TypeError(`column of a ${node.t}`);
   const size = node.size;
@@ -171,7 +216,11 @@ export function makeColumn<T>(path: string, node: Node, m: Memo, arrayOffset: nu
     const data = new Ctor(m.buffer as ArrayBuffer, arrayOffset, (length * strideBytes) / size);
     const start = fieldOffset / size;
     const stride = strideBytes / size;
-    return (node.kind === 'bool' ? new BoolColumn(path, length, data as Uint8Array, start, stride) : new TypedColumn<T>(path, length, data, start, stride)) as Column<T>;
+    return (
+      node.kind === 'bool'
+        ? new BoolColumn(path, length, data as Uint8Array, start, stride)
+        : new TypedColumn<T>(path, length, data, start, stride)
+    ) as Column<T>;
   }
   const { read, write } = scalarCodec(node.kind);
   return new CodecColumn<T>(path, length, m, base, strideBytes, read, write);

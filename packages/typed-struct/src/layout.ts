@@ -20,14 +20,26 @@
 import { IndexError, InvalidArgumentError, Lock, describe } from '@sabkit/atomics-sync';
 import { StructSchemaError } from './errors.js';
 import { SCALARS, SCALAR_KINDS, isScalarKind, type ScalarKind } from './scalars.js';
-import type { ArraySpec, FieldInfo, FieldSchema, FieldSpec, LockSpec, PaddingSpec, StringOverflow, StringSpec, StructSchema } from './types.js';
+import type {
+  ArraySpec,
+  FieldInfo,
+  FieldSchema,
+  FieldSpec,
+  LockSpec,
+  PaddingSpec,
+  StringOverflow,
+  StringSpec,
+  StructSchema,
+} from './types.js';
 
 /** Property of a StructType that holds its Layout (how layout code recognises a struct type). */
 export const LAYOUT: unique symbol = Symbol('typed-struct.layout');
 
 /** The layout of a struct type, or undefined if `value` is not one. */
 export function layoutOf(value: unknown): Layout | undefined {
-  return (typeof value === 'object' || typeof value === 'function') && value !== null ? (value as { [LAYOUT]?: Layout })[LAYOUT] : undefined;
+  return (typeof value === 'object' || typeof value === 'function') && value !== null
+    ? (value as { [LAYOUT]?: Layout })[LAYOUT]
+    : undefined;
 }
 
 /** Largest struct: byte offsets must stay exact for `>>>` indexing. */
@@ -38,12 +50,31 @@ interface NodeBase {
   readonly align: number;
   readonly natural: number;
 }
-export interface ScalarNode extends NodeBase { readonly t: 'scalar'; readonly kind: ScalarKind }
-export interface ArrayNode extends NodeBase { readonly t: 'array'; readonly elem: Node; readonly length: number }
-export interface StringNode extends NodeBase { readonly t: 'string'; readonly capacity: number; readonly overflow: StringOverflow }
-export interface PaddingNode extends NodeBase { readonly t: 'padding' }
-export interface LockNode extends NodeBase { readonly t: 'lock' }
-export interface StructNode extends NodeBase { readonly t: 'struct'; readonly layout: Layout; readonly spec: object }
+export interface ScalarNode extends NodeBase {
+  readonly t: 'scalar';
+  readonly kind: ScalarKind;
+}
+export interface ArrayNode extends NodeBase {
+  readonly t: 'array';
+  readonly elem: Node;
+  readonly length: number;
+}
+export interface StringNode extends NodeBase {
+  readonly t: 'string';
+  readonly capacity: number;
+  readonly overflow: StringOverflow;
+}
+export interface PaddingNode extends NodeBase {
+  readonly t: 'padding';
+}
+export interface LockNode extends NodeBase {
+  readonly t: 'lock';
+}
+export interface StructNode extends NodeBase {
+  readonly t: 'struct';
+  readonly layout: Layout;
+  readonly spec: object;
+}
 export type Node = ScalarNode | ArrayNode | StringNode | PaddingNode | LockNode | StructNode;
 
 export interface FieldLayout {
@@ -71,12 +102,21 @@ export interface Layout {
 }
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
-const RESERVED = new Set(['buffer', 'byteOffset', 'constructor', 'toJSON', 'then', ...Object.getOwnPropertyNames(Object.prototype)]);
+const RESERVED = new Set([
+  'buffer',
+  'byteOffset',
+  'constructor',
+  'toJSON',
+  'then',
+  ...Object.getOwnPropertyNames(Object.prototype),
+]);
 export const SCALAR_LIST = SCALAR_KINDS.map((k) => `'${k}'`).join(', ');
 
 function positiveInt(value: unknown, what: string): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
-    throw new StructSchemaError(`${what} must be a positive integer, got ${describe(value)}${typeof value === 'number' && value < 0 ? ' (negative)' : ''}`);
+    throw new StructSchemaError(
+      `${what} must be a positive integer, got ${describe(value)}${typeof value === 'number' && value < 0 ? ' (negative)' : ''}`,
+    );
   }
   return value;
 }
@@ -93,7 +133,9 @@ export function string(capacity: number, options: { overflow?: StringOverflow } 
   positiveInt(capacity, 'string(capacity): capacity');
   const overflow = options?.overflow ?? 'error';
   if (overflow !== 'error' && overflow !== 'truncate') {
-    throw new StructSchemaError(`string(capacity, { overflow }): overflow must be 'error' or 'truncate', got ${describe(overflow)}`);
+    throw new StructSchemaError(
+      `string(capacity, { overflow }): overflow must be 'error' or 'truncate', got ${describe(overflow)}`,
+    );
   }
   return Object.freeze({ kind: 'string', capacity, overflow });
 }
@@ -111,7 +153,8 @@ export function lock(): LockSpec {
 }
 
 function checkSize(size: number, where: string): number {
-  if (size > MAX_STRUCT_BYTES) throw new StructSchemaError(`${where}: ${size} bytes is more than the largest struct (${MAX_STRUCT_BYTES} bytes)`);
+  if (size > MAX_STRUCT_BYTES)
+    throw new StructSchemaError(`${where}: ${size} bytes is more than the largest struct (${MAX_STRUCT_BYTES} bytes)`);
   return size;
 }
 
@@ -124,28 +167,53 @@ export function nodeOf(spec: unknown, where: string, element = false): Node {
     }
   } else if ((typeof spec === 'object' || typeof spec === 'function') && spec !== null) {
     const layout = layoutOf(spec);
-    if (layout !== undefined) return { t: 'struct', layout, spec, size: layout.size, align: layout.align, natural: layout.natural };
-    const s = spec as { kind?: unknown; length?: unknown; element?: unknown; capacity?: unknown; overflow?: unknown; byteLength?: unknown };
+    if (layout !== undefined)
+      return { t: 'struct', layout, spec, size: layout.size, align: layout.align, natural: layout.natural };
+    const s = spec as {
+      kind?: unknown;
+      length?: unknown;
+      element?: unknown;
+      capacity?: unknown;
+      overflow?: unknown;
+      byteLength?: unknown;
+    };
     switch (s.kind) {
       case 'array': {
         const length = positiveInt(s.length, `${where}: array length`);
         const elem = nodeOf(s.element, `${where}[]`, true);
-        return { t: 'array', elem, length, size: checkSize(elem.size * length, where), align: elem.align, natural: elem.natural };
+        return {
+          t: 'array',
+          elem,
+          length,
+          size: checkSize(elem.size * length, where),
+          align: elem.align,
+          natural: elem.natural,
+        };
       }
       case 'string': {
         const capacity = positiveInt(s.capacity, `${where}: string capacity`);
         const overflow = s.overflow ?? 'error';
-        if (overflow !== 'error' && overflow !== 'truncate') throw new StructSchemaError(`${where}: string overflow must be 'error' or 'truncate', got ${describe(overflow)}`);
+        if (overflow !== 'error' && overflow !== 'truncate')
+          throw new StructSchemaError(
+            `${where}: string overflow must be 'error' or 'truncate', got ${describe(overflow)}`,
+          );
         return { t: 'string', capacity, overflow, size: checkSize(capacity, where), align: 1, natural: 1 };
       }
       case 'padding':
         if (element) throw new StructSchemaError(`${where}: padding cannot be an array element`);
-        return { t: 'padding', size: checkSize(positiveInt(s.byteLength, `${where}: padding byteLength`), where), align: 1, natural: 1 };
+        return {
+          t: 'padding',
+          size: checkSize(positiveInt(s.byteLength, `${where}: padding byteLength`), where),
+          align: 1,
+          natural: 1,
+        };
       case 'lock':
         return { t: 'lock', size: Lock.BYTE_LENGTH, align: Lock.ALIGNMENT, natural: Lock.ALIGNMENT };
     }
   }
-  throw new StructSchemaError(`${where}: unknown field type ${describe(spec)}; expected one of ${SCALAR_LIST}, array(), string(), padding(), lock() or a struct type`);
+  throw new StructSchemaError(
+    `${where}: unknown field type ${describe(spec)}; expected one of ${SCALAR_LIST}, array(), string(), padding(), lock() or a struct type`,
+  );
 }
 
 function alignUp(n: number, a: number): number {
@@ -155,10 +223,14 @@ function alignUp(n: number, a: number): number {
 /** Checks a struct or field name. */
 export function checkName(name: unknown, where: string, isField: boolean): string {
   if (typeof name !== 'string' || !IDENTIFIER.test(name)) {
-    throw new StructSchemaError(`${where}: name must be an identifier (letters, digits, _ and $, not starting with a digit), got ${describe(name)}`);
+    throw new StructSchemaError(
+      `${where}: name must be an identifier (letters, digits, _ and $, not starting with a digit), got ${describe(name)}`,
+    );
   }
   if (isField && (RESERVED.has(name) || name.startsWith('__'))) {
-    throw new StructSchemaError(`${where}: field name "${name}" is reserved (buffer, byteOffset, toJSON, then, names starting with __ and Object.prototype's names are taken by the instance)`);
+    throw new StructSchemaError(
+      `${where}: field name "${name}" is reserved (buffer, byteOffset, toJSON, then, names starting with __ and Object.prototype's names are taken by the instance)`,
+    );
   }
   return name;
 }
@@ -166,7 +238,8 @@ export function checkName(name: unknown, where: string, isField: boolean): strin
 /** Lays out `entries` (name, spec) in order. */
 export function buildLayout(name: string, entries: readonly (readonly [unknown, unknown])[], packed: boolean): Layout {
   checkName(name, 'struct name', false);
-  if (entries.length === 0) throw new StructSchemaError(`struct ${name}: a struct needs at least one field (C has no empty structs)`);
+  if (entries.length === 0)
+    throw new StructSchemaError(`struct ${name}: a struct needs at least one field (C has no empty structs)`);
   const fields: FieldLayout[] = [];
   const byName = new Map<string, FieldLayout>();
   let offset = 0;
@@ -190,8 +263,22 @@ export function buildLayout(name: string, entries: readonly (readonly [unknown, 
   }
   if (!hasData) throw new StructSchemaError(`struct ${name}: a struct needs at least one field that is not padding`);
   const size = checkSize(alignUp(offset, align), `struct ${name}`);
-  const schema: StructSchema = deepFreeze({ name, packed, fields: fields.map((f) => [f.name, schemaOf(f.node)] as const) });
-  return { name, packed, size, align, natural, fields: Object.freeze(fields), byName, schema, key: JSON.stringify(schema) };
+  const schema: StructSchema = deepFreeze({
+    name,
+    packed,
+    fields: fields.map((f) => [f.name, schemaOf(f.node)] as const),
+  });
+  return {
+    name,
+    packed,
+    size,
+    align,
+    natural,
+    fields: Object.freeze(fields),
+    byName,
+    schema,
+    key: JSON.stringify(schema),
+  };
 }
 
 /**
@@ -205,7 +292,9 @@ function refuseLock(struct: string, field: string, node: Node, offset: number): 
   if (found === undefined) return;
   const at = offset + found.offset;
   const where = `${struct}.${field}${found.path}`;
-  throw new StructSchemaError(`struct ${struct}: ${where} is a lock in a packed struct; a lock must sit at a multiple of ${Lock.ALIGNMENT} bytes for Atomics, but it would land at offset ${at}${at % Lock.ALIGNMENT === 0 ? ' of a record that, packed (alignment 1), may itself start at any byte' : ''}. Keep the lock in a struct that is not packed`);
+  throw new StructSchemaError(
+    `struct ${struct}: ${where} is a lock in a packed struct; a lock must sit at a multiple of ${Lock.ALIGNMENT} bytes for Atomics, but it would land at offset ${at}${at % Lock.ALIGNMENT === 0 ? ' of a record that, packed (alignment 1), may itself start at any byte' : ''}. Keep the lock in a struct that is not packed`,
+  );
 }
 
 /** The first lock inside a node: its path below the node ('.mu', '.0') and its offset in it. */
@@ -238,12 +327,18 @@ function deepFreeze<T>(o: T): T {
 
 function schemaOf(node: Node): FieldSchema {
   switch (node.t) {
-    case 'scalar': return node.kind;
-    case 'array': return { array: schemaOf(node.elem), length: node.length };
-    case 'string': return { string: node.capacity, overflow: node.overflow };
-    case 'padding': return { padding: node.size };
-    case 'lock': return { lock: true };
-    case 'struct': return { struct: node.layout.schema };
+    case 'scalar':
+      return node.kind;
+    case 'array':
+      return { array: schemaOf(node.elem), length: node.length };
+    case 'string':
+      return { string: node.capacity, overflow: node.overflow };
+    case 'padding':
+      return { padding: node.size };
+    case 'lock':
+      return { lock: true };
+    case 'struct':
+      return { struct: node.layout.schema };
   }
 }
 
@@ -256,29 +351,41 @@ export function isData(node: Node): boolean {
 /** Readable type of a node: 'f64', 'u8[4]', 'Vec3[2]', 'string(16)', 'padding(3)', 'lock'. */
 export function describeNode(node: Node): string {
   switch (node.t) {
-    case 'scalar': return node.kind;
-    case 'array': return `${describeNode(node.elem)}[${node.length}]`;
-    case 'string': return `string(${node.capacity})`;
-    case 'padding': return `padding(${node.size})`;
-    case 'lock': return 'lock';
-    case 'struct': return node.layout.name;
+    case 'scalar':
+      return node.kind;
+    case 'array':
+      return `${describeNode(node.elem)}[${node.length}]`;
+    case 'string':
+      return `string(${node.capacity})`;
+    case 'padding':
+      return `padding(${node.size})`;
+    case 'lock':
+      return 'lock';
+    case 'struct':
+      return node.layout.name;
   }
 }
 
 export function fieldInfos(layout: Layout): readonly FieldInfo[] {
-  return Object.freeze(layout.fields.map((f) => Object.freeze({
-    name: f.name,
-    offset: f.offset,
-    byteLength: f.node.size,
-    alignment: layout.packed ? 1 : f.node.align,
-    type: describeNode(f.node),
-    spec: f.spec,
-  })));
+  return Object.freeze(
+    layout.fields.map((f) =>
+      Object.freeze({
+        name: f.name,
+        offset: f.offset,
+        byteLength: f.node.size,
+        alignment: layout.packed ? 1 : f.node.align,
+        type: describeNode(f.node),
+        spec: f.spec,
+      }),
+    ),
+  );
 }
 
 /** C-like declaration of a layout, for messages and StructType.toString(). */
 export function describeLayout(layout: Layout): string {
-  const fields = fieldInfos(layout).map((f) => `${f.type} ${f.name} @${f.offset}`).join('; ');
+  const fields = fieldInfos(layout)
+    .map((f) => `${f.type} ${f.name} @${f.offset}`)
+    .join('; ');
   return `struct ${layout.name} { ${fields} } /* size ${layout.size}, align ${layout.align}${layout.packed ? ', packed' : ''} */`;
 }
 
@@ -287,7 +394,10 @@ export function describeLayout(layout: Layout): string {
  * 'verts.2.x'. InvalidArgumentError for an unknown name, IndexError for an index out of range.
  */
 export function resolvePath(layout: Layout, path: unknown, who: string): { node: Node; offset: number } {
-  if (typeof path !== 'string' || path === '') throw new InvalidArgumentError(`${who}: path must be a non-empty string such as "pos.x" or "tags.3", got ${describe(path)}`);
+  if (typeof path !== 'string' || path === '')
+    throw new InvalidArgumentError(
+      `${who}: path must be a non-empty string such as "pos.x" or "tags.3", got ${describe(path)}`,
+    );
   let node: Node = { t: 'struct', layout, spec: {}, size: layout.size, align: layout.align, natural: layout.natural };
   let offset = 0;
   for (const part of path.split('.')) {
@@ -300,7 +410,8 @@ export function resolvePath(layout: Layout, path: unknown, who: string): { node:
       offset += f.offset;
     } else if (node.t === 'array') {
       const i = /^(0|[1-9][0-9]*)$/.test(part) ? Number(part) : NaN;
-      if (!(i < node.length)) throw new IndexError(`${who}: index "${part}" in path "${path}" is not an integer in [0, ${node.length})`);
+      if (!(i < node.length))
+        throw new IndexError(`${who}: index "${part}" in path "${path}" is not an integer in [0, ${node.length})`);
       offset += i * node.elem.size;
       node = node.elem;
     } else {

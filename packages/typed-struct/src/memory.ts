@@ -27,7 +27,8 @@ export interface WasmMemoryLike {
 /** Where structs can live. */
 export type StructBuffer = ArrayBuffer | SharedArrayBuffer | WasmMemoryLike;
 
-const WasmMemory = (globalThis as { WebAssembly?: { Memory?: new (...a: never[]) => WasmMemoryLike } }).WebAssembly?.Memory;
+const WasmMemory = (globalThis as { WebAssembly?: { Memory?: new (...a: never[]) => WasmMemoryLike } }).WebAssembly
+  ?.Memory;
 
 /** Largest buffer whose byte offsets `>>>` indexes exactly. */
 const FAST_LIMIT = 2 ** 32;
@@ -51,10 +52,16 @@ export interface Memo {
 
 const memos = new WeakMap<object, Memo>();
 
-function whole<T>(Ctor: new (b: ArrayBufferLike, o: number, n?: number) => T, buffer: ArrayBuffer | SharedArrayBuffer, size: number, fast: boolean): T {
+function whole<T>(
+  Ctor: new (b: ArrayBufferLike, o: number, n?: number) => T,
+  buffer: ArrayBuffer | SharedArrayBuffer,
+  size: number,
+  fast: boolean,
+): T {
   if (!fast) return new Ctor(buffer, 0, 0);
   // A growable buffer gets length-tracking views, which follow it as it grows.
-  const growable = (buffer as { growable?: boolean }).growable === true || (buffer as { resizable?: boolean }).resizable === true;
+  const growable =
+    (buffer as { growable?: boolean }).growable === true || (buffer as { resizable?: boolean }).resizable === true;
   return growable ? new Ctor(buffer, 0) : new Ctor(buffer, 0, Math.floor(buffer.byteLength / size));
 }
 
@@ -88,22 +95,34 @@ export function memoFor(buffer: ArrayBuffer | SharedArrayBuffer): Memo {
 export function toBuffer(value: unknown, who: string): ArrayBuffer | SharedArrayBuffer {
   if (value instanceof ArrayBuffer || value instanceof SharedArrayBuffer) return value;
   if (WasmMemory !== undefined && value instanceof WasmMemory) return value.buffer;
-  throw new InvalidRegionError(`${who}: buffer must be an ArrayBuffer, a SharedArrayBuffer or a WebAssembly.Memory, got ${describe(value)}`);
+  throw new InvalidRegionError(
+    `${who}: buffer must be an ArrayBuffer, a SharedArrayBuffer or a WebAssembly.Memory, got ${describe(value)}`,
+  );
 }
 
 /**
  * Throws InvalidRegionError unless [byteOffset, byteOffset + byteLength) lies in `buffer` and
  * byteOffset is a multiple of `align`.
  */
-export function checkPlace(who: string, buffer: ArrayBuffer | SharedArrayBuffer, byteOffset: unknown, byteLength: number, align: number): number {
+export function checkPlace(
+  who: string,
+  buffer: ArrayBuffer | SharedArrayBuffer,
+  byteOffset: unknown,
+  byteLength: number,
+  align: number,
+): number {
   if (typeof byteOffset !== 'number' || !Number.isSafeInteger(byteOffset) || byteOffset < 0) {
     throw new InvalidRegionError(`${who}: byteOffset must be a non-negative integer, got ${describe(byteOffset)}`);
   }
   if (byteOffset % align !== 0) {
-    throw new InvalidRegionError(`${who}: byteOffset must be a multiple of the alignment ${align}, got ${byteOffset} (misaligned by ${byteOffset % align})`);
+    throw new InvalidRegionError(
+      `${who}: byteOffset must be a multiple of the alignment ${align}, got ${byteOffset} (misaligned by ${byteOffset % align})`,
+    );
   }
   if (byteOffset + byteLength > buffer.byteLength) {
-    throw new InvalidRegionError(`${who}: needs ${byteLength} bytes at byteOffset ${byteOffset}, but the buffer has only ${buffer.byteLength} bytes`);
+    throw new InvalidRegionError(
+      `${who}: needs ${byteLength} bytes at byteOffset ${byteOffset}, but the buffer has only ${buffer.byteLength} bytes`,
+    );
   }
   return byteOffset;
 }

@@ -17,15 +17,19 @@ import { SCALARS } from './scalars.js';
 /** Plain value of the node at `abs` (structs -> objects, arrays -> arrays; padding and locks left out). */
 function plainAt(node: Node, m: Memo, abs: number): unknown {
   switch (node.t) {
-    case 'scalar': return scalarCodec(node.kind).read(m, abs);
-    case 'string': return readString(m, abs, node.capacity);
-    case 'struct': return plainStruct(node.layout, m, abs);
+    case 'scalar':
+      return scalarCodec(node.kind).read(m, abs);
+    case 'string':
+      return readString(m, abs, node.capacity);
+    case 'struct':
+      return plainStruct(node.layout, m, abs);
     case 'array': {
       const out = new Array(node.length);
       for (let i = 0; i < node.length; i++) out[i] = plainAt(node.elem, m, abs + i * node.elem.size);
       return out;
     }
-    default: return undefined;
+    default:
+      return undefined;
   }
 }
 
@@ -40,15 +44,21 @@ function checkValue(node: Node, value: unknown, where: string): void {
     case 'scalar': {
       const info = SCALARS[node.kind];
       const want = node.kind === 'bool' ? 'boolean' : info.big ? 'bigint' : 'number';
-      if (typeof value !== want) throw new InvalidArgumentError(`${where} is ${node.kind} and takes a ${want}, got ${describe(value)}`);
+      if (typeof value !== want)
+        throw new InvalidArgumentError(`${where} is ${node.kind} and takes a ${want}, got ${describe(value)}`);
       if (info.integer) {
         // The checked path: an integer within the type's range (field setters wrap instead, as C and typed arrays do).
         const bits = BigInt(info.size * 8);
         const signed = node.kind.startsWith('i');
         const min = signed ? -(1n << (bits - 1n)) : 0n;
         const max = signed ? (1n << (bits - 1n)) - 1n : (1n << bits) - 1n;
-        const ok = info.big ? (value as bigint) >= min && (value as bigint) <= max : Number.isInteger(value) && (value as number) >= Number(min) && (value as number) <= Number(max);
-        if (!ok) throw new StructRangeError(`${where} is ${node.kind} and holds integers in [${min}, ${max}], got ${describe(value)}`);
+        const ok = info.big
+          ? (value as bigint) >= min && (value as bigint) <= max
+          : Number.isInteger(value) && (value as number) >= Number(min) && (value as number) <= Number(max);
+        if (!ok)
+          throw new StructRangeError(
+            `${where} is ${node.kind} and holds integers in [${min}, ${max}], got ${describe(value)}`,
+          );
       }
       return;
     }
@@ -61,7 +71,9 @@ function checkValue(node: Node, value: unknown, where: string): void {
     case 'array': {
       const a = value as ArrayLike<unknown> | null;
       if (typeof a !== 'object' || a === null || typeof a.length !== 'number') {
-        throw new InvalidArgumentError(`${where} is an array field and takes an array (or array-like), got ${describe(value)}`);
+        throw new InvalidArgumentError(
+          `${where} is an array field and takes an array (or array-like), got ${describe(value)}`,
+        );
       }
       if (a.length > node.length) throw new StructRangeError(`${where} holds ${node.length} elements, got ${a.length}`);
       for (let i = 0; i < a.length; i++) checkValue(node.elem, a[i], `${where}[${i}]`);
@@ -79,16 +91,28 @@ export function checkInit(layout: Layout, init: unknown, where: string = layout.
   }
   for (const [k, v] of Object.entries(init)) {
     const f = layout.byName.get(k);
-    if (f === undefined) throw new InvalidArgumentError(`${where} has no field "${k}" (fields: ${layout.fields.filter((x) => x.node.t !== 'padding').map((x) => x.name).join(', ')})`);
+    if (f === undefined)
+      throw new InvalidArgumentError(
+        `${where} has no field "${k}" (fields: ${layout.fields
+          .filter((x) => x.node.t !== 'padding')
+          .map((x) => x.name)
+          .join(', ')})`,
+      );
     if (v !== undefined) checkValue(f.node, v, `${where}.${k}`);
   }
 }
 
 function writeValue(node: Node, m: Memo, abs: number, value: unknown, where: string): void {
   switch (node.t) {
-    case 'scalar': scalarCodec(node.kind).write(m, abs, value); return;
-    case 'string': writeString(m, abs, node, value, where); return;
-    case 'struct': writeStruct(node.layout, m, abs, value as Record<string, unknown>, where); return;
+    case 'scalar':
+      scalarCodec(node.kind).write(m, abs, value);
+      return;
+    case 'string':
+      writeString(m, abs, node, value, where);
+      return;
+    case 'struct':
+      writeStruct(node.layout, m, abs, value as Record<string, unknown>, where);
+      return;
     case 'array': {
       const a = value as ArrayLike<unknown>;
       for (let i = 0; i < a.length; i++) writeValue(node.elem, m, abs + i * node.elem.size, a[i], `${where}[${i}]`);

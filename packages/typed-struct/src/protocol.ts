@@ -75,7 +75,11 @@ function specFromSchema(fs: unknown, where: string, structFrom: (s: unknown) => 
     const o = fs as Record<string, unknown>;
     const keys = Object.keys(o);
     if (keys.includes('array') && keys.every((k) => k === 'array' || k === 'length')) {
-      return { kind: 'array', element: specFromSchema(o.array, `${where}[]`, structFrom) as ArraySpec['element'], length: o.length as number };
+      return {
+        kind: 'array',
+        element: specFromSchema(o.array, `${where}[]`, structFrom) as ArraySpec['element'],
+        length: o.length as number,
+      };
     }
     if (keys.includes('string') && keys.every((k) => k === 'string' || k === 'overflow')) {
       return { kind: 'string', capacity: o.string as number, overflow: (o.overflow ?? 'error') as StringOverflow };
@@ -84,17 +88,34 @@ function specFromSchema(fs: unknown, where: string, structFrom: (s: unknown) => 
     if (keys.length === 1 && keys[0] === 'lock' && o.lock === true) return LOCK_SPEC;
     if (keys.length === 1 && keys[0] === 'struct') return structFrom(o.struct) as FieldSpec;
   }
-  throw new StructSchemaError(`${where}: unknown field type ${describe(fs)} in schema; expected one of ${SCALAR_LIST}, { array, length }, { string, overflow }, { padding }, { lock: true } or { struct }`);
+  throw new StructSchemaError(
+    `${where}: unknown field type ${describe(fs)} in schema; expected one of ${SCALAR_LIST}, { array, length }, { string, overflow }, { padding }, { lock: true } or { struct }`,
+  );
 }
 
 /** Checks the outer shape of a schema and returns its parts. */
-function checkSchema(schema: unknown): { name: string; packed: boolean; fields: readonly (readonly [unknown, unknown])[] } {
+function checkSchema(schema: unknown): {
+  name: string;
+  packed: boolean;
+  fields: readonly (readonly [unknown, unknown])[];
+} {
   const s = schema as Partial<StructSchema> | null;
-  if (typeof s !== 'object' || s === null || !Array.isArray(s.fields) || typeof s.name !== 'string' || typeof s.packed !== 'boolean') {
-    throw new StructSchemaError(`StructType.fromSchema(schema): schema must be { name: string, packed: boolean, fields: [name, field][] }, got ${describe(schema)}`);
+  if (
+    typeof s !== 'object' ||
+    s === null ||
+    !Array.isArray(s.fields) ||
+    typeof s.name !== 'string' ||
+    typeof s.packed !== 'boolean'
+  ) {
+    throw new StructSchemaError(
+      `StructType.fromSchema(schema): schema must be { name: string, packed: boolean, fields: [name, field][] }, got ${describe(schema)}`,
+    );
   }
   for (const e of s.fields) {
-    if (!Array.isArray(e) || e.length !== 2) throw new StructSchemaError(`StructType.fromSchema(schema): struct ${s.name}: each field must be a [name, type] pair, got ${describe(e)}`);
+    if (!Array.isArray(e) || e.length !== 2)
+      throw new StructSchemaError(
+        `StructType.fromSchema(schema): struct ${s.name}: each field must be a [name, type] pair, got ${describe(e)}`,
+      );
   }
   return { name: s.name, packed: s.packed, fields: s.fields };
 }

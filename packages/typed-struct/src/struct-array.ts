@@ -21,7 +21,16 @@ import { describeNode, layoutOf, resolvePath, type Layout } from './layout.js';
 import { type Memo, type StructBuffer, checkPlace, memoFor, toBuffer } from './memory.js';
 import { checkInit } from './plain.js';
 import { STRUCT_ARRAY_KIND, checkSameType, typeFromSchema } from './protocol.js';
-import type { FieldsSpec, Init, LeafPath, PathValue, Plain, StructInstance, StructSchema, StructTypeSpec } from './types.js';
+import type {
+  FieldsSpec,
+  Init,
+  LeafPath,
+  PathValue,
+  Plain,
+  StructInstance,
+  StructSchema,
+  StructTypeSpec,
+} from './types.js';
 import { type StructView, assignPlain, plainify, toPlain, viewAt } from './view.js';
 
 /** Where a StructArray's records are: `byteOffset` bytes into `buffer` (default: new memory). */
@@ -46,10 +55,13 @@ export class StructArray<F extends FieldsSpec = FieldsSpec> implements Iterable<
    */
   constructor(type: StructTypeSpec<F>, length: number, region?: StructRegion) {
     const layout = layoutOf(type);
-    if (layout === undefined) throw new InvalidArgumentError(`StructArray(type, length): type must be a struct type, got ${describe(type)}`);
+    if (layout === undefined)
+      throw new InvalidArgumentError(`StructArray(type, length): type must be a struct type, got ${describe(type)}`);
     const who = `StructArray(${layout.name}, length)`;
     if (typeof length !== 'number' || !Number.isSafeInteger(length) || length < 0) {
-      throw new InvalidArgumentError(`${who}: length must be a non-negative integer, got ${describe(length)}${typeof length === 'number' && length < 0 ? ' (negative)' : ''}`);
+      throw new InvalidArgumentError(
+        `${who}: length must be a non-negative integer, got ${describe(length)}${typeof length === 'number' && length < 0 ? ' (negative)' : ''}`,
+      );
     }
     const bytes = length * layout.size;
     if (region !== undefined && (typeof region !== 'object' || region === null)) {
@@ -58,7 +70,8 @@ export class StructArray<F extends FieldsSpec = FieldsSpec> implements Iterable<
     let buffer: ArrayBuffer | SharedArrayBuffer;
     let byteOffset = 0;
     if (region?.buffer === undefined) {
-      if (region?.byteOffset !== undefined && region.byteOffset !== 0) throw new InvalidArgumentError(`${who}: byteOffset ${describe(region.byteOffset)} was given without a buffer`);
+      if (region?.byteOffset !== undefined && region.byteOffset !== 0)
+        throw new InvalidArgumentError(`${who}: byteOffset ${describe(region.byteOffset)} was given without a buffer`);
       buffer = new SharedArrayBuffer(bytes);
     } else {
       buffer = toBuffer(region.buffer, who);
@@ -85,8 +98,15 @@ export class StructArray<F extends FieldsSpec = FieldsSpec> implements Iterable<
     }
     const d = value as Partial<StructArray> | null;
     const who = type ? `${type.name}.arrayFrom(value)` : 'StructArray.from(value)';
-    if (typeof d !== 'object' || d === null || d.__sabkit !== STRUCT_ARRAY_KIND || !(d.buffer instanceof SharedArrayBuffer || (d.buffer as unknown) instanceof ArrayBuffer)) {
-      throw new ReviveError(`${who}: value must be a StructArray or its structured clone ({ __sabkit: "StructArray", buffer, byteOffset, length, __schema }), got ${describe(value)}`);
+    if (
+      typeof d !== 'object' ||
+      d === null ||
+      d.__sabkit !== STRUCT_ARRAY_KIND ||
+      !(d.buffer instanceof SharedArrayBuffer || (d.buffer as unknown) instanceof ArrayBuffer)
+    ) {
+      throw new ReviveError(
+        `${who}: value must be a StructArray or its structured clone ({ __sabkit: "StructArray", buffer, byteOffset, length, __schema }), got ${describe(value)}`,
+      );
     }
     const t = type ?? typeFromSchema<G>(d.__schema);
     if (type !== undefined) checkSameType(layoutOf(type)!, d.__schema, who);
@@ -115,7 +135,10 @@ export class StructArray<F extends FieldsSpec = FieldsSpec> implements Iterable<
 
   /** Live view of record i; IndexError outside [0, length). */
   get(i: number): StructInstance<F> {
-    if (!(i >>> 0 === i && i < this.length)) throw new IndexError(`StructArray(${this.#layout.name}).get(i): index ${describe(i)} is not an integer in [0, ${this.length})`);
+    if (!(i >>> 0 === i && i < this.length))
+      throw new IndexError(
+        `StructArray(${this.#layout.name}).get(i): index ${describe(i)} is not an integer in [0, ${this.length})`,
+      );
     return viewAt(this.#layout, this.#m, this.byteOffset + i * this.#layout.size) as unknown as StructInstance<F>;
   }
 
@@ -130,8 +153,15 @@ export class StructArray<F extends FieldsSpec = FieldsSpec> implements Iterable<
     const who = `StructArray(${this.#layout.name}).column(path)`;
     const { node, offset } = resolvePath(this.#layout, path, who);
     if (node.t !== 'scalar' && node.t !== 'string') {
-      const hint = node.t === 'struct' ? ` (e.g. "${path}.${node.layout.fields[0].name}")` : node.t === 'array' ? ` (e.g. "${path}.0")` : '';
-      throw new InvalidArgumentError(`${who}: "${path}" is ${describeNode(node)}; a column is one scalar or string field${hint}`);
+      const hint =
+        node.t === 'struct'
+          ? ` (e.g. "${path}.${node.layout.fields[0].name}")`
+          : node.t === 'array'
+            ? ` (e.g. "${path}.0")`
+            : '';
+      throw new InvalidArgumentError(
+        `${who}: "${path}" is ${describeNode(node)}; a column is one scalar or string field${hint}`,
+      );
     }
     return makeColumn(path, node, this.#m, this.byteOffset, this.length, this.#layout.size, offset);
   }
@@ -141,8 +171,14 @@ export class StructArray<F extends FieldsSpec = FieldsSpec> implements Iterable<
     const n = this.length;
     const s = Math.min(Math.max(start < 0 ? n + start : start, 0), n);
     const e = Math.min(Math.max(end < 0 ? n + end : end, s), n);
-    if (!Number.isInteger(s) || !Number.isInteger(e)) throw new InvalidArgumentError(`subarray(start, end): integers expected, got ${describe(start)}, ${describe(end)}`);
-    return new StructArray<F>(this.#type, e - s, { buffer: this.buffer, byteOffset: this.byteOffset + s * this.#layout.size });
+    if (!Number.isInteger(s) || !Number.isInteger(e))
+      throw new InvalidArgumentError(
+        `subarray(start, end): integers expected, got ${describe(start)}, ${describe(end)}`,
+      );
+    return new StructArray<F>(this.#type, e - s, {
+      buffer: this.buffer,
+      byteOffset: this.byteOffset + s * this.#layout.size,
+    });
   }
 
   forEach(callback: (record: StructInstance<F>, index: number) => void): void {
@@ -162,15 +198,26 @@ export class StructArray<F extends FieldsSpec = FieldsSpec> implements Iterable<
 
   /** Validates `values` for every record, then writes them all (Python's `arr[:] = ...`). */
   assignAll(values: ArrayLike<Init<F>>): void {
-    if (typeof values !== 'object' || values === null || typeof values.length !== 'number' || values.length > this.length) {
-      throw new InvalidArgumentError(`assignAll(values): values must be an array of at most ${this.length} records, got ${describe(values)}`);
+    if (
+      typeof values !== 'object' ||
+      values === null ||
+      typeof values.length !== 'number' ||
+      values.length > this.length
+    ) {
+      throw new InvalidArgumentError(
+        `assignAll(values): values must be an array of at most ${this.length} records, got ${describe(values)}`,
+      );
     }
     const plain = Array.from(values, plainify);
     for (let i = 0; i < plain.length; i++) checkInit(this.#layout, plain[i], `${this.#layout.name}[${i}]`);
     for (let i = 0; i < plain.length; i++) assignPlain(this.at(i) as unknown as StructView, plain[i]);
   }
 
-  [Symbol.for('nodejs.util.inspect.custom')](_d: number, options: object, inspect: (v: unknown, o: object) => string): string {
+  [Symbol.for('nodejs.util.inspect.custom')](
+    _d: number,
+    options: object,
+    inspect: (v: unknown, o: object) => string,
+  ): string {
     return `StructArray(${this.#layout.name} x ${this.length}) ${inspect(this.length <= 16 ? this.toJSON() : this.subarray(0, 16).toJSON(), options)}${this.length > 16 ? ` ... ${this.length - 16} more` : ''}`;
   }
 }

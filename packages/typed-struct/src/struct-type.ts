@@ -16,15 +16,30 @@
  * reviving many records of one type builds its accessors once.
  */
 import {
-  InvalidArgumentError, ReviveError, describe, registerKind, registerStructTypeFactory, type SharedDescriptor, type StructTypeLike,
+  InvalidArgumentError,
+  ReviveError,
+  describe,
+  registerKind,
+  registerStructTypeFactory,
+  type SharedDescriptor,
+  type StructTypeLike,
 } from '@sabkit/atomics-sync';
 import { StructSchemaError } from './errors.js';
 import { LAYOUT, buildLayout, describeLayout, fieldInfos, resolvePath, type Layout } from './layout.js';
 import { type StructBuffer, checkPlace, memoFor, toBuffer } from './memory.js';
 import { STRUCT_KIND, STRUCT_TYPE_KIND, checkSameType, layoutFromSchema, schemaKey } from './protocol.js';
 import { StructArray, type StructRegion } from './struct-array.js';
-import type { TYPE_FIELDS, FieldInfo, FieldsSpec, Init, Plain, StructInstance, StructSchema, StructTypeSpec } from './types.js';
-import { StructView, assignPlain, isViewOf, toPlain, viewAt } from './view.js';
+import type {
+  TYPE_FIELDS,
+  FieldInfo,
+  FieldsSpec,
+  Init,
+  Plain,
+  StructInstance,
+  StructSchema,
+  StructTypeSpec,
+} from './types.js';
+import { type StructView, assignPlain, isViewOf, toPlain, viewAt } from './view.js';
 
 export interface StructOptions {
   /** Type name, for messages, `inspect` and C declarations (an identifier). Default "Struct". */
@@ -42,7 +57,9 @@ const INSPECT = Symbol.for('nodejs.util.inspect.custom');
 const byKey = new Map<string, StructType<FieldsSpec>>();
 let pending: Layout | undefined;
 
-export class StructType<F extends FieldsSpec = FieldsSpec> implements StructTypeLike<StructInstance<F>>, StructTypeSpec<F> {
+export class StructType<F extends FieldsSpec = FieldsSpec>
+  implements StructTypeLike<StructInstance<F>>, StructTypeSpec<F>
+{
   declare readonly [TYPE_FIELDS]?: F;
   /** atomics-sync's StructTypeLike: which factory rebuilds this type from its schema. */
   readonly structTypeKind = STRUCT_TYPE_KIND;
@@ -62,14 +79,20 @@ export class StructType<F extends FieldsSpec = FieldsSpec> implements StructType
     pending = undefined;
     if (layout === undefined) {
       if (typeof fields !== 'object' || fields === null || Array.isArray(fields)) {
-        throw new StructSchemaError(`struct(fields): fields must be an object of { name: type }, got ${describe(fields)}`);
+        throw new StructSchemaError(
+          `struct(fields): fields must be an object of { name: type }, got ${describe(fields)}`,
+        );
       }
-      if (typeof options !== 'object' || options === null) throw new StructSchemaError(`struct(fields, options): options must be an object, got ${describe(options)}`);
+      if (typeof options !== 'object' || options === null)
+        throw new StructSchemaError(`struct(fields, options): options must be an object, got ${describe(options)}`);
       for (const k of Object.keys(options)) {
-        if (k !== 'name' && k !== 'packed') throw new StructSchemaError(`struct(fields, options): unknown option "${k}" (options are name and packed)`);
+        if (k !== 'name' && k !== 'packed')
+          throw new StructSchemaError(`struct(fields, options): unknown option "${k}" (options are name and packed)`);
       }
       if (options.packed !== undefined && typeof options.packed !== 'boolean') {
-        throw new StructSchemaError(`struct(fields, options): packed must be a boolean, got ${describe(options.packed)}`);
+        throw new StructSchemaError(
+          `struct(fields, options): packed must be a boolean, got ${describe(options.packed)}`,
+        );
       }
       layout = buildLayout(options.name ?? 'Struct', Object.entries(fields), options.packed ?? false);
     }
@@ -125,8 +148,15 @@ export class StructType<F extends FieldsSpec = FieldsSpec> implements StructType
     if (isViewOf(value, layout)) return value as unknown as StructInstance<F>;
     const d = value as Partial<StructDescriptor> | null;
     const who = `${layout.name}.from(value)`;
-    if (typeof d !== 'object' || d === null || d.__sabkit !== STRUCT_KIND || !(d.buffer instanceof SharedArrayBuffer || (d.buffer as unknown) instanceof ArrayBuffer)) {
-      throw new ReviveError(`${who}: value must be a ${layout.name} record or its structured clone ({ __sabkit: "Struct", buffer, byteOffset, __schema }), got ${describe(value)}`);
+    if (
+      typeof d !== 'object' ||
+      d === null ||
+      d.__sabkit !== STRUCT_KIND ||
+      !(d.buffer instanceof SharedArrayBuffer || (d.buffer as unknown) instanceof ArrayBuffer)
+    ) {
+      throw new ReviveError(
+        `${who}: value must be a ${layout.name} record or its structured clone ({ __sabkit: "Struct", buffer, byteOffset, __schema }), got ${describe(value)}`,
+      );
     }
     checkSameType(layout, d.__schema, who);
     return this.view(d.buffer as SharedArrayBuffer, d.byteOffset as number);
@@ -179,7 +209,10 @@ export class StructType<F extends FieldsSpec = FieldsSpec> implements StructType
   }
 
   #check(target: unknown, what: string): void {
-    if (!isViewOf(target, this[LAYOUT])) throw new InvalidArgumentError(`${this.name}.${what}(target): target must be a ${this.name} record, got ${describe(target)}`);
+    if (!isViewOf(target, this[LAYOUT]))
+      throw new InvalidArgumentError(
+        `${this.name}.${what}(target): target must be a ${this.name} record, got ${describe(target)}`,
+      );
   }
 }
 

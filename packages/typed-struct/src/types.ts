@@ -44,6 +44,7 @@ export interface LockSpec {
 }
 
 /** Anything that can be an array element. */
+// biome-ignore lint/suspicious/noExplicitAny: element specs of any shape; `unknown` breaks the conditional types that read them
 export type ElementSpec = ScalarKind | ArraySpec<any> | StringSpec | LockSpec | StructTypeSpec<any>;
 /** Anything that can be a field. */
 export type FieldSpec = ElementSpec | PaddingSpec;
@@ -76,24 +77,31 @@ export interface ScalarArray<T> extends Iterable<T> {
 type IsAny<T> = 0 extends 1 & T ? true : false;
 
 /** What a field of spec S reads as. */
-export type FieldValue<S> = IsAny<S> extends true
-  ? unknown
-  : S extends ScalarKind
-  ? ScalarValue<S>
-  : S extends StringSpec
-    ? string
-    : S extends LockSpec
-      ? Lock
-      : S extends HasFields<infer G extends FieldsSpec>
-        ? StructInstance<G>
-        : S extends ArraySpec<infer E>
-          ? ArrayValue<E>
-          : never;
+export type FieldValue<S> =
+  IsAny<S> extends true
+    ? unknown
+    : S extends ScalarKind
+      ? ScalarValue<S>
+      : S extends StringSpec
+        ? string
+        : S extends LockSpec
+          ? Lock
+          : S extends HasFields<infer G extends FieldsSpec>
+            ? StructInstance<G>
+            : S extends ArraySpec<infer E>
+              ? ArrayValue<E>
+              : never;
 
 export type ArrayValue<E> = E extends ScalarKind | StringSpec ? ScalarArray<FieldValue<E>> : readonly FieldValue<E>[];
 
-type WritableKeys<F> = { [K in keyof F]: F[K] extends PaddingSpec ? never : IsData<F[K]> extends true ? K : never }[keyof F] & string;
-type LockKeys<F> = { [K in keyof F]: F[K] extends PaddingSpec ? never : IsData<F[K]> extends true ? never : K }[keyof F] & string;
+type WritableKeys<F> = {
+  [K in keyof F]: F[K] extends PaddingSpec ? never : IsData<F[K]> extends true ? K : never;
+}[keyof F] &
+  string;
+type LockKeys<F> = {
+  [K in keyof F]: F[K] extends PaddingSpec ? never : IsData<F[K]> extends true ? never : K;
+}[keyof F] &
+  string;
 
 /** Type-only key that carries a struct's fields on its instances (no such property exists). */
 export declare const FIELDS: unique symbol;
@@ -150,46 +158,63 @@ export type FieldsOfType<T> = T extends HasFields<infer F extends FieldsSpec> ? 
 export type InstanceOf<T> = StructInstance<FieldsOfType<T>>;
 
 /** Any struct instance. */
+// biome-ignore lint/suspicious/noExplicitAny: any field set: StructBase<unknown> would reject every concrete struct
 export type AnyStruct = StructBase<any>;
 /** The fields of a struct instance type. */
 export type FieldsOf<T> = T extends { readonly [FIELDS]?: infer F } ? (F extends FieldsSpec ? F : never) : never;
 
-type IsData<S> = IsAny<S> extends true ? true : S extends PaddingSpec | LockSpec ? false : S extends ArraySpec<infer E> ? IsData<E> : true;
+type IsData<S> =
+  IsAny<S> extends true
+    ? true
+    : S extends PaddingSpec | LockSpec
+      ? false
+      : S extends ArraySpec<infer E>
+        ? IsData<E>
+        : true;
 type DataKeys<F> = { [K in keyof F]: IsData<F[K]> extends true ? K : never }[keyof F] & string;
 
 /** Plain-object form of a struct's data (padding and locks left out). */
 export type Plain<F> = { -readonly [K in DataKeys<F>]: PlainValue<F[K]> };
-export type PlainValue<S> = IsAny<S> extends true
-  ? unknown
-  : S extends ScalarKind
-  ? ScalarValue<S>
-  : S extends StringSpec
-    ? string
-    : S extends HasFields<infer G extends FieldsSpec>
-      ? Plain<G>
-      : S extends ArraySpec<infer E>
-        ? PlainValue<E>[]
-        : never;
+export type PlainValue<S> =
+  IsAny<S> extends true
+    ? unknown
+    : S extends ScalarKind
+      ? ScalarValue<S>
+      : S extends StringSpec
+        ? string
+        : S extends HasFields<infer G extends FieldsSpec>
+          ? Plain<G>
+          : S extends ArraySpec<infer E>
+            ? PlainValue<E>[]
+            : never;
 
 /** Initial or new values for some of a struct's fields (arrays: the first items). */
 export type Init<F> = { [K in DataKeys<F>]?: InitValue<F[K]> };
-export type InitValue<S> = IsAny<S> extends true
-  ? unknown
-  : S extends ScalarKind
-  ? ScalarValue<S>
-  : S extends StringSpec
-    ? string
-    : S extends HasFields<infer G extends FieldsSpec>
-      ? Init<G>
-      : S extends ArraySpec<infer E>
-        ? ArrayLike<InitValue<E>>
-        : never;
+export type InitValue<S> =
+  IsAny<S> extends true
+    ? unknown
+    : S extends ScalarKind
+      ? ScalarValue<S>
+      : S extends StringSpec
+        ? string
+        : S extends HasFields<infer G extends FieldsSpec>
+          ? Init<G>
+          : S extends ArraySpec<infer E>
+            ? ArrayLike<InitValue<E>>
+            : never;
 
-type AtomicKeysOf<F> = { [K in keyof F]: F[K] extends 'i8' | 'u8' | 'i16' | 'u16' | 'i32' | 'u32' | 'i64' | 'u64' ? K : never }[keyof F] & string;
+type AtomicKeysOf<F> = {
+  [K in keyof F]: F[K] extends 'i8' | 'u8' | 'i16' | 'u16' | 'i32' | 'u32' | 'i64' | 'u64' ? K : never;
+}[keyof F] &
+  string;
 /** Names of a struct's integer fields (those that take atomic operations). */
 export type AtomicKey<T> = AtomicKeysOf<FieldsOf<T>>;
 /** What an atomic operation on integer field K of record T takes and returns. */
-export type AtomicValue<T, K extends string> = K extends keyof FieldsOf<T> ? (FieldsOf<T>[K] extends 'i64' | 'u64' ? bigint : number) : never;
+export type AtomicValue<T, K extends string> = K extends keyof FieldsOf<T>
+  ? FieldsOf<T>[K] extends 'i64' | 'u64'
+    ? bigint
+    : number
+  : never;
 
 /** Dotted paths to the scalar and string leaves of a struct: 'pos.x', 'tags.3', 'verts.2.x' (8 levels deep at most). */
 export type LeafPath<F, D extends unknown[] = []> = D['length'] extends 8
@@ -199,13 +224,13 @@ type LeafSuffix<S, D extends unknown[]> = D['length'] extends 8
   ? never
   : IsAny<S> extends true
     ? string
-  : S extends ScalarKind | StringSpec
-    ? ''
-    : S extends HasFields<infer G extends FieldsSpec>
-      ? `.${LeafPath<G, D>}`
-      : S extends ArraySpec<infer E>
-        ? `.${number}${LeafSuffix<E, [...D, 1]>}`
-        : never;
+    : S extends ScalarKind | StringSpec
+      ? ''
+      : S extends HasFields<infer G extends FieldsSpec>
+        ? `.${LeafPath<G, D>}`
+        : S extends ArraySpec<infer E>
+          ? `.${number}${LeafSuffix<E, [...D, 1]>}`
+          : never;
 
 /** The field spec at a dotted path. */
 export type SpecAt<F, P extends string> = P extends `${infer H}.${infer R}`
@@ -215,15 +240,19 @@ export type SpecAt<F, P extends string> = P extends `${infer H}.${infer R}`
   : P extends keyof F
     ? F[P]
     : never;
-type SpecIn<S, P extends string> = IsAny<S> extends true ? any : S extends HasFields<infer G extends FieldsSpec>
-  ? SpecAt<G, P>
-  : S extends ArraySpec<infer E>
-    ? P extends `${number}.${infer R}`
-      ? SpecIn<E, R>
-      : P extends `${number}`
-        ? E
-        : never
-    : never;
+type SpecIn<S, P extends string> =
+  IsAny<S> extends true
+    ? // biome-ignore lint/suspicious/noExplicitAny: a schema typed `any` must stay `any`, as the input was
+      any
+    : S extends HasFields<infer G extends FieldsSpec>
+      ? SpecAt<G, P>
+      : S extends ArraySpec<infer E>
+        ? P extends `${number}.${infer R}`
+          ? SpecIn<E, R>
+          : P extends `${number}`
+            ? E
+            : never
+        : never;
 
 /** What the leaf at a dotted path reads as. */
 export type PathValue<F, P extends string> = FieldValue<SpecAt<F, P>>;

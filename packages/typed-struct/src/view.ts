@@ -34,12 +34,23 @@ import type { StructSchema } from './types.js';
 
 type Make = (m: Memo, abs: number) => unknown;
 type ViewClass = new (m: Memo, abs: number, layout: Layout) => StructView;
-interface Classes { readonly aligned: ViewClass; readonly unaligned: ViewClass }
+interface Classes {
+  readonly aligned: ViewClass;
+  readonly unaligned: ViewClass;
+}
 
 const INSPECT = Symbol.for('nodejs.util.inspect.custom');
 const TYPED = {
-  i8: Int8Array, u8: Uint8Array, i16: Int16Array, u16: Uint16Array, i32: Int32Array, u32: Uint32Array,
-  i64: BigInt64Array, u64: BigUint64Array, f32: Float32Array, f64: Float64Array,
+  i8: Int8Array,
+  u8: Uint8Array,
+  i16: Int16Array,
+  u16: Uint16Array,
+  i32: Int32Array,
+  u32: Uint32Array,
+  i64: BigInt64Array,
+  u64: BigUint64Array,
+  f32: Float32Array,
+  f64: Float64Array,
 } as const;
 
 export class StructView {
@@ -85,17 +96,105 @@ export class StructView {
   static typedAccessor(kind: string, off: number): PropertyDescriptor {
     type V = StructView;
     switch (kind) {
-      case 'i8': return { get(this: V) { return this.#m.i8[this.#o + off]; }, set(this: V, v: number) { this.#m.i8[this.#o + off] = v; } };
-      case 'u8': return { get(this: V) { return this.#m.u8[this.#o + off]; }, set(this: V, v: number) { this.#m.u8[this.#o + off] = v; } };
-      case 'bool': return { get(this: V) { return this.#m.u8[this.#o + off] !== 0; }, set(this: V, v: boolean) { this.#m.u8[this.#o + off] = v ? 1 : 0; } };
-      case 'i16': return { get(this: V) { return this.#m.i16[(this.#o + off) >>> 1]; }, set(this: V, v: number) { this.#m.i16[(this.#o + off) >>> 1] = v; } };
-      case 'u16': return { get(this: V) { return this.#m.u16[(this.#o + off) >>> 1]; }, set(this: V, v: number) { this.#m.u16[(this.#o + off) >>> 1] = v; } };
-      case 'i32': return { get(this: V) { return this.#m.i32[(this.#o + off) >>> 2]; }, set(this: V, v: number) { this.#m.i32[(this.#o + off) >>> 2] = v; } };
-      case 'u32': return { get(this: V) { return this.#m.u32[(this.#o + off) >>> 2]; }, set(this: V, v: number) { this.#m.u32[(this.#o + off) >>> 2] = v; } };
-      case 'f32': return { get(this: V) { return this.#m.f32[(this.#o + off) >>> 2]; }, set(this: V, v: number) { this.#m.f32[(this.#o + off) >>> 2] = v; } };
-      case 'i64': return { get(this: V) { return this.#m.i64[(this.#o + off) >>> 3]; }, set(this: V, v: bigint) { this.#m.i64[(this.#o + off) >>> 3] = v; } };
-      case 'u64': return { get(this: V) { return this.#m.u64[(this.#o + off) >>> 3]; }, set(this: V, v: bigint) { this.#m.u64[(this.#o + off) >>> 3] = v; } };
-      case 'f64': return { get(this: V) { return this.#m.f64[(this.#o + off) >>> 3]; }, set(this: V, v: number) { this.#m.f64[(this.#o + off) >>> 3] = v; } };
+      case 'i8':
+        return {
+          get(this: V) {
+            return this.#m.i8[this.#o + off];
+          },
+          set(this: V, v: number) {
+            this.#m.i8[this.#o + off] = v;
+          },
+        };
+      case 'u8':
+        return {
+          get(this: V) {
+            return this.#m.u8[this.#o + off];
+          },
+          set(this: V, v: number) {
+            this.#m.u8[this.#o + off] = v;
+          },
+        };
+      case 'bool':
+        return {
+          get(this: V) {
+            return this.#m.u8[this.#o + off] !== 0;
+          },
+          set(this: V, v: boolean) {
+            this.#m.u8[this.#o + off] = v ? 1 : 0;
+          },
+        };
+      case 'i16':
+        return {
+          get(this: V) {
+            return this.#m.i16[(this.#o + off) >>> 1];
+          },
+          set(this: V, v: number) {
+            this.#m.i16[(this.#o + off) >>> 1] = v;
+          },
+        };
+      case 'u16':
+        return {
+          get(this: V) {
+            return this.#m.u16[(this.#o + off) >>> 1];
+          },
+          set(this: V, v: number) {
+            this.#m.u16[(this.#o + off) >>> 1] = v;
+          },
+        };
+      case 'i32':
+        return {
+          get(this: V) {
+            return this.#m.i32[(this.#o + off) >>> 2];
+          },
+          set(this: V, v: number) {
+            this.#m.i32[(this.#o + off) >>> 2] = v;
+          },
+        };
+      case 'u32':
+        return {
+          get(this: V) {
+            return this.#m.u32[(this.#o + off) >>> 2];
+          },
+          set(this: V, v: number) {
+            this.#m.u32[(this.#o + off) >>> 2] = v;
+          },
+        };
+      case 'f32':
+        return {
+          get(this: V) {
+            return this.#m.f32[(this.#o + off) >>> 2];
+          },
+          set(this: V, v: number) {
+            this.#m.f32[(this.#o + off) >>> 2] = v;
+          },
+        };
+      case 'i64':
+        return {
+          get(this: V) {
+            return this.#m.i64[(this.#o + off) >>> 3];
+          },
+          set(this: V, v: bigint) {
+            this.#m.i64[(this.#o + off) >>> 3] = v;
+          },
+        };
+      case 'u64':
+        return {
+          get(this: V) {
+            return this.#m.u64[(this.#o + off) >>> 3];
+          },
+          set(this: V, v: bigint) {
+            this.#m.u64[(this.#o + off) >>> 3] = v;
+          },
+        };
+      case 'f64':
+        return {
+          get(this: V) {
+            return this.#m.f64[(this.#o + off) >>> 3];
+          },
+          set(this: V, v: number) {
+            this.#m.f64[(this.#o + off) >>> 3] = v;
+          },
+        };
     }
     throw new TypeError(`no typed accessor for ${kind}`);
   }
@@ -104,17 +203,105 @@ export class StructView {
   static dataViewAccessor(kind: string, off: number): PropertyDescriptor {
     type V = StructView;
     switch (kind) {
-      case 'i8': return { get(this: V) { return this.#m.dv.getInt8(this.#o + off); }, set(this: V, v: number) { this.#m.dv.setInt8(this.#o + off, v); } };
-      case 'u8': return { get(this: V) { return this.#m.dv.getUint8(this.#o + off); }, set(this: V, v: number) { this.#m.dv.setUint8(this.#o + off, v); } };
-      case 'bool': return { get(this: V) { return this.#m.dv.getUint8(this.#o + off) !== 0; }, set(this: V, v: boolean) { this.#m.dv.setUint8(this.#o + off, v ? 1 : 0); } };
-      case 'i16': return { get(this: V) { return this.#m.dv.getInt16(this.#o + off, true); }, set(this: V, v: number) { this.#m.dv.setInt16(this.#o + off, v, true); } };
-      case 'u16': return { get(this: V) { return this.#m.dv.getUint16(this.#o + off, true); }, set(this: V, v: number) { this.#m.dv.setUint16(this.#o + off, v, true); } };
-      case 'i32': return { get(this: V) { return this.#m.dv.getInt32(this.#o + off, true); }, set(this: V, v: number) { this.#m.dv.setInt32(this.#o + off, v, true); } };
-      case 'u32': return { get(this: V) { return this.#m.dv.getUint32(this.#o + off, true); }, set(this: V, v: number) { this.#m.dv.setUint32(this.#o + off, v, true); } };
-      case 'f32': return { get(this: V) { return this.#m.dv.getFloat32(this.#o + off, true); }, set(this: V, v: number) { this.#m.dv.setFloat32(this.#o + off, v, true); } };
-      case 'i64': return { get(this: V) { return this.#m.dv.getBigInt64(this.#o + off, true); }, set(this: V, v: bigint) { this.#m.dv.setBigInt64(this.#o + off, v, true); } };
-      case 'u64': return { get(this: V) { return this.#m.dv.getBigUint64(this.#o + off, true); }, set(this: V, v: bigint) { this.#m.dv.setBigUint64(this.#o + off, v, true); } };
-      case 'f64': return { get(this: V) { return this.#m.dv.getFloat64(this.#o + off, true); }, set(this: V, v: number) { this.#m.dv.setFloat64(this.#o + off, v, true); } };
+      case 'i8':
+        return {
+          get(this: V) {
+            return this.#m.dv.getInt8(this.#o + off);
+          },
+          set(this: V, v: number) {
+            this.#m.dv.setInt8(this.#o + off, v);
+          },
+        };
+      case 'u8':
+        return {
+          get(this: V) {
+            return this.#m.dv.getUint8(this.#o + off);
+          },
+          set(this: V, v: number) {
+            this.#m.dv.setUint8(this.#o + off, v);
+          },
+        };
+      case 'bool':
+        return {
+          get(this: V) {
+            return this.#m.dv.getUint8(this.#o + off) !== 0;
+          },
+          set(this: V, v: boolean) {
+            this.#m.dv.setUint8(this.#o + off, v ? 1 : 0);
+          },
+        };
+      case 'i16':
+        return {
+          get(this: V) {
+            return this.#m.dv.getInt16(this.#o + off, true);
+          },
+          set(this: V, v: number) {
+            this.#m.dv.setInt16(this.#o + off, v, true);
+          },
+        };
+      case 'u16':
+        return {
+          get(this: V) {
+            return this.#m.dv.getUint16(this.#o + off, true);
+          },
+          set(this: V, v: number) {
+            this.#m.dv.setUint16(this.#o + off, v, true);
+          },
+        };
+      case 'i32':
+        return {
+          get(this: V) {
+            return this.#m.dv.getInt32(this.#o + off, true);
+          },
+          set(this: V, v: number) {
+            this.#m.dv.setInt32(this.#o + off, v, true);
+          },
+        };
+      case 'u32':
+        return {
+          get(this: V) {
+            return this.#m.dv.getUint32(this.#o + off, true);
+          },
+          set(this: V, v: number) {
+            this.#m.dv.setUint32(this.#o + off, v, true);
+          },
+        };
+      case 'f32':
+        return {
+          get(this: V) {
+            return this.#m.dv.getFloat32(this.#o + off, true);
+          },
+          set(this: V, v: number) {
+            this.#m.dv.setFloat32(this.#o + off, v, true);
+          },
+        };
+      case 'i64':
+        return {
+          get(this: V) {
+            return this.#m.dv.getBigInt64(this.#o + off, true);
+          },
+          set(this: V, v: bigint) {
+            this.#m.dv.setBigInt64(this.#o + off, v, true);
+          },
+        };
+      case 'u64':
+        return {
+          get(this: V) {
+            return this.#m.dv.getBigUint64(this.#o + off, true);
+          },
+          set(this: V, v: bigint) {
+            this.#m.dv.setBigUint64(this.#o + off, v, true);
+          },
+        };
+      case 'f64':
+        return {
+          get(this: V) {
+            return this.#m.dv.getFloat64(this.#o + off, true);
+          },
+          set(this: V, v: number) {
+            this.#m.dv.setFloat64(this.#o + off, v, true);
+          },
+        };
     }
     throw new TypeError(`no DataView accessor for ${kind}`);
   }
@@ -125,8 +312,12 @@ export class StructView {
     if (node.t !== 'string') throw new TypeError('not a string field');
     const cap = node.capacity;
     return {
-      get(this: StructView) { return readString(this.#m, this.#o + off, cap); },
-      set(this: StructView, v: string) { writeString(this.#m, this.#o + off, node, v, where); },
+      get(this: StructView) {
+        return readString(this.#m, this.#o + off, cap);
+      },
+      set(this: StructView, v: string) {
+        writeString(this.#m, this.#o + off, node, v, where);
+      },
     };
   }
 
@@ -136,7 +327,14 @@ export class StructView {
    * or array of the same shape, or plain values; validated before the first byte is written).
    * Lock fields cannot be assigned.
    */
-  static childAccessor(off: number, slot: number, slots: number, make: Make, node: Node | undefined, where: string): PropertyDescriptor {
+  static childAccessor(
+    off: number,
+    slot: number,
+    slots: number,
+    make: Make,
+    node: Node | undefined,
+    where: string,
+  ): PropertyDescriptor {
     const get = function (this: StructView) {
       const c = this.#c ?? (this.#c = new Array(slots));
       let v = c[slot];
@@ -144,7 +342,12 @@ export class StructView {
       return v;
     };
     if (node === undefined) return { get };
-    return { get, set(this: StructView, v: unknown) { assignValue(node, this.#m, this.#o + off, plainify(v), where); } };
+    return {
+      get,
+      set(this: StructView, v: unknown) {
+        assignValue(node, this.#m, this.#o + off, plainify(v), where);
+      },
+    };
   }
 }
 
@@ -158,7 +361,9 @@ export function makerOf(node: Node, where: string): Make {
     case 'lock':
       return (m, abs) => {
         if (!(m.buffer instanceof SharedArrayBuffer)) {
-          throw new InvalidRegionError(`${where}: a lock field needs a SharedArrayBuffer, but this struct lives in ${m.buffer.constructor.name === 'ArrayBuffer' ? 'an ArrayBuffer' : 'a non-shared buffer'}`);
+          throw new InvalidRegionError(
+            `${where}: a lock field needs a SharedArrayBuffer, but this struct lives in ${m.buffer.constructor.name === 'ArrayBuffer' ? 'an ArrayBuffer' : 'a non-shared buffer'}`,
+          );
         }
         return Lock.from({ __sabkit: 'Lock', buffer: m.buffer, byteOffset: abs });
       };
@@ -175,7 +380,8 @@ function arrayMaker(node: ArrayNode, where: string): Make {
   if (elem.t === 'scalar' && elem.kind !== 'bool') {
     const Ctor = TYPED[elem.kind];
     const size = elem.size;
-    return (m, abs) => (m.fast && abs % size === 0 ? new Ctor(m.buffer as ArrayBuffer, abs, n) : ElementArray.create(m, abs, node, where));
+    return (m, abs) =>
+      m.fast && abs % size === 0 ? new Ctor(m.buffer as ArrayBuffer, abs, n) : ElementArray.create(m, abs, node, where);
   }
   if (elem.t === 'scalar' || elem.t === 'string') return (m, abs) => ElementArray.create(m, abs, node, where);
   const make = makerOf(elem, `${where}[]`);
@@ -190,7 +396,9 @@ function arrayMaker(node: ArrayNode, where: string): Make {
 function makeClass(layout: Layout, aligned: boolean): ViewClass {
   const C = class extends StructView {};
   Object.defineProperty(C, 'name', { value: layout.name });
-  const slots = layout.fields.filter((f) => f.node.t === 'struct' || f.node.t === 'array' || f.node.t === 'lock').length;
+  const slots = layout.fields.filter(
+    (f) => f.node.t === 'struct' || f.node.t === 'array' || f.node.t === 'lock',
+  ).length;
   let slot = 0;
   for (const f of layout.fields) {
     const where = `${layout.name}.${f.name}`;
@@ -201,13 +409,23 @@ function makeClass(layout: Layout, aligned: boolean): ViewClass {
         continue;
       case 'scalar':
         // The instance starts at a multiple of layout.natural, a multiple of every scalar size in it.
-        d = aligned && f.offset % node.size === 0 ? StructView.typedAccessor(node.kind, f.offset) : StructView.dataViewAccessor(node.kind, f.offset);
+        d =
+          aligned && f.offset % node.size === 0
+            ? StructView.typedAccessor(node.kind, f.offset)
+            : StructView.dataViewAccessor(node.kind, f.offset);
         break;
       case 'string':
         d = StructView.stringAccessor(f, where);
         break;
       default:
-        d = StructView.childAccessor(f.offset, slot++, slots, makerOf(node, where), isData(node) ? node : undefined, where);
+        d = StructView.childAccessor(
+          f.offset,
+          slot++,
+          slots,
+          makerOf(node, where),
+          isData(node) ? node : undefined,
+          where,
+        );
     }
     Object.defineProperty(C.prototype, f.name, { ...d, enumerable: true, configurable: false });
   }

@@ -39,9 +39,16 @@ test('Value(Particle) and SharedArray(Particle, n) hold live records', { timeout
 test('struct cells revive in a worker', { timeout: 30_000 }, async () => {
   const v = new Value(Particle, { id: 10 });
   const a = new SharedArray(Particle, 3);
-  const w = new Worker(new URL('./fixtures/struct-worker.js', import.meta.url), { workerData: { mode: 'cells', v, a } });
+  const w = new Worker(new URL('./fixtures/struct-worker.js', import.meta.url), {
+    workerData: { mode: 'cells', v, a },
+  });
   try {
-    const [msg] = await Promise.race([once(w, 'message'), once(w, 'error').then(([e]) => { throw e; })]);
+    const [msg] = await Promise.race([
+      once(w, 'message'),
+      once(w, 'error').then(([e]) => {
+        throw e;
+      }),
+    ]);
     assert.deepEqual(msg, { done: true, live: true, sameType: true });
   } finally {
     await w.terminate();

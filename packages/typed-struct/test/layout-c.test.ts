@@ -13,8 +13,17 @@ import { array, lock, padding, string, struct, StructType, type FieldSpec, type 
 // --- C generation, independent of the library's layout code: only the declarations, the
 // compiler does the layout.
 const C_SCALAR: Record<string, string> = {
-  i8: 'int8_t', u8: 'uint8_t', i16: 'int16_t', u16: 'uint16_t', i32: 'int32_t', u32: 'uint32_t',
-  i64: 'int64_t', u64: 'uint64_t', f32: 'float', f64: 'double', bool: '_Bool',
+  i8: 'int8_t',
+  u8: 'uint8_t',
+  i16: 'int16_t',
+  u16: 'uint16_t',
+  i32: 'int32_t',
+  u32: 'uint32_t',
+  i64: 'int64_t',
+  u64: 'uint64_t',
+  f32: 'float',
+  f64: 'double',
+  bool: '_Bool',
 };
 
 type AnyType = StructType<FieldsSpec>;
@@ -23,10 +32,14 @@ function declare(spec: FieldSpec, declarator: string): string {
   if (typeof spec === 'string') return `${C_SCALAR[spec]} ${declarator}`;
   if (spec instanceof StructType) return `struct ${spec.name} ${declarator}`;
   switch (spec.kind) {
-    case 'array': return declare(spec.element, `${declarator}[${spec.length}]`);
-    case 'string': return `char ${declarator}[${spec.capacity}]`;
-    case 'padding': return `unsigned char ${declarator}[${spec.byteLength}]`;
-    case 'lock': return `int32_t ${declarator}[${Lock.BYTE_LENGTH / 4}]`;
+    case 'array':
+      return declare(spec.element, `${declarator}[${spec.length}]`);
+    case 'string':
+      return `char ${declarator}[${spec.capacity}]`;
+    case 'padding':
+      return `unsigned char ${declarator}[${spec.byteLength}]`;
+    case 'lock':
+      return `int32_t ${declarator}[${Lock.BYTE_LENGTH / 4}]`;
   }
   throw new Error(`unexpected spec ${String(spec)}`);
 }
@@ -50,7 +63,9 @@ function paths(spec: FieldSpec, js: string, c: string, out: [string, string][], 
   out.push([js, c]);
   if (depth > 4) return;
   if (spec instanceof StructType) {
-    for (const f of spec.fields) if (typeof f.spec !== 'object' || f.spec instanceof StructType || f.spec.kind !== 'padding') paths(f.spec, `${js}.${f.name}`, `${c}.${f.name}`, out, depth + 1);
+    for (const f of spec.fields)
+      if (typeof f.spec !== 'object' || f.spec instanceof StructType || f.spec.kind !== 'padding')
+        paths(f.spec, `${js}.${f.name}`, `${c}.${f.name}`, out, depth + 1);
   } else if (typeof spec === 'object' && spec.kind === 'array') {
     for (const i of new Set([0, spec.length - 1])) paths(spec.element, `${js}.${i}`, `${c}[${i}]`, out, depth + 1);
   }
@@ -62,13 +77,28 @@ const Mixed = struct({ a: 'u8', b: 'f64', c: 'u16', d: 'i32', e: 'bool', f: 'i64
 const Tail = struct({ x: 'f64', c: 'u8' }, { name: 'Tail' });
 const Nested = struct({ hdr: Small, v: Mixed, t: 'u8', tail: Tail }, { name: 'Nested' });
 const Arrays = struct(
-  { tags: array('u8', 3), vals: array('f32', 5), big: array('u64', 2), flags: array('bool', 3), m: array(array('f32', 4), 3), name: string(13), pts: array(Small, 3), last: 'u8' },
+  {
+    tags: array('u8', 3),
+    vals: array('f32', 5),
+    big: array('u64', 2),
+    flags: array('bool', 3),
+    m: array(array('f32', 4), 3),
+    name: string(13),
+    pts: array(Small, 3),
+    last: 'u8',
+  },
   { name: 'Arrays' },
 );
 const Packed = struct({ a: 'u8', b: 'f64', c: 'u16', d: 'i32', e: 'bool', f: 'u64' }, { name: 'Packed', packed: true });
-const PackedNested = struct({ a: 'u8', inner: Mixed, b: 'u16', arr: array('i32', 3), s: string(3) }, { name: 'PackedNested', packed: true });
+const PackedNested = struct(
+  { a: 'u8', inner: Mixed, b: 'u16', arr: array('i32', 3), s: string(3) },
+  { name: 'PackedNested', packed: true },
+);
 const HoldsPacked = struct({ a: 'u8', p: Packed, b: 'u32', pn: PackedNested, c: 'i16' }, { name: 'HoldsPacked' });
-const Padded = struct({ a: 'u8', _p: padding(3), b: 'u32', s: string(5), c: 'u64', _q: padding(1) }, { name: 'Padded' });
+const Padded = struct(
+  { a: 'u8', _p: padding(3), b: 'u32', s: string(5), c: 'u64', _q: padding(1) },
+  { name: 'Padded' },
+);
 const Locked = struct({ flag: 'u8', mu: lock(), n: 'i64', k: 'u8' }, { name: 'Locked' });
 const Deep = struct({ d: array(Nested, 2), q: 'i16', l: Locked, w: array(array(Tail, 2), 2) }, { name: 'Deep' });
 const OneByte = struct({ b: 'bool' }, { name: 'OneByte' });
@@ -87,7 +117,9 @@ function mulberry32(seed: number): () => number {
 
 function holdsLock(fields: Record<string, FieldSpec>): boolean {
   const inSpec = (spec: FieldSpec): boolean =>
-    spec instanceof StructType ? spec.fields.some((f) => inSpec(f.spec)) : typeof spec === 'object' && (spec.kind === 'lock' || (spec.kind === 'array' && inSpec(spec.element)));
+    spec instanceof StructType
+      ? spec.fields.some((f) => inSpec(f.spec))
+      : typeof spec === 'object' && (spec.kind === 'lock' || (spec.kind === 'array' && inSpec(spec.element)));
   return Object.values(fields).some(inSpec);
 }
 
@@ -107,7 +139,8 @@ function randomTypes(count: number, seed: number): AnyType[] {
     if (r < 0.9) return pick(made);
     if (r < 0.96) return array(pick(made), 1 + Math.floor(rnd() * 3));
     let inner = field(depth + 1);
-    while (typeof inner === 'object' && !(inner instanceof StructType) && inner.kind === 'padding') inner = field(depth + 1);
+    while (typeof inner === 'object' && !(inner instanceof StructType) && inner.kind === 'padding')
+      inner = field(depth + 1);
     return array(inner as 'u8', 1 + Math.floor(rnd() * 3));
   };
   for (let i = 0; i < count; i++) {
@@ -118,12 +151,31 @@ function randomTypes(count: number, seed: number): AnyType[] {
     const packed = rnd() < 0.25;
     // A packed struct cannot hold a lock (refused when the schema is made); such a draw is laid out
     // unpacked instead, which keeps the generator's sequence, and so the other structs, as before.
-    made.push((packed && holdsLock(fields) ? struct(fields, { name: `R${i}` }) : struct(fields, { name: `R${i}`, packed })) as AnyType);
+    made.push(
+      (packed && holdsLock(fields)
+        ? struct(fields, { name: `R${i}` })
+        : struct(fields, { name: `R${i}`, packed })) as AnyType,
+    );
   }
   return made;
 }
 
-const TABLE: AnyType[] = [Small, Mixed, Tail, Nested, Arrays, Packed, PackedNested, HoldsPacked, Padded, Locked, Deep, OneByte, Wide, ...randomTypes(40, 0x5eed)] as AnyType[];
+const TABLE: AnyType[] = [
+  Small,
+  Mixed,
+  Tail,
+  Nested,
+  Arrays,
+  Packed,
+  PackedNested,
+  HoldsPacked,
+  Padded,
+  Locked,
+  Deep,
+  OneByte,
+  Wide,
+  ...randomTypes(40, 0x5eed),
+] as AnyType[];
 
 function findCompiler(): string | undefined {
   for (const cc of [process.env.CC, 'cc', 'gcc', 'clang']) {
@@ -136,7 +188,9 @@ function findCompiler(): string | undefined {
 
 test('sizeof, _Alignof and offsetof match the C compiler for a table of struct types', { timeout: 60_000 }, (t) => {
   if (process.arch !== 'x64' && process.arch !== 'arm64') {
-    t.skip(`the library follows the x86-64 / aarch64 Linux ABI; this machine is ${process.arch}, whose C layout may differ`);
+    t.skip(
+      `the library follows the x86-64 / aarch64 Linux ABI; this machine is ${process.arch}, whose C layout may differ`,
+    );
     return;
   }
   const cc = findCompiler();
@@ -165,7 +219,10 @@ test('sizeof, _Alignof and offsetof match the C compiler for a table of struct t
   const dir = mkdtempSync(join(tmpdir(), 'typed-struct-c-'));
   try {
     writeFileSync(join(dir, 'layout.c'), src);
-    const build = spawnSync(cc, ['-std=c11', '-O0', '-Wall', '-o', join(dir, 'layout'), join(dir, 'layout.c')], { encoding: 'utf8', timeout: 40_000 });
+    const build = spawnSync(cc, ['-std=c11', '-O0', '-Wall', '-o', join(dir, 'layout'), join(dir, 'layout.c')], {
+      encoding: 'utf8',
+      timeout: 40_000,
+    });
     assert.equal(build.status, 0, `cc failed:\n${build.stderr}\n--- source ---\n${src}`);
     const run = spawnSync(join(dir, 'layout'), { encoding: 'utf8', timeout: 10_000 });
     assert.equal(run.status, 0, run.stderr);
@@ -175,10 +232,18 @@ test('sizeof, _Alignof and offsetof match the C compiler for a table of struct t
       const parts = line.split(' ');
       if (parts[0] === 'S') {
         const T = TABLE.find((x) => x.name === parts[1])!;
-        assert.deepEqual([T.byteLength, T.alignment], [Number(parts[2]), Number(parts[3])], `sizeof/_Alignof of ${T.toString()}`);
+        assert.deepEqual(
+          [T.byteLength, T.alignment],
+          [Number(parts[2]), Number(parts[3])],
+          `sizeof/_Alignof of ${T.toString()}`,
+        );
       } else {
         const key = `F ${parts[1]} ${parts[2]}`;
-        assert.equal(expected.get(key), Number(parts[3]), `offsetof(${parts[1]}, ${parts[2]}) in ${TABLE.find((x) => x.name === parts[1])!.toString()}`);
+        assert.equal(
+          expected.get(key),
+          Number(parts[3]),
+          `offsetof(${parts[1]}, ${parts[2]}) in ${TABLE.find((x) => x.name === parts[1])!.toString()}`,
+        );
       }
       checked++;
     }
@@ -189,12 +254,17 @@ test('sizeof, _Alignof and offsetof match the C compiler for a table of struct t
   }
 });
 
-test('top-level field offsets in Type.fields equal offsetOf, and a schema round trip keeps the layout', { timeout: 10_000 }, () => {
+test('top-level field offsets in Type.fields equal offsetOf, and a schema round trip keeps the layout', {
+  timeout: 10_000,
+}, () => {
   for (const T of TABLE) {
     for (const f of T.fields) assert.equal(f.offset, T.offsetOf(f.name));
     const again = StructType.fromSchema(JSON.parse(JSON.stringify(T.toSchema())));
     assert.equal(again, T, 'a known schema gives back the same type');
-    assert.deepEqual(again.fields.map((f) => [f.name, f.offset, f.byteLength, f.alignment, f.type]), T.fields.map((f) => [f.name, f.offset, f.byteLength, f.alignment, f.type]));
+    assert.deepEqual(
+      again.fields.map((f) => [f.name, f.offset, f.byteLength, f.alignment, f.type]),
+      T.fields.map((f) => [f.name, f.offset, f.byteLength, f.alignment, f.type]),
+    );
   }
   // Spot checks of the rules, independent of the compiler.
   assert.deepEqual([Mixed.byteLength, Mixed.alignment, Mixed.offsetOf('b'), Mixed.offsetOf('f')], [48, 8, 8, 32]);

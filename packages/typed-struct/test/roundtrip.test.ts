@@ -7,7 +7,17 @@ import assert from 'node:assert/strict';
 import { array, string, struct, StructRangeError, type StructInstance } from '../src/index.js';
 
 const fields = {
-  i8: 'i8', u8: 'u8', i16: 'i16', u16: 'u16', i32: 'i32', u32: 'u32', i64: 'i64', u64: 'u64', f32: 'f32', f64: 'f64', b: 'bool',
+  i8: 'i8',
+  u8: 'u8',
+  i16: 'i16',
+  u16: 'u16',
+  i32: 'i32',
+  u32: 'u32',
+  i64: 'i64',
+  u64: 'u64',
+  f32: 'f32',
+  f64: 'f64',
+  b: 'bool',
 } as const;
 // The same fields aligned, and packed after a leading byte so every multi-byte field is misaligned.
 const Aligned = struct(fields, { name: 'Aligned' });
@@ -17,19 +27,50 @@ type Rec = StructInstance<typeof fields>;
 type Loose = Record<string, unknown>;
 // [field, written, read back]
 const CASES: [keyof typeof fields, unknown, unknown][] = [
-  ['f64', NaN, NaN], ['f64', -0, -0], ['f64', 0, 0], ['f64', Infinity, Infinity], ['f64', -Infinity, -Infinity],
-  ['f64', Number.MIN_VALUE, Number.MIN_VALUE], ['f64', Number.MAX_VALUE, Number.MAX_VALUE], ['f64', 0.1, 0.1],
-  ['f32', NaN, NaN], ['f32', -0, -0], ['f32', 1.1, Math.fround(1.1)], ['f32', 3.4028234663852886e38, 3.4028234663852886e38],
-  ['f32', 1e39, Infinity], ['f32', 1e-46, 0],
-  ['i8', -128, -128], ['i8', 127, 127], ['i8', 128, -128], ['i8', -129, 127],
-  ['u8', 255, 255], ['u8', 256, 0], ['u8', -1, 255],
-  ['i16', -32768, -32768], ['i16', 32767, 32767], ['i16', 32768, -32768],
-  ['u16', 65535, 65535], ['u16', 65536, 0],
-  ['i32', -(2 ** 31), -(2 ** 31)], ['i32', 2 ** 31 - 1, 2 ** 31 - 1], ['i32', 2 ** 31, -(2 ** 31)], ['i32', 1.9, 1], ['i32', -1.9, -1],
-  ['u32', 2 ** 32 - 1, 2 ** 32 - 1], ['u32', -1, 2 ** 32 - 1], ['u32', 2 ** 32, 0],
-  ['i64', -(2n ** 63n), -(2n ** 63n)], ['i64', 2n ** 63n - 1n, 2n ** 63n - 1n], ['i64', 2n ** 63n, -(2n ** 63n)], ['i64', -1n, -1n],
-  ['u64', 0n, 0n], ['u64', 2n ** 64n - 1n, 2n ** 64n - 1n], ['u64', 2n ** 64n, 0n], ['u64', -1n, 2n ** 64n - 1n],
-  ['b', true, true], ['b', false, false],
+  ['f64', NaN, NaN],
+  ['f64', -0, -0],
+  ['f64', 0, 0],
+  ['f64', Infinity, Infinity],
+  ['f64', -Infinity, -Infinity],
+  ['f64', Number.MIN_VALUE, Number.MIN_VALUE],
+  ['f64', Number.MAX_VALUE, Number.MAX_VALUE],
+  ['f64', 0.1, 0.1],
+  ['f32', NaN, NaN],
+  ['f32', -0, -0],
+  ['f32', 1.1, Math.fround(1.1)],
+  ['f32', 3.4028234663852886e38, 3.4028234663852886e38],
+  ['f32', 1e39, Infinity],
+  ['f32', 1e-46, 0],
+  ['i8', -128, -128],
+  ['i8', 127, 127],
+  ['i8', 128, -128],
+  ['i8', -129, 127],
+  ['u8', 255, 255],
+  ['u8', 256, 0],
+  ['u8', -1, 255],
+  ['i16', -32768, -32768],
+  ['i16', 32767, 32767],
+  ['i16', 32768, -32768],
+  ['u16', 65535, 65535],
+  ['u16', 65536, 0],
+  ['i32', -(2 ** 31), -(2 ** 31)],
+  ['i32', 2 ** 31 - 1, 2 ** 31 - 1],
+  ['i32', 2 ** 31, -(2 ** 31)],
+  ['i32', 1.9, 1],
+  ['i32', -1.9, -1],
+  ['u32', 2 ** 32 - 1, 2 ** 32 - 1],
+  ['u32', -1, 2 ** 32 - 1],
+  ['u32', 2 ** 32, 0],
+  ['i64', -(2n ** 63n), -(2n ** 63n)],
+  ['i64', 2n ** 63n - 1n, 2n ** 63n - 1n],
+  ['i64', 2n ** 63n, -(2n ** 63n)],
+  ['i64', -1n, -1n],
+  ['u64', 0n, 0n],
+  ['u64', 2n ** 64n - 1n, 2n ** 64n - 1n],
+  ['u64', 2n ** 64n, 0n],
+  ['u64', -1n, 2n ** 64n - 1n],
+  ['b', true, true],
+  ['b', false, false],
 ];
 
 test('scalars round trip at their limits and wrap like C, aligned and packed alike', { timeout: 10_000 }, () => {
@@ -40,7 +81,10 @@ test('scalars round trip at their limits and wrap like C, aligned and packed ali
     for (const r of [a, p]) {
       const loose = r as unknown as Loose;
       loose[k] = written;
-      assert.ok(Object.is(loose[k], expected), `${k} = ${String(written)} read back ${String(loose[k])}, expected ${String(expected)}`);
+      assert.ok(
+        Object.is(loose[k], expected),
+        `${k} = ${String(written)} read back ${String(loose[k])}, expected ${String(expected)}`,
+      );
     }
   }
 });
@@ -48,7 +92,10 @@ test('scalars round trip at their limits and wrap like C, aligned and packed ali
 test('multi-byte fields are little-endian at their C offsets', { timeout: 10_000 }, () => {
   const buf = new ArrayBuffer(Math.max(Aligned.byteLength, Packed.byteLength + 1));
   const dv = new DataView(buf);
-  for (const [T, base] of [[Aligned, 0], [Packed, 1]] as const) {
+  for (const [T, base] of [
+    [Aligned, 0],
+    [Packed, 1],
+  ] as const) {
     const r = T.view(buf, base) as unknown as Rec;
     r.u32 = 0x01020304;
     const at = base + T.offsetOf('u32');
@@ -67,9 +114,17 @@ test('multi-byte fields are little-endian at their C offsets', { timeout: 10_000
 });
 
 test('arrays, columns and plain copies keep NaN, -0 and 64-bit limits', { timeout: 10_000 }, () => {
-  const A = struct({ f: array('f64', 3), big: array('i64', 2), u: array('u64', 1), flags: array('bool', 2) }, { name: 'A' });
+  const A = struct(
+    { f: array('f64', 3), big: array('i64', 2), u: array('u64', 1), flags: array('bool', 2) },
+    { name: 'A' },
+  );
   const PA = struct({ lead: 'u8', f: array('f64', 3), big: array('i64', 2) }, { name: 'PA', packed: true });
-  const r = A.create({ f: [NaN, -0, Infinity], big: [-(2n ** 63n), 2n ** 63n - 1n], u: [2n ** 64n - 1n], flags: [true, false] });
+  const r = A.create({
+    f: [NaN, -0, Infinity],
+    big: [-(2n ** 63n), 2n ** 63n - 1n],
+    u: [2n ** 64n - 1n],
+    flags: [true, false],
+  });
   assert.ok(r.f instanceof Float64Array);
   assert.ok(Object.is(r.f[0], NaN) && Object.is(r.f[1], -0) && r.f[2] === Infinity);
   assert.deepEqual([...r.big], [-(2n ** 63n), 2n ** 63n - 1n]);
@@ -99,7 +154,10 @@ test('arrays, columns and plain copies keep NaN, -0 and 64-bit limits', { timeou
 });
 
 test('strings: full capacity, multi-byte characters, and cuts at the capacity', { timeout: 10_000 }, () => {
-  const S = struct({ s8: string(8), t5: string(5, { overflow: 'truncate' }), t7: string(7, { overflow: 'truncate' }), e3: string(3) }, { name: 'S' });
+  const S = struct(
+    { s8: string(8), t5: string(5, { overflow: 'truncate' }), t7: string(7, { overflow: 'truncate' }), e3: string(3) },
+    { name: 'S' },
+  );
   const r = S.create();
   const bytes = (off: number, n: number) => [...new Uint8Array(r.buffer, r.byteOffset + off, n)];
 
@@ -128,7 +186,13 @@ test('strings: full capacity, multi-byte characters, and cuts at the capacity', 
 
   // Error fields refuse, and leave the old value intact.
   r.e3 = 'ok';
-  assert.throws(() => { r.e3 = 'a€'; }, (e: unknown) => e instanceof StructRangeError && /needs 4 bytes of UTF-8 but the field holds 3/.test((e as Error).message));
+  assert.throws(
+    () => {
+      r.e3 = 'a€';
+    },
+    (e: unknown) =>
+      e instanceof StructRangeError && /needs 4 bytes of UTF-8 but the field holds 3/.test((e as Error).message),
+  );
   assert.equal(r.e3, 'ok');
 
   // Foreign bytes: an incomplete sequence at the end (cut by the capacity or a NUL) is dropped,
@@ -147,7 +211,9 @@ test('strings: full capacity, multi-byte characters, and cuts at the capacity', 
   assert.equal(r.s8, 'x\ufffdy');
 });
 
-test('UTF-8 agrees with Buffer on random strings, and truncation keeps the longest whole-character prefix', { timeout: 20_000 }, () => {
+test('UTF-8 agrees with Buffer on random strings, and truncation keeps the longest whole-character prefix', {
+  timeout: 20_000,
+}, () => {
   let seed = 0xc0ffee;
   const rnd = () => {
     seed = (seed + 0x6d2b79f5) | 0;
@@ -156,7 +222,13 @@ test('UTF-8 agrees with Buffer on random strings, and truncation keeps the longe
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-  const ranges = [[0x20, 0x7e], [0x80, 0x7ff], [0x800, 0xd7ff], [0xe000, 0xfffd], [0x10000, 0x10ffff]];
+  const ranges = [
+    [0x20, 0x7e],
+    [0x80, 0x7ff],
+    [0x800, 0xd7ff],
+    [0xe000, 0xfffd],
+    [0x10000, 0x10ffff],
+  ];
   const T = struct({ full: string(64), cut: string(13, { overflow: 'truncate' }) }, { name: 'T' });
   const r = T.create();
   for (let n = 0; n < 2000; n++) {
@@ -176,6 +248,7 @@ test('UTF-8 agrees with Buffer on random strings, and truncation keeps the longe
     const gotBytes = Buffer.byteLength(got);
     assert.ok(gotBytes <= 13);
     const next = [...s.slice(got.length)][0];
-    if (next !== undefined) assert.ok(gotBytes + Buffer.byteLength(next) > 13, 'the next character would not have fitted');
+    if (next !== undefined)
+      assert.ok(gotBytes + Buffer.byteLength(next) > 13, 'the next character would not have fitted');
   }
 });

@@ -6,14 +6,21 @@ import { array, lock, string, struct, StructArray, StructType } from '../src/ind
 
 // The wasm API (no DOM/wasm type library in this project's compiler settings).
 declare const WebAssembly: {
-  Memory: new (d: { initial: number; maximum?: number; shared?: boolean }) => { readonly buffer: ArrayBuffer | SharedArrayBuffer; grow(pages: number): number };
+  Memory: new (d: {
+    initial: number;
+    maximum?: number;
+    shared?: boolean;
+  }) => { readonly buffer: ArrayBuffer | SharedArrayBuffer; grow(pages: number): number };
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { readonly exports: unknown };
 };
 
 const Vec3 = struct({ x: 'f64', y: 'f64', z: 'f64' }, { name: 'Vec3' });
 const S = struct({ x: 'f64', y: 'f64', z: 'f64', id: 'u32' }, { name: 'S' });
-const Particle = struct({ pos: Vec3, vel: Vec3, id: 'u32', alive: 'bool', tags: array('u8', 4), name: string(12) }, { name: 'Particle' });
+const Particle = struct(
+  { pos: Vec3, vel: Vec3, id: 'u32', alive: 'bool', tags: array('u8', 4), name: string(12) },
+  { name: 'Particle' },
+);
 
 // A hand-assembled wasm module importing its memory as env.mem and exporting
 //   getY(ptr: i32): f64       = f64.load offset=8  (S.y)
@@ -22,16 +29,80 @@ function wasmModule(shared: boolean): Uint8Array {
   const limits = shared ? [0x03, 0x01, 0x02] : [0x00, 0x01];
   const imports = [0x01, 0x03, 0x65, 0x6e, 0x76, 0x03, 0x6d, 0x65, 0x6d, 0x02, ...limits];
   return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    0x01, 0x0b, 0x02, 0x60, 0x01, 0x7f, 0x01, 0x7c, 0x60, 0x02, 0x7f, 0x7f, 0x00, // types
-    0x02, imports.length, ...imports, // import env.mem
-    0x03, 0x03, 0x02, 0x00, 0x01, // functions
-    0x07, 0x10, 0x02, 0x04, 0x67, 0x65, 0x74, 0x59, 0x00, 0x00, 0x05, 0x73, 0x65, 0x74, 0x49, 0x64, 0x00, 0x01, // exports
-    0x0a, 0x13, 0x02, 0x07, 0x00, 0x20, 0x00, 0x2b, 0x03, 0x08, 0x0b, 0x09, 0x00, 0x20, 0x00, 0x20, 0x01, 0x36, 0x02, 0x18, 0x0b, // code
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
+    0x01,
+    0x0b,
+    0x02,
+    0x60,
+    0x01,
+    0x7f,
+    0x01,
+    0x7c,
+    0x60,
+    0x02,
+    0x7f,
+    0x7f,
+    0x00, // types
+    0x02,
+    imports.length,
+    ...imports, // import env.mem
+    0x03,
+    0x03,
+    0x02,
+    0x00,
+    0x01, // functions
+    0x07,
+    0x10,
+    0x02,
+    0x04,
+    0x67,
+    0x65,
+    0x74,
+    0x59,
+    0x00,
+    0x00,
+    0x05,
+    0x73,
+    0x65,
+    0x74,
+    0x49,
+    0x64,
+    0x00,
+    0x01, // exports
+    0x0a,
+    0x13,
+    0x02,
+    0x07,
+    0x00,
+    0x20,
+    0x00,
+    0x2b,
+    0x03,
+    0x08,
+    0x0b,
+    0x09,
+    0x00,
+    0x20,
+    0x00,
+    0x20,
+    0x01,
+    0x36,
+    0x02,
+    0x18,
+    0x0b, // code
   ]);
 }
 
-test('a struct in WebAssembly memory is the one wasm code reads and writes (shared and not)', { timeout: 10_000 }, () => {
+test('a struct in WebAssembly memory is the one wasm code reads and writes (shared and not)', {
+  timeout: 10_000,
+}, () => {
   for (const shared of [false, true]) {
     const mem = new WebAssembly.Memory(shared ? { initial: 1, maximum: 2, shared: true } : { initial: 1 });
     const inst = new WebAssembly.Instance(new WebAssembly.Module(wasmModule(shared)), { env: { mem } });
@@ -81,7 +152,9 @@ test('nested views and array fields are made once per record (no allocation per 
   const p = Particle.create();
   assert.equal(p.pos, p.pos);
   assert.equal(p.tags, p.tags);
-  assert.ok(p.tags instanceof Uint8Array && p.tags.buffer === p.buffer && p.tags.byteOffset === Particle.offsetOf('tags'));
+  assert.ok(
+    p.tags instanceof Uint8Array && p.tags.buffer === p.buffer && p.tags.byteOffset === Particle.offsetOf('tags'),
+  );
   assert.ok(Vec3.is(p.pos) && !Vec3.is(p) && Particle.is(p));
   assert.equal(p.pos.byteOffset, p.byteOffset + Particle.offsetOf('pos'));
   // Own enumerable properties are only the sharing protocol; fields live on the prototype.
@@ -98,7 +171,10 @@ test('StructArray: element views, iteration, subarray, plain copies', { timeout:
   arr.get(2).id = 3;
   arr.at(-2)!.id = 4;
   assert.equal(arr.at(5), undefined);
-  assert.deepEqual([...arr].map((p) => p.id), [1, 2, 3, 4, 5]);
+  assert.deepEqual(
+    [...arr].map((p) => p.id),
+    [1, 2, 3, 4, 5],
+  );
   const seen: number[] = [];
   arr.forEach((p, i) => seen.push(p.id * 10 + i));
   assert.deepEqual(seen, [10, 21, 32, 43, 54]);
@@ -120,7 +196,10 @@ test('columns: strided typed arrays, dense single-field columns, bools, strings,
   assert.equal(px.stride, Particle.byteLength / 8);
   assert.equal(px.start, Particle.offsetOf('pos.x') / 8);
   for (let i = 0; i < px.length; i++) px.set(i, i * 1.5);
-  assert.deepEqual(arr.toJSON().map((p) => p.pos.x), [0, 1.5, 3, 4.5]);
+  assert.deepEqual(
+    arr.toJSON().map((p) => p.pos.x),
+    [0, 1.5, 3, 4.5],
+  );
   // The raw strided loop a hot path would write.
   const { data, start, stride } = px;
   let sum = 0;
@@ -128,7 +207,10 @@ test('columns: strided typed arrays, dense single-field columns, bools, strings,
   assert.equal(sum, 9);
   assert.equal(px.dense, undefined, 'not contiguous');
   arr.column('tags.2').fill(7);
-  assert.deepEqual(arr.toJSON().map((p) => p.tags[2]), [7, 7, 7, 7]);
+  assert.deepEqual(
+    arr.toJSON().map((p) => p.tags[2]),
+    [7, 7, 7, 7],
+  );
   arr.column('alive').set(3, true);
   assert.deepEqual(arr.column('alive').toArray(), [false, false, false, true]);
   arr.column('name').set(1, 'b');
@@ -141,7 +223,10 @@ test('columns: strided typed arrays, dense single-field columns, bools, strings,
   const dense = ones.column('v').dense!;
   assert.ok(dense instanceof Float32Array && dense.length === 6);
   dense.set([1, 2, 3, 4, 5, 6]);
-  assert.deepEqual(ones.toJSON().map((o) => o.v), [1, 2, 3, 4, 5, 6]);
+  assert.deepEqual(
+    ones.toJSON().map((o) => o.v),
+    [1, 2, 3, 4, 5, 6],
+  );
 
   // Packed: misaligned, so get/set go through the DataView.
   const P = struct({ tag: 'u8', v: 'f64' }, { name: 'P', packed: true });
@@ -153,7 +238,7 @@ test('columns: strided typed arrays, dense single-field columns, bools, strings,
   assert.equal(new DataView(ps.buffer).getFloat64(2 * 9 + 1, true), 6.25);
 });
 
-test('lock fields: a Lock per record, in the record\'s memory', { timeout: 10_000 }, () => {
+test("lock fields: a Lock per record, in the record's memory", { timeout: 10_000 }, () => {
   const Account = struct({ mu: lock(), balance: 'f64' }, { name: 'Account' });
   const accts = Account.array(2);
   const a = accts.get(0);
@@ -173,7 +258,15 @@ test('types rebuilt from a schema are the same type and read the same memory', {
   const schema = structuredClone(Particle.toSchema());
   assert.equal(StructType.fromSchema(schema), Particle);
   // A schema no type has been made from yet builds a new type, once.
-  const fresh = { name: 'Fresh', packed: false, fields: [['a', 'u16'], ['b', { array: { struct: Vec3.toSchema() }, length: 2 }], ['s', { string: 3, overflow: 'truncate' }]] };
+  const fresh = {
+    name: 'Fresh',
+    packed: false,
+    fields: [
+      ['a', 'u16'],
+      ['b', { array: { struct: Vec3.toSchema() }, length: 2 }],
+      ['s', { string: 3, overflow: 'truncate' }],
+    ],
+  };
   const F1 = StructType.fromSchema(fresh);
   assert.equal(StructType.fromSchema(structuredClone(fresh)), F1);
   assert.equal(F1.byteLength, 64); // u16 @0, Vec3[2] @8 (48 bytes), char[3] @56, tail padding to 64
@@ -184,7 +277,9 @@ test('types rebuilt from a schema are the same type and read the same memory', {
   assert.equal(new DataView((r as unknown as { buffer: ArrayBuffer }).buffer).getFloat64(8 + 24, true), 3);
 });
 
-test('a growable SharedArrayBuffer: views fit its current length and follow it as it grows', { timeout: 10_000 }, () => {
+test('a growable SharedArrayBuffer: views fit its current length and follow it as it grows', {
+  timeout: 10_000,
+}, () => {
   const sab = new SharedArrayBuffer(Vec3.byteLength, { maxByteLength: Vec3.byteLength * 4 });
   const a = Vec3.view(sab, 0);
   a.z = 1;

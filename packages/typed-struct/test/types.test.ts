@@ -6,7 +6,18 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Lock } from '@sabkit/atomics-sync';
 import {
-  array, atomics, lock, padding, string, struct, StructArray, type Column, type FieldsOfType, type InstanceOf, type Plain, type ScalarArray,
+  array,
+  atomics,
+  lock,
+  padding,
+  string,
+  struct,
+  type StructArray,
+  type Column,
+  type FieldsOfType,
+  type InstanceOf,
+  type Plain,
+  type ScalarArray,
 } from '../src/index.js';
 
 const Vec3 = struct({ x: 'f64', y: 'f64', z: 'f64' }, { name: 'Vec3' });
@@ -132,7 +143,15 @@ const asBig: ScalarArray<bigint> = new BigInt64Array(3);
 void [asScalar, asBig];
 
 test('the values behind the inferred types have those types', { timeout: 10_000 }, () => {
-  const p = Particle.create({ id: 7, big: 2n ** 60n, name: 'hi', tags: [1, 2, 3, 4], flags: [true], labels: ['ab', 'cd'], verts: [{ x: 1 }, { y: 2 }] });
+  const p = Particle.create({
+    id: 7,
+    big: 2n ** 60n,
+    name: 'hi',
+    tags: [1, 2, 3, 4],
+    flags: [true],
+    labels: ['ab', 'cd'],
+    verts: [{ x: 1 }, { y: 2 }],
+  });
   assert.equal(typeof p.pos.x, 'number');
   assert.equal(typeof p.big, 'bigint');
   assert.equal(typeof p.delta, 'bigint');

@@ -10,7 +10,12 @@ const fixture = new URL('./fixtures/struct-worker.js', import.meta.url);
 
 async function waitFor(w: Worker, key: string): Promise<Record<string, unknown>> {
   for (;;) {
-    const [msg] = (await Promise.race([once(w, 'message'), once(w, 'error').then(([e]) => { throw e; })])) as [Record<string, unknown>];
+    const [msg] = (await Promise.race([
+      once(w, 'message'),
+      once(w, 'error').then(([e]) => {
+        throw e;
+      }),
+    ])) as [Record<string, unknown>];
     if (msg[key]) return msg;
   }
 }
@@ -25,7 +30,11 @@ test('workers updating fields with atomics and under record locks lose no update
   const workers: Worker[] = [];
   try {
     for (let id = 0; id < W; id++) {
-      workers.push(new Worker(fixture, { workerData: { mode: 'hammer', counters, accounts, gate, id, iterations, lockIterations } }));
+      workers.push(
+        new Worker(fixture, {
+          workerData: { mode: 'hammer', counters, accounts, gate, id, iterations, lockIterations },
+        }),
+      );
     }
     await Promise.all(workers.map((w) => waitFor(w, 'ready')));
     Atomics.store(new Int32Array(gate), 0, 1);
@@ -46,8 +55,17 @@ test('workers updating fields with atomics and under record locks lose no update
     assert.equal(c.stats.count, n);
   }
   const ops = accounts.column('ops').toArray();
-  assert.equal(ops.reduce((a, b) => a + b, 0), W * lockIterations);
-  assert.equal(accounts.column('balance').toArray().reduce((a, b) => a + b, 0), 0.5 * W * lockIterations);
+  assert.equal(
+    ops.reduce((a, b) => a + b, 0),
+    W * lockIterations,
+  );
+  assert.equal(
+    accounts
+      .column('balance')
+      .toArray()
+      .reduce((a, b) => a + b, 0),
+    0.5 * W * lockIterations,
+  );
   const logs = [...accounts].map((a) => [...a.log]);
   for (let k = 0; k < 4; k++) {
     const writers = Array.from({ length: W }, (_, id) => id).filter((id) => id % 4 === k).length;
@@ -56,7 +74,9 @@ test('workers updating fields with atomics and under record locks lose no update
   assert.equal(accounts.get(0).mu.locked() || accounts.get(1).mu.locked(), false);
 });
 
-test('structs, nested views and StructArrays revive in a worker over the same memory', { timeout: 30_000 }, async () => {
+test('structs, nested views and StructArrays revive in a worker over the same memory', {
+  timeout: 30_000,
+}, async () => {
   const p = Particle.create({ id: 1, name: 'main' });
   const p2 = Particle.create();
   const arr = Particle.array(3);

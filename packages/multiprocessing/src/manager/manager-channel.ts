@@ -22,7 +22,15 @@
  * Layout: docs/layouts/manager-channel.md
  */
 import { serialize, deserialize } from 'node:v8';
-import { ClosedError, Lock, OwnerDeadError, PayloadTooLargeError, deserializeError, isThreadDead, serializeError } from '@sabkit/atomics-sync';
+import {
+  ClosedError,
+  Lock,
+  OwnerDeadError,
+  PayloadTooLargeError,
+  deserializeError,
+  isThreadDead,
+  serializeError,
+} from '@sabkit/atomics-sync';
 
 export const STATE = 0;
 export const LENGTH = 1;
@@ -72,7 +80,9 @@ export class ChannelClient {
     const bytes = serialize(req);
     const room = this.#u8.length - DATA_OFFSET;
     if (bytes.length > room) {
-      throw new PayloadTooLargeError(`Manager: the request takes ${bytes.length} bytes, more than the channel's ${room}; create the Manager with a larger channelBytes`);
+      throw new PayloadTooLargeError(
+        `Manager: the request takes ${bytes.length} bytes, more than the channel's ${room}; create the Manager with a larger channelBytes`,
+      );
     }
     try {
       this.#lock.acquire();
@@ -103,7 +113,8 @@ export class ChannelClient {
   #checkOpen(): void {
     if (Atomics.load(this.#i32, SHUTDOWN) !== 0) throw new ClosedError('Manager: the manager has been shut down');
     const tid = Atomics.load(this.#i32, SERVER_TID);
-    if (tid !== 0 && isThreadDead(tid - 1)) throw new ClosedError(`Manager: the manager's server thread (${tid - 1}) has exited`);
+    if (tid !== 0 && isThreadDead(tid - 1))
+      throw new ClosedError(`Manager: the manager's server thread (${tid - 1}) has exited`);
   }
 
   #awaitResponse(): void {
@@ -160,7 +171,11 @@ export function serve(buffer: SharedArrayBuffer, serverThreadId: number, handle:
     if (bytes.length > u8.length - DATA_OFFSET) {
       bytes = serialize({
         ok: false,
-        error: serializeError(new PayloadTooLargeError(`Manager: the answer takes ${bytes.length} bytes, more than the channel's ${u8.length - DATA_OFFSET}; create the Manager with a larger channelBytes`)),
+        error: serializeError(
+          new PayloadTooLargeError(
+            `Manager: the answer takes ${bytes.length} bytes, more than the channel's ${u8.length - DATA_OFFSET}; create the Manager with a larger channelBytes`,
+          ),
+        ),
       });
     }
     u8.set(bytes, DATA_OFFSET);

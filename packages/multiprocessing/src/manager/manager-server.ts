@@ -16,16 +16,21 @@ import { serve, type Request } from './manager-channel.js';
 type Dict = Map<unknown, unknown>;
 type List = unknown[];
 type Namespace = Map<string, unknown>;
-type Managed = { readonly typeid: 'dict'; readonly value: Dict } | { readonly typeid: 'list'; readonly value: List } | { readonly typeid: 'namespace'; readonly value: Namespace };
+type Managed =
+  | { readonly typeid: 'dict'; readonly value: Dict }
+  | { readonly typeid: 'list'; readonly value: List }
+  | { readonly typeid: 'namespace'; readonly value: Namespace };
 
 const objects = new Map<number, Managed>();
 let nextId = 1;
 
 /** Python's list indexing: -len <= i < len; `insert` and slices clamp instead. */
 function index(list: List, i: unknown, method: string): number {
-  if (typeof i !== 'number' || !Number.isInteger(i)) throw new InvalidArgumentError(`list.${method}(): index must be an integer, got ${describe(i)}`);
+  if (typeof i !== 'number' || !Number.isInteger(i))
+    throw new InvalidArgumentError(`list.${method}(): index must be an integer, got ${describe(i)}`);
   const j = i < 0 ? i + list.length : i;
-  if (j < 0 || j >= list.length) throw new IndexError(`list.${method}(): index ${i} out of range for a list of ${list.length}`);
+  if (j < 0 || j >= list.length)
+    throw new IndexError(`list.${method}(): index ${i} out of range for a list of ${list.length}`);
   return j;
 }
 
@@ -72,7 +77,8 @@ const LIST: Record<string, (l: List, ...a: unknown[]) => unknown> = {
   append: (l, v) => void l.push(v),
   extend: (l, vs) => void l.push(...(vs as unknown[])),
   insert: (l, i, v) => {
-    if (typeof i !== 'number' || !Number.isInteger(i)) throw new InvalidArgumentError(`list.insert(): index must be an integer, got ${describe(i)}`);
+    if (typeof i !== 'number' || !Number.isInteger(i))
+      throw new InvalidArgumentError(`list.insert(): index must be an integer, got ${describe(i)}`);
     const j = Math.min(l.length, Math.max(0, i < 0 ? i + l.length : i));
     l.splice(j, 0, v);
   },
@@ -116,7 +122,8 @@ function create(typeid: string, init: unknown): number {
   let obj: Managed;
   if (typeid === 'dict') obj = { typeid, value: new Map(init as Iterable<[unknown, unknown]>) };
   else if (typeid === 'list') obj = { typeid, value: [...((init as Iterable<unknown>) ?? [])] };
-  else if (typeid === 'namespace') obj = { typeid, value: new Map(Object.entries((init as Record<string, unknown>) ?? {})) };
+  else if (typeid === 'namespace')
+    obj = { typeid, value: new Map(Object.entries((init as Record<string, unknown>) ?? {})) };
   else throw new InvalidArgumentError(`Manager: no managed type ${describe(typeid)}`);
   const id = nextId++;
   objects.set(id, obj);
@@ -128,7 +135,8 @@ function handle(req: Request): unknown {
   const obj = objects.get(req.id);
   if (!obj) throw new InvalidArgumentError(`Manager: no managed object #${req.id}`);
   const fn = (TABLES[obj.typeid] as Record<string, (o: unknown, ...a: unknown[]) => unknown>)[req.method];
-  if (!Object.hasOwn(TABLES[obj.typeid], req.method) || !fn) throw new InvalidArgumentError(`Manager: a managed ${obj.typeid} has no method ${describe(req.method)}`);
+  if (!Object.hasOwn(TABLES[obj.typeid], req.method) || !fn)
+    throw new InvalidArgumentError(`Manager: a managed ${obj.typeid} has no method ${describe(req.method)}`);
   return fn(obj.value, ...req.args);
 }
 

@@ -22,8 +22,24 @@
  */
 import { Worker } from 'node:worker_threads';
 import {
-  Barrier, BoundedSemaphore, Event, InvalidArgumentError, KIND_PROPERTY, Lock, RLock, Semaphore, SharedArray, Value,
-  describe, registerKind, watchWorker, type BarrierAction, type CellInit, type CellType, type LengthOrValues, type SharedDescriptor,
+  Barrier,
+  BoundedSemaphore,
+  Event,
+  InvalidArgumentError,
+  KIND_PROPERTY,
+  Lock,
+  RLock,
+  Semaphore,
+  SharedArray,
+  Value,
+  describe,
+  registerKind,
+  watchWorker,
+  type BarrierAction,
+  type CellInit,
+  type CellType,
+  type LengthOrValues,
+  type SharedDescriptor,
 } from '@sabkit/atomics-sync';
 import { DATA_OFFSET, DEFAULT_CHANNEL_BYTES, channelClient, markShutdown } from './manager-channel.js';
 
@@ -42,13 +58,16 @@ export function pyRepr(v: unknown): string {
   if (v === null || v === undefined) return 'None';
   if (v === true) return 'True';
   if (v === false) return 'False';
-  if (typeof v === 'string') return v.includes("'") && !v.includes('"') ? `"${v}"` : `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+  if (typeof v === 'string')
+    return v.includes("'") && !v.includes('"') ? `"${v}"` : `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
   if (typeof v === 'number' || typeof v === 'bigint') return String(v);
   if (Array.isArray(v)) return `[${v.map(pyRepr).join(', ')}]`;
   if (v instanceof Map) return `{${[...v].map(([k, x]) => `${pyRepr(k)}: ${pyRepr(x)}`).join(', ')}}`;
   if (v instanceof Set) return v.size === 0 ? 'set()' : `{${[...v].map(pyRepr).join(', ')}}`;
   if (typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
-    return `{${Object.entries(v).map(([k, x]) => `${pyRepr(k)}: ${pyRepr(x)}`).join(', ')}}`;
+    return `{${Object.entries(v)
+      .map(([k, x]) => `${pyRepr(k)}: ${pyRepr(x)}`)
+      .join(', ')}}`;
   }
   return String(v);
 }
@@ -62,7 +81,13 @@ abstract class BaseProxy {
 
   constructor(buffer: SharedArrayBuffer, id: number, typeid: ProxyDescriptor['typeid']) {
     // Enumerable own fields: structured clone keeps them, and revive() finds the kind.
-    for (const [k, v] of [[KIND_PROPERTY, KIND], ['buffer', buffer], ['byteOffset', 0], ['id', id], ['typeid', typeid]] as const) {
+    for (const [k, v] of [
+      [KIND_PROPERTY, KIND],
+      ['buffer', buffer],
+      ['byteOffset', 0],
+      ['id', id],
+      ['typeid', typeid],
+    ] as const) {
       Object.defineProperty(this, k, { value: v, enumerable: true });
     }
   }
@@ -114,7 +139,8 @@ export class DictProxy<K = unknown, V = unknown> extends BaseProxy implements It
     this.call('clear');
   }
   update(entries: Iterable<readonly [K, V]> | Record<string, V>): void {
-    const list = Symbol.iterator in Object(entries) ? [...(entries as Iterable<readonly [K, V]>)] : Object.entries(entries);
+    const list =
+      Symbol.iterator in Object(entries) ? [...(entries as Iterable<readonly [K, V]>)] : Object.entries(entries);
     this.call('update', list);
   }
   /** Removes `key` and returns its value; without a default, a missing key is a KeyError. */
@@ -215,7 +241,9 @@ export class NamespaceProxy extends BaseProxy {
   }
   /** Python's repr: Namespace(a=1, b='x'). */
   override toString(): string {
-    return `Namespace(${Object.entries(this.copy()).map(([k, v]) => `${k}=${pyRepr(v)}`).join(', ')})`;
+    return `Namespace(${Object.entries(this.copy())
+      .map(([k, v]) => `${k}=${pyRepr(v)}`)
+      .join(', ')})`;
   }
 }
 
@@ -227,7 +255,11 @@ function proxyFor(buffer: SharedArrayBuffer, id: number, typeid: ProxyDescriptor
 
 registerKind(KIND, (d) => {
   const p = d as ProxyDescriptor;
-  if (!(p.buffer instanceof SharedArrayBuffer) || !Number.isInteger(p.id) || !['dict', 'list', 'namespace'].includes(p.typeid)) {
+  if (
+    !(p.buffer instanceof SharedArrayBuffer) ||
+    !Number.isInteger(p.id) ||
+    !['dict', 'list', 'namespace'].includes(p.typeid)
+  ) {
     throw new InvalidArgumentError(`ManagerProxy: not a proxy descriptor: ${describe(d)}`);
   }
   return proxyFor(p.buffer, p.id, p.typeid);
@@ -246,7 +278,8 @@ export class Manager implements AsyncDisposable {
   /** Starts the server thread (Python: `Manager()` starts the server process). */
   constructor(options: ManagerOptions = {}) {
     const bytes = options.channelBytes ?? DEFAULT_CHANNEL_BYTES;
-    if (!Number.isInteger(bytes) || bytes < 1024) throw new InvalidArgumentError(`Manager: channelBytes must be an integer >= 1024, got ${describe(bytes)}`);
+    if (!Number.isInteger(bytes) || bytes < 1024)
+      throw new InvalidArgumentError(`Manager: channelBytes must be an integer >= 1024, got ${describe(bytes)}`);
     this.#buffer = new SharedArrayBuffer(DATA_OFFSET + bytes);
     this.#worker = new Worker(SERVER_URL, { workerData: { buffer: this.#buffer } });
     watchWorker(this.#worker);
@@ -263,7 +296,12 @@ export class Manager implements AsyncDisposable {
 
   /** A managed dict, empty or filled from [key, value] pairs / a Map / a plain object. */
   dict<K = unknown, V = unknown>(init?: Iterable<readonly [K, V]> | Record<string, V>): DictProxy<K, V> {
-    const entries = init === undefined ? [] : Symbol.iterator in Object(init) ? [...(init as Iterable<readonly [K, V]>)] : Object.entries(init);
+    const entries =
+      init === undefined
+        ? []
+        : Symbol.iterator in Object(init)
+          ? [...(init as Iterable<readonly [K, V]>)]
+          : Object.entries(init);
     return this.#create('dict', entries);
   }
 

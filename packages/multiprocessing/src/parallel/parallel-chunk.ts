@@ -33,7 +33,14 @@ export interface LoopChunk {
 
 type AnyFn = (...a: unknown[]) => unknown;
 type ForLoop = (lo: number, hi: number, source: unknown, step: number, args: readonly unknown[]) => void;
-type ReduceLoop = (lo: number, hi: number, source: unknown, step: number, args: readonly unknown[], identity: unknown) => unknown;
+type ReduceLoop = (
+  lo: number,
+  hi: number,
+  source: unknown,
+  step: number,
+  args: readonly unknown[],
+  identity: unknown,
+) => unknown;
 
 // Loops compiled for each body (and combine) function, by shape: "for|range|2" and so on.
 const loops = new WeakMap<AnyFn, Map<string, ForLoop | ReduceLoop>>();
@@ -54,15 +61,22 @@ function loopSource(reduce: boolean, kind: 'range' | 'array', nArgs: number): st
     : `return function forLoop(lo, hi, src, step, args) { ${bind} for (let k = lo; k < hi; k++) ${call}; };`;
 }
 
-function compiledLoop(body: AnyFn, combine: AnyFn | undefined, kind: 'range' | 'array', nArgs: number): ForLoop | ReduceLoop {
+function compiledLoop(
+  body: AnyFn,
+  combine: AnyFn | undefined,
+  kind: 'range' | 'array',
+  nArgs: number,
+): ForLoop | ReduceLoop {
   // Keyed on the body, and for reduce on the combine function too (a body may pair with several).
   const key = `${combine ? 'reduce' : 'for'}|${kind}|${nArgs}`;
   let byShape = loops.get(body);
   if (!byShape) loops.set(body, (byShape = new Map()));
-  const combineKey = combine ? key + '|' + combineId(combine) : key;
+  const combineKey = combine ? `${key}|${combineId(combine)}` : key;
   let loop = byShape.get(combineKey);
   if (!loop) {
-    loop = new Function('body', 'combine', loopSource(combine !== undefined, kind, nArgs))(body, combine) as ForLoop | ReduceLoop;
+    loop = new Function('body', 'combine', loopSource(combine !== undefined, kind, nArgs))(body, combine) as
+      | ForLoop
+      | ReduceLoop;
     byShape.set(combineKey, loop);
   }
   return loop;
@@ -97,7 +111,9 @@ function runWith(task: LoopChunk, body: AnyFn, combine: AnyFn | undefined): unkn
   const src = source.kind === 'range' ? source.start : unpackView(source.view);
   const step = source.kind === 'range' ? source.step : 1;
   try {
-    return combine ? (loop as ReduceLoop)(lo, hi, src, step, args, task.identity) : (loop as ForLoop)(lo, hi, src, step, args);
+    return combine
+      ? (loop as ReduceLoop)(lo, hi, src, step, args, task.identity)
+      : (loop as ForLoop)(lo, hi, src, step, args);
   } catch (e) {
     const explained = explainInlineError(e, task.body);
     throw explained === e && task.combine ? explainInlineError(e, task.combine) : explained;

@@ -37,8 +37,17 @@ export interface LoopRange {
 }
 
 type NumericArray =
-  | Int8Array | Uint8Array | Uint8ClampedArray | Int16Array | Uint16Array | Int32Array | Uint32Array
-  | Float32Array | Float64Array | BigInt64Array | BigUint64Array;
+  | Int8Array
+  | Uint8Array
+  | Uint8ClampedArray
+  | Int16Array
+  | Uint16Array
+  | Int32Array
+  | Uint32Array
+  | Float32Array
+  | Float64Array
+  | BigInt64Array
+  | BigUint64Array;
 
 /** What a loop runs over. */
 export type LoopSource = number | LoopRange | NumericArray | { readonly view: NumericArray };
@@ -55,6 +64,7 @@ export interface LoopOptions {
 }
 
 /** A body or map function: inline or a module export. */
+// biome-ignore lint/suspicious/noExplicitAny: a body of any parameter list; `unknown[]` would refuse typed functions
 export type LoopFn = ((...args: any[]) => unknown) | ModuleTask | string | URL;
 
 const DEFAULT_MIN_CHUNK = 1024;
@@ -81,8 +91,13 @@ function planSource(source: unknown, fnName: string): Plan {
   }
   if (typeof source === 'object' && source !== null && 'stop' in source) {
     const { start = 0, stop, step = 1 } = source as LoopRange;
-    for (const [k, v] of [['start', start], ['stop', stop], ['step', step]] as const) {
-      if (typeof v !== 'number' || !Number.isSafeInteger(v)) throw new InvalidArgumentError(`${fnName}: range ${k} must be a safe integer, got ${describe(v)}`);
+    for (const [k, v] of [
+      ['start', start],
+      ['stop', stop],
+      ['step', step],
+    ] as const) {
+      if (typeof v !== 'number' || !Number.isSafeInteger(v))
+        throw new InvalidArgumentError(`${fnName}: range ${k} must be a safe integer, got ${describe(v)}`);
     }
     if (step === 0) throw new InvalidArgumentError(`${fnName}: range step must not be zero`);
     const n = Math.max(0, Math.ceil((stop - start) / step));
@@ -102,8 +117,10 @@ function workersOf(pool: Pool | Piscina | undefined): number {
 /** Splits [0, n) into chunk bounds. */
 function chunkBounds(n: number, workers: number, options: LoopOptions, fnName: string): Array<[number, number]> {
   const { chunks, minChunk = DEFAULT_MIN_CHUNK } = options;
-  if (chunks !== undefined && (!Number.isInteger(chunks) || chunks < 1)) throw new InvalidArgumentError(`${fnName}: chunks must be a positive integer, got ${describe(chunks)}`);
-  if (!Number.isInteger(minChunk) || minChunk < 1) throw new InvalidArgumentError(`${fnName}: minChunk must be a positive integer, got ${describe(minChunk)}`);
+  if (chunks !== undefined && (!Number.isInteger(chunks) || chunks < 1))
+    throw new InvalidArgumentError(`${fnName}: chunks must be a positive integer, got ${describe(chunks)}`);
+  if (!Number.isInteger(minChunk) || minChunk < 1)
+    throw new InvalidArgumentError(`${fnName}: minChunk must be a positive integer, got ${describe(minChunk)}`);
   const count = Math.max(1, Math.min(n, chunks ?? Math.min(4 * workers, Math.ceil(n / minChunk))));
   const out: Array<[number, number]> = [];
   // Even split: the first n % count chunks get one iteration more.
@@ -126,7 +143,11 @@ async function runChunks(chunks: LoopChunk[], options: LoopOptions, fnName: stri
   const pool = given ?? new Pool();
   try {
     return await Promise.all(
-      chunks.map((c) => (pool instanceof Pool ? pool[RUN_LOOP_CHUNK](c) : (pool.run(c, { filename: RUNNER_URL, name: 'runLoop' }) as Promise<unknown>))),
+      chunks.map((c) =>
+        pool instanceof Pool
+          ? pool[RUN_LOOP_CHUNK](c)
+          : (pool.run(c, { filename: RUNNER_URL, name: 'runLoop' }) as Promise<unknown>),
+      ),
     );
   } finally {
     if (!given) await (pool as Pool).terminate();
@@ -135,8 +156,10 @@ async function runChunks(chunks: LoopChunk[], options: LoopOptions, fnName: stri
 
 function checkArgs(options: LoopOptions | undefined, fnName: string): LoopOptions {
   if (options === undefined) return {};
-  if (typeof options !== 'object' || options === null) throw new InvalidArgumentError(`${fnName}: options must be an object, got ${describe(options)}`);
-  if (options.args !== undefined && !Array.isArray(options.args)) throw new InvalidArgumentError(`${fnName}: args must be an array, got ${describe(options.args)}`);
+  if (typeof options !== 'object' || options === null)
+    throw new InvalidArgumentError(`${fnName}: options must be an object, got ${describe(options)}`);
+  if (options.args !== undefined && !Array.isArray(options.args))
+    throw new InvalidArgumentError(`${fnName}: args must be an array, got ${describe(options.args)}`);
   return options;
 }
 
@@ -147,7 +170,9 @@ export async function parallelFor(source: LoopSource, body: LoopFn, options?: Lo
   const spec = taskSpec(body, 'body');
   if (plan.n === 0) return;
   const args = packViews(opts.args ?? []);
-  const chunks = chunkBounds(plan.n, workersOf(opts.pool), opts, 'parallelFor').map(([lo, hi]): LoopChunk => ({ source: plan.source, lo, hi, body: spec, args }));
+  const chunks = chunkBounds(plan.n, workersOf(opts.pool), opts, 'parallelFor').map(
+    ([lo, hi]): LoopChunk => ({ source: plan.source, lo, hi, body: spec, args }),
+  );
   await runChunks(chunks, opts, 'parallelFor');
 }
 
@@ -155,7 +180,13 @@ export async function parallelFor(source: LoopSource, body: LoopFn, options?: Lo
  * Maps every iteration of `source` with `map` and folds the values with `combine` (associative,
  * with `identity` as neutral element), in parallel.
  */
-export async function parallelReduce<R>(source: LoopSource, map: LoopFn, combine: LoopFn | ((a: R, b: R) => R), identity: R, options?: LoopOptions): Promise<R> {
+export async function parallelReduce<R>(
+  source: LoopSource,
+  map: LoopFn,
+  combine: LoopFn | ((a: R, b: R) => R),
+  identity: R,
+  options?: LoopOptions,
+): Promise<R> {
   const opts = checkArgs(options, 'parallelReduce');
   const plan = planSource(source, 'parallelReduce');
   const mapSpec = taskSpec(map, 'map');
@@ -166,7 +197,8 @@ export async function parallelReduce<R>(source: LoopSource, map: LoopFn, combine
     ([lo, hi]): LoopChunk => ({ source: plan.source, lo, hi, body: mapSpec, combine: combineSpec, identity, args }),
   );
   const partials = await runChunks(chunks, opts, 'parallelReduce');
-  const fold = typeof combine === 'function' ? (combine as (a: unknown, b: unknown) => unknown) : await loadTask(combineSpec);
+  const fold =
+    typeof combine === 'function' ? (combine as (a: unknown, b: unknown) => unknown) : await loadTask(combineSpec);
   let acc: unknown = partials[0];
   for (let i = 1; i < partials.length; i++) acc = fold(acc, partials[i]);
   return acc as R;

@@ -45,7 +45,9 @@ export async function settleWithin(settled: Promise<void>, wait: WaitArg, what: 
 export function checkCallbacks<T>(options: ResultCallbacks<T> | undefined, method: string): ResultCallbacks<T> {
   if (options === undefined) return {};
   if (typeof options !== 'object' || options === null) {
-    throw new InvalidArgumentError(`${method}: options must be an object { callback, errorCallback }, got ${describe(options)}`);
+    throw new InvalidArgumentError(
+      `${method}: options must be an object { callback, errorCallback }, got ${describe(options)}`,
+    );
   }
   for (const key of ['callback', 'errorCallback'] as const) {
     const f = options[key];
@@ -89,7 +91,8 @@ export class AsyncResult<T> {
 
   /** Whether the call completed without an error. Throws InvalidStateError if it is not ready yet (Python's ValueError). */
   successful(): boolean {
-    if (this.#state === PENDING) throw new InvalidStateError('successful(): the result is not ready yet; check ready() or await wait() first');
+    if (this.#state === PENDING)
+      throw new InvalidStateError('successful(): the result is not ready yet; check ready() or await wait() first');
     return this.#state === FULFILLED;
   }
 

@@ -43,7 +43,13 @@ export class ChunkedResultIterator<R> implements AsyncIterableIterator<R> {
   readonly #fed: Promise<void>;
   #resolveFed!: () => void;
 
-  constructor(submit: SubmitChunk, input: Iterable<unknown> | AsyncIterable<unknown>, chunksize: number, maxInFlight: number, ordered: boolean) {
+  constructor(
+    submit: SubmitChunk,
+    input: Iterable<unknown> | AsyncIterable<unknown>,
+    chunksize: number,
+    maxInFlight: number,
+    ordered: boolean,
+  ) {
     this.#submit = submit;
     this.#chunksize = chunksize;
     this.#maxInFlight = maxInFlight;
@@ -167,7 +173,9 @@ export class ChunkedResultIterator<R> implements AsyncIterableIterator<R> {
       const items: unknown[] = [];
       try {
         while (items.length < this.#chunksize) {
-          const r = this.#async ? await (this.#input as AsyncIterator<unknown>).next() : (this.#input as Iterator<unknown>).next();
+          const r = this.#async
+            ? await (this.#input as AsyncIterator<unknown>).next()
+            : (this.#input as Iterator<unknown>).next();
           if (this.#finished) return;
           if (r.done) {
             this.#inputEnded = true;

@@ -93,7 +93,9 @@ function checkPositiveInt(value: unknown, what: string): number {
 }
 
 function isAsyncIterable(v: unknown): v is AsyncIterable<unknown> {
-  return typeof v === 'object' && v !== null && typeof (v as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function';
+  return (
+    typeof v === 'object' && v !== null && typeof (v as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function'
+  );
 }
 
 function isIterable(v: unknown): v is Iterable<unknown> {
@@ -114,13 +116,22 @@ export class Pool implements AsyncDisposable {
   constructor(options: number | PoolOptions = {}) {
     const opts: PoolOptions = typeof options === 'number' ? { processes: options } : options;
     if (typeof opts !== 'object' || opts === null) {
-      throw new InvalidArgumentError(`Pool(options): options must be a number of processes or an object, got ${describe(options)}`);
+      throw new InvalidArgumentError(
+        `Pool(options): options must be a number of processes or an object, got ${describe(options)}`,
+      );
     }
     this.#processes = opts.processes === undefined ? cpuCount() : checkPositiveInt(opts.processes, 'Pool: processes');
-    const maxTasks = opts.maxTasksPerChild === undefined ? undefined : checkPositiveInt(opts.maxTasksPerChild, 'Pool: maxTasksPerChild');
-    this.#maxInFlight = opts.maxChunksInFlight === undefined ? 4 * this.#processes : checkPositiveInt(opts.maxChunksInFlight, 'Pool: maxChunksInFlight');
+    const maxTasks =
+      opts.maxTasksPerChild === undefined
+        ? undefined
+        : checkPositiveInt(opts.maxTasksPerChild, 'Pool: maxTasksPerChild');
+    this.#maxInFlight =
+      opts.maxChunksInFlight === undefined
+        ? 4 * this.#processes
+        : checkPositiveInt(opts.maxChunksInFlight, 'Pool: maxChunksInFlight');
     const initargs = opts.initargs ?? [];
-    if (!Array.isArray(initargs)) throw new InvalidArgumentError(`Pool: initargs must be an array, got ${describe(initargs)}`);
+    if (!Array.isArray(initargs))
+      throw new InvalidArgumentError(`Pool: initargs must be an array, got ${describe(initargs)}`);
     const init: PoolWorkerInit = {
       initializer: opts.initializer === undefined ? null : taskSpec(opts.initializer, 'initializer'),
       initargs,
@@ -167,7 +178,12 @@ export class Pool implements AsyncDisposable {
   #submitNumbers(fn: TaskSpec, nums: Float64Array, method: string, offset: number): Promise<unknown[] | Float64Array> {
     if (this.#state === TERMINATE) return Promise.reject(this.#terminatedError(method));
     const task: ChunkTask = { fn, items: [], nums, star: false, method, offset };
-    return this.#track(this.#engine.run(task, { name: 'runChunk', transferList: [nums.buffer as ArrayBuffer] }) as Promise<unknown[] | Float64Array>, method);
+    return this.#track(
+      this.#engine.run(task, { name: 'runChunk', transferList: [nums.buffer as ArrayBuffer] }) as Promise<
+        unknown[] | Float64Array
+      >,
+      method,
+    );
   }
 
   #track<T>(p: Promise<T>, method: string): Promise<T> {
@@ -204,37 +220,67 @@ export class Pool implements AsyncDisposable {
     this.#checkRunning('applyAsync');
     const spec = taskSpec(fn, 'fn');
     const list = args ?? [];
-    if (!Array.isArray(list)) throw new InvalidArgumentError(`Pool.applyAsync(): args must be an array of arguments, got ${describe(args)}`);
+    if (!Array.isArray(list))
+      throw new InvalidArgumentError(`Pool.applyAsync(): args must be an array of arguments, got ${describe(args)}`);
     const cbs = checkCallbacks(callbacks, 'Pool.applyAsync()');
-    return new AsyncResult(this.#submit(spec, [list], true, 'apply', 0).then((r) => r[0] as R), cbs);
+    return new AsyncResult(
+      this.#submit(spec, [list], true, 'apply', 0).then((r) => r[0] as R),
+      cbs,
+    );
   }
 
   /** Python's map: `fn` over every item, results in input order. */
-  async map<T, R>(fn: PoolTask<[T], R>, iterable: Iterable<T> | AsyncIterable<T>, options?: number | MapOptions): Promise<R[]> {
+  async map<T, R>(
+    fn: PoolTask<[T], R>,
+    iterable: Iterable<T> | AsyncIterable<T>,
+    options?: number | MapOptions,
+  ): Promise<R[]> {
     return this.#mapAsync(fn, iterable, options, false, 'map').get() as Promise<R[]>;
   }
 
   /** Python's map_async: `options` is the chunksize or `{ chunksize, callback, errorCallback }`. */
-  mapAsync<T, R>(fn: PoolTask<[T], R>, iterable: Iterable<T> | AsyncIterable<T>, options?: number | MapAsyncOptions<R[]>): AsyncResult<R[]> {
+  mapAsync<T, R>(
+    fn: PoolTask<[T], R>,
+    iterable: Iterable<T> | AsyncIterable<T>,
+    options?: number | MapAsyncOptions<R[]>,
+  ): AsyncResult<R[]> {
     return this.#mapAsync(fn, iterable, options as MapAsyncOptions<unknown[]>, false, 'mapAsync') as AsyncResult<R[]>;
   }
 
   /** Python's starmap: `fn(...args)` for every argument list, results in input order. */
-  async starmap<A extends unknown[], R>(fn: PoolTask<A, R>, iterable: Iterable<A> | AsyncIterable<A>, options?: number | MapOptions): Promise<R[]> {
+  async starmap<A extends unknown[], R>(
+    fn: PoolTask<A, R>,
+    iterable: Iterable<A> | AsyncIterable<A>,
+    options?: number | MapOptions,
+  ): Promise<R[]> {
     return this.#mapAsync(fn, iterable, options, true, 'starmap').get() as Promise<R[]>;
   }
 
   /** Python's starmap_async: `options` is the chunksize or `{ chunksize, callback, errorCallback }`. */
-  starmapAsync<A extends unknown[], R>(fn: PoolTask<A, R>, iterable: Iterable<A> | AsyncIterable<A>, options?: number | MapAsyncOptions<R[]>): AsyncResult<R[]> {
-    return this.#mapAsync(fn, iterable, options as MapAsyncOptions<unknown[]>, true, 'starmapAsync') as AsyncResult<R[]>;
+  starmapAsync<A extends unknown[], R>(
+    fn: PoolTask<A, R>,
+    iterable: Iterable<A> | AsyncIterable<A>,
+    options?: number | MapAsyncOptions<R[]>,
+  ): AsyncResult<R[]> {
+    return this.#mapAsync(fn, iterable, options as MapAsyncOptions<unknown[]>, true, 'starmapAsync') as AsyncResult<
+      R[]
+    >;
   }
 
-  #mapAsync(fn: unknown, iterable: unknown, options: number | MapAsyncOptions<unknown[]> | undefined, star: boolean, method: string): AsyncResult<unknown[]> {
+  #mapAsync(
+    fn: unknown,
+    iterable: unknown,
+    options: number | MapAsyncOptions<unknown[]> | undefined,
+    star: boolean,
+    method: string,
+  ): AsyncResult<unknown[]> {
     this.#checkRunning(method);
     const spec = taskSpec(fn, 'fn');
     const opts = typeof options === 'number' ? { chunksize: options } : options;
     if (opts !== undefined && (typeof opts !== 'object' || opts === null)) {
-      throw new InvalidArgumentError(`Pool.${method}(): the third argument must be a chunksize or { chunksize, callback, errorCallback }, got ${describe(options)}`);
+      throw new InvalidArgumentError(
+        `Pool.${method}(): the third argument must be a chunksize or { chunksize, callback, errorCallback }, got ${describe(options)}`,
+      );
     }
     const chunksize = opts?.chunksize;
     if (chunksize !== undefined) checkPositiveInt(chunksize, `Pool.${method}(): chunksize`);
@@ -242,12 +288,22 @@ export class Pool implements AsyncDisposable {
     let result: Promise<unknown[]>;
     if (Array.isArray(iterable)) result = this.#mapItems(spec, iterable, chunksize, star, method);
     else if (isIterable(iterable)) result = this.#mapItems(spec, Array.from(iterable), chunksize, star, method);
-    else if (isAsyncIterable(iterable)) result = collect(iterable).then((items) => this.#mapItems(spec, items, chunksize, star, method));
-    else throw new InvalidArgumentError(`Pool.${method}(): iterable must be an iterable or an async iterable, got ${describe(iterable)}`);
+    else if (isAsyncIterable(iterable))
+      result = collect(iterable).then((items) => this.#mapItems(spec, items, chunksize, star, method));
+    else
+      throw new InvalidArgumentError(
+        `Pool.${method}(): iterable must be an iterable or an async iterable, got ${describe(iterable)}`,
+      );
     return new AsyncResult(result, cbs);
   }
 
-  async #mapItems(spec: TaskSpec, items: unknown[], chunksize: number | undefined, star: boolean, method: string): Promise<unknown[]> {
+  async #mapItems(
+    spec: TaskSpec,
+    items: unknown[],
+    chunksize: number | undefined,
+    star: boolean,
+    method: string,
+  ): Promise<unknown[]> {
     if (items.length === 0) return [];
     const n = items.length;
     const size = chunksize ?? defaultChunksize(n, this.#processes);
@@ -267,26 +323,55 @@ export class Pool implements AsyncDisposable {
    * Python's imap: an async iterator of `fn(item)` in input order. The input may be any
    * iterable or async iterable, also endless; at most maxChunksInFlight chunks are read ahead.
    */
-  imap<T, R>(fn: PoolTask<[T], R>, iterable: Iterable<T> | AsyncIterable<T>, chunksize: number | ImapOptions = 1): AsyncIterableIterator<R> {
+  imap<T, R>(
+    fn: PoolTask<[T], R>,
+    iterable: Iterable<T> | AsyncIterable<T>,
+    chunksize: number | ImapOptions = 1,
+  ): AsyncIterableIterator<R> {
     return this.#imap(fn, iterable, chunksize, true, 'imap') as AsyncIterableIterator<R>;
   }
 
   /** Python's imap_unordered: as imap, in completion order. */
-  imapUnordered<T, R>(fn: PoolTask<[T], R>, iterable: Iterable<T> | AsyncIterable<T>, chunksize: number | ImapOptions = 1): AsyncIterableIterator<R> {
+  imapUnordered<T, R>(
+    fn: PoolTask<[T], R>,
+    iterable: Iterable<T> | AsyncIterable<T>,
+    chunksize: number | ImapOptions = 1,
+  ): AsyncIterableIterator<R> {
     return this.#imap(fn, iterable, chunksize, false, 'imapUnordered') as AsyncIterableIterator<R>;
   }
 
-  #imap(fn: unknown, iterable: unknown, options: number | ImapOptions, ordered: boolean, method: string): AsyncIterableIterator<unknown> {
+  #imap(
+    fn: unknown,
+    iterable: unknown,
+    options: number | ImapOptions,
+    ordered: boolean,
+    method: string,
+  ): AsyncIterableIterator<unknown> {
     this.#checkRunning(method);
     const spec = taskSpec(fn, 'fn');
     const opts: ImapOptions = typeof options === 'number' ? { chunksize: options } : options;
-    if (typeof opts !== 'object' || opts === null) throw new InvalidArgumentError(`Pool.${method}(): the third argument must be a chunksize or { chunksize, maxChunksInFlight }, got ${describe(options)}`);
-    const chunksize = opts.chunksize === undefined ? 1 : checkPositiveInt(opts.chunksize, `Pool.${method}(): chunksize`);
-    const maxInFlight = opts.maxChunksInFlight === undefined ? this.#maxInFlight : checkPositiveInt(opts.maxChunksInFlight, `Pool.${method}(): maxChunksInFlight`);
+    if (typeof opts !== 'object' || opts === null)
+      throw new InvalidArgumentError(
+        `Pool.${method}(): the third argument must be a chunksize or { chunksize, maxChunksInFlight }, got ${describe(options)}`,
+      );
+    const chunksize =
+      opts.chunksize === undefined ? 1 : checkPositiveInt(opts.chunksize, `Pool.${method}(): chunksize`);
+    const maxInFlight =
+      opts.maxChunksInFlight === undefined
+        ? this.#maxInFlight
+        : checkPositiveInt(opts.maxChunksInFlight, `Pool.${method}(): maxChunksInFlight`);
     if (!isIterable(iterable) && !isAsyncIterable(iterable)) {
-      throw new InvalidArgumentError(`Pool.${method}(): iterable must be an iterable or an async iterable, got ${describe(iterable)}`);
+      throw new InvalidArgumentError(
+        `Pool.${method}(): iterable must be an iterable or an async iterable, got ${describe(iterable)}`,
+      );
     }
-    const it = new ChunkedResultIterator<unknown>((items, offset) => this.#submit(spec, items, false, method, offset), iterable, chunksize, maxInFlight, ordered);
+    const it = new ChunkedResultIterator<unknown>(
+      (items, offset) => this.#submit(spec, items, false, method, offset),
+      iterable,
+      chunksize,
+      maxInFlight,
+      ordered,
+    );
     this.#iterators.add(it);
     void it.fed.then(() => this.#iterators.delete(it));
     return it;
@@ -313,7 +398,8 @@ export class Pool implements AsyncDisposable {
    * after terminate(), until the workers have ended.
    */
   async join(): Promise<void> {
-    if (this.#state === RUN) throw new InvalidStateError('Pool.join(): the pool is still running; call close() or terminate() first');
+    if (this.#state === RUN)
+      throw new InvalidStateError('Pool.join(): the pool is still running; call close() or terminate() first');
     if (this.#state === CLOSE) {
       while (this.#iterators.size > 0 || this.#pending.size > 0) {
         await Promise.all([...this.#iterators].map((it) => it.fed));

@@ -20,7 +20,6 @@ import { unpackView } from '../tasks/shared-views.js';
 import { move } from '@sabkit/piscina/internal';
 import { POOL_WORKER_DATA_KEY, type ChunkTask, type PoolWorkerInit } from './runner-protocol.js';
 
-
 const init = (workerData as Record<string, PoolWorkerInit | undefined> | null | undefined)?.[POOL_WORKER_DATA_KEY];
 
 // Pool workers are daemons, as in Python: they never outlive their pool.
@@ -33,9 +32,21 @@ setCurrentIdentity({ name: `PoolWorker-${threadId}`, daemon: true, identity: [],
  */
 const ready: true | Promise<void> = initialize(init);
 let initDone = ready === true;
-if (ready !== true) ready.then(() => { initDone = true; }, () => {});
+if (ready !== true)
+  ready.then(
+    () => {
+      initDone = true;
+    },
+    () => {},
+  );
 /** Settles once the initializer has run, whether it succeeded or not. */
-export const initialized: Promise<void> = ready === true ? Promise.resolve() : ready.then(() => {}, () => {});
+export const initialized: Promise<void> =
+  ready === true
+    ? Promise.resolve()
+    : ready.then(
+        () => {},
+        () => {},
+      );
 
 function initialize(init: PoolWorkerInit | undefined): true | Promise<void> {
   const spec = init?.initializer;
@@ -63,7 +74,11 @@ function initialize(init: PoolWorkerInit | undefined): true | Promise<void> {
 }
 
 function isThenable(v: unknown): v is PromiseLike<unknown> {
-  return (typeof v === 'object' || typeof v === 'function') && v !== null && typeof (v as PromiseLike<unknown>).then === 'function';
+  return (
+    (typeof v === 'object' || typeof v === 'function') &&
+    v !== null &&
+    typeof (v as PromiseLike<unknown>).then === 'function'
+  );
 }
 
 /** Runs one chunk: every item through the task function, in order. */
@@ -78,7 +93,11 @@ export function runChunk(task: ChunkTask): unknown[] | Promise<unknown[]> {
  * A chunk of numbers: results go into a Float64Array that is transferred back, as long as they are
  * numbers; at the first one that is not (or a promise), the rest runs through callAll.
  */
-function callNumbers(fn: (...a: unknown[]) => unknown, task: ChunkTask, nums: Float64Array): unknown[] | Promise<unknown[]> {
+function callNumbers(
+  fn: (...a: unknown[]) => unknown,
+  task: ChunkTask,
+  nums: Float64Array,
+): unknown[] | Promise<unknown[]> {
   const n = nums.length;
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) {
@@ -111,7 +130,12 @@ function callNumbers(fn: (...a: unknown[]) => unknown, task: ChunkTask, nums: Fl
   return move(out) as unknown as unknown[];
 }
 
-function callAll(fn: (...a: unknown[]) => unknown, task: ChunkTask, from: number, out: unknown[]): unknown[] | Promise<unknown[]> {
+function callAll(
+  fn: (...a: unknown[]) => unknown,
+  task: ChunkTask,
+  from: number,
+  out: unknown[],
+): unknown[] | Promise<unknown[]> {
   const { items, star } = task;
   for (let i = from; i < items.length; i++) {
     let r: unknown;
@@ -119,7 +143,9 @@ function callAll(fn: (...a: unknown[]) => unknown, task: ChunkTask, from: number
       if (star) {
         const args = items[i];
         if (!Array.isArray(args)) {
-          throw new TypeError(`${task.method}: item ${task.offset + i} is ${describeItem(args)}, not an array of arguments`);
+          throw new TypeError(
+            `${task.method}: item ${task.offset + i} is ${describeItem(args)}, not an array of arguments`,
+          );
         }
         r = fn(...reviveEach(args));
       } else {
@@ -155,7 +181,13 @@ function reviveRepeat(v: unknown): unknown {
   const view = unpackView(v);
   if (view !== v) return view;
   const proto = Object.getPrototypeOf(v);
-  return proto === Object.prototype || proto === Array.prototype || proto === null || v instanceof Map || v instanceof Set ? revive(v) : v;
+  return proto === Object.prototype ||
+    proto === Array.prototype ||
+    proto === null ||
+    v instanceof Map ||
+    v instanceof Set
+    ? revive(v)
+    : v;
 }
 
 function reviveEach(args: unknown[]): unknown[] {
@@ -164,7 +196,11 @@ function reviveEach(args: unknown[]): unknown[] {
 }
 
 function describeItem(v: unknown): string {
-  return v === null ? 'null' : typeof v === 'object' ? `a ${(v as object).constructor?.name ?? 'object'}` : `${typeof v} ${String(v).slice(0, 20)}`;
+  return v === null
+    ? 'null'
+    : typeof v === 'object'
+      ? `a ${(v as object).constructor?.name ?? 'object'}`
+      : `${typeof v} ${String(v).slice(0, 20)}`;
 }
 
 /** Runs one chunk of a parallel loop (parallel.ts). */

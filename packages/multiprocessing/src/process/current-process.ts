@@ -74,7 +74,14 @@ export function currentIdentity(): ProcessIdentity {
 /** Python's `multiprocessing.current_process()`. */
 export function currentProcess(): ProcessInfo {
   const self = state().self;
-  return { name: self.name, pid: threadId, ident: threadId, daemon: self.daemon, identity: self.identity, isAlive: () => true };
+  return {
+    name: self.name,
+    pid: threadId,
+    ident: threadId,
+    daemon: self.daemon,
+    identity: self.identity,
+    isAlive: () => true,
+  };
 }
 
 /** Python's `multiprocessing.parent_process()`: the thread that started this one, or null in the main thread. */

@@ -30,7 +30,11 @@ try {
   code = 1;
 }
 // Python's child joins its non-daemon children before it exits; daemons are stopped with it.
-await Promise.all(activeChildren().filter((p) => !p.daemon).map((p) => p.join()));
+await Promise.all(
+  activeChildren()
+    .filter((p) => !p.daemon)
+    .map((p) => p.join()),
+);
 process.exit(code);
 
 function formatError(e: unknown): string {

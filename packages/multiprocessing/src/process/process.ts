@@ -72,7 +72,9 @@ export class Process {
 
   constructor(options: ProcessOptions = {}) {
     if (typeof options !== 'object' || options === null) {
-      throw new InvalidArgumentError(`Process(options): options must be an object { target, args, name, daemon }, got ${describe(options)}`);
+      throw new InvalidArgumentError(
+        `Process(options): options must be an object { target, args, name, daemon }, got ${describe(options)}`,
+      );
     }
     const { target, args = [], name, daemon } = options;
     this.#target = target === undefined ? null : taskSpec(target, 'target');
@@ -80,9 +82,11 @@ export class Process {
     this.#args = args;
     const me = currentIdentity();
     this.#identity = [...me.identity, nextChildNumber()];
-    if (name !== undefined && typeof name !== 'string') throw new InvalidArgumentError(`Process: name must be a string, got ${describe(name)}`);
+    if (name !== undefined && typeof name !== 'string')
+      throw new InvalidArgumentError(`Process: name must be a string, got ${describe(name)}`);
     this.#name = name ?? `Process-${this.#identity.join(':')}`;
-    if (daemon !== undefined && typeof daemon !== 'boolean') throw new InvalidArgumentError(`Process: daemon must be a boolean, got ${describe(daemon)}`);
+    if (daemon !== undefined && typeof daemon !== 'boolean')
+      throw new InvalidArgumentError(`Process: daemon must be a boolean, got ${describe(daemon)}`);
     this.#daemon = daemon ?? me.daemon;
   }
 
@@ -90,7 +94,8 @@ export class Process {
     return this.#name;
   }
   set name(value: string) {
-    if (typeof value !== 'string') throw new InvalidArgumentError(`Process.name must be a string, got ${describe(value)}`);
+    if (typeof value !== 'string')
+      throw new InvalidArgumentError(`Process.name must be a string, got ${describe(value)}`);
     this.#name = value;
   }
 
@@ -99,7 +104,8 @@ export class Process {
   }
   set daemon(value: boolean) {
     if (this.#worker) throw new InvalidStateError(`Process ${this.#name}: daemon can only be set before start()`);
-    if (typeof value !== 'boolean') throw new InvalidArgumentError(`Process.daemon must be a boolean, got ${describe(value)}`);
+    if (typeof value !== 'boolean')
+      throw new InvalidArgumentError(`Process.daemon must be a boolean, got ${describe(value)}`);
     this.#daemon = value;
   }
 
@@ -124,7 +130,12 @@ export class Process {
     const start: ProcessStart = {
       target: this.#target,
       args: this.#args,
-      self: { name: this.#name, daemon: this.#daemon, identity: this.#identity, parent: { name: me.name, pid: threadId } },
+      self: {
+        name: this.#name,
+        daemon: this.#daemon,
+        identity: this.#identity,
+        parent: { name: me.name, pid: threadId },
+      },
     };
     const worker = new Worker(PROCESS_WORKER_URL, { workerData: { [PROCESS_WORKER_DATA_KEY]: start } });
     this.#worker = worker;
@@ -179,7 +190,8 @@ export class Process {
 
   /** Python's repr: `<Process name='Process-1' pid=3 parent=0 started>`. */
   toString(): string {
-    const status = this.#exitCode !== null ? `stopped exitcode=${this.#exitCode}` : this.#worker ? 'started' : 'initial';
+    const status =
+      this.#exitCode !== null ? `stopped exitcode=${this.#exitCode}` : this.#worker ? 'started' : 'initial';
     return `<Process name='${this.#name}'${this.pid !== null ? ` pid=${this.pid}` : ''}${this.#daemon ? ' daemon' : ''} ${status}>`;
   }
 }

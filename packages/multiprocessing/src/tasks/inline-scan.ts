@@ -27,11 +27,47 @@ interface Token {
 }
 
 // After these words a `/` starts a regular expression, not a division.
-const REGEX_AFTER_WORDS = new Set(['return', 'typeof', 'instanceof', 'in', 'of', 'new', 'delete', 'void', 'throw', 'case', 'do', 'else', 'yield', 'await']);
+const REGEX_AFTER_WORDS = new Set([
+  'return',
+  'typeof',
+  'instanceof',
+  'in',
+  'of',
+  'new',
+  'delete',
+  'void',
+  'throw',
+  'case',
+  'do',
+  'else',
+  'yield',
+  'await',
+]);
 // An identifier before `(` that is one of these is not a function or method name.
 const NOT_A_NAME = new Set([
-  'if', 'for', 'while', 'switch', 'catch', 'with', 'return', 'typeof', 'void', 'delete', 'await', 'yield', 'new',
-  'in', 'of', 'instanceof', 'do', 'else', 'case', 'throw', 'super', 'import', 'this',
+  'if',
+  'for',
+  'while',
+  'switch',
+  'catch',
+  'with',
+  'return',
+  'typeof',
+  'void',
+  'delete',
+  'await',
+  'yield',
+  'new',
+  'in',
+  'of',
+  'instanceof',
+  'do',
+  'else',
+  'case',
+  'throw',
+  'super',
+  'import',
+  'this',
 ]);
 const ID_START = /[A-Za-z_$\u0080-\uffff#]/;
 const ID_PART = /[\w$\u0080-\uffff]/;
@@ -59,18 +95,51 @@ function tokenize(src: string): Token[] {
     const start = i;
     while (i < n) {
       const c = src[i];
-      if (c === '\\') { i += 2; continue; }
-      if (c === '`') { i++; out.push({ kind: 'literal', value: '`', offset: start }); return; }
-      if (c === '$' && src[i + 1] === '{') { i += 2; braces.push('template'); out.push({ kind: 'punct', value: '(', offset: start }); return; }
+      if (c === '\\') {
+        i += 2;
+        continue;
+      }
+      if (c === '`') {
+        i++;
+        out.push({ kind: 'literal', value: '`', offset: start });
+        return;
+      }
+      if (c === '$' && src[i + 1] === '{') {
+        i += 2;
+        braces.push('template');
+        out.push({ kind: 'punct', value: '(', offset: start });
+        return;
+      }
       i++;
     }
   };
 
   while (i < n) {
     const c = src[i];
-    if (c === ' ' || c === '\t' || c === '\n' || c === '\r' || c === '\f' || c === '\v' || c === '\u00a0' || c === '\ufeff' || c === '\u2028' || c === '\u2029') { i++; continue; }
-    if (c === '/' && src[i + 1] === '/') { while (i < n && src[i] !== '\n') i++; continue; }
-    if (c === '/' && src[i + 1] === '*') { const end = src.indexOf('*/', i + 2); i = end < 0 ? n : end + 2; continue; }
+    if (
+      c === ' ' ||
+      c === '\t' ||
+      c === '\n' ||
+      c === '\r' ||
+      c === '\f' ||
+      c === '\v' ||
+      c === '\u00a0' ||
+      c === '\ufeff' ||
+      c === '\u2028' ||
+      c === '\u2029'
+    ) {
+      i++;
+      continue;
+    }
+    if (c === '/' && src[i + 1] === '/') {
+      while (i < n && src[i] !== '\n') i++;
+      continue;
+    }
+    if (c === '/' && src[i + 1] === '*') {
+      const end = src.indexOf('*/', i + 2);
+      i = end < 0 ? n : end + 2;
+      continue;
+    }
     if (c === '"' || c === "'") {
       const start = i++;
       while (i < n && src[i] !== c) i += src[i] === '\\' ? 2 : 1;
@@ -78,13 +147,20 @@ function tokenize(src: string): Token[] {
       out.push({ kind: 'literal', value: c, offset: start });
       continue;
     }
-    if (c === '`') { i++; scanTemplate(); continue; }
+    if (c === '`') {
+      i++;
+      scanTemplate();
+      continue;
+    }
     if (c === '/' && regexAllowed()) {
       const start = i++;
       let inClass = false;
       while (i < n) {
         const d = src[i];
-        if (d === '\\') { i += 2; continue; }
+        if (d === '\\') {
+          i += 2;
+          continue;
+        }
         if (d === '[') inClass = true;
         else if (d === ']') inClass = false;
         else if (d === '/' && !inClass) break;
@@ -102,13 +178,17 @@ function tokenize(src: string): Token[] {
       out.push({ kind: 'id', value: src.slice(start, i), offset: start });
       continue;
     }
-    if (c >= '0' && c <= '9' || (c === '.' && src[i + 1] >= '0' && src[i + 1] <= '9')) {
+    if ((c >= '0' && c <= '9') || (c === '.' && src[i + 1] >= '0' && src[i + 1] <= '9')) {
       const start = i++;
       while (i < n && (ID_PART.test(src[i]) || src[i] === '.')) i++;
       out.push({ kind: 'literal', value: '0', offset: start });
       continue;
     }
-    if (c === '{') { braces.push('brace'); out.push({ kind: 'punct', value: '{', offset: i++ }); continue; }
+    if (c === '{') {
+      braces.push('brace');
+      out.push({ kind: 'punct', value: '{', offset: i++ });
+      continue;
+    }
     if (c === '}') {
       const top = braces.pop();
       if (top === 'template') {
@@ -120,7 +200,11 @@ function tokenize(src: string): Token[] {
       continue;
     }
     const multi = MULTI_PUNCT.find((p) => src.startsWith(p, i));
-    if (multi) { out.push({ kind: 'punct', value: multi, offset: i }); i += multi.length; continue; }
+    if (multi) {
+      out.push({ kind: 'punct', value: multi, offset: i });
+      i += multi.length;
+      continue;
+    }
     out.push({ kind: 'punct', value: c, offset: i++ });
   }
   return out;
@@ -170,7 +254,8 @@ export function findForbiddenUses(src: string, outerBindsThis: boolean): Forbidd
         let opensParams = false;
         if (prev?.kind === 'id' && !NOT_A_NAME.has(prev.value)) opensParams = true;
         else if (prev?.kind === 'punct' && prev.value === '*') opensParams = true;
-        else if (prev?.kind === 'punct' && prev.value === ']') opensParams = true; // [computed]() {}
+        else if (prev?.kind === 'punct' && prev.value === ']')
+          opensParams = true; // [computed]() {}
         else if (prev?.kind === 'literal' && (prev.value === '"' || prev.value === "'")) opensParams = true; // 'name'() {}
         parens.push(opensParams);
         break;
@@ -180,8 +265,10 @@ export function findForbiddenUses(src: string, outerBindsThis: boolean): Forbidd
         break;
       case '{': {
         let frame: 'fn' | 'class' | 'block' = 'block';
-        if (classPending) { frame = 'class'; classPending = false; }
-        else if (closedParams) frame = 'fn';
+        if (classPending) {
+          frame = 'class';
+          classPending = false;
+        } else if (closedParams) frame = 'fn';
         frames.push(frame);
         if (frame !== 'block') bindingFrames++;
         break;

@@ -35,6 +35,7 @@ export interface ModuleTask {
 }
 
 /** Anything that names a task: an inline function, a module export, or `'file:///mod.js#name'`. */
+// biome-ignore lint/suspicious/noExplicitAny: a task of any parameter list; `unknown[]` would refuse typed functions
 export type TaskRef = ((...args: any[]) => unknown) | ModuleTask | string | URL;
 
 /** What travels to the worker: a module export, or the source of an inline function. */
@@ -113,11 +114,17 @@ function inlineSpec(fn: (...args: unknown[]) => unknown, param: string): TaskSpe
 function checkInline(name: string, text: string, param: string): TaskSpec {
   const label = `${param} (function ${name})`;
   if (/\{\s*\[native code\]\s*\}$/.test(text)) {
-    const why = name.startsWith('bound ') ? 'a bound function has no source text of its own' : 'a built-in function has no source text';
-    throw new InlineFunctionError(`${label} cannot be sent to a worker: ${why}. Inline functions are sent as source and compiled in each worker; wrap it in an arrow function, or ${HOW_TO}.`);
+    const why = name.startsWith('bound ')
+      ? 'a bound function has no source text of its own'
+      : 'a built-in function has no source text';
+    throw new InlineFunctionError(
+      `${label} cannot be sent to a worker: ${why}. Inline functions are sent as source and compiled in each worker; wrap it in an arrow function, or ${HOW_TO}.`,
+    );
   }
   if (/^class\b/.test(text)) {
-    throw new InlineFunctionError(`${label} is a class; a task must be a function. Export a factory function from a module instead.`);
+    throw new InlineFunctionError(
+      `${label} is a class; a task must be a function. Export a factory function from a module instead.`,
+    );
   }
   // Which syntactic form: an expression (function, arrow, async, generator) compiles as is; a
   // method (`f(x) { ... }` taken from an object or class) must be wrapped in an object literal.
@@ -128,9 +135,13 @@ function checkInline(name: string, text: string, param: string): TaskSpec {
     source = `Object.values({ ${text}\n})[0]`;
     isMethod = true;
   } else if (findForbiddenUses(text, true).some((u) => u.word === 'import.meta')) {
-    throw new InlineFunctionError(`${label} uses \`import.meta\`, which belongs to the module that defined the function; the worker compiles inline functions outside any module. ${capitalize(HOW_TO)}.`);
+    throw new InlineFunctionError(
+      `${label} uses \`import.meta\`, which belongs to the module that defined the function; the worker compiles inline functions outside any module. ${capitalize(HOW_TO)}.`,
+    );
   } else {
-    throw new InlineFunctionError(`${label}: its source text does not compile as a function on its own (getters, setters and static blocks cannot be tasks); ${HOW_TO}.`);
+    throw new InlineFunctionError(
+      `${label}: its source text does not compile as a function on its own (getters, setters and static blocks cannot be tasks); ${HOW_TO}.`,
+    );
   }
   const isArrow = !isMethod && !/^(async\s+)?function\b/.test(text);
   const uses = findForbiddenUses(text, !isArrow);
@@ -166,7 +177,10 @@ function compiles(body: string): boolean {
 
 function lineOf(text: string, offset: number): string {
   const line = text.slice(0, offset).split('\n').length;
-  const snippet = text.slice(Math.max(0, offset - 20), offset + 24).replace(/\s+/g, ' ').trim();
+  const snippet = text
+    .slice(Math.max(0, offset - 20), offset + 24)
+    .replace(/\s+/g, ' ')
+    .trim();
   return `line ${line} of its source, near "${snippet}"`;
 }
 
@@ -196,7 +210,12 @@ async function importTask(url: string, name: string): Promise<(...args: unknown[
   try {
     mod = (await import(url)) as Record<string, unknown>;
   } catch (e) {
-    throw new TaskModuleError(`the task module ${url} cannot be loaded in the worker: ${(e as Error)?.message ?? String(e)}`, url, name, { cause: e });
+    throw new TaskModuleError(
+      `the task module ${url} cannot be loaded in the worker: ${(e as Error)?.message ?? String(e)}`,
+      url,
+      name,
+      { cause: e },
+    );
   }
   let f = mod[name];
   // A CommonJS module's exports arrive as `default`; look there too, as Node's own interop does.
@@ -217,16 +236,25 @@ async function importTask(url: string, name: string): Promise<(...args: unknown[
 }
 
 /** Compiles an inline function in a scope that holds nothing but the worker's globals. */
-export function compileInline(spec: { readonly name: string; readonly source: string }): (...args: unknown[]) => unknown {
+export function compileInline(spec: {
+  readonly name: string;
+  readonly source: string;
+}): (...args: unknown[]) => unknown {
   const hit = compiled.get(spec.source);
   if (hit) return hit;
   let made: unknown;
   try {
-    made = new Function(`"use strict";\nreturn (${spec.source}\n);\n//# sourceURL=${INLINE_SOURCE_PREFIX}${encodeURIComponent(spec.name)}`)();
+    made = new Function(
+      `"use strict";\nreturn (${spec.source}\n);\n//# sourceURL=${INLINE_SOURCE_PREFIX}${encodeURIComponent(spec.name)}`,
+    )();
   } catch (e) {
-    throw new InlineFunctionError(`inline function ${spec.name} does not compile in the worker: ${(e as Error)?.message ?? String(e)}`, { cause: e });
+    throw new InlineFunctionError(
+      `inline function ${spec.name} does not compile in the worker: ${(e as Error)?.message ?? String(e)}`,
+      { cause: e },
+    );
   }
-  if (typeof made !== 'function') throw new InlineFunctionError(`inline function ${spec.name}: its source did not evaluate to a function`);
+  if (typeof made !== 'function')
+    throw new InlineFunctionError(`inline function ${spec.name}: its source did not evaluate to a function`);
   const f = made as (...args: unknown[]) => unknown;
   compiled.set(spec.source, f);
   return f;

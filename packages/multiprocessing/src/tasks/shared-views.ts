@@ -21,13 +21,24 @@ interface PackedView {
 }
 
 const CTORS: Record<string, new (b: SharedArrayBuffer, o: number, n: number) => ArrayBufferView> = {
-  Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array,
-  Float32Array, Float64Array, BigInt64Array, BigUint64Array, DataView,
+  Int8Array,
+  Uint8Array,
+  Uint8ClampedArray,
+  Int16Array,
+  Uint16Array,
+  Int32Array,
+  Uint32Array,
+  Float32Array,
+  Float64Array,
+  BigInt64Array,
+  BigUint64Array,
+  DataView,
 };
 
 /** The travelling form of `v` if it is a view over a SharedArrayBuffer; else `v`. */
 export function packView(v: unknown): unknown {
-  if (typeof v !== 'object' || v === null || !ArrayBuffer.isView(v) || !(v.buffer instanceof SharedArrayBuffer)) return v;
+  if (typeof v !== 'object' || v === null || !ArrayBuffer.isView(v) || !(v.buffer instanceof SharedArrayBuffer))
+    return v;
   const name = v.constructor.name;
   if (!Object.hasOwn(CTORS, name)) return v;
   const length = v instanceof DataView ? v.byteLength : (v as unknown as { length: number }).length;

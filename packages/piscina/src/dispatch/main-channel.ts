@@ -17,13 +17,45 @@
 import { receiveMessageOnPort, type MessagePort, type TransferListItem } from 'node:worker_threads';
 import { decode } from './codec-link.js';
 import {
-  BELL, CANCEL_EPOCH, LOW_WATER, PARKED, PARK_BUSY, PARK_FULL, PARK_NONE, REQ_COUNT, REQ_READ, REQ_RING_BYTES, REQ_RING_OFFSET,
-  REQ_WRITE, RES_READ, RES_RING_BYTES, RES_RING_OFFSET, RES_WRITE, SLOT_CANCEL, SLOT_FREE, SLOT_QUEUED,
-  REASON_SHIFT, REASON_STEAL, STATE, channelViews, slotStartIndex, slotStateIndex, type ChannelViews,
+  BELL,
+  CANCEL_EPOCH,
+  LOW_WATER,
+  PARKED,
+  PARK_BUSY,
+  PARK_FULL,
+  PARK_NONE,
+  REQ_COUNT,
+  REQ_READ,
+  REQ_RING_BYTES,
+  REQ_RING_OFFSET,
+  REQ_WRITE,
+  RES_READ,
+  RES_RING_BYTES,
+  RES_RING_OFFSET,
+  RES_WRITE,
+  SLOT_CANCEL,
+  SLOT_FREE,
+  SLOT_QUEUED,
+  REASON_SHIFT,
+  REASON_STEAL,
+  STATE,
+  channelViews,
+  slotStartIndex,
+  slotStateIndex,
+  type ChannelViews,
 } from './layout.js';
 import { RingReader, RingWriter, align8 } from './ring.js';
 import {
-  F_VIA_PORT, REQ_DEFINE, REQ_HEADER, REQ_TASK, RES_HEADER, WRITE_FULL, WRITE_PORT, defineText, word1, writeRecord,
+  F_VIA_PORT,
+  REQ_DEFINE,
+  REQ_HEADER,
+  REQ_TASK,
+  RES_HEADER,
+  WRITE_FULL,
+  WRITE_PORT,
+  defineText,
+  word1,
+  writeRecord,
 } from './wire.js';
 
 /** Records that justify waking a parked worker before the main thread's turn ends. */
@@ -54,7 +86,13 @@ export class MainChannel {
    * ring is full right now (nothing written, the slot left free). Throws what structured clone
    * throws if the value can travel neither in the ring nor by port (a function, a symbol...).
    */
-  writeTask(slot: number, fn: number, flags: number, value: unknown, transferList: readonly TransferListItem[] | undefined): boolean {
+  writeTask(
+    slot: number,
+    fn: number,
+    flags: number,
+    value: unknown,
+    transferList: readonly TransferListItem[] | undefined,
+  ): boolean {
     const { i32, u8 } = this.views;
     i32[slotStateIndex(slot)] = SLOT_QUEUED;
     if (transferList === undefined || transferList.length === 0) {
@@ -95,7 +133,8 @@ export class MainChannel {
   writeDefine(fn: number, filename: string, name: string): boolean {
     const { i32, u8 } = this.views;
     const off = writeRecord(this.requests, i32, u8, REQ_HEADER, word1(REQ_DEFINE, 0), fn, defineText(filename, name));
-    if (off === WRITE_PORT) throw new RangeError(`module path too long for a request record: ${filename.slice(0, 80)}...`);
+    if (off === WRITE_PORT)
+      throw new RangeError(`module path too long for a request record: ${filename.slice(0, 80)}...`);
     if (off < 0) return false;
     this.#count++;
     return true;
@@ -161,7 +200,8 @@ export class MainChannel {
       const w = off >> 2;
       const w1 = i32[w + 1];
       const slot = i32[w + 2];
-      const value = (w1 >>> 8) & F_VIA_PORT ? receiveMessageOnPort(this.port)?.message : decode(u8, off + RES_HEADER, i32[w + 3]);
+      const value =
+        (w1 >>> 8) & F_VIA_PORT ? receiveMessageOnPort(this.port)?.message : decode(u8, off + RES_HEADER, i32[w + 3]);
       const start = f64[(off >> 3) + 2];
       const run = f64[(off >> 3) + 3];
       ring.advance(i32[w]);
@@ -197,7 +237,15 @@ export class MainChannel {
    */
   cancelIfQueued(slot: number, reason: number): boolean {
     const i32 = this.views.i32;
-    if (Atomics.compareExchange(i32, slotStateIndex(slot), SLOT_QUEUED, SLOT_QUEUED | SLOT_CANCEL | (reason << REASON_SHIFT)) !== SLOT_QUEUED) return false;
+    if (
+      Atomics.compareExchange(
+        i32,
+        slotStateIndex(slot),
+        SLOT_QUEUED,
+        SLOT_QUEUED | SLOT_CANCEL | (reason << REASON_SHIFT),
+      ) !== SLOT_QUEUED
+    )
+      return false;
     Atomics.add(i32, CANCEL_EPOCH, 1);
     this.wake();
     return true;
@@ -211,7 +259,14 @@ export class MainChannel {
    */
   steal(slot: number): boolean {
     const i = slotStateIndex(slot);
-    return Atomics.compareExchange(this.views.i32, i, SLOT_QUEUED, SLOT_QUEUED | SLOT_CANCEL | (REASON_STEAL << REASON_SHIFT)) === SLOT_QUEUED;
+    return (
+      Atomics.compareExchange(
+        this.views.i32,
+        i,
+        SLOT_QUEUED,
+        SLOT_QUEUED | SLOT_CANCEL | (REASON_STEAL << REASON_SHIFT),
+      ) === SLOT_QUEUED
+    );
   }
 
   /** The phase of `slot` now (racy: the worker may start the task an instant later). */

@@ -117,7 +117,7 @@ export class RingWriter {
 
   /** True if every committed record has been consumed (racy: the reader may be mid-record). */
   drained(): boolean {
-    return (Atomics.load(this.#ctrl, this.#readWord) >>> 0) === this.#pos;
+    return Atomics.load(this.#ctrl, this.#readWord) >>> 0 === this.#pos;
   }
 }
 
@@ -162,7 +162,7 @@ export class RingReader {
    * reads as absent; callers re-check after announcing they are about to park.
    */
   hasData(): boolean {
-    return this.#pos !== this.#writeCache || this.#pos !== (Atomics.load(this.#ctrl, this.#writeWord) >>> 0);
+    return this.#pos !== this.#writeCache || this.#pos !== Atomics.load(this.#ctrl, this.#writeWord) >>> 0;
   }
 
   /** Steps past the record at the head (`len` bytes, its length field). */

@@ -16,12 +16,39 @@
  */
 import { receiveMessageOnPort, type MessagePort, type TransferListItem } from 'node:worker_threads';
 import {
-  BELL, CANCEL_EPOCH, LOW_WATER, MAIN_BELL, MAIN_PARKED, MAIN_WAIT_BELL, PARKED, PARK_BUSY, PARK_FULL, PARK_IDLE, PARK_NONE, REQ_COUNT,
-  REQ_READ, REQ_RING_BYTES, REQ_RING_OFFSET, REQ_WRITE, RES_READ, RES_RING_BYTES, RES_RING_OFFSET, RES_WRITE,
+  BELL,
+  CANCEL_EPOCH,
+  LOW_WATER,
+  MAIN_BELL,
+  MAIN_PARKED,
+  MAIN_WAIT_BELL,
+  PARKED,
+  PARK_BUSY,
+  PARK_FULL,
+  PARK_IDLE,
+  PARK_NONE,
+  REQ_COUNT,
+  REQ_READ,
+  REQ_RING_BYTES,
+  REQ_RING_OFFSET,
+  REQ_WRITE,
+  RES_READ,
+  RES_RING_BYTES,
+  RES_RING_OFFSET,
+  RES_WRITE,
 } from './layout.js';
 import { AdaptiveSpin } from './adaptive-spin.js';
 import { RingReader, RingWriter, align8 } from './ring.js';
-import { F_VIA_PORT, RES_HEADER, WRITE_FULL, WRITE_PORT, readPayload, recordFlags, word1, writeRecord } from './wire.js';
+import {
+  F_VIA_PORT,
+  RES_HEADER,
+  WRITE_FULL,
+  WRITE_PORT,
+  readPayload,
+  recordFlags,
+  word1,
+  writeRecord,
+} from './wire.js';
 
 /** Longest a completed result waits before a parked main thread is woken for it. */
 export const NOTIFY_WINDOW_MS = 4;
@@ -77,7 +104,8 @@ export class WorkerChannel {
   payload(off: number, header: number): unknown {
     if (recordFlags(this.i32, off) & F_VIA_PORT) {
       const m = receiveMessageOnPort(this.port!);
-      if (m === undefined) throw new Error('sabkit pool: a request announced a port message that is not there (channel out of sync)');
+      if (m === undefined)
+        throw new Error('sabkit pool: a request announced a port message that is not there (channel out of sync)');
       return m.message;
     }
     return readPayload(this.i32, this.u8, off, header);
@@ -96,10 +124,20 @@ export class WorkerChannel {
    * when `transfer` is given). Waits (blocking this worker) while the response ring is full.
    * Throws what structured clone throws for a value that cannot travel at all.
    */
-  respond(kind: number, slot: number, start: number, run: number, value: unknown, transfer?: readonly TransferListItem[]): void {
+  respond(
+    kind: number,
+    slot: number,
+    start: number,
+    run: number,
+    value: unknown,
+    transfer?: readonly TransferListItem[],
+  ): void {
     const { i32, u8, f64 } = this;
     for (;;) {
-      let off = transfer === undefined ? writeRecord(this.responses, i32, u8, RES_HEADER, word1(kind, 0), slot, value) : WRITE_PORT;
+      let off =
+        transfer === undefined
+          ? writeRecord(this.responses, i32, u8, RES_HEADER, word1(kind, 0), slot, value)
+          : WRITE_PORT;
       if (off === WRITE_PORT) {
         off = this.responses.reserve(align8(RES_HEADER));
         if (off >= 0) {

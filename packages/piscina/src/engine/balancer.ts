@@ -51,14 +51,22 @@ export function lowWaterFor(depth: number): number {
 }
 
 /** The worker that should take the next task, or undefined if all are at `depth`. */
-export function pickWorker(workers: readonly WorkerHandle[], depth: number, bootDepth: number): WorkerHandle | undefined {
+export function pickWorker(
+  workers: readonly WorkerHandle[],
+  depth: number,
+  bootDepth: number,
+): WorkerHandle | undefined {
   let best: WorkerHandle | undefined;
   let booting: WorkerHandle | undefined;
   for (let i = 0; i < workers.length; i++) {
     const w = workers[i];
     if (w.phase === 'ready') {
       if (w.inflight < depth && (best === undefined || w.inflight < best.inflight)) best = w;
-    } else if (w.phase === 'booting' && w.inflight < bootDepth && (booting === undefined || w.inflight < booting.inflight)) {
+    } else if (
+      w.phase === 'booting' &&
+      w.inflight < bootDepth &&
+      (booting === undefined || w.inflight < booting.inflight)
+    ) {
       booting = w;
     }
   }
@@ -95,7 +103,8 @@ export function rebalance(
     let spare = 0;
     for (let i = 0; i < workers.length; i++) {
       const w = workers[i];
-      if (w.phase === 'ready' && w.inflight < concurrency && (thief === undefined || w.inflight < thief.inflight)) thief = w;
+      if (w.phase === 'ready' && w.inflight < concurrency && (thief === undefined || w.inflight < thief.inflight))
+        thief = w;
       const s = w.inflight - (w.phase === 'booting' ? 0 : concurrency);
       if (s > spare) {
         victim = w;

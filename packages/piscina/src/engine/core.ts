@@ -15,7 +15,13 @@ import { bindCodec } from '../dispatch/codec-link.js';
 import { depthFor, lowWaterFor, pickWorker, rebalance } from './balancer.js';
 import { Deadlines } from './deadlines.js';
 import {
-  POOL_BYTES, REASON_ABORT, REASON_CLOSE, REASON_TIMEOUT, SLOT_OBSERVED, SLOT_PHASE_MASK, SLOT_RUNNING,
+  POOL_BYTES,
+  REASON_ABORT,
+  REASON_CLOSE,
+  REASON_TIMEOUT,
+  SLOT_OBSERVED,
+  SLOT_PHASE_MASK,
+  SLOT_RUNNING,
 } from '../dispatch/layout.js';
 import { MAIN_SPIN_MS, Poller, microtask } from '../dispatch/poller.js';
 import { RES_ERROR, RES_OK, RES_PROGRESS } from '../dispatch/wire.js';
@@ -44,7 +50,10 @@ export class PoolCore {
   readonly #emitter: PoolEmitter;
   readonly #queue: TaskQueue;
   readonly #poller: Poller;
-  readonly #deadlines = new Deadlines<HeldTask>((task, now) => this.#checkDeadline(task, now), (task) => !task.settled);
+  readonly #deadlines = new Deadlines<HeldTask>(
+    (task, now) => this.#checkDeadline(task, now),
+    (task) => !task.settled,
+  );
   readonly #functions: FunctionTable;
   readonly #keepAlive = setInterval(() => {}, 1 << 30);
   #nextTaskId = 1;
@@ -100,10 +109,17 @@ export class PoolCore {
   }
 
   #run(value: unknown, opts: RunOptions): Promise<unknown> {
-    if (this.#closing) throw new PoolClosedError(this.#destroyed ? 'the pool was destroyed' : 'the pool is closing; it accepts no new tasks');
-    const o = opts === kNoOptions ? (this.#defaults ??= checkRunOptions(opts, this.options)) : checkRunOptions(opts, this.options);
+    if (this.#closing)
+      throw new PoolClosedError(
+        this.#destroyed ? 'the pool was destroyed' : 'the pool is closing; it accepts no new tasks',
+      );
+    const o =
+      opts === kNoOptions
+        ? (this.#defaults ??= checkRunOptions(opts, this.options))
+        : checkRunOptions(opts, this.options);
     const signal = o.signal;
-    if (signal !== undefined && (signal as { aborted?: boolean }).aborted) throw new AbortError((signal as { reason?: unknown }).reason);
+    if (signal !== undefined && (signal as { aborted?: boolean }).aborted)
+      throw new AbortError((signal as { reason?: unknown }).reason);
     let transferList = o.transferList;
     if (isMovable(value)) {
       const moved = unwrapMovable(value);
@@ -111,7 +127,17 @@ export class PoolCore {
       transferList = [...(transferList ?? []), ...(moved.transfer as TransferListItem[])];
     }
     const fn = this.#functions.id(o.filename, o.name);
-    const task = new Task<WorkerHandle>(this.#nextTaskId++, value, transferList, o.filename, o.name, fn, o.timeout, signal, o.onProgress);
+    const task = new Task<WorkerHandle>(
+      this.#nextTaskId++,
+      value,
+      transferList,
+      o.filename,
+      o.name,
+      fn,
+      o.timeout,
+      signal,
+      o.onProgress,
+    );
     if (signal !== undefined) task.unlisten = onAbort(signal, () => this.#abort(task));
     if (o.timeout !== Infinity) this.#deadlines.add(task, task.created + o.timeout);
     this.#place(task);
@@ -124,8 +150,17 @@ export class PoolCore {
   #place(task: HeldTask): void {
     const c = this.options.concurrentTasksPerWorker;
     const w = this.#queue.size === 0 ? pickWorker(this.workers.list, this.#depth, this.#bootDepth) : undefined;
-    if (this.options.maxQueue !== Infinity && !(w !== undefined && w.inflight < c) && this.queueSize >= this.options.maxQueue) {
-      task.settle(false, new QueueFullError(this.options.maxQueue === 0 ? 'No task queue available and all Workers are busy' : 'Task queue is at limit'));
+    if (
+      this.options.maxQueue !== Infinity &&
+      !(w !== undefined && w.inflight < c) &&
+      this.queueSize >= this.options.maxQueue
+    ) {
+      task.settle(
+        false,
+        new QueueFullError(
+          this.options.maxQueue === 0 ? 'No task queue available and all Workers are busy' : 'Task queue is at limit',
+        ),
+      );
       return;
     }
     if (w !== undefined && this.#give(w, task)) {
@@ -176,7 +211,13 @@ export class PoolCore {
 
   /** Lets idle workers take unstarted tasks from busy or booting ones, once the queue is empty. */
   rebalance(): void {
-    if (this.#queue.size === 0 && this.#fifo) rebalance(this.workers.list, this.options.concurrentTasksPerWorker, (w, t) => this.#give(w, t), (t) => this.#queue.push(t));
+    if (this.#queue.size === 0 && this.#fifo)
+      rebalance(
+        this.workers.list,
+        this.options.concurrentTasksPerWorker,
+        (w, t) => this.#give(w, t),
+        (t) => this.#queue.push(t),
+      );
   }
 
   /** Wakes, at the end of this turn, parked workers that were given fewer than a batch. */
@@ -326,7 +367,8 @@ export class PoolCore {
   /** Rejects every task still waiting in the pool's queue. */
   rejectQueued(error: () => unknown): number {
     let n = 0;
-    for (let t = this.#queue.shift() as HeldTask | null; t !== null; t = this.#queue.shift() as HeldTask | null) if (t.settle(false, error())) n++;
+    for (let t = this.#queue.shift() as HeldTask | null; t !== null; t = this.#queue.shift() as HeldTask | null)
+      if (t.settle(false, error())) n++;
     return n;
   }
 

@@ -27,7 +27,8 @@ export class FunctionTable {
     const key = `${filename}\0${name}`;
     let id = this.#ids.get(key);
     if (id === undefined) {
-      if (this.#next > MAX_FUNCTIONS) throw new InvalidArgumentError(`a pool can run at most ${MAX_FUNCTIONS} different (filename, name) pairs`);
+      if (this.#next > MAX_FUNCTIONS)
+        throw new InvalidArgumentError(`a pool can run at most ${MAX_FUNCTIONS} different (filename, name) pairs`);
       id = this.#next++;
       this.#ids.set(key, id);
     }

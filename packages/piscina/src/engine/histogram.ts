@@ -39,8 +39,20 @@ export interface HistogramSummary {
 }
 
 const PERCENTILES: [keyof HistogramSummary, number][] = [
-  ['p0_001', 0.001], ['p0_01', 0.01], ['p0_1', 0.1], ['p1', 1], ['p2_5', 2.5], ['p10', 10], ['p25', 25],
-  ['p50', 50], ['p75', 75], ['p90', 90], ['p97_5', 97.5], ['p99', 99], ['p99_9', 99.9], ['p99_99', 99.99],
+  ['p0_001', 0.001],
+  ['p0_01', 0.01],
+  ['p0_1', 0.1],
+  ['p1', 1],
+  ['p2_5', 2.5],
+  ['p10', 10],
+  ['p25', 25],
+  ['p50', 50],
+  ['p75', 75],
+  ['p90', 90],
+  ['p97_5', 97.5],
+  ['p99', 99],
+  ['p99_9', 99.9],
+  ['p99_99', 99.99],
   ['p99_999', 99.999],
 ];
 
@@ -71,7 +83,7 @@ export class Histogram {
 
   /** Records one value in milliseconds (negative values count as 0). */
   record(ms: number): void {
-    const v = ms > 0 ? ms : 0;
+    const v = Math.max(ms, 0);
     const ns = v < 2000 ? (v * 1e6) | 0 : Math.min(Math.round(v * 1e6), 2 ** (MAGNITUDES + SUB_BITS) - 1);
     this.#counts[bucketOf(ns)]++;
     this.#count++;

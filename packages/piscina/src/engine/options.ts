@@ -113,7 +113,9 @@ export const DEFAULT_OPTIONS = {
 export function normalizeFilename(value: unknown, param: string): string {
   if (value instanceof URL) return value.href;
   if (typeof value !== 'string' || value === '') {
-    throw new InvalidArgumentError(`${param} must be a non-empty string (absolute path or file URL) or a URL, got ${describe(value)}`);
+    throw new InvalidArgumentError(
+      `${param} must be a non-empty string (absolute path or file URL) or a URL, got ${describe(value)}`,
+    );
   }
   if (value.startsWith('file:')) {
     fileURLToPath(value); // throws for a malformed file URL
@@ -125,8 +127,16 @@ export function normalizeFilename(value: unknown, param: string): string {
 function count(opts: Record<string, unknown>, key: string, min: number, infinity: boolean): number | undefined {
   const v = opts[key];
   if (v === undefined) return undefined;
-  if (typeof v !== 'number' || Number.isNaN(v) || v < min || (!infinity && !Number.isFinite(v)) || (Number.isFinite(v) && !Number.isInteger(v))) {
-    throw new InvalidArgumentError(`options.${key} must be ${infinity ? `an integer >= ${min} or Infinity` : `an integer >= ${min}`}, got ${describe(v)}`);
+  if (
+    typeof v !== 'number' ||
+    Number.isNaN(v) ||
+    v < min ||
+    (!infinity && !Number.isFinite(v)) ||
+    (Number.isFinite(v) && !Number.isInteger(v))
+  ) {
+    throw new InvalidArgumentError(
+      `options.${key} must be ${infinity ? `an integer >= ${min} or Infinity` : `an integer >= ${min}`}, got ${describe(v)}`,
+    );
   }
   return v;
 }
@@ -135,7 +145,9 @@ function ms(opts: Record<string, unknown>, key: string): number | undefined {
   const v = opts[key];
   if (v === undefined) return undefined;
   if (typeof v !== 'number' || Number.isNaN(v) || v < 0) {
-    throw new InvalidArgumentError(`options.${key} must be a non-negative number of milliseconds or Infinity, got ${describe(v)}`);
+    throw new InvalidArgumentError(
+      `options.${key} must be a non-negative number of milliseconds or Infinity, got ${describe(v)}`,
+    );
   }
   return v;
 }
@@ -143,7 +155,10 @@ function ms(opts: Record<string, unknown>, key: string): number | undefined {
 function oneOf<T extends string>(opts: Record<string, unknown>, key: string, values: readonly T[]): T | undefined {
   const v = opts[key];
   if (v === undefined) return undefined;
-  if (!values.includes(v as T)) throw new InvalidArgumentError(`options.${key} must be one of ${values.map((x) => `'${x}'`).join(', ')}, got ${describe(v)}`);
+  if (!values.includes(v as T))
+    throw new InvalidArgumentError(
+      `options.${key} must be one of ${values.map((x) => `'${x}'`).join(', ')}, got ${describe(v)}`,
+    );
   return v as T;
 }
 
@@ -159,14 +174,17 @@ export function fillOptions(options: PiscinaOptions | undefined): FilledOptions 
     throw new InvalidArgumentError(`options must be an object, got ${describe(options)}`);
   }
   const o = (options ?? {}) as Record<string, unknown>;
-  const filename = o.filename === undefined || o.filename === null ? null : normalizeFilename(o.filename, 'options.filename');
+  const filename =
+    o.filename === undefined || o.filename === null ? null : normalizeFilename(o.filename, 'options.filename');
   if (o.name !== undefined && o.name !== null && typeof o.name !== 'string') {
     throw new InvalidArgumentError(`options.name must be a string or null, got ${describe(o.name)}`);
   }
   let minThreads = count(o, 'minThreads', 0, false);
   let maxThreads = count(o, 'maxThreads', 1, false);
   if (minThreads !== undefined && maxThreads !== undefined && minThreads > maxThreads) {
-    throw new InvalidArgumentError(`options.minThreads (${minThreads}) must not exceed options.maxThreads (${maxThreads})`);
+    throw new InvalidArgumentError(
+      `options.minThreads (${minThreads}) must not exceed options.maxThreads (${maxThreads})`,
+    );
   }
   // As piscina: an explicit bound pulls the other default along.
   maxThreads = Math.floor(maxThreads ?? Math.max(DEFAULT_OPTIONS.maxThreads, minThreads ?? 0));
@@ -178,16 +196,21 @@ export function fillOptions(options: PiscinaOptions | undefined): FilledOptions 
   if (o.resourceLimits !== undefined && (typeof o.resourceLimits !== 'object' || o.resourceLimits === null)) {
     throw new InvalidArgumentError(`options.resourceLimits must be an object, got ${describe(o.resourceLimits)}`);
   }
-  if (o.argv !== undefined && !Array.isArray(o.argv)) throw new InvalidArgumentError(`options.argv must be an array, got ${describe(o.argv)}`);
+  if (o.argv !== undefined && !Array.isArray(o.argv))
+    throw new InvalidArgumentError(`options.argv must be an array, got ${describe(o.argv)}`);
   if (o.execArgv !== undefined && (!Array.isArray(o.execArgv) || o.execArgv.some((a) => typeof a !== 'string'))) {
     throw new InvalidArgumentError(`options.execArgv must be an array of strings, got ${describe(o.execArgv)}`);
   }
   if (o.taskQueue !== undefined && !isTaskQueue(o.taskQueue)) {
-    throw new InvalidArgumentError(`options.taskQueue must be a TaskQueue (size, shift(), remove(task), push(task)), got ${describe(o.taskQueue)}`);
+    throw new InvalidArgumentError(
+      `options.taskQueue must be a TaskQueue (size, shift(), remove(task), push(task)), got ${describe(o.taskQueue)}`,
+    );
   }
   const maxHeap = o.maxWorkerHeapMB;
   if (maxHeap !== undefined && (typeof maxHeap !== 'number' || !(maxHeap > 0))) {
-    throw new InvalidArgumentError(`options.maxWorkerHeapMB must be a positive number of MiB or Infinity, got ${describe(maxHeap)}`);
+    throw new InvalidArgumentError(
+      `options.maxWorkerHeapMB must be a positive number of MiB or Infinity, got ${describe(maxHeap)}`,
+    );
   }
   return {
     filename,
@@ -196,7 +219,8 @@ export function fillOptions(options: PiscinaOptions | undefined): FilledOptions 
     maxThreads,
     idleTimeout: ms(o, 'idleTimeout') ?? DEFAULT_OPTIONS.idleTimeout,
     maxQueue,
-    concurrentTasksPerWorker: count(o, 'concurrentTasksPerWorker', 1, false) ?? DEFAULT_OPTIONS.concurrentTasksPerWorker,
+    concurrentTasksPerWorker:
+      count(o, 'concurrentTasksPerWorker', 1, false) ?? DEFAULT_OPTIONS.concurrentTasksPerWorker,
     atomics: oneOf(o, 'atomics', ['sync', 'async', 'disabled'] as const) ?? DEFAULT_OPTIONS.atomics,
     resourceLimits: o.resourceLimits as ResourceLimits | undefined,
     argv: o.argv as unknown[] | undefined,

@@ -33,26 +33,39 @@ export interface CheckedRunOptions {
 
 /** Validates `opts` and fills in the pool's defaults; throws InvalidArgumentError. */
 export function checkRunOptions(opts: RunOptions, pool: FilledOptions): CheckedRunOptions {
-  if (typeof opts !== 'object' || opts === null) throw new InvalidArgumentError(`run(task, options): options must be an object, got ${describe(opts)}`);
-  const filename = opts.filename !== undefined && opts.filename !== null ? normalizeFilename(opts.filename, 'run(task, { filename })') : pool.filename;
+  if (typeof opts !== 'object' || opts === null)
+    throw new InvalidArgumentError(`run(task, options): options must be an object, got ${describe(opts)}`);
+  const filename =
+    opts.filename !== undefined && opts.filename !== null
+      ? normalizeFilename(opts.filename, 'run(task, { filename })')
+      : pool.filename;
   if (filename === null) throw new InvalidArgumentError('filename must be provided to run() or in options object');
   const name = opts.name ?? pool.name;
-  if (typeof name !== 'string') throw new InvalidArgumentError(`run(task, { name }): name must be a string, got ${describe(name)}`);
+  if (typeof name !== 'string')
+    throw new InvalidArgumentError(`run(task, { name }): name must be a string, got ${describe(name)}`);
   const transferList = opts.transferList;
   if (transferList !== undefined && !Array.isArray(transferList)) {
-    throw new InvalidArgumentError(`run(task, { transferList }): transferList must be an array, got ${describe(transferList)}`);
+    throw new InvalidArgumentError(
+      `run(task, { transferList }): transferList must be an array, got ${describe(transferList)}`,
+    );
   }
   const timeout = opts.timeout ?? pool.taskTimeout;
   if (typeof timeout !== 'number' || Number.isNaN(timeout) || timeout < 0) {
-    throw new InvalidArgumentError(`run(task, { timeout }): timeout must be a non-negative number of ms or Infinity, got ${describe(timeout)}`);
+    throw new InvalidArgumentError(
+      `run(task, { timeout }): timeout must be a non-negative number of ms or Infinity, got ${describe(timeout)}`,
+    );
   }
   const onProgress = opts.onProgress;
   if (onProgress !== undefined && typeof onProgress !== 'function') {
-    throw new InvalidArgumentError(`run(task, { onProgress }): onProgress must be a function, got ${describe(onProgress)}`);
+    throw new InvalidArgumentError(
+      `run(task, { onProgress }): onProgress must be a function, got ${describe(onProgress)}`,
+    );
   }
   const signal = opts.signal ?? undefined;
   if (signal !== undefined && (typeof signal !== 'object' || !('addEventListener' in signal || 'once' in signal))) {
-    throw new InvalidArgumentError(`run(task, { signal }): signal must be an AbortSignal or an EventEmitter that emits 'abort', got ${describe(signal)}`);
+    throw new InvalidArgumentError(
+      `run(task, { signal }): signal must be an AbortSignal or an EventEmitter that emits 'abort', got ${describe(signal)}`,
+    );
   }
   return { filename, name, transferList, timeout, onProgress, signal };
 }

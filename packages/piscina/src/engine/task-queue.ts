@@ -35,8 +35,12 @@ export interface TaskQueue {
 export function isTaskQueue(value: unknown): value is TaskQueue {
   const q = value as TaskQueue;
   return (
-    typeof value === 'object' && value !== null && 'size' in q &&
-    typeof q.shift === 'function' && typeof q.remove === 'function' && typeof q.push === 'function'
+    typeof value === 'object' &&
+    value !== null &&
+    'size' in q &&
+    typeof q.shift === 'function' &&
+    typeof q.remove === 'function' &&
+    typeof q.push === 'function'
   );
 }
 
@@ -100,7 +104,8 @@ export class FixedQueue implements TaskQueue {
     const mask = this.#items.length - 1;
     for (let i = 0; i < this.#size; i++) {
       if (this.#items[(this.#head + i) & mask] !== task) continue;
-      for (let j = i; j < this.#size - 1; j++) this.#items[(this.#head + j) & mask] = this.#items[(this.#head + j + 1) & mask];
+      for (let j = i; j < this.#size - 1; j++)
+        this.#items[(this.#head + j) & mask] = this.#items[(this.#head + j + 1) & mask];
       this.#items[(this.#head + this.#size - 1) & mask] = undefined;
       this.#size--;
       return;

@@ -13,7 +13,12 @@ import type { PiscinaTask } from './task-queue.js';
 
 /** Something that emits 'abort': an AbortSignal, or any EventEmitter/EventTarget (piscina accepts both). */
 export type AbortSignalLike =
-  | { readonly aborted?: boolean; readonly reason?: unknown; addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void; removeEventListener(type: 'abort', listener: () => void): void }
+  | {
+      readonly aborted?: boolean;
+      readonly reason?: unknown;
+      addEventListener(type: 'abort', listener: () => void, options?: { once?: boolean }): void;
+      removeEventListener(type: 'abort', listener: () => void): void;
+    }
   | { once(event: 'abort', listener: () => void): unknown; off(event: 'abort', listener: () => void): unknown };
 
 /** The task whose promise is being created: one shared executor instead of a closure per task. */
@@ -105,7 +110,10 @@ export function onAbort(signal: AbortSignalLike, listener: () => void): () => vo
     signal.addEventListener('abort', listener, { once: true });
     return () => signal.removeEventListener('abort', listener);
   }
-  const ee = signal as { once(event: 'abort', listener: () => void): unknown; off(event: 'abort', listener: () => void): unknown };
+  const ee = signal as {
+    once(event: 'abort', listener: () => void): unknown;
+    off(event: 'abort', listener: () => void): unknown;
+  };
   ee.once('abort', listener);
   return () => ee.off('abort', listener);
 }

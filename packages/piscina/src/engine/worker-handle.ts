@@ -223,7 +223,8 @@ export class WorkerHandle {
   cancelNotStarted(reason: number, error: () => unknown): void {
     for (let slot = 0; slot < this.tasks.length; slot++) {
       const task = this.tasks[slot];
-      if (task !== undefined && !task.settled && this.owns(task, slot) && this.channel.cancelIfQueued(slot, reason)) task.settle(false, error());
+      if (task !== undefined && !task.settled && this.owns(task, slot) && this.channel.cancelIfQueued(slot, reason))
+        task.settle(false, error());
     }
   }
 

@@ -168,7 +168,13 @@ export class Workers implements WorkerEvents {
       return;
     }
     const timeout = this.#options.idleTimeout;
-    if (w.phase !== 'ready' || timeout === Infinity || w.idleTimer !== undefined || this.live <= this.#options.minThreads) return;
+    if (
+      w.phase !== 'ready' ||
+      timeout === Infinity ||
+      w.idleTimer !== undefined ||
+      this.live <= this.#options.minThreads
+    )
+      return;
     w.idleTimer = setTimeout(() => {
       w.idleTimer = undefined;
       if (w.inflight === 0 && w.phase === 'ready' && this.live > this.#options.minThreads) this.retire(w);
@@ -191,7 +197,8 @@ export class Workers implements WorkerEvents {
 
   onMessage(w: WorkerHandle, message: unknown): void {
     if (isInternalMessage(message, CODE_CACHE_MESSAGE)) {
-      if (w.codeCacheKey !== undefined) storeCodeCache(w.codeCacheKey, message.data instanceof Uint8Array ? message.data : undefined);
+      if (w.codeCacheKey !== undefined)
+        storeCodeCache(w.codeCacheKey, message.data instanceof Uint8Array ? message.data : undefined);
       w.codeCacheKey = undefined;
       return;
     }
@@ -224,7 +231,11 @@ export class Workers implements WorkerEvents {
     const cause = w.lastError;
     const booting = phase === 'booting';
     const startError = booting
-      ? new WorkerStartError(`a pool worker exited with code ${code} before it was ready${cause !== undefined ? `: ${describeError(cause)}` : ''}`, code, { cause })
+      ? new WorkerStartError(
+          `a pool worker exited with code ${code} before it was ready${cause !== undefined ? `: ${describeError(cause)}` : ''}`,
+          code,
+          { cause },
+        )
       : undefined;
     const crashError = (): unknown =>
       startError ??

@@ -36,7 +36,8 @@ import { WorkerChannel } from '../dispatch/worker-channel.js';
 
 function takePort(): Promise<MessagePort> {
   const m = receiveMessageOnPort(parentPort!);
-  if (m !== undefined && isInternalMessage(m.message, PORT_MESSAGE)) return Promise.resolve(m.message.port as MessagePort);
+  if (m !== undefined && isInternalMessage(m.message, PORT_MESSAGE))
+    return Promise.resolve(m.message.port as MessagePort);
   return new Promise((resolve) => {
     const onMessage = (msg: unknown): void => {
       if (!isInternalMessage(msg, PORT_MESSAGE)) return;
@@ -49,7 +50,11 @@ function takePort(): Promise<MessagePort> {
 
 /** Everything that registers sabkit kinds and error classes; not needed for the first task. */
 function loadKinds(): Promise<void> {
-  return Promise.all([importModule('@sabkit/atomics-sync'), importModule('@sabkit/typed-struct'), importModule('../errors.js')]).then(([, , errors]) => {
+  return Promise.all([
+    importModule('@sabkit/atomics-sync'),
+    importModule('@sabkit/typed-struct'),
+    importModule('../errors.js'),
+  ]).then(([, , errors]) => {
     bindPoolErrors(errors as typeof import('../errors.js'));
   });
 }
@@ -68,7 +73,9 @@ function sendCodeCache(): void {
 function start(): void {
   const state = workerGlobalState();
   if (bootInit === undefined || state === undefined) {
-    throw new Error('sabkit pool worker entry: loaded outside a pool (no start-up record); it is started by new Piscina() only');
+    throw new Error(
+      'sabkit pool worker entry: loaded outside a pool (no start-up record); it is started by new Piscina() only',
+    );
   }
   const init = bootInit;
   const ch = new WorkerChannel(init.channel, init.pool);
@@ -87,14 +94,13 @@ function start(): void {
   // if one was waiting (it ran before the event loop could progress the imports).
   if (init.produceCodeCache) void kindsLoaded.then(sendCodeCache, sendCodeCache);
   const defaultFn = init.filename === null ? undefined : loop.define(0, init.filename, init.name);
-  void Promise.all([takePort(), defaultFn])
-    .then(([port]) => {
-      ch.port = port;
-      Atomics.store(ch.i32, STATE, STATE_READY);
-      parentPort!.postMessage({ [READY_MESSAGE]: true });
-      kinds();
-      loop.run();
-    });
+  void Promise.all([takePort(), defaultFn]).then(([port]) => {
+    ch.port = port;
+    Atomics.store(ch.i32, STATE, STATE_READY);
+    parentPort!.postMessage({ [READY_MESSAGE]: true });
+    kinds();
+    loop.run();
+  });
 }
 
 start();

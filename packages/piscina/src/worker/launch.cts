@@ -41,7 +41,11 @@ const INIT_ENV_KEY = 'sabkit:piscina:init:v1';
 type CodeCacheStatus = 'none' | 'accepted' | 'rejected' | 'unbundled';
 
 const bundle = path.join(__dirname, 'entry.cjs');
-const launch: { importModule(specifier: string): Promise<unknown>; createCodeCache(): Uint8Array | undefined; codeCache: CodeCacheStatus } = {
+const launch: {
+  importModule(specifier: string): Promise<unknown>;
+  createCodeCache(): Uint8Array | undefined;
+  codeCache: CodeCacheStatus;
+} = {
   importModule: (specifier) => import(specifier),
   createCodeCache: () => undefined,
   codeCache: 'unbundled',
@@ -52,16 +56,25 @@ if (fs.existsSync(bundle)) {
   const init = workerThreads.getEnvironmentData(INIT_ENV_KEY) as { codeCache?: Uint8Array } | undefined;
   const cachedData = init?.codeCache;
   // Node's CommonJS wrapper, on a line of its own: lineOffset -1 keeps stack traces' line numbers.
-  const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {\n${fs.readFileSync(bundle, 'utf8')}\n})`, {
-    filename: bundle,
-    lineOffset: -1,
-    cachedData,
-  });
+  const script = new vm.Script(
+    `(function (exports, require, module, __filename, __dirname) {\n${fs.readFileSync(bundle, 'utf8')}\n})`,
+    {
+      filename: bundle,
+      lineOffset: -1,
+      cachedData,
+    },
+  );
   launch.codeCache = cachedData === undefined ? 'none' : script.cachedDataRejected === true ? 'rejected' : 'accepted';
   // After the first task, the cache also holds every function compiled lazily on its way.
   launch.createCodeCache = () => script.createCachedData();
   const mod = { exports: {} };
-  (script.runInThisContext() as (e: object, r: NodeJS.Require, m: object, f: string, d: string) => void)(mod.exports, require, mod, bundle, __dirname);
+  (script.runInThisContext() as (e: object, r: NodeJS.Require, m: object, f: string, d: string) => void)(
+    mod.exports,
+    require,
+    mod,
+    bundle,
+    __dirname,
+  );
 } else {
   void import('./entry.js');
 }

@@ -25,7 +25,8 @@ import { workerLaunch } from '../worker-state.js';
 
 /** A short description of a found export, for the error message. */
 function describe(v: unknown): string {
-  if (v === null || (typeof v !== 'object' && typeof v !== 'function')) return typeof v === 'string' ? JSON.stringify(v.slice(0, 40)) : String(v);
+  if (v === null || (typeof v !== 'object' && typeof v !== 'function'))
+    return typeof v === 'string' ? JSON.stringify(v.slice(0, 40)) : String(v);
   const ctor = (v as object).constructor?.name;
   return ctor && ctor !== 'Object' ? `a ${ctor}` : 'an object';
 }
@@ -37,7 +38,8 @@ function describe(v: unknown): string {
  */
 export function importModule(specifier: string): Promise<unknown> {
   const launch = workerLaunch();
-  if (launch === undefined) return Promise.reject(new Error('sabkit pool worker: started without its launch script (worker/launch.cjs)'));
+  if (launch === undefined)
+    return Promise.reject(new Error('sabkit pool worker: started without its launch script (worker/launch.cjs)'));
   return launch.importModule(specifier);
 }
 
@@ -51,15 +53,27 @@ export type TaskFunction = (arg: unknown) => unknown;
 
 /** Turns an absolute path or a file URL string into an import() specifier. */
 export function moduleUrl(filename: string): string {
-  return /^[a-zA-Z][a-zA-Z0-9+.-]+:/.test(filename) && !/^[a-zA-Z]:[\\/]/.test(filename) ? filename : pathToFileURL(filename).href;
+  return /^[a-zA-Z][a-zA-Z0-9+.-]+:/.test(filename) && !/^[a-zA-Z]:[\\/]/.test(filename)
+    ? filename
+    : pathToFileURL(filename).href;
 }
 
 function isThenable(v: unknown): v is PromiseLike<unknown> {
-  return (typeof v === 'object' || typeof v === 'function') && v !== null && typeof (v as { then?: unknown }).then === 'function';
+  return (
+    (typeof v === 'object' || typeof v === 'function') &&
+    v !== null &&
+    typeof (v as { then?: unknown }).then === 'function'
+  );
 }
 
 /** Codes with which require() declines a module that import() can load (or report better). */
-const IMPORT_INSTEAD = new Set(['ERR_REQUIRE_ESM', 'ERR_REQUIRE_ASYNC_MODULE', 'ERR_REQUIRE_CYCLE_MODULE', 'ERR_UNKNOWN_FILE_EXTENSION', 'MODULE_NOT_FOUND']);
+const IMPORT_INSTEAD = new Set([
+  'ERR_REQUIRE_ESM',
+  'ERR_REQUIRE_ASYNC_MODULE',
+  'ERR_REQUIRE_CYCLE_MODULE',
+  'ERR_UNKNOWN_FILE_EXTENSION',
+  'MODULE_NOT_FOUND',
+]);
 
 /**
  * The module at `filename` as import() would give it: an ES module's namespace, or for CommonJS
@@ -86,7 +100,8 @@ async function loadModule(filename: string): Promise<Record<string, unknown>> {
     }
     if (required) {
       if (Object.prototype.toString.call(exports) === '[object Module]') return exports as Record<string, unknown>;
-      const own = (typeof exports === 'object' || typeof exports === 'function') && exports !== null ? { ...exports } : {};
+      const own =
+        (typeof exports === 'object' || typeof exports === 'function') && exports !== null ? { ...exports } : {};
       return { ...own, default: exports };
     }
   }
@@ -117,7 +132,11 @@ async function lookup(mod: Record<string, unknown>, name: string): Promise<unkno
  * `loading(true)` / `loading(false)` bracket the load itself: the worker must not be terminated
  * in between (see LOADING in dispatch/layout.ts).
  */
-export async function loadTaskFunction(filename: string, name: string, loading: (on: boolean) => void = () => {}): Promise<TaskFunction> {
+export async function loadTaskFunction(
+  filename: string,
+  name: string,
+  loading: (on: boolean) => void = () => {},
+): Promise<TaskFunction> {
   let mod: Record<string, unknown>;
   try {
     loading(true);
@@ -135,11 +154,20 @@ export async function loadTaskFunction(filename: string, name: string, loading: 
     fn = await lookup(mod, name);
   } catch (e) {
     const why = e instanceof Error ? `${e.name}: ${e.message}` : describe(e);
-    throw await moduleError(`task module ${filename}: its export "${name}" is a Promise that rejected: ${why}`, filename, name, e);
+    throw await moduleError(
+      `task module ${filename}: its export "${name}" is a Promise that rejected: ${why}`,
+      filename,
+      name,
+      e,
+    );
   }
   if (typeof fn !== 'function') {
     const names = Object.keys(mod).filter((k) => k !== '__esModule');
-    throw await moduleError(`task module ${filename} has no function export named "${name}" (found ${describe(fn)}; its exports: ${names.length ? names.join(', ') : 'none'})`, filename, name);
+    throw await moduleError(
+      `task module ${filename} has no function export named "${name}" (found ${describe(fn)}; its exports: ${names.length ? names.join(', ') : 'none'})`,
+      filename,
+      name,
+    );
   }
   return fn as TaskFunction;
 }

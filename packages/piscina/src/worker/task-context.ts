@@ -10,8 +10,17 @@
  *    CPU-bound loop sees the cancellation within one iteration, with no event-loop turn.
  */
 import {
-  REASON_ABORT, REASON_CLOSE, REASON_MASK, REASON_SHIFT, REASON_TIMEOUT, SLOT_CANCEL, SLOT_OBSERVED, SLOT_QUEUED, SLOT_RUNNING,
-  slotStartIndex, slotStateIndex,
+  REASON_ABORT,
+  REASON_CLOSE,
+  REASON_MASK,
+  REASON_SHIFT,
+  REASON_TIMEOUT,
+  SLOT_CANCEL,
+  SLOT_OBSERVED,
+  SLOT_QUEUED,
+  SLOT_RUNNING,
+  slotStartIndex,
+  slotStateIndex,
 } from '../dispatch/layout.js';
 import { F_PROGRESS, F_TIMED } from '../dispatch/wire.js';
 import type { TaskContextLike } from '../worker-state.js';
@@ -33,7 +42,11 @@ export function cancelReason(code: number): Error {
   }
   const [name, errCode, message] =
     code === REASON_TIMEOUT
-      ? ['TaskTimeoutError', 'ERR_SABKIT_TASK_TIMEOUT', 'the task did not finish within its timeout (counted from its start in the worker)']
+      ? [
+          'TaskTimeoutError',
+          'ERR_SABKIT_TASK_TIMEOUT',
+          'the task did not finish within its timeout (counted from its start in the worker)',
+        ]
       : code === REASON_CLOSE
         ? ['PoolClosedError', 'ERR_SABKIT_CLOSED', 'the pool was destroyed while the task ran']
         : ['AbortError', 'ERR_SABKIT_ABORTED', 'The task has been aborted'];
@@ -80,7 +93,7 @@ export class TaskContext implements TaskContextLike {
   /** The slot's cancel reason code if main asked to cancel this task, else 0. */
   cancelCode(): number {
     const s = Atomics.load(this.#state, slotStateIndex(this.slot));
-    return s & SLOT_CANCEL ? ((s & REASON_MASK) >> REASON_SHIFT) || REASON_ABORT : 0;
+    return s & SLOT_CANCEL ? (s & REASON_MASK) >> REASON_SHIFT || REASON_ABORT : 0;
   }
 
   /** Aborts the signal if main asked to cancel the task (called by the loop and by the signal). */

@@ -13,10 +13,29 @@
  * running between tasks). Either way it burns no CPU until main rings its bell.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { BELL, HEAP_MB, LOADING, LOADING_BUSY, LOADING_IDLE, LOADING_STOP, STATE, STATE_RETIRE } from '../dispatch/layout.js';
 import {
-  REQ_DEFINE, REQ_HEADER, REQ_TASK, RES_ERROR, RES_OK, RES_PROGRESS, RES_SKIPPED, parseDefine,
-  recordFlags, recordFn, recordKind, recordSlot,
+  BELL,
+  HEAP_MB,
+  LOADING,
+  LOADING_BUSY,
+  LOADING_IDLE,
+  LOADING_STOP,
+  STATE,
+  STATE_RETIRE,
+} from '../dispatch/layout.js';
+import {
+  REQ_DEFINE,
+  REQ_HEADER,
+  REQ_TASK,
+  RES_ERROR,
+  RES_OK,
+  RES_PROGRESS,
+  RES_SKIPPED,
+  parseDefine,
+  recordFlags,
+  recordFn,
+  recordKind,
+  recordSlot,
 } from '../dispatch/wire.js';
 import { unwrapMovable } from '../movable.js';
 import type { WorkerGlobalState } from '../worker-state.js';
@@ -97,7 +116,8 @@ export class TaskLoop implements ProgressSink {
     const loading = (on: boolean): void => {
       if (on) {
         // The main thread is terminating this worker: never start a load it could land in.
-        while (Atomics.compareExchange(i32, LOADING, LOADING_IDLE, LOADING_BUSY) === LOADING_STOP) Atomics.wait(i32, LOADING, LOADING_STOP);
+        while (Atomics.compareExchange(i32, LOADING, LOADING_IDLE, LOADING_BUSY) === LOADING_STOP)
+          Atomics.wait(i32, LOADING, LOADING_STOP);
       } else {
         Atomics.store(i32, LOADING, LOADING_IDLE);
         Atomics.notify(i32, LOADING);

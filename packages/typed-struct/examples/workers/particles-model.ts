@@ -51,7 +51,12 @@ export function columnsOf(particles: StructArray<FieldsOfType<typeof Particle>>)
  * horizontal velocity of the previous step; bounces off the floor at y = 0. Returns the slice's
  * sum of vx (for the next step's mean), its bounce count and its highest y.
  */
-export function stepSlice(c: Columns, start: number, end: number, meanVx: number): { sumVx: number; bounces: number; maxY: number } {
+export function stepSlice(
+  c: Columns,
+  start: number,
+  end: number,
+  meanVx: number,
+): { sumVx: number; bounces: number; maxY: number } {
   const d = c.data;
   const wind = WIND * meanVx;
   let sumVx = 0;
