@@ -11,7 +11,7 @@
  */
 import { IndexError, describe } from '@sabkit/atomics-sync';
 import { type Reader, type Writer, checkString, readString, scalarCodec, writeString } from './codec.js';
-import type { ArrayNode } from './layout.js';
+import type { ArrayNode } from './nodes.js';
 import type { Memo } from './memory.js';
 import type { ScalarArray } from './types.js';
 

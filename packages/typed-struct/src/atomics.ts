@@ -14,7 +14,7 @@
  */
 import { InvalidArgumentError, describe } from '@sabkit/atomics-sync';
 import { AtomicFieldError } from './errors.js';
-import { describeNode, type Layout } from './layout.js';
+import { describeNode, type Layout } from './nodes.js';
 import type { Memo } from './memory.js';
 import { SCALARS } from './scalars.js';
 import type { AnyStruct, AtomicKey, AtomicValue } from './types.js';

@@ -5,7 +5,7 @@
  */
 import { InvalidArgumentError, describe } from '@sabkit/atomics-sync';
 import { StructRangeError } from './errors.js';
-import type { StringNode } from './layout.js';
+import type { StringNode } from './nodes.js';
 import type { Memo } from './memory.js';
 import { SCALAR_KINDS, type ScalarKind } from './scalars.js';
 import { fit, fitUtf8, readUtf8, writeUtf8 } from './utf8.js';

@@ -10,7 +10,7 @@
  */
 import { IndexError, describe } from '@sabkit/atomics-sync';
 import { type Reader, type Writer, readString, scalarCodec, writeString } from './codec.js';
-import type { Node } from './layout.js';
+import type { Node } from './nodes.js';
 import type { Memo } from './memory.js';
 
 type AnyTyped =

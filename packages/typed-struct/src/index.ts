@@ -1,6 +1,6 @@
 // Public API of @sabkit/typed-struct. This file only re-exports.
 export { StructType, struct, type StructOptions, type StructDescriptor } from './struct-type.js';
-export { array, string, padding, lock } from './layout.js';
+export { array, string, padding, lock } from './specs.js';
 export { StructArray, type StructRegion } from './struct-array.js';
 export { STRUCT_KIND, STRUCT_ARRAY_KIND, STRUCT_TYPE_KIND } from './protocol.js';
 export { Column, type ColumnData } from './column.js';

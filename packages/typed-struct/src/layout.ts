@@ -13,93 +13,16 @@
  *
  * Besides `align` (C's alignof), each node records `natural`: the largest alignment any scalar in
  * it needs to be read through a typed array. It equals `align` except inside packed structs, and
- * decides at run time whether a view may use the typed-array accessors (see view.ts).
+ * decides at run time whether a view may use the typed-array accessors (see view-classes.ts).
  *
+ * Node and Layout shapes: nodes.ts. Field specs and their nodes: specs.ts.
  * Layout: docs/layouts/struct.md
  */
 import { IndexError, InvalidArgumentError, Lock, describe } from '@sabkit/atomics-sync';
 import { StructSchemaError } from './errors.js';
-import { SCALARS, SCALAR_KINDS, isScalarKind, type ScalarKind } from './scalars.js';
-import type {
-  ArraySpec,
-  FieldInfo,
-  FieldSchema,
-  FieldSpec,
-  LockSpec,
-  PaddingSpec,
-  StringOverflow,
-  StringSpec,
-  StructSchema,
-} from './types.js';
-
-/** Property of a StructType that holds its Layout (how layout code recognises a struct type). */
-export const LAYOUT: unique symbol = Symbol('typed-struct.layout');
-
-/** The layout of a struct type, or undefined if `value` is not one. */
-export function layoutOf(value: unknown): Layout | undefined {
-  return (typeof value === 'object' || typeof value === 'function') && value !== null
-    ? (value as { [LAYOUT]?: Layout })[LAYOUT]
-    : undefined;
-}
-
-/** Largest struct: byte offsets must stay exact for `>>>` indexing. */
-export const MAX_STRUCT_BYTES = 2 ** 32 - 1;
-
-interface NodeBase {
-  readonly size: number;
-  readonly align: number;
-  readonly natural: number;
-}
-export interface ScalarNode extends NodeBase {
-  readonly t: 'scalar';
-  readonly kind: ScalarKind;
-}
-export interface ArrayNode extends NodeBase {
-  readonly t: 'array';
-  readonly elem: Node;
-  readonly length: number;
-}
-export interface StringNode extends NodeBase {
-  readonly t: 'string';
-  readonly capacity: number;
-  readonly overflow: StringOverflow;
-}
-export interface PaddingNode extends NodeBase {
-  readonly t: 'padding';
-}
-export interface LockNode extends NodeBase {
-  readonly t: 'lock';
-}
-export interface StructNode extends NodeBase {
-  readonly t: 'struct';
-  readonly layout: Layout;
-  readonly spec: object;
-}
-export type Node = ScalarNode | ArrayNode | StringNode | PaddingNode | LockNode | StructNode;
-
-export interface FieldLayout {
-  readonly name: string;
-  readonly offset: number;
-  readonly node: Node;
-  readonly spec: FieldSpec;
-}
-
-export interface Layout {
-  readonly name: string;
-  readonly packed: boolean;
-  readonly size: number;
-  readonly align: number;
-  readonly natural: number;
-  readonly fields: readonly FieldLayout[];
-  readonly byName: ReadonlyMap<string, FieldLayout>;
-  readonly schema: StructSchema;
-  /** Canonical JSON of the schema: equal keys, identical layouts. */
-  readonly key: string;
-  /** Filled by view.ts: the instance classes. */
-  classes?: unknown;
-  /** Filled by atomics.ts: per-field atomic targets. */
-  atomicSlots?: unknown;
-}
+import { type FieldLayout, type Layout, type Node, describeNode } from './nodes.js';
+import { checkSize, nodeOf } from './specs.js';
+import type { FieldInfo, FieldSchema, FieldSpec, StructSchema } from './types.js';
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 const RESERVED = new Set([
@@ -110,111 +33,6 @@ const RESERVED = new Set([
   'then',
   ...Object.getOwnPropertyNames(Object.prototype),
 ]);
-export const SCALAR_LIST = SCALAR_KINDS.map((k) => `'${k}'`).join(', ');
-
-function positiveInt(value: unknown, what: string): number {
-  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
-    throw new StructSchemaError(
-      `${what} must be a positive integer, got ${describe(value)}${typeof value === 'number' && value < 0 ? ' (negative)' : ''}`,
-    );
-  }
-  return value;
-}
-
-/** `array(element, length)`: a fixed-length array of scalars, strings, structs or arrays. */
-export function array<const E extends ArraySpec['element']>(element: E, length: number): ArraySpec<E> {
-  positiveInt(length, 'array(element, length): length');
-  nodeOf(element, 'array(element, length): element', true);
-  return Object.freeze({ kind: 'array', element, length });
-}
-
-/** `string(capacity)`: UTF-8 in `capacity` bytes; overflow 'error' (default) or 'truncate' at a character boundary. */
-export function string(capacity: number, options: { overflow?: StringOverflow } = {}): StringSpec {
-  positiveInt(capacity, 'string(capacity): capacity');
-  const overflow = options?.overflow ?? 'error';
-  if (overflow !== 'error' && overflow !== 'truncate') {
-    throw new StructSchemaError(
-      `string(capacity, { overflow }): overflow must be 'error' or 'truncate', got ${describe(overflow)}`,
-    );
-  }
-  return Object.freeze({ kind: 'string', capacity, overflow });
-}
-
-/** `padding(byteLength)`: bytes that keep their place in the layout and have no property. */
-export function padding(byteLength: number): PaddingSpec {
-  positiveInt(byteLength, 'padding(byteLength): byteLength');
-  return Object.freeze({ kind: 'padding', byteLength });
-}
-
-export const LOCK_SPEC: LockSpec = Object.freeze({ kind: 'lock' });
-/** `lock()`: an atomics-sync Lock inside the struct (all-zero memory is an unlocked lock). */
-export function lock(): LockSpec {
-  return LOCK_SPEC;
-}
-
-function checkSize(size: number, where: string): number {
-  if (size > MAX_STRUCT_BYTES)
-    throw new StructSchemaError(`${where}: ${size} bytes is more than the largest struct (${MAX_STRUCT_BYTES} bytes)`);
-  return size;
-}
-
-/** The layout node of a field spec; StructSchemaError (naming `where`) if it is not one. */
-export function nodeOf(spec: unknown, where: string, element = false): Node {
-  if (typeof spec === 'string') {
-    if (isScalarKind(spec)) {
-      const { size } = SCALARS[spec];
-      return { t: 'scalar', kind: spec, size, align: size, natural: size };
-    }
-  } else if ((typeof spec === 'object' || typeof spec === 'function') && spec !== null) {
-    const layout = layoutOf(spec);
-    if (layout !== undefined)
-      return { t: 'struct', layout, spec, size: layout.size, align: layout.align, natural: layout.natural };
-    const s = spec as {
-      kind?: unknown;
-      length?: unknown;
-      element?: unknown;
-      capacity?: unknown;
-      overflow?: unknown;
-      byteLength?: unknown;
-    };
-    switch (s.kind) {
-      case 'array': {
-        const length = positiveInt(s.length, `${where}: array length`);
-        const elem = nodeOf(s.element, `${where}[]`, true);
-        return {
-          t: 'array',
-          elem,
-          length,
-          size: checkSize(elem.size * length, where),
-          align: elem.align,
-          natural: elem.natural,
-        };
-      }
-      case 'string': {
-        const capacity = positiveInt(s.capacity, `${where}: string capacity`);
-        const overflow = s.overflow ?? 'error';
-        if (overflow !== 'error' && overflow !== 'truncate')
-          throw new StructSchemaError(
-            `${where}: string overflow must be 'error' or 'truncate', got ${describe(overflow)}`,
-          );
-        return { t: 'string', capacity, overflow, size: checkSize(capacity, where), align: 1, natural: 1 };
-      }
-      case 'padding':
-        if (element) throw new StructSchemaError(`${where}: padding cannot be an array element`);
-        return {
-          t: 'padding',
-          size: checkSize(positiveInt(s.byteLength, `${where}: padding byteLength`), where),
-          align: 1,
-          natural: 1,
-        };
-      case 'lock':
-        return { t: 'lock', size: Lock.BYTE_LENGTH, align: Lock.ALIGNMENT, natural: Lock.ALIGNMENT };
-    }
-  }
-  throw new StructSchemaError(
-    `${where}: unknown field type ${describe(spec)}; expected one of ${SCALAR_LIST}, array(), string(), padding(), lock() or a struct type`,
-  );
-}
 
 function alignUp(n: number, a: number): number {
   return Math.ceil(n / a) * a;
@@ -339,30 +157,6 @@ function schemaOf(node: Node): FieldSchema {
       return { lock: true };
     case 'struct':
       return { struct: node.layout.schema };
-  }
-}
-
-/** False for locks and arrays of locks: state, not data, so never copied or assigned. */
-export function isData(node: Node): boolean {
-  if (node.t === 'padding' || node.t === 'lock') return false;
-  return node.t === 'array' ? isData(node.elem) : true;
-}
-
-/** Readable type of a node: 'f64', 'u8[4]', 'Vec3[2]', 'string(16)', 'padding(3)', 'lock'. */
-export function describeNode(node: Node): string {
-  switch (node.t) {
-    case 'scalar':
-      return node.kind;
-    case 'array':
-      return `${describeNode(node.elem)}[${node.length}]`;
-    case 'string':
-      return `string(${node.capacity})`;
-    case 'padding':
-      return `padding(${node.size})`;
-    case 'lock':
-      return 'lock';
-    case 'struct':
-      return node.layout.name;
   }
 }
 

@@ -10,7 +10,7 @@
 import { InvalidArgumentError, describe } from '@sabkit/atomics-sync';
 import { checkString, readString, scalarCodec, writeString } from './codec.js';
 import { StructRangeError } from './errors.js';
-import { isData, type Layout, type Node } from './layout.js';
+import { isData, type Layout, type Node } from './nodes.js';
 import type { Memo } from './memory.js';
 import { SCALARS } from './scalars.js';
 

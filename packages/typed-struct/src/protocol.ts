@@ -10,7 +10,9 @@
  */
 import { ReviveError, describe, structTypeFromSchema } from '@sabkit/atomics-sync';
 import { StructSchemaError } from './errors.js';
-import { LAYOUT, LOCK_SPEC, SCALAR_LIST, buildLayout, describeLayout, type Layout } from './layout.js';
+import { buildLayout, describeLayout } from './layout.js';
+import { LAYOUT, type Layout } from './nodes.js';
+import { LOCK_SPEC, SCALAR_LIST } from './specs.js';
 import type { ScalarKind } from './scalars.js';
 import type { ArraySpec, FieldSpec, FieldsSpec, StringOverflow, StructSchema, StructTypeSpec } from './types.js';
 

@@ -17,7 +17,8 @@
  */
 import { IndexError, InvalidArgumentError, ReviveError, describe, registerKind } from '@sabkit/atomics-sync';
 import { makeColumn, type Column } from './column.js';
-import { describeNode, layoutOf, resolvePath, type Layout } from './layout.js';
+import { resolvePath } from './layout.js';
+import { describeNode, layoutOf, type Layout } from './nodes.js';
 import { type Memo, type StructBuffer, checkPlace, memoFor, toBuffer } from './memory.js';
 import { checkInit } from './plain.js';
 import { STRUCT_ARRAY_KIND, checkSameType, typeFromSchema } from './protocol.js';
@@ -31,7 +32,8 @@ import type {
   StructSchema,
   StructTypeSpec,
 } from './types.js';
-import { type StructView, assignPlain, plainify, toPlain, viewAt } from './view.js';
+import { type StructView, assignPlain, plainify, toPlain } from './view.js';
+import { viewAt } from './view-classes.js';
 
 /** Where a StructArray's records are: `byteOffset` bytes into `buffer` (default: new memory). */
 export interface StructRegion {

@@ -7,7 +7,7 @@
  *     const q = Particle.view(memory, 64);          // over existing memory (checked)
  *     p.pos.x += 1;                                  // number; p.id: number; p.name: string
  *
- * Layout rules: layout.ts. Instances: view.ts. The type implements atomics-sync's StructTypeLike,
+ * Layout rules: layout.ts. Instances: view.ts and view-classes.ts. The type implements atomics-sync's StructTypeLike,
  * so `new Value(Particle)` and `new SharedArray(Particle, n)` hold Particle records, and registers
  * its factory ("typed-struct") and the "Struct" kind, so that struct instances, StructArrays and
  * cells holding them revive in any thread that imported @sabkit/typed-struct.
@@ -25,7 +25,8 @@ import {
   type StructTypeLike,
 } from '@sabkit/atomics-sync';
 import { StructSchemaError } from './errors.js';
-import { LAYOUT, buildLayout, describeLayout, fieldInfos, resolvePath, type Layout } from './layout.js';
+import { buildLayout, describeLayout, fieldInfos, resolvePath } from './layout.js';
+import { LAYOUT, type Layout } from './nodes.js';
 import { type StructBuffer, checkPlace, memoFor, toBuffer } from './memory.js';
 import { STRUCT_KIND, STRUCT_TYPE_KIND, checkSameType, layoutFromSchema, schemaKey } from './protocol.js';
 import { StructArray, type StructRegion } from './struct-array.js';
@@ -39,7 +40,8 @@ import type {
   StructSchema,
   StructTypeSpec,
 } from './types.js';
-import { type StructView, assignPlain, isViewOf, toPlain, viewAt } from './view.js';
+import { type StructView, assignPlain, isViewOf, toPlain } from './view.js';
+import { viewAt } from './view-classes.js';
 
 export interface StructOptions {
   /** Type name, for messages, `inspect` and C declarations (an identifier). Default "Struct". */
