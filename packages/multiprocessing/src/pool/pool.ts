@@ -25,6 +25,17 @@ import { ClosedError, InvalidArgumentError, describe } from '@sabkit/atomics-syn
 import { Piscina } from '@sabkit/piscina';
 import { taskSpec, type ModuleTask, type TaskSpec } from '../tasks/inline.js';
 import { AsyncResult, checkCallbacks, type ResultCallbacks } from './async-result.js';
+import {
+  NUMERIC_MIN_CHUNK,
+  allNumbers,
+  checkPositiveInt,
+  defaultChunksize,
+  flatten,
+  isAsyncIterable,
+  isIterable,
+  itemsOf,
+  notIterable,
+} from './chunks.js';
 import { InvalidStateError } from '../errors.js';
 import { cpuCount, currentIdentity } from '../process/current-process.js';
 import { ChunkedResultIterator } from './pool-iter.js';
@@ -67,40 +78,18 @@ export interface ImapOptions {
   readonly maxChunksInFlight?: number;
 }
 
+// Public as Pool's companion since Python's own chunking rule is part of what map promises.
+export { defaultChunksize } from './chunks.js';
+
 /** Where the worker side lives: the engine's `filename` for every Pool. */
 export const RUNNER_URL = new URL('./runner.js', import.meta.url).href;
 
 /** Lets parallel.ts run loop chunks on a Pool's engine without a public method. */
 export const RUN_LOOP_CHUNK = Symbol('sabkit.Pool.runLoopChunk');
 
-/** Chunks of numbers at least this long travel as a transferred Float64Array (below, a clone is as cheap). */
-const NUMERIC_MIN_CHUNK = 64;
-
 const RUN = 'running';
 const CLOSE = 'closed';
 const TERMINATE = 'terminated';
-
-/** Python's default chunksize for map: ceil(n / (4 × workers)), at least 1. */
-export function defaultChunksize(n: number, workers: number): number {
-  return Math.max(1, Math.ceil(n / (4 * workers)));
-}
-
-function checkPositiveInt(value: unknown, what: string): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new InvalidArgumentError(`${what} must be a positive integer, got ${describe(value)}`);
-  }
-  return value;
-}
-
-function isAsyncIterable(v: unknown): v is AsyncIterable<unknown> {
-  return (
-    typeof v === 'object' && v !== null && typeof (v as AsyncIterable<unknown>)[Symbol.asyncIterator] === 'function'
-  );
-}
-
-function isIterable(v: unknown): v is Iterable<unknown> {
-  return v !== null && v !== undefined && typeof (v as Iterable<unknown>)[Symbol.iterator] === 'function';
-}
 
 export class Pool implements AsyncDisposable {
   readonly #engine: Piscina;
@@ -285,15 +274,10 @@ export class Pool implements AsyncDisposable {
     const chunksize = opts?.chunksize;
     if (chunksize !== undefined) checkPositiveInt(chunksize, `Pool.${method}(): chunksize`);
     const cbs = checkCallbacks(opts, `Pool.${method}()`);
-    let result: Promise<unknown[]>;
-    if (Array.isArray(iterable)) result = this.#mapItems(spec, iterable, chunksize, star, method);
-    else if (isIterable(iterable)) result = this.#mapItems(spec, Array.from(iterable), chunksize, star, method);
-    else if (isAsyncIterable(iterable))
-      result = collect(iterable).then((items) => this.#mapItems(spec, items, chunksize, star, method));
-    else
-      throw new InvalidArgumentError(
-        `Pool.${method}(): iterable must be an iterable or an async iterable, got ${describe(iterable)}`,
-      );
+    const items = itemsOf(iterable, method);
+    const result = Array.isArray(items)
+      ? this.#mapItems(spec, items, chunksize, star, method)
+      : items.then((all) => this.#mapItems(spec, all, chunksize, star, method));
     return new AsyncResult(result, cbs);
   }
 
@@ -360,11 +344,7 @@ export class Pool implements AsyncDisposable {
       opts.maxChunksInFlight === undefined
         ? this.#maxInFlight
         : checkPositiveInt(opts.maxChunksInFlight, `Pool.${method}(): maxChunksInFlight`);
-    if (!isIterable(iterable) && !isAsyncIterable(iterable)) {
-      throw new InvalidArgumentError(
-        `Pool.${method}(): iterable must be an iterable or an async iterable, got ${describe(iterable)}`,
-      );
-    }
+    if (!isIterable(iterable) && !isAsyncIterable(iterable)) throw notIterable(iterable, method);
     const it = new ChunkedResultIterator<unknown>(
       (items, offset) => this.#submit(spec, items, false, method, offset),
       iterable,
@@ -416,27 +396,4 @@ export class Pool implements AsyncDisposable {
   [Symbol.asyncDispose](): Promise<void> {
     return this.terminate();
   }
-}
-
-function allNumbers(items: readonly unknown[]): boolean {
-  for (let i = 0; i < items.length; i++) if (typeof items[i] !== 'number') return false;
-  return true;
-}
-
-/**
- * The chunks' results as one array. For numbers the array starts out holding doubles, so that
- * V8 stores them unboxed and never changes its representation on the way (about 2× faster than
- * filling an empty array with 100k doubles).
- */
-function flatten(parts: ReadonlyArray<ArrayLike<unknown>>, n: number, numeric: boolean): unknown[] {
-  const out: unknown[] = numeric ? new Array<number>(n).fill(0.5) : new Array(n);
-  let k = 0;
-  for (const r of parts) for (let i = 0; i < r.length; i++) out[k++] = r[i];
-  return out;
-}
-
-async function collect(iterable: AsyncIterable<unknown>): Promise<unknown[]> {
-  const out: unknown[] = [];
-  for await (const x of iterable) out.push(x);
-  return out;
 }

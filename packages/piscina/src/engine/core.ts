@@ -1,8 +1,9 @@
 /**
  * The pool's engine on the main thread: takes tasks from run(), hands them to workers through
- * their rings (or queues them), settles them from the response rings, and handles cancellation,
- * timeouts and the pool's shutdown. Worker lifecycle (start, ready, retire, crash) is in
- * workers.ts; the Piscina class (piscina.ts) is a thin public face over this.
+ * their rings (or queues them), settles them from the response rings, and decides when to cancel
+ * tasks and shut the pool down; the cold work of cancelling and shutting down is in stopping.ts.
+ * Worker lifecycle (start, ready, retire, crash) is in workers.ts; the Piscina class
+ * (piscina.ts) is a thin public face over this.
  *
  * Hot path of a tiny task: run() builds a Task, picks the least loaded worker, encodes the
  * argument into that worker's request ring and publishes it (one atomic store, plus a futex wake
@@ -14,22 +15,23 @@ import { codec, deserializeError, revive } from '@sabkit/atomics-sync';
 import { bindCodec } from '../dispatch/codec-link.js';
 import { depthFor, lowWaterFor, pickWorker, rebalance } from './balancer.js';
 import { Deadlines } from './deadlines.js';
-import {
-  POOL_BYTES,
-  REASON_ABORT,
-  REASON_CLOSE,
-  REASON_TIMEOUT,
-  SLOT_OBSERVED,
-  SLOT_PHASE_MASK,
-  SLOT_RUNNING,
-} from '../dispatch/layout.js';
+import { POOL_BYTES } from '../dispatch/layout.js';
 import { MAIN_SPIN_MS, Poller, microtask } from '../dispatch/poller.js';
 import { RES_ERROR, RES_OK, RES_PROGRESS } from '../dispatch/wire.js';
-import { AbortError, CloseTimeoutError, PoolClosedError, QueueFullError, TaskTimeoutError } from '../errors.js';
+import { AbortError, PoolClosedError, QueueFullError } from '../errors.js';
 import { Histogram } from './histogram.js';
 import { FunctionTable } from './functions.js';
 import type { FilledOptions } from './options.js';
 import { checkRunOptions, type CheckedRunOptions, type RunOptions } from './run-options.js';
+import {
+  abortTask,
+  destroyWhenFlushed,
+  rejectAll,
+  rejectNotStarted,
+  rejectWaiting,
+  takeBackTasks,
+  timeOutIfDue,
+} from './stopping.js';
 import { Task, onAbort } from './task.js';
 import { ArrayTaskQueue, FixedQueue, type TaskQueue } from './task-queue.js';
 import { isMovable, unwrapMovable } from '../transfer.js';
@@ -316,60 +318,25 @@ export class PoolCore {
   // ---- cancellation ----
 
   #abort(task: HeldTask): void {
-    if (task.settled) return;
-    const reason = (task.signal as { reason?: unknown }).reason;
-    task.settle(false, new AbortError(reason));
-    this.#cancel(task, REASON_ABORT, 'it was aborted and did not stop');
-    this.#afterChange();
+    if (abortTask(task, this.#queue, this.workers, this.options.abortGraceMs)) this.#afterChange();
   }
 
   #checkDeadline(task: HeldTask, now: number): number | undefined {
     if (task.settled) return undefined;
-    const w = task.worker;
-    if (w === undefined || (w.channel.phase(task.slot) & SLOT_PHASE_MASK) !== SLOT_RUNNING) return now + task.timeout;
-    const at = w.channel.startTime(task.slot) - performance.timeOrigin + task.timeout;
-    if (now < at) return at;
-    task.settle(false, new TaskTimeoutError(task.timeout));
-    this.#cancel(task, REASON_TIMEOUT, `it ran past its timeout of ${task.timeout} ms`);
-    this.#afterChange();
-    return undefined;
-  }
-
-  /** Stops a settled task: out of the queue, skipped by its worker, or its worker terminated. */
-  #cancel(task: HeldTask, reason: number, why: string): void {
-    const w = task.worker;
-    if (w === undefined) {
-      this.#queue.remove(task);
-      return;
-    }
-    const old = w.channel.cancel(task.slot, reason);
-    if ((old & SLOT_PHASE_MASK) !== SLOT_RUNNING) return; // skipped when the worker reaches it
-    const kill = (): void => {
-      if (w.tasks[task.slot] === task) this.workers.kill(w, `task ${task.taskId} was cancelled (${why})`);
-    };
-    if (old & SLOT_OBSERVED) setTimeout(kill, this.options.abortGraceMs).unref();
-    else kill();
+    const next = timeOutIfDue(task, now, this.#queue, this.workers, this.options.abortGraceMs);
+    if (next === undefined) this.#afterChange();
+    return next;
   }
 
   /** A worker died or was stopped: its started tasks fail with `error`, the others are queued again. */
   onWorkerGone(w: WorkerHandle, error: (task: HeldTask) => unknown): { failed: number; requeued: number } {
     this.drainWorker(w);
-    const { started, notStarted } = w.takeTasks();
-    for (const task of started) task.settle(false, error(task));
-    const q = this.#queue;
-    for (let i = notStarted.length - 1; i >= 0; i--) {
-      if (q.unshift) q.unshift(notStarted[i]);
-      else q.push(notStarted[i]);
-    }
-    return { failed: started.length, requeued: notStarted.length };
+    return takeBackTasks(w, error, this.#queue);
   }
 
   /** Rejects every task still waiting in the pool's queue. */
   rejectQueued(error: () => unknown): number {
-    let n = 0;
-    for (let t = this.#queue.shift() as HeldTask | null; t !== null; t = this.#queue.shift() as HeldTask | null)
-      if (t.settle(false, error())) n++;
-    return n;
+    return rejectWaiting(this.#queue, error);
   }
 
   /** Re-evaluates keep-alive, drain events and the close waiter after tasks moved or settled. */
@@ -404,25 +371,13 @@ export class PoolCore {
   close(force: boolean): Promise<void> {
     if (this.#closePromise !== undefined) return this.#closePromise;
     this.#closing = true;
-    if (force) {
-      const closed = (): AbortError => new AbortError('pool is closed');
-      this.rejectQueued(closed);
-      for (const w of this.workers.list) w.cancelNotStarted(REASON_CLOSE, closed);
-    }
+    if (force) rejectNotStarted(this.#queue, this.workers.list);
     const flushed = new Promise<void>((resolve) => {
       this.#closeWaiter = resolve;
     });
     this.#afterChange();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timedOut = new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(true), this.options.closeTimeout);
-    });
-    this.#closePromise = Promise.race([flushed.then(() => false), timedOut]).then(async (late) => {
-      clearTimeout(timer);
-      if (late) this.workers.reportError(new CloseTimeoutError());
-      await this.destroy();
-      this.#emitter.emit('close');
-    });
+    const destroy = (): Promise<void> => this.destroy();
+    this.#closePromise = destroyWhenFlushed(flushed, this.options.closeTimeout, this.workers, destroy, this.#emitter);
     return this.#closePromise;
   }
 
@@ -430,9 +385,7 @@ export class PoolCore {
     if (this.#destroyPromise !== undefined) return this.#destroyPromise;
     this.#closing = true;
     this.#destroyed = true;
-    const error = (): PoolClosedError => new PoolClosedError('Terminating worker thread');
-    this.rejectQueued(error);
-    for (const w of this.workers.list) for (const task of w.tasks) if (task !== undefined) task.settle(false, error());
+    rejectAll(this.#queue, this.workers.list);
     this.#deadlines.clear();
     this.#poller.stop();
     clearInterval(this.#keepAlive);
