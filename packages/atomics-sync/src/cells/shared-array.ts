@@ -24,7 +24,7 @@
  * around it (withLock) or use the lock-free atomic methods (`a.add(i, 1)`). The `view` typed array
  * is plain memory: no lock, no atomics.
  */
-import type { WithLockOptions } from '../sync/lock.js';
+import type { WaitArg } from '../runtime/wait.js';
 import { defineShared, expectDescriptor, registerKind, KIND_PROPERTY, type SharedDescriptor, type SharedRegion } from '../runtime/shared.js';
 import { allocateElements, checkLength, elementTypeFromFields, resolveElementType, type StructRef } from './cell-store.js';
 import { enter, footprint, lockRoom, makeLock, noLock, reviveLock, type CellLock, type LockOption } from './cell-lock.js';
@@ -141,13 +141,13 @@ export class SharedArray<T extends CellType = CellType> implements Iterable<Cell
   }
 
   /** Runs fn(getObj()) holding the lock (Python's `with arr:`). */
-  withLock<R>(fn: (obj: RawArray<T>) => R, opts?: WithLockOptions): R {
-    return this.getLock().withLock(() => fn(this.#raw), opts);
+  withLock<R>(fn: (obj: RawArray<T>) => R, timeout?: number | null): R {
+    return this.getLock().withLock(() => fn(this.#raw), timeout);
   }
 
   /** Async form of withLock: waits for the lock without blocking the thread. */
-  withLockAsync<R>(fn: (obj: RawArray<T>) => Promise<R> | R, opts?: WithLockOptions): Promise<R> {
-    return this.getLock().withLockAsync(() => fn(this.#raw), opts);
+  withLockAsync<R>(fn: (obj: RawArray<T>) => Promise<R> | R, wait?: WaitArg): Promise<R> {
+    return this.getLock().withLockAsync(() => fn(this.#raw), wait);
   }
 
   get structType(): StructTypeLike | undefined {

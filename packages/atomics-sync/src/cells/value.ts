@@ -29,7 +29,7 @@
  * memory without the lock (hold it around multi-field updates). Assigning `value` an object of
  * fields copies them under the lock.
  */
-import type { WithLockOptions } from '../sync/lock.js';
+import type { WaitArg } from '../runtime/wait.js';
 import { defineShared, expectDescriptor, registerKind, KIND_PROPERTY, type SharedDescriptor, type SharedRegion } from '../runtime/shared.js';
 import { allocateElements, elementTypeFromFields, resolveElementType, type StructRef } from './cell-store.js';
 import { enter, footprint, lockRoom, makeLock, noLock, reviveLock, type CellLock, type LockOption } from './cell-lock.js';
@@ -138,13 +138,13 @@ export class Value<T extends CellType = CellType> {
   }
 
   /** Runs fn(getObj()) holding the lock (Python's `with v:`); for read-modify-write sequences. */
-  withLock<R>(fn: (obj: RawValue<T>) => R, opts?: WithLockOptions): R {
-    return this.getLock().withLock(() => fn(this.#raw), opts);
+  withLock<R>(fn: (obj: RawValue<T>) => R, timeout?: number | null): R {
+    return this.getLock().withLock(() => fn(this.#raw), timeout);
   }
 
   /** Async form of withLock: waits for the lock without blocking the thread. */
-  withLockAsync<R>(fn: (obj: RawValue<T>) => Promise<R> | R, opts?: WithLockOptions): Promise<R> {
-    return this.getLock().withLockAsync(() => fn(this.#raw), opts);
+  withLockAsync<R>(fn: (obj: RawValue<T>) => Promise<R> | R, wait?: WaitArg): Promise<R> {
+    return this.getLock().withLockAsync(() => fn(this.#raw), wait);
   }
 
   /** The struct type of a struct cell (rebuilt from its schema in a worker), else undefined. */

@@ -20,9 +20,8 @@
  */
 import { TaskDoneError } from '../errors.js';
 import { JOINABLE_QUEUE_MAGIC, Q_JOIN_PARKED, Q_UNFINISHED, Queue, type QueueOptions, prepareAttach } from './queue.js';
-import { type WaitOptions, asyncOptions, mayBlock, opDeadline } from './ring-ops.js';
 import { registerKind } from '../runtime/shared.js';
-import { parkAsync, parkSync, spinWhileEqual } from '../runtime/wait.js';
+import { type WaitArg, parkAsync, parkSync, spinWhileEqual, syncDeadline, timeoutMs, waitArgs } from '../runtime/wait.js';
 
 /** Python's `multiprocessing.JoinableQueue`. Revive a clone in a worker with `JoinableQueue.from`. */
 export class JoinableQueue<T = unknown> extends Queue<T> {
@@ -48,8 +47,8 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
   }
 
   /** As Queue.put; the item also counts as an unfinished task until a taskDone() for it. */
-  override put(item: T, timeout?: number): void {
-    if (timeout !== undefined) opDeadline(timeout, 'JoinableQueue.put'); // validate before counting
+  override put(item: T, timeout?: number | null): void {
+    timeoutMs(timeout, 'JoinableQueue.put: timeout', 'python'); // validate before counting
     Atomics.add(this.#i32, this.#unfinished, 1);
     try {
       super.put(item, timeout);
@@ -59,11 +58,11 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
     }
   }
 
-  override async putAsync(item: T, options?: WaitOptions): Promise<void> {
-    asyncOptions(options, 'JoinableQueue.putAsync');
+  override async putAsync(item: T, wait?: WaitArg): Promise<void> {
+    waitArgs(wait, 'JoinableQueue.putAsync'); // validate before counting
     Atomics.add(this.#i32, this.#unfinished, 1);
     try {
-      await super.putAsync(item, options);
+      await super.putAsync(item, wait);
     } catch (e) {
       this.#finishOne();
       throw e;
@@ -88,18 +87,17 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
 
   /**
    * Python's join(): waits until every item put has been taskDone()'d. With a timeout (ms, an
-   * extension: Python's join has none) returns false if tasks were still unfinished then; true
-   * otherwise.
+   * extension: Python's join has none; read as Python's other timeouts, so 0 or negative does not
+   * wait) returns false if tasks were still unfinished then; true otherwise.
    */
-  join(timeout?: number): boolean {
-    const deadline = opDeadline(timeout, 'JoinableQueue.join');
-    mayBlock(timeout === 0 ? 0 : deadline, 'JoinableQueue.join');
+  join(timeout?: number | null): boolean {
+    const deadline = syncDeadline(timeout, 'JoinableQueue.join', 'python');
     const i32 = this.#i32;
     for (;;) {
       const v = Atomics.load(i32, this.#unfinished);
       if (v === 0) return true;
-      if (spinWhileEqual(i32, this.#unfinished, v)) continue;
       if (performance.now() >= deadline) return false;
+      if (spinWhileEqual(i32, this.#unfinished, v)) continue;
       Atomics.add(i32, this.#parked, 1);
       try {
         parkSync(i32, this.#unfinished, v, deadline);
@@ -109,9 +107,9 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
     }
   }
 
-  /** join() without blocking the thread; resolves to false on timeout, rejects on abort. */
-  async joinAsync(options?: WaitOptions): Promise<boolean> {
-    const [deadline, signal] = asyncOptions(options, 'JoinableQueue.joinAsync');
+  /** join() without blocking the thread (`wait`: timeout or `{ timeout, signal }`); false on timeout, rejects on abort. */
+  async joinAsync(wait?: WaitArg): Promise<boolean> {
+    const [deadline, signal] = waitArgs(wait, 'JoinableQueue.joinAsync');
     const i32 = this.#i32;
     for (;;) {
       const v = Atomics.load(i32, this.#unfinished);

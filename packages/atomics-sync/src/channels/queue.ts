@@ -33,10 +33,8 @@ import {
   FLAG_WRITE_CLOSED, R_CLOSED, R_DONE, R_ENDED, RING_HEADER_BYTES, RecordRing, W_DONE, W_READ_CLOSED, W_WRITE_CLOSED,
   initRing, newSink, SINK_VALUE,
 } from './ring.js';
-import {
-  type WaitOptions, asyncOptions, mayBlock, opDeadline, readAsync, readSync, ringCapacity, syncValueSink, writeValueAsync,
-  writeValueSync,
-} from './ring-ops.js';
+import { readAsync, readSync, ringCapacity, syncValueSink, writeValueAsync, writeValueSync } from './ring-ops.js';
+import { type WaitArg, syncDeadline, timeoutOf, waitArgs } from '../runtime/wait.js';
 import { type SharedDescriptor, type SharedRegion, allocateRegion, checkRegion, defineShared, expectDescriptor, registerKind } from '../runtime/shared.js';
 
 export const QUEUE_HEADER_BYTES = 64;
@@ -180,15 +178,15 @@ export class Queue<T = unknown> {
   }
 
   /**
-   * Puts `item` at the tail, waiting up to `timeout` ms for room (undefined: as long as it takes).
-   * Throws Full if there is still no room (Python's put(item, True, timeout)), ClosedError if
-   * the queue is closed, InvalidArgumentError if the item cannot be encoded (nothing is put),
-   * PayloadTooLargeError past MAX_MESSAGE_BYTES.
+   * Puts `item` at the tail, waiting up to `timeout` ms for room (undefined, null, Infinity: as
+   * long as it takes; 0 or negative: not at all, as multiprocessing's). Throws Full if there is
+   * still no room (Python's put(item, True, timeout)), ClosedError if the queue is closed,
+   * InvalidArgumentError if the item cannot be encoded (nothing is put), PayloadTooLargeError past
+   * MAX_MESSAGE_BYTES.
    */
-  put(item: T, timeout?: number): void {
+  put(item: T, timeout?: number | null): void {
     const what = this.#putName;
-    const deadline = timeout === undefined ? Infinity : opDeadline(timeout, what);
-    mayBlock(timeout === 0 ? 0 : deadline, what);
+    const deadline = syncDeadline(timeout, what, 'python');
     this.#putResult(writeValueSync(this.#ring, item, deadline, what), timeout);
   }
 
@@ -201,22 +199,22 @@ export class Queue<T = unknown> {
    * `put` without blocking the thread. With a signal, aborting rejects with its reason and the
    * item is not put (an item already half-sent in chunks is withdrawn: consumers drop its part).
    */
-  async putAsync(item: T, options?: WaitOptions): Promise<void> {
+  async putAsync(item: T, wait?: WaitArg): Promise<void> {
     const what = `${this.#kind}.putAsync`;
-    const [deadline, signal] = asyncOptions(options, what);
-    this.#putResult(await writeValueAsync(this.#ring, item, deadline, signal, what), options?.timeout ?? undefined);
+    const [deadline, signal] = waitArgs(wait, what);
+    this.#putResult(await writeValueAsync(this.#ring, item, deadline, signal, what), timeoutOf(wait));
   }
 
   /**
-   * Removes and returns the item at the head, waiting up to `timeout` ms (undefined: as long as it
-   * takes). Throws Empty if none came (Python's get(True, timeout)), ClosedError once the queue is
-   * closed and everything put before the close has been taken. An item that is arriving in chunks
-   * when the timeout runs out is still received (its producer is writing it).
+   * Removes and returns the item at the head, waiting up to `timeout` ms (undefined, null,
+   * Infinity: as long as it takes; 0 or negative: not at all). Throws Empty if none came (Python's
+   * get(True, timeout)), ClosedError once the queue is closed and everything put before the close
+   * has been taken. An item that is arriving in chunks when the timeout runs out is still received
+   * (its producer is writing it).
    */
-  get(timeout?: number): T {
+  get(timeout?: number | null): T {
     const what = this.#getName;
-    const deadline = timeout === undefined ? Infinity : opDeadline(timeout, what);
-    mayBlock(timeout === 0 ? 0 : deadline, what);
+    const deadline = syncDeadline(timeout, what, 'python');
     const sink = syncValueSink();
     const st = readSync(this.#ring, sink, deadline, what);
     if (st === R_DONE) return sink.value as T;
@@ -232,13 +230,12 @@ export class Queue<T = unknown> {
    * `get` without blocking the thread. Aborting rejects with the signal's reason and takes no
    * item, except that an item already arriving in chunks is received to its end and returned.
    */
-  async getAsync(options?: WaitOptions): Promise<T> {
-    const what = `${this.#kind}.getAsync`;
-    const [deadline, signal] = asyncOptions(options, what);
+  async getAsync(wait?: WaitArg): Promise<T> {
+    const [deadline, signal] = waitArgs(wait, `${this.#kind}.getAsync`);
     const sink = newSink(SINK_VALUE);
     const st = await readAsync(this.#ring, sink, deadline, signal);
     if (st === R_DONE) return sink.value as T;
-    throw this.#getError(st, options?.timeout ?? undefined);
+    throw this.#getError(st, timeoutOf(wait));
   }
 
   /**
@@ -274,13 +271,13 @@ export class Queue<T = unknown> {
     this.#ring.setFlags(FLAG_WRITE_CLOSED);
   }
 
-  #putResult(st: number, timeout: number | undefined): void {
+  #putResult(st: number, timeout: number | null | undefined): void {
     if (st === W_DONE) return;
     if (st === W_WRITE_CLOSED || st === W_READ_CLOSED) throw new ClosedError(`${this.#kind}.put: the queue is closed`);
     throw new Full(`${this.#kind}.put: the queue is full (maxsize ${this.#ring.maxCount}, ${this.#ring.capacity} bytes) and stayed full for ${timeout} ms`);
   }
 
-  #getError(st: number, timeout: number | undefined): Error {
+  #getError(st: number, timeout: number | null | undefined): Error {
     if (st === R_ENDED || st === R_CLOSED) return new ClosedError(`${this.#kind}.get: the queue is closed and everything put before the close has been taken`);
     return new Empty(`${this.#kind}.get: the queue stayed empty for ${timeout} ms`);
   }

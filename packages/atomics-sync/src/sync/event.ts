@@ -19,7 +19,7 @@
  * takes over half an hour of nothing but set/clear.
  */
 import { allocateRegion, checkRegion, defineShared, expectDescriptor, registerKind, type SharedDescriptor, type SharedRegion } from '../runtime/shared.js';
-import { assertCanBlock, checkSignal, deadlineFrom, parkAsync, parkSync, spinWhileEqual, throwIfAborted } from '../runtime/wait.js';
+import { type WaitArg, assertCanBlock, deadlineFrom, parkAsync, parkSync, spinWhileEqual, throwIfAborted, waitArgs } from '../runtime/wait.js';
 
 /** Bytes an Event occupies. */
 export const EVENT_BYTE_LENGTH = 4;
@@ -114,13 +114,15 @@ export class Event {
   /**
    * Blocks until the event is set, or for at most `timeout` ms. Returns true if the event was set
    * (or was set and cleared again while this thread waited), false on timeout, as Python's
-   * `Event.wait` returns the flag. Workers only; on a thread that may not block use `waitAsync`.
+   * `Event.wait` returns the flag; a negative timeout does not wait (Python's). Workers only; on a
+   * thread that may not block use `waitAsync`.
    */
-  wait(timeout?: number): boolean {
-    const deadline = deadlineFrom(timeout, 'Event.wait: timeout');
+  wait(timeout?: number | null): boolean {
+    const deadline = deadlineFrom(timeout, 'Event.wait: timeout', 'python');
     const i32 = this.#i32;
     const w0 = Atomics.load(i32, EVENT_STATE);
     if (w0 & EVENT_FLAG_BIT) return true;
+    if (deadline <= performance.now()) return false; // timeout 0 or negative: answer without spinning
     assertCanBlock('Event.wait');
     if (spinWhileEqual(i32, EVENT_STATE, w0)) return true;
     for (;;) {
@@ -132,12 +134,12 @@ export class Event {
   }
 
   /**
-   * `wait` as a promise that never blocks the event loop. Resolves true/false as `wait` returns;
-   * rejects with `signal.reason` if the signal aborts first.
+   * `wait` as a promise that never blocks the event loop; `wait` is wait()'s timeout or
+   * `{ timeout, signal }`. Resolves true/false as `wait` returns; rejects with `signal.reason` if
+   * the signal aborts first.
    */
-  async waitAsync(timeout?: number, signal?: AbortSignal): Promise<boolean> {
-    const deadline = deadlineFrom(timeout, 'Event.waitAsync: timeout');
-    checkSignal(signal, 'Event.waitAsync: signal');
+  async waitAsync(wait?: WaitArg): Promise<boolean> {
+    const [deadline, signal] = waitArgs(wait, 'Event.waitAsync');
     throwIfAborted(signal);
     const i32 = this.#i32;
     const w0 = Atomics.load(i32, EVENT_STATE);
