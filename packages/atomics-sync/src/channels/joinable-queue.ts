@@ -19,8 +19,8 @@
  * Python), so join() would wait forever: give join a timeout when consumers may die.
  */
 import { TaskDoneError } from '../errors.js';
-import { JOINABLE_QUEUE_MAGIC, Q_JOIN_PARKED, Q_UNFINISHED, Queue, type QueueOptions, prepareAttach } from './queue.js';
-import { registerKind } from '../runtime/shared.js';
+import { JOINABLE_QUEUE_MAGIC, Q_JOIN_PARKED, Q_UNFINISHED, QUEUE_ATTACH, Queue, prepareAttach } from './queue.js';
+import { attachNew, registerKind } from '../runtime/shared.js';
 import { type WaitArg, parkAsync, parkSync, spinWhileEqual, syncDeadline, timeoutMs, waitArgs } from '../runtime/wait.js';
 
 /** Python's `multiprocessing.JoinableQueue`. Revive a clone in a worker with `JoinableQueue.from`. */
@@ -29,21 +29,14 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
   protected static override readonly magic = JOINABLE_QUEUE_MAGIC;
 
   declare readonly __sabkit: 'JoinableQueue';
-  readonly #i32: Int32Array;
-  readonly #unfinished: number;
-  readonly #parked: number;
-
-  constructor(options?: QueueOptions) {
-    super(options);
-    this.#i32 = new Int32Array(this.buffer);
-    this.#unfinished = (this.byteOffset >> 2) + Q_UNFINISHED;
-    this.#parked = (this.byteOffset >> 2) + Q_JOIN_PARKED;
-  }
+  // Initialisers, not a constructor: Queue's receives every argument, the hidden one `from` passes too.
+  readonly #i32 = new Int32Array(this.buffer);
+  readonly #unfinished = (this.byteOffset >> 2) + Q_UNFINISHED;
+  readonly #parked = (this.byteOffset >> 2) + Q_JOIN_PARKED;
 
   /** Attaches to an existing JoinableQueue (its structured clone, or a live one). */
   static override from<T = unknown>(value: unknown): JoinableQueue<T> {
-    prepareAttach(value, 'JoinableQueue', JOINABLE_QUEUE_MAGIC);
-    return new JoinableQueue<T>();
+    return attachNew(JoinableQueue<T>, prepareAttach(value, 'JoinableQueue', JOINABLE_QUEUE_MAGIC), QUEUE_ATTACH);
   }
 
   /** As Queue.put; the item also counts as an unfinished task until a taskDone() for it. */

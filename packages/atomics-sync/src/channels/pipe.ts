@@ -41,7 +41,7 @@ import {
   writeValueSync,
 } from './ring-ops.js';
 import { type WaitArg, syncDeadline, timeoutOf, waitArgs } from '../runtime/wait.js';
-import { type SharedDescriptor, type SharedRegion, allocateRegion, checkRegion, defineShared, expectDescriptor, registerKind } from '../runtime/shared.js';
+import { type SharedDescriptor, type SharedRegion, allocateRegion, attachNew, checkRegion, defineShared, expectDescriptor, registerKind } from '../runtime/shared.js';
 
 export const PIPE_HEADER_BYTES = 64;
 export const PIPE_ALIGNMENT = 8;
@@ -71,7 +71,10 @@ export function pipeByteLength(duplex = true, capacityBytes: number = DEFAULT_PI
   return PIPE_HEADER_BYTES + (duplex ? 2 : 1) * (RING_HEADER_BYTES + cap);
 }
 
-let attachTo: { buffer: SharedArrayBuffer; byteOffset: number; end: 0 | 1 } | undefined;
+/** Passed by Pipe() and Connection.from as the constructor's hidden last argument. */
+const ATTACH = Symbol('Connection: attach');
+/** Which end of which pipe a Connection is. */
+type End = { readonly buffer: SharedArrayBuffer; readonly byteOffset: number; readonly end: 0 | 1 };
 
 /**
  * Python's `multiprocessing.Pipe(duplex)`: two connected Connections. Duplex: both can send and
@@ -92,10 +95,7 @@ export function Pipe(duplex: boolean = true, options?: PipeOptions): [Connection
   if (duplex) initRing(i32, (byteOffset + PIPE_HEADER_BYTES + RING_HEADER_BYTES + cap) >> 2, cap, 0);
   Atomics.store(i32, b + P_DUPLEX, duplex ? 1 : 0);
   Atomics.store(i32, b + P_MAGIC, PIPE_MAGIC);
-  attachTo = { buffer, byteOffset, end: 0 };
-  const c1 = new Connection();
-  attachTo = { buffer, byteOffset, end: 1 };
-  return [c1, new Connection()];
+  return [attachNew(Connection, { buffer, byteOffset, end: 0 }, ATTACH), attachNew(Connection, { buffer, byteOffset, end: 1 }, ATTACH)];
 }
 
 /** Required alignment of a pipe's byteOffset in a caller's buffer. */
@@ -114,10 +114,9 @@ export class Connection {
   readonly #out: RecordRing | undefined;
 
   /** Not for direct use: make connections with Pipe(), attach to a clone with Connection.from(). */
-  constructor() {
-    const a = attachTo;
-    attachTo = undefined;
-    if (!a) throw new InvalidArgumentError('Connection: make connections with Pipe(), or attach to a cloned one with Connection.from(value)');
+  constructor();
+  constructor(a?: End, attach?: symbol) {
+    if (attach !== ATTACH || !a) throw new InvalidArgumentError('Connection: make connections with Pipe(), or attach to a cloned one with Connection.from(value)');
     defineShared(this, KIND, a.buffer, a.byteOffset);
     Object.defineProperty(this, 'end', { value: a.end, enumerable: true });
     const duplex = Atomics.load(new Int32Array(a.buffer, a.byteOffset, 2), P_DUPLEX) === 1;
@@ -134,8 +133,7 @@ export class Connection {
     checkRegion(KIND, d.buffer, d.byteOffset, PIPE_HEADER_BYTES + RING_HEADER_BYTES, PIPE_ALIGNMENT);
     const magic = Atomics.load(new Int32Array(d.buffer, d.byteOffset, 1), P_MAGIC);
     if (magic !== PIPE_MAGIC) throw new ReviveError(`Connection.from(value): there is no pipe at byteOffset ${d.byteOffset} (magic word ${magic})`);
-    attachTo = { buffer: d.buffer, byteOffset: d.byteOffset, end: d.end };
-    return new Connection();
+    return attachNew(Connection, { buffer: d.buffer, byteOffset: d.byteOffset, end: d.end }, ATTACH);
   }
 
   /** Whether this end can receive (false for the send-only end of a one-way pipe). */

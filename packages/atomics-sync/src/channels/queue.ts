@@ -35,7 +35,7 @@ import {
 } from './ring.js';
 import { readAsync, readSync, ringCapacity, syncValueSink, writeValueAsync, writeValueSync } from './ring-ops.js';
 import { type WaitArg, syncDeadline, timeoutOf, waitArgs } from '../runtime/wait.js';
-import { type SharedDescriptor, type SharedRegion, allocateRegion, checkRegion, defineShared, expectDescriptor, registerKind } from '../runtime/shared.js';
+import { type SharedDescriptor, type SharedRegion, allocateRegion, attachNew, checkRegion, defineShared, expectDescriptor, registerKind } from '../runtime/shared.js';
 
 export const QUEUE_HEADER_BYTES = 64;
 export const QUEUE_ALIGNMENT = 8;
@@ -66,10 +66,16 @@ export function queueByteLength(capacityBytes: number = DEFAULT_QUEUE_CAPACITY):
   return QUEUE_HEADER_BYTES + RING_HEADER_BYTES + ringCapacity(capacityBytes, DEFAULT_QUEUE_CAPACITY, 'Queue.byteLength');
 }
 
-let attachTo: { buffer: SharedArrayBuffer; byteOffset: number } | undefined;
+/**
+ * The hidden last argument of the queue constructors, passed by their `from` (through attachNew):
+ * `options` is then a checked region that already holds a queue, to attach to, not initialise.
+ * @internal
+ */
+export const QUEUE_ATTACH = Symbol('Queue: attach');
 
 /**
- * Creates or attaches the ring of a queue of `kind`. Shared by Queue, JoinableQueue and SimpleQueue.
+ * Creates the ring of a queue of `kind`, or attaches to an existing one when `attach` is
+ * QUEUE_ATTACH. Shared by Queue, JoinableQueue and SimpleQueue.
  * @internal
  */
 export function openQueueRegion(
@@ -77,10 +83,12 @@ export function openQueueRegion(
   magic: number,
   options: QueueOptions | undefined,
   maxsizeAllowed: boolean,
+  attach: symbol | undefined,
 ): { buffer: SharedArrayBuffer; byteOffset: number; ring: RecordRing } {
-  const existing = attachTo;
-  attachTo = undefined;
-  if (existing) return { ...existing, ring: new RecordRing(kind, existing.buffer, existing.byteOffset + QUEUE_HEADER_BYTES) };
+  if (attach === QUEUE_ATTACH) {
+    const { buffer, byteOffset } = options as Required<SharedRegion>;
+    return { buffer, byteOffset, ring: new RecordRing(kind, buffer, byteOffset + QUEUE_HEADER_BYTES) };
+  }
   if (options !== undefined && (typeof options !== 'object' || options === null)) {
     throw new InvalidArgumentError(`${kind}: options must be an object ({ maxsize?, capacityBytes?, buffer?, byteOffset? }) or undefined, got ${describe(options)}`);
   }
@@ -103,15 +111,15 @@ export function openQueueRegion(
   return { buffer, byteOffset, ring: new RecordRing(kind, buffer, byteOffset + QUEUE_HEADER_BYTES) };
 }
 
-/** Validates a queue descriptor of `kind` and arranges for the next openQueueRegion to attach to it. @internal */
-export function prepareAttach(value: unknown, kind: string, magic: number): void {
+/** Validates a queue descriptor of `kind` and returns the region to attach to. @internal */
+export function prepareAttach(value: unknown, kind: string, magic: number): Required<SharedRegion> {
   const d = expectDescriptor<QueueDescriptor>(value, kind);
   checkRegion(kind, d.buffer, d.byteOffset, QUEUE_HEADER_BYTES + RING_HEADER_BYTES, QUEUE_ALIGNMENT);
   const seen = Atomics.load(new Int32Array(d.buffer, d.byteOffset, 1), Q_MAGIC);
   if (seen !== magic) {
     throw new ReviveError(`${kind}.from(value): there is no ${kind} at byteOffset ${d.byteOffset} of the buffer (magic word ${seen}, expected ${magic})`);
   }
-  attachTo = { buffer: d.buffer, byteOffset: d.byteOffset };
+  return { buffer: d.buffer, byteOffset: d.byteOffset };
 }
 
 /**
@@ -145,10 +153,11 @@ export class Queue<T = unknown> {
    * bytes, 8-aligned) and its header is initialised: do not construct over a live queue, attach
    * to it with `Queue.from`.
    */
-  constructor(options?: QueueOptions) {
+  constructor(options?: QueueOptions);
+  constructor(options?: QueueOptions, attach?: symbol) {
     const C = new.target as unknown as { kind: 'Queue' | 'JoinableQueue'; magic: number };
     const kind = C.kind;
-    const { buffer, byteOffset, ring } = openQueueRegion(kind, C.magic, options, true);
+    const { buffer, byteOffset, ring } = openQueueRegion(kind, C.magic, options, true, attach);
     defineShared(this, kind, buffer, byteOffset);
     this.#ring = ring;
     this.#kind = kind;
@@ -158,8 +167,7 @@ export class Queue<T = unknown> {
 
   /** Attaches to an existing Queue (its structured clone, or a live one) without initialising it. */
   static from<T = unknown>(value: unknown): Queue<T> {
-    prepareAttach(value, 'Queue', QUEUE_MAGIC);
-    return new Queue<T>();
+    return attachNew(Queue<T>, prepareAttach(value, 'Queue', QUEUE_MAGIC), QUEUE_ATTACH);
   }
 
   /** The item limit (0 = none). */

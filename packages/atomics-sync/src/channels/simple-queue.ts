@@ -18,8 +18,8 @@ import { ClosedError, Empty, Full } from '../errors.js';
 import { FLAG_WRITE_CLOSED, R_DONE, R_TIMEOUT, RecordRing, SINK_VALUE, W_DONE, W_TIMEOUT, newSink } from './ring.js';
 import { readAsync, readSync, syncValueSink, writeValueAsync, writeValueSync } from './ring-ops.js';
 import { type WaitArg, syncDeadline, timeoutOf, waitArgs } from '../runtime/wait.js';
-import { SIMPLE_QUEUE_MAGIC, prepareAttach, openQueueRegion, queueByteLength, QUEUE_ALIGNMENT } from './queue.js';
-import { type SharedRegion, defineShared, registerKind } from '../runtime/shared.js';
+import { QUEUE_ALIGNMENT, QUEUE_ATTACH, SIMPLE_QUEUE_MAGIC, openQueueRegion, prepareAttach, queueByteLength } from './queue.js';
+import { type SharedRegion, attachNew, defineShared, registerKind } from '../runtime/shared.js';
 
 const KIND = 'SimpleQueue';
 
@@ -41,16 +41,16 @@ export class SimpleQueue<T = unknown> {
   declare readonly byteOffset: number;
   readonly #ring: RecordRing;
 
-  constructor(options?: SimpleQueueOptions) {
-    const { buffer, byteOffset, ring } = openQueueRegion(KIND, SIMPLE_QUEUE_MAGIC, options, false);
+  constructor(options?: SimpleQueueOptions);
+  constructor(options?: SimpleQueueOptions, attach?: symbol) {
+    const { buffer, byteOffset, ring } = openQueueRegion(KIND, SIMPLE_QUEUE_MAGIC, options, false, attach);
     defineShared(this, KIND, buffer, byteOffset);
     this.#ring = ring;
   }
 
   /** Attaches to an existing SimpleQueue (its structured clone, or a live one). */
   static from<T = unknown>(value: unknown): SimpleQueue<T> {
-    prepareAttach(value, KIND, SIMPLE_QUEUE_MAGIC);
-    return new SimpleQueue<T>();
+    return attachNew(SimpleQueue<T>, prepareAttach(value, KIND, SIMPLE_QUEUE_MAGIC), QUEUE_ATTACH);
   }
 
   /**

@@ -3,7 +3,7 @@
  * barrier-core.ts, where its slot layout (STATE, PARTIES, FLAGS, TIMEOUT) and phases are drawn.
  */
 import { BrokenBarrierError, InvalidArgumentError, ReviveError, describe } from '../errors.js';
-import { allocateRegion, checkRegion, defineShared, expectDescriptor, registerKind, type SharedRegion } from '../runtime/shared.js';
+import { allocateRegion, attachNew, checkRegion, defineShared, expectDescriptor, registerKind, type SharedRegion } from '../runtime/shared.js';
 import { type WaitArg, assertCanBlock, deadlineAfter, parkAsync, remaining, throwIfAborted, timeoutMs, timeoutOf, waitArgs } from '../runtime/wait.js';
 import {
   ACTION, BARRIER_ALIGNMENT, BARRIER_BYTE_LENGTH, BARRIER_FLAGS, BARRIER_HAS_ACTION, BARRIER_KIND as KIND, BARRIER_MAX_PARTIES,
@@ -14,8 +14,8 @@ import {
 
 export type { BarrierAction, BarrierDescriptor } from './barrier-core.js';
 
-// Set by `Barrier.from` for the one constructor call it makes: attach without initialising.
-let attachTo: { buffer: SharedArrayBuffer; byteOffset: number; action: BarrierAction | undefined } | undefined;
+/** Passed by Barrier.from as the constructor's hidden last argument: attach, do not initialise. */
+const ATTACH = Symbol('Barrier: attach');
 
 /**
  * Python's `threading.Barrier(parties, action, timeout)`.
@@ -49,19 +49,18 @@ export class Barrier {
    *   not wait, as Python's).
    * @param region where to put the barrier (24 bytes, 8-aligned); default a new SharedArrayBuffer.
    */
-  constructor(parties: number, action?: BarrierAction | null, timeout?: number | null, region?: SharedRegion) {
-    const existing = attachTo;
-    attachTo = undefined;
+  constructor(parties: number, action?: BarrierAction | null, timeout?: number | null, region?: SharedRegion);
+  constructor(parties: number, action?: BarrierAction | null, timeout?: number | null, region?: SharedRegion, attach?: symbol) {
     let buffer: SharedArrayBuffer, byteOffset: number;
-    if (existing) {
-      ({ buffer, byteOffset } = existing);
+    if (attach === ATTACH) {
+      ({ buffer, byteOffset } = region as Required<SharedRegion>);
       this.#i32 = new Int32Array(buffer, byteOffset, 3);
       parties = Atomics.load(this.#i32, BARRIER_PARTIES);
       if (!Number.isInteger(parties) || parties < 1 || parties > BARRIER_MAX_PARTIES) {
         throw new ReviveError(`Barrier.from(value): no initialised Barrier at byteOffset ${byteOffset} (parties word is ${parties})`);
       }
       this.#hasAction = (Atomics.load(this.#i32, BARRIER_FLAGS) & BARRIER_HAS_ACTION) !== 0;
-      this.#action = existing.action;
+      this.#action = action ?? undefined;
       if (this.#action && !this.#hasAction) {
         throw new InvalidArgumentError('Barrier.from(value, { action }): this barrier was created without an action; an action given in only some threads would run in only some generations');
       }
@@ -103,8 +102,7 @@ export class Barrier {
     if (action !== undefined && typeof action !== 'function') {
       throw new InvalidArgumentError(`Barrier.from(value, { action }): action must be a function, got ${describe(action)}`);
     }
-    attachTo = { buffer: d.buffer, byteOffset: d.byteOffset, action };
-    return new Barrier(0);
+    return attachNew(Barrier, 0, action, undefined, d, ATTACH);
   }
 
   /** Number of threads that must call wait() to pass the barrier. */

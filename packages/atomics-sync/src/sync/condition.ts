@@ -44,7 +44,7 @@ import { CapacityExceededError, InvalidArgumentError, NotOwnerError, ReviveError
 import { currentThreadId, isThreadDead } from '../runtime/liveness.js';
 import { Lock } from './lock.js';
 import { RLock } from './rlock.js';
-import { allocateRegion, checkRegion, defineShared, expectDescriptor, isSharedDescriptor, registerKind, type SharedDescriptor, type SharedRegion } from '../runtime/shared.js';
+import { allocateRegion, attachNew, checkRegion, defineShared, expectDescriptor, isSharedDescriptor, registerKind, type SharedDescriptor, type SharedRegion } from '../runtime/shared.js';
 import { type WaitArg, assertCanBlock, deadlineFrom, parkAsync, parkSync, remaining, spinWhileEqual, throwIfAborted, waitArgs } from '../runtime/wait.js';
 
 /** Int32 index of the count of WAITING slots. */
@@ -99,8 +99,8 @@ export interface ConditionDescriptor extends SharedDescriptor {
   readonly lock: SharedDescriptor;
 }
 
-// Set by `Condition.from` for the one constructor call it makes: attach without initialising.
-let attachTo: { buffer: SharedArrayBuffer; byteOffset: number; capacity: number } | undefined;
+/** Passed by Condition.from as the constructor's hidden last argument: attach, do not initialise. */
+const ATTACH = Symbol('Condition: attach');
 
 /** Sentinel for "no abort happened" (an abort reason may be any value, even undefined). */
 const NOT_ABORTED = Symbol('not aborted');
@@ -128,14 +128,14 @@ export class Condition {
   /**
    * @param lock the lock to use; default a new RLock, as in Python.
    * @param options `capacity` (waiter slots) and where to put the Condition (its bytes are
-   *   initialised to "no waiters"; attach to a live one with `Condition.from`, never construct over it).
+   *   initialised to "no waiters"; `Condition.from` attaches to a live one without initialising).
    */
-  constructor(lock?: ConditionLock | null, options?: ConditionOptions) {
-    const existing = attachTo;
-    attachTo = undefined;
+  constructor(lock?: ConditionLock | null, options?: ConditionOptions);
+  constructor(lock?: ConditionLock | null, options?: ConditionOptions, attach?: symbol) {
+    const existing = attach === ATTACH;
     let buffer: SharedArrayBuffer, byteOffset: number, capacity: number;
     if (existing) {
-      ({ buffer, byteOffset, capacity } = existing);
+      ({ buffer, byteOffset, capacity } = options as Required<ConditionOptions>);
     } else {
       if (lock !== undefined && lock !== null && !(lock instanceof Lock) && !(lock instanceof RLock)) {
         throw new InvalidArgumentError(`Condition: lock must be a Lock or an RLock (revive a received one with Lock.from / RLock.from first), got ${describe(lock)}`);
@@ -163,8 +163,7 @@ export class Condition {
     const capacity = checkCapacity(d.capacity, 'Condition.from(value): value.capacity', ReviveError);
     checkRegion(KIND, d.buffer, d.byteOffset, conditionByteLength(capacity), CONDITION_ALIGNMENT);
     const lock = reviveLock(d.lock);
-    attachTo = { buffer: d.buffer, byteOffset: d.byteOffset, capacity };
-    return new Condition(lock);
+    return attachNew(Condition, lock, { buffer: d.buffer, byteOffset: d.byteOffset, capacity }, ATTACH);
   }
 
   /** Bytes a Condition with `capacity` waiter slots occupies (to place it in your own buffer). */

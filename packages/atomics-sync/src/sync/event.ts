@@ -18,7 +18,7 @@
  * 2^31 set/clear pairs sees its old word again and keeps waiting (ABA), which at ~1 µs per pair
  * takes over half an hour of nothing but set/clear.
  */
-import { allocateRegion, checkRegion, defineShared, expectDescriptor, registerKind, type SharedDescriptor, type SharedRegion } from '../runtime/shared.js';
+import { allocateRegion, attachNew, checkRegion, defineShared, expectDescriptor, registerKind, type SharedDescriptor, type SharedRegion } from '../runtime/shared.js';
 import { type WaitArg, assertCanBlock, deadlineFrom, parkAsync, parkSync, spinWhileEqual, throwIfAborted, waitArgs } from '../runtime/wait.js';
 
 /** Bytes an Event occupies. */
@@ -34,9 +34,8 @@ export const EVENT_GENERATION_UNIT = 2;
 
 const KIND = 'Event';
 
-// Set by `Event.from` for the one constructor call it makes: attach to this region instead of
-// allocating and initialising one. Module-private, so only `from` can attach without initialising.
-let attachTo: { buffer: SharedArrayBuffer; byteOffset: number } | undefined;
+/** Passed by Event.from as the constructor's hidden last argument: attach, do not initialise. */
+const ATTACH = Symbol('Event: attach');
 
 /** A serialised Event (what structured clone makes of one). */
 export interface EventDescriptor extends SharedDescriptor {
@@ -61,10 +60,10 @@ export class Event {
    * 4-aligned); the word is written to zero (unset), so do not construct over a live Event: attach
    * to it with `Event.from`.
    */
-  constructor(region?: SharedRegion) {
-    const existing = attachTo;
-    attachTo = undefined;
-    const { buffer, byteOffset } = existing ?? allocateRegion(KIND, EVENT_BYTE_LENGTH, EVENT_ALIGNMENT, region);
+  constructor(region?: SharedRegion);
+  constructor(region?: SharedRegion, attach?: symbol) {
+    const existing = attach === ATTACH;
+    const { buffer, byteOffset } = existing ? (region as SharedDescriptor) : allocateRegion(KIND, EVENT_BYTE_LENGTH, EVENT_ALIGNMENT, region);
     defineShared(this, KIND, buffer, byteOffset);
     this.#i32 = new Int32Array(buffer, byteOffset, EVENT_BYTE_LENGTH / 4);
     if (!existing) Atomics.store(this.#i32, EVENT_STATE, 0);
@@ -74,8 +73,7 @@ export class Event {
   static from(value: unknown): Event {
     const d = expectDescriptor<EventDescriptor>(value, KIND);
     checkRegion(KIND, d.buffer, d.byteOffset, EVENT_BYTE_LENGTH, EVENT_ALIGNMENT);
-    attachTo = { buffer: d.buffer, byteOffset: d.byteOffset };
-    return new Event();
+    return attachNew(Event, d, ATTACH);
   }
 
   /** True while the event is set. A racy read: stale as soon as another thread sets or clears it. */

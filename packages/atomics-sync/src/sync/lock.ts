@@ -21,7 +21,7 @@
  * thread that is alive but stuck, and cannot know what the dead owner left inconsistent.
  */
 import { NotLockedError, OwnerDeadError } from '../errors.js';
-import { type SharedDescriptor, type SharedRegion, allocateRegion, checkRegion, defineShared, expectDescriptor, registerKind } from '../runtime/shared.js';
+import { type SharedDescriptor, type SharedRegion, allocateRegion, attachNew, checkRegion, defineShared, expectDescriptor, registerKind } from '../runtime/shared.js';
 import { type WaitArg, syncDeadline, throwIfAborted, waitArgs } from '../runtime/wait.js';
 import { withLockAsync, withLockSync } from './scoped.js';
 import {
@@ -33,7 +33,8 @@ const KIND = 'Lock';
 /** Index of the state word in the object's Int32 view. */
 const STATE = 0;
 
-let attaching: SharedDescriptor | undefined;
+/** Passed by Lock.from as the constructor's hidden last argument: attach, do not initialise. */
+const ATTACH = Symbol('Lock: attach');
 
 /** Builds the OwnerDeadError every lock kind throws after a takeover. */
 export function ownerDeadError(what: string, deadThreadId: number): OwnerDeadError {
@@ -55,26 +56,21 @@ export class Lock {
   readonly #i32: Int32Array;
 
   /** A new unlocked Lock in its own memory, or in `region` (which it initialises to unlocked). */
-  constructor(region?: SharedRegion) {
+  constructor(region?: SharedRegion);
+  constructor(region?: SharedRegion, attach?: symbol) {
     assertOwnerIdFits(KIND);
-    const a = attaching;
-    attaching = undefined;
-    const { buffer, byteOffset } = a ?? allocateRegion(KIND, Lock.BYTE_LENGTH, Lock.ALIGNMENT, region);
+    const existing = attach === ATTACH;
+    const { buffer, byteOffset } = existing ? (region as SharedDescriptor) : allocateRegion(KIND, Lock.BYTE_LENGTH, Lock.ALIGNMENT, region);
     defineShared(this, KIND, buffer, byteOffset);
     this.#i32 = new Int32Array(buffer, byteOffset, 1);
-    if (!a) Atomics.store(this.#i32, STATE, 0);
+    if (!existing) Atomics.store(this.#i32, STATE, 0);
   }
 
   /** Makes a Lock that travelled through postMessage / workerData live again, over the same memory. */
   static from(value: unknown): Lock {
     const d = expectDescriptor<SharedDescriptor>(value, KIND);
     checkRegion(KIND, d.buffer, d.byteOffset, Lock.BYTE_LENGTH, Lock.ALIGNMENT);
-    attaching = d;
-    try {
-      return new Lock();
-    } finally {
-      attaching = undefined;
-    }
+    return attachNew(Lock, d, ATTACH);
   }
 
   /**

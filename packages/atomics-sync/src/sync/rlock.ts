@@ -20,7 +20,7 @@
  * lock at depth 1 (depth restored by _acquireRestore) and its acquire throws OwnerDeadError.
  */
 import { InvalidArgumentError, NotOwnerError, describe } from '../errors.js';
-import { type SharedDescriptor, type SharedRegion, allocateRegion, checkRegion, defineShared, expectDescriptor, registerKind } from '../runtime/shared.js';
+import { type SharedDescriptor, type SharedRegion, allocateRegion, attachNew, checkRegion, defineShared, expectDescriptor, registerKind } from '../runtime/shared.js';
 import { type WaitArg, assertCanBlock, checkSignal, deadlineAfter, throwIfAborted, timeoutMs, waitArgs } from '../runtime/wait.js';
 import {
   ACQUIRED, OWNER_MASK, SELF, TIMED_OUT, assertOwnerIdFits, lockSlowAsync,
@@ -36,7 +36,8 @@ const COUNT = 1;
 /** Deepest recursion: COUNT is an Int32. */
 export const RLOCK_MAX_DEPTH = 0x7fffffff;
 
-let attaching: SharedDescriptor | undefined;
+/** Passed by RLock.from as the constructor's hidden last argument: attach, do not initialise. */
+const ATTACH = Symbol('RLock: attach');
 
 export class RLock {
   /** Bytes of shared memory an RLock occupies. */
@@ -50,14 +51,14 @@ export class RLock {
   readonly #i32: Int32Array;
 
   /** A new free RLock in its own memory, or in `region` (which it initialises). */
-  constructor(region?: SharedRegion) {
+  constructor(region?: SharedRegion);
+  constructor(region?: SharedRegion, attach?: symbol) {
     assertOwnerIdFits(KIND);
-    const a = attaching;
-    attaching = undefined;
-    const { buffer, byteOffset } = a ?? allocateRegion(KIND, RLock.BYTE_LENGTH, RLock.ALIGNMENT, region);
+    const existing = attach === ATTACH;
+    const { buffer, byteOffset } = existing ? (region as SharedDescriptor) : allocateRegion(KIND, RLock.BYTE_LENGTH, RLock.ALIGNMENT, region);
     defineShared(this, KIND, buffer, byteOffset);
     this.#i32 = new Int32Array(buffer, byteOffset, 2);
-    if (!a) {
+    if (!existing) {
       this.#i32[COUNT] = 0;
       Atomics.store(this.#i32, STATE, 0);
     }
@@ -67,12 +68,7 @@ export class RLock {
   static from(value: unknown): RLock {
     const d = expectDescriptor<SharedDescriptor>(value, KIND);
     checkRegion(KIND, d.buffer, d.byteOffset, RLock.BYTE_LENGTH, RLock.ALIGNMENT);
-    attaching = d;
-    try {
-      return new RLock();
-    } finally {
-      attaching = undefined;
-    }
+    return attachNew(RLock, d, ATTACH);
   }
 
   /**

@@ -52,7 +52,7 @@
  */
 import { InvalidArgumentError, OwnerDeadError, SemaphoreOverflowError, describe } from '../errors.js';
 import { isThreadDead } from '../runtime/liveness.js';
-import { KIND_PROPERTY, type SharedDescriptor, type SharedRegion, allocateRegion, checkRegion, defineShared, expectDescriptor, registerKind } from '../runtime/shared.js';
+import { KIND_PROPERTY, type SharedDescriptor, type SharedRegion, allocateRegion, attachNew, checkRegion, defineShared, expectDescriptor, registerKind } from '../runtime/shared.js';
 import { SPIN_ITERATIONS, type WaitArg, parkAsync, spinWhileEqual, syncDeadline, throwIfAborted, waitArgs } from '../runtime/wait.js';
 import { ROBUST_POLL_MS, SELF, assertOwnerIdFits } from './lock-core.js';
 
@@ -79,17 +79,13 @@ export const SEMAPHORE_MAX_VALUE = 0x7fffffff;
 const ACQUIRED = -1;
 const TIMED_OUT = -2;
 
-let attaching: SharedDescriptor | undefined;
+/** The constructor's hidden last argument from attachSemaphore: attach, do not initialise. */
+const ATTACH = Symbol('Semaphore: attach');
 
-/** For subclasses' `from`: builds a `ctor` over an existing descriptor without initialising it. */
-export function attachSemaphore<T>(ctor: new () => T, d: SharedDescriptor): T {
+/** For Semaphore's and subclasses' `from`: builds a `ctor` over an existing descriptor without initialising it. */
+export function attachSemaphore<T>(ctor: abstract new (...args: never[]) => T, d: SharedDescriptor): T {
   checkRegion(d[KIND_PROPERTY], d.buffer, d.byteOffset, Semaphore.BYTE_LENGTH, Semaphore.ALIGNMENT);
-  attaching = d;
-  try {
-    return new ctor();
-  } finally {
-    attaching = undefined;
-  }
+  return attachNew(ctor, 0, d, ATTACH);
 }
 
 function checkInitial(kind: string, value: unknown): number {
@@ -118,13 +114,13 @@ export class Semaphore {
   #slot = -1;
 
   /** A semaphore with `value` permits, in its own memory or in `region` (which it initialises). */
-  constructor(value = 1, region?: SharedRegion) {
+  constructor(value?: number, region?: SharedRegion);
+  constructor(value = 1, region?: SharedRegion, attach?: symbol) {
     const kind = (new.target as unknown as { kind: string }).kind;
     assertOwnerIdFits(kind);
-    const a = attaching;
-    attaching = undefined;
+    const a = attach === ATTACH;
     if (!a) checkInitial(kind, value);
-    const { buffer, byteOffset } = a ?? allocateRegion(kind, Semaphore.BYTE_LENGTH, Semaphore.ALIGNMENT, region);
+    const { buffer, byteOffset } = a ? (region as SharedDescriptor) : allocateRegion(kind, Semaphore.BYTE_LENGTH, Semaphore.ALIGNMENT, region);
     defineShared(this, kind, buffer, byteOffset);
     this.#kind = kind;
     this.#acquireName = `${kind}.acquire`;
