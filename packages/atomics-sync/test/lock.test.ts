@@ -306,3 +306,37 @@ test('timeout table: Lock.acquire / acquireAsync (Python\'s lock rule: -1 is no 
   }
   lock.release();
 });
+
+test('construction is never left attaching: a Lock made during a revival, or after one threw, is fresh', { timeout: 20_000 }, () => {
+  const held = new Lock();
+  held.acquire();
+  const made: Lock[] = [];
+  // A kind whose reviver builds new objects while revive() is reviving the Locks around it.
+  S.registerKind('TrapProbe', () => {
+    made.push(new Lock());
+    return { probe: true };
+  });
+  const box = revive(structuredClone({ a: held, p: { [KIND_PROPERTY]: 'TrapProbe', buffer: new SharedArrayBuffer(4), byteOffset: 0 }, b: held }));
+  assert.equal((box.a as Lock).locked(), true, 'the revived lock is the held one');
+  assert.equal(made.length, 1);
+  assert.notEqual(made[0].buffer, held.buffer, 'the lock made inside the reviver has its own memory');
+  assert.equal(made[0].locked(), false);
+
+  // A from() that throws part-way (the cell attaches, then its lock descriptor is refused).
+  const v = new S.Value('i', 7);
+  const bad = { ...structuredClone(v), lock: { [KIND_PROPERTY]: 'Event', buffer: v.buffer, byteOffset: 0 } };
+  assert.throws(() => S.Value.from(bad), ReviveError);
+  assert.throws(() => Lock.from({ [KIND_PROPERTY]: 'Lock', buffer: held.buffer, byteOffset: 2 }), InvalidRegionError);
+  const fresh = new Lock();
+  assert.notEqual(fresh.buffer, held.buffer);
+  assert.equal(fresh.locked(), false);
+  const cell = new S.Value('i', 5);
+  assert.notEqual(cell.buffer, v.buffer);
+  assert.equal(cell.value, 5);
+
+  // The attach argument is a module-private symbol: one spelled the same way is not it.
+  const region = { buffer: held.buffer, byteOffset: held.byteOffset };
+  const forged = Reflect.construct(Lock, [region, Symbol('Lock: attach')]) as Lock;
+  assert.equal(forged.locked(), false, 'a forged token constructs (and initialises) as new Lock(region) does');
+  assert.equal(held.locked(), false, 'same memory: it was initialised, not attached');
+});
