@@ -2,10 +2,10 @@
 export * from './errors.js';
 export { registerErrorClass, serializeError, deserializeError, isSerializedError, SERIALIZED_ERROR_TAG, type SerializedError } from './codec/error-transport.js';
 export { KIND_PROPERTY, revive, isSharedDescriptor, registerKind, type SharedDescriptor, type SharedRegion } from './runtime/shared.js';
-export { SPIN_ITERATIONS, canBlock, waitArgs, type WaitResult, type WaitArg, type TimeoutRule } from './runtime/wait.js';
+export { SPIN_ITERATIONS, canBlock, waitArgs, type WaitResult, type WaitOptions, type WaitArg, type TimeoutRule } from './runtime/wait.js';
 export { currentThreadId, markThreadDead, isThreadDead, watchWorker, livenessTable, DEAD_TABLE_THREADS } from './runtime/liveness.js';
 export { registerStructTypeFactory, structTypeFromSchema, isStructTypeLike, type StructTypeLike } from './cells/struct-type.js';
-export { Lock, type WithLockOptions } from './sync/lock.js';
+export { Lock } from './sync/lock.js';
 export { RLock } from './sync/rlock.js';
 export { Semaphore, HOLDER_SLOTS, SEMAPHORE_MAX_VALUE } from './sync/semaphore.js';
 export { BoundedSemaphore } from './sync/bounded-semaphore.js';
@@ -24,8 +24,7 @@ export {
 } from './cells/typecodes.js';
 export * as codec from './codec/codec.js';
 export { Queue, DEFAULT_QUEUE_CAPACITY, type QueueOptions, type QueueDescriptor } from './channels/queue.js';
-export { SimpleQueue, type SimpleQueueOptions, type SimpleQueueWaitOptions } from './channels/simple-queue.js';
+export { SimpleQueue, type SimpleQueueOptions } from './channels/simple-queue.js';
 export { JoinableQueue } from './channels/joinable-queue.js';
-export { Pipe, Connection, pipeByteLength, DEFAULT_PIPE_CAPACITY, type PipeOptions, type ConnectionDescriptor, type ConnectionWaitOptions } from './channels/pipe.js';
+export { Pipe, Connection, pipeByteLength, DEFAULT_PIPE_CAPACITY, type PipeOptions, type ConnectionDescriptor } from './channels/pipe.js';
 export { MAX_MESSAGE_BYTES } from './channels/ring.js';
-export { type WaitOptions as QueueWaitOptions } from './channels/ring-ops.js';

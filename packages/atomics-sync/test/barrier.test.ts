@@ -4,6 +4,8 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { Barrier, BrokenBarrierError, Event, revive } from '../src/index.js';
 import { T, Worker, delay, fixture } from './support.js';
+import * as S from '../src/index.js';
+import { TIMEOUT_CASES, asTimeout, label, lockRule, pythonRule, stillWaiting } from './timeout-table.js';
 
 const i32 = (n: number) => new Int32Array(new SharedArrayBuffer(4 * n));
 
@@ -152,14 +154,14 @@ test('Barrier: async forms on the main thread keep the event loop running; an ab
   assert.deepEqual(await Promise.all(waits), [0, 1]);
 
   const ac = new AbortController();
-  const aborted = barrier.waitAsync(undefined, ac.signal);
+  const aborted = barrier.waitAsync({ signal: ac.signal });
   const other = barrier.waitAsync(T);
   ac.abort(new Error('stop'));
   await assert.rejects(aborted, /stop/);
   await assert.rejects(other, BrokenBarrierError);
   assert.equal(barrier.broken, true);
   barrier.reset();
-  await assert.rejects(barrier.waitAsync(undefined, AbortSignal.abort(new Error('early'))), /early/);
+  await assert.rejects(barrier.waitAsync({ signal: AbortSignal.abort(new Error('early')) }), /early/);
   assert.equal(barrier.broken, false, 'an abort before arriving breaks nothing');
   assert.equal(barrier.nWaiting, 0);
 });
@@ -205,9 +207,9 @@ test('Barrier: misuse table', { timeout: 10_000 }, () => {
     ['parties "3"', () => new Barrier('3' as unknown as number), 'ERR_SABKIT_INVALID_ARGUMENT'],
     ['parties too many', () => new Barrier(Barrier.MAX_PARTIES + 1), 'ERR_SABKIT_INVALID_ARGUMENT'],
     ['action not a function', () => new Barrier(2, 42 as unknown as () => void), 'ERR_SABKIT_INVALID_ARGUMENT'],
-    ['default timeout negative', () => new Barrier(2, null, -5), 'ERR_SABKIT_INVALID_ARGUMENT'],
+    ['default timeout NaN', () => new Barrier(2, null, NaN), 'ERR_SABKIT_INVALID_ARGUMENT'],
     ['wait timeout NaN', () => barrier.wait(NaN), 'ERR_SABKIT_INVALID_ARGUMENT'],
-    ['wait timeout negative', () => barrier.wait(-2), 'ERR_SABKIT_INVALID_ARGUMENT'],
+    ['wait timeout not a number', () => barrier.wait('2' as unknown as number), 'ERR_SABKIT_INVALID_ARGUMENT'],
     ['misaligned region', () => new Barrier(2, null, null, { buffer: sab, byteOffset: 4 }), 'ERR_SABKIT_INVALID_REGION'],
     ['from(an Event)', () => Barrier.from(new Event()), 'ERR_SABKIT_REVIVE'],
     ['from(null)', () => Barrier.from(null), 'ERR_SABKIT_REVIVE'],
@@ -223,4 +225,40 @@ test('Barrier: misuse table', { timeout: 10_000 }, () => {
   assert.equal(back.parties, 4);
   assert.equal(back.byteOffset, 32);
   assert.deepEqual(Object.keys(structuredClone(placed)).sort(), ['__sabkit', 'buffer', 'byteOffset']);
+});
+
+test('timeout table: Barrier.wait / waitAsync (Python: a negative timeout breaks the barrier unless this party is last)', { timeout: 20_000 }, async () => {
+  for (const t of TIMEOUT_CASES) {
+    const b = new Barrier(2);
+    const timeout = asTimeout(t);
+    const name = `Barrier.wait(${label(t)})`;
+    switch (pythonRule(t)) {
+      case 'now': {
+        assert.throws(() => b.wait(timeout), S.BrokenBarrierError, name);
+        assert.equal(b.broken, true, name);
+        b.reset();
+        await assert.rejects(b.waitAsync({ timeout }), S.BrokenBarrierError, name);
+        assert.equal(b.broken, true, name);
+        b.reset();
+        const first = b.waitAsync();
+        assert.equal(b.wait(timeout), 1, `${name} by the last party: it does not wait, so it passes`);
+        assert.equal(await first, 0);
+        break;
+      }
+      case 'invalid':
+        assert.throws(() => b.wait(timeout), S.InvalidArgumentError, name);
+        await assert.rejects(b.waitAsync(timeout), S.InvalidArgumentError, name);
+        assert.equal(b.broken, false, `${name}: a refused call does not arrive`);
+        assert.equal(b.nWaiting, 0, name);
+        break;
+      case 'forever': {
+        let second: Promise<number> | undefined;
+        assert.equal(await stillWaiting(b.waitAsync(timeout), () => { second = b.waitAsync(); }, name), 0, name);
+        assert.equal(await second, 1);
+        break;
+      }
+    }
+  }
+  // The barrier's own default follows the same rule.
+  assert.throws(() => new Barrier(2, null, -1).wait(), S.BrokenBarrierError);
 });

@@ -4,6 +4,8 @@ import assert from 'node:assert/strict';
 import { CapacityExceededError, Condition, Event, Lock, NotOwnerError, RLock, revive, watchWorker } from '../src/index.js';
 import { T, Worker, delay, fixture } from './support.js';
 import { ENTERED, WOKEN, TRUES, MARKER, BAD_MARKER, NOT_OWNED, NOTIFIED, STOP, BAD_COUNT, VALUE, DONE } from './fixtures/cond-worker.js';
+import * as S from '../src/index.js';
+import { TIMEOUT_CASES, asTimeout, label, lockRule, pythonRule, stillWaiting } from './timeout-table.js';
 
 const counters = () => new Int32Array(new SharedArrayBuffer(4 * 16));
 
@@ -205,12 +207,12 @@ test('Condition: async forms on the main thread; an aborted waitAsync leaves the
   assert.equal(await waiting, true);
   assert.equal(lock.depth, 2);
   const ac = new AbortController();
-  const aborted = cond.waitAsync(undefined, ac.signal);
+  const aborted = cond.waitAsync({ signal: ac.signal });
   ac.abort(new Error('stop'));
   await assert.rejects(aborted, /stop/);
   assert.equal(lock.depth, 2, 'held again after the abort');
   assert.equal(cond.notifyAll(), 0, 'the aborted waiter left its slot');
-  await assert.rejects(cond.waitAsync(undefined, AbortSignal.abort(new Error('early'))), /early/);
+  await assert.rejects(cond.waitAsync({ signal: AbortSignal.abort(new Error('early')) }), /early/);
   assert.equal(lock.depth, 2);
   cond.release();
   cond.release();
@@ -281,10 +283,10 @@ test('Condition: misuse table', { timeout: 10_000 }, async () => {
     ['notify(1.5)', () => cond.notify(1.5), 'ERR_SABKIT_INVALID_ARGUMENT'],
     ['notify(NaN)', () => cond.notify(NaN), 'ERR_SABKIT_INVALID_ARGUMENT'],
     ['notify("2")', () => cond.notify('2' as unknown as number), 'ERR_SABKIT_INVALID_ARGUMENT'],
-    ['wait(-5)', () => cond.wait(-5), 'ERR_SABKIT_INVALID_ARGUMENT'],
+    ['wait("5")', () => cond.wait('5' as unknown as number), 'ERR_SABKIT_INVALID_ARGUMENT'],
     ['wait(NaN)', () => cond.wait(NaN), 'ERR_SABKIT_INVALID_ARGUMENT'],
     ['waitFor(not a function)', () => cond.waitFor(42 as unknown as () => boolean), 'ERR_SABKIT_INVALID_ARGUMENT'],
-    ['waitFor(-2)', () => cond.waitFor(() => true, -2), 'ERR_SABKIT_INVALID_ARGUMENT'],
+    ['waitFor(NaN)', () => cond.waitFor(() => true, NaN), 'ERR_SABKIT_INVALID_ARGUMENT'],
     ['lock is a plain object', () => new Condition({} as Lock), 'ERR_SABKIT_INVALID_ARGUMENT'],
     ['lock is an Event', () => new Condition(new Event() as unknown as Lock), 'ERR_SABKIT_INVALID_ARGUMENT'],
     ['capacity 0', () => new Condition(null, { capacity: 0 }), 'ERR_SABKIT_INVALID_ARGUMENT'],
@@ -320,4 +322,41 @@ test('Condition: misuse table', { timeout: 10_000 }, async () => {
   assert.equal(placed.lock.locked(), true, 'the revived lock is the same memory');
   assert.equal(back.notifyAll(), 0);
   back.release();
+});
+
+test('timeout table: Condition.wait / waitFor and their async forms (Python: negative does not wait, the lock is re-acquired)', { timeout: 20_000 }, async () => {
+  const cond = new Condition();
+  const wake = (also = () => {}) => () => { cond.acquire(); also(); cond.notify(); cond.release(); };
+  for (const t of TIMEOUT_CASES) {
+    const timeout = asTimeout(t);
+    const name = `Condition.wait(${label(t)})`;
+    cond.acquire();
+    switch (pythonRule(t)) {
+      case 'now':
+        assert.equal(cond.wait(timeout), false, name);
+        assert.equal(cond.waitFor(() => 0, timeout), 0, name);
+        assert.equal(await cond.waitAsync(timeout), false, name);
+        assert.equal(await cond.waitForAsync(() => 0, { timeout }), 0, name);
+        break;
+      case 'invalid':
+        assert.throws(() => cond.wait(timeout), S.InvalidArgumentError, name);
+        assert.throws(() => cond.waitFor(() => 0, timeout), S.InvalidArgumentError, name);
+        await assert.rejects(cond.waitAsync(timeout), S.InvalidArgumentError, name);
+        await assert.rejects(cond.waitForAsync(() => 0, { timeout }), S.InvalidArgumentError, name);
+        break;
+      case 'forever': {
+        assert.equal(await stillWaiting(cond.waitAsync(timeout), wake(), name), true, name);
+        let ready = false;
+        assert.equal(await stillWaiting(cond.waitForAsync(() => ready, timeout), wake(() => { ready = true; }), name), true, name);
+        break;
+      }
+    }
+    assert.equal(cond.lock._isOwned(), true, `${name}: the lock is held again`);
+    cond.release();
+    assert.equal(cond.lock.locked(), false, `${name}: at its old depth`);
+  }
+  // Condition.acquire is its lock's: the lock rule.
+  assert.throws(() => cond.acquire(-5), S.InvalidArgumentError);
+  assert.equal(cond.acquire(-1), true);
+  cond.release();
 });

@@ -5,6 +5,8 @@ import { once } from 'node:events';
 import { Barrier, Event, revive } from '../src/index.js';
 import { T, Worker, delay, fixture } from './support.js';
 import { EVENT_STATE } from '../src/sync/event.js';
+import * as S from '../src/index.js';
+import { TIMEOUT_CASES, asTimeout, label, lockRule, pythonRule, stillWaiting } from './timeout-table.js';
 
 
 /**
@@ -79,7 +81,7 @@ test('Event: wait times out with false, returns true at once when set, and set()
 test('Event: a waiter woken by set() sees it even if it was parked asynchronously and aborted others share the word', { timeout: 30_000 }, async () => {
   const event = new Event();
   const ac = new AbortController();
-  const aborted = event.waitAsync(undefined, ac.signal);
+  const aborted = event.waitAsync({ signal: ac.signal });
   const kept = event.waitAsync(10_000);
   ac.abort(new Error('stop'));
   await assert.rejects(aborted, /stop/);
@@ -88,7 +90,7 @@ test('Event: a waiter woken by set() sees it even if it was parked asynchronousl
   assert.equal(race, 'pending');
   event.set();
   assert.equal(await kept, true);
-  await assert.rejects(event.waitAsync(undefined, AbortSignal.abort(new Error('early'))), /early/);
+  await assert.rejects(event.waitAsync({ signal: AbortSignal.abort(new Error('early')) }), /early/);
 });
 
 test('Event: lives in a caller region, all-zero memory is an unset event, and misuse is rejected', { timeout: 10_000 }, async () => {
@@ -106,7 +108,7 @@ test('Event: lives in a caller region, all-zero memory is an unset event, and mi
   assert.ok(revive(structuredClone({ e })).e instanceof Event);
 
   const cases: [string, () => unknown, string][] = [
-    ['negative timeout', () => e.wait(-5), 'ERR_SABKIT_INVALID_ARGUMENT'],
+    ['timeout not a number', () => e.wait('5' as unknown as number), 'ERR_SABKIT_INVALID_ARGUMENT'],
     ['NaN timeout', () => e.wait(NaN), 'ERR_SABKIT_INVALID_ARGUMENT'],
     ['string timeout', () => e.wait('5' as unknown as number), 'ERR_SABKIT_INVALID_ARGUMENT'],
     ['from(a number)', () => Event.from(42), 'ERR_SABKIT_REVIVE'],
@@ -116,6 +118,32 @@ test('Event: lives in a caller region, all-zero memory is an unset event, and mi
     ['region too small', () => new Event({ buffer: new SharedArrayBuffer(2) }), 'ERR_SABKIT_INVALID_REGION'],
   ];
   for (const [name, fn, code] of cases) assert.throws(fn, { code }, name);
-  await assert.rejects(e.waitAsync(-3), { code: 'ERR_SABKIT_INVALID_ARGUMENT' });
-  await assert.rejects(e.waitAsync(1, 'x' as unknown as AbortSignal), { code: 'ERR_SABKIT_INVALID_ARGUMENT' });
+  await assert.rejects(e.waitAsync(NaN), { code: 'ERR_SABKIT_INVALID_ARGUMENT' });
+  await assert.rejects(e.waitAsync({ timeout: 1, signal: 'x' as unknown as AbortSignal }), { code: 'ERR_SABKIT_INVALID_ARGUMENT' });
+});
+
+test('timeout table: Event.wait / waitAsync (Python: a negative timeout does not wait)', { timeout: 20_000 }, async () => {
+  for (const t of TIMEOUT_CASES) {
+    const e = new Event();
+    const timeout = asTimeout(t);
+    const name = `Event.wait(${label(t)})`;
+    switch (pythonRule(t)) {
+      case 'now':
+        assert.equal(e.wait(timeout), false, name);
+        assert.equal(await e.waitAsync(timeout), false, name);
+        assert.equal(await e.waitAsync({ timeout }), false, name);
+        break;
+      case 'invalid':
+        assert.throws(() => e.wait(timeout), S.InvalidArgumentError, name);
+        await assert.rejects(e.waitAsync(timeout), S.InvalidArgumentError, name);
+        await assert.rejects(e.waitAsync({ timeout }), S.InvalidArgumentError, name);
+        break;
+      case 'forever':
+        assert.equal(await stillWaiting(e.waitAsync(timeout), () => e.set(), name), true, name);
+        e.clear();
+        assert.equal(await stillWaiting(e.waitAsync({ timeout }), () => e.set(), name), true, name);
+        assert.equal(e.wait(timeout), true, `${name} on a set event`);
+        break;
+    }
+  }
 });

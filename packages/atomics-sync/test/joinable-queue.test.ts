@@ -4,6 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Full, InvalidArgumentError, JoinableQueue, Queue, ReviveError, TaskDoneError, revive } from '../src/index.js';
 import { messageWith, startWatched } from './support.js';
+import * as S from '../src/index.js';
+import { TIMEOUT_CASES, asTimeout, label, lockRule, pythonRule, stillWaiting } from './timeout-table.js';
 
 const fixture = new URL('./fixtures/queue-worker.js', import.meta.url);
 
@@ -76,8 +78,8 @@ test('a put that fails (Full, bad item, bad timeout) leaves no unfinished task b
   assert.throws(() => q.putNowait('y'), Full);
   await assert.rejects(q.putAsync('y', { timeout: 5 }), Full);
   assert.throws(() => q.put(() => 0), InvalidArgumentError);
-  assert.throws(() => q.put('y', -1), InvalidArgumentError);
-  await assert.rejects(q.putAsync('y', { timeout: -1 }), InvalidArgumentError);
+  assert.throws(() => q.put('y', NaN), InvalidArgumentError);
+  await assert.rejects(q.putAsync('y', { timeout: NaN }), InvalidArgumentError);
   assert.equal(q.unfinishedTasks, 1);
   q.get();
   q.taskDone();
@@ -97,4 +99,31 @@ test('revive: JoinableQueue.from and revive keep the unfinished count; kinds are
   assert.equal(q.join(0), true);
   assert.throws(() => Queue.from(clone), ReviveError);
   assert.throws(() => JoinableQueue.from(structuredClone(new Queue())), ReviveError);
+});
+
+test('timeout table: JoinableQueue.join / joinAsync (negative: false at once if tasks are unfinished)', { timeout: 20_000 }, async () => {
+  for (const t of TIMEOUT_CASES) {
+    const q = new JoinableQueue<string>();
+    q.put('task');
+    const timeout = asTimeout(t);
+    const name = `JoinableQueue.join(${label(t)})`;
+    switch (pythonRule(t)) {
+      case 'now':
+        assert.equal(q.join(timeout), false, name);
+        assert.equal(await q.joinAsync(timeout), false, name);
+        assert.equal(await q.joinAsync({ timeout }), false, name);
+        q.get();
+        q.taskDone();
+        assert.equal(q.join(timeout), true, `${name} with nothing unfinished`);
+        break;
+      case 'invalid':
+        assert.throws(() => q.join(timeout), S.InvalidArgumentError, name);
+        await assert.rejects(q.joinAsync({ timeout }), S.InvalidArgumentError, name);
+        break;
+      case 'forever':
+        assert.equal(await stillWaiting(q.joinAsync(timeout), () => { q.get(); q.taskDone(); }, name), true, name);
+        assert.equal(q.join(timeout), true, name);
+        break;
+    }
+  }
 });

@@ -8,6 +8,8 @@ import {
 } from '../src/index.js';
 import { OWNER_MASK, PARKED, STARVING } from '../src/sync/lock-core.js';
 import { Workers, lockWorker, nextMessage, exited, sleep, until } from './fixtures/lock-harness.js';
+import * as S from '../src/index.js';
+import { TIMEOUT_CASES, asTimeout, label, lockRule, pythonRule, stillWaiting } from './timeout-table.js';
 
 const workers = new Workers();
 after(() => workers.stopAll());
@@ -40,7 +42,7 @@ test('misuse table: each bad call throws its named error and leaves the lock as 
     ['timeout NaN', () => lock.acquire(NaN), InvalidArgumentError, /NaN/],
     ['timeout string', () => lock.acquire('10' as unknown as number), InvalidArgumentError, /"10"/],
     ['timeout -Infinity', () => lock.acquire(-Infinity), InvalidArgumentError, /-Infinity/],
-    ['withLock timeout', () => lock.withLock(() => 1, { timeout: -5 }), InvalidArgumentError, /-5/],
+    ['withLock timeout', () => lock.withLock(() => 1, -5), InvalidArgumentError, /-5/],
     ['misaligned region', () => new Lock({ buffer: sab, byteOffset: 2 }), InvalidRegionError, /multiple of 4/],
     ['region too small', () => new Lock({ buffer: sab, byteOffset: 16 }), InvalidRegionError, /only 16 bytes/],
     ['not shared', () => new Lock({ buffer: new ArrayBuffer(8) as unknown as SharedArrayBuffer }), InvalidRegionError, /SharedArrayBuffer/],
@@ -64,10 +66,10 @@ test('misuse table: each bad call throws its named error and leaves the lock as 
 test('misuse table, async forms: rejections, nothing taken', { timeout: 10_000 }, async () => {
   const lock = new Lock();
   await assert.rejects(lock.acquireAsync(-7), InvalidArgumentError);
-  await assert.rejects(lock.acquireAsync(undefined, {} as AbortSignal), InvalidArgumentError);
+  await assert.rejects(lock.acquireAsync({ signal: {} as AbortSignal }), InvalidArgumentError);
   await assert.rejects(lock.withLockAsync(() => 1, { timeout: NaN }), InvalidArgumentError);
   const aborted = AbortSignal.abort(new Error('already'));
-  await assert.rejects(lock.acquireAsync(undefined, aborted), /already/);
+  await assert.rejects(lock.acquireAsync({ signal: aborted }), /already/);
   assert.equal(word(lock)[0], 0);
 });
 
@@ -144,7 +146,7 @@ test('aborting acquireAsync rejects with the reason, takes nothing, and leaves t
   const w = workers.start(lockWorker, { mode: 'revive', box: { lock, list: [new RLock()] } });
   await nextMessage(w);
   const ac = new AbortController();
-  const p = lock.acquireAsync(undefined, ac.signal);
+  const p = lock.acquireAsync({ signal: ac.signal });
   const other = lock.acquireAsync(5_000); // a second waiter on the same word sees the abort's wake-up
   await sleep(10);
   ac.abort(new Error('stop waiting'));
@@ -201,7 +203,7 @@ test('withLock / withLockAsync release however fn ends; a timeout is TimeoutErro
   await assert.rejects(lock.withLockAsync(() => Promise.reject(new Error('async boom'))), /async boom/);
   assert.equal(lock.locked(), false);
   lock.acquire();
-  assert.throws(() => lock.withLock(() => 1, { timeout: 5 }), TimeoutError);
+  assert.throws(() => lock.withLock(() => 1, 5), TimeoutError);
   await assert.rejects(lock.withLockAsync(() => 1, { timeout: 5 }), TimeoutError);
   lock.release();
 });
@@ -275,4 +277,66 @@ test('starvation hand-over: past STARVATION_MS a waiter reserves the next releas
   assert.equal(m.held, true);
   assert.equal(word(lock)[0] & STARVING, 0, 'the waiter that took the reserved lock cleared STARVING');
   assert.equal(word(lock)[0] & OWNER_MASK, w.threadId + 1);
+});
+
+test('timeout table: Lock.acquire / acquireAsync (Python\'s lock rule: -1 is no limit, another negative is an error)', { timeout: 20_000 }, async () => {
+  const lock = new Lock();
+  for (const t of TIMEOUT_CASES) {
+    const timeout = asTimeout(t);
+    const name = `Lock.acquire(${label(t)})`;
+    if (!lock.locked()) lock.acquire();
+    switch (lockRule(t)) {
+      case 'now':
+        assert.equal(lock.acquire(timeout), false, name);
+        assert.equal(await lock.acquireAsync(timeout), false, name);
+        assert.equal(await lock.acquireAsync({ timeout }), false, name);
+        break;
+      case 'invalid':
+        assert.throws(() => lock.acquire(timeout), S.InvalidArgumentError, name);
+        await assert.rejects(lock.acquireAsync({ timeout }), S.InvalidArgumentError, name);
+        assert.throws(() => lock.withLock(() => 1, timeout), S.InvalidArgumentError, name);
+        break;
+      case 'forever':
+        assert.equal(await stillWaiting(lock.acquireAsync(timeout), () => lock.release(), name), true, name);
+        lock.release();
+        assert.equal(lock.acquire(timeout), true, `${name} on a free lock`);
+        break;
+    }
+    assert.equal(lock.locked(), true, name);
+  }
+  lock.release();
+});
+
+test('construction is never left attaching: a Lock made during a revival, or after one threw, is fresh', { timeout: 20_000 }, () => {
+  const held = new Lock();
+  held.acquire();
+  const made: Lock[] = [];
+  // A kind whose reviver builds new objects while revive() is reviving the Locks around it.
+  S.registerKind('TrapProbe', () => {
+    made.push(new Lock());
+    return { probe: true };
+  });
+  const box = revive(structuredClone({ a: held, p: { [KIND_PROPERTY]: 'TrapProbe', buffer: new SharedArrayBuffer(4), byteOffset: 0 }, b: held }));
+  assert.equal((box.a as Lock).locked(), true, 'the revived lock is the held one');
+  assert.equal(made.length, 1);
+  assert.notEqual(made[0].buffer, held.buffer, 'the lock made inside the reviver has its own memory');
+  assert.equal(made[0].locked(), false);
+
+  // A from() that throws part-way (the cell attaches, then its lock descriptor is refused).
+  const v = new S.Value('i', 7);
+  const bad = { ...structuredClone(v), lock: { [KIND_PROPERTY]: 'Event', buffer: v.buffer, byteOffset: 0 } };
+  assert.throws(() => S.Value.from(bad), ReviveError);
+  assert.throws(() => Lock.from({ [KIND_PROPERTY]: 'Lock', buffer: held.buffer, byteOffset: 2 }), InvalidRegionError);
+  const fresh = new Lock();
+  assert.notEqual(fresh.buffer, held.buffer);
+  assert.equal(fresh.locked(), false);
+  const cell = new S.Value('i', 5);
+  assert.notEqual(cell.buffer, v.buffer);
+  assert.equal(cell.value, 5);
+
+  // The attach argument is a module-private symbol: one spelled the same way is not it.
+  const region = { buffer: held.buffer, byteOffset: held.byteOffset };
+  const forged = Reflect.construct(Lock, [region, Symbol('Lock: attach')]) as Lock;
+  assert.equal(forged.locked(), false, 'a forged token constructs (and initialises) as new Lock(region) does');
+  assert.equal(held.locked(), false, 'same memory: it was initialised, not attached');
 });

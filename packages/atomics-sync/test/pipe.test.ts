@@ -6,6 +6,8 @@ import {
   ClosedError, Connection, EOFError, codec, InvalidArgumentError, PayloadTooLargeError, Pipe, ReviveError, pipeByteLength, revive, } from '../src/index.js';
 import { messageWith, startWatched } from './support.js';
 import { mulberry32 } from './prng.js';
+import * as S from '../src/index.js';
+import { TIMEOUT_CASES, asTimeout, label, lockRule, pythonRule, stillWaiting } from './timeout-table.js';
 
 const fixture = new URL('./fixtures/pipe-worker.js', import.meta.url);
 
@@ -80,7 +82,7 @@ test('poll: undefined answers at once, a number waits, null waits as long as it 
   assert.equal(a.poll(), true, 'poll does not consume');
   assert.equal(a.recv(), 'late');
   const ac = new AbortController();
-  const p = a.pollAsync(null, { signal: ac.signal });
+  const p = a.pollAsync({ timeout: null, signal: ac.signal });
   ac.abort(new Error('stop polling'));
   await assert.rejects(p, /stop polling/);
 });
@@ -226,7 +228,7 @@ test('misuse: named errors, and the pipe keeps working', { timeout: 10_000 }, as
     ['recvBytes maxLength -1', () => b.recvBytes(-1), InvalidArgumentError],
     ['recvBytesInto a string', () => b.recvBytesInto('abc' as unknown as ArrayBuffer), InvalidArgumentError],
     ['recvBytesInto offset past the end', () => b.recvBytesInto(new Uint8Array(4), 5), InvalidArgumentError],
-    ['poll timeout -3', () => b.poll(-3), InvalidArgumentError],
+    ['poll timeout NaN', () => b.poll(NaN), InvalidArgumentError],
     ['send a function', () => a.send(() => 0), InvalidArgumentError],
   ];
   for (const [name, fn, cls] of cases) assert.throws(fn, cls, name);
@@ -239,4 +241,35 @@ test('misuse: named errors, and the pipe keeps working', { timeout: 10_000 }, as
   assert.throws(() => a.send(1), (e: unknown) => e instanceof ClosedError && /this connection is closed/.test((e as Error).message));
   assert.throws(() => a.poll(), ClosedError);
   assert.throws(() => b.recv(), EOFError);
+});
+
+test('timeout table: Connection.poll / pollAsync (Python: no timeout answers at once, negative does not wait)', { timeout: 20_000 }, async () => {
+  const [a, b] = S.Pipe();
+  for (const t of TIMEOUT_CASES) {
+    const timeout = asTimeout(t);
+    const name = `Connection.poll(${label(t)})`;
+    // Python's poll() with no timeout answers at once: undefined is "now" here, null waits.
+    switch (t === undefined ? 'now' : pythonRule(t)) {
+      case 'now':
+        assert.equal(b.poll(timeout), false, name);
+        assert.equal(await b.pollAsync(timeout), false, name);
+        assert.equal(await b.pollAsync({ timeout, signal: new AbortController().signal }), false, name);
+        break;
+      case 'invalid':
+        assert.throws(() => b.poll(timeout), S.InvalidArgumentError, name);
+        await assert.rejects(b.pollAsync({ timeout }), S.InvalidArgumentError, name);
+        break;
+      case 'forever':
+        assert.equal(await stillWaiting(b.pollAsync(timeout), () => a.send(1), name), true, name);
+        assert.equal(b.poll(timeout), true, name);
+        assert.equal(b.recv(), 1);
+        break;
+    }
+  }
+  // send/recv take the same timeout (an extension: Python's have none); running out is TimeoutError.
+  assert.throws(() => b.recv(-1), S.TimeoutError);
+  await assert.rejects(b.recvAsync({ timeout: 0 }), S.TimeoutError);
+  await assert.rejects(b.recvBytesAsync(undefined, 0), S.TimeoutError);
+  a.send('x', -1);
+  assert.equal(b.recv(-1), 'x');
 });

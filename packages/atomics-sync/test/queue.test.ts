@@ -10,6 +10,8 @@ import {
 import type { SerializedError } from '../src/index.js';
 import { messageWith, startWatched } from './support.js';
 import { mulberry32 } from './prng.js';
+import * as S from '../src/index.js';
+import { TIMEOUT_CASES, asTimeout, label, lockRule, pythonRule, stillWaiting } from './timeout-table.js';
 
 const fixture = new URL('./fixtures/queue-worker.js', import.meta.url);
 
@@ -360,7 +362,7 @@ test('misuse: named errors, and nothing is changed', { timeout: 10_000 }, async 
     ['options 5', () => new Queue(5 as unknown as object), InvalidArgumentError],
     ['misaligned region', () => new Queue({ buffer: new SharedArrayBuffer(4096), byteOffset: 4, capacityBytes: 64 }), InvalidRegionError],
     ['region too small', () => new Queue({ buffer: new SharedArrayBuffer(100), capacityBytes: 64 }), InvalidRegionError],
-    ['put timeout -1', () => q.put(1, -1), InvalidArgumentError],
+    ['put timeout NaN', () => q.put(1, NaN), InvalidArgumentError],
     ['get timeout NaN', () => q.get(NaN), InvalidArgumentError],
     ['a function', () => q.put(() => 1), InvalidArgumentError],
     ['a symbol', () => q.put(Symbol('s')), InvalidArgumentError],
@@ -370,9 +372,9 @@ test('misuse: named errors, and nothing is changed', { timeout: 10_000 }, async 
   ];
   for (const [name, fn, cls] of cases) assert.throws(fn, cls, name);
   for (const [name, p] of [
-    ['putAsync options 3', () => q.putAsync(1, 3 as unknown as object)],
+    ['putAsync options "3"', () => q.putAsync(1, '3' as unknown as object)],
     ['getAsync bad signal', () => q.getAsync({ signal: {} as AbortSignal })],
-    ['getAsync timeout -5', () => q.getAsync({ timeout: -5 })],
+    ['getAsync timeout "5"', () => q.getAsync({ timeout: '5' as unknown as number })],
   ] as const) await assert.rejects(p(), InvalidArgumentError, name);
   assert.equal(q.qsize(), 0, 'failed puts put nothing');
   q.put('ok');
@@ -385,4 +387,41 @@ test('misuse: named errors, and nothing is changed', { timeout: 10_000 }, async 
   assert.throws(() => q2.get(10), Empty, 'with a timeout it simply times out');
   q2.put(1);
   assert.equal(await pending, 1);
+});
+
+test('timeout table: Queue.get / put and their async forms (negative: Empty/Full at once if they would wait)', { timeout: 20_000 }, async () => {
+  for (const t of TIMEOUT_CASES) {
+    const q = new S.Queue<string>({ maxsize: 1 });
+    const timeout = asTimeout(t);
+    const name = `Queue timeout ${label(t)}`;
+    switch (pythonRule(t)) {
+      case 'now':
+        assert.throws(() => q.get(timeout), S.Empty, name);
+        await assert.rejects(q.getAsync(timeout), S.Empty, name);
+        q.put('a', timeout); // room: no waiting needed
+        assert.throws(() => q.put('b', timeout), S.Full, name);
+        await assert.rejects(q.putAsync('b', { timeout }), S.Full, name);
+        assert.equal(q.get(timeout), 'a', name);
+        break;
+      case 'invalid':
+        assert.throws(() => q.get(timeout), S.InvalidArgumentError, name);
+        assert.throws(() => q.put('a', timeout), S.InvalidArgumentError, name);
+        await assert.rejects(q.getAsync({ timeout }), S.InvalidArgumentError, name);
+        await assert.rejects(q.putAsync('a', timeout), S.InvalidArgumentError, name);
+        assert.equal(q.qsize(), 0, name);
+        break;
+      case 'forever':
+        assert.equal(await stillWaiting(q.getAsync(timeout), () => q.put('a'), name), 'a', name);
+        q.put('b', timeout);
+        await stillWaiting(q.putAsync('c', { timeout }), () => assert.equal(q.get(), 'b'), name);
+        assert.equal(q.get(timeout), 'c', name);
+        break;
+    }
+  }
+  // SimpleQueue takes the same timeout (Python's has none): Empty/Full as Queue's.
+  const sq = new S.SimpleQueue<number>();
+  assert.throws(() => sq.get(-1), S.Empty);
+  await assert.rejects(sq.getAsync({ timeout: 0 }), S.Empty);
+  sq.put(1, -1);
+  assert.equal(sq.get(-1), 1);
 });

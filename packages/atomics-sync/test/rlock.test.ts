@@ -7,6 +7,8 @@ import {
 } from '../src/index.js';
 import { PARKED, STARVING } from '../src/sync/lock-core.js';
 import { Workers, lockWorker, nextMessage, until } from './fixtures/lock-harness.js';
+import * as S from '../src/index.js';
+import { TIMEOUT_CASES, asTimeout, label, lockRule, pythonRule, stillWaiting } from './timeout-table.js';
 
 const workers = new Workers();
 after(() => workers.stopAll());
@@ -103,7 +105,7 @@ test('acquireAsync on main waits for a worker owner; abort leaves it consistent'
   await nextMessage(holder);
   assert.equal(await r.acquireAsync(10), false);
   const ac = new AbortController();
-  const p = r.acquireAsync(undefined, ac.signal);
+  const p = r.acquireAsync({ signal: ac.signal });
   setTimeout(() => ac.abort(new Error('aborted')), 5);
   await assert.rejects(p, /aborted/);
   assert.equal(words(r)[0] & STARVING, 0);
@@ -138,7 +140,7 @@ test('withLock is re-entrant and releases one level; timeout is TimeoutError', {
   assert.equal(await r.withLockAsync(async () => r.depth), 1);
   const holder = workers.start(lockWorker, { mode: 'hold', kind: 'RLock', lock: r, how: 'terminate' });
   await nextMessage(holder);
-  assert.throws(() => r.withLock(() => 1, { timeout: 5 }), TimeoutError);
+  assert.throws(() => r.withLock(() => 1, 5), TimeoutError);
   await assert.rejects(r.withLockAsync(() => 1, { timeout: 5 }), TimeoutError);
 });
 
@@ -174,4 +176,37 @@ test('hammer: 2 workers, 10^6 operations with nested acquires, the counter is ex
   assert.deepEqual(rs.map((x) => x.violations), [0, 0]);
   assert.equal(new Int32Array(counter)[0], ops);
   assert.deepEqual([...words(r)], [0, 0]);
+});
+
+test('timeout table: RLock.acquire / acquireAsync (the lock rule, as Lock)', { timeout: 20_000 }, async () => {
+  const r = new RLock();
+  const w = words(r);
+  // Held by a thread that never existed (alive, as far as the liveness table knows), so this
+  // thread's acquire cannot re-enter and must wait.
+  const hold = () => Atomics.store(w, 0, 999 + 1);
+  const free = () => { Atomics.store(w, 0, 0); Atomics.notify(w, 0); };
+  for (const t of TIMEOUT_CASES) {
+    const timeout = asTimeout(t);
+    const name = `RLock.acquire(${label(t)})`;
+    hold();
+    switch (lockRule(t)) {
+      case 'now':
+        assert.equal(r.acquire(timeout), false, name);
+        assert.equal(await r.acquireAsync({ timeout }), false, name);
+        free();
+        break;
+      case 'invalid':
+        assert.throws(() => r.acquire(timeout), S.InvalidArgumentError, name);
+        await assert.rejects(r.acquireAsync(timeout), S.InvalidArgumentError, name);
+        free();
+        break;
+      case 'forever':
+        assert.equal(await stillWaiting(r.acquireAsync(timeout), free, name), true, name);
+        assert.equal(r.acquire(timeout), true, `${name} re-entered`);
+        r.release();
+        r.release();
+        break;
+    }
+    assert.equal(r.locked(), false, name);
+  }
 });

@@ -7,6 +7,8 @@ import {
   deserializeError, KIND_PROPERTY,
 } from '../src/index.js';
 import { Workers, semWorker, nextMessage, sleep, until } from './fixtures/lock-harness.js';
+import * as S from '../src/index.js';
+import { TIMEOUT_CASES, asTimeout, label, lockRule, pythonRule, stillWaiting } from './timeout-table.js';
 
 const workers = new Workers();
 after(() => workers.stopAll());
@@ -47,7 +49,7 @@ test('misuse table: named errors, the count never changes', () => {
     ['release(NaN)', () => s.release(NaN), InvalidArgumentError, /NaN/],
     ['release past 2^31-1', () => s.release(2 ** 31 - 1), SemaphoreOverflowError, /above 2147483647/],
     ['bounded overflow', () => b.release(), SemaphoreOverflowError, /above its initial value 2/],
-    ['timeout -5', () => s.acquire(-5), InvalidArgumentError, /timeout must be/],
+    ['timeout NaN', () => s.acquire(NaN), InvalidArgumentError, /timeout must be/],
     ['timeout NaN', () => b.acquire(NaN), InvalidArgumentError, /NaN/],
     ['region too small', () => new Semaphore(1, { buffer: new SharedArrayBuffer(64) }), InvalidRegionError, /needs 256 bytes/],
     ['misaligned region', () => new Semaphore(1, { buffer: sab, byteOffset: 1 }), InvalidRegionError, /multiple of 4/],
@@ -127,7 +129,7 @@ test('timeouts: sync in a worker and async on main return false and leave no wai
 test('abort: acquireAsync rejects with the reason, takes nothing, and later waits still work', { timeout: 20_000 }, async () => {
   const s = new Semaphore(0);
   const ac = new AbortController();
-  const p = s.acquireAsync(undefined, ac.signal);
+  const p = s.acquireAsync({ signal: ac.signal });
   const q = s.acquireAsync(10_000);
   await sleep(5);
   ac.abort(new Error('no longer needed'));
@@ -137,8 +139,8 @@ test('abort: acquireAsync rejects with the reason, takes nothing, and later wait
   assert.equal(await q, true);
   assert.equal(s.value, 0);
   assert.equal(raw(s)[1], 0);
-  await assert.rejects(s.acquireAsync(undefined, AbortSignal.abort(new Error('pre-aborted'))), /pre-aborted/);
-  await assert.rejects(s.acquireAsync(undefined, 'x' as unknown as AbortSignal), InvalidArgumentError);
+  await assert.rejects(s.acquireAsync({ signal: AbortSignal.abort(new Error('pre-aborted')) }), /pre-aborted/);
+  await assert.rejects(s.acquireAsync({ signal: 'x' as unknown as AbortSignal }), InvalidArgumentError);
 });
 
 test('sharing and regions: revive() of nested clones, two semaphores side by side in one buffer', () => {
@@ -182,3 +184,30 @@ for (const kind of ['Semaphore', 'BoundedSemaphore'] as const) {
     assert.equal(raw(sem)[1], 0);
   });
 }
+
+test('timeout table: Semaphore.acquire / acquireAsync (Python: a negative timeout does not wait)', { timeout: 20_000 }, async () => {
+  const s = new Semaphore(0);
+  for (const t of TIMEOUT_CASES) {
+    const timeout = asTimeout(t);
+    const name = `Semaphore.acquire(${label(t)})`;
+    switch (pythonRule(t)) {
+      case 'now':
+        assert.equal(s.acquire(timeout), false, name);
+        assert.equal(await s.acquireAsync(timeout), false, name);
+        assert.equal(await s.acquireAsync({ timeout }), false, name);
+        break;
+      case 'invalid':
+        assert.throws(() => s.acquire(timeout), S.InvalidArgumentError, name);
+        await assert.rejects(s.acquireAsync(timeout), S.InvalidArgumentError, name);
+        break;
+      case 'forever':
+        assert.equal(await stillWaiting(s.acquireAsync({ timeout }), () => s.release(), name), true, name);
+        break;
+    }
+    assert.equal(s.value, 0, name);
+    if (pythonRule(t) !== 'invalid') {
+      s.release();
+      assert.equal(s.acquire(timeout), true, `${name} with a permit there`);
+    }
+  }
+});

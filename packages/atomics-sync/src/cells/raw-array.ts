@@ -23,12 +23,12 @@
  * Layout: docs/layouts/cells.md
  */
 import { InvalidArgumentError, ReviveError, describe } from '../errors.js';
-import { checkRegion, defineShared, expectDescriptor, registerKind, KIND_PROPERTY, type SharedDescriptor, type SharedRegion } from '../runtime/shared.js';
+import { attachNew, checkRegion, expectDescriptor, registerKind, KIND_PROPERTY, type SharedDescriptor, type SharedRegion } from '../runtime/shared.js';
 import {
-  ScalarStore, allocateElements, assignStruct, checkLength, rehearseStruct, elementTypeFromFields, normaliseIndex, resolveElementType, typeFields,
-  type ElementType, type StructRef,
+  allocateElements, assignStruct, checkLength, rehearseStruct, elementTypeFromFields, normaliseIndex, resolveElementType, type ElementType,
+  type StructRef,
 } from './cell-store.js';
-import type { StructTypeLike } from './struct-type.js';
+import { CELL_ATTACH, RawCell } from './cell-base.js';
 import { checkStore, type CellInit, type CellType, type CellValue, type CellView, type IntOperand, type NumericOperand, type ScalarName } from './typecodes.js';
 
 /** What a RawArray becomes after structured clone. */
@@ -39,18 +39,11 @@ export interface RawArrayDescriptor extends SharedDescriptor {
 }
 
 const KIND = 'RawArray';
-// Set by attachRawArray for the constructor call it makes: attach, do not initialise.
-let attaching: { buffer: SharedArrayBuffer; byteOffset: number; elem: ElementType; length: number } | undefined;
 
 /** A RawArray over elements already in place (no initialisation), with a known element type. */
 export function attachRawArray<T extends CellType>(buffer: SharedArrayBuffer, byteOffset: number, elem: ElementType, length: number): RawArray<T> {
   checkRegion(KIND, buffer, byteOffset, elem.size * length, elem.align);
-  attaching = { buffer, byteOffset, elem, length };
-  try {
-    return new RawArray<T>(undefined as unknown as T, 0);
-  } finally {
-    attaching = undefined;
-  }
+  return attachNew(RawArray<T>, elem, length, { buffer, byteOffset }, CELL_ATTACH);
 }
 
 /** A length, or the initial values (any iterable or array-like), as Python's `size_or_initializer`. */
@@ -78,50 +71,28 @@ export function readLengthOrValues(kind: string, t: ElementType, lengthOrValues:
   return { length: values.length, values };
 }
 
-export class RawArray<T extends CellType = CellType> implements Iterable<CellValue<T>> {
+export class RawArray<T extends CellType = CellType> extends RawCell implements Iterable<CellValue<T>> {
   static readonly KIND = KIND;
   declare readonly [KIND_PROPERTY]: typeof KIND;
-  declare readonly buffer: SharedArrayBuffer;
-  declare readonly byteOffset: number;
-  /** Canonical type name ("i8" ... "f64"), or "struct". */
-  declare readonly type: ScalarName | 'struct';
-  declare readonly struct: StructRef | null;
   /** Number of elements (fixed). */
   declare readonly length: number;
 
-  readonly #elem: ElementType;
   readonly #length: number;
-  readonly #store: ScalarStore | undefined;
 
   /**
    * A new array of `length` zeroed elements, or of the given initial values. With
    * `{ buffer, byteOffset }` the elements are placed (and initialised) there.
    */
-  constructor(type: T, lengthOrValues: LengthOrValues<T>, region?: SharedRegion) {
-    const a = attaching;
-    attaching = undefined;
-    let elem: ElementType;
-    let buffer: SharedArrayBuffer;
-    let byteOffset: number;
-    let length: number;
-    let values: unknown[] | undefined;
-    let zero = false;
-    if (a) {
-      ({ elem, buffer, byteOffset, length } = a);
-    } else {
-      elem = resolveElementType(type);
-      ({ length, values } = readLengthOrValues(KIND, elem, lengthOrValues));
-      ({ buffer, byteOffset } = allocateElements(KIND, elem, length, { bytes: 0, align: 1 }, region));
-      zero = values === undefined && region?.buffer !== undefined;
-    }
-    this.#elem = elem;
+  constructor(type: T, lengthOrValues: LengthOrValues<T>, region?: SharedRegion);
+  constructor(type: T, lengthOrValues: LengthOrValues<T>, region?: SharedRegion, attach?: symbol) {
+    const attaching = attach === CELL_ATTACH;
+    // Attaching, `type` is the element type and `lengthOrValues` the length attachRawArray checked.
+    const elem = attaching ? (type as unknown as ElementType) : resolveElementType(type);
+    const { length, values } = attaching ? { length: lengthOrValues as number, values: undefined } : readLengthOrValues(KIND, elem, lengthOrValues);
+    const { buffer, byteOffset } = attaching ? (region as Required<SharedRegion>) : allocateElements(KIND, elem, length, { bytes: 0, align: 1 }, region);
+    super(KIND, elem, buffer, byteOffset, length);
     this.#length = length;
-    defineShared(this, KIND, buffer, byteOffset);
-    const { type: name, struct } = typeFields(elem);
-    Object.defineProperty(this, 'type', { value: name, enumerable: true });
-    Object.defineProperty(this, 'struct', { value: struct, enumerable: true });
-    Object.defineProperty(this, 'length', { value: length, enumerable: true });
-    if (elem.scalar) this.#store = new ScalarStore(elem.scalar, buffer, byteOffset, length);
+    const zero = !attaching && values === undefined && region?.buffer !== undefined;
     if (zero) new Uint8Array(buffer, byteOffset, elem.size * length).fill(0);
     if (values) for (let i = 0; i < length; i++) this.#setAt(i, values[i]);
   }
@@ -142,32 +113,22 @@ export class RawArray<T extends CellType = CellType> implements Iterable<CellVal
     return resolveElementType(type).size * checkLength(KIND, length);
   }
 
-  /** Alignment a caller's byteOffset needs for `type`. */
-  static alignmentOf(type: CellType): number {
-    return resolveElementType(type).align;
-  }
-
   /** Bytes the elements occupy from byteOffset. */
   get byteLength(): number {
-    return this.#elem.size * this.#length;
-  }
-
-  /** The struct type of a struct array (rebuilt from its schema in a worker), else undefined. */
-  get structType(): StructTypeLike | undefined {
-    return this.#elem.struct;
+    return this.elem.size * this.#length;
   }
 
   /** Zero-copy typed array over all elements (bytes for a struct array); plain, non-atomic access. */
   get view(): CellView<T> {
-    return (this.#store ? this.#store.array : new Uint8Array(this.buffer, this.byteOffset, this.byteLength)) as CellView<T>;
+    return (this.scalarStore ? this.scalarStore.array : new Uint8Array(this.buffer, this.byteOffset, this.byteLength)) as CellView<T>;
   }
 
   /** Element i (an atomic load), or for a struct array a live view of record i. */
   get(i: number): CellValue<T> {
     const j = this.#index(i);
-    const s = this.#store;
+    const s = this.scalarStore;
     if (s !== undefined) return s.load(j) as CellValue<T>;
-    return this.#elem.struct!.view(this.buffer, this.byteOffset + j * this.#elem.size) as CellValue<T>;
+    return this.elem.struct!.view(this.buffer, this.byteOffset + j * this.elem.size) as CellValue<T>;
   }
 
   /** Stores element i (atomic, checked); for a struct array, copies the given fields into record i. */
@@ -185,7 +146,7 @@ export class RawArray<T extends CellType = CellType> implements Iterable<CellVal
     const n = this.#length;
     const lo = clampBound(start ?? 0, n, 'start');
     const hi = clampBound(end ?? n, n, 'end');
-    const s = this.#store;
+    const s = this.scalarStore;
     if (s !== undefined) return Array.from(s.array.subarray(lo, Math.max(lo, hi)) as ArrayLike<number | bigint>) as CellValue<T>[];
     const out: CellValue<T>[] = [];
     for (let i = lo; i < hi; i++) out.push(this.get(i));
@@ -203,64 +164,58 @@ export class RawArray<T extends CellType = CellType> implements Iterable<CellVal
 
   /** Atomic load of element i. */
   load(i: number): NumericOperand<T> {
-    return this.#scalar('load').load(this.#index(i)) as NumericOperand<T>;
+    return this.scalar('load').load(this.#index(i)) as NumericOperand<T>;
   }
 
   /** Atomic store to element i; returns the value stored (for f32, as rounded). */
   store(i: number, v: NumericOperand<T>): NumericOperand<T> {
-    return this.#scalar('store').store(this.#index(i), v) as NumericOperand<T>;
+    return this.scalar('store').store(this.#index(i), v) as NumericOperand<T>;
   }
 
   /** Atomic add to element i (wrapping for integers, a CAS loop for floats); returns the previous value. */
   add(i: number, delta: NumericOperand<T>): NumericOperand<T> {
-    return this.#scalar('add').add(this.#index(i), delta) as NumericOperand<T>;
+    return this.scalar('add').add(this.#index(i), delta) as NumericOperand<T>;
   }
 
   /** Atomic subtract from element i; returns the previous value. */
   sub(i: number, delta: NumericOperand<T>): NumericOperand<T> {
-    return this.#scalar('sub').sub(this.#index(i), delta) as NumericOperand<T>;
+    return this.scalar('sub').sub(this.#index(i), delta) as NumericOperand<T>;
   }
 
   /** Atomic bitwise and on element i (integer arrays); returns the previous value. */
   and(i: number, v: IntOperand<T>): IntOperand<T> {
-    return this.#scalar('and').and(this.#index(i), v) as IntOperand<T>;
+    return this.scalar('and').and(this.#index(i), v) as IntOperand<T>;
   }
 
   /** Atomic bitwise or on element i (integer arrays); returns the previous value. */
   or(i: number, v: IntOperand<T>): IntOperand<T> {
-    return this.#scalar('or').or(this.#index(i), v) as IntOperand<T>;
+    return this.scalar('or').or(this.#index(i), v) as IntOperand<T>;
   }
 
   /** Atomic bitwise xor on element i (integer arrays); returns the previous value. */
   xor(i: number, v: IntOperand<T>): IntOperand<T> {
-    return this.#scalar('xor').xor(this.#index(i), v) as IntOperand<T>;
+    return this.scalar('xor').xor(this.#index(i), v) as IntOperand<T>;
   }
 
   /** Atomic exchange of element i (integer arrays); returns the previous value. */
   exchange(i: number, v: IntOperand<T>): IntOperand<T> {
-    return this.#scalar('exchange').exchange(this.#index(i), v) as IntOperand<T>;
+    return this.scalar('exchange').exchange(this.#index(i), v) as IntOperand<T>;
   }
 
   /** Atomic compare-and-exchange of element i (integer arrays): returns the previous value. */
   compareExchange(i: number, expected: IntOperand<T>, replacement: IntOperand<T>): IntOperand<T> {
-    return this.#scalar('compareExchange').compareExchange(this.#index(i), expected, replacement) as IntOperand<T>;
+    return this.scalar('compareExchange').compareExchange(this.#index(i), expected, replacement) as IntOperand<T>;
   }
 
   #setAt(j: number, v: unknown): void {
-    const s = this.#store;
+    const s = this.scalarStore;
     if (s !== undefined) s.store(j, v, `${KIND}[${j}]`);
-    else assignStruct(this.#elem.struct!, this.get(j) as object, v, `${KIND}[${j}]`);
+    else assignStruct(this.elem.struct!, this.get(j) as object, v, `${KIND}[${j}]`);
   }
 
   #index(i: number): number {
     // Fast path: a non-negative integer below 2^32 that is in range.
     return (i >>> 0) === i && i < this.#length ? i : normaliseIndex(KIND, i, this.#length);
-  }
-
-  #scalar(op: string): ScalarStore {
-    const s = this.#store;
-    if (s === undefined) throw new InvalidArgumentError(`${op}() needs a numeric array; this array holds struct records (use their fields)`);
-    return s;
   }
 }
 

@@ -31,20 +31,15 @@
  *
  * Layout: docs/layouts/cells.md
  */
-import type { WithLockOptions } from '../sync/lock.js';
-import { defineShared, expectDescriptor, registerKind, KIND_PROPERTY, type SharedDescriptor, type SharedRegion } from '../runtime/shared.js';
-import { allocateElements, elementTypeFromFields, resolveElementType, type StructRef } from './cell-store.js';
-import { enter, footprint, lockRoom, makeLock, noLock, reviveLock, type CellLock, type LockOption } from './cell-lock.js';
+import { attachNew, registerKind, KIND_PROPERTY, type SharedRegion } from '../runtime/shared.js';
+import { elementTypeFromFields, resolveElementType } from './cell-store.js';
+import type { CellLock, LockOption } from './cell-lock.js';
+import { CELL_ATTACH, LockedCell, allocateLockedCell, attachedParts, reviveLockedCell, withLockRoom, type LockedCellDescriptor } from './cell-base.js';
 import { RawValue, attachRawValue, checkInitial } from './raw-value.js';
-import type { StructTypeLike } from './struct-type.js';
-import type { CellInit, CellType, CellValue, CellView, IntOperand, NumericOperand, ScalarName } from './typecodes.js';
+import type { CellInit, CellType, CellValue, IntOperand, NumericOperand } from './typecodes.js';
 
 /** What a Value becomes after structured clone. */
-export interface ValueDescriptor extends SharedDescriptor {
-  readonly type: ScalarName | 'struct';
-  readonly struct: StructRef | null;
-  readonly lock: SharedDescriptor | null;
-}
+export interface ValueDescriptor extends LockedCellDescriptor {}
 
 /** Options of `new Value(type, initial, options)`. */
 export interface ValueOptions extends SharedRegion {
@@ -53,191 +48,112 @@ export interface ValueOptions extends SharedRegion {
 }
 
 const KIND = 'Value';
-let attaching: { raw: RawValue; lock: CellLock | null } | undefined;
 
-export class Value<T extends CellType = CellType> {
+export class Value<T extends CellType = CellType> extends LockedCell<RawValue<T>> {
   static readonly KIND = KIND;
   declare readonly [KIND_PROPERTY]: typeof KIND;
-  declare readonly buffer: SharedArrayBuffer;
-  declare readonly byteOffset: number;
-  /** Canonical type name ("i8" ... "f64"), or "struct". */
-  declare readonly type: ScalarName | 'struct';
-  declare readonly struct: StructRef | null;
-  /** The lock that guards the cell (travels with it), or null for a raw cell. */
-  declare readonly lock: CellLock | null;
-
-  readonly #raw: RawValue<T>;
-  readonly #lock: CellLock | null;
-  readonly #isStruct: boolean;
 
   /**
    * A new cell holding `initial` (default zero; for a struct, an object of fields). Options:
    * `lock` (see ValueOptions) and a region `{ buffer, byteOffset }` to place the cell (and its
    * default lock, after it) in; see Value.byteLengthOf / Value.alignmentOf.
    */
-  constructor(type: T, initial?: CellInit<T>, options?: ValueOptions) {
-    const a = attaching;
-    attaching = undefined;
-    let raw: RawValue<T>;
-    let lock: CellLock | null;
-    if (a) {
-      raw = a.raw as RawValue<T>;
-      lock = a.lock;
-    } else {
-      // Everything is checked before any memory is allocated or written.
-      const elem = resolveElementType(type);
-      checkInitial(KIND, elem, initial);
-      const room = lockRoom(KIND, options?.lock);
-      const { buffer, byteOffset, extraOffset } = allocateElements(KIND, elem, 1, room, options);
-      lock = makeLock(options?.lock, buffer, byteOffset + extraOffset);
-      raw = attachRawValue<T>(buffer, byteOffset, elem);
-      if (initial !== undefined) raw.value = initial;
-      else if (options?.buffer !== undefined) new Uint8Array(buffer, byteOffset, elem.size).fill(0);
-    }
-    this.#raw = raw;
-    this.#lock = lock;
-    this.#isStruct = raw.type === 'struct';
-    defineShared(this, KIND, raw.buffer, raw.byteOffset);
-    Object.defineProperty(this, 'type', { value: raw.type, enumerable: true });
-    Object.defineProperty(this, 'struct', { value: raw.struct, enumerable: true });
-    Object.defineProperty(this, 'lock', { value: lock, enumerable: true });
+  constructor(type: T, initial?: CellInit<T>, options?: ValueOptions);
+  constructor(type: T, initial?: CellInit<T>, options?: ValueOptions, attach?: symbol) {
+    super(KIND, ...(attach === CELL_ATTACH ? attachedParts<RawValue<T>>(type, initial) : Value.#create(type, initial, options)));
+  }
+
+  /** A new cell's memory and lock; everything is checked before any memory is allocated or written. */
+  static #create<T extends CellType>(type: T, initial: CellInit<T> | undefined, options: ValueOptions | undefined): [RawValue<T>, CellLock | null] {
+    const elem = resolveElementType(type);
+    checkInitial(KIND, elem, initial);
+    const { buffer, byteOffset, lock } = allocateLockedCell(KIND, elem, 1, options);
+    const raw = attachRawValue<T>(buffer, byteOffset, elem);
+    if (initial !== undefined) raw.value = initial;
+    else if (options?.buffer !== undefined) new Uint8Array(buffer, byteOffset, elem.size).fill(0);
+    return [raw, lock];
   }
 
   /** Makes a Value that travelled through postMessage / workerData live again, with its lock. */
   static from<T extends CellType = CellType>(value: unknown): Value<T> {
-    const d = expectDescriptor<ValueDescriptor>(value, KIND);
-    if (value instanceof Value) return value as Value<T>;
-    const raw = attachRawValue<T>(d.buffer, d.byteOffset, elementTypeFromFields(KIND, d.type, d.struct));
-    attaching = { raw, lock: reviveLock(KIND, d.lock) };
-    try {
-      return new Value<T>(undefined as unknown as T);
-    } finally {
-      attaching = undefined;
-    }
+    const revived = reviveLockedCell<ValueDescriptor, RawValue<T>>(KIND, value, Value, (d) =>
+      attachRawValue<T>(d.buffer, d.byteOffset, elementTypeFromFields(KIND, d.type, d.struct)));
+    return revived ? attachNew(Value<T>, ...revived, undefined, CELL_ATTACH) : (value as Value<T>);
   }
 
   /** Bytes a Value of `type` occupies from byteOffset (with its default lock unless lock is not true). */
   static byteLengthOf(type: CellType, options?: { lock?: LockOption }): number {
-    const elem = resolveElementType(type);
-    const room = lockRoom(KIND, options?.lock);
-    return room.bytes ? Math.ceil(elem.size / room.align) * room.align + room.bytes : elem.size;
-  }
-
-  /** Alignment a caller's byteOffset needs for a Value of `type`. */
-  static alignmentOf(type: CellType, options?: { lock?: LockOption }): number {
-    return Math.max(resolveElementType(type).align, lockRoom(KIND, options?.lock).align);
-  }
-
-  /** The lock (Python's get_lock()); NoLockError for a cell made with lock: false. */
-  getLock(): CellLock {
-    if (this.#lock === null) throw noLock(KIND);
-    return this.#lock;
-  }
-
-  /** The unsynchronized cell over the same memory (Python's get_obj()): no lock on any access. */
-  getObj(): RawValue<T> {
-    return this.#raw;
-  }
-
-  /** Runs fn(getObj()) holding the lock (Python's `with v:`); for read-modify-write sequences. */
-  withLock<R>(fn: (obj: RawValue<T>) => R, opts?: WithLockOptions): R {
-    return this.getLock().withLock(() => fn(this.#raw), opts);
-  }
-
-  /** Async form of withLock: waits for the lock without blocking the thread. */
-  withLockAsync<R>(fn: (obj: RawValue<T>) => Promise<R> | R, opts?: WithLockOptions): Promise<R> {
-    return this.getLock().withLockAsync(() => fn(this.#raw), opts);
-  }
-
-  /** The struct type of a struct cell (rebuilt from its schema in a worker), else undefined. */
-  get structType(): StructTypeLike | undefined {
-    return this.#raw.structType;
-  }
-
-  /** Bytes the cell occupies from byteOffset (its default lock included). */
-  get byteLength(): number {
-    return footprint(this.buffer, this.byteOffset, this.#raw.byteLength, this.#lock);
+    return withLockRoom(KIND, resolveElementType(type).size, options?.lock);
   }
 
   /** The value, read under the lock (an atomic load). A struct cell gives its live record view. */
   get value(): CellValue<T> {
-    const lock = this.#lock;
-    if (lock === null || this.#isStruct) return this.#raw.value;
-    const took = enter(lock);
+    if (this.isStruct) return this.raw.value;
+    const took = this.takeLock();
     try {
-      return this.#raw.value;
+      return this.raw.value;
     } finally {
-      if (took) lock.release();
+      took?.release();
     }
   }
 
   /** Writes the value under the lock (checked; a struct cell copies the given fields). */
   set value(v: CellInit<T>) {
-    const lock = this.#lock;
-    if (lock === null) {
-      this.#raw.value = v;
-      return;
-    }
-    const took = enter(lock);
+    const took = this.takeLock();
     try {
-      this.#raw.value = v;
+      this.raw.value = v;
     } finally {
-      if (took) lock.release();
+      took?.release();
     }
-  }
-
-  /** Zero-copy typed array of length 1 over the cell (bytes for a struct); plain access, no lock. */
-  get view(): CellView<T> {
-    return this.#raw.view;
   }
 
   /** Atomic load; never takes the lock. */
   load(): NumericOperand<T> {
-    return this.#raw.load();
+    return this.raw.load();
   }
 
   /** Atomic store; never takes the lock. Returns the value stored (for f32, as rounded). */
   store(v: NumericOperand<T>): NumericOperand<T> {
-    return this.#raw.store(v);
+    return this.raw.store(v);
   }
 
   /** Atomic add, lock-free (wrapping for integers, a CAS loop for floats); returns the previous value. */
   add(delta: NumericOperand<T>): NumericOperand<T> {
-    return this.#raw.add(delta);
+    return this.raw.add(delta);
   }
 
   /** Atomic subtract, lock-free; returns the previous value. */
   sub(delta: NumericOperand<T>): NumericOperand<T> {
-    return this.#raw.sub(delta);
+    return this.raw.sub(delta);
   }
 
   /** Atomic and (integer cells), lock-free; returns the previous value. */
   and(v: IntOperand<T>): IntOperand<T> {
-    return this.#raw.and(v);
+    return this.raw.and(v);
   }
 
   /** Atomic or (integer cells), lock-free; returns the previous value. */
   or(v: IntOperand<T>): IntOperand<T> {
-    return this.#raw.or(v);
+    return this.raw.or(v);
   }
 
   /** Atomic xor (integer cells), lock-free; returns the previous value. */
   xor(v: IntOperand<T>): IntOperand<T> {
-    return this.#raw.xor(v);
+    return this.raw.xor(v);
   }
 
   /** Atomic exchange (integer cells), lock-free; returns the previous value. */
   exchange(v: IntOperand<T>): IntOperand<T> {
-    return this.#raw.exchange(v);
+    return this.raw.exchange(v);
   }
 
   /** Atomic compare-and-exchange (integer cells), lock-free; returns the previous value. */
   compareExchange(expected: IntOperand<T>, replacement: IntOperand<T>): IntOperand<T> {
-    return this.#raw.compareExchange(expected, replacement);
+    return this.raw.compareExchange(expected, replacement);
   }
 
-  toString(): string {
-    return this.#isStruct ? `Value(struct)` : `Value(${this.type}, ${String(this.#raw.load())})`;
+  override toString(): string {
+    return this.isStruct ? `Value(struct)` : `Value(${this.type}, ${String(this.raw.load())})`;
   }
 }
 

@@ -21,10 +21,9 @@
  * Layout: docs/layouts/queue.md
  */
 import { TaskDoneError } from '../errors.js';
-import { JOINABLE_QUEUE_MAGIC, Q_JOIN_PARKED, Q_UNFINISHED, Queue, type QueueOptions, prepareAttach } from './queue.js';
-import { type WaitOptions, asyncOptions, mayBlock, opDeadline } from './ring-ops.js';
-import { registerKind } from '../runtime/shared.js';
-import { parkAsync, parkSync, spinWhileEqual } from '../runtime/wait.js';
+import { JOINABLE_QUEUE_MAGIC, Q_JOIN_PARKED, Q_UNFINISHED, QUEUE_ATTACH, Queue, prepareAttach } from './queue.js';
+import { attachNew, registerKind } from '../runtime/shared.js';
+import { type WaitArg, parkAsync, parkSync, spinWhileEqual, syncDeadline, timeoutMs, waitArgs } from '../runtime/wait.js';
 
 /** Python's `multiprocessing.JoinableQueue`. Revive a clone in a worker with `JoinableQueue.from`. */
 export class JoinableQueue<T = unknown> extends Queue<T> {
@@ -32,26 +31,19 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
   protected static override readonly magic = JOINABLE_QUEUE_MAGIC;
 
   declare readonly __sabkit: 'JoinableQueue';
-  readonly #i32: Int32Array;
-  readonly #unfinished: number;
-  readonly #parked: number;
-
-  constructor(options?: QueueOptions) {
-    super(options);
-    this.#i32 = new Int32Array(this.buffer);
-    this.#unfinished = (this.byteOffset >> 2) + Q_UNFINISHED;
-    this.#parked = (this.byteOffset >> 2) + Q_JOIN_PARKED;
-  }
+  // Initialisers, not a constructor: Queue's receives every argument, the hidden one `from` passes too.
+  readonly #i32 = new Int32Array(this.buffer);
+  readonly #unfinished = (this.byteOffset >> 2) + Q_UNFINISHED;
+  readonly #parked = (this.byteOffset >> 2) + Q_JOIN_PARKED;
 
   /** Attaches to an existing JoinableQueue (its structured clone, or a live one). */
   static override from<T = unknown>(value: unknown): JoinableQueue<T> {
-    prepareAttach(value, 'JoinableQueue', JOINABLE_QUEUE_MAGIC);
-    return new JoinableQueue<T>();
+    return attachNew(JoinableQueue<T>, prepareAttach(value, 'JoinableQueue', JOINABLE_QUEUE_MAGIC), QUEUE_ATTACH);
   }
 
   /** As Queue.put; the item also counts as an unfinished task until a taskDone() for it. */
-  override put(item: T, timeout?: number): void {
-    if (timeout !== undefined) opDeadline(timeout, 'JoinableQueue.put'); // validate before counting
+  override put(item: T, timeout?: number | null): void {
+    timeoutMs(timeout, 'JoinableQueue.put: timeout', 'python'); // validate before counting
     Atomics.add(this.#i32, this.#unfinished, 1);
     try {
       super.put(item, timeout);
@@ -61,11 +53,11 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
     }
   }
 
-  override async putAsync(item: T, options?: WaitOptions): Promise<void> {
-    asyncOptions(options, 'JoinableQueue.putAsync');
+  override async putAsync(item: T, wait?: WaitArg): Promise<void> {
+    waitArgs(wait, 'JoinableQueue.putAsync'); // validate before counting
     Atomics.add(this.#i32, this.#unfinished, 1);
     try {
-      await super.putAsync(item, options);
+      await super.putAsync(item, wait);
     } catch (e) {
       this.#finishOne();
       throw e;
@@ -90,18 +82,17 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
 
   /**
    * Python's join(): waits until every item put has been taskDone()'d. With a timeout (ms, an
-   * extension: Python's join has none) returns false if tasks were still unfinished then; true
-   * otherwise.
+   * extension: Python's join has none; read as Python's other timeouts, so 0 or negative does not
+   * wait) returns false if tasks were still unfinished then; true otherwise.
    */
-  join(timeout?: number): boolean {
-    const deadline = opDeadline(timeout, 'JoinableQueue.join');
-    mayBlock(timeout === 0 ? 0 : deadline, 'JoinableQueue.join');
+  join(timeout?: number | null): boolean {
+    const deadline = syncDeadline(timeout, 'JoinableQueue.join', 'python');
     const i32 = this.#i32;
     for (;;) {
       const v = Atomics.load(i32, this.#unfinished);
       if (v === 0) return true;
-      if (spinWhileEqual(i32, this.#unfinished, v)) continue;
       if (performance.now() >= deadline) return false;
+      if (spinWhileEqual(i32, this.#unfinished, v)) continue;
       Atomics.add(i32, this.#parked, 1);
       try {
         parkSync(i32, this.#unfinished, v, deadline);
@@ -111,9 +102,9 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
     }
   }
 
-  /** join() without blocking the thread; resolves to false on timeout, rejects on abort. */
-  async joinAsync(options?: WaitOptions): Promise<boolean> {
-    const [deadline, signal] = asyncOptions(options, 'JoinableQueue.joinAsync');
+  /** join() without blocking the thread (`wait`: timeout or `{ timeout, signal }`); false on timeout, rejects on abort. */
+  async joinAsync(wait?: WaitArg): Promise<boolean> {
+    const [deadline, signal] = waitArgs(wait, 'JoinableQueue.joinAsync');
     const i32 = this.#i32;
     for (;;) {
       const v = Atomics.load(i32, this.#unfinished);

@@ -32,17 +32,18 @@
  *
  * Layout: docs/layouts/pipe.md
  */
-import { ClosedError, EOFError, InvalidArgumentError, PayloadTooLargeError, ReviveError, describe } from '../errors.js';
+import { ClosedError, EOFError, InvalidArgumentError, PayloadTooLargeError, ReviveError, TimeoutError, describe } from '../errors.js';
 import { assertOwnerIdFits } from '../sync/lock-core.js';
 import {
   FLAG_READ_CLOSED, FLAG_WRITE_CLOSED, MAX_MESSAGE_BYTES, R_DONE, R_ENDED, R_TIMEOUT, R_TOO_LARGE, RING_HEADER_BYTES, RecordRing,
-  SINK_BYTES, SINK_INTO, SINK_PEEK, SINK_VALUE, type Sink, W_DONE, W_WRITE_CLOSED, initRing, newSink,
+  SINK_BYTES, SINK_INTO, SINK_PEEK, SINK_VALUE, type Sink, W_DONE, W_TIMEOUT, W_WRITE_CLOSED, initRing, newSink,
 } from './ring.js';
 import {
-  type WaitOptions, asyncOptions, bytesOf, mayBlock, opDeadline, readAsync, readSync, ringCapacity, syncValueSink, tooLarge,
-  writeBytesAsync, writeBytesSync, writeValueAsync, writeValueSync,
+  bytesOf, readAsync, readSync, ringCapacity, syncValueSink, tooLarge, writeBytesAsync, writeBytesSync, writeValueAsync,
+  writeValueSync,
 } from './ring-ops.js';
-import { type SharedDescriptor, type SharedRegion, allocateRegion, checkRegion, defineShared, expectDescriptor, registerKind } from '../runtime/shared.js';
+import { type WaitArg, syncDeadline, timeoutOf, waitArgs } from '../runtime/wait.js';
+import { type SharedDescriptor, type SharedRegion, allocateRegion, attachNew, checkRegion, defineShared, expectDescriptor, registerKind } from '../runtime/shared.js';
 
 export const PIPE_HEADER_BYTES = 64;
 export const PIPE_ALIGNMENT = 8;
@@ -60,9 +61,6 @@ export interface PipeOptions extends SharedRegion {
   readonly capacityBytes?: number;
 }
 
-/** Options of a Connection's async calls (Python's calls have no timeouts; poll has its own). */
-export type ConnectionWaitOptions = Pick<WaitOptions, 'signal'>;
-
 /** A serialised Connection (what structured clone makes of one). */
 export interface ConnectionDescriptor extends SharedDescriptor {
   readonly __sabkit: 'Connection';
@@ -75,7 +73,10 @@ export function pipeByteLength(duplex = true, capacityBytes: number = DEFAULT_PI
   return PIPE_HEADER_BYTES + (duplex ? 2 : 1) * (RING_HEADER_BYTES + cap);
 }
 
-let attachTo: { buffer: SharedArrayBuffer; byteOffset: number; end: 0 | 1 } | undefined;
+/** Passed by Pipe() and Connection.from as the constructor's hidden last argument. */
+const ATTACH = Symbol('Connection: attach');
+/** Which end of which pipe a Connection is. */
+type End = { readonly buffer: SharedArrayBuffer; readonly byteOffset: number; readonly end: 0 | 1 };
 
 /**
  * Python's `multiprocessing.Pipe(duplex)`: two connected Connections. Duplex: both can send and
@@ -96,10 +97,7 @@ export function Pipe(duplex: boolean = true, options?: PipeOptions): [Connection
   if (duplex) initRing(i32, (byteOffset + PIPE_HEADER_BYTES + RING_HEADER_BYTES + cap) >> 2, cap, 0);
   Atomics.store(i32, b + P_DUPLEX, duplex ? 1 : 0);
   Atomics.store(i32, b + P_MAGIC, PIPE_MAGIC);
-  attachTo = { buffer, byteOffset, end: 0 };
-  const c1 = new Connection();
-  attachTo = { buffer, byteOffset, end: 1 };
-  return [c1, new Connection()];
+  return [attachNew(Connection, { buffer, byteOffset, end: 0 }, ATTACH), attachNew(Connection, { buffer, byteOffset, end: 1 }, ATTACH)];
 }
 
 /** Required alignment of a pipe's byteOffset in a caller's buffer. */
@@ -118,10 +116,9 @@ export class Connection {
   readonly #out: RecordRing | undefined;
 
   /** Not for direct use: make connections with Pipe(), attach to a clone with Connection.from(). */
-  constructor() {
-    const a = attachTo;
-    attachTo = undefined;
-    if (!a) throw new InvalidArgumentError('Connection: make connections with Pipe(), or attach to a cloned one with Connection.from(value)');
+  constructor();
+  constructor(a?: End, attach?: symbol) {
+    if (attach !== ATTACH || !a) throw new InvalidArgumentError('Connection: make connections with Pipe(), or attach to a cloned one with Connection.from(value)');
     defineShared(this, KIND, a.buffer, a.byteOffset);
     Object.defineProperty(this, 'end', { value: a.end, enumerable: true });
     const duplex = Atomics.load(new Int32Array(a.buffer, a.byteOffset, 2), P_DUPLEX) === 1;
@@ -138,8 +135,7 @@ export class Connection {
     checkRegion(KIND, d.buffer, d.byteOffset, PIPE_HEADER_BYTES + RING_HEADER_BYTES, PIPE_ALIGNMENT);
     const magic = Atomics.load(new Int32Array(d.buffer, d.byteOffset, 1), P_MAGIC);
     if (magic !== PIPE_MAGIC) throw new ReviveError(`Connection.from(value): there is no pipe at byteOffset ${d.byteOffset} (magic word ${magic})`);
-    attachTo = { buffer: d.buffer, byteOffset: d.byteOffset, end: d.end };
-    return new Connection();
+    return attachNew(Connection, { buffer: d.buffer, byteOffset: d.byteOffset, end: d.end }, ATTACH);
   }
 
   /** Whether this end can receive (false for the send-only end of a one-way pipe). */
@@ -166,104 +162,114 @@ export class Connection {
     this.#out?.setFlags(FLAG_WRITE_CLOSED);
   }
 
-  /** Sends a structured-cloneable value, waiting while the other end's ring is full. */
-  send(obj: unknown): void {
+  /**
+   * Sends a structured-cloneable value, waiting while the other end's ring is full: at most
+   * `timeout` ms if given (an extension: Python's send has none), then TimeoutError, nothing sent.
+   */
+  send(obj: unknown, timeout?: number | null): void {
     const out = this.#sender('send');
-    mayBlock(Infinity, 'Connection.send');
-    this.#sent(writeValueSync(out, obj, Infinity, 'Connection.send'), 'send');
+    const deadline = syncDeadline(timeout, 'Connection.send', 'python');
+    this.#sent(writeValueSync(out, obj, deadline, 'Connection.send'), 'send', timeout);
   }
 
-  async sendAsync(obj: unknown, options?: ConnectionWaitOptions): Promise<void> {
+  /** `send` without blocking the thread; `wait`: send's timeout or `{ timeout, signal }` (abort: nothing sent). */
+  async sendAsync(obj: unknown, wait?: WaitArg): Promise<void> {
     const out = this.#sender('sendAsync');
-    const [, signal] = asyncOptions(options, 'Connection.sendAsync');
-    this.#sent(await writeValueAsync(out, obj, Infinity, signal, 'Connection.sendAsync'), 'sendAsync');
+    const [deadline, signal] = waitArgs(wait, 'Connection.sendAsync');
+    this.#sent(await writeValueAsync(out, obj, deadline, signal, 'Connection.sendAsync'), 'sendAsync', timeoutOf(wait));
   }
 
   /**
    * Sends bytes [offset, offset + size) of `buf` (ArrayBuffer, SharedArrayBuffer or any view;
-   * offset and size in bytes, as Python's send_bytes) as one message.
+   * offset and size in bytes, as Python's send_bytes) as one message; `timeout` as in send.
    */
-  sendBytes(buf: ArrayBufferLike | ArrayBufferView, offset?: number, size?: number): void {
+  sendBytes(buf: ArrayBufferLike | ArrayBufferView, offset?: number, size?: number, timeout?: number | null): void {
     const out = this.#sender('sendBytes');
     const [u8, off, n] = this.#range(buf, offset, size, 'sendBytes');
-    mayBlock(Infinity, 'Connection.sendBytes');
-    this.#sent(writeBytesSync(out, u8, off, n, Infinity, 'Connection.sendBytes'), 'sendBytes');
+    const deadline = syncDeadline(timeout, 'Connection.sendBytes', 'python');
+    this.#sent(writeBytesSync(out, u8, off, n, deadline, 'Connection.sendBytes'), 'sendBytes', timeout);
   }
 
-  async sendBytesAsync(buf: ArrayBufferLike | ArrayBufferView, offset?: number, size?: number, options?: ConnectionWaitOptions): Promise<void> {
+  async sendBytesAsync(buf: ArrayBufferLike | ArrayBufferView, offset?: number, size?: number, wait?: WaitArg): Promise<void> {
     const out = this.#sender('sendBytesAsync');
     const [u8, off, n] = this.#range(buf, offset, size, 'sendBytesAsync');
-    const [, signal] = asyncOptions(options, 'Connection.sendBytesAsync');
-    this.#sent(await writeBytesAsync(out, u8, off, n, Infinity, signal), 'sendBytesAsync');
+    const [deadline, signal] = waitArgs(wait, 'Connection.sendBytesAsync');
+    this.#sent(await writeBytesAsync(out, u8, off, n, deadline, signal), 'sendBytesAsync', timeoutOf(wait));
   }
 
-  /** Receives the next value, waiting for one. EOFError once the other end is closed and nothing is left. */
-  recv(): unknown {
+  /**
+   * Receives the next value, waiting for one (at most `timeout` ms if given, an extension: then
+   * TimeoutError). EOFError once the other end is closed and nothing is left.
+   */
+  recv(timeout?: number | null): unknown {
     const inn = this.#receiver('recv');
-    mayBlock(Infinity, 'Connection.recv');
+    const deadline = syncDeadline(timeout, 'Connection.recv', 'python');
     const sink = syncValueSink();
-    return this.#received(readSync(inn, sink, Infinity, 'Connection.recv'), sink, 'recv');
+    return this.#received(readSync(inn, sink, deadline, 'Connection.recv'), sink, 'recv', timeout);
   }
 
-  async recvAsync(options?: ConnectionWaitOptions): Promise<unknown> {
+  async recvAsync(wait?: WaitArg): Promise<unknown> {
     const inn = this.#receiver('recvAsync');
-    const [, signal] = asyncOptions(options, 'Connection.recvAsync');
+    const [deadline, signal] = waitArgs(wait, 'Connection.recvAsync');
     const sink = newSink(SINK_VALUE);
-    return this.#received(await readAsync(inn, sink, Infinity, signal), sink, 'recvAsync');
+    return this.#received(await readAsync(inn, sink, deadline, signal), sink, 'recvAsync', timeoutOf(wait));
   }
 
   /**
    * Receives the next message's bytes as a new Uint8Array. With maxLength, a longer message throws
-   * PayloadTooLargeError and stays unread.
+   * PayloadTooLargeError and stays unread. `timeout` as in recv.
    */
-  recvBytes(maxLength?: number): Uint8Array {
+  recvBytes(maxLength?: number | null, timeout?: number | null): Uint8Array {
     const inn = this.#receiver('recvBytes');
     const sink = newSink(SINK_BYTES, this.#maxLength(maxLength, 'recvBytes'));
-    mayBlock(Infinity, 'Connection.recvBytes');
-    return this.#received(readSync(inn, sink, Infinity, 'Connection.recvBytes'), sink, 'recvBytes') as Uint8Array;
+    const deadline = syncDeadline(timeout, 'Connection.recvBytes', 'python');
+    return this.#received(readSync(inn, sink, deadline, 'Connection.recvBytes'), sink, 'recvBytes', timeout) as Uint8Array;
   }
 
-  async recvBytesAsync(maxLength?: number, options?: ConnectionWaitOptions): Promise<Uint8Array> {
+  async recvBytesAsync(maxLength?: number | null, wait?: WaitArg): Promise<Uint8Array> {
     const inn = this.#receiver('recvBytesAsync');
     const sink = newSink(SINK_BYTES, this.#maxLength(maxLength, 'recvBytesAsync'));
-    const [, signal] = asyncOptions(options, 'Connection.recvBytesAsync');
-    return this.#received(await readAsync(inn, sink, Infinity, signal), sink, 'recvBytesAsync') as Uint8Array;
+    const [deadline, signal] = waitArgs(wait, 'Connection.recvBytesAsync');
+    return this.#received(await readAsync(inn, sink, deadline, signal), sink, 'recvBytesAsync', timeoutOf(wait)) as Uint8Array;
   }
 
   /**
    * Receives the next message's bytes into `buffer` from byte `offset`, returning their number. A
-   * message that does not fit throws PayloadTooLargeError and stays unread.
+   * message that does not fit throws PayloadTooLargeError and stays unread. `timeout` as in recv.
    */
-  recvBytesInto(buffer: ArrayBufferLike | ArrayBufferView, offset?: number): number {
+  recvBytesInto(buffer: ArrayBufferLike | ArrayBufferView, offset?: number, timeout?: number | null): number {
     const inn = this.#receiver('recvBytesInto');
     const sink = this.#intoSink(buffer, offset, 'recvBytesInto');
-    mayBlock(Infinity, 'Connection.recvBytesInto');
-    return this.#received(readSync(inn, sink, Infinity, 'Connection.recvBytesInto'), sink, 'recvBytesInto') as number;
+    const deadline = syncDeadline(timeout, 'Connection.recvBytesInto', 'python');
+    return this.#received(readSync(inn, sink, deadline, 'Connection.recvBytesInto'), sink, 'recvBytesInto', timeout) as number;
   }
 
-  async recvBytesIntoAsync(buffer: ArrayBufferLike | ArrayBufferView, offset?: number, options?: ConnectionWaitOptions): Promise<number> {
+  async recvBytesIntoAsync(buffer: ArrayBufferLike | ArrayBufferView, offset?: number, wait?: WaitArg): Promise<number> {
     const inn = this.#receiver('recvBytesIntoAsync');
     const sink = this.#intoSink(buffer, offset, 'recvBytesIntoAsync');
-    const [, signal] = asyncOptions(options, 'Connection.recvBytesIntoAsync');
-    return this.#received(await readAsync(inn, sink, Infinity, signal), sink, 'recvBytesIntoAsync') as number;
+    const [deadline, signal] = waitArgs(wait, 'Connection.recvBytesIntoAsync');
+    return this.#received(await readAsync(inn, sink, deadline, signal), sink, 'recvBytesIntoAsync', timeoutOf(wait)) as number;
   }
 
   /**
    * Python's poll([timeout]): whether a message (or the end of the stream) can be received. No
-   * timeout (undefined): answers at once; a number: waits up to that many ms; null or Infinity:
-   * waits as long as it takes. True at EOF too (recv then throws EOFError), as in Python.
+   * timeout (undefined): answers at once; a number: waits up to that many ms (0 or negative: not
+   * at all); null or Infinity: waits as long as it takes. True at EOF too (recv then throws
+   * EOFError), as in Python.
    */
   poll(timeout?: number | null): boolean {
     const inn = this.#receiver('poll');
-    const deadline = timeout === undefined ? 0 : opDeadline(timeout, 'Connection.poll');
-    mayBlock(timeout === undefined || timeout === 0 ? 0 : deadline, 'Connection.poll');
+    const deadline = syncDeadline(timeout === undefined ? 0 : timeout, 'Connection.poll', 'python');
     return this.#polled(readSync(inn, newSink(SINK_PEEK), deadline, 'Connection.poll'));
   }
 
-  async pollAsync(timeout?: number | null, options?: ConnectionWaitOptions): Promise<boolean> {
+  /**
+   * `poll` without blocking the thread; `wait`: poll's timeout or `{ timeout, signal }`. As in
+   * poll(), an omitted timeout (also `{ signal }` alone) answers at once; null waits without limit.
+   */
+  async pollAsync(wait?: WaitArg): Promise<boolean> {
     const inn = this.#receiver('pollAsync');
-    const deadline = timeout === undefined ? 0 : opDeadline(timeout, 'Connection.pollAsync');
-    const [, signal] = asyncOptions(options, 'Connection.pollAsync');
+    const [deadline, signal] = waitArgs(wait, 'Connection.pollAsync', 'python', 0);
     return this.#polled(await readAsync(inn, newSink(SINK_PEEK), deadline, signal));
   }
 
@@ -281,14 +287,16 @@ export class Connection {
     return inn;
   }
 
-  #sent(st: number, op: string): void {
+  #sent(st: number, op: string, timeout: number | null | undefined): void {
     if (st === W_DONE) return;
+    if (st === W_TIMEOUT) throw new TimeoutError(`Connection.${op}: the other end's ring had no room for the message for ${timeout} ms; nothing was sent`);
     if (st === W_WRITE_CLOSED) throw new ClosedError(`Connection.${op}: this connection is closed`);
     throw new ClosedError(`Connection.${op}: the other end is closed (broken pipe)`);
   }
 
-  #received(st: number, sink: Sink, op: string): unknown {
+  #received(st: number, sink: Sink, op: string, timeout: number | null | undefined): unknown {
     if (st === R_DONE) return sink.value;
+    if (st === R_TIMEOUT) throw new TimeoutError(`Connection.${op}: no message arrived within ${timeout} ms`);
     if (st === R_ENDED) throw new EOFError(`Connection.${op}: the other end is closed and nothing is left to receive`);
     if (st === R_TOO_LARGE) {
       const room = sink.mode === SINK_INTO ? `${sink.target!.byteLength - sink.targetOffset} bytes of room at offset ${sink.targetOffset}` : `maxLength ${sink.maxLength}`;

@@ -35,11 +35,9 @@ import {
   FLAG_WRITE_CLOSED, R_CLOSED, R_DONE, R_ENDED, RING_HEADER_BYTES, RecordRing, W_DONE, W_READ_CLOSED, W_WRITE_CLOSED,
   initRing, newSink, SINK_VALUE,
 } from './ring.js';
-import {
-  type WaitOptions, asyncOptions, mayBlock, opDeadline, readAsync, readSync, ringCapacity, syncValueSink, writeValueAsync,
-  writeValueSync,
-} from './ring-ops.js';
-import { type SharedDescriptor, type SharedRegion, allocateRegion, checkRegion, defineShared, expectDescriptor, registerKind } from '../runtime/shared.js';
+import { readAsync, readSync, ringCapacity, syncValueSink, writeValueAsync, writeValueSync } from './ring-ops.js';
+import { type WaitArg, syncDeadline, timeoutOf, waitArgs } from '../runtime/wait.js';
+import { type SharedDescriptor, type SharedRegion, allocateRegion, attachNew, checkRegion, defineShared, expectDescriptor, registerKind } from '../runtime/shared.js';
 
 export const QUEUE_HEADER_BYTES = 64;
 export const QUEUE_ALIGNMENT = 8;
@@ -70,10 +68,16 @@ export function queueByteLength(capacityBytes: number = DEFAULT_QUEUE_CAPACITY):
   return QUEUE_HEADER_BYTES + RING_HEADER_BYTES + ringCapacity(capacityBytes, DEFAULT_QUEUE_CAPACITY, 'Queue.byteLength');
 }
 
-let attachTo: { buffer: SharedArrayBuffer; byteOffset: number } | undefined;
+/**
+ * The hidden last argument of the queue constructors, passed by their `from` (through attachNew):
+ * `options` is then a checked region that already holds a queue, to attach to, not initialise.
+ * @internal
+ */
+export const QUEUE_ATTACH = Symbol('Queue: attach');
 
 /**
- * Creates or attaches the ring of a queue of `kind`. Shared by Queue, JoinableQueue and SimpleQueue.
+ * Creates the ring of a queue of `kind`, or attaches to an existing one when `attach` is
+ * QUEUE_ATTACH. Shared by Queue, JoinableQueue and SimpleQueue.
  * @internal
  */
 export function openQueueRegion(
@@ -81,10 +85,12 @@ export function openQueueRegion(
   magic: number,
   options: QueueOptions | undefined,
   maxsizeAllowed: boolean,
+  attach: symbol | undefined,
 ): { buffer: SharedArrayBuffer; byteOffset: number; ring: RecordRing } {
-  const existing = attachTo;
-  attachTo = undefined;
-  if (existing) return { ...existing, ring: new RecordRing(kind, existing.buffer, existing.byteOffset + QUEUE_HEADER_BYTES) };
+  if (attach === QUEUE_ATTACH) {
+    const { buffer, byteOffset } = options as Required<SharedRegion>;
+    return { buffer, byteOffset, ring: new RecordRing(kind, buffer, byteOffset + QUEUE_HEADER_BYTES) };
+  }
   if (options !== undefined && (typeof options !== 'object' || options === null)) {
     throw new InvalidArgumentError(`${kind}: options must be an object ({ maxsize?, capacityBytes?, buffer?, byteOffset? }) or undefined, got ${describe(options)}`);
   }
@@ -107,15 +113,15 @@ export function openQueueRegion(
   return { buffer, byteOffset, ring: new RecordRing(kind, buffer, byteOffset + QUEUE_HEADER_BYTES) };
 }
 
-/** Validates a queue descriptor of `kind` and arranges for the next openQueueRegion to attach to it. @internal */
-export function prepareAttach(value: unknown, kind: string, magic: number): void {
+/** Validates a queue descriptor of `kind` and returns the region to attach to. @internal */
+export function prepareAttach(value: unknown, kind: string, magic: number): Required<SharedRegion> {
   const d = expectDescriptor<QueueDescriptor>(value, kind);
   checkRegion(kind, d.buffer, d.byteOffset, QUEUE_HEADER_BYTES + RING_HEADER_BYTES, QUEUE_ALIGNMENT);
   const seen = Atomics.load(new Int32Array(d.buffer, d.byteOffset, 1), Q_MAGIC);
   if (seen !== magic) {
     throw new ReviveError(`${kind}.from(value): there is no ${kind} at byteOffset ${d.byteOffset} of the buffer (magic word ${seen}, expected ${magic})`);
   }
-  attachTo = { buffer: d.buffer, byteOffset: d.byteOffset };
+  return { buffer: d.buffer, byteOffset: d.byteOffset };
 }
 
 /**
@@ -149,10 +155,11 @@ export class Queue<T = unknown> {
    * bytes, 8-aligned) and its header is initialised: do not construct over a live queue, attach
    * to it with `Queue.from`.
    */
-  constructor(options?: QueueOptions) {
+  constructor(options?: QueueOptions);
+  constructor(options?: QueueOptions, attach?: symbol) {
     const C = new.target as unknown as { kind: 'Queue' | 'JoinableQueue'; magic: number };
     const kind = C.kind;
-    const { buffer, byteOffset, ring } = openQueueRegion(kind, C.magic, options, true);
+    const { buffer, byteOffset, ring } = openQueueRegion(kind, C.magic, options, true, attach);
     defineShared(this, kind, buffer, byteOffset);
     this.#ring = ring;
     this.#kind = kind;
@@ -162,8 +169,7 @@ export class Queue<T = unknown> {
 
   /** Attaches to an existing Queue (its structured clone, or a live one) without initialising it. */
   static from<T = unknown>(value: unknown): Queue<T> {
-    prepareAttach(value, 'Queue', QUEUE_MAGIC);
-    return new Queue<T>();
+    return attachNew(Queue<T>, prepareAttach(value, 'Queue', QUEUE_MAGIC), QUEUE_ATTACH);
   }
 
   /** The item limit (0 = none). */
@@ -182,15 +188,15 @@ export class Queue<T = unknown> {
   }
 
   /**
-   * Puts `item` at the tail, waiting up to `timeout` ms for room (undefined: as long as it takes).
-   * Throws Full if there is still no room (Python's put(item, True, timeout)), ClosedError if
-   * the queue is closed, InvalidArgumentError if the item cannot be encoded (nothing is put),
-   * PayloadTooLargeError past MAX_MESSAGE_BYTES.
+   * Puts `item` at the tail, waiting up to `timeout` ms for room (undefined, null, Infinity: as
+   * long as it takes; 0 or negative: not at all, as multiprocessing's). Throws Full if there is
+   * still no room (Python's put(item, True, timeout)), ClosedError if the queue is closed,
+   * InvalidArgumentError if the item cannot be encoded (nothing is put), PayloadTooLargeError past
+   * MAX_MESSAGE_BYTES.
    */
-  put(item: T, timeout?: number): void {
+  put(item: T, timeout?: number | null): void {
     const what = this.#putName;
-    const deadline = timeout === undefined ? Infinity : opDeadline(timeout, what);
-    mayBlock(timeout === 0 ? 0 : deadline, what);
+    const deadline = syncDeadline(timeout, what, 'python');
     this.#putResult(writeValueSync(this.#ring, item, deadline, what), timeout);
   }
 
@@ -203,22 +209,22 @@ export class Queue<T = unknown> {
    * `put` without blocking the thread. With a signal, aborting rejects with its reason and the
    * item is not put (an item already half-sent in chunks is withdrawn: consumers drop its part).
    */
-  async putAsync(item: T, options?: WaitOptions): Promise<void> {
+  async putAsync(item: T, wait?: WaitArg): Promise<void> {
     const what = `${this.#kind}.putAsync`;
-    const [deadline, signal] = asyncOptions(options, what);
-    this.#putResult(await writeValueAsync(this.#ring, item, deadline, signal, what), options?.timeout ?? undefined);
+    const [deadline, signal] = waitArgs(wait, what);
+    this.#putResult(await writeValueAsync(this.#ring, item, deadline, signal, what), timeoutOf(wait));
   }
 
   /**
-   * Removes and returns the item at the head, waiting up to `timeout` ms (undefined: as long as it
-   * takes). Throws Empty if none came (Python's get(True, timeout)), ClosedError once the queue is
-   * closed and everything put before the close has been taken. An item that is arriving in chunks
-   * when the timeout runs out is still received (its producer is writing it).
+   * Removes and returns the item at the head, waiting up to `timeout` ms (undefined, null,
+   * Infinity: as long as it takes; 0 or negative: not at all). Throws Empty if none came (Python's
+   * get(True, timeout)), ClosedError once the queue is closed and everything put before the close
+   * has been taken. An item that is arriving in chunks when the timeout runs out is still received
+   * (its producer is writing it).
    */
-  get(timeout?: number): T {
+  get(timeout?: number | null): T {
     const what = this.#getName;
-    const deadline = timeout === undefined ? Infinity : opDeadline(timeout, what);
-    mayBlock(timeout === 0 ? 0 : deadline, what);
+    const deadline = syncDeadline(timeout, what, 'python');
     const sink = syncValueSink();
     const st = readSync(this.#ring, sink, deadline, what);
     if (st === R_DONE) return sink.value as T;
@@ -234,13 +240,12 @@ export class Queue<T = unknown> {
    * `get` without blocking the thread. Aborting rejects with the signal's reason and takes no
    * item, except that an item already arriving in chunks is received to its end and returned.
    */
-  async getAsync(options?: WaitOptions): Promise<T> {
-    const what = `${this.#kind}.getAsync`;
-    const [deadline, signal] = asyncOptions(options, what);
+  async getAsync(wait?: WaitArg): Promise<T> {
+    const [deadline, signal] = waitArgs(wait, `${this.#kind}.getAsync`);
     const sink = newSink(SINK_VALUE);
     const st = await readAsync(this.#ring, sink, deadline, signal);
     if (st === R_DONE) return sink.value as T;
-    throw this.#getError(st, options?.timeout ?? undefined);
+    throw this.#getError(st, timeoutOf(wait));
   }
 
   /**
@@ -276,13 +281,13 @@ export class Queue<T = unknown> {
     this.#ring.setFlags(FLAG_WRITE_CLOSED);
   }
 
-  #putResult(st: number, timeout: number | undefined): void {
+  #putResult(st: number, timeout: number | null | undefined): void {
     if (st === W_DONE) return;
     if (st === W_WRITE_CLOSED || st === W_READ_CLOSED) throw new ClosedError(`${this.#kind}.put: the queue is closed`);
     throw new Full(`${this.#kind}.put: the queue is full (maxsize ${this.#ring.maxCount}, ${this.#ring.capacity} bytes) and stayed full for ${timeout} ms`);
   }
 
-  #getError(st: number, timeout: number | undefined): Error {
+  #getError(st: number, timeout: number | null | undefined): Error {
     if (st === R_ENDED || st === R_CLOSED) return new ClosedError(`${this.#kind}.get: the queue is closed and everything put before the close has been taken`);
     return new Empty(`${this.#kind}.get: the queue stayed empty for ${timeout} ms`);
   }

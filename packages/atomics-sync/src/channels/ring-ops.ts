@@ -3,7 +3,8 @@
  * (ring.ts): take a side's robust lock (lock-core.ts), try the fast path, else run the slow path
  * through a sync or async driver (ring-wait.ts), release. They return the ring's status codes;
  * each wrapper turns those into its own named errors (Full/Empty for queues, EOFError for pipes).
- * Also the option checks all of them share (timeouts, capacities, byte ranges).
+ * Also the option checks all of them share (capacities, byte ranges); timeouts and signals are
+ * read by runtime/wait.ts, as for every blocking call.
  */
 import { BlockingNotAllowedError, InvalidArgumentError, PayloadTooLargeError, describe } from '../errors.js';
 import { BYTES_HEADER, encode } from '../codec/codec.js';
@@ -15,35 +16,7 @@ import {
 } from './ring.js';
 import { readSlow, writeSlow } from './ring-slow.js';
 import { driveAsync, driveSync } from './ring-wait.js';
-import { assertCanBlock, canBlock, checkSignal, throwIfAborted } from '../runtime/wait.js';
-
-/** Options of every asynchronous queue and pipe call. */
-export interface WaitOptions {
-  /** Milliseconds to wait; undefined, null or Infinity = no limit. */
-  readonly timeout?: number | null;
-  /** Aborting rejects the call with the signal's reason (see each call for what has happened by then). */
-  readonly signal?: AbortSignal;
-}
-
-/** Deadline of a queue or pipe call: like Python's queue timeouts, negative values are an error. */
-export function opDeadline(timeout: unknown, what: string): number {
-  if (timeout === undefined || timeout === null || timeout === Infinity) return Infinity;
-  if (typeof timeout !== 'number' || !(timeout >= 0)) {
-    throw new InvalidArgumentError(`${what}: timeout must be a non-negative number of milliseconds, Infinity, or undefined (no limit); got ${describe(timeout)}`);
-  }
-  return performance.now() + timeout;
-}
-
-/** Validates `{ timeout, signal }` of an async call and returns [deadline, signal]. */
-export function asyncOptions(options: unknown, what: string): [number, AbortSignal | undefined] {
-  if (options === undefined) return [Infinity, undefined];
-  if (typeof options !== 'object' || options === null) {
-    throw new InvalidArgumentError(`${what}: options must be an object ({ timeout?, signal? }) or undefined, got ${describe(options)}`);
-  }
-  const o = options as WaitOptions;
-  const signal = checkSignal(o.signal, `${what}: options.signal`);
-  return [opDeadline(o.timeout, what), signal];
-}
+import { throwIfAborted } from '../runtime/wait.js';
 
 /** A ring capacity option: an integer in range, rounded up to a power of two. */
 export function ringCapacity(capacityBytes: unknown, fallback: number, what: string): number {
@@ -77,11 +50,6 @@ export function tooLarge(what: string, n: number): PayloadTooLargeError {
   return new PayloadTooLargeError(`${what}: the message is ${n} bytes; a queue or pipe carries at most ${MAX_MESSAGE_BYTES} bytes per message (larger than its ring is fine: it travels in chunks)`);
 }
 
-/** Checks that a blocking (non-zero timeout) sync call may block this thread. */
-export function mayBlock(deadline: number, what: string): void {
-  if (!canBlock && deadline !== 0) assertCanBlock(what);
-}
-
 function lockSync(ring: RecordRing, index: number, deadline: number, what: string): boolean {
   const i32 = ring.i32;
   if (tryLockFast(i32, index)) return true;
@@ -90,13 +58,11 @@ function lockSync(ring: RecordRing, index: number, deadline: number, what: strin
     // very thread, which cannot finish while we block it.
     throw new BlockingNotAllowedError(`${what} would wait forever: a pending asynchronous call on this thread holds the same side of this queue or pipe; await it, or use the async form`);
   }
-  const ms = deadline === Infinity ? undefined : Math.max(0, deadline - performance.now());
-  return lockSlowSync(i32, index, ms) !== TIMED_OUT;
+  return lockSlowSync(i32, index, deadline) !== TIMED_OUT;
 }
 
 async function lockAsync(ring: RecordRing, index: number, deadline: number, signal: AbortSignal | undefined): Promise<boolean> {
-  const ms = deadline === Infinity ? undefined : Math.max(0, deadline - performance.now());
-  return (await lockSlowAsync(ring.i32, index, ms, signal)) !== TIMED_OUT;
+  return (await lockSlowAsync(ring.i32, index, deadline, signal)) !== TIMED_OUT;
 }
 
 function unlock(i32: Int32Array, index: number): void {

@@ -1,6 +1,7 @@
 /**
  * SimpleQueue: Python's `multiprocessing.SimpleQueue`: get, put, empty, close and nothing else
- * (no maxsize, no timeouts, no qsize), plus the async forms every blocking call has here.
+ * (no maxsize, no qsize), plus what every blocking call has here (docs/conventions.md): an optional
+ * timeout last (Empty/Full when it runs out, as Queue's) and an async form.
  *
  * Layout: exactly a Queue's (queue.ts), magic SIMPLE_QUEUE_MAGIC, MAX_COUNT 0:
  *
@@ -15,11 +16,12 @@
  *
  * Layout: docs/layouts/queue.md
  */
-import { ClosedError } from '../errors.js';
-import { FLAG_WRITE_CLOSED, R_DONE, RecordRing, SINK_VALUE, W_DONE, newSink } from './ring.js';
-import { type WaitOptions, asyncOptions, mayBlock, readAsync, readSync, syncValueSink, writeValueAsync, writeValueSync } from './ring-ops.js';
-import { SIMPLE_QUEUE_MAGIC, prepareAttach, openQueueRegion, queueByteLength, QUEUE_ALIGNMENT } from './queue.js';
-import { type SharedRegion, defineShared, registerKind } from '../runtime/shared.js';
+import { ClosedError, Empty, Full } from '../errors.js';
+import { FLAG_WRITE_CLOSED, R_DONE, R_TIMEOUT, RecordRing, SINK_VALUE, W_DONE, W_TIMEOUT, newSink } from './ring.js';
+import { readAsync, readSync, syncValueSink, writeValueAsync, writeValueSync } from './ring-ops.js';
+import { type WaitArg, syncDeadline, timeoutOf, waitArgs } from '../runtime/wait.js';
+import { QUEUE_ALIGNMENT, QUEUE_ATTACH, SIMPLE_QUEUE_MAGIC, openQueueRegion, prepareAttach, queueByteLength } from './queue.js';
+import { type SharedRegion, attachNew, defineShared, registerKind } from '../runtime/shared.js';
 
 const KIND = 'SimpleQueue';
 
@@ -28,9 +30,6 @@ export interface SimpleQueueOptions extends SharedRegion {
   /** Bytes of the ring (rounded up to a power of two, 64 .. 2^28). Default 256 KiB. */
   readonly capacityBytes?: number;
 }
-
-/** Options of SimpleQueue's async calls: only a signal (SimpleQueue has no timeouts). */
-export type SimpleQueueWaitOptions = Pick<WaitOptions, 'signal'>;
 
 /** Python's `multiprocessing.SimpleQueue`. Revive a clone in a worker with `SimpleQueue.from`. */
 export class SimpleQueue<T = unknown> {
@@ -44,42 +43,49 @@ export class SimpleQueue<T = unknown> {
   declare readonly byteOffset: number;
   readonly #ring: RecordRing;
 
-  constructor(options?: SimpleQueueOptions) {
-    const { buffer, byteOffset, ring } = openQueueRegion(KIND, SIMPLE_QUEUE_MAGIC, options, false);
+  constructor(options?: SimpleQueueOptions);
+  constructor(options?: SimpleQueueOptions, attach?: symbol) {
+    const { buffer, byteOffset, ring } = openQueueRegion(KIND, SIMPLE_QUEUE_MAGIC, options, false, attach);
     defineShared(this, KIND, buffer, byteOffset);
     this.#ring = ring;
   }
 
   /** Attaches to an existing SimpleQueue (its structured clone, or a live one). */
   static from<T = unknown>(value: unknown): SimpleQueue<T> {
-    prepareAttach(value, KIND, SIMPLE_QUEUE_MAGIC);
-    return new SimpleQueue<T>();
+    return attachNew(SimpleQueue<T>, prepareAttach(value, KIND, SIMPLE_QUEUE_MAGIC), QUEUE_ATTACH);
   }
 
-  /** Puts an item, waiting while the ring has no room. Throws ClosedError after close(). */
-  put(item: T): void {
-    mayBlock(Infinity, 'SimpleQueue.put');
-    this.#putResult(writeValueSync(this.#ring, item, Infinity, 'SimpleQueue.put'));
+  /**
+   * Puts an item, waiting while the ring has no room. Throws ClosedError after close(). Python's
+   * SimpleQueue.put has no timeout; this one takes one as every blocking call does (undefined: as
+   * long as it takes) and throws Full, as Queue.put, when it runs out.
+   */
+  put(item: T, timeout?: number | null): void {
+    const deadline = syncDeadline(timeout, 'SimpleQueue.put', 'python');
+    this.#putResult(writeValueSync(this.#ring, item, deadline, 'SimpleQueue.put'), timeout);
   }
 
-  async putAsync(item: T, options?: SimpleQueueWaitOptions): Promise<void> {
-    const [, signal] = asyncOptions(options, 'SimpleQueue.putAsync');
-    this.#putResult(await writeValueAsync(this.#ring, item, Infinity, signal, 'SimpleQueue.putAsync'));
+  /** `put` without blocking the thread; `wait`: put's timeout or `{ timeout, signal }` (abort: nothing is put). */
+  async putAsync(item: T, wait?: WaitArg): Promise<void> {
+    const [deadline, signal] = waitArgs(wait, 'SimpleQueue.putAsync');
+    this.#putResult(await writeValueAsync(this.#ring, item, deadline, signal, 'SimpleQueue.putAsync'), timeoutOf(wait));
   }
 
-  /** Removes and returns the next item, waiting for one. Throws ClosedError once closed and drained. */
-  get(): T {
-    mayBlock(Infinity, 'SimpleQueue.get');
+  /**
+   * Removes and returns the next item, waiting for one (at most `timeout` ms if given: then Empty,
+   * as Queue.get). Throws ClosedError once closed and drained.
+   */
+  get(timeout?: number | null): T {
+    const deadline = syncDeadline(timeout, 'SimpleQueue.get', 'python');
     const sink = syncValueSink();
-    if (readSync(this.#ring, sink, Infinity, 'SimpleQueue.get') === R_DONE) return sink.value as T;
-    throw this.#closed('get');
+    return this.#got(readSync(this.#ring, sink, deadline, 'SimpleQueue.get'), sink.value as T, 'get', timeout);
   }
 
-  async getAsync(options?: SimpleQueueWaitOptions): Promise<T> {
-    const [, signal] = asyncOptions(options, 'SimpleQueue.getAsync');
+  /** `get` without blocking the thread; `wait`: get's timeout or `{ timeout, signal }`. */
+  async getAsync(wait?: WaitArg): Promise<T> {
+    const [deadline, signal] = waitArgs(wait, 'SimpleQueue.getAsync');
     const sink = newSink(SINK_VALUE);
-    if ((await readAsync(this.#ring, sink, Infinity, signal)) === R_DONE) return sink.value as T;
-    throw this.#closed('getAsync');
+    return this.#got(await readAsync(this.#ring, sink, deadline, signal), sink.value as T, 'getAsync', timeoutOf(wait));
   }
 
   /** Approximate (two counters read one after the other): true if no item was in the queue. */
@@ -96,12 +102,16 @@ export class SimpleQueue<T = unknown> {
     return (Atomics.load(this.#ring.i32, this.#ring.flags) & FLAG_WRITE_CLOSED) !== 0;
   }
 
-  #putResult(st: number): void {
-    if (st !== W_DONE) throw new ClosedError('SimpleQueue.put: the queue is closed');
+  #putResult(st: number, timeout: number | null | undefined): void {
+    if (st === W_DONE) return;
+    if (st === W_TIMEOUT) throw new Full(`SimpleQueue.put: the queue's ring had no room for the item for ${timeout} ms`);
+    throw new ClosedError('SimpleQueue.put: the queue is closed');
   }
 
-  #closed(op: string): ClosedError {
-    return new ClosedError(`SimpleQueue.${op}: the queue is closed and everything put before the close has been taken`);
+  #got(st: number, value: T, op: string, timeout: number | null | undefined): T {
+    if (st === R_DONE) return value;
+    if (st === R_TIMEOUT) throw new Empty(`SimpleQueue.${op}: the queue stayed empty for ${timeout} ms`);
+    throw new ClosedError(`SimpleQueue.${op}: the queue is closed and everything put before the close has been taken`);
   }
 }
 

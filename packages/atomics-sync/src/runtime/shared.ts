@@ -180,3 +180,15 @@ export function defineShared(target: object, kind: string, buffer: SharedArrayBu
 export function defineLocal(target: object, key: string, value: unknown): void {
   Object.defineProperty(target, key, { value, enumerable: false, writable: true });
 }
+
+/**
+ * Builds an object over memory that already holds one (what every `X.from` does): `new C(...args)`,
+ * where the last argument is a symbol only C's module holds, telling the constructor to attach
+ * instead of allocating and initialising. The symbol is an argument, never module state, so no
+ * exception and no constructor run from inside another (a revival callback, a lock's own
+ * construction) can leave a later `new C()` attaching. Public constructor signatures do not show
+ * it; this is the one place that passes it past them.
+ */
+export function attachNew<T>(C: abstract new (...args: never[]) => T, ...args: unknown[]): T {
+  return Reflect.construct(C, args) as T;
+}

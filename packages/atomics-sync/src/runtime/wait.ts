@@ -46,19 +46,49 @@ export const canBlock: boolean = (() => {
 export type TimeoutRule = 'lock' | 'python';
 
 /**
- * Converts a user timeout in milliseconds to an absolute deadline on performance.now()'s clock.
- * `undefined`, `null` and `Infinity` mean no limit; NaN and non-numbers are errors. Negative
- * values follow `rule` (see TimeoutRule).
+ * Reads a user timeout in milliseconds into the milliseconds to wait: Infinity for no limit
+ * (`undefined`, `null`, `Infinity`), 0 for "try once, do not wait". NaN and non-numbers are
+ * InvalidArgumentError. Negative values follow `rule` (see TimeoutRule): 'python' reads them as 0,
+ * 'lock' reads -1 as no limit and refuses the others. `param` names the argument in errors
+ * (e.g. 'Event.wait: timeout'). Reads no clock, so a fast path can validate before it touches memory.
  */
-export function deadlineFrom(timeout: number | null | undefined, param = 'timeout', rule: TimeoutRule = 'lock'): number {
-  if (timeout === undefined || timeout === null || timeout === Infinity) return Infinity;
+export function timeoutMs(timeout: unknown, param = 'timeout', rule: TimeoutRule = 'lock'): number {
+  if (timeout === undefined || timeout === null) return Infinity;
   if (typeof timeout !== 'number' || Number.isNaN(timeout)) {
     throw new InvalidArgumentError(`${param} must be a number of milliseconds, Infinity, null or undefined; got ${describe(timeout)}`);
   }
-  if (timeout >= 0) return performance.now() + timeout;
-  if (rule === 'python') return performance.now();
+  if (timeout >= 0) return timeout;
+  if (rule === 'python') return 0;
   if (timeout === -1) return Infinity;
-  throw new InvalidArgumentError(`${param} must be a non-negative number of milliseconds, -1 or Infinity (no limit), or undefined; got ${describe(timeout)}`);
+  throw new InvalidArgumentError(
+    `${param} must be a non-negative number of milliseconds, or -1, Infinity, null or undefined for no limit (a lock's rule, as Python's Lock.acquire: no other negative value); got ${describe(timeout)}`,
+  );
+}
+
+/** The deadline, on performance.now()'s clock, of a wait of `ms` milliseconds starting now. */
+export function deadlineAfter(ms: number): number {
+  return ms === Infinity ? Infinity : performance.now() + ms;
+}
+
+/**
+ * Converts a user timeout in milliseconds to an absolute deadline on performance.now()'s clock,
+ * reading it as timeoutMs does.
+ */
+export function deadlineFrom(timeout: number | null | undefined, param = 'timeout', rule: TimeoutRule = 'lock'): number {
+  return deadlineAfter(timeoutMs(timeout, param, rule));
+}
+
+/**
+ * The deadline of a sync call that may block: reads `timeout` (as timeoutMs, naming it
+ * `${what}: timeout`) and throws BlockingNotAllowedError if the call may wait on a thread that
+ * may not block. Plain values skip building the parameter's name: queues call this per item.
+ */
+export function syncDeadline(timeout: unknown, what: string, rule: TimeoutRule): number {
+  const ms = timeout === undefined || timeout === null ? Infinity
+    : typeof timeout === 'number' && timeout >= 0 ? timeout
+    : timeoutMs(timeout, `${what}: timeout`, rule);
+  if (ms !== 0 && !canBlock) assertCanBlock(what);
+  return deadlineAfter(ms);
 }
 
 /** The options object of every `…Async` blocking call: `{ timeout?, signal? }`. */
@@ -77,15 +107,23 @@ export type WaitArg = number | null | undefined | WaitOptions;
 
 /**
  * Reads an async call's WaitArg into [deadline, signal]; `what` names the call in errors
- * (e.g. 'Event.waitAsync').
+ * (e.g. 'Event.waitAsync'). `absent` is the wait, in ms, that an omitted timeout means: no limit
+ * for most calls, 0 for `Connection.pollAsync` (Python's `poll()`), a Barrier's own default.
  */
-export function waitArgs(arg: WaitArg, what: string, rule: TimeoutRule = 'python'): [number, AbortSignal | undefined] {
-  if (arg === undefined || arg === null || typeof arg === 'number') return [deadlineFrom(arg, `${what}: timeout`, rule), undefined];
+export function waitArgs(arg: WaitArg, what: string, rule: TimeoutRule = 'python', absent = Infinity): [number, AbortSignal | undefined] {
+  if (arg === undefined) return [deadlineAfter(absent), undefined];
+  if (arg === null || typeof arg === 'number') return [deadlineFrom(arg, `${what}: timeout`, rule), undefined];
   if (typeof arg !== 'object') {
     throw new InvalidArgumentError(`${what}: the last argument must be a timeout in ms, { timeout?, signal? } or undefined; got ${describe(arg)}`);
   }
   const signal = checkSignal(arg.signal, `${what}: options.signal`);
-  return [deadlineFrom(arg.timeout, `${what}: options.timeout`, rule), signal];
+  const timeout = arg.timeout;
+  return [timeout === undefined ? deadlineAfter(absent) : deadlineFrom(timeout, `${what}: options.timeout`, rule), signal];
+}
+
+/** The timeout a WaitArg carries, for error messages ("stayed empty for 20 ms"). */
+export function timeoutOf(arg: WaitArg): number | null | undefined {
+  return arg !== null && typeof arg === 'object' ? arg.timeout : arg;
 }
 
 /** Milliseconds left until `deadline` (never negative; Infinity stays Infinity). */

@@ -5,8 +5,8 @@
  * Layout: docs/layouts/barrier.md
  */
 import { BrokenBarrierError, InvalidArgumentError, ReviveError, describe } from '../errors.js';
-import { allocateRegion, checkRegion, defineShared, expectDescriptor, registerKind, type SharedRegion } from '../runtime/shared.js';
-import { assertCanBlock, checkSignal, deadlineFrom, parkAsync, remaining, throwIfAborted } from '../runtime/wait.js';
+import { allocateRegion, attachNew, checkRegion, defineShared, expectDescriptor, registerKind, type SharedRegion } from '../runtime/shared.js';
+import { type WaitArg, assertCanBlock, deadlineAfter, parkAsync, remaining, throwIfAborted, timeoutMs, timeoutOf, waitArgs } from '../runtime/wait.js';
 import {
   ACTION, BARRIER_ALIGNMENT, BARRIER_BYTE_LENGTH, BARRIER_FLAGS, BARRIER_HAS_ACTION, BARRIER_KIND as KIND, BARRIER_MAX_PARTIES,
   BARRIER_PARTIES, BARRIER_STATE, BARRIER_TIMEOUT_BYTE, BROKEN, DRAINING, FILLING, RELEASED, TIMED_OUT,
@@ -16,14 +16,8 @@ import {
 
 export type { BarrierAction, BarrierDescriptor } from './barrier-core.js';
 
-/** Validates a timeout (as deadlineFrom does) and returns it in ms, Infinity for none. */
-function timeoutMs(timeout: unknown, param: string): number {
-  deadlineFrom(timeout as number | undefined, param);
-  return timeout === undefined || timeout === null || timeout === -1 ? Infinity : (timeout as number);
-}
-
-// Set by `Barrier.from` for the one constructor call it makes: attach without initialising.
-let attachTo: { buffer: SharedArrayBuffer; byteOffset: number; action: BarrierAction | undefined } | undefined;
+/** Passed by Barrier.from as the constructor's hidden last argument: attach, do not initialise. */
+const ATTACH = Symbol('Barrier: attach');
 
 /**
  * Python's `threading.Barrier(parties, action, timeout)`.
@@ -53,22 +47,22 @@ export class Barrier {
    * @param action called, with no arguments, by the last thread to arrive in each generation
    *   before any waiter is released; if it throws, the barrier breaks and that thread's wait()
    *   throws the action's error.
-   * @param timeout default timeout of wait() in ms (undefined/Infinity: none).
+   * @param timeout default timeout of wait() in ms (undefined, null, Infinity: none; negative: do
+   *   not wait, as Python's).
    * @param region where to put the barrier (24 bytes, 8-aligned); default a new SharedArrayBuffer.
    */
-  constructor(parties: number, action?: BarrierAction | null, timeout?: number | null, region?: SharedRegion) {
-    const existing = attachTo;
-    attachTo = undefined;
+  constructor(parties: number, action?: BarrierAction | null, timeout?: number | null, region?: SharedRegion);
+  constructor(parties: number, action?: BarrierAction | null, timeout?: number | null, region?: SharedRegion, attach?: symbol) {
     let buffer: SharedArrayBuffer, byteOffset: number;
-    if (existing) {
-      ({ buffer, byteOffset } = existing);
+    if (attach === ATTACH) {
+      ({ buffer, byteOffset } = region as Required<SharedRegion>);
       this.#i32 = new Int32Array(buffer, byteOffset, 3);
       parties = Atomics.load(this.#i32, BARRIER_PARTIES);
       if (!Number.isInteger(parties) || parties < 1 || parties > BARRIER_MAX_PARTIES) {
         throw new ReviveError(`Barrier.from(value): no initialised Barrier at byteOffset ${byteOffset} (parties word is ${parties})`);
       }
       this.#hasAction = (Atomics.load(this.#i32, BARRIER_FLAGS) & BARRIER_HAS_ACTION) !== 0;
-      this.#action = existing.action;
+      this.#action = action ?? undefined;
       if (this.#action && !this.#hasAction) {
         throw new InvalidArgumentError('Barrier.from(value, { action }): this barrier was created without an action; an action given in only some threads would run in only some generations');
       }
@@ -80,7 +74,7 @@ export class Barrier {
       if (action !== undefined && action !== null && typeof action !== 'function') {
         throw new InvalidArgumentError(`Barrier: action must be a function, null or undefined, got ${describe(action)}`);
       }
-      const ms = timeoutMs(timeout, 'Barrier: timeout');
+      const ms = timeoutMs(timeout, 'Barrier: timeout', 'python');
       ({ buffer, byteOffset } = allocateRegion(KIND, BARRIER_BYTE_LENGTH, BARRIER_ALIGNMENT, region));
       this.#i32 = new Int32Array(buffer, byteOffset, 3);
       this.#action = action ?? undefined;
@@ -110,8 +104,7 @@ export class Barrier {
     if (action !== undefined && typeof action !== 'function') {
       throw new InvalidArgumentError(`Barrier.from(value, { action }): action must be a function, got ${describe(action)}`);
     }
-    attachTo = { buffer: d.buffer, byteOffset: d.byteOffset, action };
-    return new Barrier(0);
+    return attachNew(Barrier, 0, action, undefined, d, ATTACH);
   }
 
   /** Number of threads that must call wait() to pass the barrier. */
@@ -134,10 +127,11 @@ export class Barrier {
    * Waits until all parties have arrived, and returns this thread's arrival index, 0..parties-1.
    * Throws BrokenBarrierError if the barrier is or becomes broken (abort(), reset() while waiting,
    * another party's timeout, an action that threw), and breaks it for everyone if this call times
-   * out. `timeout` defaults to the barrier's own; pass Infinity to wait without one.
+   * out. `timeout` defaults to the barrier's own; pass null or Infinity to wait without one. A
+   * negative timeout does not wait (Python's): unless this party arrives last, the barrier breaks.
    */
-  wait(timeout?: number): number {
-    const ms = timeoutMs(timeout === undefined ? this.#timeout : timeout, 'Barrier.wait: timeout');
+  wait(timeout?: number | null): number {
+    const ms = timeout === undefined ? this.#timeout : timeoutMs(timeout, 'Barrier.wait: timeout', 'python');
     this.#checkAction();
     assertCanBlock('Barrier.wait');
     const i32 = this.#i32;
@@ -145,7 +139,7 @@ export class Barrier {
     while ((r = enterStep(i32, this.parties)) < 0) parkSpin(i32, ~r, Infinity);
     const index = r;
     if (index + 1 === this.parties) return this.#runAction(index);
-    const deadline = ms === Infinity ? Infinity : performance.now() + ms;
+    const deadline = deadlineAfter(ms);
     try {
       while ((r = releaseStep(i32, remaining(deadline) === 0)) < 0) {
         parkSpin(i32, ~r, phaseOf(~r) === ACTION ? Infinity : deadline);
@@ -160,11 +154,13 @@ export class Barrier {
    * `wait` as a promise that never blocks the event loop. If `signal` aborts while this party is
    * counted as arrived, the party leaves and the barrier breaks for everyone, as on a timeout (the
    * others could otherwise never be released); the promise rejects with `signal.reason`. If the
-   * release won the race, the index is returned as usual.
+   * release won the race, the index is returned as usual. `wait`: wait()'s timeout or
+   * `{ timeout, signal }`; an omitted timeout is the barrier's own, as in wait().
    */
-  async waitAsync(timeout?: number, signal?: AbortSignal): Promise<number> {
-    const ms = timeoutMs(timeout === undefined ? this.#timeout : timeout, 'Barrier.waitAsync: timeout');
-    checkSignal(signal, 'Barrier.waitAsync: signal');
+  async waitAsync(wait?: WaitArg): Promise<number> {
+    const [, signal] = waitArgs(wait, 'Barrier.waitAsync');
+    const t = timeoutOf(wait);
+    const ms = t === undefined ? this.#timeout : timeoutMs(t, 'Barrier.waitAsync: timeout', 'python');
     this.#checkAction();
     throwIfAborted(signal);
     const i32 = this.#i32;
@@ -172,7 +168,7 @@ export class Barrier {
     while ((r = enterStep(i32, this.parties)) < 0) await parkAsync(i32, BARRIER_STATE, ~r, Infinity, signal);
     const index = r;
     if (index + 1 === this.parties) return this.#runAction(index);
-    const deadline = ms === Infinity ? Infinity : performance.now() + ms;
+    const deadline = deadlineAfter(ms);
     try {
       while ((r = releaseStep(i32, remaining(deadline) === 0)) < 0) {
         try {

@@ -10,18 +10,18 @@
  *
  * Layout: docs/layouts/semaphore.md
  */
-import { expectDescriptor, registerKind, type SharedDescriptor, type SharedRegion } from '../runtime/shared.js';
+import { expectDescriptor, registerKind, type SharedDescriptor } from '../runtime/shared.js';
 import { Semaphore, attachSemaphore } from './semaphore.js';
 
+/**
+ * `new BoundedSemaphore(value = 1, region?)`: a bounded semaphore with `value` permits, which is
+ * also the most it may ever hold. (No constructor of its own: Semaphore's receives every argument,
+ * including the one `from` passes to attach.)
+ */
 export class BoundedSemaphore extends Semaphore {
   protected static override readonly kind: string = 'BoundedSemaphore';
 
   declare readonly __sabkit: 'BoundedSemaphore';
-
-  /** A bounded semaphore with `value` permits, which is also the most it may ever hold. */
-  constructor(value = 1, region?: SharedRegion) {
-    super(value, region);
-  }
 
   /** Makes a BoundedSemaphore that travelled through postMessage / workerData live again. */
   static override from(value: unknown): BoundedSemaphore {

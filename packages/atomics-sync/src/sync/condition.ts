@@ -46,8 +46,8 @@ import { CapacityExceededError, InvalidArgumentError, NotOwnerError, ReviveError
 import { currentThreadId, isThreadDead } from '../runtime/liveness.js';
 import { Lock } from './lock.js';
 import { RLock } from './rlock.js';
-import { allocateRegion, checkRegion, defineShared, expectDescriptor, isSharedDescriptor, registerKind, type SharedDescriptor, type SharedRegion } from '../runtime/shared.js';
-import { assertCanBlock, checkSignal, deadlineFrom, parkAsync, parkSync, remaining, spinWhileEqual, throwIfAborted } from '../runtime/wait.js';
+import { allocateRegion, attachNew, checkRegion, defineShared, expectDescriptor, isSharedDescriptor, registerKind, type SharedDescriptor, type SharedRegion } from '../runtime/shared.js';
+import { type WaitArg, assertCanBlock, deadlineFrom, parkAsync, parkSync, remaining, spinWhileEqual, throwIfAborted, waitArgs } from '../runtime/wait.js';
 
 /** Int32 index of the count of WAITING slots. */
 export const CONDITION_NWAITING = 0;
@@ -101,8 +101,8 @@ export interface ConditionDescriptor extends SharedDescriptor {
   readonly lock: SharedDescriptor;
 }
 
-// Set by `Condition.from` for the one constructor call it makes: attach without initialising.
-let attachTo: { buffer: SharedArrayBuffer; byteOffset: number; capacity: number } | undefined;
+/** Passed by Condition.from as the constructor's hidden last argument: attach, do not initialise. */
+const ATTACH = Symbol('Condition: attach');
 
 /** Sentinel for "no abort happened" (an abort reason may be any value, even undefined). */
 const NOT_ABORTED = Symbol('not aborted');
@@ -130,14 +130,14 @@ export class Condition {
   /**
    * @param lock the lock to use; default a new RLock, as in Python.
    * @param options `capacity` (waiter slots) and where to put the Condition (its bytes are
-   *   initialised to "no waiters"; attach to a live one with `Condition.from`, never construct over it).
+   *   initialised to "no waiters"; `Condition.from` attaches to a live one without initialising).
    */
-  constructor(lock?: ConditionLock | null, options?: ConditionOptions) {
-    const existing = attachTo;
-    attachTo = undefined;
+  constructor(lock?: ConditionLock | null, options?: ConditionOptions);
+  constructor(lock?: ConditionLock | null, options?: ConditionOptions, attach?: symbol) {
+    const existing = attach === ATTACH;
     let buffer: SharedArrayBuffer, byteOffset: number, capacity: number;
     if (existing) {
-      ({ buffer, byteOffset, capacity } = existing);
+      ({ buffer, byteOffset, capacity } = options as Required<ConditionOptions>);
     } else {
       if (lock !== undefined && lock !== null && !(lock instanceof Lock) && !(lock instanceof RLock)) {
         throw new InvalidArgumentError(`Condition: lock must be a Lock or an RLock (revive a received one with Lock.from / RLock.from first), got ${describe(lock)}`);
@@ -165,8 +165,7 @@ export class Condition {
     const capacity = checkCapacity(d.capacity, 'Condition.from(value): value.capacity', ReviveError);
     checkRegion(KIND, d.buffer, d.byteOffset, conditionByteLength(capacity), CONDITION_ALIGNMENT);
     const lock = reviveLock(d.lock);
-    attachTo = { buffer: d.buffer, byteOffset: d.byteOffset, capacity };
-    return new Condition(lock);
+    return attachNew(Condition, lock, { buffer: d.buffer, byteOffset: d.byteOffset, capacity }, ATTACH);
   }
 
   /** Bytes a Condition with `capacity` waiter slots occupies (to place it in your own buffer). */
@@ -174,14 +173,14 @@ export class Condition {
     return conditionByteLength(capacity);
   }
 
-  /** Acquires the underlying lock (see Lock.acquire / RLock.acquire). */
-  acquire(timeout?: number): boolean {
+  /** Acquires the underlying lock, with the lock's timeout rule (see Lock.acquire / RLock.acquire). */
+  acquire(timeout?: number | null): boolean {
     return this.lock.acquire(timeout);
   }
 
-  /** Acquires the underlying lock without blocking the event loop. */
-  acquireAsync(timeout?: number, signal?: AbortSignal): Promise<boolean> {
-    return this.lock.acquireAsync(timeout, signal);
+  /** Acquires the underlying lock without blocking the event loop (see Lock.acquireAsync). */
+  acquireAsync(wait?: WaitArg): Promise<boolean> {
+    return this.lock.acquireAsync(wait);
   }
 
   /** Releases the underlying lock. */
@@ -191,12 +190,13 @@ export class Condition {
 
   /**
    * Releases the lock, blocks until notified or `timeout` ms pass, re-acquires the lock, and
-   * returns true if notified, false on timeout (Python's `wait`). The caller must hold the lock
-   * (NotOwnerError otherwise). If the lock is re-taken from a dead owner, OwnerDeadError is thrown
-   * with the lock held. Workers only; on a thread that may not block use `waitAsync`.
+   * returns true if notified, false on timeout (Python's `wait`; a negative timeout does not wait,
+   * and still releases and re-acquires the lock). The caller must hold the lock (NotOwnerError
+   * otherwise). If the lock is re-taken from a dead owner, OwnerDeadError is thrown with the lock
+   * held. Workers only; on a thread that may not block use `waitAsync`.
    */
-  wait(timeout?: number): boolean {
-    const deadline = deadlineFrom(timeout, 'Condition.wait: timeout');
+  wait(timeout?: number | null): boolean {
+    const deadline = deadlineFrom(timeout, 'Condition.wait: timeout', 'python');
     assertCanBlock('Condition.wait');
     const slot = this.#enqueue('Condition.wait');
     const saved = this.lock._releaseSave();
@@ -216,11 +216,10 @@ export class Condition {
    * `wait` without blocking the event loop. If `signal` aborts first, the waiter leaves the queue,
    * re-acquires the lock, and the promise rejects with `signal.reason`, unless a notify had already
    * chosen it: then it resolves true (a notification counted by notify is never dropped). Either
-   * way the lock is held again when the promise settles.
+   * way the lock is held again when the promise settles. `wait`: wait()'s timeout or `{ timeout, signal }`.
    */
-  async waitAsync(timeout?: number, signal?: AbortSignal): Promise<boolean> {
-    const deadline = deadlineFrom(timeout, 'Condition.waitAsync: timeout');
-    checkSignal(signal, 'Condition.waitAsync: signal');
+  async waitAsync(wait?: WaitArg): Promise<boolean> {
+    const [deadline, signal] = waitArgs(wait, 'Condition.waitAsync');
     throwIfAborted(signal);
     const slot = this.#enqueue('Condition.waitAsync');
     const saved = this.lock._releaseSave();
@@ -241,8 +240,9 @@ export class Condition {
    * Waits until `predicate()` is truthy, re-checking it after every wake-up, for at most `timeout`
    * ms in all. Returns the predicate's last value (Python's `wait_for`): falsy means timed out.
    */
-  waitFor<T>(predicate: () => T, timeout?: number): T {
-    const deadline = this.#checkWaitFor(predicate, timeout, 'Condition.waitFor');
+  waitFor<T>(predicate: () => T, timeout?: number | null): T {
+    this.#checkPredicate(predicate, 'Condition.waitFor');
+    const deadline = deadlineFrom(timeout, 'Condition.waitFor: timeout', 'python');
     let result = predicate();
     while (!result) {
       const ms = remaining(deadline);
@@ -253,15 +253,15 @@ export class Condition {
     return result;
   }
 
-  /** `waitFor` without blocking the event loop; `signal` as in `waitAsync`. */
-  async waitForAsync<T>(predicate: () => T, timeout?: number, signal?: AbortSignal): Promise<T> {
-    const deadline = this.#checkWaitFor(predicate, timeout, 'Condition.waitForAsync');
-    checkSignal(signal, 'Condition.waitForAsync: signal');
+  /** `waitFor` without blocking the event loop; `wait` (timeout or `{ timeout, signal }`) as in `waitAsync`. */
+  async waitForAsync<T>(predicate: () => T, wait?: WaitArg): Promise<T> {
+    this.#checkPredicate(predicate, 'Condition.waitForAsync');
+    const [deadline, signal] = waitArgs(wait, 'Condition.waitForAsync');
     let result = predicate();
     while (!result) {
       const ms = remaining(deadline);
       if (ms === 0) break;
-      await this.waitAsync(ms, signal);
+      await this.waitAsync({ timeout: ms, signal });
       result = predicate();
     }
     return result;
@@ -294,9 +294,8 @@ export class Condition {
     if (!this.lock._isOwned()) throw new NotOwnerError(`${what}: cannot ${verb} an un-acquired lock (this thread must hold the Condition's lock)`);
   }
 
-  #checkWaitFor(predicate: unknown, timeout: number | undefined, what: string): number {
+  #checkPredicate(predicate: unknown, what: string): void {
     if (typeof predicate !== 'function') throw new InvalidArgumentError(`${what}: predicate must be a function, got ${describe(predicate)}`);
-    return deadlineFrom(timeout, `${what}: timeout`);
   }
 
   /** Under the lock: claims a FREE slot as WAITING with the next ticket; returns its STATE index. */

@@ -20,8 +20,8 @@
  *
  * Layout: docs/layouts/event.md
  */
-import { allocateRegion, checkRegion, defineShared, expectDescriptor, registerKind, type SharedDescriptor, type SharedRegion } from '../runtime/shared.js';
-import { assertCanBlock, checkSignal, deadlineFrom, parkAsync, parkSync, spinWhileEqual, throwIfAborted } from '../runtime/wait.js';
+import { allocateRegion, attachNew, checkRegion, defineShared, expectDescriptor, registerKind, type SharedDescriptor, type SharedRegion } from '../runtime/shared.js';
+import { type WaitArg, assertCanBlock, deadlineFrom, parkAsync, parkSync, spinWhileEqual, throwIfAborted, waitArgs } from '../runtime/wait.js';
 
 /** Bytes an Event occupies. */
 export const EVENT_BYTE_LENGTH = 4;
@@ -36,9 +36,8 @@ export const EVENT_GENERATION_UNIT = 2;
 
 const KIND = 'Event';
 
-// Set by `Event.from` for the one constructor call it makes: attach to this region instead of
-// allocating and initialising one. Module-private, so only `from` can attach without initialising.
-let attachTo: { buffer: SharedArrayBuffer; byteOffset: number } | undefined;
+/** Passed by Event.from as the constructor's hidden last argument: attach, do not initialise. */
+const ATTACH = Symbol('Event: attach');
 
 /** A serialised Event (what structured clone makes of one). */
 export interface EventDescriptor extends SharedDescriptor {
@@ -63,10 +62,10 @@ export class Event {
    * 4-aligned); the word is written to zero (unset), so do not construct over a live Event: attach
    * to it with `Event.from`.
    */
-  constructor(region?: SharedRegion) {
-    const existing = attachTo;
-    attachTo = undefined;
-    const { buffer, byteOffset } = existing ?? allocateRegion(KIND, EVENT_BYTE_LENGTH, EVENT_ALIGNMENT, region);
+  constructor(region?: SharedRegion);
+  constructor(region?: SharedRegion, attach?: symbol) {
+    const existing = attach === ATTACH;
+    const { buffer, byteOffset } = existing ? (region as SharedDescriptor) : allocateRegion(KIND, EVENT_BYTE_LENGTH, EVENT_ALIGNMENT, region);
     defineShared(this, KIND, buffer, byteOffset);
     this.#i32 = new Int32Array(buffer, byteOffset, EVENT_BYTE_LENGTH / 4);
     if (!existing) Atomics.store(this.#i32, EVENT_STATE, 0);
@@ -76,8 +75,7 @@ export class Event {
   static from(value: unknown): Event {
     const d = expectDescriptor<EventDescriptor>(value, KIND);
     checkRegion(KIND, d.buffer, d.byteOffset, EVENT_BYTE_LENGTH, EVENT_ALIGNMENT);
-    attachTo = { buffer: d.buffer, byteOffset: d.byteOffset };
-    return new Event();
+    return attachNew(Event, d, ATTACH);
   }
 
   /** True while the event is set. A racy read: stale as soon as another thread sets or clears it. */
@@ -116,13 +114,15 @@ export class Event {
   /**
    * Blocks until the event is set, or for at most `timeout` ms. Returns true if the event was set
    * (or was set and cleared again while this thread waited), false on timeout, as Python's
-   * `Event.wait` returns the flag. Workers only; on a thread that may not block use `waitAsync`.
+   * `Event.wait` returns the flag; a negative timeout does not wait (Python's). Workers only; on a
+   * thread that may not block use `waitAsync`.
    */
-  wait(timeout?: number): boolean {
-    const deadline = deadlineFrom(timeout, 'Event.wait: timeout');
+  wait(timeout?: number | null): boolean {
+    const deadline = deadlineFrom(timeout, 'Event.wait: timeout', 'python');
     const i32 = this.#i32;
     const w0 = Atomics.load(i32, EVENT_STATE);
     if (w0 & EVENT_FLAG_BIT) return true;
+    if (deadline <= performance.now()) return false; // timeout 0 or negative: answer without spinning
     assertCanBlock('Event.wait');
     if (spinWhileEqual(i32, EVENT_STATE, w0)) return true;
     for (;;) {
@@ -134,12 +134,12 @@ export class Event {
   }
 
   /**
-   * `wait` as a promise that never blocks the event loop. Resolves true/false as `wait` returns;
-   * rejects with `signal.reason` if the signal aborts first.
+   * `wait` as a promise that never blocks the event loop; `wait` is wait()'s timeout or
+   * `{ timeout, signal }`. Resolves true/false as `wait` returns; rejects with `signal.reason` if
+   * the signal aborts first.
    */
-  async waitAsync(timeout?: number, signal?: AbortSignal): Promise<boolean> {
-    const deadline = deadlineFrom(timeout, 'Event.waitAsync: timeout');
-    checkSignal(signal, 'Event.waitAsync: signal');
+  async waitAsync(wait?: WaitArg): Promise<boolean> {
+    const [deadline, signal] = waitArgs(wait, 'Event.waitAsync');
     throwIfAborted(signal);
     const i32 = this.#i32;
     const w0 = Atomics.load(i32, EVENT_STATE);

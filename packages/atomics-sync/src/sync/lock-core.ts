@@ -25,9 +25,9 @@
  *
  * Layout: docs/layouts/lock.md
  */
-import { InvalidArgumentError, describe } from '../errors.js';
+import { InvalidArgumentError } from '../errors.js';
 import { currentThreadId, isThreadDead, livenessTable } from '../runtime/liveness.js';
-import { SPIN_ITERATIONS, canBlock, assertCanBlock, parkAsync, spinWhileEqual } from '../runtime/wait.js';
+import { SPIN_ITERATIONS, parkAsync, spinWhileEqual } from '../runtime/wait.js';
 
 /** Bits 0..29: the holder's thread id + 1; 0 means free. */
 export const OWNER_MASK = 0x3fffffff;
@@ -90,23 +90,6 @@ export function assertOwnerIdFits(kind: string): void {
   livenessTable(); // created before any worker this thread starts, so they share it
 }
 
-/** Whether `timeout` is a valid lock timeout (ms, or undefined/null/Infinity/-1 for none). */
-export function isValidTimeout(timeout: unknown): boolean {
-  return timeout === undefined || timeout === null || (typeof timeout === 'number' && (timeout >= 0 || timeout === -1));
-}
-
-/** Validates a timeout before any shared memory is touched. */
-export function checkTimeout(timeout: unknown, what: string): void {
-  if (!isValidTimeout(timeout)) {
-    throw new InvalidArgumentError(`${what}: timeout must be a non-negative number of milliseconds, -1, Infinity, or undefined; got ${describe(timeout)}`);
-  }
-}
-
-/** Checks, for a synchronous acquire that may block, that this thread may block. */
-export function checkMayBlock(timeout: number | null | undefined, what: string): void {
-  if (!canBlock && timeout !== 0) assertCanBlock(what);
-}
-
 /** The fast path: one compare-exchange from free to held-by-this-thread. */
 export function tryLockFast(i32: Int32Array, i: number): boolean {
   return Atomics.compareExchange(i32, i, 0, SELF) === 0;
@@ -145,9 +128,10 @@ class Attempt {
   spins: number;
   parkOn = 0;
   parkUntil = 0;
-  constructor(timeout: number | null | undefined) {
-    this.deadline = timeout === undefined || timeout === null || timeout === -1 ? Infinity : this.start + timeout;
-    this.spins = timeout === 0 ? 0 : SPIN_ROUNDS;
+  constructor(deadline: number) {
+    this.deadline = deadline;
+    // A deadline already past is a try-once call (timeout 0): spinning would only delay its "no".
+    this.spins = deadline <= this.start ? 0 : SPIN_ROUNDS;
   }
 }
 
@@ -208,9 +192,9 @@ function leave(i32: Int32Array, i: number, a: Attempt): void {
   if (a.parked && (Atomics.load(i32, i) & OWNER_MASK) === 0) Atomics.notify(i32, i, 1);
 }
 
-/** Slow path of a synchronous acquire (the fast CAS failed). */
-export function lockSlowSync(i32: Int32Array, i: number, timeout: number | null | undefined): number {
-  const a = new Attempt(timeout);
+/** Slow path of a synchronous acquire (the fast CAS failed); `deadline` on performance.now()'s clock. */
+export function lockSlowSync(i32: Int32Array, i: number, deadline: number): number {
+  const a = new Attempt(deadline);
   for (;;) {
     const r = step(i32, i, a);
     if (r !== PARK) {
@@ -226,10 +210,10 @@ export function lockSlowSync(i32: Int32Array, i: number, timeout: number | null 
 export async function lockSlowAsync(
   i32: Int32Array,
   i: number,
-  timeout: number | null | undefined,
+  deadline: number,
   signal: AbortSignal | undefined,
 ): Promise<number> {
-  const a = new Attempt(timeout);
+  const a = new Attempt(deadline);
   try {
     for (;;) {
       const r = step(i32, i, a);

@@ -23,21 +23,20 @@
  * Layout: docs/layouts/lock.md
  */
 import { NotLockedError, OwnerDeadError } from '../errors.js';
-import { type SharedDescriptor, type SharedRegion, allocateRegion, checkRegion, defineShared, expectDescriptor, registerKind } from '../runtime/shared.js';
-import { checkSignal, throwIfAborted } from '../runtime/wait.js';
-import { type WithLockOptions, withLockAsync, withLockSync } from './scoped.js';
-
-export type { WithLockOptions } from './scoped.js';
+import { type SharedDescriptor, type SharedRegion, allocateRegion, attachNew, checkRegion, defineShared, expectDescriptor, registerKind } from '../runtime/shared.js';
+import { type WaitArg, syncDeadline, throwIfAborted, waitArgs } from '../runtime/wait.js';
+import { withLockAsync, withLockSync } from './scoped.js';
 import {
-  ACQUIRED, OWNER_MASK, SELF, TIMED_OUT, assertOwnerIdFits, checkMayBlock, checkTimeout, isValidTimeout, lockSlowAsync,
-  lockSlowSync, tryLockFast, tryLockOnce, unlockFast, unlockSlow,
+  ACQUIRED, OWNER_MASK, SELF, TIMED_OUT, assertOwnerIdFits, lockSlowAsync, lockSlowSync, tryLockFast, tryLockOnce, unlockFast,
+  unlockSlow,
 } from './lock-core.js';
 
 const KIND = 'Lock';
 /** Index of the state word in the object's Int32 view. */
 const STATE = 0;
 
-let attaching: SharedDescriptor | undefined;
+/** Passed by Lock.from as the constructor's hidden last argument: attach, do not initialise. */
+const ATTACH = Symbol('Lock: attach');
 
 /** Builds the OwnerDeadError every lock kind throws after a takeover. */
 export function ownerDeadError(what: string, deadThreadId: number): OwnerDeadError {
@@ -59,38 +58,34 @@ export class Lock {
   readonly #i32: Int32Array;
 
   /** A new unlocked Lock in its own memory, or in `region` (which it initialises to unlocked). */
-  constructor(region?: SharedRegion) {
+  constructor(region?: SharedRegion);
+  constructor(region?: SharedRegion, attach?: symbol) {
     assertOwnerIdFits(KIND);
-    const a = attaching;
-    attaching = undefined;
-    const { buffer, byteOffset } = a ?? allocateRegion(KIND, Lock.BYTE_LENGTH, Lock.ALIGNMENT, region);
+    const existing = attach === ATTACH;
+    const { buffer, byteOffset } = existing ? (region as SharedDescriptor) : allocateRegion(KIND, Lock.BYTE_LENGTH, Lock.ALIGNMENT, region);
     defineShared(this, KIND, buffer, byteOffset);
     this.#i32 = new Int32Array(buffer, byteOffset, 1);
-    if (!a) Atomics.store(this.#i32, STATE, 0);
+    if (!existing) Atomics.store(this.#i32, STATE, 0);
   }
 
   /** Makes a Lock that travelled through postMessage / workerData live again, over the same memory. */
   static from(value: unknown): Lock {
     const d = expectDescriptor<SharedDescriptor>(value, KIND);
     checkRegion(KIND, d.buffer, d.byteOffset, Lock.BYTE_LENGTH, Lock.ALIGNMENT);
-    attaching = d;
-    try {
-      return new Lock();
-    } finally {
-      attaching = undefined;
-    }
+    return attachNew(Lock, d, ATTACH);
   }
 
   /**
-   * Blocks until the lock is acquired or `timeout` ms pass (undefined, -1 or Infinity: no limit).
-   * Returns true if acquired, false on timeout. Throws OwnerDeadError if it took the lock over from
-   * a dead owner (the caller then holds it). Python's `acquire(blocking=False)` is `tryAcquire()`.
+   * Blocks until the lock is acquired or `timeout` ms pass (undefined, null, -1 or Infinity: no
+   * limit; another negative value is InvalidArgumentError, as in Python). Returns true if acquired,
+   * false on timeout. Throws OwnerDeadError if it took the lock over from a dead owner (the caller
+   * then holds it). Python's `acquire(blocking=False)` is `tryAcquire()` (or `acquire(0)`).
    */
-  acquire(timeout?: number): boolean {
-    if (timeout !== undefined && !isValidTimeout(timeout)) checkTimeout(timeout, 'Lock.acquire');
-    checkMayBlock(timeout, 'Lock.acquire');
+  acquire(timeout?: number | null): boolean {
+    // The deadline is read before the fast path so that a bad timeout fails whether or not the lock is free.
+    const deadline = syncDeadline(timeout, 'Lock.acquire', 'lock');
     if (tryLockFast(this.#i32, STATE)) return true;
-    return settle(lockSlowSync(this.#i32, STATE, timeout), 'Lock.acquire');
+    return settle(lockSlowSync(this.#i32, STATE, deadline), 'Lock.acquire');
   }
 
   /** Acquires the lock only if that needs no waiting. Also takes over from a dead owner (OwnerDeadError). */
@@ -100,16 +95,15 @@ export class Lock {
   }
 
   /**
-   * Like acquire, without blocking the thread: resolves true when acquired, false on timeout;
-   * rejects with `signal.reason` if aborted first (the lock is then not held), or OwnerDeadError
-   * after a takeover (the lock is then held).
+   * Like acquire, without blocking the thread; `wait` is acquire's timeout or `{ timeout, signal }`.
+   * Resolves true when acquired, false on timeout; rejects with `signal.reason` if aborted first
+   * (the lock is then not held), or OwnerDeadError after a takeover (the lock is then held).
    */
-  async acquireAsync(timeout?: number, signal?: AbortSignal): Promise<boolean> {
-    checkTimeout(timeout, 'Lock.acquireAsync');
-    checkSignal(signal);
+  async acquireAsync(wait?: WaitArg): Promise<boolean> {
+    const [deadline, signal] = waitArgs(wait, 'Lock.acquireAsync', 'lock');
     throwIfAborted(signal);
     if (tryLockFast(this.#i32, STATE)) return true;
-    return settle(await lockSlowAsync(this.#i32, STATE, timeout, signal), 'Lock.acquireAsync');
+    return settle(await lockSlowAsync(this.#i32, STATE, deadline, signal), 'Lock.acquireAsync');
   }
 
   /** Releases the lock, whichever thread holds it. Throws NotLockedError if it is not locked. */
@@ -123,14 +117,17 @@ export class Lock {
     return (Atomics.load(this.#i32, STATE) & OWNER_MASK) !== 0;
   }
 
-  /** Runs fn holding the lock, and releases it however fn ends. See WithLockOptions. */
-  withLock<T>(fn: () => T, opts?: WithLockOptions): T {
-    return withLockSync(this, 'Lock.withLock', fn, opts);
+  /**
+   * Runs fn holding the lock, and releases it however fn ends (Python's `with lock:`). If the lock
+   * is not acquired within `timeout` ms, throws TimeoutError and fn does not run.
+   */
+  withLock<T>(fn: () => T, timeout?: number | null): T {
+    return withLockSync(this, 'Lock.withLock', fn, timeout);
   }
 
-  /** Async form of withLock: acquires with acquireAsync, runs fn (awaited), releases. */
-  withLockAsync<T>(fn: () => Promise<T> | T, opts?: WithLockOptions): Promise<T> {
-    return withLockAsync(this, 'Lock.withLockAsync', fn, opts);
+  /** Async form of withLock: acquires with acquireAsync(wait), runs fn (awaited), releases. */
+  withLockAsync<T>(fn: () => Promise<T> | T, wait?: WaitArg): Promise<T> {
+    return withLockAsync(this, 'Lock.withLockAsync', fn, wait);
   }
 
   /** For Condition: whether this thread holds the lock. */
@@ -151,7 +148,7 @@ export class Lock {
 
   /** For Condition: async re-acquire. Rejects with `signal.reason` on abort (the lock is then NOT held). */
   async _acquireRestoreAsync(_state: number, signal?: AbortSignal): Promise<void> {
-    await this.acquireAsync(undefined, signal);
+    await this.acquireAsync({ signal });
   }
 
   toString(): string {

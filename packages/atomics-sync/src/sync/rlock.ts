@@ -22,14 +22,14 @@
  * Layout: docs/layouts/rlock.md
  */
 import { InvalidArgumentError, NotOwnerError, describe } from '../errors.js';
-import { type SharedDescriptor, type SharedRegion, allocateRegion, checkRegion, defineShared, expectDescriptor, registerKind } from '../runtime/shared.js';
-import { checkSignal, throwIfAborted } from '../runtime/wait.js';
+import { type SharedDescriptor, type SharedRegion, allocateRegion, attachNew, checkRegion, defineShared, expectDescriptor, registerKind } from '../runtime/shared.js';
+import { type WaitArg, assertCanBlock, checkSignal, deadlineAfter, throwIfAborted, timeoutMs, waitArgs } from '../runtime/wait.js';
 import {
-  ACQUIRED, OWNER_MASK, SELF, TIMED_OUT, assertOwnerIdFits, checkMayBlock, checkTimeout, isValidTimeout, lockSlowAsync,
+  ACQUIRED, OWNER_MASK, SELF, TIMED_OUT, assertOwnerIdFits, lockSlowAsync,
   lockSlowSync, tryLockFast, tryLockOnce, unlockFast, unlockSlow,
 } from './lock-core.js';
 import { ownerDeadError } from './lock.js';
-import { type WithLockOptions, withLockAsync, withLockSync } from './scoped.js';
+import { withLockAsync, withLockSync } from './scoped.js';
 
 const KIND = 'RLock';
 /** Word indexes in the object's Int32 view. */
@@ -38,7 +38,8 @@ const COUNT = 1;
 /** Deepest recursion: COUNT is an Int32. */
 export const RLOCK_MAX_DEPTH = 0x7fffffff;
 
-let attaching: SharedDescriptor | undefined;
+/** Passed by RLock.from as the constructor's hidden last argument: attach, do not initialise. */
+const ATTACH = Symbol('RLock: attach');
 
 export class RLock {
   /** Bytes of shared memory an RLock occupies. */
@@ -52,14 +53,14 @@ export class RLock {
   readonly #i32: Int32Array;
 
   /** A new free RLock in its own memory, or in `region` (which it initialises). */
-  constructor(region?: SharedRegion) {
+  constructor(region?: SharedRegion);
+  constructor(region?: SharedRegion, attach?: symbol) {
     assertOwnerIdFits(KIND);
-    const a = attaching;
-    attaching = undefined;
-    const { buffer, byteOffset } = a ?? allocateRegion(KIND, RLock.BYTE_LENGTH, RLock.ALIGNMENT, region);
+    const existing = attach === ATTACH;
+    const { buffer, byteOffset } = existing ? (region as SharedDescriptor) : allocateRegion(KIND, RLock.BYTE_LENGTH, RLock.ALIGNMENT, region);
     defineShared(this, KIND, buffer, byteOffset);
     this.#i32 = new Int32Array(buffer, byteOffset, 2);
-    if (!a) {
+    if (!existing) {
       this.#i32[COUNT] = 0;
       Atomics.store(this.#i32, STATE, 0);
     }
@@ -69,24 +70,20 @@ export class RLock {
   static from(value: unknown): RLock {
     const d = expectDescriptor<SharedDescriptor>(value, KIND);
     checkRegion(KIND, d.buffer, d.byteOffset, RLock.BYTE_LENGTH, RLock.ALIGNMENT);
-    attaching = d;
-    try {
-      return new RLock();
-    } finally {
-      attaching = undefined;
-    }
+    return attachNew(RLock, d, ATTACH);
   }
 
   /**
-   * Acquires (or re-enters) the lock, waiting at most `timeout` ms (undefined, -1, Infinity: no
-   * limit). Returns false on timeout. OwnerDeadError after taking over from a dead owner (held).
+   * Acquires (or re-enters) the lock, waiting at most `timeout` ms (undefined, null, -1, Infinity:
+   * no limit; another negative value is InvalidArgumentError, as in Python). Returns false on
+   * timeout. OwnerDeadError after taking over from a dead owner (held).
    */
-  acquire(timeout?: number): boolean {
-    if (timeout !== undefined && !isValidTimeout(timeout)) checkTimeout(timeout, 'RLock.acquire');
+  acquire(timeout?: number | null): boolean {
+    const ms = timeout === undefined ? Infinity : timeoutMs(timeout, 'RLock.acquire: timeout', 'lock');
     if (tryLockFast(this.#i32, STATE)) return this.#first(1);
     if (this.#reenter()) return true;
-    checkMayBlock(timeout, 'RLock.acquire');
-    return this.#settle(lockSlowSync(this.#i32, STATE, timeout), 1, 'RLock.acquire');
+    if (ms !== 0) assertCanBlock('RLock.acquire');
+    return this.#settle(lockSlowSync(this.#i32, STATE, deadlineAfter(ms)), 1, 'RLock.acquire');
   }
 
   /** Acquires or re-enters only if no waiting is needed. */
@@ -96,14 +93,16 @@ export class RLock {
     return this.#settle(tryLockOnce(this.#i32, STATE), 1, 'RLock.tryAcquire');
   }
 
-  /** Acquires without blocking the thread. Rejects with `signal.reason` on abort (not held). */
-  async acquireAsync(timeout?: number, signal?: AbortSignal): Promise<boolean> {
-    checkTimeout(timeout, 'RLock.acquireAsync');
-    checkSignal(signal);
+  /**
+   * Acquires without blocking the thread; `wait` is acquire's timeout or `{ timeout, signal }`.
+   * Rejects with `signal.reason` on abort (not held).
+   */
+  async acquireAsync(wait?: WaitArg): Promise<boolean> {
+    const [deadline, signal] = waitArgs(wait, 'RLock.acquireAsync', 'lock');
     throwIfAborted(signal);
     if (this.#reenter()) return true;
     if (tryLockFast(this.#i32, STATE)) return this.#first(1);
-    return this.#settle(await lockSlowAsync(this.#i32, STATE, timeout, signal), 1, 'RLock.acquireAsync');
+    return this.#settle(await lockSlowAsync(this.#i32, STATE, deadline, signal), 1, 'RLock.acquireAsync');
   }
 
   /** Releases one level. NotOwnerError unless this thread holds it. */
@@ -135,13 +134,13 @@ export class RLock {
   }
 
   /** Runs fn holding the lock (re-entrantly) and releases one level however fn ends. */
-  withLock<T>(fn: () => T, opts?: WithLockOptions): T {
-    return withLockSync(this, 'RLock.withLock', fn, opts);
+  withLock<T>(fn: () => T, timeout?: number | null): T {
+    return withLockSync(this, 'RLock.withLock', fn, timeout);
   }
 
   /** Async form of withLock. */
-  withLockAsync<T>(fn: () => Promise<T> | T, opts?: WithLockOptions): Promise<T> {
-    return withLockAsync(this, 'RLock.withLockAsync', fn, opts);
+  withLockAsync<T>(fn: () => Promise<T> | T, wait?: WaitArg): Promise<T> {
+    return withLockAsync(this, 'RLock.withLockAsync', fn, wait);
   }
 
   /** For Condition: whether this thread holds it. */
@@ -160,24 +159,24 @@ export class RLock {
   /** For Condition: re-acquires at `depth` (no time limit). OwnerDeadError after a takeover (held at `depth`). */
   _acquireRestore(depth: number): void {
     checkDepth(depth);
-    checkMayBlock(undefined, 'RLock._acquireRestore');
+    assertCanBlock('RLock._acquireRestore');
     if (tryLockFast(this.#i32, STATE)) {
       this.#first(depth);
       return;
     }
-    this.#settle(lockSlowSync(this.#i32, STATE, undefined), depth, 'RLock._acquireRestore');
+    this.#settle(lockSlowSync(this.#i32, STATE, Infinity), depth, 'RLock._acquireRestore');
   }
 
   /** For Condition: async re-acquire at `depth`. Rejects with `signal.reason` on abort (NOT held). */
   async _acquireRestoreAsync(depth: number, signal?: AbortSignal): Promise<void> {
     checkDepth(depth);
-    checkSignal(signal);
+    checkSignal(signal, 'RLock._acquireRestoreAsync: signal');
     throwIfAborted(signal);
     if (tryLockFast(this.#i32, STATE)) {
       this.#first(depth);
       return;
     }
-    this.#settle(await lockSlowAsync(this.#i32, STATE, undefined, signal), depth, 'RLock._acquireRestoreAsync');
+    this.#settle(await lockSlowAsync(this.#i32, STATE, Infinity, signal), depth, 'RLock._acquireRestoreAsync');
   }
 
   toString(): string {

@@ -7,19 +7,11 @@
  * reaches the caller. Use acquire() directly to repair under the lock.
  */
 import { OwnerDeadError, TimeoutError, describe } from '../errors.js';
-import { checkTimeout } from './lock-core.js';
-
-/** Options of withLock / withLockAsync. */
-export interface WithLockOptions {
-  /** Give up after this many ms (TimeoutError). Default: wait for ever. */
-  timeout?: number;
-  /** withLockAsync only: abort the wait (the lock is not taken; fn does not run). */
-  signal?: AbortSignal;
-}
+import { type WaitArg, timeoutMs, timeoutOf, waitArgs } from '../runtime/wait.js';
 
 interface ScopedLock {
-  acquire(timeout?: number): boolean;
-  acquireAsync(timeout?: number, signal?: AbortSignal): Promise<boolean>;
+  acquire(timeout?: number | null): boolean;
+  acquireAsync(wait?: WaitArg): Promise<boolean>;
   release(): void;
 }
 
@@ -27,10 +19,9 @@ export function timeoutError(what: string, timeout: unknown): TimeoutError {
   return new TimeoutError(`${what}: the lock was not acquired within timeout ${describe(timeout)} ms`);
 }
 
-/** `lock.withLock(fn, opts)`; `what` names the call in errors (e.g. "RLock.withLock"). */
-export function withLockSync<T>(lock: ScopedLock, what: string, fn: () => T, opts?: WithLockOptions): T {
-  const timeout = opts?.timeout;
-  checkTimeout(timeout, what);
+/** `lock.withLock(fn, timeout)`; `what` names the call in errors (e.g. "RLock.withLock"). */
+export function withLockSync<T>(lock: ScopedLock, what: string, fn: () => T, timeout?: number | null): T {
+  timeoutMs(timeout, `${what}: timeout`, 'lock'); // named after this call, not the acquire it makes
   let got: boolean;
   try {
     got = lock.acquire(timeout);
@@ -46,18 +37,17 @@ export function withLockSync<T>(lock: ScopedLock, what: string, fn: () => T, opt
   }
 }
 
-/** `lock.withLockAsync(fn, opts)`: acquires with acquireAsync, runs fn (awaited), releases. */
-export async function withLockAsync<T>(lock: ScopedLock, what: string, fn: () => Promise<T> | T, opts?: WithLockOptions): Promise<T> {
-  const timeout = opts?.timeout;
-  checkTimeout(timeout, what);
+/** `lock.withLockAsync(fn, wait)`: acquires with acquireAsync(wait), runs fn (awaited), releases. */
+export async function withLockAsync<T>(lock: ScopedLock, what: string, fn: () => Promise<T> | T, wait?: WaitArg): Promise<T> {
+  waitArgs(wait, what, 'lock'); // named after this call, not the acquire it makes
   let got: boolean;
   try {
-    got = await lock.acquireAsync(timeout, opts?.signal);
+    got = await lock.acquireAsync(wait);
   } catch (e) {
     if (e instanceof OwnerDeadError) lock.release();
     throw e;
   }
-  if (!got) throw timeoutError(what, timeout);
+  if (!got) throw timeoutError(what, timeoutOf(wait));
   try {
     return await fn();
   } finally {

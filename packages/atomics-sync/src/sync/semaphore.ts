@@ -54,9 +54,9 @@
  */
 import { InvalidArgumentError, OwnerDeadError, SemaphoreOverflowError, describe } from '../errors.js';
 import { isThreadDead } from '../runtime/liveness.js';
-import { KIND_PROPERTY, type SharedDescriptor, type SharedRegion, allocateRegion, checkRegion, defineShared, expectDescriptor, registerKind } from '../runtime/shared.js';
-import { SPIN_ITERATIONS, canBlock, checkSignal, parkAsync, spinWhileEqual, throwIfAborted } from '../runtime/wait.js';
-import { ROBUST_POLL_MS, SELF, assertOwnerIdFits, checkMayBlock, checkTimeout, isValidTimeout } from './lock-core.js';
+import { KIND_PROPERTY, type SharedDescriptor, type SharedRegion, allocateRegion, attachNew, checkRegion, defineShared, expectDescriptor, registerKind } from '../runtime/shared.js';
+import { SPIN_ITERATIONS, type WaitArg, parkAsync, spinWhileEqual, syncDeadline, throwIfAborted, waitArgs } from '../runtime/wait.js';
+import { ROBUST_POLL_MS, SELF, assertOwnerIdFits } from './lock-core.js';
 
 /** Word indexes. */
 const VALUE = 0;
@@ -81,17 +81,13 @@ export const SEMAPHORE_MAX_VALUE = 0x7fffffff;
 const ACQUIRED = -1;
 const TIMED_OUT = -2;
 
-let attaching: SharedDescriptor | undefined;
+/** The constructor's hidden last argument from attachSemaphore: attach, do not initialise. */
+const ATTACH = Symbol('Semaphore: attach');
 
-/** For subclasses' `from`: builds a `ctor` over an existing descriptor without initialising it. */
-export function attachSemaphore<T>(ctor: new () => T, d: SharedDescriptor): T {
+/** For Semaphore's and subclasses' `from`: builds a `ctor` over an existing descriptor without initialising it. */
+export function attachSemaphore<T>(ctor: abstract new (...args: never[]) => T, d: SharedDescriptor): T {
   checkRegion(d[KIND_PROPERTY], d.buffer, d.byteOffset, Semaphore.BYTE_LENGTH, Semaphore.ALIGNMENT);
-  attaching = d;
-  try {
-    return new ctor();
-  } finally {
-    attaching = undefined;
-  }
+  return attachNew(ctor, 0, d, ATTACH);
 }
 
 function checkInitial(kind: string, value: unknown): number {
@@ -115,19 +111,21 @@ export class Semaphore {
   readonly #i32: Int32Array;
   readonly #bounded: boolean;
   readonly #kind: string;
+  readonly #acquireName: string; // built once: acquire is a hot path
   /** Hint: the table slot this thread last held (checked before use; another view may have freed it). */
   #slot = -1;
 
   /** A semaphore with `value` permits, in its own memory or in `region` (which it initialises). */
-  constructor(value = 1, region?: SharedRegion) {
+  constructor(value?: number, region?: SharedRegion);
+  constructor(value = 1, region?: SharedRegion, attach?: symbol) {
     const kind = (new.target as unknown as { kind: string }).kind;
     assertOwnerIdFits(kind);
-    const a = attaching;
-    attaching = undefined;
+    const a = attach === ATTACH;
     if (!a) checkInitial(kind, value);
-    const { buffer, byteOffset } = a ?? allocateRegion(kind, Semaphore.BYTE_LENGTH, Semaphore.ALIGNMENT, region);
+    const { buffer, byteOffset } = a ? (region as SharedDescriptor) : allocateRegion(kind, Semaphore.BYTE_LENGTH, Semaphore.ALIGNMENT, region);
     defineShared(this, kind, buffer, byteOffset);
     this.#kind = kind;
+    this.#acquireName = `${kind}.acquire`;
     this.#bounded = kind !== 'Semaphore';
     this.#i32 = new Int32Array(buffer, byteOffset, Semaphore.BYTE_LENGTH / 4);
     if (!a) {
@@ -148,20 +146,20 @@ export class Semaphore {
   }
 
   /**
-   * Takes a permit, waiting at most `timeout` ms (undefined, -1, Infinity: no limit). Returns false
-   * on timeout. Throws OwnerDeadError after recovering a dead holder's permits (it holds one).
+   * Takes a permit, waiting at most `timeout` ms (undefined, null, Infinity: no limit; 0 or
+   * negative: no waiting, as Python's `Semaphore.acquire(timeout=-1)`). Returns false on timeout.
+   * Throws OwnerDeadError after recovering a dead holder's permits (it holds one).
    */
-  acquire(timeout?: number): boolean {
-    if (timeout !== undefined && !isValidTimeout(timeout)) checkTimeout(timeout, `${this.#kind}.acquire`);
-    if (!canBlock) checkMayBlock(timeout, `${this.#kind}.acquire`);
+  acquire(timeout?: number | null): boolean {
+    const deadline = syncDeadline(timeout, this.#acquireName, 'python');
     if (this.#take()) return true;
-    const deadline = deadlineOf(timeout);
     Atomics.add(this.#i32, NWAITERS, 1);
     let r = TIMED_OUT;
     try {
       // Spin once per wake-up cycle: a permit released within microseconds is taken without a
-      // park; past SPIN_ITERATIONS the waiter parks (see wait.ts for the budget).
-      let spin = timeout !== 0;
+      // park; past SPIN_ITERATIONS the waiter parks (see wait.ts for the budget). A call that may
+      // not wait does not spin either.
+      let spin = deadline > performance.now();
       for (;;) {
         if ((r = this.#attempt()) !== TIMED_OUT) break;
         if (spin) {
@@ -184,13 +182,14 @@ export class Semaphore {
     return this.#take() || this.#settle(this.#attempt(), 'tryAcquire');
   }
 
-  /** Like acquire, without blocking the thread. Rejects with `signal.reason` on abort (no permit taken). */
-  async acquireAsync(timeout?: number, signal?: AbortSignal): Promise<boolean> {
-    checkTimeout(timeout, `${this.#kind}.acquireAsync`);
-    checkSignal(signal);
+  /**
+   * Like acquire, without blocking the thread; `wait` is acquire's timeout or `{ timeout, signal }`.
+   * Rejects with `signal.reason` on abort (no permit taken).
+   */
+  async acquireAsync(wait?: WaitArg): Promise<boolean> {
+    const [deadline, signal] = waitArgs(wait, `${this.#kind}.acquireAsync`);
     throwIfAborted(signal);
     if (this.#take()) return true;
-    const deadline = deadlineOf(timeout);
     Atomics.add(this.#i32, NWAITERS, 1);
     let r = TIMED_OUT;
     try {
@@ -379,10 +378,6 @@ export class Semaphore {
       v = w;
     }
   }
-}
-
-function deadlineOf(timeout: number | null | undefined): number {
-  return timeout === undefined || timeout === null || timeout === -1 ? Infinity : performance.now() + timeout;
 }
 
 registerKind('Semaphore', (d) => Semaphore.from(d));
