@@ -29,14 +29,17 @@ for (const suite of suites) {
     while ((i = buf.indexOf('\n')) >= 0) {
       const line = buf.slice(0, i);
       buf = buf.slice(i + 1);
-      if (!line.startsWith('{')) { process.stderr.write(line + '\n'); continue; }
+      if (!line.startsWith('{')) {
+        process.stderr.write(`${line}\n`);
+        continue;
+      }
       try {
         const rec = JSON.parse(line);
         lines.push(rec);
         const { samples, ...shown } = rec;
         console.log(JSON.stringify(shown));
       } catch {
-        process.stderr.write(line + '\n');
+        process.stderr.write(`${line}\n`);
       }
     }
   });
@@ -58,7 +61,7 @@ for (const [key, impls] of table) {
 }
 const outDir = join(here, 'results');
 mkdirSync(outDir, { recursive: true });
-const body = lines.map((l) => JSON.stringify(l)).join('\n') + '\n';
+const body = `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`;
 writeFileSync(join(outDir, `${new Date().toISOString().replace(/[:.]/g, '-')}.jsonl`), body);
 writeFileSync(join(outDir, 'latest.jsonl'), body);
 process.stderr.write(`\n${lines.length} figures written to ${join(outDir, 'latest.jsonl')}\n`);

@@ -28,7 +28,18 @@ export function percentile(xs, p) {
 export function emit(bench, impl, metric, samples, unit, extra = {}) {
   const runs = Array.isArray(samples) ? samples : [samples];
   const value = Number(median(runs).toPrecision(6));
-  console.log(JSON.stringify({ bench, impl, metric, value, unit, runs: runs.length, samples: runs.map((x) => Number(x.toPrecision(6))), ...extra }));
+  console.log(
+    JSON.stringify({
+      bench,
+      impl,
+      metric,
+      value,
+      unit,
+      runs: runs.length,
+      samples: runs.map((x) => Number(x.toPrecision(6))),
+      ...extra,
+    }),
+  );
   return value;
 }
 
@@ -47,7 +58,9 @@ export function runsFor(full, quick = 3) {
 
 /** The python3 executable if it exists and has multiprocessing, else undefined. */
 export function python() {
-  const r = spawnSync('python3', ['-c', 'import multiprocessing, sys; print(sys.version.split()[0])'], { encoding: 'utf8' });
+  const r = spawnSync('python3', ['-c', 'import multiprocessing, sys; print(sys.version.split()[0])'], {
+    encoding: 'utf8',
+  });
   return r.status === 0 ? { exe: 'python3', version: r.stdout.trim() } : undefined;
 }
 
@@ -58,7 +71,14 @@ export function python() {
 export function runPython(source, args = [], timeoutMs = 300_000) {
   const py = python();
   if (!py) return undefined;
-  const r = spawnSync(py.exe, ['-c', source, ...args.map(String)], { encoding: 'utf8', timeout: timeoutMs, maxBuffer: 64 << 20 });
+  const r = spawnSync(py.exe, ['-c', source, ...args.map(String)], {
+    encoding: 'utf8',
+    timeout: timeoutMs,
+    maxBuffer: 64 << 20,
+  });
   if (r.status !== 0) throw new Error(`python benchmark failed: ${r.stderr}`);
-  return r.stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+  return r.stdout
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l));
 }

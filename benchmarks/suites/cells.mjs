@@ -14,7 +14,9 @@ import { QUICK, emit, repeat, runsFor, python, runPython } from '../lib/report.m
 
 // One function per measured loop, so each call site stays monomorphic.
 const LOOPS = {
-  rawAdd(i32, n) { for (let i = 0; i < n; i++) Atomics.add(i32, 0, 1); },
+  rawAdd(i32, n) {
+    for (let i = 0; i < n; i++) Atomics.add(i32, 0, 1);
+  },
   // Raw Atomics.add with a few ns of register work between adds, about what Value.add adds.
   rawAddSpaced(i32, n) {
     let s = 0;
@@ -24,10 +26,18 @@ const LOOPS = {
     }
     return s;
   },
-  valueAdd(v, n) { for (let i = 0; i < n; i++) v.add(1); },
-  rawAdd64(i64, n) { for (let i = 0; i < n; i++) Atomics.add(i64, 0, 1n); },
-  valueAdd64(v, n) { for (let i = 0; i < n; i++) v.add(1n); },
-  plainFloatAdd(f64, n) { for (let i = 0; i < n; i++) f64[0] += 1; },
+  valueAdd(v, n) {
+    for (let i = 0; i < n; i++) v.add(1);
+  },
+  rawAdd64(i64, n) {
+    for (let i = 0; i < n; i++) Atomics.add(i64, 0, 1n);
+  },
+  valueAdd64(v, n) {
+    for (let i = 0; i < n; i++) v.add(1n);
+  },
+  plainFloatAdd(f64, n) {
+    for (let i = 0; i < n; i++) f64[0] += 1;
+  },
   // The least an atomic f64 add can be in JS: a CAS loop on a BigInt64Array alias (what Value does).
   casFloatAdd(bits, n) {
     const sf = new Float64Array(1);
@@ -41,17 +51,54 @@ const LOOPS = {
       }
     }
   },
-  valueFloatAdd(v, n) { for (let i = 0; i < n; i++) v.add(1); },
-  arrayGet(a, n) { let s = 0; for (let i = 0; i < n; i++) s += a[0]; return s; },
-  atomicsLoad(a, n) { let s = 0; for (let i = 0; i < n; i++) s += Atomics.load(a, 0); return s; },
-  rawValueGet(v, n) { let s = 0; for (let i = 0; i < n; i++) s += v.value; return s; },
-  valueGet(v, n) { let s = 0; for (let i = 0; i < n; i++) s += v.value; return s; },
-  arraySet(a, n) { for (let i = 0; i < n; i++) a[0] = i; },
-  atomicsStore(a, n) { for (let i = 0; i < n; i++) Atomics.store(a, 0, i); },
-  rawValueSet(v, n) { for (let i = 0; i < n; i++) v.value = i; },
-  valueSet(v, n) { for (let i = 0; i < n; i++) v.value = i; },
-  lockedInc(v, n) { const lock = v.getLock(); for (let i = 0; i < n; i++) lock.withLock(() => { v.value += 1; }); },
-  withLockInc(v, n) { for (let i = 0; i < n; i++) v.withLock((obj) => { obj.value += 1; }); },
+  valueFloatAdd(v, n) {
+    for (let i = 0; i < n; i++) v.add(1);
+  },
+  arrayGet(a, n) {
+    let s = 0;
+    for (let i = 0; i < n; i++) s += a[0];
+    return s;
+  },
+  atomicsLoad(a, n) {
+    let s = 0;
+    for (let i = 0; i < n; i++) s += Atomics.load(a, 0);
+    return s;
+  },
+  rawValueGet(v, n) {
+    let s = 0;
+    for (let i = 0; i < n; i++) s += v.value;
+    return s;
+  },
+  valueGet(v, n) {
+    let s = 0;
+    for (let i = 0; i < n; i++) s += v.value;
+    return s;
+  },
+  arraySet(a, n) {
+    for (let i = 0; i < n; i++) a[0] = i;
+  },
+  atomicsStore(a, n) {
+    for (let i = 0; i < n; i++) Atomics.store(a, 0, i);
+  },
+  rawValueSet(v, n) {
+    for (let i = 0; i < n; i++) v.value = i;
+  },
+  valueSet(v, n) {
+    for (let i = 0; i < n; i++) v.value = i;
+  },
+  lockedInc(v, n) {
+    const lock = v.getLock();
+    for (let i = 0; i < n; i++)
+      lock.withLock(() => {
+        v.value += 1;
+      });
+  },
+  withLockInc(v, n) {
+    for (let i = 0; i < n; i++)
+      v.withLock((obj) => {
+        obj.value += 1;
+      });
+  },
 };
 
 const PY_LOCKED_INC = `
@@ -113,9 +160,17 @@ function nsPerOp(loop, target, n) {
 /** 2 workers run LOOPS[loop] `iters` times each on one shared target; returns ops/s. */
 async function twoThreads(loop, target, iters, check) {
   const start = new Int32Array(new SharedArrayBuffer(8));
-  const ws = [0, 1].map(() => new Worker(new URL(import.meta.url), { workerData: { loop, target, start: start.buffer, iters } }));
+  const ws = [0, 1].map(
+    () => new Worker(new URL(import.meta.url), { workerData: { loop, target, start: start.buffer, iters } }),
+  );
   try {
-    const done = ws.map((w) => new Promise((res, rej) => { w.once('message', res); w.once('error', rej); }));
+    const done = ws.map(
+      (w) =>
+        new Promise((res, rej) => {
+          w.once('message', res);
+          w.once('error', rej);
+        }),
+    );
     while (Atomics.load(start, 1) < 2) await new Promise((r) => setTimeout(r, 1));
     const t0 = performance.now();
     Atomics.store(start, 0, 1);
@@ -139,20 +194,50 @@ async function main() {
     const bench = 'cells.atomic-add';
     const i32 = new Int32Array(new SharedArrayBuffer(4));
     const v = new Value('i', 0);
-    const raw = emit(bench, 'Atomics.add Int32Array', 'ns/op', await repeat(runs, () => nsPerOp('rawAdd', i32, n)), 'ns');
+    const raw = emit(
+      bench,
+      'Atomics.add Int32Array',
+      'ns/op',
+      await repeat(runs, () => nsPerOp('rawAdd', i32, n)),
+      'ns',
+    );
     const val = emit(bench, 'Value(i).add', 'ns/op', await repeat(runs, () => nsPerOp('valueAdd', v, n)), 'ns');
     ratio(bench, 'Value(i).add / Atomics.add', val, raw);
     const i64 = new BigInt64Array(new SharedArrayBuffer(8));
     const v64 = new Value('q', 0n);
-    const raw64 = emit(bench, 'Atomics.add BigInt64Array', 'ns/op', await repeat(runs, () => nsPerOp('rawAdd64', i64, n)), 'ns');
+    const raw64 = emit(
+      bench,
+      'Atomics.add BigInt64Array',
+      'ns/op',
+      await repeat(runs, () => nsPerOp('rawAdd64', i64, n)),
+      'ns',
+    );
     const val64 = emit(bench, 'Value(q).add', 'ns/op', await repeat(runs, () => nsPerOp('valueAdd64', v64, n)), 'ns');
     ratio(bench, 'Value(q).add / Atomics.add i64', val64, raw64);
     const f64 = new Float64Array(new SharedArrayBuffer(8));
     const vd = new Value('d', 0);
-    const plain = emit(bench, 'Float64Array += (not atomic)', 'ns/op', await repeat(runs, () => nsPerOp('plainFloatAdd', f64, n)), 'ns');
+    const plain = emit(
+      bench,
+      'Float64Array += (not atomic)',
+      'ns/op',
+      await repeat(runs, () => nsPerOp('plainFloatAdd', f64, n)),
+      'ns',
+    );
     const bits = new BigInt64Array(new SharedArrayBuffer(8));
-    const cas = emit(bench, 'hand-written f64 CAS loop', 'ns/op', await repeat(runs, () => nsPerOp('casFloatAdd', bits, n)), 'ns');
-    const fadd = emit(bench, 'Value(d).add (CAS loop)', 'ns/op', await repeat(runs, () => nsPerOp('valueFloatAdd', vd, n)), 'ns');
+    const cas = emit(
+      bench,
+      'hand-written f64 CAS loop',
+      'ns/op',
+      await repeat(runs, () => nsPerOp('casFloatAdd', bits, n)),
+      'ns',
+    );
+    const fadd = emit(
+      bench,
+      'Value(d).add (CAS loop)',
+      'ns/op',
+      await repeat(runs, () => nsPerOp('valueFloatAdd', vd, n)),
+      'ns',
+    );
     ratio(bench, 'Value(d).add / hand-written CAS', fadd, cas);
     ratio(bench, 'Value(d).add / plain f64 += (not atomic)', fadd, plain);
   }
@@ -166,15 +251,39 @@ async function main() {
     const m = QUICK ? n / 4 : n / 2;
     const get = emit(bench, 'Int32Array[0] read', 'ns/op', await repeat(runs, () => nsPerOp('arrayGet', ta, m)), 'ns');
     const load = emit(bench, 'Atomics.load', 'ns/op', await repeat(runs, () => nsPerOp('atomicsLoad', ta, m)), 'ns');
-    const rget = emit(bench, 'RawValue.value get', 'ns/op', await repeat(runs, () => nsPerOp('rawValueGet', rv, m)), 'ns');
-    const vget = emit(bench, 'Value.value get (locked)', 'ns/op', await repeat(runs, () => nsPerOp('valueGet', v, m)), 'ns');
+    const rget = emit(
+      bench,
+      'RawValue.value get',
+      'ns/op',
+      await repeat(runs, () => nsPerOp('rawValueGet', rv, m)),
+      'ns',
+    );
+    const vget = emit(
+      bench,
+      'Value.value get (locked)',
+      'ns/op',
+      await repeat(runs, () => nsPerOp('valueGet', v, m)),
+      'ns',
+    );
     ratio(bench, 'RawValue get / Atomics.load', rget, load);
     ratio(bench, 'RawValue get / Int32Array read', rget, get);
     ratio(bench, 'Value get (locked) / Atomics.load', vget, load);
     const set = emit(bench, 'Int32Array[0] write', 'ns/op', await repeat(runs, () => nsPerOp('arraySet', ta, m)), 'ns');
     const store = emit(bench, 'Atomics.store', 'ns/op', await repeat(runs, () => nsPerOp('atomicsStore', ta, m)), 'ns');
-    const rset = emit(bench, 'RawValue.value set', 'ns/op', await repeat(runs, () => nsPerOp('rawValueSet', rv, m)), 'ns');
-    const vset = emit(bench, 'Value.value set (locked)', 'ns/op', await repeat(runs, () => nsPerOp('valueSet', v, m)), 'ns');
+    const rset = emit(
+      bench,
+      'RawValue.value set',
+      'ns/op',
+      await repeat(runs, () => nsPerOp('rawValueSet', rv, m)),
+      'ns',
+    );
+    const vset = emit(
+      bench,
+      'Value.value set (locked)',
+      'ns/op',
+      await repeat(runs, () => nsPerOp('valueSet', v, m)),
+      'ns',
+    );
     ratio(bench, 'RawValue set / Atomics.store', rset, store);
     ratio(bench, 'RawValue set / Int32Array write', rset, set);
     ratio(bench, 'Value set (locked) / Atomics.store', vset, store);
@@ -185,23 +294,47 @@ async function main() {
     const bench = 'cells.contended-add';
     const iters = QUICK ? 1_000_000 : 5_000_000;
     const rawSab = new SharedArrayBuffer(4);
-    const raw = emit(bench, 'Atomics.add Int32Array', 'ops/s', await repeat(runs, async () => {
-      const c = new Int32Array(rawSab);
-      c[0] = 0;
-      return twoThreads('rawAdd', rawSab, iters, (want) => { if (c[0] !== want) throw new Error(`raw add lost updates: ${c[0]} != ${want}`); });
-    }), 'ops/s');
-    const val = emit(bench, 'Value(i).add', 'ops/s', await repeat(runs, async () => {
-      const v = new Value('i', 0);
-      return twoThreads('valueAdd', v, iters, (want) => { if (v.value !== want) throw new Error(`Value.add lost updates: ${v.value} != ${want}`); });
-    }), 'ops/s');
+    const raw = emit(
+      bench,
+      'Atomics.add Int32Array',
+      'ops/s',
+      await repeat(runs, async () => {
+        const c = new Int32Array(rawSab);
+        c[0] = 0;
+        return twoThreads('rawAdd', rawSab, iters, (want) => {
+          if (c[0] !== want) throw new Error(`raw add lost updates: ${c[0]} != ${want}`);
+        });
+      }),
+      'ops/s',
+    );
+    const val = emit(
+      bench,
+      'Value(i).add',
+      'ops/s',
+      await repeat(runs, async () => {
+        const v = new Value('i', 0);
+        return twoThreads('valueAdd', v, iters, (want) => {
+          if (v.value !== want) throw new Error(`Value.add lost updates: ${v.value} != ${want}`);
+        });
+      }),
+      'ops/s',
+    );
     // A tight raw loop keeps the cache line on one core for many adds in a row; any work between
     // adds (Value's checks, or 8 register ops here) makes the line move on almost every add.
     const spacedSab = new SharedArrayBuffer(4);
-    const spaced = emit(bench, 'Atomics.add + 8 ALU ops between', 'ops/s', await repeat(runs, async () => {
-      const c = new Int32Array(spacedSab);
-      c[0] = 0;
-      return twoThreads('rawAddSpaced', spacedSab, iters, (want) => { if (c[0] !== want) throw new Error(`lost updates: ${c[0]} != ${want}`); });
-    }), 'ops/s');
+    const spaced = emit(
+      bench,
+      'Atomics.add + 8 ALU ops between',
+      'ops/s',
+      await repeat(runs, async () => {
+        const c = new Int32Array(spacedSab);
+        c[0] = 0;
+        return twoThreads('rawAddSpaced', spacedSab, iters, (want) => {
+          if (c[0] !== want) throw new Error(`lost updates: ${c[0]} != ${want}`);
+        });
+      }),
+      'ops/s',
+    );
     ratio(bench, 'Value(i).add / Atomics.add', val, raw, 'throughput ratio');
     ratio(bench, 'Value(i).add / spaced Atomics.add', val, spaced, 'throughput ratio');
   }
@@ -210,17 +343,37 @@ async function main() {
   {
     const bench = 'cells.locked-inc';
     const iters = QUICK ? 100_000 : 500_000;
-    const check = (v) => (want) => { if (v.value !== want) throw new Error(`locked increments lost: ${v.value} != ${want}`); };
-    const lockedInc = emit(bench, 'sabkit getLock().withLock(v.value += 1)', 'ops/s', await repeat(runs, async () => {
-      const v = new Value('i', 0);
-      return twoThreads('lockedInc', v, iters, check(v));
-    }), 'ops/s');
-    const withLock = emit(bench, 'sabkit v.withLock(obj.value += 1)', 'ops/s', await repeat(runs, async () => {
-      const v = new Value('i', 0);
-      return twoThreads('withLockInc', v, iters, check(v));
-    }), 'ops/s');
+    const check = (v) => (want) => {
+      if (v.value !== want) throw new Error(`locked increments lost: ${v.value} != ${want}`);
+    };
+    const lockedInc = emit(
+      bench,
+      'sabkit getLock().withLock(v.value += 1)',
+      'ops/s',
+      await repeat(runs, async () => {
+        const v = new Value('i', 0);
+        return twoThreads('lockedInc', v, iters, check(v));
+      }),
+      'ops/s',
+    );
+    const withLock = emit(
+      bench,
+      'sabkit v.withLock(obj.value += 1)',
+      'ops/s',
+      await repeat(runs, async () => {
+        const v = new Value('i', 0);
+        return twoThreads('withLockInc', v, iters, check(v));
+      }),
+      'ops/s',
+    );
     const v = new Value('i', 0);
-    const one = emit(bench, 'sabkit getLock().withLock(v.value += 1)', 'ns/op uncontended', await repeat(runs, () => nsPerOp('lockedInc', v, iters)), 'ns');
+    const one = emit(
+      bench,
+      'sabkit getLock().withLock(v.value += 1)',
+      'ns/op uncontended',
+      await repeat(runs, () => nsPerOp('lockedInc', v, iters)),
+      'ns',
+    );
     const py = python();
     if (!py) {
       console.error('# cells.locked-inc: python3 not found, Python reference skipped');
@@ -228,8 +381,20 @@ async function main() {
     }
     const pyIters = QUICK ? 20_000 : 100_000;
     const recs = runPython(PY_LOCKED_INC, [pyIters, runs]);
-    const pyOps = emit(bench, `python ${py.version} Value.get_lock()`, 'ops/s', recs.filter((r) => r.metric === 'contended').map((r) => r.ops_per_s), 'ops/s');
-    const pyNs = emit(bench, `python ${py.version} Value.get_lock()`, 'ns/op uncontended', recs.filter((r) => r.metric === 'uncontended').map((r) => r.ns_per_op), 'ns');
+    const pyOps = emit(
+      bench,
+      `python ${py.version} Value.get_lock()`,
+      'ops/s',
+      recs.filter((r) => r.metric === 'contended').map((r) => r.ops_per_s),
+      'ops/s',
+    );
+    const pyNs = emit(
+      bench,
+      `python ${py.version} Value.get_lock()`,
+      'ns/op uncontended',
+      recs.filter((r) => r.metric === 'uncontended').map((r) => r.ns_per_op),
+      'ns',
+    );
     ratio(bench, 'sabkit getLock() / python', lockedInc, pyOps, 'throughput ratio');
     ratio(bench, 'sabkit withLock / python', withLock, pyOps, 'throughput ratio');
     ratio(bench, 'python / sabkit (uncontended ns)', pyNs, one, 'speedup');

@@ -75,8 +75,16 @@ async function contendedRun(impl, iters) {
   const { lock } = makeLock(impl);
   const counter = new SharedArrayBuffer(4);
   const start = new Int32Array(new SharedArrayBuffer(8));
-  const ws = [0, 1].map(() => new Worker(new URL(import.meta.url), { workerData: { impl, lock, counter, start: start.buffer, iters } }));
-  const done = ws.map((w) => new Promise((res, rej) => { w.once('message', res); w.once('error', rej); }));
+  const ws = [0, 1].map(
+    () => new Worker(new URL(import.meta.url), { workerData: { impl, lock, counter, start: start.buffer, iters } }),
+  );
+  const done = ws.map(
+    (w) =>
+      new Promise((res, rej) => {
+        w.once('message', res);
+        w.once('error', rej);
+      }),
+  );
   while (Atomics.load(start, 1) < 2) await new Promise((r) => setTimeout(r, 1));
   const t0 = performance.now();
   Atomics.store(start, 0, 1);
@@ -85,7 +93,8 @@ async function contendedRun(impl, iters) {
   const ms = performance.now() - t0;
   await Promise.all(ws.map((w) => w.terminate()));
   const total = new Int32Array(counter)[0];
-  if (total !== 2 * iters + 2000) throw new Error(`${impl}: counter is ${total}, expected ${2 * iters + 2000}: mutual exclusion broken`);
+  if (total !== 2 * iters + 2000)
+    throw new Error(`${impl}: counter is ${total}, expected ${2 * iters + 2000}: mutual exclusion broken`);
   return (2 * iters) / (ms / 1000);
 }
 
@@ -137,7 +146,14 @@ async function main() {
   const names = { cas: 'bare CAS lock', lock: 'sabkit Lock', rlock: 'sabkit RLock', semaphore: 'sabkit Semaphore(1)' };
   for (const impl of uImpls) emit('lock-uncontended', names[impl], 'acquire+release', u[impl], 'ns/op');
   // Ratio per run (paired), then the median: less noisy than a ratio of medians.
-  emit('lock-uncontended', 'ratio sabkit Lock / bare CAS', 'acquire+release', u.lock.map((x, i) => x / u.cas[i]), 'x', { target: '<= 1.4' });
+  emit(
+    'lock-uncontended',
+    'ratio sabkit Lock / bare CAS',
+    'acquire+release',
+    u.lock.map((x, i) => x / u.cas[i]),
+    'x',
+    { target: '<= 1.4' },
+  );
 
   // Contended: 2 worker threads.
   const cIters = QUICK ? 1_000_000 : 4_000_000;
@@ -150,15 +166,30 @@ async function main() {
     }
   });
   const cMed = {};
-  for (const impl of Object.keys(c)) cMed[impl] = emit('lock-contended', names[impl], 'counter, 2 threads', c[impl], 'ops/s');
-  emit('lock-contended', 'ratio sabkit Lock / bare CAS', 'counter, 2 threads', c.lock.map((x, i) => x / c.cas[i]), 'x');
+  for (const impl of Object.keys(c))
+    cMed[impl] = emit('lock-contended', names[impl], 'counter, 2 threads', c[impl], 'ops/s');
+  emit(
+    'lock-contended',
+    'ratio sabkit Lock / bare CAS',
+    'counter, 2 threads',
+    c.lock.map((x, i) => x / c.cas[i]),
+    'x',
+  );
 
   const py = python();
   if (py) {
     const pyIters = QUICK ? 50_000 : 200_000;
     const rows = runPython(PY_CONTENDED, [pyIters, runsFor(5, 3)]);
-    const pyMed = emit('lock-contended', `python ${py.version} mp.Value.get_lock()`, 'counter, 2 processes', rows.map((r) => r.ops_per_s), 'ops/s');
-    emit('lock-contended', 'ratio sabkit Lock / python', 'counter, 2 threads', [cMed.lock / pyMed], 'x', { target: '>= 10' });
+    const pyMed = emit(
+      'lock-contended',
+      `python ${py.version} mp.Value.get_lock()`,
+      'counter, 2 processes',
+      rows.map((r) => r.ops_per_s),
+      'ops/s',
+    );
+    emit('lock-contended', 'ratio sabkit Lock / python', 'counter, 2 threads', [cMed.lock / pyMed], 'x', {
+      target: '>= 10',
+    });
   } else {
     process.stderr.write('# python3 with multiprocessing not found: the Python comparison is skipped\n');
   }

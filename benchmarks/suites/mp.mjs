@@ -49,15 +49,28 @@ const pool = new Pool(WORKERS);
 let mapMs;
 let rtP50;
 try {
-  const samples = await repeat(runs, async () => {
-    const t0 = performance.now();
-    const r = await pool.map(square, items);
-    const ms = performance.now() - t0;
-    if (r.length !== N || r[N - 1] !== (N - 1) ** 2) throw new Error('sabkit Pool.map returned a wrong result');
-    return ms;
-  }, 2);
-  mapMs = emit('mp.map-100k', 'sabkit Pool.map', 'time', samples, 'ms', { workers: WORKERS, chunksize: Math.ceil(N / (4 * WORKERS)) });
-  emit('mp.map-100k', 'sabkit Pool.map', 'throughput', samples.map((ms) => N / (ms / 1000)), 'items/s');
+  const samples = await repeat(
+    runs,
+    async () => {
+      const t0 = performance.now();
+      const r = await pool.map(square, items);
+      const ms = performance.now() - t0;
+      if (r.length !== N || r[N - 1] !== (N - 1) ** 2) throw new Error('sabkit Pool.map returned a wrong result');
+      return ms;
+    },
+    2,
+  );
+  mapMs = emit('mp.map-100k', 'sabkit Pool.map', 'time', samples, 'ms', {
+    workers: WORKERS,
+    chunksize: Math.ceil(N / (4 * WORKERS)),
+  });
+  emit(
+    'mp.map-100k',
+    'sabkit Pool.map',
+    'throughput',
+    samples.map((ms) => N / (ms / 1000)),
+    'items/s',
+  );
 
   for (let i = 0; i < 200; i++) await pool.applyAsync(square, [3]).get();
   const lat = [];
@@ -66,7 +79,10 @@ try {
     await pool.applyAsync(square, [i]).get();
     lat.push((performance.now() - t0) * 1000);
   }
-  rtP50 = emit('mp.apply-roundtrip', 'sabkit applyAsync().get()', 'p50', [percentile(lat, 50)], 'µs', { p99: Number(percentile(lat, 99).toPrecision(4)), calls: RT_CALLS });
+  rtP50 = emit('mp.apply-roundtrip', 'sabkit applyAsync().get()', 'p50', [percentile(lat, 50)], 'µs', {
+    p99: Number(percentile(lat, 99).toPrecision(4)),
+    calls: RT_CALLS,
+  });
 } finally {
   await pool.terminate();
 }
@@ -77,8 +93,21 @@ if (py) {
   const map = out.find((r) => r.metric === 'map');
   const rt = out.find((r) => r.metric === 'rt');
   const pyMap = emit('mp.map-100k', `python ${py.version} Pool.map`, 'time', map.samples, 'ms', { workers: WORKERS });
-  emit('mp.map-100k', `python ${py.version} Pool.map`, 'throughput', map.samples.map((ms) => N / (ms / 1000)), 'items/s');
-  const pyRt = emit('mp.apply-roundtrip', `python ${py.version} apply_async().get()`, 'p50', [percentile(rt.samples, 50)], 'µs', { p99: Number(percentile(rt.samples, 99).toPrecision(4)), calls: RT_CALLS });
+  emit(
+    'mp.map-100k',
+    `python ${py.version} Pool.map`,
+    'throughput',
+    map.samples.map((ms) => N / (ms / 1000)),
+    'items/s',
+  );
+  const pyRt = emit(
+    'mp.apply-roundtrip',
+    `python ${py.version} apply_async().get()`,
+    'p50',
+    [percentile(rt.samples, 50)],
+    'µs',
+    { p99: Number(percentile(rt.samples, 99).toPrecision(4)), calls: RT_CALLS },
+  );
   emit('mp.map-100k', 'ratio python/sabkit', 'speed-up', [pyMap / mapMs], 'x');
   emit('mp.apply-roundtrip', 'ratio python/sabkit', 'speed-up', [pyRt / rtP50], 'x');
 } else {

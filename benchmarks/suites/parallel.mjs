@@ -26,12 +26,27 @@ if (isMainThread) {
   for (let i = 0; i < N; i++) a[i] = (i * 7919) % 1000;
 
   const pool = new Pool(WORKERS);
-  const npm = new NpmPiscina({ filename: import.meta.url, name: 'sumSquares', minThreads: WORKERS, maxThreads: WORKERS });
+  const npm = new NpmPiscina({
+    filename: import.meta.url,
+    name: 'sumSquares',
+    minThreads: WORKERS,
+    maxThreads: WORKERS,
+  });
   const size = Math.ceil(N / CHUNKS);
   let serialSum = 0;
   const impls = {
-    serial: async () => { serialSum = sumSquares(a); return serialSum; },
-    sabkit: () => parallelReduce(a, (x) => x * x, (p, q) => p + q, 0, { pool }),
+    serial: async () => {
+      serialSum = sumSquares(a);
+      return serialSum;
+    },
+    sabkit: () =>
+      parallelReduce(
+        a,
+        (x) => x * x,
+        (p, q) => p + q,
+        0,
+        { pool },
+      ),
     piscina: async () => {
       const parts = [];
       for (let lo = 0; lo < N; lo += size) {
@@ -45,23 +60,52 @@ if (isMainThread) {
   // this shared machine hits all of them alike; the speed-ups are medians of per-round ratios.
   const times = { serial: [], sabkit: [], piscina: [] };
   try {
-    await repeat(runs, async (round) => {
-      for (const [name, run] of Object.entries(impls)) {
-        const t0 = performance.now();
-        const s = await run();
-        const ms = performance.now() - t0;
-        if (name !== 'serial' && s !== serialSum) throw new Error(`${name} gave ${s}, serial ${serialSum}`);
-        if (round >= 0) times[name].push(ms);
-      }
-    }, 2);
+    await repeat(
+      runs,
+      async (round) => {
+        for (const [name, run] of Object.entries(impls)) {
+          const t0 = performance.now();
+          const s = await run();
+          const ms = performance.now() - t0;
+          if (name !== 'serial' && s !== serialSum) throw new Error(`${name} gave ${s}, serial ${serialSum}`);
+          if (round >= 0) times[name].push(ms);
+        }
+      },
+      2,
+    );
   } finally {
     await pool.terminate();
     await npm.destroy();
   }
   emit('parallel.sum-squares', 'serial (main thread)', 'time', times.serial, 'ms', { n: N });
-  emit('parallel.sum-squares', 'sabkit parallelReduce (shared)', 'time', times.sabkit, 'ms', { n: N, workers: WORKERS });
-  emit('parallel.sum-squares', 'npm piscina (copied chunks)', 'time', times.piscina, 'ms', { n: N, workers: WORKERS, chunks: CHUNKS });
-  emit('parallel.sum-squares', 'speed-up sabkit/serial', 'speed-up', times.serial.map((t, i) => t / times.sabkit[i]), 'x');
-  emit('parallel.sum-squares', 'speed-up piscina/serial', 'speed-up', times.serial.map((t, i) => t / times.piscina[i]), 'x');
-  emit('parallel.sum-squares', 'speed-up sabkit/piscina', 'speed-up', times.piscina.map((t, i) => t / times.sabkit[i]), 'x');
+  emit('parallel.sum-squares', 'sabkit parallelReduce (shared)', 'time', times.sabkit, 'ms', {
+    n: N,
+    workers: WORKERS,
+  });
+  emit('parallel.sum-squares', 'npm piscina (copied chunks)', 'time', times.piscina, 'ms', {
+    n: N,
+    workers: WORKERS,
+    chunks: CHUNKS,
+  });
+  emit(
+    'parallel.sum-squares',
+    'speed-up sabkit/serial',
+    'speed-up',
+    times.serial.map((t, i) => t / times.sabkit[i]),
+    'x',
+  );
+  emit(
+    'parallel.sum-squares',
+    'speed-up piscina/serial',
+    'speed-up',
+    times.serial.map((t, i) => t / times.piscina[i]),
+    'x',
+  );
+  emit(
+    'parallel.sum-squares',
+    'speed-up sabkit/piscina',
+    'speed-up',
+    times.piscina.map((t, i) => t / times.sabkit[i]),
+    'x',
+  );
 }

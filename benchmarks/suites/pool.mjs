@@ -24,7 +24,6 @@ import { Worker } from 'node:worker_threads';
 import { emit, repeat, runsFor, percentile, QUICK } from '../lib/report.mjs';
 
 const require = createRequire(import.meta.url);
-const url = (spec) => pathToFileURL(require.resolve(spec)).href;
 const esm = (spec) => import.meta.resolve(spec);
 
 // ---- the task, and worker modules per library ----
@@ -45,8 +44,14 @@ const file = (name, src) => {
   return p;
 };
 const tasksFile = file('tasks.mjs', `${WORK}\nexport default (x) => (x >= 0 ? x + 1 : work(-x));\n`);
-const workerpoolFile = file('workerpool-worker.cjs', `${WORK}\nconst workerpool = require(${JSON.stringify(require.resolve('workerpool'))});\nworkerpool.worker({ task: (x) => (x >= 0 ? x + 1 : work(-x)) });\n`);
-const poolifierFile = file('poolifier-worker.mjs', `${WORK}\nimport { ThreadWorker } from ${JSON.stringify(esm('poolifier'))};\nexport default new ThreadWorker((x) => (x >= 0 ? x + 1 : work(-x)));\n`);
+const workerpoolFile = file(
+  'workerpool-worker.cjs',
+  `${WORK}\nconst workerpool = require(${JSON.stringify(require.resolve('workerpool'))});\nworkerpool.worker({ task: (x) => (x >= 0 ? x + 1 : work(-x)) });\n`,
+);
+const poolifierFile = file(
+  'poolifier-worker.mjs',
+  `${WORK}\nimport { ThreadWorker } from ${JSON.stringify(esm('poolifier'))};\nexport default new ThreadWorker((x) => (x >= 0 ? x + 1 : work(-x)));\n`,
+);
 const rawFile = file(
   'raw-worker.mjs',
   `${WORK}\nimport { parentPort } from 'node:worker_threads';\nparentPort.on('message', (m) => { const x = m[1]; parentPort.postMessage([m[0], x >= 0 ? x + 1 : work(-x)]); });\nparentPort.postMessage('ready');\n`,
@@ -99,11 +104,12 @@ async function raw() {
     });
   }
   return {
-    run: (x) => new Promise((resolve) => {
-      const id = next++;
-      pending.set(id, resolve);
-      workers[id % THREADS].postMessage([id, x]);
-    }),
+    run: (x) =>
+      new Promise((resolve) => {
+        const id = next++;
+        pending.set(id, resolve);
+        workers[id % THREADS].postMessage([id, x]);
+      }),
     close: () => Promise.all(workers.map((w) => w.terminate())),
   };
 }
@@ -161,7 +167,10 @@ async function guarded(impl, fn, ms = 60_000) {
   } catch (e) {
     console.error(`# ${impl}: skipped (${e.message})`);
     let wait;
-    await Promise.race([Promise.allSettled(pools.map((p) => p.close())), new Promise((r) => (wait = setTimeout(r, 5000)))]);
+    await Promise.race([
+      Promise.allSettled(pools.map((p) => p.close())),
+      new Promise((r) => (wait = setTimeout(r, 5000))),
+    ]);
     clearTimeout(wait);
     return false;
   } finally {
@@ -228,13 +237,17 @@ async function idleCpu() {
     await warm(pool);
     await pool.run(1);
     await new Promise((r) => setTimeout(r, 200)); // let GC and spins settle first
-    const samples = await repeat(runsFor(3, 1), async () => {
-      const before = process.cpuUsage();
-      const t = performance.now();
-      await new Promise((r) => setTimeout(r, ms));
-      const used = process.cpuUsage(before);
-      return ((used.user + used.system) / 1000 / (performance.now() - t)) * 100;
-    }, 0);
+    const samples = await repeat(
+      runsFor(3, 1),
+      async () => {
+        const before = process.cpuUsage();
+        const t = performance.now();
+        await new Promise((r) => setTimeout(r, ms));
+        const used = process.cpuUsage(before);
+        return ((used.user + used.system) / 1000 / (performance.now() - t)) * 100;
+      },
+      0,
+    );
     await pool.close();
     emit('pool-idle', impl, `process CPU while the pool idles ${ms} ms`, samples, '% of a core');
   }
@@ -283,7 +296,13 @@ async function coldStart() {
   emit('pool-cold-start', 'sabkit', 'new pool (2 threads) -> first result', times.sabkit, 'ms');
   emit('pool-cold-start', 'piscina', 'new pool (2 threads) -> first result', times.piscina, 'ms');
   for (const k of ['sabkit', 'piscina']) {
-    emit('pool-cold-start', k, 'extra over two raw new Worker (median of paired rounds)', times[k].map((v, i) => v - times['raw-2-workers'][i]), 'ms');
+    emit(
+      'pool-cold-start',
+      k,
+      'extra over two raw new Worker (median of paired rounds)',
+      times[k].map((v, i) => v - times['raw-2-workers'][i]),
+      'ms',
+    );
   }
 }
 
@@ -362,7 +381,13 @@ async function speedup(bench, count, ms, impls) {
   const t = performance.now();
   await new Promise((r) => setTimeout(r, 500));
   const used = process.cpuUsage(before);
-  emit(bench, 'all-idle', `process CPU while the ${live.length} pools of this bench idle 500 ms`, [((used.user + used.system) / 1000 / (performance.now() - t)) * 100], '% of a core');
+  emit(
+    bench,
+    'all-idle',
+    `process CPU while the ${live.length} pools of this bench idle 500 ms`,
+    [((used.user + used.system) / 1000 / (performance.now() - t)) * 100],
+    '% of a core',
+  );
   const rounds = runsFor(5, 1);
   for (let i = 0; i < rounds; i++) {
     for (let j = 0; j < live.length; j++) {
@@ -373,7 +398,15 @@ async function speedup(bench, count, ms, impls) {
   for (const e of live) {
     if (!e.ok) continue;
     await e.pool.close();
-    emit(bench, e.impl, e.impl === 'ceiling' ? `speed-up over serial, ${THREADS} threads, one message per worker per batch (the machine's ceiling)` : `speed-up over serial, ${THREADS} threads`, e.ratios, '×');
+    emit(
+      bench,
+      e.impl,
+      e.impl === 'ceiling'
+        ? `speed-up over serial, ${THREADS} threads, one message per worker per batch (the machine's ceiling)`
+        : `speed-up over serial, ${THREADS} threads`,
+      e.ratios,
+      '×',
+    );
     if (e.main.length > 0) emit(bench, e.impl, 'main-thread CPU per batch', e.main, 'ms');
   }
 }

@@ -105,7 +105,7 @@ const ROLES = {
     let head = 0;
     for (let i = 0; i <= n; i++) {
       while (((tail - head) | 0) >= CAP) head = Atomics.load(i32, 16);
-      i32[64 + ((tail & (CAP - 1)))] = i === n ? -1 : i;
+      i32[64 + (tail & (CAP - 1))] = i === n ? -1 : i;
       tail = (tail + 1) | 0;
       Atomics.store(i32, 32, tail);
     }
@@ -191,8 +191,17 @@ const ROLES = {
 async function runWorkers(specs) {
   const start = new SharedArrayBuffer(8);
   const s = new Int32Array(start);
-  const ws = specs.map(({ data, transfer }) => new Worker(new URL(import.meta.url), { workerData: { ...data, start }, transferList: transfer ?? [] }));
-  const results = ws.map((w) => new Promise((res, rej) => { w.once('message', res); w.once('error', rej); }));
+  const ws = specs.map(
+    ({ data, transfer }) =>
+      new Worker(new URL(import.meta.url), { workerData: { ...data, start }, transferList: transfer ?? [] }),
+  );
+  const results = ws.map(
+    (w) =>
+      new Promise((res, rej) => {
+        w.once('message', res);
+        w.once('error', rej);
+      }),
+  );
   while (Atomics.load(s, 1) < ws.length) await new Promise((r) => setTimeout(r, 2));
   await new Promise((r) => setTimeout(r, 20)); // let every worker park on the start word
   const go = now();
@@ -306,7 +315,10 @@ async function pingpong(impl, rounds) {
     specs = [{ data: { role: 'pipe-ping', conn: a, rounds } }, { data: { role: 'pipe-pong', conn: b } }];
   } else {
     const { port1, port2 } = new MessageChannel();
-    specs = [{ data: { role: 'mp-ping', port: port1, rounds }, transfer: [port1] }, { data: { role: 'mp-pong', port: port2 }, transfer: [port2] }];
+    specs = [
+      { data: { role: 'mp-ping', port: port1, rounds }, transfer: [port1] },
+      { data: { role: 'mp-pong', port: port2 }, transfer: [port2] },
+    ];
   }
   const [, out] = await runWorkers(specs);
   const rtt = out[0].rtt.slice(Math.floor(rounds / 10)).map((ms) => ms * 1000); // drop the first 10% (JIT warm-up)
@@ -347,7 +359,13 @@ async function main() {
 
   // codec: fast paths against v8 for everything.
   {
-    const values = { int32: 12345, float: 1.5, 'string(16)': 'hello world 1234', 'Uint8Array(64)': new Uint8Array(64), 'object': { id: 7, name: 'x', tags: [1, 2] } };
+    const values = {
+      int32: 12345,
+      float: 1.5,
+      'string(16)': 'hello world 1234',
+      'Uint8Array(64)': new Uint8Array(64),
+      object: { id: 7, name: 'x', tags: [1, 2] },
+    };
     const n = QUICK ? 20_000 : 500_000;
     for (const [name, v] of Object.entries(values)) {
       codecNs(false, v, 10_000);
@@ -358,19 +376,46 @@ async function main() {
     }
   }
 
-  for (const [P, C, bench] of [[1, 1, 'queue.1to1'], [4, 4, 'queue.4x4']]) {
+  for (const [P, C, bench] of [
+    [1, 1, 'queue.1to1'],
+    [4, 4, 'queue.4x4'],
+  ]) {
     for (const kind of PAYLOADS) {
       const n = N[kind];
-      const sab = emit(bench, 'sabkit Queue', kind, await repeat(runs, () => throughput('sab', kind, P, C, n)), 'msgs/s');
-      const mp = emit(bench, P === 1 ? 'MessagePort' : 'MessagePort (16 channels, round-robin)', kind, await repeat(runs, () => throughput('mp', kind, P, C, n)), 'msgs/s');
+      const sab = emit(
+        bench,
+        'sabkit Queue',
+        kind,
+        await repeat(runs, () => throughput('sab', kind, P, C, n)),
+        'msgs/s',
+      );
+      const mp = emit(
+        bench,
+        P === 1 ? 'MessagePort' : 'MessagePort (16 channels, round-robin)',
+        kind,
+        await repeat(runs, () => throughput('mp', kind, P, C, n)),
+        'msgs/s',
+      );
       ratio(bench, 'sabkit / MessagePort', kind, sab, mp);
       if (P === 1 && kind === 'small') {
-        const bare = emit(bench, 'bare int32 ring (ceiling)', kind, await repeat(runs, () => throughput('bare', kind, 1, 1, n)), 'msgs/s');
+        const bare = emit(
+          bench,
+          'bare int32 ring (ceiling)',
+          kind,
+          await repeat(runs, () => throughput('bare', kind, 1, 1, n)),
+          'msgs/s',
+        );
         ratio(bench, 'sabkit / bare ring', kind, sab, bare);
       }
       if (py) {
         const rows = runPython(PY_QUEUE, [P, C, PYN[kind], kind, runs, QUICK ? 0 : 1]);
-        const pyq = emit(bench, `Python ${py.version} multiprocessing.Queue`, kind, rows.map((r) => r.msgs_per_s), 'msgs/s');
+        const pyq = emit(
+          bench,
+          `Python ${py.version} multiprocessing.Queue`,
+          kind,
+          rows.map((r) => r.msgs_per_s),
+          'msgs/s',
+        );
         ratio(bench, 'sabkit / Python', kind, sab, pyq);
       }
     }
@@ -380,15 +425,51 @@ async function main() {
     const rounds = QUICK ? 10_000 : 100_000;
     const sab = await repeat(runs, () => pingpong('sab', rounds));
     const mp = await repeat(runs, () => pingpong('mp', QUICK ? 3_000 : 30_000));
-    const s50 = emit('pipe.pingpong', 'sabkit Pipe', 'p50', sab.map((r) => r[0]), 'µs');
-    emit('pipe.pingpong', 'sabkit Pipe', 'p99', sab.map((r) => r[1]), 'µs');
-    const m50 = emit('pipe.pingpong', 'MessageChannel', 'p50', mp.map((r) => r[0]), 'µs');
-    emit('pipe.pingpong', 'MessageChannel', 'p99', mp.map((r) => r[1]), 'µs');
+    const s50 = emit(
+      'pipe.pingpong',
+      'sabkit Pipe',
+      'p50',
+      sab.map((r) => r[0]),
+      'µs',
+    );
+    emit(
+      'pipe.pingpong',
+      'sabkit Pipe',
+      'p99',
+      sab.map((r) => r[1]),
+      'µs',
+    );
+    const m50 = emit(
+      'pipe.pingpong',
+      'MessageChannel',
+      'p50',
+      mp.map((r) => r[0]),
+      'µs',
+    );
+    emit(
+      'pipe.pingpong',
+      'MessageChannel',
+      'p99',
+      mp.map((r) => r[1]),
+      'µs',
+    );
     ratio('pipe.pingpong', 'MessageChannel / sabkit', 'p50 speed-up', m50, s50);
     if (py) {
       const rows = runPython(PY_PINGPONG, [QUICK ? 3_000 : 30_000, runs]);
-      const p50 = emit('pipe.pingpong', `Python ${py.version} multiprocessing.Pipe`, 'p50', rows.map((r) => r.p50), 'µs');
-      emit('pipe.pingpong', `Python ${py.version} multiprocessing.Pipe`, 'p99', rows.map((r) => r.p99), 'µs');
+      const p50 = emit(
+        'pipe.pingpong',
+        `Python ${py.version} multiprocessing.Pipe`,
+        'p50',
+        rows.map((r) => r.p50),
+        'µs',
+      );
+      emit(
+        'pipe.pingpong',
+        `Python ${py.version} multiprocessing.Pipe`,
+        'p99',
+        rows.map((r) => r.p99),
+        'µs',
+      );
       ratio('pipe.pingpong', 'Python / sabkit', 'p50 speed-up', p50, s50);
     }
   }

@@ -39,33 +39,132 @@ const packedViews = [...packedArr];
 const pdv = new DataView(packedArr.buffer);
 const COLN = 4096;
 const colArr = Particle.array(COLN);
-colArr.column('pos.x').data.forEach((_, i, a) => { a[i] = i % 7; });
+colArr.column('pos.x').data.forEach((_, i, a) => {
+  a[i] = i % 7;
+});
 const colViews = [...colArr];
 const colF64 = new Float64Array(colArr.buffer);
 
 // One function per loop so every call site stays monomorphic.
 const LOOPS = {
-  recordsLib(n) { for (let k = 0; k < n; k++) { const p = views[k & MASK]; p.energy = p.energy + 0.5; p.id = p.id + 1; } },
-  recordsDataView(n) { for (let k = 0; k < n; k++) { const o = (k & MASK) * 64; dv.setFloat64(o + 48, dv.getFloat64(o + 48, true) + 0.5, true); dv.setUint32(o + 56, dv.getUint32(o + 56, true) + 1, true); } },
-  recordsTyped(n) { for (let k = 0; k < n; k++) { const b = (k & MASK) * 8; f64[b + 6] = f64[b + 6] + 0.5; u32[b * 2 + 14] = u32[b * 2 + 14] + 1; } },
-  fieldLib(n) { const p = one; for (let k = 0; k < n; k++) { p.energy = p.energy + 0.5; p.id = p.id + 1; } },
-  fieldDataView(n) { const o = 3 * 64; for (let k = 0; k < n; k++) { dv.setFloat64(o + 48, dv.getFloat64(o + 48, true) + 0.5, true); dv.setUint32(o + 56, dv.getUint32(o + 56, true) + 1, true); } },
-  fieldTyped(n) { const b = 3 * 8; for (let k = 0; k < n; k++) { f64[b + 6] = f64[b + 6] + 0.5; u32[b * 2 + 14] = u32[b * 2 + 14] + 1; } },
-  viewGet(n) { let s = 0; for (let k = 0; k < n; k++) s += arr.get(k & MASK).id; return s; },
-  viewNested(n) { let s = 0; for (let k = 0; k < n; k++) s += arr.get(k & MASK).pos.x; return s; },
-  nestedLib(n) { for (let k = 0; k < n; k++) { const p = views[k & MASK]; p.pos.x = p.pos.x + p.vel.x; } },
-  nestedDataView(n) { for (let k = 0; k < n; k++) { const o = (k & MASK) * 64; dv.setFloat64(o, dv.getFloat64(o, true) + dv.getFloat64(o + 24, true), true); } },
-  nestedTyped(n) { for (let k = 0; k < n; k++) { const b = (k & MASK) * 8; f64[b] = f64[b] + f64[b + 3]; } },
-  packedLib(n) { for (let k = 0; k < n; k++) { const p = packedViews[k & MASK]; p.x = p.x + 1; } },
-  packedDataView(n) { for (let k = 0; k < n; k++) { const o = (k & MASK) * 13 + 1; pdv.setFloat64(o, pdv.getFloat64(o, true) + 1, true); } },
-  atomicsLib(n) { const p = one; for (let k = 0; k < n; k++) atomics.add(p, 'id', 1); },
-  atomicsRaw(n) { const i = (3 * 64 + 56) / 4; for (let k = 0; k < n; k++) Atomics.add(u32, i, 1); },
+  recordsLib(n) {
+    for (let k = 0; k < n; k++) {
+      const p = views[k & MASK];
+      p.energy = p.energy + 0.5;
+      p.id = p.id + 1;
+    }
+  },
+  recordsDataView(n) {
+    for (let k = 0; k < n; k++) {
+      const o = (k & MASK) * 64;
+      dv.setFloat64(o + 48, dv.getFloat64(o + 48, true) + 0.5, true);
+      dv.setUint32(o + 56, dv.getUint32(o + 56, true) + 1, true);
+    }
+  },
+  recordsTyped(n) {
+    for (let k = 0; k < n; k++) {
+      const b = (k & MASK) * 8;
+      f64[b + 6] = f64[b + 6] + 0.5;
+      u32[b * 2 + 14] = u32[b * 2 + 14] + 1;
+    }
+  },
+  fieldLib(n) {
+    const p = one;
+    for (let k = 0; k < n; k++) {
+      p.energy = p.energy + 0.5;
+      p.id = p.id + 1;
+    }
+  },
+  fieldDataView(n) {
+    const o = 3 * 64;
+    for (let k = 0; k < n; k++) {
+      dv.setFloat64(o + 48, dv.getFloat64(o + 48, true) + 0.5, true);
+      dv.setUint32(o + 56, dv.getUint32(o + 56, true) + 1, true);
+    }
+  },
+  fieldTyped(n) {
+    const b = 3 * 8;
+    for (let k = 0; k < n; k++) {
+      f64[b + 6] = f64[b + 6] + 0.5;
+      u32[b * 2 + 14] = u32[b * 2 + 14] + 1;
+    }
+  },
+  viewGet(n) {
+    let s = 0;
+    for (let k = 0; k < n; k++) s += arr.get(k & MASK).id;
+    return s;
+  },
+  viewNested(n) {
+    let s = 0;
+    for (let k = 0; k < n; k++) s += arr.get(k & MASK).pos.x;
+    return s;
+  },
+  nestedLib(n) {
+    for (let k = 0; k < n; k++) {
+      const p = views[k & MASK];
+      p.pos.x = p.pos.x + p.vel.x;
+    }
+  },
+  nestedDataView(n) {
+    for (let k = 0; k < n; k++) {
+      const o = (k & MASK) * 64;
+      dv.setFloat64(o, dv.getFloat64(o, true) + dv.getFloat64(o + 24, true), true);
+    }
+  },
+  nestedTyped(n) {
+    for (let k = 0; k < n; k++) {
+      const b = (k & MASK) * 8;
+      f64[b] = f64[b] + f64[b + 3];
+    }
+  },
+  packedLib(n) {
+    for (let k = 0; k < n; k++) {
+      const p = packedViews[k & MASK];
+      p.x = p.x + 1;
+    }
+  },
+  packedDataView(n) {
+    for (let k = 0; k < n; k++) {
+      const o = (k & MASK) * 13 + 1;
+      pdv.setFloat64(o, pdv.getFloat64(o, true) + 1, true);
+    }
+  },
+  atomicsLib(n) {
+    const p = one;
+    for (let k = 0; k < n; k++) atomics.add(p, 'id', 1);
+  },
+  atomicsRaw(n) {
+    const i = (3 * 64 + 56) / 4;
+    for (let k = 0; k < n; k++) Atomics.add(u32, i, 1);
+  },
   // Column loops: n is the number of passes over COLN records.
-  colGet(n) { const c = colArr.column('pos.x'); let s = 0; for (let r = 0; r < n; r++) for (let i = 0; i < COLN; i++) s += c.get(i); return s; },
-  colRaw(n) { const { data, start, stride } = colArr.column('pos.x'); let s = 0; for (let r = 0; r < n; r++) for (let i = 0; i < COLN; i++) s += data[start + i * stride]; return s; },
-  colViews(n) { let s = 0; for (let r = 0; r < n; r++) for (let i = 0; i < COLN; i++) s += colViews[i].pos.x; return s; },
-  colArrayGet(n) { let s = 0; for (let r = 0; r < n; r++) for (let i = 0; i < COLN; i++) s += colArr.get(i).pos.x; return s; },
-  colHand(n) { let s = 0; for (let r = 0; r < n; r++) for (let i = 0; i < COLN; i++) s += colF64[i * 8]; return s; },
+  colGet(n) {
+    const c = colArr.column('pos.x');
+    let s = 0;
+    for (let r = 0; r < n; r++) for (let i = 0; i < COLN; i++) s += c.get(i);
+    return s;
+  },
+  colRaw(n) {
+    const { data, start, stride } = colArr.column('pos.x');
+    let s = 0;
+    for (let r = 0; r < n; r++) for (let i = 0; i < COLN; i++) s += data[start + i * stride];
+    return s;
+  },
+  colViews(n) {
+    let s = 0;
+    for (let r = 0; r < n; r++) for (let i = 0; i < COLN; i++) s += colViews[i].pos.x;
+    return s;
+  },
+  colArrayGet(n) {
+    let s = 0;
+    for (let r = 0; r < n; r++) for (let i = 0; i < COLN; i++) s += colArr.get(i).pos.x;
+    return s;
+  },
+  colHand(n) {
+    let s = 0;
+    for (let r = 0; r < n; r++) for (let i = 0; i < COLN; i++) s += colF64[i * 8];
+    return s;
+  },
 };
 
 const SUBRUNS = 5;
@@ -83,7 +182,10 @@ function nsPer(loop, n, perCall = 1) {
 
 /** Measures the loops of one bench back to back in each run; returns { loop: samples[] }. */
 function measure(loops, n, perCall = 1) {
-  for (const l of loops) { LOOPS[l](Math.max(1, n >> 3)); LOOPS[l](Math.max(1, n >> 3)); } // warm-up, let TurboFan settle
+  for (const l of loops) {
+    LOOPS[l](Math.max(1, n >> 3));
+    LOOPS[l](Math.max(1, n >> 3));
+  } // warm-up, let TurboFan settle
   const out = Object.fromEntries(loops.map((l) => [l, []]));
   for (let r = 0; r < RUNS; r++) for (const l of loops) out[l].push(nsPer(l, n, perCall));
   return out;
@@ -91,42 +193,110 @@ function measure(loops, n, perCall = 1) {
 
 function report(bench, metric, unit, names, samples, ratios) {
   for (const [loop, label] of Object.entries(names)) emit(bench, label, metric, samples[loop], unit);
-  for (const [label, a, b] of ratios) emit(bench, `ratio ${label}`, 'ratio', samples[a].map((x, i) => x / samples[b][i]), 'x');
+  for (const [label, a, b] of ratios)
+    emit(
+      bench,
+      `ratio ${label}`,
+      'ratio',
+      samples[a].map((x, i) => x / samples[b][i]),
+      'x',
+    );
 }
 
 {
   const s = measure(['fieldLib', 'fieldDataView', 'fieldTyped'], ITER);
-  report('typed-struct.field', 'ns/op', 'ns', { fieldLib: 'typed-struct record', fieldDataView: 'hand DataView', fieldTyped: 'hand typed arrays' }, s,
-    [['typed-struct / DataView', 'fieldLib', 'fieldDataView'], ['typed-struct / typed arrays', 'fieldLib', 'fieldTyped']]);
+  report(
+    'typed-struct.field',
+    'ns/op',
+    'ns',
+    { fieldLib: 'typed-struct record', fieldDataView: 'hand DataView', fieldTyped: 'hand typed arrays' },
+    s,
+    [
+      ['typed-struct / DataView', 'fieldLib', 'fieldDataView'],
+      ['typed-struct / typed arrays', 'fieldLib', 'fieldTyped'],
+    ],
+  );
 }
 {
   const s = measure(['recordsLib', 'recordsDataView', 'recordsTyped'], ITER);
-  report('typed-struct.records', 'ns/op', 'ns', { recordsLib: 'typed-struct record views', recordsDataView: 'hand DataView', recordsTyped: 'hand typed arrays' }, s,
-    [['typed-struct / DataView', 'recordsLib', 'recordsDataView'], ['typed-struct / typed arrays', 'recordsLib', 'recordsTyped']]);
+  report(
+    'typed-struct.records',
+    'ns/op',
+    'ns',
+    { recordsLib: 'typed-struct record views', recordsDataView: 'hand DataView', recordsTyped: 'hand typed arrays' },
+    s,
+    [
+      ['typed-struct / DataView', 'recordsLib', 'recordsDataView'],
+      ['typed-struct / typed arrays', 'recordsLib', 'recordsTyped'],
+    ],
+  );
 }
 {
   const s = measure(['nestedLib', 'nestedDataView', 'nestedTyped'], ITER);
-  report('typed-struct.nested', 'ns/op', 'ns', { nestedLib: 'typed-struct p.pos.x += p.vel.x', nestedDataView: 'hand DataView', nestedTyped: 'hand typed array' }, s,
-    [['typed-struct / DataView', 'nestedLib', 'nestedDataView'], ['typed-struct / typed array', 'nestedLib', 'nestedTyped']]);
+  report(
+    'typed-struct.nested',
+    'ns/op',
+    'ns',
+    { nestedLib: 'typed-struct p.pos.x += p.vel.x', nestedDataView: 'hand DataView', nestedTyped: 'hand typed array' },
+    s,
+    [
+      ['typed-struct / DataView', 'nestedLib', 'nestedDataView'],
+      ['typed-struct / typed array', 'nestedLib', 'nestedTyped'],
+    ],
+  );
 }
 {
   const s = measure(['packedLib', 'packedDataView'], ITER);
-  report('typed-struct.packed', 'ns/op', 'ns', { packedLib: 'typed-struct packed record', packedDataView: 'hand DataView' }, s,
-    [['typed-struct / DataView', 'packedLib', 'packedDataView']]);
+  report(
+    'typed-struct.packed',
+    'ns/op',
+    'ns',
+    { packedLib: 'typed-struct packed record', packedDataView: 'hand DataView' },
+    s,
+    [['typed-struct / DataView', 'packedLib', 'packedDataView']],
+  );
 }
 {
   const passes = Math.max(1, Math.round(ITER / COLN / 2));
   const s = measure(['colGet', 'colRaw', 'colViews', 'colArrayGet', 'colHand'], passes, COLN);
-  report('typed-struct.column', 'ns/element', 'ns', {
-    colGet: 'Column.get(i)', colRaw: 'column data[start + i*stride]', colViews: 'record views p.pos.x', colArrayGet: 'StructArray.get(i).pos.x (view per element)', colHand: 'hand typed-array loop',
-  }, s, [['Column.get / hand loop', 'colGet', 'colHand'], ['column raw / hand loop', 'colRaw', 'colHand'], ['StructArray.get / hand loop', 'colArrayGet', 'colHand']]);
+  report(
+    'typed-struct.column',
+    'ns/element',
+    'ns',
+    {
+      colGet: 'Column.get(i)',
+      colRaw: 'column data[start + i*stride]',
+      colViews: 'record views p.pos.x',
+      colArrayGet: 'StructArray.get(i).pos.x (view per element)',
+      colHand: 'hand typed-array loop',
+    },
+    s,
+    [
+      ['Column.get / hand loop', 'colGet', 'colHand'],
+      ['column raw / hand loop', 'colRaw', 'colHand'],
+      ['StructArray.get / hand loop', 'colArrayGet', 'colHand'],
+    ],
+  );
 }
 {
   const s = measure(['viewGet', 'viewNested'], ITER >> 2);
-  report('typed-struct.view', 'ns/op', 'ns', { viewGet: 'StructArray.get(i).id', viewNested: 'StructArray.get(i).pos.x' }, s, []);
+  report(
+    'typed-struct.view',
+    'ns/op',
+    'ns',
+    { viewGet: 'StructArray.get(i).id', viewNested: 'StructArray.get(i).pos.x' },
+    s,
+    [],
+  );
 }
 {
   const s = measure(['atomicsLib', 'atomicsRaw'], ITER >> 1);
-  report('typed-struct.atomics', 'ns/op', 'ns', { atomicsLib: "atomics.add(record, 'id', 1)", atomicsRaw: 'Atomics.add Uint32Array' }, s,
-    [['atomics.add / Atomics.add', 'atomicsLib', 'atomicsRaw']]);
+  report(
+    'typed-struct.atomics',
+    'ns/op',
+    'ns',
+    { atomicsLib: "atomics.add(record, 'id', 1)", atomicsRaw: 'Atomics.add Uint32Array' },
+    s,
+    [['atomics.add / Atomics.add', 'atomicsLib', 'atomicsRaw']],
+  );
 }

@@ -4,12 +4,18 @@ import { Worker } from 'node:worker_threads';
 import { once } from 'node:events';
 import { Barrier, SharedArray } from '../src/index.js';
 
-const parties = 4, phases = 5;
+const parties = 4,
+  phases = 5;
 const expected = (parties * (parties - 1)) / 2; // 0+1+2+3
 const barrier = new Barrier(parties);
 const sums = new SharedArray('i', phases, { lock: false });
-const workers = Array.from({ length: parties }, (_, id) =>
-  new Worker(new URL('./workers/phase-worker.js', import.meta.url), { workerData: { id, phases, barrier, sums, expected } }));
+const workers = Array.from(
+  { length: parties },
+  (_, id) =>
+    new Worker(new URL('./workers/phase-worker.js', import.meta.url), {
+      workerData: { id, phases, barrier, sums, expected },
+    }),
+);
 const codes = await Promise.all(workers.map(async (w) => (await once(w, 'exit'))[0]));
 console.log(`exit codes: ${codes.join(' ')}`);
 console.log(`phase sums: [${sums.toArray()}] (each should be ${expected})`);

@@ -10,4 +10,10 @@
  */
 export { encode, encodeInto, decode } from './codec/codec.js';
 export { KIND_PROPERTY, revive, isSharedDescriptor, registerKind, type SharedDescriptor } from './runtime/shared.js';
-export { serializeError, deserializeError, registerErrorClass, isSerializedError, type SerializedError } from './codec/error-transport.js';
+export {
+  serializeError,
+  deserializeError,
+  registerErrorClass,
+  isSerializedError,
+  type SerializedError,
+} from './codec/error-transport.js';

@@ -15,7 +15,12 @@ export class SabkitError extends Error {
     super(message, options);
     this.code = code;
     // `name` is an own property so that it survives structured clone and logging alike.
-    Object.defineProperty(this, 'name', { value: new.target.name, enumerable: false, configurable: true, writable: true });
+    Object.defineProperty(this, 'name', {
+      value: new.target.name,
+      enumerable: false,
+      configurable: true,
+      writable: true,
+    });
   }
 }
 
@@ -201,9 +206,10 @@ export const SABKIT_ERROR_CLASSES = {
 /** Formats a value for an error message: short, unambiguous, never throws. */
 export function describe(value: unknown): string {
   try {
-    if (typeof value === 'string') return JSON.stringify(value.length > 60 ? value.slice(0, 57) + '...' : value);
+    if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
     if (typeof value === 'bigint') return `${value}n`;
-    if (typeof value === 'number' || typeof value === 'boolean' || value === undefined || value === null) return String(value);
+    if (typeof value === 'number' || typeof value === 'boolean' || value === undefined || value === null)
+      return String(value);
     if (typeof value === 'function') return `function ${value.name || '(anonymous)'}`;
     if (typeof value === 'symbol') return value.toString();
     const ctor = (value as object).constructor?.name;

@@ -5,14 +5,23 @@ import { once } from 'node:events';
 import { Barrier, BrokenBarrierError, Event, revive } from '../src/index.js';
 import { T, Worker, delay, fixture } from './support.js';
 import * as S from '../src/index.js';
-import { TIMEOUT_CASES, asTimeout, label, lockRule, pythonRule, stillWaiting } from './timeout-table.js';
+import { TIMEOUT_CASES, asTimeout, label, pythonRule, stillWaiting } from './timeout-table.js';
 
 const i32 = (n: number) => new Int32Array(new SharedArrayBuffer(4 * n));
 
-interface Reply { index?: number; error?: string; code?: string; message?: string }
+interface Reply {
+  index?: number;
+  error?: string;
+  code?: string;
+  message?: string;
+}
 
 /** Starts a worker that waits once on `barrier`; `reply` resolves with its index or its error. */
-function waiter(barrier: Barrier, how: 'from' | 'revive' | 'from-action', extra: { timeout?: number; ran?: Int32Array } = {}) {
+function waiter(
+  barrier: Barrier,
+  how: 'from' | 'revive' | 'from-action',
+  extra: { timeout?: number; ran?: Int32Array } = {},
+) {
   const worker = new Worker(fixture('barrier-worker'), { workerData: { mode: 'once', barrier, how, ...extra } });
   const reply = once(worker, 'message').then(([m]) => m as Reply);
   return { worker, reply };
@@ -26,16 +35,32 @@ async function until(cond: () => boolean, what: string): Promise<void> {
   }
 }
 
-test('Barrier: 5 workers, 1,000 generations: strict ordering, arrival indices a permutation, the action once per generation before the release', { timeout: 120_000 }, async () => {
+test('Barrier: 5 workers, 1,000 generations: strict ordering, arrival indices a permutation, the action once per generation before the release', {
+  timeout: 120_000,
+}, async () => {
   const parties = 5;
   const generations = 1000;
-  const arrived = i32(parties), passed = i32(parties), masks = i32(generations), actions = i32(generations), violations = i32(2);
-  const barrier = new Barrier(parties, () => { throw new Error('the main thread never waits here'); });
-  const workers = Array.from({ length: parties }, (_, id) => new Worker(fixture('barrier-worker'), {
-    workerData: { mode: 'order', barrier, id, generations, arrived, passed, masks, actions, violations },
-  }));
+  const arrived = i32(parties),
+    passed = i32(parties),
+    masks = i32(generations),
+    actions = i32(generations),
+    violations = i32(2);
+  const barrier = new Barrier(parties, () => {
+    throw new Error('the main thread never waits here');
+  });
+  const workers = Array.from(
+    { length: parties },
+    (_, id) =>
+      new Worker(fixture('barrier-worker'), {
+        workerData: { mode: 'order', barrier, id, generations, arrived, passed, masks, actions, violations },
+      }),
+  );
   try {
-    const errors = workers.map((w) => once(w, 'error').then(([e]) => { throw e; }));
+    const errors = workers.map((w) =>
+      once(w, 'error').then(([e]) => {
+        throw e;
+      }),
+    );
     await Promise.race([Promise.all(workers.map((w) => once(w, 'message'))), ...errors]);
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
@@ -52,7 +77,8 @@ test('Barrier: 5 workers, 1,000 generations: strict ordering, arrival indices a 
 
 test('Barrier: abort breaks it for every waiter; reset makes it usable again', { timeout: 30_000 }, async () => {
   const barrier = new Barrier(3);
-  const a = waiter(barrier, 'from'), b = waiter(barrier, 'revive');
+  const a = waiter(barrier, 'from'),
+    b = waiter(barrier, 'revive');
   try {
     await until(() => barrier.nWaiting === 2, 'two waiters');
     barrier.abort();
@@ -63,7 +89,8 @@ test('Barrier: abort breaks it for every waiter; reset makes it usable again', {
     await assert.rejects(barrier.waitAsync(T), BrokenBarrierError);
     barrier.reset();
     assert.equal(barrier.broken, false);
-    const c = waiter(barrier, 'from'), d = waiter(barrier, 'revive');
+    const c = waiter(barrier, 'from'),
+      d = waiter(barrier, 'revive');
     const mine = barrier.waitAsync(10_000);
     const indices = [await mine, (await c.reply).index, (await d.reply).index];
     assert.deepEqual([...indices].sort(), [0, 1, 2]);
@@ -73,9 +100,12 @@ test('Barrier: abort breaks it for every waiter; reset makes it usable again', {
   }
 });
 
-test('Barrier: reset while parties wait gives them BrokenBarrierError; the barrier refills once they have left', { timeout: 30_000 }, async () => {
+test('Barrier: reset while parties wait gives them BrokenBarrierError; the barrier refills once they have left', {
+  timeout: 30_000,
+}, async () => {
   const barrier = new Barrier(3);
-  const a = waiter(barrier, 'from'), b = waiter(barrier, 'from');
+  const a = waiter(barrier, 'from'),
+    b = waiter(barrier, 'from');
   try {
     await until(() => barrier.nWaiting === 2, 'two waiters');
     barrier.reset();
@@ -117,11 +147,14 @@ test('Barrier: a timeout breaks it for everyone, also through the default timeou
   assert.deepEqual([await late.waitAsync(), await p], [1, 0]);
 });
 
-test('Barrier: the action runs once per generation in the last arriving thread; if it throws, that thread gets its error and the rest BrokenBarrierError', { timeout: 30_000 }, async () => {
+test('Barrier: the action runs once per generation in the last arriving thread; if it throws, that thread gets its error and the rest BrokenBarrierError', {
+  timeout: 30_000,
+}, async () => {
   const ran = i32(1);
   const barrier = new Barrier(3, () => void Atomics.add(ran, 0, 1));
   for (let gen = 1; gen <= 3; gen++) {
-    const a = waiter(barrier, 'from-action', { ran }), b = waiter(barrier, 'from-action', { ran });
+    const a = waiter(barrier, 'from-action', { ran }),
+      b = waiter(barrier, 'from-action', { ran });
     try {
       const mine = barrier.waitAsync(T);
       const indices = [await mine, (await a.reply).index, (await b.reply).index];
@@ -131,8 +164,11 @@ test('Barrier: the action runs once per generation in the last arriving thread; 
       await Promise.all([a.worker.terminate(), b.worker.terminate()]);
     }
   }
-  const boom = new Barrier(3, () => { throw new RangeError('boom'); });
-  const first = boom.waitAsync(T), second = boom.waitAsync(T);
+  const boom = new Barrier(3, () => {
+    throw new RangeError('boom');
+  });
+  const first = boom.waitAsync(T),
+    second = boom.waitAsync(T);
   await assert.rejects(boom.waitAsync(T), /boom/);
   await assert.rejects(first, BrokenBarrierError);
   await assert.rejects(second, BrokenBarrierError);
@@ -142,11 +178,15 @@ test('Barrier: the action runs once per generation in the last arriving thread; 
   assert.equal(boom.nWaiting, 0);
 });
 
-test('Barrier: async forms on the main thread keep the event loop running; an aborted waitAsync breaks the barrier', { timeout: 30_000 }, async () => {
+test('Barrier: async forms on the main thread keep the event loop running; an aborted waitAsync breaks the barrier', {
+  timeout: 30_000,
+}, async () => {
   const barrier = new Barrier(3);
   const waits = [barrier.waitAsync(T), barrier.waitAsync(T)];
   let ticked = false;
-  setTimeout(() => { ticked = true; }, 5);
+  setTimeout(() => {
+    ticked = true;
+  }, 5);
   await delay(20);
   assert.equal(ticked, true);
   assert.equal(barrier.nWaiting, 2);
@@ -166,7 +206,9 @@ test('Barrier: async forms on the main thread keep the event loop running; an ab
   assert.equal(barrier.nWaiting, 0);
 });
 
-test('Barrier: revived copies need their own action to wait; one party works without any', { timeout: 30_000 }, async () => {
+test('Barrier: revived copies need their own action to wait; one party works without any', {
+  timeout: 30_000,
+}, async () => {
   const ran = i32(1);
   const barrier = new Barrier(2, () => void Atomics.add(ran, 0, 1));
   const bare = waiter(barrier, 'revive');
@@ -210,12 +252,24 @@ test('Barrier: misuse table', { timeout: 10_000 }, () => {
     ['default timeout NaN', () => new Barrier(2, null, NaN), 'ERR_SABKIT_INVALID_ARGUMENT'],
     ['wait timeout NaN', () => barrier.wait(NaN), 'ERR_SABKIT_INVALID_ARGUMENT'],
     ['wait timeout not a number', () => barrier.wait('2' as unknown as number), 'ERR_SABKIT_INVALID_ARGUMENT'],
-    ['misaligned region', () => new Barrier(2, null, null, { buffer: sab, byteOffset: 4 }), 'ERR_SABKIT_INVALID_REGION'],
+    [
+      'misaligned region',
+      () => new Barrier(2, null, null, { buffer: sab, byteOffset: 4 }),
+      'ERR_SABKIT_INVALID_REGION',
+    ],
     ['from(an Event)', () => Barrier.from(new Event()), 'ERR_SABKIT_REVIVE'],
     ['from(null)', () => Barrier.from(null), 'ERR_SABKIT_REVIVE'],
     ['from(zero memory)', () => Barrier.from({ __sabkit: 'Barrier', buffer: sab, byteOffset: 0 }), 'ERR_SABKIT_REVIVE'],
-    ['from with an action, barrier has none', () => Barrier.from(barrier, { action: () => {} }), 'ERR_SABKIT_INVALID_ARGUMENT'],
-    ['from with a non-function action', () => Barrier.from(barrier, { action: 1 as unknown as () => void }), 'ERR_SABKIT_INVALID_ARGUMENT'],
+    [
+      'from with an action, barrier has none',
+      () => Barrier.from(barrier, { action: () => {} }),
+      'ERR_SABKIT_INVALID_ARGUMENT',
+    ],
+    [
+      'from with a non-function action',
+      () => Barrier.from(barrier, { action: 1 as unknown as () => void }),
+      'ERR_SABKIT_INVALID_ARGUMENT',
+    ],
   ];
   for (const [name, fn, code] of cases) assert.throws(fn, { code }, name);
   assert.equal(barrier.nWaiting, 0, 'bad calls did not arrive');
@@ -227,7 +281,9 @@ test('Barrier: misuse table', { timeout: 10_000 }, () => {
   assert.deepEqual(Object.keys(structuredClone(placed)).sort(), ['__sabkit', 'buffer', 'byteOffset']);
 });
 
-test('timeout table: Barrier.wait / waitAsync (Python: a negative timeout breaks the barrier unless this party is last)', { timeout: 20_000 }, async () => {
+test('timeout table: Barrier.wait / waitAsync (Python: a negative timeout breaks the barrier unless this party is last)', {
+  timeout: 20_000,
+}, async () => {
   for (const t of TIMEOUT_CASES) {
     const b = new Barrier(2);
     const timeout = asTimeout(t);
@@ -253,7 +309,17 @@ test('timeout table: Barrier.wait / waitAsync (Python: a negative timeout breaks
         break;
       case 'forever': {
         let second: Promise<number> | undefined;
-        assert.equal(await stillWaiting(b.waitAsync(timeout), () => { second = b.waitAsync(); }, name), 0, name);
+        assert.equal(
+          await stillWaiting(
+            b.waitAsync(timeout),
+            () => {
+              second = b.waitAsync();
+            },
+            name,
+          ),
+          0,
+          name,
+        );
         assert.equal(await second, 1);
         break;
       }

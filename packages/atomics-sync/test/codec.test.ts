@@ -18,12 +18,27 @@ function roundTrip(v: unknown, shared = true, offset = 3): unknown {
 test('fast paths: sizes and tags', { timeout: 10_000 }, () => {
   const u8 = new Uint8Array(64);
   const cases: [unknown, number, number][] = [
-    [undefined, 1, codec.TAG_UNDEFINED], [null, 1, codec.TAG_NULL], [false, 1, codec.TAG_FALSE], [true, 1, codec.TAG_TRUE],
-    [7, 5, codec.TAG_INT32], [-(2 ** 31), 5, codec.TAG_INT32], [2 ** 31, 9, codec.TAG_FLOAT64], [-0, 9, codec.TAG_FLOAT64],
-    [NaN, 9, codec.TAG_FLOAT64], [0.5, 9, codec.TAG_FLOAT64], [5n, 9, codec.TAG_BIGINT64], [2n ** 63n - 1n, 9, codec.TAG_BIGINT64],
-    ['', 1, codec.TAG_STRING], ['abc', 4, codec.TAG_STRING], ['é', 3, codec.TAG_STRING], ['😀', 5, codec.TAG_STRING],
-    [new Uint16Array(3), 14, codec.TAG_BYTES], [new ArrayBuffer(5), 13, codec.TAG_BYTES],
-    [2n ** 64n, -1, codec.TAG_V8], [{}, -1, codec.TAG_V8], [[1], -1, codec.TAG_V8],
+    [undefined, 1, codec.TAG_UNDEFINED],
+    [null, 1, codec.TAG_NULL],
+    [false, 1, codec.TAG_FALSE],
+    [true, 1, codec.TAG_TRUE],
+    [7, 5, codec.TAG_INT32],
+    [-(2 ** 31), 5, codec.TAG_INT32],
+    [2 ** 31, 9, codec.TAG_FLOAT64],
+    [-0, 9, codec.TAG_FLOAT64],
+    [NaN, 9, codec.TAG_FLOAT64],
+    [0.5, 9, codec.TAG_FLOAT64],
+    [5n, 9, codec.TAG_BIGINT64],
+    [2n ** 63n - 1n, 9, codec.TAG_BIGINT64],
+    ['', 1, codec.TAG_STRING],
+    ['abc', 4, codec.TAG_STRING],
+    ['é', 3, codec.TAG_STRING],
+    ['😀', 5, codec.TAG_STRING],
+    [new Uint16Array(3), 14, codec.TAG_BYTES],
+    [new ArrayBuffer(5), 13, codec.TAG_BYTES],
+    [2n ** 64n, -1, codec.TAG_V8],
+    [{}, -1, codec.TAG_V8],
+    [[1], -1, codec.TAG_V8],
   ];
   for (const [v, size, tag] of cases) {
     const n = encodeInto(v, u8, 0, 64);
@@ -34,7 +49,18 @@ test('fast paths: sizes and tags', { timeout: 10_000 }, () => {
 });
 
 test('a region that is too small: -needed exactly, and no byte written outside the region', { timeout: 10_000 }, () => {
-  const values: unknown[] = [1, 1.5, 9n, 'ascii text', 'ünïcödé ✓', 'x'.repeat(40), new Float64Array([1, 2]), { a: 1, b: 'two' }, new Map([[1, 2]]), 2n ** 100n];
+  const values: unknown[] = [
+    1,
+    1.5,
+    9n,
+    'ascii text',
+    'ünïcödé ✓',
+    'x'.repeat(40),
+    new Float64Array([1, 2]),
+    { a: 1, b: 'two' },
+    new Map([[1, 2]]),
+    2n ** 100n,
+  ];
   for (const v of values) {
     const full = encode(v);
     for (const room of [0, 1, full.byteLength - 1]) {
@@ -66,9 +92,19 @@ test('strings around the ASCII loop threshold, and in shared memory', { timeout:
 test('typed arrays and buffers come back as fresh copies of the same type', { timeout: 10_000 }, () => {
   const sab = new SharedArrayBuffer(16);
   const views = [
-    new Int8Array([-1, 2]), new Uint8Array([255]), new Uint8ClampedArray([3]), new Int16Array([-300]), new Uint16Array([60000]),
-    new Int32Array([-5]), new Uint32Array([4e9]), new Float32Array([0.5]), new Float64Array([Math.PI]), new BigInt64Array([-1n]),
-    new BigUint64Array([2n ** 64n - 1n]), new Float64Array(sab, 8, 1), new Uint8Array(new ArrayBuffer(10), 3, 4),
+    new Int8Array([-1, 2]),
+    new Uint8Array([255]),
+    new Uint8ClampedArray([3]),
+    new Int16Array([-300]),
+    new Uint16Array([60000]),
+    new Int32Array([-5]),
+    new Uint32Array([4e9]),
+    new Float32Array([0.5]),
+    new Float64Array([Math.PI]),
+    new BigInt64Array([-1n]),
+    new BigUint64Array([2n ** 64n - 1n]),
+    new Float64Array(sab, 8, 1),
+    new Uint8Array(new ArrayBuffer(10), 3, 4),
   ];
   for (const v of views) {
     const got = roundTrip(v) as ArrayBufferView;
@@ -87,7 +123,9 @@ test('the v8 path: structured-clone semantics for objects', { timeout: 10_000 },
   cyclic.self = cyclic;
   const got = roundTrip(cyclic) as Record<string, unknown>;
   assert.equal(got.self, got, 'cycles survive');
-  class Point { constructor(public x = 1) {} }
+  class Point {
+    constructor(public x = 1) {}
+  }
   const p = roundTrip(new Point()) as object;
   assert.equal(Object.getPrototypeOf(p), Object.prototype, 'class instances become plain objects, as with postMessage');
   const e = roundTrip(new TypeError('bad', { cause: 'why' })) as Error;
@@ -99,7 +137,12 @@ test('the v8 path: structured-clone semantics for objects', { timeout: 10_000 },
 
 test('typed arrays inside v8-encoded values never alias the region they were decoded from', { timeout: 10_000 }, () => {
   const u8 = new Uint8Array(new SharedArrayBuffer(4096));
-  const value = { bytes: new Uint8Array([1, 2, 3]), f: new Float64Array([2.5]), buf: Buffer.from('hi'), dv: new DataView(new ArrayBuffer(2)) };
+  const value = {
+    bytes: new Uint8Array([1, 2, 3]),
+    f: new Float64Array([2.5]),
+    buf: Buffer.from('hi'),
+    dv: new DataView(new ArrayBuffer(2)),
+  };
   const n = encodeInto(value, u8, 8, 4000);
   const got = decode(u8, 8, n) as typeof value;
   u8.fill(0xff); // the ring moves on
@@ -126,14 +169,28 @@ test('encode() reuses the serialisation of an encodeInto that did not fit', { ti
 
 test('values that cannot be encoded, and bytes that are not an encoding', { timeout: 10_000 }, () => {
   const u8 = new Uint8Array(64);
-  for (const bad of [() => 0, Symbol('s'), new SharedArrayBuffer(4), { sab: new SharedArrayBuffer(4) }, new WeakMap()]) {
+  for (const bad of [
+    () => 0,
+    Symbol('s'),
+    new SharedArrayBuffer(4),
+    { sab: new SharedArrayBuffer(4) },
+    new WeakMap(),
+  ]) {
     assert.throws(() => encodeInto(bad, u8, 0, 64), InvalidArgumentError, String(typeof bad));
   }
   assert.throws(() => encodeInto(new SharedArrayBuffer(4), u8, 0, 64), /cannot travel through a queue or pipe/);
   assert.throws(() => decode(new Uint8Array([0]), 0, 1), InvalidArgumentError, 'tag 0 is no tag');
   assert.throws(() => decode(new Uint8Array([99]), 0, 1), InvalidArgumentError);
-  assert.throws(() => decode(new Uint8Array([codec.TAG_INT32, 1, 2]), 0, 3), InvalidArgumentError, 'wrong length for an int32');
-  assert.throws(() => decode(new Uint8Array([codec.TAG_BYTES, 4, 1]), 0, 3), InvalidArgumentError, 'odd bytes for an Int16Array');
+  assert.throws(
+    () => decode(new Uint8Array([codec.TAG_INT32, 1, 2]), 0, 3),
+    InvalidArgumentError,
+    'wrong length for an int32',
+  );
+  assert.throws(
+    () => decode(new Uint8Array([codec.TAG_BYTES, 4, 1]), 0, 3),
+    InvalidArgumentError,
+    'odd bytes for an Int16Array',
+  );
   assert.throws(() => decode(new Uint8Array([codec.TAG_BYTES, 200]), 0, 2), InvalidArgumentError, 'unknown type code');
 });
 
@@ -142,16 +199,28 @@ test('seeded fuzz: random values at random offsets round-trip', { timeout: 10_00
   const u8 = new Uint8Array(new SharedArrayBuffer(1 << 16));
   const gen = (depth: number): unknown => {
     switch (Math.floor(rnd() * (depth > 2 ? 7 : 10))) {
-      case 0: return Math.floor(rnd() * 2 ** 32) - 2 ** 31;
-      case 1: return (rnd() - 0.5) * 10 ** Math.floor(rnd() * 40);
-      case 2: return String.fromCodePoint(...Array.from({ length: Math.floor(rnd() * 50) }, () => Math.floor(rnd() * 0xd7ff)));
-      case 3: return BigInt(Math.floor(rnd() * 2 ** 53)) * (rnd() < 0.5 ? -1n : 1n) * (rnd() < 0.2 ? 2n ** 80n : 1n);
-      case 4: return new Float32Array(Array.from({ length: Math.floor(rnd() * 10) }, () => rnd()));
-      case 5: return [undefined, null, true, false][Math.floor(rnd() * 4)];
-      case 6: return new Date(Math.floor(rnd() * 1e12));
-      case 7: return Array.from({ length: Math.floor(rnd() * 5) }, () => gen(depth + 1));
-      case 8: return Object.fromEntries(Array.from({ length: Math.floor(rnd() * 5) }, (_, i) => [`k${i}`, gen(depth + 1)]));
-      default: return new Map(Array.from({ length: Math.floor(rnd() * 4) }, () => [gen(depth + 1), gen(depth + 1)]));
+      case 0:
+        return Math.floor(rnd() * 2 ** 32) - 2 ** 31;
+      case 1:
+        return (rnd() - 0.5) * 10 ** Math.floor(rnd() * 40);
+      case 2:
+        return String.fromCodePoint(
+          ...Array.from({ length: Math.floor(rnd() * 50) }, () => Math.floor(rnd() * 0xd7ff)),
+        );
+      case 3:
+        return BigInt(Math.floor(rnd() * 2 ** 53)) * (rnd() < 0.5 ? -1n : 1n) * (rnd() < 0.2 ? 2n ** 80n : 1n);
+      case 4:
+        return new Float32Array(Array.from({ length: Math.floor(rnd() * 10) }, () => rnd()));
+      case 5:
+        return [undefined, null, true, false][Math.floor(rnd() * 4)];
+      case 6:
+        return new Date(Math.floor(rnd() * 1e12));
+      case 7:
+        return Array.from({ length: Math.floor(rnd() * 5) }, () => gen(depth + 1));
+      case 8:
+        return Object.fromEntries(Array.from({ length: Math.floor(rnd() * 5) }, (_, i) => [`k${i}`, gen(depth + 1)]));
+      default:
+        return new Map(Array.from({ length: Math.floor(rnd() * 4) }, () => [gen(depth + 1), gen(depth + 1)]));
     }
   };
   for (let i = 0; i < 2000; i++) {

@@ -1,15 +1,42 @@
 // Condition: Python's threading.Condition with an exact notify(n) over shared waiter slots.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CapacityExceededError, Condition, Event, Lock, NotOwnerError, RLock, revive, watchWorker } from '../src/index.js';
+import {
+  CapacityExceededError,
+  Condition,
+  Event,
+  Lock,
+  NotOwnerError,
+  RLock,
+  revive,
+  watchWorker,
+} from '../src/index.js';
 import { T, Worker, delay, fixture } from './support.js';
-import { ENTERED, WOKEN, TRUES, MARKER, BAD_MARKER, NOT_OWNED, NOTIFIED, STOP, BAD_COUNT, VALUE, DONE } from './fixtures/cond-worker.js';
+import {
+  ENTERED,
+  WOKEN,
+  TRUES,
+  MARKER,
+  BAD_MARKER,
+  NOT_OWNED,
+  NOTIFIED,
+  STOP,
+  BAD_COUNT,
+  VALUE,
+  DONE,
+} from './fixtures/cond-worker.js';
 import * as S from '../src/index.js';
-import { TIMEOUT_CASES, asTimeout, label, lockRule, pythonRule, stillWaiting } from './timeout-table.js';
+import { TIMEOUT_CASES, asTimeout, label, pythonRule, stillWaiting } from './timeout-table.js';
 
 const counters = () => new Int32Array(new SharedArrayBuffer(4 * 16));
 
-function start(mode: string, cond: Condition, c: Int32Array, extra: Record<string, unknown> = {}, how: 'from' | 'revive' = 'from') {
+function start(
+  mode: string,
+  cond: Condition,
+  c: Int32Array,
+  extra: Record<string, unknown> = {},
+  how: 'from' | 'revive' = 'from',
+) {
   const worker = new Worker(fixture('cond-worker'), { workerData: { mode, cond, how, c, ...extra } });
   const reply = new Promise<Record<string, unknown>>((resolve, reject) => {
     worker.once('message', resolve);
@@ -36,7 +63,9 @@ async function underLock<T>(cond: Condition, fn: () => T): Promise<T> {
   }
 }
 
-test('Condition: notify(n) wakes exactly n of 5 waiting workers, oldest first, and the rest stay until notifyAll', { timeout: 60_000 }, async () => {
+test('Condition: notify(n) wakes exactly n of 5 waiting workers, oldest first, and the rest stay until notifyAll', {
+  timeout: 60_000,
+}, async () => {
   const cond = new Condition();
   const c = counters();
   const ws = Array.from({ length: 5 }, (_, i) => start('waiter', cond, c, {}, i % 2 ? 'from' : 'revive'));
@@ -71,7 +100,9 @@ test('Condition: notify(n) wakes exactly n of 5 waiting workers, oldest first, a
   }
 });
 
-test('Condition: notify wakes the longest waiting first, also when a newer waiter reuses an older slot', { timeout: 60_000 }, async () => {
+test('Condition: notify wakes the longest waiting first, also when a newer waiter reuses an older slot', {
+  timeout: 60_000,
+}, async () => {
   const cond = new Condition(new Lock());
   const c = counters();
   const ws: ReturnType<typeof start>[] = [];
@@ -119,7 +150,9 @@ test('Condition: a notify with nobody waiting is not saved for later waiters', {
   cond.release();
 });
 
-test('Condition: a timed-out wait returns false holding the lock, and later notify counts stay exact', { timeout: 60_000 }, async () => {
+test('Condition: a timed-out wait returns false holding the lock, and later notify counts stay exact', {
+  timeout: 60_000,
+}, async () => {
   const cond = new Condition(new Lock());
   const c = counters();
   const ws = [
@@ -142,10 +175,14 @@ test('Condition: a timed-out wait returns false holding the lock, and later noti
   }
 });
 
-test('Condition: hammer of short timed waits against random notifies: every counted wake-up is a true return and vice versa', { timeout: 90_000 }, async () => {
+test('Condition: hammer of short timed waits against random notifies: every counted wake-up is a true return and vice versa', {
+  timeout: 90_000,
+}, async () => {
   const cond = new Condition();
   const c = counters();
-  const waiters = [1, 2, 3].map((seed) => start('hammer', cond, c, { iterations: 1500, seed }, seed % 2 ? 'from' : 'revive'));
+  const waiters = [1, 2, 3].map((seed) =>
+    start('hammer', cond, c, { iterations: 1500, seed }, seed % 2 ? 'from' : 'revive'),
+  );
   const notifier = start('notifier', cond, c, { seed: 99 });
   try {
     await Promise.all(waiters.map((w) => w.reply));
@@ -155,21 +192,30 @@ test('Condition: hammer of short timed waits against random notifies: every coun
     assert.equal(c[BAD_COUNT], 0, 'notify(n) returned more than n');
     assert.equal(c[NOT_OWNED], 0);
     assert.ok(c[TRUES] > 0, 'no wait was ever notified: the test exercised nothing');
-    assert.equal(c[NOTIFIED], c[TRUES], `notify counted ${c[NOTIFIED]} wake-ups, waits returned true ${c[TRUES]} times`);
+    assert.equal(
+      c[NOTIFIED],
+      c[TRUES],
+      `notify counted ${c[NOTIFIED]} wake-ups, waits returned true ${c[TRUES]} times`,
+    );
     assert.equal(await underLock(cond, () => cond.notifyAll()), 0, 'a slot was left waiting');
   } finally {
     await Promise.all([...waiters, notifier].map((w) => w.worker.terminate()));
   }
 });
 
-test('Condition: waitFor returns the predicate\'s last value, after notifies or at the timeout', { timeout: 30_000 }, async () => {
+test("Condition: waitFor returns the predicate's last value, after notifies or at the timeout", {
+  timeout: 30_000,
+}, async () => {
   const cond = new Condition();
   const c = counters();
   const w = start('waitfor', cond, c, { timeout: 20_000 });
   try {
     await until(() => underLock(cond, () => c[ENTERED] === 1), 'the waiter');
     for (let i = 1; i <= 3; i++) {
-      await underLock(cond, () => { Atomics.store(c, VALUE, i); cond.notifyAll(); });
+      await underLock(cond, () => {
+        Atomics.store(c, VALUE, i);
+        cond.notifyAll();
+      });
       await delay(5);
     }
     assert.deepEqual(await w.reply, { value: 3, owned: true });
@@ -178,8 +224,14 @@ test('Condition: waitFor returns the predicate\'s last value, after notifies or 
   }
   await cond.acquireAsync(T);
   assert.equal(await cond.waitForAsync(() => 0, 20), 0);
-  assert.equal(cond.waitFor(() => null, 10), null);
-  assert.equal(cond.waitFor(() => 'ready', 0), 'ready');
+  assert.equal(
+    cond.waitFor(() => null, 10),
+    null,
+  );
+  assert.equal(
+    cond.waitFor(() => 'ready', 0),
+    'ready',
+  );
   const later = cond.waitForAsync(() => Atomics.load(c, VALUE) === 7 && 'seven', 10_000);
   await cond.acquireAsync(T); // the waiter released it
   Atomics.store(c, VALUE, 7);
@@ -190,7 +242,9 @@ test('Condition: waitFor returns the predicate\'s last value, after notifies or 
   cond.release();
 });
 
-test('Condition: async forms on the main thread; an aborted waitAsync leaves the queue holding the lock; RLock depth survives a wait', { timeout: 30_000 }, async () => {
+test('Condition: async forms on the main thread; an aborted waitAsync leaves the queue holding the lock; RLock depth survives a wait', {
+  timeout: 30_000,
+}, async () => {
   const lock = new RLock();
   const cond = new Condition(lock);
   await cond.acquireAsync(T);
@@ -198,7 +252,9 @@ test('Condition: async forms on the main thread; an aborted waitAsync leaves the
   const waiting = cond.waitAsync(10_000);
   assert.equal(lock.locked(), false, 'wait released every level');
   let ticked = false;
-  setTimeout(() => { ticked = true; }, 1);
+  setTimeout(() => {
+    ticked = true;
+  }, 1);
   await delay(10);
   assert.equal(ticked, true);
   await cond.acquireAsync(T);
@@ -219,7 +275,9 @@ test('Condition: async forms on the main thread; an aborted waitAsync leaves the
   assert.equal(lock.locked(), false);
 });
 
-test('Condition: revived in workers with its lock (from and revive); a waiter whose worker died is not counted by notify', { timeout: 60_000 }, async () => {
+test('Condition: revived in workers with its lock (from and revive); a waiter whose worker died is not counted by notify', {
+  timeout: 60_000,
+}, async () => {
   const cond = new Condition(new Lock(), { capacity: 8 });
   const c = counters();
   await cond.acquireAsync(T);
@@ -249,7 +307,9 @@ test('Condition: revived in workers with its lock (from and revive); a waiter wh
   }
 });
 
-test('Condition: capacity is enforced with a named error, the caller keeping the lock', { timeout: 30_000 }, async () => {
+test('Condition: capacity is enforced with a named error, the caller keeping the lock', {
+  timeout: 30_000,
+}, async () => {
   const cond = new Condition(undefined, { capacity: 2 });
   // Each waitAsync releases the lock before its first await, so take it again for the next one.
   await cond.acquireAsync(T);
@@ -257,7 +317,10 @@ test('Condition: capacity is enforced with a named error, the caller keeping the
   await cond.acquireAsync(T);
   const b = cond.waitAsync(T);
   await cond.acquireAsync(T);
-  await assert.rejects(cond.waitAsync(T), (e: unknown) => e instanceof CapacityExceededError && /capacity/.test((e as Error).message));
+  await assert.rejects(
+    cond.waitAsync(T),
+    (e: unknown) => e instanceof CapacityExceededError && /capacity/.test((e as Error).message),
+  );
   assert.throws(() => cond.wait(), CapacityExceededError);
   assert.equal(cond.lock._isOwned(), true);
   assert.equal(cond.notifyAll(), 2);
@@ -291,20 +354,39 @@ test('Condition: misuse table', { timeout: 10_000 }, async () => {
     ['lock is an Event', () => new Condition(new Event() as unknown as Lock), 'ERR_SABKIT_INVALID_ARGUMENT'],
     ['capacity 0', () => new Condition(null, { capacity: 0 }), 'ERR_SABKIT_INVALID_ARGUMENT'],
     ['capacity 1.5', () => new Condition(null, { capacity: 1.5 }), 'ERR_SABKIT_INVALID_ARGUMENT'],
-    ['capacity too large', () => new Condition(null, { capacity: Condition.MAX_CAPACITY + 1 }), 'ERR_SABKIT_INVALID_ARGUMENT'],
+    [
+      'capacity too large',
+      () => new Condition(null, { capacity: Condition.MAX_CAPACITY + 1 }),
+      'ERR_SABKIT_INVALID_ARGUMENT',
+    ],
     ['options not an object', () => new Condition(null, 'x' as unknown as object), 'ERR_SABKIT_INVALID_ARGUMENT'],
     ['region too small', () => new Condition(null, { capacity: 5, buffer: sab }), 'ERR_SABKIT_INVALID_REGION'],
-    ['misaligned region', () => new Condition(null, { capacity: 4, buffer: sab, byteOffset: 2 }), 'ERR_SABKIT_INVALID_REGION'],
+    [
+      'misaligned region',
+      () => new Condition(null, { capacity: 4, buffer: sab, byteOffset: 2 }),
+      'ERR_SABKIT_INVALID_REGION',
+    ],
     ['from(an Event)', () => Condition.from(new Event()), 'ERR_SABKIT_REVIVE'],
     ['from(a Lock)', () => Condition.from(new Lock()), 'ERR_SABKIT_REVIVE'],
     ['from with capacity 0', () => Condition.from({ ...clone, capacity: 0 }), 'ERR_SABKIT_REVIVE'],
     ['from with a missing lock', () => Condition.from({ ...clone, lock: undefined }), 'ERR_SABKIT_REVIVE'],
-    ['from with an Event as lock', () => Condition.from({ ...clone, lock: structuredClone(new Event()) }), 'ERR_SABKIT_REVIVE'],
-    ['from with capacity past the buffer', () => Condition.from({ ...clone, capacity: 65 }), 'ERR_SABKIT_INVALID_REGION'],
+    [
+      'from with an Event as lock',
+      () => Condition.from({ ...clone, lock: structuredClone(new Event()) }),
+      'ERR_SABKIT_REVIVE',
+    ],
+    [
+      'from with capacity past the buffer',
+      () => Condition.from({ ...clone, capacity: 65 }),
+      'ERR_SABKIT_INVALID_REGION',
+    ],
   ];
   for (const [name, fn, code] of cases) assert.throws(fn, { code }, name);
   await assert.rejects(cond.waitAsync(1), NotOwnerError);
-  await assert.rejects(cond.waitForAsync(() => false, 1), NotOwnerError);
+  await assert.rejects(
+    cond.waitForAsync(() => false, 1),
+    NotOwnerError,
+  );
   // None of that left a waiter behind or the lock held.
   assert.equal(cond.lock.locked(), false);
   assert.equal(await underLock(cond, () => cond.notifyAll()), 0);
@@ -324,9 +406,18 @@ test('Condition: misuse table', { timeout: 10_000 }, async () => {
   back.release();
 });
 
-test('timeout table: Condition.wait / waitFor and their async forms (Python: negative does not wait, the lock is re-acquired)', { timeout: 20_000 }, async () => {
+test('timeout table: Condition.wait / waitFor and their async forms (Python: negative does not wait, the lock is re-acquired)', {
+  timeout: 20_000,
+}, async () => {
   const cond = new Condition();
-  const wake = (also = () => {}) => () => { cond.acquire(); also(); cond.notify(); cond.release(); };
+  const wake =
+    (also = () => {}) =>
+    () => {
+      cond.acquire();
+      also();
+      cond.notify();
+      cond.release();
+    };
   for (const t of TIMEOUT_CASES) {
     const timeout = asTimeout(t);
     const name = `Condition.wait(${label(t)})`;
@@ -334,7 +425,11 @@ test('timeout table: Condition.wait / waitFor and their async forms (Python: neg
     switch (pythonRule(t)) {
       case 'now':
         assert.equal(cond.wait(timeout), false, name);
-        assert.equal(cond.waitFor(() => 0, timeout), 0, name);
+        assert.equal(
+          cond.waitFor(() => 0, timeout),
+          0,
+          name,
+        );
         assert.equal(await cond.waitAsync(timeout), false, name);
         assert.equal(await cond.waitForAsync(() => 0, { timeout }), 0, name);
         break;
@@ -342,12 +437,26 @@ test('timeout table: Condition.wait / waitFor and their async forms (Python: neg
         assert.throws(() => cond.wait(timeout), S.InvalidArgumentError, name);
         assert.throws(() => cond.waitFor(() => 0, timeout), S.InvalidArgumentError, name);
         await assert.rejects(cond.waitAsync(timeout), S.InvalidArgumentError, name);
-        await assert.rejects(cond.waitForAsync(() => 0, { timeout }), S.InvalidArgumentError, name);
+        await assert.rejects(
+          cond.waitForAsync(() => 0, { timeout }),
+          S.InvalidArgumentError,
+          name,
+        );
         break;
       case 'forever': {
         assert.equal(await stillWaiting(cond.waitAsync(timeout), wake(), name), true, name);
         let ready = false;
-        assert.equal(await stillWaiting(cond.waitForAsync(() => ready, timeout), wake(() => { ready = true; }), name), true, name);
+        assert.equal(
+          await stillWaiting(
+            cond.waitForAsync(() => ready, timeout),
+            wake(() => {
+              ready = true;
+            }),
+            name,
+          ),
+          true,
+          name,
+        );
         break;
       }
     }

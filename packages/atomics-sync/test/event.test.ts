@@ -6,8 +6,7 @@ import { Barrier, Event, revive } from '../src/index.js';
 import { T, Worker, delay, fixture } from './support.js';
 import { EVENT_STATE } from '../src/sync/event.js';
 import * as S from '../src/index.js';
-import { TIMEOUT_CASES, asTimeout, label, lockRule, pythonRule, stillWaiting } from './timeout-table.js';
-
+import { TIMEOUT_CASES, asTimeout, label, pythonRule, stillWaiting } from './timeout-table.js';
 
 /**
  * Resolves once `n` threads are parked on the event's word at the same instant. Atomics.notify
@@ -23,11 +22,16 @@ async function untilParked(event: Event, n: number): Promise<void> {
   }
 }
 
-test('Event: set() at once followed by clear() wakes every blocked waiter, and each wait returns true', { timeout: 60_000 }, async () => {
+test('Event: set() at once followed by clear() wakes every blocked waiter, and each wait returns true', {
+  timeout: 60_000,
+}, async () => {
   for (let round = 0; round < 3; round++) {
     const event = new Event();
-    const workers = Array.from({ length: 4 }, (_, i) =>
-      new Worker(fixture('event-waiter'), { workerData: { event, how: i % 2 ? 'from' : 'revive', timeout: 30_000 } }));
+    const workers = Array.from(
+      { length: 4 },
+      (_, i) =>
+        new Worker(fixture('event-waiter'), { workerData: { event, how: i % 2 ? 'from' : 'revive', timeout: 30_000 } }),
+    );
     try {
       const results = workers.map((w) => once(w, 'message').then(([m]) => m));
       // Async waiters on this thread park through waitAsync on the same word.
@@ -46,7 +50,9 @@ test('Event: set() at once followed by clear() wakes every blocked waiter, and e
   }
 });
 
-test('Event: wait times out with false, returns true at once when set, and set() is sticky until clear()', { timeout: 30_000 }, async () => {
+test('Event: wait times out with false, returns true at once when set, and set() is sticky until clear()', {
+  timeout: 30_000,
+}, async () => {
   const event = new Event();
   assert.equal(event.isSet(), false);
   assert.equal(event.wait(0), false);
@@ -78,7 +84,9 @@ test('Event: wait times out with false, returns true at once when set, and set()
   assert.equal(event.isSet(), false);
 });
 
-test('Event: a waiter woken by set() sees it even if it was parked asynchronously and aborted others share the word', { timeout: 30_000 }, async () => {
+test('Event: a waiter woken by set() sees it even if it was parked asynchronously and aborted others share the word', {
+  timeout: 30_000,
+}, async () => {
   const event = new Event();
   const ac = new AbortController();
   const aborted = event.waitAsync({ signal: ac.signal });
@@ -93,7 +101,9 @@ test('Event: a waiter woken by set() sees it even if it was parked asynchronousl
   await assert.rejects(event.waitAsync({ signal: AbortSignal.abort(new Error('early')) }), /early/);
 });
 
-test('Event: lives in a caller region, all-zero memory is an unset event, and misuse is rejected', { timeout: 10_000 }, async () => {
+test('Event: lives in a caller region, all-zero memory is an unset event, and misuse is rejected', {
+  timeout: 10_000,
+}, async () => {
   const sab = new SharedArrayBuffer(16);
   const e = new Event({ buffer: sab, byteOffset: 8 });
   e.set();
@@ -113,16 +123,24 @@ test('Event: lives in a caller region, all-zero memory is an unset event, and mi
     ['string timeout', () => e.wait('5' as unknown as number), 'ERR_SABKIT_INVALID_ARGUMENT'],
     ['from(a number)', () => Event.from(42), 'ERR_SABKIT_REVIVE'],
     ['from(a Barrier)', () => Event.from(new Barrier(2)), 'ERR_SABKIT_REVIVE'],
-    ['from(past the end)', () => Event.from({ __sabkit: 'Event', buffer: sab, byteOffset: 16 }), 'ERR_SABKIT_INVALID_REGION'],
+    [
+      'from(past the end)',
+      () => Event.from({ __sabkit: 'Event', buffer: sab, byteOffset: 16 }),
+      'ERR_SABKIT_INVALID_REGION',
+    ],
     ['misaligned region', () => new Event({ buffer: sab, byteOffset: 2 }), 'ERR_SABKIT_INVALID_REGION'],
     ['region too small', () => new Event({ buffer: new SharedArrayBuffer(2) }), 'ERR_SABKIT_INVALID_REGION'],
   ];
   for (const [name, fn, code] of cases) assert.throws(fn, { code }, name);
   await assert.rejects(e.waitAsync(NaN), { code: 'ERR_SABKIT_INVALID_ARGUMENT' });
-  await assert.rejects(e.waitAsync({ timeout: 1, signal: 'x' as unknown as AbortSignal }), { code: 'ERR_SABKIT_INVALID_ARGUMENT' });
+  await assert.rejects(e.waitAsync({ timeout: 1, signal: 'x' as unknown as AbortSignal }), {
+    code: 'ERR_SABKIT_INVALID_ARGUMENT',
+  });
 });
 
-test('timeout table: Event.wait / waitAsync (Python: a negative timeout does not wait)', { timeout: 20_000 }, async () => {
+test('timeout table: Event.wait / waitAsync (Python: a negative timeout does not wait)', {
+  timeout: 20_000,
+}, async () => {
   for (const t of TIMEOUT_CASES) {
     const e = new Event();
     const timeout = asTimeout(t);

@@ -4,8 +4,19 @@ import assert from 'node:assert/strict';
 import { Worker } from 'node:worker_threads';
 import { once } from 'node:events';
 import {
-  deserializeError, serializeError, registerErrorClass, InvalidArgumentError, OwnerDeadError, SabkitError,
-  revive, registerKind, isThreadDead, watchWorker, livenessTable, currentThreadId, InvalidRegionError,
+  deserializeError,
+  serializeError,
+  registerErrorClass,
+  InvalidArgumentError,
+  OwnerDeadError,
+  SabkitError,
+  revive,
+  registerKind,
+  isThreadDead,
+  watchWorker,
+  livenessTable,
+  currentThreadId,
+  InvalidRegionError,
 } from '../src/index.js';
 import { allocateRegion, expectDescriptor, KIND_PROPERTY } from '../src/runtime/shared.js';
 import { deadlineFrom, parkAsync } from '../src/runtime/wait.js';
@@ -13,7 +24,9 @@ import { deadlineFrom, parkAsync } from '../src/runtime/wait.js';
 const fixture = (name: string) => new URL(`./fixtures/${name}.js`, import.meta.url);
 
 test('errors keep class, message, stack, code and cause across a worker boundary', { timeout: 20_000 }, async () => {
-  class CustomError extends Error { extra = 0; }
+  class CustomError extends Error {
+    extra = 0;
+  }
   registerErrorClass(CustomError);
   const w = new Worker(fixture('echo-error'), { workerData: { mode: 'errors' } });
   const [msg] = await once(w, 'message');
@@ -41,10 +54,21 @@ test('errors keep class, message, stack, code and cause across a worker boundary
 });
 
 test('revive walks arrays, objects, maps and sets, and leaves typed arrays alone', () => {
-  class Thing { readonly [KIND_PROPERTY] = 'TestThing'; constructor(readonly buffer: SharedArrayBuffer, readonly byteOffset: number) {} }
+  class Thing {
+    readonly [KIND_PROPERTY] = 'TestThing';
+    constructor(
+      readonly buffer: SharedArrayBuffer,
+      readonly byteOffset: number,
+    ) {}
+  }
   registerKind('TestThing', (d) => new Thing(d.buffer, d.byteOffset));
   const sab = new SharedArrayBuffer(16);
-  const clone = structuredClone({ a: [new Thing(sab, 8)], m: new Map([[1, new Thing(sab, 0)]]), s: new Set([new Thing(sab, 4)]), t: new Float64Array(4) });
+  const clone = structuredClone({
+    a: [new Thing(sab, 8)],
+    m: new Map([[1, new Thing(sab, 0)]]),
+    s: new Set([new Thing(sab, 4)]),
+    t: new Float64Array(4),
+  });
   const live = revive(clone);
   assert.ok(live.a[0] instanceof Thing);
   assert.equal(live.a[0].byteOffset, 8);
@@ -58,7 +82,9 @@ test('revive walks arrays, objects, maps and sets, and leaves typed arrays alone
   assert.ok(twice.a instanceof Thing);
   assert.equal(twice.b[0], twice.a);
   assert.equal(twice.c.d, twice.a);
-  assert.throws(() => expectDescriptor({ [KIND_PROPERTY]: 'Other', buffer: sab, byteOffset: 0 }, 'TestThing'), { code: 'ERR_SABKIT_REVIVE' });
+  assert.throws(() => expectDescriptor({ [KIND_PROPERTY]: 'Other', buffer: sab, byteOffset: 0 }, 'TestThing'), {
+    code: 'ERR_SABKIT_REVIVE',
+  });
   assert.throws(() => expectDescriptor(42, 'TestThing'), /TestThing\.from\(value\)/);
 });
 
@@ -72,21 +98,28 @@ test('regions: alignment, bounds and buffer type are checked', () => {
     [{ buffer: sab, byteOffset: -4 }, /non-negative integer/],
     [{ byteOffset: 8 }, /without a buffer/],
   ] as const) {
-    assert.throws(() => allocateRegion('K', 8, 4, region), (e: unknown) => e instanceof InvalidRegionError && re.test((e as Error).message));
+    assert.throws(
+      () => allocateRegion('K', 8, 4, region),
+      (e: unknown) => e instanceof InvalidRegionError && re.test((e as Error).message),
+    );
   }
 });
 
 test('timeouts are validated', () => {
   assert.equal(deadlineFrom(undefined), Infinity);
   assert.equal(deadlineFrom(-1), Infinity);
-  for (const bad of [-2, NaN, '10' as unknown as number]) assert.throws(() => deadlineFrom(bad), { code: 'ERR_SABKIT_INVALID_ARGUMENT' });
+  for (const bad of [-2, NaN, '10' as unknown as number])
+    assert.throws(() => deadlineFrom(bad), { code: 'ERR_SABKIT_INVALID_ARGUMENT' });
 });
 
 test('parkAsync times out, wakes on notify, and rejects on abort', { timeout: 10_000 }, async () => {
   const i32 = new Int32Array(new SharedArrayBuffer(4));
   assert.equal(await parkAsync(i32, 0, 0, deadlineFrom(20)), 'timed-out');
   const p = parkAsync(i32, 0, 0, Infinity);
-  setTimeout(() => { Atomics.store(i32, 0, 1); Atomics.notify(i32, 0); }, 10);
+  setTimeout(() => {
+    Atomics.store(i32, 0, 1);
+    Atomics.notify(i32, 0);
+  }, 10);
   assert.equal(await p, 'ok');
   const ac = new AbortController();
   const q = parkAsync(i32, 0, 1, Infinity, ac.signal);
@@ -107,16 +140,25 @@ test('a watched worker is marked dead when it exits; the table is shared with it
   assert.equal(isThreadDead(currentThreadId), false);
 });
 
-test('a second copy of the module shares the thread\'s kind and error-class registries', { timeout: 10_000 }, async () => {
+test("a second copy of the module shares the thread's kind and error-class registries", {
+  timeout: 10_000,
+}, async () => {
   // A query string makes Node load the files again as distinct module instances, as a second
   // install of the package (or the pool worker's bundle) would.
-  const copy = (await import(`../src/codec/error-transport.js?copy=${Date.now()}`)) as typeof import('../src/codec/error-transport.js');
+  const copy = (await import(
+    `../src/codec/error-transport.js?copy=${Date.now()}`
+  )) as typeof import('../src/codec/error-transport.js');
   const codecCopy = (await import(`../src/core.js?copy=${Date.now()}`)) as typeof import('../src/core.js');
-  const sharedCopy = (await import(`../src/runtime/shared.js?copy=${Date.now()}`)) as typeof import('../src/runtime/shared.js');
+  const sharedCopy = (await import(
+    `../src/runtime/shared.js?copy=${Date.now()}`
+  )) as typeof import('../src/runtime/shared.js');
   assert.notEqual(copy.deserializeError, deserializeError, 'a distinct error-transport instance');
   assert.notEqual(sharedCopy.revive, revive, 'the copy is a distinct module instance');
   class Probe {
-    constructor(readonly buffer: SharedArrayBuffer, readonly byteOffset: number) {}
+    constructor(
+      readonly buffer: SharedArrayBuffer,
+      readonly byteOffset: number,
+    ) {}
   }
   registerKind('TestCopyProbe', (d) => new Probe(d.buffer, d.byteOffset));
   const sab = new SharedArrayBuffer(8);

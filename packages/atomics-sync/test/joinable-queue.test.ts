@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { Full, InvalidArgumentError, JoinableQueue, Queue, ReviveError, TaskDoneError, revive } from '../src/index.js';
 import { messageWith, startWatched } from './support.js';
 import * as S from '../src/index.js';
-import { TIMEOUT_CASES, asTimeout, label, lockRule, pythonRule, stillWaiting } from './timeout-table.js';
+import { TIMEOUT_CASES, asTimeout, label, pythonRule, stillWaiting } from './timeout-table.js';
 
 const fixture = new URL('./fixtures/queue-worker.js', import.meta.url);
 
@@ -48,9 +48,17 @@ test('join in a worker (sync) wakes when the last taskDone() lands', { timeout: 
   }
 });
 
-test('join with a timeout returns false while tasks are unfinished; taskDone past the count throws TaskDoneError', { timeout: 30_000 }, async () => {
+test('join with a timeout returns false while tasks are unfinished; taskDone past the count throws TaskDoneError', {
+  timeout: 30_000,
+}, async () => {
   const q = new JoinableQueue<number>();
-  assert.throws(() => q.taskDone(), (e: unknown) => e instanceof TaskDoneError && e.code === 'ERR_SABKIT_TASK_DONE' && /more times than items were put/.test((e as Error).message));
+  assert.throws(
+    () => q.taskDone(),
+    (e: unknown) =>
+      e instanceof TaskDoneError &&
+      e.code === 'ERR_SABKIT_TASK_DONE' &&
+      /more times than items were put/.test((e as Error).message),
+  );
   q.put(1);
   const t0 = performance.now();
   assert.equal(q.join(30), false);
@@ -71,7 +79,9 @@ test('join with a timeout returns false while tasks are unfinished; taskDone pas
   await assert.rejects(pending, /gave up/);
 });
 
-test('a put that fails (Full, bad item, bad timeout) leaves no unfinished task behind', { timeout: 10_000 }, async () => {
+test('a put that fails (Full, bad item, bad timeout) leaves no unfinished task behind', {
+  timeout: 10_000,
+}, async () => {
   const q = new JoinableQueue<unknown>({ maxsize: 1 });
   q.put('x');
   assert.throws(() => q.put('y', 0), Full);
@@ -86,7 +96,9 @@ test('a put that fails (Full, bad item, bad timeout) leaves no unfinished task b
   assert.equal(q.join(0), true);
 });
 
-test('revive: JoinableQueue.from and revive keep the unfinished count; kinds are not mixed up', { timeout: 10_000 }, () => {
+test('revive: JoinableQueue.from and revive keep the unfinished count; kinds are not mixed up', {
+  timeout: 10_000,
+}, () => {
   const q = new JoinableQueue<number>();
   q.put(1);
   const clone = structuredClone(q);
@@ -101,7 +113,9 @@ test('revive: JoinableQueue.from and revive keep the unfinished count; kinds are
   assert.throws(() => JoinableQueue.from(structuredClone(new Queue())), ReviveError);
 });
 
-test('timeout table: JoinableQueue.join / joinAsync (negative: false at once if tasks are unfinished)', { timeout: 20_000 }, async () => {
+test('timeout table: JoinableQueue.join / joinAsync (negative: false at once if tasks are unfinished)', {
+  timeout: 20_000,
+}, async () => {
   for (const t of TIMEOUT_CASES) {
     const q = new JoinableQueue<string>();
     q.put('task');
@@ -121,7 +135,18 @@ test('timeout table: JoinableQueue.join / joinAsync (negative: false at once if 
         await assert.rejects(q.joinAsync({ timeout }), S.InvalidArgumentError, name);
         break;
       case 'forever':
-        assert.equal(await stillWaiting(q.joinAsync(timeout), () => { q.get(); q.taskDone(); }, name), true, name);
+        assert.equal(
+          await stillWaiting(
+            q.joinAsync(timeout),
+            () => {
+              q.get();
+              q.taskDone();
+            },
+            name,
+          ),
+          true,
+          name,
+        );
         assert.equal(q.join(timeout), true, name);
         break;
     }

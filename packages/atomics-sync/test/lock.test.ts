@@ -3,13 +3,23 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Lock, RLock, Semaphore, revive, InvalidArgumentError, InvalidRegionError, NotLockedError, ReviveError, TimeoutError,
-  deserializeError, KIND_PROPERTY, currentThreadId,
+  Lock,
+  RLock,
+  Semaphore,
+  revive,
+  InvalidArgumentError,
+  InvalidRegionError,
+  NotLockedError,
+  ReviveError,
+  TimeoutError,
+  deserializeError,
+  KIND_PROPERTY,
+  currentThreadId,
 } from '../src/index.js';
 import { OWNER_MASK, PARKED, STARVING } from '../src/sync/lock-core.js';
 import { Workers, lockWorker, nextMessage, exited, sleep, until } from './fixtures/lock-harness.js';
 import * as S from '../src/index.js';
-import { TIMEOUT_CASES, asTimeout, label, lockRule, pythonRule, stillWaiting } from './timeout-table.js';
+import { TIMEOUT_CASES, asTimeout, label, lockRule, stillWaiting } from './timeout-table.js';
 
 const workers = new Workers();
 after(() => workers.stopAll());
@@ -45,13 +55,28 @@ test('misuse table: each bad call throws its named error and leaves the lock as 
     ['withLock timeout', () => lock.withLock(() => 1, -5), InvalidArgumentError, /-5/],
     ['misaligned region', () => new Lock({ buffer: sab, byteOffset: 2 }), InvalidRegionError, /multiple of 4/],
     ['region too small', () => new Lock({ buffer: sab, byteOffset: 16 }), InvalidRegionError, /only 16 bytes/],
-    ['not shared', () => new Lock({ buffer: new ArrayBuffer(8) as unknown as SharedArrayBuffer }), InvalidRegionError, /SharedArrayBuffer/],
+    [
+      'not shared',
+      () => new Lock({ buffer: new ArrayBuffer(8) as unknown as SharedArrayBuffer }),
+      InvalidRegionError,
+      /SharedArrayBuffer/,
+    ],
     ['offset without buffer', () => new Lock({ byteOffset: 4 }), InvalidRegionError, /without a buffer/],
     ['from a number', () => Lock.from(42), ReviveError, /Lock\.from/],
     ['from an RLock', () => Lock.from(structuredClone(new RLock())), ReviveError, /serialised RLock/],
     ['from a Semaphore', () => Lock.from(new Semaphore()), ReviveError, /serialised Semaphore/],
-    ['from a bad offset', () => Lock.from({ [KIND_PROPERTY]: 'Lock', buffer: sab, byteOffset: 3 }), InvalidRegionError, /multiple of 4/],
-    ['from past the end', () => Lock.from({ [KIND_PROPERTY]: 'Lock', buffer: sab, byteOffset: 16 }), InvalidRegionError, /only 16/],
+    [
+      'from a bad offset',
+      () => Lock.from({ [KIND_PROPERTY]: 'Lock', buffer: sab, byteOffset: 3 }),
+      InvalidRegionError,
+      /multiple of 4/,
+    ],
+    [
+      'from past the end',
+      () => Lock.from({ [KIND_PROPERTY]: 'Lock', buffer: sab, byteOffset: 16 }),
+      InvalidRegionError,
+      /only 16/,
+    ],
   ];
   for (const [name, fn, cls, re] of cases) {
     assert.throws(fn, (e: unknown) => e instanceof cls && re.test((e as Error).message), name);
@@ -67,13 +92,18 @@ test('misuse table, async forms: rejections, nothing taken', { timeout: 10_000 }
   const lock = new Lock();
   await assert.rejects(lock.acquireAsync(-7), InvalidArgumentError);
   await assert.rejects(lock.acquireAsync({ signal: {} as AbortSignal }), InvalidArgumentError);
-  await assert.rejects(lock.withLockAsync(() => 1, { timeout: NaN }), InvalidArgumentError);
+  await assert.rejects(
+    lock.withLockAsync(() => 1, { timeout: NaN }),
+    InvalidArgumentError,
+  );
   const aborted = AbortSignal.abort(new Error('already'));
   await assert.rejects(lock.acquireAsync({ signal: aborted }), /already/);
   assert.equal(word(lock)[0], 0);
 });
 
-test('any thread may release a Lock (Python semantics); a worker releases the main thread\'s', { timeout: 20_000 }, async () => {
+test("any thread may release a Lock (Python semantics); a worker releases the main thread's", {
+  timeout: 20_000,
+}, async () => {
   const lock = new Lock();
   lock.acquire();
   const w = workers.start(lockWorker, { mode: 'release', kind: 'Lock', lock });
@@ -86,7 +116,9 @@ test('any thread may release a Lock (Python semantics); a worker releases the ma
   assert.equal((err as NotLockedError).code, 'ERR_SABKIT_NOT_LOCKED');
 });
 
-test('a timed-out sync acquire in a worker returns false and leaves the lock consistent', { timeout: 20_000 }, async () => {
+test('a timed-out sync acquire in a worker returns false and leaves the lock consistent', {
+  timeout: 20_000,
+}, async () => {
   const lock = new Lock();
   lock.acquire();
   const w = workers.start(lockWorker, { mode: 'acquire-report', kind: 'Lock', lock, timeout: 30 });
@@ -102,7 +134,9 @@ test('a timed-out sync acquire in a worker returns false and leaves the lock con
   lock.release();
 });
 
-test('a timed-out waiter that starved leaves no reservation: the lock is free for anyone after', { timeout: 20_000 }, async () => {
+test('a timed-out waiter that starved leaves no reservation: the lock is free for anyone after', {
+  timeout: 20_000,
+}, async () => {
   const lock = new Lock();
   lock.acquire();
   // 60 ms > STARVATION_MS: the waiter sets STARVING while parked and must withdraw it when it gives up.
@@ -116,7 +150,9 @@ test('a timed-out waiter that starved leaves no reservation: the lock is free fo
   lock.release();
 });
 
-test('async on main: acquireAsync times out, then waits without blocking the loop, then gets it', { timeout: 20_000 }, async () => {
+test('async on main: acquireAsync times out, then waits without blocking the loop, then gets it', {
+  timeout: 20_000,
+}, async () => {
   const lock = new Lock();
   const w = workers.start(lockWorker, { mode: 'revive', box: { lock, list: [new RLock()] } });
   const m = await nextMessage(w);
@@ -141,7 +177,9 @@ test('async on main: acquireAsync times out, then waits without blocking the loo
   assert.deepEqual(await nextMessage(w), { released: true });
 });
 
-test('aborting acquireAsync rejects with the reason, takes nothing, and leaves the lock usable', { timeout: 20_000 }, async () => {
+test('aborting acquireAsync rejects with the reason, takes nothing, and leaves the lock usable', {
+  timeout: 20_000,
+}, async () => {
   const lock = new Lock();
   const w = workers.start(lockWorker, { mode: 'revive', box: { lock, list: [new RLock()] } });
   await nextMessage(w);
@@ -158,7 +196,9 @@ test('aborting acquireAsync rejects with the reason, takes nothing, and leaves t
   assert.equal(word(lock)[0], 0);
 });
 
-test('sharing: workerData + revive() in the worker, postMessage back + Lock.from on main, same memory', { timeout: 20_000 }, async () => {
+test('sharing: workerData + revive() in the worker, postMessage back + Lock.from on main, same memory', {
+  timeout: 20_000,
+}, async () => {
   const lock = new Lock();
   const rlock = new RLock();
   const w = workers.start(lockWorker, { mode: 'revive', box: { lock, list: [rlock] } });
@@ -177,7 +217,7 @@ test('sharing: workerData + revive() in the worker, postMessage back + Lock.from
   assert.equal(lock.locked(), false);
 });
 
-test('regions: a Lock at an offset in a caller\'s buffer touches only its own 4 bytes', () => {
+test("regions: a Lock at an offset in a caller's buffer touches only its own 4 bytes", () => {
   const sab = new SharedArrayBuffer(32);
   const bytes = new Uint8Array(sab);
   bytes.fill(0xab);
@@ -196,15 +236,36 @@ test('regions: a Lock at an offset in a caller\'s buffer touches only its own 4 
 
 test('withLock / withLockAsync release however fn ends; a timeout is TimeoutError', { timeout: 10_000 }, async () => {
   const lock = new Lock();
-  assert.equal(lock.withLock(() => (lock.locked() ? 7 : 0)), 7);
-  assert.throws(() => lock.withLock(() => { throw new Error('boom'); }), /boom/);
+  assert.equal(
+    lock.withLock(() => (lock.locked() ? 7 : 0)),
+    7,
+  );
+  assert.throws(
+    () =>
+      lock.withLock(() => {
+        throw new Error('boom');
+      }),
+    /boom/,
+  );
   assert.equal(lock.locked(), false);
-  assert.equal(await lock.withLockAsync(async () => { await sleep(1); return 'x'; }), 'x');
-  await assert.rejects(lock.withLockAsync(() => Promise.reject(new Error('async boom'))), /async boom/);
+  assert.equal(
+    await lock.withLockAsync(async () => {
+      await sleep(1);
+      return 'x';
+    }),
+    'x',
+  );
+  await assert.rejects(
+    lock.withLockAsync(() => Promise.reject(new Error('async boom'))),
+    /async boom/,
+  );
   assert.equal(lock.locked(), false);
   lock.acquire();
   assert.throws(() => lock.withLock(() => 1, 5), TimeoutError);
-  await assert.rejects(lock.withLockAsync(() => 1, { timeout: 5 }), TimeoutError);
+  await assert.rejects(
+    lock.withLockAsync(() => 1, { timeout: 5 }),
+    TimeoutError,
+  );
   lock.release();
 });
 
@@ -231,18 +292,34 @@ test('hammer: 2 workers, 10^6 acquire/release pairs, a non-atomic counter is exa
   const inside = new SharedArrayBuffer(4);
   const start = new Int32Array(new SharedArrayBuffer(8));
   const iters = 500_000;
-  const ws = [1, 2].map((seed) => workers.start(lockWorker, { mode: 'hammer', kind: 'Lock', lock, counter, inside, start: start.buffer, iters, seed }));
+  const ws = [1, 2].map((seed) =>
+    workers.start(lockWorker, {
+      mode: 'hammer',
+      kind: 'Lock',
+      lock,
+      counter,
+      inside,
+      start: start.buffer,
+      iters,
+      seed,
+    }),
+  );
   const results = ws.map((w) => nextMessage(w));
   await until(() => Atomics.load(start, 1) === 2, 'workers to arrive');
   Atomics.store(start, 0, 1);
   Atomics.notify(start, 0);
   const rs = await Promise.all(results);
-  assert.deepEqual(rs.map((r) => r.violations), [0, 0]);
+  assert.deepEqual(
+    rs.map((r) => r.violations),
+    [0, 0],
+  );
   assert.equal(new Int32Array(counter)[0], 2 * iters);
   assert.equal(word(lock)[0], 0, 'free, with no flag left behind');
 });
 
-test('barging is bounded: a waiter gets the lock repeatedly while another thread re-acquires in a loop', { timeout: 60_000 }, async () => {
+test('barging is bounded: a waiter gets the lock repeatedly while another thread re-acquires in a loop', {
+  timeout: 60_000,
+}, async () => {
   const lock = new Lock();
   const stop = new Int32Array(new SharedArrayBuffer(4));
   const looper = workers.start(lockWorker, { mode: 'loop-until', kind: 'Lock', lock, stop: stop.buffer });
@@ -264,7 +341,9 @@ test('barging is bounded: a waiter gets the lock repeatedly while another thread
   await exited(looper);
 });
 
-test('starvation hand-over: past STARVATION_MS a waiter reserves the next release; a newcomer cannot barge', { timeout: 20_000 }, async () => {
+test('starvation hand-over: past STARVATION_MS a waiter reserves the next release; a newcomer cannot barge', {
+  timeout: 20_000,
+}, async () => {
   const lock = new Lock();
   lock.acquire();
   const w = workers.start(lockWorker, { mode: 'hold', kind: 'Lock', lock, how: 'terminate' });
@@ -279,7 +358,9 @@ test('starvation hand-over: past STARVATION_MS a waiter reserves the next releas
   assert.equal(word(lock)[0] & OWNER_MASK, w.threadId + 1);
 });
 
-test('timeout table: Lock.acquire / acquireAsync (Python\'s lock rule: -1 is no limit, another negative is an error)', { timeout: 20_000 }, async () => {
+test("timeout table: Lock.acquire / acquireAsync (Python's lock rule: -1 is no limit, another negative is an error)", {
+  timeout: 20_000,
+}, async () => {
   const lock = new Lock();
   for (const t of TIMEOUT_CASES) {
     const timeout = asTimeout(t);
@@ -307,7 +388,9 @@ test('timeout table: Lock.acquire / acquireAsync (Python\'s lock rule: -1 is no 
   lock.release();
 });
 
-test('construction is never left attaching: a Lock made during a revival, or after one threw, is fresh', { timeout: 20_000 }, () => {
+test('construction is never left attaching: a Lock made during a revival, or after one threw, is fresh', {
+  timeout: 20_000,
+}, () => {
   const held = new Lock();
   held.acquire();
   const made: Lock[] = [];
@@ -316,7 +399,13 @@ test('construction is never left attaching: a Lock made during a revival, or aft
     made.push(new Lock());
     return { probe: true };
   });
-  const box = revive(structuredClone({ a: held, p: { [KIND_PROPERTY]: 'TrapProbe', buffer: new SharedArrayBuffer(4), byteOffset: 0 }, b: held }));
+  const box = revive(
+    structuredClone({
+      a: held,
+      p: { [KIND_PROPERTY]: 'TrapProbe', buffer: new SharedArrayBuffer(4), byteOffset: 0 },
+      b: held,
+    }),
+  );
   assert.equal((box.a as Lock).locked(), true, 'the revived lock is the held one');
   assert.equal(made.length, 1);
   assert.notEqual(made[0].buffer, held.buffer, 'the lock made inside the reviver has its own memory');

@@ -3,18 +3,30 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  ClosedError, Connection, EOFError, codec, InvalidArgumentError, PayloadTooLargeError, Pipe, ReviveError, pipeByteLength, revive, } from '../src/index.js';
+  ClosedError,
+  Connection,
+  EOFError,
+  codec,
+  InvalidArgumentError,
+  PayloadTooLargeError,
+  Pipe,
+  ReviveError,
+  pipeByteLength,
+  revive,
+} from '../src/index.js';
 import { messageWith, startWatched } from './support.js';
 import { mulberry32 } from './prng.js';
 import * as S from '../src/index.js';
-import { TIMEOUT_CASES, asTimeout, label, lockRule, pythonRule, stillWaiting } from './timeout-table.js';
+import { TIMEOUT_CASES, asTimeout, label, pythonRule, stillWaiting } from './timeout-table.js';
 
 const fixture = new URL('./fixtures/pipe-worker.js', import.meta.url);
 
 const start = (data: Record<string, unknown>) => startWatched(fixture, data);
 const message = messageWith;
 
-test('duplex: both ends send and receive, in order, across a worker; EOF after close', { timeout: 30_000 }, async () => {
+test('duplex: both ends send and receive, in order, across a worker; EOF after close', {
+  timeout: 30_000,
+}, async () => {
   const [a, b] = Pipe();
   assert.equal(a.readable && a.writable && b.readable && b.writable, true);
   const w = start({ role: 'echo', conn: b });
@@ -36,7 +48,9 @@ test('duplex: both ends send and receive, in order, across a worker; EOF after c
   }
 });
 
-test('EOF: the receiver drains what was sent, then gets EOFError; poll says true at EOF', { timeout: 30_000 }, async () => {
+test('EOF: the receiver drains what was sent, then gets EOFError; poll says true at EOF', {
+  timeout: 30_000,
+}, async () => {
   const [r, s] = Pipe(false);
   const w = start({ role: 'send-then-close', conn: s, count: 5 });
   try {
@@ -57,19 +71,30 @@ test('EOF: the receiver drains what was sent, then gets EOFError; poll says true
 test('one-way: [receive-only, send-only]; wrong-direction calls throw ClosedError', { timeout: 10_000 }, () => {
   const [r, s] = Pipe(false);
   assert.deepEqual([r.readable, r.writable, s.readable, s.writable], [true, false, false, true]);
-  assert.throws(() => r.send(1), (e: unknown) => e instanceof ClosedError && /receive-only/.test((e as Error).message));
-  assert.throws(() => s.recv(), (e: unknown) => e instanceof ClosedError && /send-only/.test((e as Error).message));
+  assert.throws(
+    () => r.send(1),
+    (e: unknown) => e instanceof ClosedError && /receive-only/.test((e as Error).message),
+  );
+  assert.throws(
+    () => s.recv(),
+    (e: unknown) => e instanceof ClosedError && /send-only/.test((e as Error).message),
+  );
   assert.throws(() => s.poll(), ClosedError);
   s.send('x');
   assert.equal(r.recv(), 'x');
   assert.equal(pipeByteLength(false, 64) < pipeByteLength(true, 64), true);
   r.close();
-  assert.throws(() => s.send('y'), (e: unknown) => e instanceof ClosedError && /broken pipe/.test((e as Error).message));
+  assert.throws(
+    () => s.send('y'),
+    (e: unknown) => e instanceof ClosedError && /broken pipe/.test((e as Error).message),
+  );
   assert.equal(s.closed, false);
   assert.equal(r.closed, true);
 });
 
-test('poll: undefined answers at once, a number waits, null waits as long as it takes', { timeout: 30_000 }, async () => {
+test('poll: undefined answers at once, a number waits, null waits as long as it takes', {
+  timeout: 30_000,
+}, async () => {
   const [a, b] = Pipe();
   assert.equal(a.poll(), false);
   assert.equal(a.poll(0), false);
@@ -87,7 +112,9 @@ test('poll: undefined answers at once, a number waits, null waits as long as it 
   await assert.rejects(p, /stop polling/);
 });
 
-test('bytes: sendBytes with offset and size, recvBytes(maxLength), recvBytesInto(buffer, offset)', { timeout: 10_000 }, () => {
+test('bytes: sendBytes with offset and size, recvBytes(maxLength), recvBytesInto(buffer, offset)', {
+  timeout: 10_000,
+}, () => {
   const [a, b] = Pipe();
   const src = new Uint16Array([0x0201, 0x0403, 0x0605]);
   a.sendBytes(src, 1, 4); // bytes, not elements, as Python's send_bytes on a memoryview cast to 'B'
@@ -95,9 +122,17 @@ test('bytes: sendBytes with offset and size, recvBytes(maxLength), recvBytesInto
   a.sendBytes(new Uint8Array(0));
   assert.equal(b.recvBytes().byteLength, 0, 'an empty message is a message');
   a.sendBytes(new Uint8Array([9, 9, 9, 9, 9]).buffer);
-  assert.throws(() => b.recvBytes(4), (e: unknown) => e instanceof PayloadTooLargeError && /5 bytes, more than maxLength 4; it was left unread/.test((e as Error).message));
+  assert.throws(
+    () => b.recvBytes(4),
+    (e: unknown) =>
+      e instanceof PayloadTooLargeError &&
+      /5 bytes, more than maxLength 4; it was left unread/.test((e as Error).message),
+  );
   const into = new Uint8Array(8);
-  assert.throws(() => b.recvBytesInto(into, 4), (e: unknown) => e instanceof PayloadTooLargeError && /4 bytes of room at offset 4/.test((e as Error).message));
+  assert.throws(
+    () => b.recvBytesInto(into, 4),
+    (e: unknown) => e instanceof PayloadTooLargeError && /4 bytes of room at offset 4/.test((e as Error).message),
+  );
   assert.equal(b.recvBytesInto(into, 3), 5);
   assert.deepEqual([...into], [0, 0, 0, 9, 9, 9, 9, 9]);
   a.send({ v: 1 });
@@ -111,7 +146,9 @@ test('bytes: sendBytes with offset and size, recvBytes(maxLength), recvBytesInto
   assert.deepEqual([...shared], [5, 6], 'into a SharedArrayBuffer-backed view');
 });
 
-test('bytes and values larger than the ring travel in chunks, both ways, with recvBytesInto straight into place', { timeout: 30_000 }, async () => {
+test('bytes and values larger than the ring travel in chunks, both ways, with recvBytesInto straight into place', {
+  timeout: 30_000,
+}, async () => {
   const [a, b] = Pipe(true, { capacityBytes: 256 });
   const w = start({ role: 'echo-bytes', conn: b });
   try {
@@ -140,7 +177,9 @@ test('bytes and values larger than the ring travel in chunks, both ways, with re
   }
 });
 
-test('an aborted chunked send is dropped by the receiver, which then gets the next message', { timeout: 30_000 }, async () => {
+test('an aborted chunked send is dropped by the receiver, which then gets the next message', {
+  timeout: 30_000,
+}, async () => {
   const [a, b] = Pipe(true, { capacityBytes: 256 });
   const ac = new AbortController();
   const sending = a.sendBytesAsync(new Uint8Array(10_000), 0, undefined, { signal: ac.signal });
@@ -155,8 +194,11 @@ test('an aborted chunked send is dropped by the receiver, which then gets the ne
 
 test('one end used by several threads at once: every message arrives whole', { timeout: 60_000 }, async () => {
   const [r, s] = Pipe(false, { capacityBytes: 512 });
-  const S = 3, N = 300;
-  const senders = Array.from({ length: S }, (_, id) => start({ role: 'send-many', conn: s, id, count: N, size: 100 + id * 300 }));
+  const S = 3,
+    N = 300;
+  const senders = Array.from({ length: S }, (_, id) =>
+    start({ role: 'send-many', conn: s, id, count: N, size: 100 + id * 300 }),
+  );
   const done = Promise.all(senders.map((w) => message(w, 'done'))); // listen before they can finish
   try {
     const next = new Array<number>(S).fill(0);
@@ -186,7 +228,8 @@ test('a close racing with a blocked recv or send always wakes it (no lost wake-u
     for (let i = 0; i < N; i++) {
       // Spin (not await) so that the close lands within microseconds of the worker's announcement.
       const limit = performance.now() + 10_000;
-      while (Atomics.load(progress, 0) < i + 1) if (performance.now() > limit) assert.fail(`worker stuck before call ${i}`);
+      while (Atomics.load(progress, 0) < i + 1)
+        if (performance.now() > limit) assert.fail(`worker stuck before call ${i}`);
       const until = performance.now() + rnd() * 0.1; // 0-100 µs after the worker announced
       while (performance.now() < until);
       pipes[i][0].close();
@@ -210,7 +253,10 @@ test('revive: Connection.from and revive; bad descriptors are refused', { timeou
   b3.send(8);
   assert.equal(a.recv(), 8);
   assert.throws(() => Connection.from({ ...clone, end: 2 }), ReviveError);
-  assert.throws(() => Connection.from({ __sabkit: 'Connection', buffer: new SharedArrayBuffer(1024), byteOffset: 0, end: 0 }), ReviveError);
+  assert.throws(
+    () => Connection.from({ __sabkit: 'Connection', buffer: new SharedArrayBuffer(1024), byteOffset: 0, end: 0 }),
+    ReviveError,
+  );
   assert.throws(() => Connection.from({ __sabkit: 'Queue', buffer: a.buffer, byteOffset: 0, end: 0 }), ReviveError);
   assert.throws(() => new Connection(), InvalidArgumentError);
 });
@@ -238,12 +284,17 @@ test('misuse: named errors, and the pipe keeps working', { timeout: 10_000 }, as
   assert.equal(b.recv(), 'fine');
   a.close();
   a.close();
-  assert.throws(() => a.send(1), (e: unknown) => e instanceof ClosedError && /this connection is closed/.test((e as Error).message));
+  assert.throws(
+    () => a.send(1),
+    (e: unknown) => e instanceof ClosedError && /this connection is closed/.test((e as Error).message),
+  );
   assert.throws(() => a.poll(), ClosedError);
   assert.throws(() => b.recv(), EOFError);
 });
 
-test('timeout table: Connection.poll / pollAsync (Python: no timeout answers at once, negative does not wait)', { timeout: 20_000 }, async () => {
+test('timeout table: Connection.poll / pollAsync (Python: no timeout answers at once, negative does not wait)', {
+  timeout: 20_000,
+}, async () => {
   const [a, b] = S.Pipe();
   for (const t of TIMEOUT_CASES) {
     const timeout = asTimeout(t);

@@ -5,13 +5,26 @@ import assert from 'node:assert/strict';
 import type { Worker } from 'node:worker_threads';
 import { once } from 'node:events';
 import {
-  ClosedError, Empty, Full, InvalidArgumentError, InvalidRegionError, MAX_MESSAGE_BYTES, PayloadTooLargeError, Queue, ReviveError,
-  SimpleQueue, BlockingNotAllowedError, codec, deserializeError, revive, } from '../src/index.js';
+  ClosedError,
+  Empty,
+  Full,
+  InvalidArgumentError,
+  InvalidRegionError,
+  MAX_MESSAGE_BYTES,
+  PayloadTooLargeError,
+  Queue,
+  ReviveError,
+  SimpleQueue,
+  BlockingNotAllowedError,
+  codec,
+  deserializeError,
+  revive,
+} from '../src/index.js';
 import type { SerializedError } from '../src/index.js';
 import { messageWith, startWatched } from './support.js';
 import { mulberry32 } from './prng.js';
 import * as S from '../src/index.js';
-import { TIMEOUT_CASES, asTimeout, label, lockRule, pythonRule, stillWaiting } from './timeout-table.js';
+import { TIMEOUT_CASES, asTimeout, label, pythonRule, stillWaiting } from './timeout-table.js';
 
 const fixture = new URL('./fixtures/queue-worker.js', import.meta.url);
 
@@ -19,7 +32,14 @@ const start = (data: Record<string, unknown>) => startWatched(fixture, data);
 const message = messageWith;
 
 /** Checks consumer logs of values id * 2^20 + seq: no loss, no duplicate, per-producer order per consumer. */
-function checkLogs(log: Int32Array, consumers: number, stride: number, producers: number, perProducer: number, maxLost = 0): number {
+function checkLogs(
+  log: Int32Array,
+  consumers: number,
+  stride: number,
+  producers: number,
+  perProducer: number,
+  maxLost = 0,
+): number {
   const seen = new Uint8Array(producers * perProducer);
   let total = 0;
   for (let c = 0; c < consumers; c++) {
@@ -30,7 +50,10 @@ function checkLogs(log: Int32Array, consumers: number, stride: number, producers
       const id = Math.floor(v / 2 ** 20);
       const seq = v % 2 ** 20;
       assert.ok(id >= 0 && id < producers && seq < perProducer, `consumer ${c} got a value no producer put: ${v}`);
-      assert.ok(seq > last[id], `consumer ${c} got producer ${id}'s item ${seq} after item ${last[id]}: FIFO order broken`);
+      assert.ok(
+        seq > last[id],
+        `consumer ${c} got producer ${id}'s item ${seq} after item ${last[id]}: FIFO order broken`,
+      );
       last[id] = seq;
       assert.equal(seen[id * perProducer + seq], 0, `item ${seq} of producer ${id} was delivered twice`);
       seen[id * perProducer + seq] = 1;
@@ -42,19 +65,29 @@ function checkLogs(log: Int32Array, consumers: number, stride: number, producers
   return lost;
 }
 
-test('4 producers x 4 consumers x 10^5 items: no loss, no duplicate, per-producer order kept', { timeout: 120_000 }, async () => {
-  const P = 4, C = 4, PER = 25_000, stride = P * PER + 1;
+test('4 producers x 4 consumers x 10^5 items: no loss, no duplicate, per-producer order kept', {
+  timeout: 120_000,
+}, async () => {
+  const P = 4,
+    C = 4,
+    PER = 25_000,
+    stride = P * PER + 1;
   const q = new Queue<number>({ capacityBytes: 4096, maxsize: 100 }); // small: producers wait often
   const log = new Int32Array(new SharedArrayBuffer(4 * C * stride));
   const workers: Worker[] = [];
   try {
-    const consumers = Array.from({ length: C }, (_, c) => start({ role: 'consume', q, log: log.buffer, logBase: c * stride }));
+    const consumers = Array.from({ length: C }, (_, c) =>
+      start({ role: 'consume', q, log: log.buffer, logBase: c * stride }),
+    );
     const producers = Array.from({ length: P }, (_, id) => start({ role: 'produce', q, id, count: PER }));
     workers.push(...consumers, ...producers);
     await Promise.all(producers.map((w) => message(w, 'done')));
     q.close();
     const ends = await Promise.all(consumers.map((w) => message(w, 'done')));
-    assert.equal(ends.reduce((s, m) => s + (m.n as number), 0), P * PER);
+    assert.equal(
+      ends.reduce((s, m) => s + (m.n as number), 0),
+      P * PER,
+    );
     checkLogs(log, C, stride, P, PER);
     assert.equal(q.qsize(), 0);
     assert.equal(q.empty(), true);
@@ -63,19 +96,33 @@ test('4 producers x 4 consumers x 10^5 items: no loss, no duplicate, per-produce
   }
 });
 
-test('2 x 2 with seeded random sizes up to 3 rings: chunks of two producers never interleave', { timeout: 120_000 }, async () => {
-  const P = 2, C = 2, PER = 300, ringBytes = 1024, stride = P * PER + 1;
+test('2 x 2 with seeded random sizes up to 3 rings: chunks of two producers never interleave', {
+  timeout: 120_000,
+}, async () => {
+  const P = 2,
+    C = 2,
+    PER = 300,
+    ringBytes = 1024,
+    stride = P * PER + 1;
   const q = new Queue<Uint8Array>({ capacityBytes: ringBytes });
   const log = new Int32Array(new SharedArrayBuffer(4 * C * stride));
   const workers: Worker[] = [];
   try {
-    const consumers = Array.from({ length: C }, (_, c) => start({ role: 'consume-sized', q, log: log.buffer, logBase: c * stride }));
-    const producers = Array.from({ length: P }, (_, id) => start({ role: 'produce-sized', q, id, count: PER, seed: 1234 + id, ringBytes }));
+    const consumers = Array.from({ length: C }, (_, c) =>
+      start({ role: 'consume-sized', q, log: log.buffer, logBase: c * stride }),
+    );
+    const producers = Array.from({ length: P }, (_, id) =>
+      start({ role: 'produce-sized', q, id, count: PER, seed: 1234 + id, ringBytes }),
+    );
     workers.push(...consumers, ...producers);
     await Promise.all(producers.map((w) => message(w, 'done')));
     q.close();
     const ends = await Promise.all(consumers.map((w) => message(w, 'done')));
-    assert.deepEqual(ends.map((m) => m.bad), [0, 0], 'a message arrived with wrong bytes');
+    assert.deepEqual(
+      ends.map((m) => m.bad),
+      [0, 0],
+      'a message arrived with wrong bytes',
+    );
     checkLogs(log, C, stride, P, PER);
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
@@ -101,20 +148,55 @@ test('1 -> 1 keeps order, with the async forms on the main thread', { timeout: 3
 });
 
 const KINDS: [string, unknown][] = [
-  ['int', 42], ['negative int', -2147483648], ['-0', -0], ['NaN', NaN], ['Infinity', -Infinity], ['float', 1.5e-300], ['2^31', 2 ** 31],
-  ['empty string', ''], ['ascii', 'hello'], ['multi-byte', 'héllo wörld ✓ 😀'.repeat(3)], ['long string', 'x'.repeat(100_000)],
-  ['lone surrogate in an object', { s: '\ud800' }], ['true', true], ['false', false], ['null', null], ['undefined', undefined],
-  ['bigint', -(2n ** 63n)], ['big bigint', 2n ** 200n + 1n], ['Uint8Array', new Uint8Array([1, 2, 255])], ['Int16Array', new Int16Array([-1, 300])],
-  ['Float64Array', new Float64Array([-0, NaN, 1e300])], ['BigInt64Array', new BigInt64Array([-5n])], ['Uint8ClampedArray', new Uint8ClampedArray([9])],
-  ['DataView', new DataView(new Uint8Array([7, 8, 9]).buffer, 1, 2)], ['ArrayBuffer', new Uint8Array([4, 5]).buffer], ['empty Float32Array', new Float32Array(0)],
-  ['Map', new Map<unknown, unknown>([[1, 'a'], ['k', { deep: [1n] }]])], ['Set', new Set([1, 'two', null])], ['Date', new Date(1_700_000_000_000)],
-  ['RegExp', /a+b/gi], ['nested', { a: [1, { b: new Map([[2, new Set([3])]]) }], c: undefined, d: [, 5] }], ['array', [1, 'x', null, [2]]],
+  ['int', 42],
+  ['negative int', -2147483648],
+  ['-0', -0],
+  ['NaN', NaN],
+  ['Infinity', -Infinity],
+  ['float', 1.5e-300],
+  ['2^31', 2 ** 31],
+  ['empty string', ''],
+  ['ascii', 'hello'],
+  ['multi-byte', 'héllo wörld ✓ 😀'.repeat(3)],
+  ['long string', 'x'.repeat(100_000)],
+  ['lone surrogate in an object', { s: '\ud800' }],
+  ['true', true],
+  ['false', false],
+  ['null', null],
+  ['undefined', undefined],
+  ['bigint', -(2n ** 63n)],
+  ['big bigint', 2n ** 200n + 1n],
+  ['Uint8Array', new Uint8Array([1, 2, 255])],
+  ['Int16Array', new Int16Array([-1, 300])],
+  ['Float64Array', new Float64Array([-0, NaN, 1e300])],
+  ['BigInt64Array', new BigInt64Array([-5n])],
+  ['Uint8ClampedArray', new Uint8ClampedArray([9])],
+  ['DataView', new DataView(new Uint8Array([7, 8, 9]).buffer, 1, 2)],
+  ['ArrayBuffer', new Uint8Array([4, 5]).buffer],
+  ['empty Float32Array', new Float32Array(0)],
+  [
+    'Map',
+    new Map<unknown, unknown>([
+      [1, 'a'],
+      ['k', { deep: [1n] }],
+    ]),
+  ],
+  ['Set', new Set([1, 'two', null])],
+  ['Date', new Date(1_700_000_000_000)],
+  ['RegExp', /a+b/gi],
+  // biome-ignore lint/suspicious/noSparseArray: a hole must survive the round trip as a hole
+  ['nested', { a: [1, { b: new Map([[2, new Set([3])]]) }], c: undefined, d: [, 5] }],
+  ['array', [1, 'x', null, [2]]],
 ];
 
 function sameValue(got: unknown, want: unknown, name: string): void {
   if (want instanceof DataView) {
     assert.ok(got instanceof DataView, name);
-    assert.deepEqual(new Uint8Array(got.buffer, got.byteOffset, got.byteLength), new Uint8Array(want.buffer, want.byteOffset, want.byteLength), name);
+    assert.deepEqual(
+      new Uint8Array(got.buffer, got.byteOffset, got.byteLength),
+      new Uint8Array(want.buffer, want.byteOffset, want.byteLength),
+      name,
+    );
   } else if (want instanceof Error) {
     assert.ok(got instanceof Error, name);
     assert.equal((got as Error).name, want.name);
@@ -132,7 +214,11 @@ test('every value kind round-trips through a worker (Queue and SimpleQueue)', { 
     const back = new Kind({ capacityBytes: 4096 });
     const w = start({ role: 'echo', q, q2: back });
     try {
-      const values: [string, unknown][] = [...KINDS, ['Error', new RangeError('boom')], ['TypeError in an object', { e: new TypeError('t') }]];
+      const values: [string, unknown][] = [
+        ...KINDS,
+        ['Error', new RangeError('boom')],
+        ['TypeError in an object', { e: new TypeError('t') }],
+      ];
       for (const [name, v] of values) {
         await q.putAsync(v);
         sameValue(await back.getAsync(), v, `${Kind.name}: ${name}`);
@@ -145,7 +231,9 @@ test('every value kind round-trips through a worker (Queue and SimpleQueue)', { 
   }
 });
 
-test('a Buffer arrives as a Uint8Array; SharedArrayBuffer-backed and nested typed arrays arrive as private copies', { timeout: 10_000 }, () => {
+test('a Buffer arrives as a Uint8Array; SharedArrayBuffer-backed and nested typed arrays arrive as private copies', {
+  timeout: 10_000,
+}, () => {
   const q = new Queue();
   q.put(Buffer.from('abc'));
   const shared = new Int32Array(new SharedArrayBuffer(8));
@@ -218,7 +306,9 @@ test('timeouts: async forms on the main thread, nowait forms, and abort', { time
   await assert.rejects(q.getAsync({ signal: AbortSignal.abort(new Error('already')) }), /already/);
 });
 
-test('close: puts throw, gets drain then throw, blocked callers wake with ClosedError', { timeout: 30_000 }, async () => {
+test('close: puts throw, gets drain then throw, blocked callers wake with ClosedError', {
+  timeout: 30_000,
+}, async () => {
   const q = new Queue<string>({ maxsize: 2 });
   q.put('a');
   q.put('b');
@@ -233,8 +323,14 @@ test('close: puts throw, gets drain then throw, blocked callers wake with Closed
     empty.close();
     assert.equal(q.closed, true);
     const [pm, gm] = await Promise.all([message(putter, 'error', 'value'), message(getter, 'error', 'value')]);
-    assert.ok(deserializeError(pm.error as SerializedError) instanceof ClosedError, 'a put blocked on a full queue fails when it closes');
-    assert.ok(deserializeError(gm.error as SerializedError) instanceof ClosedError, 'a get blocked on an empty queue fails when it closes');
+    assert.ok(
+      deserializeError(pm.error as SerializedError) instanceof ClosedError,
+      'a put blocked on a full queue fails when it closes',
+    );
+    assert.ok(
+      deserializeError(gm.error as SerializedError) instanceof ClosedError,
+      'a get blocked on an empty queue fails when it closes',
+    );
     await asyncGet;
     assert.throws(() => q.put('c'), ClosedError);
     await assert.rejects(q.putAsync('c'), ClosedError);
@@ -254,7 +350,9 @@ test('close: puts throw, gets drain then throw, blocked callers wake with Closed
   }
 });
 
-test('oversize items: the largest single record and one byte more both round-trip; far larger ones travel in chunks', { timeout: 30_000 }, async () => {
+test('oversize items: the largest single record and one byte more both round-trip; far larger ones travel in chunks', {
+  timeout: 30_000,
+}, async () => {
   const q = new Queue<Uint8Array>({ capacityBytes: 256 });
   const back = new Queue<Uint8Array | string>({ capacityBytes: 256 });
   // A record holds at most capacity/2 - 8 = 120 payload bytes; a Uint8Array costs 8 + length.
@@ -274,7 +372,9 @@ test('oversize items: the largest single record and one byte more both round-tri
   }
 });
 
-test('oversize items: a chunked put that times out is withdrawn, and the queue stays consistent', { timeout: 10_000 }, () => {
+test('oversize items: a chunked put that times out is withdrawn, and the queue stays consistent', {
+  timeout: 10_000,
+}, () => {
   const q = new Queue<unknown>({ capacityBytes: 256 });
   assert.throws(() => q.put(new Uint8Array(1000), 20), Full); // nobody reads: the first chunk fills the ring
   assert.equal(q.qsize(), 1, 'the withdrawn item is counted until a reader skips its ABORT record');
@@ -293,13 +393,21 @@ test('oversize items: past MAX_MESSAGE_BYTES is refused before anything is writt
     return;
   }
   const q = new Queue();
-  assert.throws(() => q.put(huge, 0), (e: unknown) => e instanceof PayloadTooLargeError && /at most 2147483647 bytes/.test((e as Error).message));
+  assert.throws(
+    () => q.put(huge, 0),
+    (e: unknown) => e instanceof PayloadTooLargeError && /at most 2147483647 bytes/.test((e as Error).message),
+  );
   q.put(1);
   assert.equal(q.get(), 1);
 });
 
-test('a consumer terminated mid-stream loses at most the item it was taking; producers and the other consumers carry on', { timeout: 60_000 }, async () => {
-  const P = 2, C = 3, PER = 20_000, stride = P * PER + 1;
+test('a consumer terminated mid-stream loses at most the item it was taking; producers and the other consumers carry on', {
+  timeout: 60_000,
+}, async () => {
+  const P = 2,
+    C = 3,
+    PER = 20_000,
+    stride = P * PER + 1;
   const q = new Queue<number>({ capacityBytes: 1024 });
   const log = new Int32Array(new SharedArrayBuffer(4 * (C + 1) * stride));
   const workers: Worker[] = [];
@@ -307,7 +415,9 @@ test('a consumer terminated mid-stream loses at most the item it was taking; pro
     const victim = start({ role: 'victim', q, log: log.buffer, logBase: C * stride });
     workers.push(victim);
     await message(victim, 'started');
-    const consumers = Array.from({ length: C }, (_, c) => start({ role: 'consume', q, log: log.buffer, logBase: c * stride }));
+    const consumers = Array.from({ length: C }, (_, c) =>
+      start({ role: 'consume', q, log: log.buffer, logBase: c * stride }),
+    );
     const producers = Array.from({ length: P }, (_, id) => start({ role: 'produce', q, id, count: PER }));
     workers.push(...consumers, ...producers);
     const rnd = mulberry32(99);
@@ -360,8 +470,16 @@ test('misuse: named errors, and nothing is changed', { timeout: 10_000 }, async 
     ['capacityBytes 10', () => new Queue({ capacityBytes: 10 }), InvalidArgumentError],
     ['capacityBytes 2^29', () => new Queue({ capacityBytes: 2 ** 29 }), InvalidArgumentError],
     ['options 5', () => new Queue(5 as unknown as object), InvalidArgumentError],
-    ['misaligned region', () => new Queue({ buffer: new SharedArrayBuffer(4096), byteOffset: 4, capacityBytes: 64 }), InvalidRegionError],
-    ['region too small', () => new Queue({ buffer: new SharedArrayBuffer(100), capacityBytes: 64 }), InvalidRegionError],
+    [
+      'misaligned region',
+      () => new Queue({ buffer: new SharedArrayBuffer(4096), byteOffset: 4, capacityBytes: 64 }),
+      InvalidRegionError,
+    ],
+    [
+      'region too small',
+      () => new Queue({ buffer: new SharedArrayBuffer(100), capacityBytes: 64 }),
+      InvalidRegionError,
+    ],
     ['put timeout NaN', () => q.put(1, NaN), InvalidArgumentError],
     ['get timeout NaN', () => q.get(NaN), InvalidArgumentError],
     ['a function', () => q.put(() => 1), InvalidArgumentError],
@@ -375,7 +493,8 @@ test('misuse: named errors, and nothing is changed', { timeout: 10_000 }, async 
     ['putAsync options "3"', () => q.putAsync(1, '3' as unknown as object)],
     ['getAsync bad signal', () => q.getAsync({ signal: {} as AbortSignal })],
     ['getAsync timeout "5"', () => q.getAsync({ timeout: '5' as unknown as number })],
-  ] as const) await assert.rejects(p(), InvalidArgumentError, name);
+  ] as const)
+    await assert.rejects(p(), InvalidArgumentError, name);
   assert.equal(q.qsize(), 0, 'failed puts put nothing');
   q.put('ok');
   assert.equal(q.get(), 'ok', 'and the queue still works');
@@ -389,7 +508,9 @@ test('misuse: named errors, and nothing is changed', { timeout: 10_000 }, async 
   assert.equal(await pending, 1);
 });
 
-test('timeout table: Queue.get / put and their async forms (negative: Empty/Full at once if they would wait)', { timeout: 20_000 }, async () => {
+test('timeout table: Queue.get / put and their async forms (negative: Empty/Full at once if they would wait)', {
+  timeout: 20_000,
+}, async () => {
   for (const t of TIMEOUT_CASES) {
     const q = new S.Queue<string>({ maxsize: 1 });
     const timeout = asTimeout(t);

@@ -3,12 +3,20 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  RLock, Lock, InvalidArgumentError, InvalidRegionError, NotOwnerError, ReviveError, TimeoutError, deserializeError, currentThreadId,
+  RLock,
+  Lock,
+  InvalidArgumentError,
+  InvalidRegionError,
+  NotOwnerError,
+  ReviveError,
+  TimeoutError,
+  deserializeError,
+  currentThreadId,
 } from '../src/index.js';
 import { PARKED, STARVING } from '../src/sync/lock-core.js';
 import { Workers, lockWorker, nextMessage, until } from './fixtures/lock-harness.js';
 import * as S from '../src/index.js';
-import { TIMEOUT_CASES, asTimeout, label, lockRule, pythonRule, stillWaiting } from './timeout-table.js';
+import { TIMEOUT_CASES, asTimeout, label, lockRule, stillWaiting } from './timeout-table.js';
 
 const workers = new Workers();
 after(() => workers.stopAll());
@@ -46,7 +54,12 @@ test('misuse table: named errors, nothing changed', () => {
     ['restore depth 0', () => r._acquireRestore(0), InvalidArgumentError, /depth/],
     ['restore depth 1.5', () => r._acquireRestore(1.5), InvalidArgumentError, /1\.5/],
     ['region too small', () => new RLock({ buffer: sab, byteOffset: 4 }), InvalidRegionError, /needs 8 bytes/],
-    ['misaligned', () => new RLock({ buffer: new SharedArrayBuffer(16), byteOffset: 6 }), InvalidRegionError, /multiple of 4/],
+    [
+      'misaligned',
+      () => new RLock({ buffer: new SharedArrayBuffer(16), byteOffset: 6 }),
+      InvalidRegionError,
+      /multiple of 4/,
+    ],
     ['from a Lock', () => RLock.from(structuredClone(new Lock())), ReviveError, /serialised Lock/],
     ['from null', () => RLock.from(null), ReviveError, /RLock\.from/],
   ];
@@ -77,7 +90,9 @@ test('release by a non-owner in another worker is NotOwnerError and changes noth
   assert.equal(r.locked(), false);
 });
 
-test('another thread cannot enter while the owner holds it; a sync waiter in a worker times out cleanly', { timeout: 20_000 }, async () => {
+test('another thread cannot enter while the owner holds it; a sync waiter in a worker times out cleanly', {
+  timeout: 20_000,
+}, async () => {
   const r = new RLock();
   r.acquire();
   r.acquire();
@@ -110,10 +125,12 @@ test('acquireAsync on main waits for a worker owner; abort leaves it consistent'
   await assert.rejects(p, /aborted/);
   assert.equal(words(r)[0] & STARVING, 0);
   assert.equal(words(r)[0] & ~PARKED, holder.threadId + 1);
-  assert.equal(words(r)[1], 2, 'the owner\'s depth is untouched');
+  assert.equal(words(r)[1], 2, "the owner's depth is untouched");
 });
 
-test('Condition hooks: _releaseSave returns the depth and _acquireRestore(Async) restores it', { timeout: 10_000 }, async () => {
+test('Condition hooks: _releaseSave returns the depth and _acquireRestore(Async) restores it', {
+  timeout: 10_000,
+}, async () => {
   const r = new RLock();
   r.acquire();
   r.acquire();
@@ -135,13 +152,19 @@ test('Condition hooks: _releaseSave returns the depth and _acquireRestore(Async)
 
 test('withLock is re-entrant and releases one level; timeout is TimeoutError', { timeout: 10_000 }, async () => {
   const r = new RLock();
-  assert.equal(r.withLock(() => r.withLock(() => r.depth)), 2);
+  assert.equal(
+    r.withLock(() => r.withLock(() => r.depth)),
+    2,
+  );
   assert.equal(r.locked(), false);
   assert.equal(await r.withLockAsync(async () => r.depth), 1);
   const holder = workers.start(lockWorker, { mode: 'hold', kind: 'RLock', lock: r, how: 'terminate' });
   await nextMessage(holder);
   assert.throws(() => r.withLock(() => 1, 5), TimeoutError);
-  await assert.rejects(r.withLockAsync(() => 1, { timeout: 5 }), TimeoutError);
+  await assert.rejects(
+    r.withLockAsync(() => 1, { timeout: 5 }),
+    TimeoutError,
+  );
 });
 
 test('regions: an RLock at an offset touches only its 8 bytes; all-zero memory is free', () => {
@@ -165,7 +188,18 @@ test('hammer: 2 workers, 10^6 operations with nested acquires, the counter is ex
   const inside = new SharedArrayBuffer(4);
   const start = new Int32Array(new SharedArrayBuffer(8));
   const iters = 420_000;
-  const ws = [11, 12].map((seed) => workers.start(lockWorker, { mode: 'hammer', kind: 'RLock', lock: r, counter, inside, start: start.buffer, iters, seed }));
+  const ws = [11, 12].map((seed) =>
+    workers.start(lockWorker, {
+      mode: 'hammer',
+      kind: 'RLock',
+      lock: r,
+      counter,
+      inside,
+      start: start.buffer,
+      iters,
+      seed,
+    }),
+  );
   const results = ws.map((w) => nextMessage(w));
   await until(() => Atomics.load(start, 1) === 2, 'workers to arrive');
   Atomics.store(start, 0, 1);
@@ -173,7 +207,10 @@ test('hammer: 2 workers, 10^6 operations with nested acquires, the counter is ex
   const rs = await Promise.all(results);
   const ops = rs[0].ops + rs[1].ops;
   assert.ok(ops >= 1_000_000, `${ops} acquires`);
-  assert.deepEqual(rs.map((x) => x.violations), [0, 0]);
+  assert.deepEqual(
+    rs.map((x) => x.violations),
+    [0, 0],
+  );
   assert.equal(new Int32Array(counter)[0], ops);
   assert.deepEqual([...words(r)], [0, 0]);
 });
@@ -184,7 +221,10 @@ test('timeout table: RLock.acquire / acquireAsync (the lock rule, as Lock)', { t
   // Held by a thread that never existed (alive, as far as the liveness table knows), so this
   // thread's acquire cannot re-enter and must wait.
   const hold = () => Atomics.store(w, 0, 999 + 1);
-  const free = () => { Atomics.store(w, 0, 0); Atomics.notify(w, 0); };
+  const free = () => {
+    Atomics.store(w, 0, 0);
+    Atomics.notify(w, 0);
+  };
   for (const t of TIMEOUT_CASES) {
     const timeout = asTimeout(t);
     const name = `RLock.acquire(${label(t)})`;

@@ -5,7 +5,15 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Lock, RLock, Semaphore, BoundedSemaphore, OwnerDeadError, SemaphoreOverflowError, deserializeError, isThreadDead, HOLDER_SLOTS,
+  Lock,
+  RLock,
+  Semaphore,
+  BoundedSemaphore,
+  OwnerDeadError,
+  SemaphoreOverflowError,
+  deserializeError,
+  isThreadDead,
+  HOLDER_SLOTS,
 } from '../src/index.js';
 import { Workers, lockWorker, semWorker, nextMessage, exited, sleep } from './fixtures/lock-harness.js';
 
@@ -16,7 +24,9 @@ function isOwnerDead(e: unknown, threadId: number): boolean {
   return e instanceof OwnerDeadError && e.code === 'ERR_SABKIT_OWNER_DEAD' && e.deadThreadId === threadId;
 }
 
-test('Lock: a worker exits (process.exit, unwatched) holding it; acquireAsync on main takes it over', { timeout: 20_000 }, async (t) => {
+test('Lock: a worker exits (process.exit, unwatched) holding it; acquireAsync on main takes it over', {
+  timeout: 20_000,
+}, async (t) => {
   const lock = new Lock();
   const w = workers.start(lockWorker, { mode: 'hold', kind: 'Lock', lock, how: 'exit' }, false);
   const { threadId } = await nextMessage(w);
@@ -35,7 +45,9 @@ test('Lock: a worker exits (process.exit, unwatched) holding it; acquireAsync on
   lock.release();
 });
 
-test('Lock: a worker is terminated holding it while another worker is blocked in acquire()', { timeout: 20_000 }, async () => {
+test('Lock: a worker is terminated holding it while another worker is blocked in acquire()', {
+  timeout: 20_000,
+}, async () => {
   const lock = new Lock();
   const holder = workers.start(lockWorker, { mode: 'hold', kind: 'Lock', lock, how: 'terminate' });
   const { threadId } = await nextMessage(holder);
@@ -50,7 +62,9 @@ test('Lock: a worker is terminated holding it while another worker is blocked in
   assert.equal(lock.locked(), false, 'the waiter released it');
 });
 
-test('Lock: a worker dies of an uncaught error holding it; tryAcquire takes over without waiting', { timeout: 20_000 }, async () => {
+test('Lock: a worker dies of an uncaught error holding it; tryAcquire takes over without waiting', {
+  timeout: 20_000,
+}, async () => {
   const lock = new Lock();
   const w = workers.start(lockWorker, { mode: 'hold', kind: 'Lock', lock, how: 'throw' });
   // The worker's error may be emitted before its 'held' message: wait for the exit, not the message.
@@ -59,7 +73,10 @@ test('Lock: a worker dies of an uncaught error holding it; tryAcquire takes over
   await exited(w);
   assert.match((await error).message, /dies holding the lock/);
   assert.equal(lock.locked(), true, 'the worker acquired before it died');
-  assert.throws(() => lock.tryAcquire(), (e) => isOwnerDead(e, threadId));
+  assert.throws(
+    () => lock.tryAcquire(),
+    (e) => isOwnerDead(e, threadId),
+  );
   assert.equal(lock._isOwned(), true);
   assert.equal(lock.tryAcquire(), false, 'held by us now, no second report');
   lock.release();
@@ -71,14 +88,19 @@ test('RLock: terminated at depth 3; the sync acquirer takes over at depth 1', { 
   const { threadId } = await nextMessage(w);
   assert.equal(r.tryAcquire(), false);
   await w.terminate();
-  assert.throws(() => r.acquire(), (e) => isOwnerDead(e, threadId));
+  assert.throws(
+    () => r.acquire(),
+    (e) => isOwnerDead(e, threadId),
+  );
   assert.equal(r.isOwned(), true);
-  assert.equal(r.depth, 1, 'the dead owner\'s depth is not inherited');
+  assert.equal(r.depth, 1, "the dead owner's depth is not inherited");
   r.release();
   assert.equal(r.locked(), false);
 });
 
-test('RLock: the owner exits while a worker waits; the waiter gets it and sees OwnerDeadError', { timeout: 20_000 }, async () => {
+test('RLock: the owner exits while a worker waits; the waiter gets it and sees OwnerDeadError', {
+  timeout: 20_000,
+}, async () => {
   const r = new RLock();
   const holder = workers.start(lockWorker, { mode: 'hold', kind: 'RLock', lock: r, depth: 2, how: 'exit' });
   const { threadId } = await nextMessage(holder);
@@ -90,14 +112,19 @@ test('RLock: the owner exits while a worker waits; the waiter gets it and sees O
   assert.equal(r.locked(), false);
 });
 
-test('Semaphore: a terminated worker\'s 2 permits come back; the recoverer keeps one and is told', { timeout: 20_000 }, async () => {
+test("Semaphore: a terminated worker's 2 permits come back; the recoverer keeps one and is told", {
+  timeout: 20_000,
+}, async () => {
   const s = new Semaphore(3);
   const w = workers.start(semWorker, { mode: 'hold', kind: 'Semaphore', sem: s, permits: 2, how: 'terminate' });
   const { threadId } = await nextMessage(w);
   await w.terminate();
   assert.equal(s.acquire(), true, 'the free permit first');
-  assert.equal(s.value, 0, 'dead holders\' permits are recovered when needed, not before');
-  assert.throws(() => s.acquire(), (e) => isOwnerDead(e, threadId));
+  assert.equal(s.value, 0, "dead holders' permits are recovered when needed, not before");
+  assert.throws(
+    () => s.acquire(),
+    (e) => isOwnerDead(e, threadId),
+  );
   assert.equal(s.value, 1, 'one recovered permit kept, one returned');
   assert.equal(s.acquire(0), true);
   assert.equal(s.tryAcquire(), false, 'nothing recovered twice');
@@ -105,7 +132,9 @@ test('Semaphore: a terminated worker\'s 2 permits come back; the recoverer keeps
   assert.equal(s.value, 3);
 });
 
-test('Semaphore: a waiter blocked in another worker gets the permit of a holder that exits', { timeout: 20_000 }, async () => {
+test('Semaphore: a waiter blocked in another worker gets the permit of a holder that exits', {
+  timeout: 20_000,
+}, async () => {
   const s = new Semaphore(1);
   const holder = workers.start(semWorker, { mode: 'hold', kind: 'Semaphore', sem: s, permits: 1, how: 'terminate' });
   const { threadId } = await nextMessage(holder);
@@ -119,7 +148,9 @@ test('Semaphore: a waiter blocked in another worker gets the permit of a holder 
   assert.equal(s.value, 0, 'the waiter holds the recovered permit');
 });
 
-test('BoundedSemaphore: permits of a worker that exits are recovered by acquireAsync, never above the bound', { timeout: 20_000 }, async () => {
+test('BoundedSemaphore: permits of a worker that exits are recovered by acquireAsync, never above the bound', {
+  timeout: 20_000,
+}, async () => {
   const b = new BoundedSemaphore(2);
   const w = workers.start(semWorker, { mode: 'hold', kind: 'BoundedSemaphore', sem: b, permits: 2, how: 'exit' });
   const { threadId } = await nextMessage(w);
@@ -131,7 +162,9 @@ test('BoundedSemaphore: permits of a worker that exits are recovered by acquireA
   assert.throws(() => b.release(), SemaphoreOverflowError);
 });
 
-test('limit: a semaphore whose permits move between threads is not recovered (no phantom permits)', { timeout: 20_000 }, async () => {
+test('limit: a semaphore whose permits move between threads is not recovered (no phantom permits)', {
+  timeout: 20_000,
+}, async () => {
   // A signal counter: the main thread releases (it holds nothing), a worker consumes and exits.
   const s = new Semaphore(0);
   s.release(); // unmatched release: recovery is off for good (RECOVERY_OFF_TRANSFER)
@@ -144,7 +177,9 @@ test('limit: a semaphore whose permits move between threads is not recovered (no
   assert.equal(flags, 1);
 });
 
-test('limit: a full holder table turns recovery off instead of tracking some holders', { timeout: 20_000 }, async () => {
+test('limit: a full holder table turns recovery off instead of tracking some holders', {
+  timeout: 20_000,
+}, async () => {
   const s = new Semaphore(1);
   const words = new Int32Array(s.buffer, s.byteOffset, Semaphore.BYTE_LENGTH / 4);
   // Every slot taken by a (live, never-started) thread id far above any real one.
@@ -153,5 +188,5 @@ test('limit: a full holder table turns recovery off instead of tracking some hol
   await nextMessage(w);
   assert.equal(words[3], 2, 'RECOVERY_OFF_FULL');
   await w.terminate();
-  assert.equal(s.acquire(60), false, 'an untracked holder\'s permit cannot be recovered');
+  assert.equal(s.acquire(60), false, "an untracked holder's permit cannot be recovered");
 });

@@ -3,12 +3,20 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Semaphore, BoundedSemaphore, Lock, revive, InvalidArgumentError, InvalidRegionError, ReviveError, SemaphoreOverflowError,
-  deserializeError, KIND_PROPERTY,
+  Semaphore,
+  BoundedSemaphore,
+  Lock,
+  revive,
+  InvalidArgumentError,
+  InvalidRegionError,
+  ReviveError,
+  SemaphoreOverflowError,
+  deserializeError,
+  KIND_PROPERTY,
 } from '../src/index.js';
 import { Workers, semWorker, nextMessage, sleep, until } from './fixtures/lock-harness.js';
 import * as S from '../src/index.js';
-import { TIMEOUT_CASES, asTimeout, label, lockRule, pythonRule, stillWaiting } from './timeout-table.js';
+import { TIMEOUT_CASES, asTimeout, label, pythonRule, stillWaiting } from './timeout-table.js';
 
 const workers = new Workers();
 after(() => workers.stopAll());
@@ -51,19 +59,33 @@ test('misuse table: named errors, the count never changes', () => {
     ['bounded overflow', () => b.release(), SemaphoreOverflowError, /above its initial value 2/],
     ['timeout NaN', () => s.acquire(NaN), InvalidArgumentError, /timeout must be/],
     ['timeout NaN', () => b.acquire(NaN), InvalidArgumentError, /NaN/],
-    ['region too small', () => new Semaphore(1, { buffer: new SharedArrayBuffer(64) }), InvalidRegionError, /needs 256 bytes/],
+    [
+      'region too small',
+      () => new Semaphore(1, { buffer: new SharedArrayBuffer(64) }),
+      InvalidRegionError,
+      /needs 256 bytes/,
+    ],
     ['misaligned region', () => new Semaphore(1, { buffer: sab, byteOffset: 1 }), InvalidRegionError, /multiple of 4/],
     ['from a Lock', () => Semaphore.from(structuredClone(new Lock())), ReviveError, /serialised Lock/],
     ['Bounded from a Semaphore', () => BoundedSemaphore.from(structuredClone(s)), ReviveError, /serialised Semaphore/],
     ['Semaphore from a Bounded', () => Semaphore.from(structuredClone(b)), ReviveError, /serialised BoundedSemaphore/],
-    ['from a short buffer', () => Semaphore.from({ [KIND_PROPERTY]: 'Semaphore', buffer: new SharedArrayBuffer(16), byteOffset: 0 }), InvalidRegionError, /needs 256/],
+    [
+      'from a short buffer',
+      () => Semaphore.from({ [KIND_PROPERTY]: 'Semaphore', buffer: new SharedArrayBuffer(16), byteOffset: 0 }),
+      InvalidRegionError,
+      /needs 256/,
+    ],
   ];
   for (const [name, fn, cls, re] of cases) {
     assert.throws(fn, (e: unknown) => e instanceof cls && re.test((e as Error).message), name);
     assert.equal(s.value, 1, name);
     assert.equal(b.value, 2, name);
   }
-  assert.equal(new Uint8Array(sab).every((x) => x === 0), true, 'a rejected region is not written');
+  assert.equal(
+    new Uint8Array(sab).every((x) => x === 0),
+    true,
+    'a rejected region is not written',
+  );
 });
 
 test('BoundedSemaphore: release beyond the initial value throws and leaves the count as it was', () => {
@@ -74,14 +96,20 @@ test('BoundedSemaphore: release beyond the initial value throws and leaves the c
   assert.equal(b.value, 1);
   b.release(2);
   assert.equal(b.value, 3);
-  assert.throws(() => b.release(), (e: unknown) => e instanceof SemaphoreOverflowError && (e as SemaphoreOverflowError).code === 'ERR_SABKIT_SEMAPHORE_OVERFLOW');
+  assert.throws(
+    () => b.release(),
+    (e: unknown) =>
+      e instanceof SemaphoreOverflowError && (e as SemaphoreOverflowError).code === 'ERR_SABKIT_SEMAPHORE_OVERFLOW',
+  );
   assert.equal(b.value, 3);
   const z = new BoundedSemaphore(0);
   assert.throws(() => z.release(), SemaphoreOverflowError);
   assert.equal(z.value, 0);
 });
 
-test('BoundedSemaphore overflow from another worker, after a revive: same error class, count unchanged', { timeout: 20_000 }, async () => {
+test('BoundedSemaphore overflow from another worker, after a revive: same error class, count unchanged', {
+  timeout: 20_000,
+}, async () => {
   const b = new BoundedSemaphore(1);
   const w = workers.start(semWorker, { mode: 'release', kind: 'BoundedSemaphore', sem: b });
   const err = deserializeError((await nextMessage(w)).error);
@@ -91,11 +119,17 @@ test('BoundedSemaphore overflow from another worker, after a revive: same error 
 
 test('release(n) wakes exactly n parked workers', { timeout: 30_000 }, async () => {
   const s = new Semaphore(0);
-  const ws = [0, 1, 2].map(() => workers.start(semWorker, { mode: 'acquire-report', kind: 'Semaphore', sem: s, timeout: 20_000 }));
+  const ws = [0, 1, 2].map(() =>
+    workers.start(semWorker, { mode: 'acquire-report', kind: 'Semaphore', sem: s, timeout: 20_000 }),
+  );
   await Promise.all(ws.map((w) => nextMessage(w))); // each is about to acquire
   await until(() => raw(s)[1] === 3, 'three waiters parked');
   const got: number[] = [];
-  ws.forEach((w, i) => w.on('message', (m) => { if (m.ok) got.push(i); }));
+  ws.forEach((w, i) =>
+    w.on('message', (m) => {
+      if (m.ok) got.push(i);
+    }),
+  );
   s.release(2);
   await until(() => got.length === 2, 'two acquirers');
   await sleep(50);
@@ -107,7 +141,9 @@ test('release(n) wakes exactly n parked workers', { timeout: 30_000 }, async () 
   assert.equal(raw(s)[1], 0, 'no waiter left counted');
 });
 
-test('timeouts: sync in a worker and async on main return false and leave no waiter counted', { timeout: 20_000 }, async () => {
+test('timeouts: sync in a worker and async on main return false and leave no waiter counted', {
+  timeout: 20_000,
+}, async () => {
   const s = new BoundedSemaphore(1);
   s.acquire();
   const w = workers.start(semWorker, { mode: 'acquire-report', kind: 'BoundedSemaphore', sem: s, timeout: 30 });
@@ -126,7 +162,9 @@ test('timeouts: sync in a worker and async on main return false and leave no wai
   assert.equal(s.value, 1);
 });
 
-test('abort: acquireAsync rejects with the reason, takes nothing, and later waits still work', { timeout: 20_000 }, async () => {
+test('abort: acquireAsync rejects with the reason, takes nothing, and later waits still work', {
+  timeout: 20_000,
+}, async () => {
   const s = new Semaphore(0);
   const ac = new AbortController();
   const p = s.acquireAsync({ signal: ac.signal });
@@ -160,32 +198,54 @@ test('sharing and regions: revive() of nested clones, two semaphores side by sid
   assert.throws(() => live.list[1].release(), SemaphoreOverflowError, 'the bound travels in shared memory');
   for (let i = 0; i < 8; i++) assert.equal(bytes[i], 0x77);
   for (let i = 8 + 2 * Semaphore.BYTE_LENGTH; i < sab.byteLength; i++) assert.equal(bytes[i], 0x77);
-  const zero = Semaphore.from({ [KIND_PROPERTY]: 'Semaphore', buffer: new SharedArrayBuffer(Semaphore.BYTE_LENGTH), byteOffset: 0 });
+  const zero = Semaphore.from({
+    [KIND_PROPERTY]: 'Semaphore',
+    buffer: new SharedArrayBuffer(Semaphore.BYTE_LENGTH),
+    byteOffset: 0,
+  });
   assert.equal(zero.value, 0, 'all-zero memory is a Semaphore at 0');
   assert.equal(zero.tryAcquire(), false);
 });
 
 for (const kind of ['Semaphore', 'BoundedSemaphore'] as const) {
-  test(`hammer (${kind}): 3 workers, 10^6 acquire/release pairs, never more than 2 holders`, { timeout: 60_000 }, async () => {
+  test(`hammer (${kind}): 3 workers, 10^6 acquire/release pairs, never more than 2 holders`, {
+    timeout: 60_000,
+  }, async () => {
     const limit = 2;
     const sem = kind === 'Semaphore' ? new Semaphore(limit) : new BoundedSemaphore(limit);
     const stats = new Int32Array(new SharedArrayBuffer(8));
     const start = new Int32Array(new SharedArrayBuffer(8));
     const iters = 340_000;
-    const ws = [21, 22, 23].map((seed) => workers.start(semWorker, { mode: 'hammer', kind, sem, stats: stats.buffer, start: start.buffer, iters, seed, limit }));
+    const ws = [21, 22, 23].map((seed) =>
+      workers.start(semWorker, {
+        mode: 'hammer',
+        kind,
+        sem,
+        stats: stats.buffer,
+        start: start.buffer,
+        iters,
+        seed,
+        limit,
+      }),
+    );
     const results = ws.map((w) => nextMessage(w));
     await until(() => Atomics.load(start, 1) === 3, 'workers to arrive');
     Atomics.store(start, 0, 1);
     Atomics.notify(start, 0);
     const rs = await Promise.all(results);
-    assert.deepEqual(rs.map((r) => r.violations), [0, 0, 0]);
+    assert.deepEqual(
+      rs.map((r) => r.violations),
+      [0, 0, 0],
+    );
     assert.ok(stats[1] <= limit && stats[1] >= 1, `max holders ${stats[1]}`);
     assert.equal(sem.value, limit);
     assert.equal(raw(sem)[1], 0);
   });
 }
 
-test('timeout table: Semaphore.acquire / acquireAsync (Python: a negative timeout does not wait)', { timeout: 20_000 }, async () => {
+test('timeout table: Semaphore.acquire / acquireAsync (Python: a negative timeout does not wait)', {
+  timeout: 20_000,
+}, async () => {
   const s = new Semaphore(0);
   for (const t of TIMEOUT_CASES) {
     const timeout = asTimeout(t);

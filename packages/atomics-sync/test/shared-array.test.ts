@@ -5,18 +5,31 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as mp from '../src/index.js';
 import {
-  SharedArray, RawArray, Lock, RLock, IndexError, InvalidArgumentError, InvalidRegionError, ReviveError, KIND_PROPERTY, revive,
+  SharedArray,
+  RawArray,
+  Lock,
+  RLock,
+  IndexError,
+  InvalidArgumentError,
+  InvalidRegionError,
+  ReviveError,
+  KIND_PROPERTY,
+  revive,
 } from '../src/index.js';
 import { Point } from './fixtures/cell-point.js';
 import { mulberry32, runCellWorkers } from './fixtures/cell-run.js';
 
-test('construction from a length, an array, an iterable or a typed array; mp.Array is SharedArray', { timeout: 10_000 }, () => {
+test('construction from a length, an array, an iterable or a typed array; mp.Array is SharedArray', {
+  timeout: 10_000,
+}, () => {
   assert.equal(mp.Array, SharedArray);
   const zeros = new mp.Array('d', 4);
   assert.deepEqual(zeros.toArray(), [0, 0, 0, 0]);
   assert.equal(zeros.length, 4);
   assert.deepEqual(new SharedArray('i', [3, 1, 2]).toArray(), [3, 1, 2]);
-  function* gen() { for (let i = 0; i < 5; i++) yield i * i; }
+  function* gen() {
+    for (let i = 0; i < 5; i++) yield i * i;
+  }
   assert.deepEqual(new RawArray('H', gen()).toArray(), [0, 1, 4, 9, 16]);
   assert.deepEqual(new SharedArray('q', new BigInt64Array([-1n, 2n])).toArray(), [-1n, 2n]);
   assert.deepEqual(new SharedArray('f', { length: 2, 0: 0.5, 1: 0.25 }).toArray(), [0.5, 0.25]);
@@ -38,13 +51,26 @@ test('indices follow Python: -length <= i < length, IndexError outside, for ever
     assert.equal(a.load(1), 21);
     assert.equal(a.add(-1, 1), 30);
     const calls: [string, (i: number) => unknown][] = [
-      ['get', (i) => a.get(i)], ['set', (i) => a.set(i, 1)], ['load', (i) => a.load(i)], ['store', (i) => a.store(i, 1)],
-      ['add', (i) => a.add(i, 1)], ['sub', (i) => a.sub(i, 1)], ['and', (i) => a.and(i, 1)], ['or', (i) => a.or(i, 1)],
-      ['xor', (i) => a.xor(i, 1)], ['exchange', (i) => a.exchange(i, 1)], ['compareExchange', (i) => a.compareExchange(i, 0, 1)],
+      ['get', (i) => a.get(i)],
+      ['set', (i) => a.set(i, 1)],
+      ['load', (i) => a.load(i)],
+      ['store', (i) => a.store(i, 1)],
+      ['add', (i) => a.add(i, 1)],
+      ['sub', (i) => a.sub(i, 1)],
+      ['and', (i) => a.and(i, 1)],
+      ['or', (i) => a.or(i, 1)],
+      ['xor', (i) => a.xor(i, 1)],
+      ['exchange', (i) => a.exchange(i, 1)],
+      ['compareExchange', (i) => a.compareExchange(i, 0, 1)],
     ];
     for (const [name, call] of calls) {
       for (const i of [3, -4, 2 ** 32, -(2 ** 40)]) {
-        assert.throws(() => call(i), (e: unknown) => e instanceof IndexError && e.code === 'ERR_SABKIT_INDEX' && /out of range for length 3/.test(e.message), `${name}(${i})`);
+        assert.throws(
+          () => call(i),
+          (e: unknown) =>
+            e instanceof IndexError && e.code === 'ERR_SABKIT_INDEX' && /out of range for length 3/.test(e.message),
+          `${name}(${i})`,
+        );
       }
       for (const i of [1.5, NaN, '0' as unknown as number, undefined as unknown as number]) {
         assert.throws(() => call(i), InvalidArgumentError, `${name}(${String(i)})`);
@@ -95,7 +121,12 @@ test('misuse: named errors, nothing allocated or written', { timeout: 10_000 }, 
   const region = { buffer: sab, byteOffset: 8 };
   const live = new SharedArray('i', [1, 2, 3]);
   const table: [string, () => unknown, new (...a: never[]) => Error, RegExp][] = [
-    ['negative length', () => new SharedArray('i', -1), InvalidArgumentError, /length must be a non-negative integer, got -1/],
+    [
+      'negative length',
+      () => new SharedArray('i', -1),
+      InvalidArgumentError,
+      /length must be a non-negative integer, got -1/,
+    ],
     ['fractional length', () => new RawArray('i', 2.5), InvalidArgumentError, /got 2.5/],
     ['NaN length', () => new SharedArray('d', NaN), InvalidArgumentError, /got NaN/],
     ['infinite length', () => new SharedArray('d', Infinity), InvalidArgumentError, /got Infinity/],
@@ -103,30 +134,109 @@ test('misuse: named errors, nothing allocated or written', { timeout: 10_000 }, 
     ['null', () => new SharedArray('d', null as never), InvalidArgumentError, /lengthOrValues must be/],
     ['too many elements', () => new SharedArray('d', 2 ** 40), InvalidArgumentError, /cannot allocate/],
     ['unknown type', () => new SharedArray('x' as never, 1), InvalidArgumentError, /typecodes b B h H i I l L q Q f d/],
-    ['a bad value among good ones', () => new SharedArray('b', [1, 2, 200], region), InvalidArgumentError, /initial value \[2\]: 200 is out of range/],
-    ['a number in a u64 array', () => new SharedArray('Q', [1n, 2] as never, region), InvalidArgumentError, /initial value \[1\].*bigint/],
-    ['a bad struct record', () => new SharedArray(Point, [{ x: 1 }, { x: 'a' }] as never, region), TypeError, /x must be a number/],
-    ['a non-object struct record', () => new RawArray(Point, [1] as never, region), InvalidArgumentError, /plain object/],
-    ['misaligned region', () => new SharedArray('i', 2, { buffer: sab, byteOffset: 2 }), InvalidRegionError, /multiple of 4/],
-    ['region too small for elements + lock', () => new SharedArray('i', 14, region), InvalidRegionError, /needs 64 bytes at byteOffset 8/],
+    [
+      'a bad value among good ones',
+      () => new SharedArray('b', [1, 2, 200], region),
+      InvalidArgumentError,
+      /initial value \[2\]: 200 is out of range/,
+    ],
+    [
+      'a number in a u64 array',
+      () => new SharedArray('Q', [1n, 2] as never, region),
+      InvalidArgumentError,
+      /initial value \[1\].*bigint/,
+    ],
+    [
+      'a bad struct record',
+      () => new SharedArray(Point, [{ x: 1 }, { x: 'a' }] as never, region),
+      TypeError,
+      /x must be a number/,
+    ],
+    [
+      'a non-object struct record',
+      () => new RawArray(Point, [1] as never, region),
+      InvalidArgumentError,
+      /plain object/,
+    ],
+    [
+      'misaligned region',
+      () => new SharedArray('i', 2, { buffer: sab, byteOffset: 2 }),
+      InvalidRegionError,
+      /multiple of 4/,
+    ],
+    [
+      'region too small for elements + lock',
+      () => new SharedArray('i', 14, region),
+      InvalidRegionError,
+      /needs 64 bytes at byteOffset 8/,
+    ],
     ['set out of range', () => live.set(0, 2 ** 31), InvalidArgumentError, /out of range/],
-    ['and() on a float array', () => new RawArray('d', 1).and(0, 1 as never), InvalidArgumentError, /needs an integer cell/],
-    ['add() on a struct array', () => new SharedArray(Point, 1).add(0, 1 as never), InvalidArgumentError, /numeric array/],
-    ['from() of another kind', () => SharedArray.from(structuredClone(new RawArray('i', 1))), ReviveError, /not a SharedArray/],
-    ['from() with a negative length', () => SharedArray.from({ ...structuredClone(live), length: -1 }), ReviveError, /length must be/],
-    ['from() with a length past the buffer', () => SharedArray.from({ ...structuredClone(live), length: 100 }), InvalidRegionError, /needs 400 bytes/],
-    ['from() with a Python code as type', () => RawArray.from({ [KIND_PROPERTY]: 'RawArray', buffer: sab, byteOffset: 0, length: 1, type: 'd', struct: null }), ReviveError, /type must be one of/],
-    ['from() of a struct array without struct', () => RawArray.from({ [KIND_PROPERTY]: 'RawArray', buffer: sab, byteOffset: 0, length: 1, type: 'struct', struct: null }), ReviveError, /struct: \{ kind, schema \}/],
+    [
+      'and() on a float array',
+      () => new RawArray('d', 1).and(0, 1 as never),
+      InvalidArgumentError,
+      /needs an integer cell/,
+    ],
+    [
+      'add() on a struct array',
+      () => new SharedArray(Point, 1).add(0, 1 as never),
+      InvalidArgumentError,
+      /numeric array/,
+    ],
+    [
+      'from() of another kind',
+      () => SharedArray.from(structuredClone(new RawArray('i', 1))),
+      ReviveError,
+      /not a SharedArray/,
+    ],
+    [
+      'from() with a negative length',
+      () => SharedArray.from({ ...structuredClone(live), length: -1 }),
+      ReviveError,
+      /length must be/,
+    ],
+    [
+      'from() with a length past the buffer',
+      () => SharedArray.from({ ...structuredClone(live), length: 100 }),
+      InvalidRegionError,
+      /needs 400 bytes/,
+    ],
+    [
+      'from() with a Python code as type',
+      () =>
+        RawArray.from({ [KIND_PROPERTY]: 'RawArray', buffer: sab, byteOffset: 0, length: 1, type: 'd', struct: null }),
+      ReviveError,
+      /type must be one of/,
+    ],
+    [
+      'from() of a struct array without struct',
+      () =>
+        RawArray.from({
+          [KIND_PROPERTY]: 'RawArray',
+          buffer: sab,
+          byteOffset: 0,
+          length: 1,
+          type: 'struct',
+          struct: null,
+        }),
+      ReviveError,
+      /struct: \{ kind, schema \}/,
+    ],
     ['byteLengthOf a negative length', () => SharedArray.byteLengthOf('i', -2), InvalidArgumentError, /non-negative/],
   ];
   for (const [name, fn, cls, re] of table) {
     assert.throws(fn, (e: unknown) => e instanceof cls && re.test((e as Error).message), name);
   }
-  assert.ok(bytes.every((b) => b === 0xcd), 'no rejected call wrote to the caller\'s buffer');
+  assert.ok(
+    bytes.every((b) => b === 0xcd),
+    "no rejected call wrote to the caller's buffer",
+  );
   assert.deepEqual(live.toArray(), [1, 2, 3]);
 });
 
-test('lock placement: elements at byteOffset, the RLock right after; a given lock is shared and revives', { timeout: 10_000 }, () => {
+test('lock placement: elements at byteOffset, the RLock right after; a given lock is shared and revives', {
+  timeout: 10_000,
+}, () => {
   const a = new SharedArray('b', [1, 2, 3, 4, 5]);
   assert.equal(a.getLock().buffer, a.buffer);
   assert.equal(a.getLock().byteOffset, 8, '5 bytes rounded up to RLock.ALIGNMENT');
@@ -150,19 +260,29 @@ test('lock placement: elements at byteOffset, the RLock right after; a given loc
   lock.release();
   revived.set(2, 5);
   assert.equal(b.get(2), 5);
-  assert.equal(b.withLock((obj) => obj.toArray().length), 3);
+  assert.equal(
+    b.withLock((obj) => obj.toArray().length),
+    3,
+  );
 });
 
-test('toArray takes the lock once: a snapshot never mixes two rounds of a writer holding the lock', { timeout: 60_000 }, async () => {
+test('toArray takes the lock once: a snapshot never mixes two rounds of a writer holding the lock', {
+  timeout: 60_000,
+}, async () => {
   const arr = new SharedArray('i', 1000);
   const rounds = 2000;
   let snapshots = 0;
   let done = false;
-  const run = runCellWorkers([{ mode: 'snapshot-writer', arr, rounds }]).finally(() => { done = true; });
+  const run = runCellWorkers([{ mode: 'snapshot-writer', arr, rounds }]).finally(() => {
+    done = true;
+  });
   while (!done) {
     const s = arr.toArray();
     snapshots++;
-    assert.ok(s.every((x) => x === s[0]), `snapshot ${snapshots} mixes rounds: ${s[0]} and ${s.find((x) => x !== s[0])}`);
+    assert.ok(
+      s.every((x) => x === s[0]),
+      `snapshot ${snapshots} mixes rounds: ${s[0]} and ${s.find((x) => x !== s[0])}`,
+    );
     await new Promise((r) => setImmediate(r));
   }
   await run;
@@ -170,7 +290,9 @@ test('toArray takes the lock once: a snapshot never mixes two rounds of a writer
   assert.ok(snapshots > 0);
 });
 
-test('2 workers, 10^6 atomic adds on seeded random elements of i32 and u64 arrays: exact per element', { timeout: 60_000 }, async () => {
+test('2 workers, 10^6 atomic adds on seeded random elements of i32 and u64 arrays: exact per element', {
+  timeout: 60_000,
+}, async () => {
   const n = 250_000;
   const seeds = [7, 8];
   const expected = (len: number) => {
@@ -201,7 +323,10 @@ test('struct arrays: element views at the right offsets, field assignment, itera
   assert.equal(f64[4], 5);
   a.set(-2, { n: 9 });
   assert.deepEqual([a.get(0).x, a.get(0).n], [1, 9], 'set writes only the given fields');
-  assert.deepEqual([...a].map((p) => p.x), [1, 4]);
+  assert.deepEqual(
+    [...a].map((p) => p.x),
+    [1, 4],
+  );
   assert.throws(() => a.set(0, { x: 'no' } as never), TypeError);
   assert.throws(() => a.set(2, { x: 1 }), IndexError);
   assert.equal(a.get(0).x, 1, 'a rejected record write changed nothing');

@@ -38,7 +38,14 @@ export const asTimeout = (t: TimeoutCase): number | null | undefined => t as num
  */
 export async function stillWaiting<T>(p: Promise<T>, release: () => void, what: string): Promise<T> {
   let settled = false;
-  p.then(() => { settled = true; }, () => { settled = true; });
+  p.then(
+    () => {
+      settled = true;
+    },
+    () => {
+      settled = true;
+    },
+  );
   for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
   assert.equal(settled, false, `${what}: still waiting before its condition came true`);
   release();

@@ -12,8 +12,24 @@
 import { InvalidArgumentError } from '../errors.js';
 import { type SharedDescriptor, type SharedRegion, defineShared, expectDescriptor } from '../runtime/shared.js';
 import type { WaitArg } from '../runtime/wait.js';
-import { type ElementType, type StructRef, ScalarStore, allocateElements, resolveElementType, typeFields } from './cell-store.js';
-import { type CellLock, type LockOption, enter, footprint, lockRoom, makeLock, noLock, reviveLock } from './cell-lock.js';
+import {
+  type ElementType,
+  type StructRef,
+  ScalarStore,
+  allocateElements,
+  resolveElementType,
+  typeFields,
+} from './cell-store.js';
+import {
+  type CellLock,
+  type LockOption,
+  enter,
+  footprint,
+  lockRoom,
+  makeLock,
+  noLock,
+  reviveLock,
+} from './cell-lock.js';
 import type { StructTypeLike } from './struct-type.js';
 import type { CellType, ScalarName } from './typecodes.js';
 
@@ -39,7 +55,13 @@ export abstract class RawCell {
    * byteOffset (already allocated or attached). An array's `length` comes before nothing else of
    * the descriptor's, so it is defined here, after `struct`, as before the base existed.
    */
-  protected constructor(kind: string, elem: ElementType, buffer: SharedArrayBuffer, byteOffset: number, count?: number) {
+  protected constructor(
+    kind: string,
+    elem: ElementType,
+    buffer: SharedArrayBuffer,
+    byteOffset: number,
+    count?: number,
+  ) {
     this.#elem = elem;
     this.#count = count;
     defineShared(this, kind, buffer, byteOffset);
@@ -73,9 +95,11 @@ export abstract class RawCell {
   protected scalar(op: string): ScalarStore {
     const s = this.#store;
     if (s === undefined) {
-      throw new InvalidArgumentError(this.#count === undefined
-        ? `${op}() needs a numeric cell; this cell holds a struct record (use its fields)`
-        : `${op}() needs a numeric array; this array holds struct records (use their fields)`);
+      throw new InvalidArgumentError(
+        this.#count === undefined
+          ? `${op}() needs a numeric cell; this cell holds a struct record (use its fields)`
+          : `${op}() needs a numeric array; this array holds struct records (use their fields)`,
+      );
     }
     return s;
   }
@@ -130,7 +154,11 @@ export abstract class LockedCell<R extends RawLike> {
 
   /** Alignment a caller's byteOffset needs for a cell of `type` (with its default lock unless lock is not true). */
   static alignmentOf(type: CellType, options?: { lock?: LockOption }): number {
-    return Math.max(resolveElementType(type).align, lockRoom((this as unknown as { KIND: string }).KIND, options?.lock).align);
+    return Math.max(
+      resolveElementType(type).align,
+      // biome-ignore lint/complexity/noThisInStatic: `this` is the subclass called (Value, SharedArray...), whose KIND decides the lock's room
+      lockRoom((this as unknown as { KIND: string }).KIND, options?.lock).align,
+    );
   }
 
   /** The lock (Python's get_lock()); NoLockError for a cell made with lock: false. */
@@ -232,4 +260,3 @@ export function reviveLockedCell<D extends LockedCellDescriptor, R>(
   const raw = attachRaw(d);
   return [raw, reviveLock(kind, d.lock)];
 }
-

@@ -24,7 +24,9 @@ export type LockOption = boolean | CellLock;
 export function lockRoom(kind: string, lock: unknown): { bytes: number; align: number } {
   if (lock === undefined || lock === true) return { bytes: RLock.BYTE_LENGTH, align: RLock.ALIGNMENT };
   if (lock === false || lock instanceof Lock || lock instanceof RLock) return { bytes: 0, align: 1 };
-  throw new InvalidArgumentError(`${kind}: lock must be true (a new RLock), false (no lock), a Lock or an RLock, got ${describe(lock)}`);
+  throw new InvalidArgumentError(
+    `${kind}: lock must be true (a new RLock), false (no lock), a Lock or an RLock, got ${describe(lock)}`,
+  );
 }
 
 /** Makes (lock: true, placed at `lockOffset` in the cell's buffer) or returns the cell's lock. */
@@ -37,7 +39,12 @@ export function makeLock(lock: LockOption | undefined, buffer: SharedArrayBuffer
  * Bytes a cell occupies from byteOffset: its `dataBytes` of elements, plus its lock when that is
  * the default one placed right after them.
  */
-export function footprint(buffer: SharedArrayBuffer, byteOffset: number, dataBytes: number, lock: CellLock | null): number {
+export function footprint(
+  buffer: SharedArrayBuffer,
+  byteOffset: number,
+  dataBytes: number,
+  lock: CellLock | null,
+): number {
   const lockOffset = Math.ceil(dataBytes / RLock.ALIGNMENT) * RLock.ALIGNMENT;
   const inRegion = lock instanceof RLock && lock.buffer === buffer && lock.byteOffset === byteOffset + lockOffset;
   return inRegion ? lockOffset + RLock.BYTE_LENGTH : dataBytes;
@@ -78,5 +85,7 @@ export function enter(lock: CellLock): boolean {
 }
 
 export function noLock(kind: string): NoLockError {
-  return new NoLockError(`${kind}.getLock(): this cell was made with lock: false and has no lock (Python's raw cells have no get_lock either)`);
+  return new NoLockError(
+    `${kind}.getLock(): this cell was made with lock: false and has no lock (Python's raw cells have no get_lock either)`,
+  );
 }

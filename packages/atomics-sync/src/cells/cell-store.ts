@@ -22,7 +22,15 @@
 import { InvalidArgumentError, IndexError, ReviveError, describe } from '../errors.js';
 import { checkStructType, isStructTypeLike, structTypeFromSchema, type StructTypeLike } from './struct-type.js';
 import { allocateRegion, type SharedRegion } from '../runtime/shared.js';
-import { SCALAR_TYPES, checkOperand, checkStore, expectScalar, scalarInfo, type NumericArray, type ScalarInfo } from './typecodes.js';
+import {
+  SCALAR_TYPES,
+  checkOperand,
+  checkStore,
+  expectScalar,
+  scalarInfo,
+  type NumericArray,
+  type ScalarInfo,
+} from './typecodes.js';
 
 // Thread-local scratch for float <-> bits conversion; never shared, never held across a call.
 const scratch = new ArrayBuffer(8);
@@ -58,7 +66,8 @@ export class ScalarStore {
   constructor(info: ScalarInfo, buffer: SharedArrayBuffer, byteOffset: number, length: number) {
     this.info = info;
     this.array = new info.ArrayType(buffer, byteOffset, length) as AnyArray;
-    this.#bits = info.BitsType === info.ArrayType ? this.array : (new info.BitsType(buffer, byteOffset, length) as AnyArray);
+    this.#bits =
+      info.BitsType === info.ArrayType ? this.array : (new info.BitsType(buffer, byteOffset, length) as AnyArray);
     this.#float = info.kind === 'float';
     this.#f64 = info.name === 'f64';
   }
@@ -150,7 +159,10 @@ export class ScalarStore {
   }
 
   #intOnly(op: string): void {
-    if (this.#float) throw new InvalidArgumentError(`${op}() needs an integer cell; this cell holds ${this.info.name} (float cells have load, store, add and sub)`);
+    if (this.#float)
+      throw new InvalidArgumentError(
+        `${op}() needs an integer cell; this cell holds ${this.info.name} (float cells have load, store, add and sub)`,
+      );
   }
 }
 
@@ -162,8 +174,20 @@ export interface StructRef {
 
 /** The element type of a cell: a scalar row of the table, or a struct type. */
 export type ElementType =
-  | { readonly scalar: ScalarInfo; readonly struct: undefined; readonly size: number; readonly align: number; readonly name: string }
-  | { readonly scalar: undefined; readonly struct: StructTypeLike; readonly size: number; readonly align: number; readonly name: 'struct' };
+  | {
+      readonly scalar: ScalarInfo;
+      readonly struct: undefined;
+      readonly size: number;
+      readonly align: number;
+      readonly name: string;
+    }
+  | {
+      readonly scalar: undefined;
+      readonly struct: StructTypeLike;
+      readonly size: number;
+      readonly align: number;
+      readonly name: 'struct';
+    };
 
 /** Resolves what a user passed as a cell type; throws InvalidArgumentError naming the valid codes. */
 export function resolveElementType(type: unknown, param = 'type'): ElementType {
@@ -185,15 +209,20 @@ export function elementTypeFromFields(kind: string, type: unknown, struct: unkno
   if (type === 'struct') {
     const ref = struct as StructRef | null;
     if (typeof ref !== 'object' || ref === null || typeof ref.kind !== 'string') {
-      throw new ReviveError(`${kind}.from(value): a struct cell's descriptor needs struct: { kind, schema }, got ${describe(struct)}`);
+      throw new ReviveError(
+        `${kind}.from(value): a struct cell's descriptor needs struct: { kind, schema }, got ${describe(struct)}`,
+      );
     }
     const rebuilt = structTypeFromSchema(ref.kind, ref.schema);
-    if (!isStructTypeLike(rebuilt)) throw new ReviveError(`${kind}.from(value): the "${ref.kind}" factory did not return a struct type`);
+    if (!isStructTypeLike(rebuilt))
+      throw new ReviveError(`${kind}.from(value): the "${ref.kind}" factory did not return a struct type`);
     return resolveElementType(rebuilt, `${kind}.from(value): struct`);
   }
   const scalar = scalarInfo(type);
   if (!scalar || scalar.name !== type) {
-    throw new ReviveError(`${kind}.from(value): type must be one of ${SCALAR_TYPES.map((t) => t.name).join(' ')} or "struct", got ${describe(type)}`);
+    throw new ReviveError(
+      `${kind}.from(value): type must be one of ${SCALAR_TYPES.map((t) => t.name).join(' ')} or "struct", got ${describe(type)}`,
+    );
   }
   return resolveElementType(type);
 }
@@ -206,7 +235,9 @@ export function elementTypeFromFields(kind: string, type: unknown, struct: unkno
  */
 export function rehearseStruct(struct: StructTypeLike, source: unknown, param: string): void {
   if (typeof source !== 'object' || source === null || Array.isArray(source) || ArrayBuffer.isView(source)) {
-    throw new InvalidArgumentError(`${param}: a struct cell is assigned from a plain object of fields, got ${describe(source)}`);
+    throw new InvalidArgumentError(
+      `${param}: a struct cell is assigned from a plain object of fields, got ${describe(source)}`,
+    );
   }
   const scratchRecord = struct.view(new ArrayBuffer(struct.byteLength), 0) as Record<string, unknown>;
   for (const k of Object.keys(source)) {
@@ -222,7 +253,8 @@ export function rehearseStruct(struct: StructTypeLike, source: unknown, param: s
  */
 export function assignStruct(struct: StructTypeLike, target: object, source: unknown, param: string): void {
   rehearseStruct(struct, source, param);
-  for (const k of Object.keys(source as object)) (target as Record<string, unknown>)[k] = (source as Record<string, unknown>)[k];
+  for (const k of Object.keys(source as object))
+    (target as Record<string, unknown>)[k] = (source as Record<string, unknown>)[k];
 }
 
 /** Normalises an element index by Python's rule (-length <= i < length); IndexError otherwise. */
@@ -244,7 +276,13 @@ export function checkLength(kind: string, n: unknown): number {
 }
 
 /** Allocates (or checks) a region for `length` elements with room for `extra` bytes after them. */
-export function allocateElements(kind: string, t: ElementType, length: number, extra: { bytes: number; align: number }, region: SharedRegion | undefined) {
+export function allocateElements(
+  kind: string,
+  t: ElementType,
+  length: number,
+  extra: { bytes: number; align: number },
+  region: SharedRegion | undefined,
+) {
   const dataBytes = t.size * length;
   const align = Math.max(t.align, extra.align);
   const extraOffset = extra.bytes > 0 ? Math.ceil(dataBytes / extra.align) * extra.align : dataBytes;
@@ -252,7 +290,11 @@ export function allocateElements(kind: string, t: ElementType, length: number, e
     return { ...allocateRegion(kind, extraOffset + extra.bytes, align, region), extraOffset };
   } catch (e) {
     // new SharedArrayBuffer(too much) throws a bare RangeError; say what was asked for.
-    if (e instanceof RangeError) throw new InvalidArgumentError(`${kind}: cannot allocate ${length} elements of ${t.name} (${extraOffset + extra.bytes} bytes)`, { cause: e });
+    if (e instanceof RangeError)
+      throw new InvalidArgumentError(
+        `${kind}: cannot allocate ${length} elements of ${t.name} (${extraOffset + extra.bytes} bytes)`,
+        { cause: e },
+      );
     throw e;
   }
 }

@@ -23,13 +23,37 @@
  * Layout: docs/layouts/cells.md
  */
 import { InvalidArgumentError, ReviveError, describe } from '../errors.js';
-import { attachNew, checkRegion, expectDescriptor, registerKind, KIND_PROPERTY, type SharedDescriptor, type SharedRegion } from '../runtime/shared.js';
 import {
-  allocateElements, assignStruct, checkLength, rehearseStruct, elementTypeFromFields, normaliseIndex, resolveElementType, type ElementType,
+  attachNew,
+  checkRegion,
+  expectDescriptor,
+  registerKind,
+  KIND_PROPERTY,
+  type SharedDescriptor,
+  type SharedRegion,
+} from '../runtime/shared.js';
+import {
+  allocateElements,
+  assignStruct,
+  checkLength,
+  rehearseStruct,
+  elementTypeFromFields,
+  normaliseIndex,
+  resolveElementType,
+  type ElementType,
   type StructRef,
 } from './cell-store.js';
 import { CELL_ATTACH, RawCell } from './cell-base.js';
-import { checkStore, type CellInit, type CellType, type CellValue, type CellView, type IntOperand, type NumericOperand, type ScalarName } from './typecodes.js';
+import {
+  checkStore,
+  type CellInit,
+  type CellType,
+  type CellValue,
+  type CellView,
+  type IntOperand,
+  type NumericOperand,
+  type ScalarName,
+} from './typecodes.js';
 
 /** What a RawArray becomes after structured clone. */
 export interface RawArrayDescriptor extends SharedDescriptor {
@@ -41,7 +65,12 @@ export interface RawArrayDescriptor extends SharedDescriptor {
 const KIND = 'RawArray';
 
 /** A RawArray over elements already in place (no initialisation), with a known element type. */
-export function attachRawArray<T extends CellType>(buffer: SharedArrayBuffer, byteOffset: number, elem: ElementType, length: number): RawArray<T> {
+export function attachRawArray<T extends CellType>(
+  buffer: SharedArrayBuffer,
+  byteOffset: number,
+  elem: ElementType,
+  length: number,
+): RawArray<T> {
   checkRegion(KIND, buffer, byteOffset, elem.size * length, elem.align);
   return attachNew(RawArray<T>, elem, length, { buffer, byteOffset }, CELL_ATTACH);
 }
@@ -53,15 +82,29 @@ export type LengthOrValues<T> = number | Iterable<CellInit<T>> | ArrayLike<CellI
  * Reads `lengthOrValues` into a length and (if values were given) a checked list of them, before
  * any memory is allocated or touched.
  */
-export function readLengthOrValues(kind: string, t: ElementType, lengthOrValues: unknown): { length: number; values: unknown[] | undefined } {
+export function readLengthOrValues(
+  kind: string,
+  t: ElementType,
+  lengthOrValues: unknown,
+): { length: number; values: unknown[] | undefined } {
   if (typeof lengthOrValues === 'number') return { length: checkLength(kind, lengthOrValues), values: undefined };
   let values: unknown[];
-  if (typeof lengthOrValues === 'object' && lengthOrValues !== null && typeof (lengthOrValues as Iterable<unknown>)[Symbol.iterator] === 'function') {
+  if (
+    typeof lengthOrValues === 'object' &&
+    lengthOrValues !== null &&
+    typeof (lengthOrValues as Iterable<unknown>)[Symbol.iterator] === 'function'
+  ) {
     values = [...(lengthOrValues as Iterable<unknown>)];
-  } else if (typeof lengthOrValues === 'object' && lengthOrValues !== null && typeof (lengthOrValues as ArrayLike<unknown>).length === 'number') {
+  } else if (
+    typeof lengthOrValues === 'object' &&
+    lengthOrValues !== null &&
+    typeof (lengthOrValues as ArrayLike<unknown>).length === 'number'
+  ) {
     values = Array.prototype.slice.call(lengthOrValues as ArrayLike<unknown>);
   } else {
-    throw new InvalidArgumentError(`${kind}: lengthOrValues must be a non-negative integer length or an iterable of initial values, got ${describe(lengthOrValues)}`);
+    throw new InvalidArgumentError(
+      `${kind}: lengthOrValues must be a non-negative integer length or an iterable of initial values, got ${describe(lengthOrValues)}`,
+    );
   }
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
@@ -88,8 +131,12 @@ export class RawArray<T extends CellType = CellType> extends RawCell implements 
     const attaching = attach === CELL_ATTACH;
     // Attaching, `type` is the element type and `lengthOrValues` the length attachRawArray checked.
     const elem = attaching ? (type as unknown as ElementType) : resolveElementType(type);
-    const { length, values } = attaching ? { length: lengthOrValues as number, values: undefined } : readLengthOrValues(KIND, elem, lengthOrValues);
-    const { buffer, byteOffset } = attaching ? (region as Required<SharedRegion>) : allocateElements(KIND, elem, length, { bytes: 0, align: 1 }, region);
+    const { length, values } = attaching
+      ? { length: lengthOrValues as number, values: undefined }
+      : readLengthOrValues(KIND, elem, lengthOrValues);
+    const { buffer, byteOffset } = attaching
+      ? (region as Required<SharedRegion>)
+      : allocateElements(KIND, elem, length, { bytes: 0, align: 1 }, region);
     super(KIND, elem, buffer, byteOffset, length);
     this.#length = length;
     const zero = !attaching && values === undefined && region?.buffer !== undefined;
@@ -120,7 +167,9 @@ export class RawArray<T extends CellType = CellType> extends RawCell implements 
 
   /** Zero-copy typed array over all elements (bytes for a struct array); plain, non-atomic access. */
   get view(): CellView<T> {
-    return (this.scalarStore ? this.scalarStore.array : new Uint8Array(this.buffer, this.byteOffset, this.byteLength)) as CellView<T>;
+    return (
+      this.scalarStore ? this.scalarStore.array : new Uint8Array(this.buffer, this.byteOffset, this.byteLength)
+    ) as CellView<T>;
   }
 
   /** Element i (an atomic load), or for a struct array a live view of record i. */
@@ -147,7 +196,8 @@ export class RawArray<T extends CellType = CellType> extends RawCell implements 
     const lo = clampBound(start ?? 0, n, 'start');
     const hi = clampBound(end ?? n, n, 'end');
     const s = this.scalarStore;
-    if (s !== undefined) return Array.from(s.array.subarray(lo, Math.max(lo, hi)) as ArrayLike<number | bigint>) as CellValue<T>[];
+    if (s !== undefined)
+      return Array.from(s.array.subarray(lo, Math.max(lo, hi)) as ArrayLike<number | bigint>) as CellValue<T>[];
     const out: CellValue<T>[] = [];
     for (let i = lo; i < hi; i++) out.push(this.get(i));
     return out;
@@ -215,13 +265,14 @@ export class RawArray<T extends CellType = CellType> extends RawCell implements 
 
   #index(i: number): number {
     // Fast path: a non-negative integer below 2^32 that is in range.
-    return (i >>> 0) === i && i < this.#length ? i : normaliseIndex(KIND, i, this.#length);
+    return i >>> 0 === i && i < this.#length ? i : normaliseIndex(KIND, i, this.#length);
   }
 }
 
 /** Python's slice-bound rule: negative counts from the end, then clamp to [0, n]. */
 function clampBound(b: unknown, n: number, param: string): number {
-  if (typeof b !== 'number' || !Number.isInteger(b)) throw new InvalidArgumentError(`slice: ${param} must be an integer, got ${describe(b)}`);
+  if (typeof b !== 'number' || !Number.isInteger(b))
+    throw new InvalidArgumentError(`slice: ${param} must be an integer, got ${describe(b)}`);
   return b < 0 ? Math.max(0, b + n) : Math.min(b, n);
 }
 

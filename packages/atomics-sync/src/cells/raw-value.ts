@@ -17,10 +17,35 @@
  *
  * Layout: docs/layouts/cells.md
  */
-import { attachNew, checkRegion, expectDescriptor, registerKind, KIND_PROPERTY, type SharedDescriptor, type SharedRegion } from '../runtime/shared.js';
-import { allocateElements, assignStruct, rehearseStruct, elementTypeFromFields, resolveElementType, type ElementType, type StructRef } from './cell-store.js';
+import {
+  attachNew,
+  checkRegion,
+  expectDescriptor,
+  registerKind,
+  KIND_PROPERTY,
+  type SharedDescriptor,
+  type SharedRegion,
+} from '../runtime/shared.js';
+import {
+  allocateElements,
+  assignStruct,
+  rehearseStruct,
+  elementTypeFromFields,
+  resolveElementType,
+  type ElementType,
+  type StructRef,
+} from './cell-store.js';
 import { CELL_ATTACH, RawCell } from './cell-base.js';
-import { checkStore, type CellInit, type CellType, type CellValue, type CellView, type IntOperand, type NumericOperand, type ScalarName } from './typecodes.js';
+import {
+  checkStore,
+  type CellInit,
+  type CellType,
+  type CellValue,
+  type CellView,
+  type IntOperand,
+  type NumericOperand,
+  type ScalarName,
+} from './typecodes.js';
 
 /** What a RawValue becomes after structured clone. */
 export interface RawValueDescriptor extends SharedDescriptor {
@@ -31,7 +56,11 @@ export interface RawValueDescriptor extends SharedDescriptor {
 const KIND = 'RawValue';
 
 /** A RawValue over an element already in place (no initialisation), with a known element type. */
-export function attachRawValue<T extends CellType>(buffer: SharedArrayBuffer, byteOffset: number, elem: ElementType): RawValue<T> {
+export function attachRawValue<T extends CellType>(
+  buffer: SharedArrayBuffer,
+  byteOffset: number,
+  elem: ElementType,
+): RawValue<T> {
   checkRegion(KIND, buffer, byteOffset, elem.size, elem.align);
   return attachNew(RawValue<T>, elem, undefined, { buffer, byteOffset }, CELL_ATTACH);
 }
@@ -60,7 +89,9 @@ export class RawValue<T extends CellType = CellType> extends RawCell {
     // Attaching, `type` is the element type attachRawValue resolved.
     const elem = attaching ? (type as unknown as ElementType) : resolveElementType(type);
     if (!attaching) checkInitial(KIND, elem, initial);
-    const { buffer, byteOffset } = attaching ? (region as Required<SharedRegion>) : allocateElements(KIND, elem, 1, { bytes: 0, align: 1 }, region);
+    const { buffer, byteOffset } = attaching
+      ? (region as Required<SharedRegion>)
+      : allocateElements(KIND, elem, 1, { bytes: 0, align: 1 }, region);
     super(KIND, elem, buffer, byteOffset);
     const write = !attaching && (initial !== undefined || region?.buffer !== undefined);
     if (elem.scalar) {

@@ -29,8 +29,16 @@
 import { attachNew, registerKind, KIND_PROPERTY, type SharedRegion } from '../runtime/shared.js';
 import { checkLength, elementTypeFromFields, resolveElementType } from './cell-store.js';
 import type { CellLock, LockOption } from './cell-lock.js';
-import { CELL_ATTACH, LockedCell, allocateLockedCell, attachedParts, reviveLockedCell, withLockRoom, type LockedCellDescriptor } from './cell-base.js';
-import { RawArray, attachRawArray, readLengthOrValues, type LengthOrValues } from './raw-array.js';
+import {
+  CELL_ATTACH,
+  LockedCell,
+  allocateLockedCell,
+  attachedParts,
+  reviveLockedCell,
+  withLockRoom,
+  type LockedCellDescriptor,
+} from './cell-base.js';
+import { type RawArray, attachRawArray, readLengthOrValues, type LengthOrValues } from './raw-array.js';
 import { ReviveError, describe } from '../errors.js';
 import type { CellInit, CellType, CellValue, IntOperand, NumericOperand } from './typecodes.js';
 
@@ -47,7 +55,10 @@ export interface SharedArrayOptions extends SharedRegion {
 
 const KIND = 'SharedArray';
 
-export class SharedArray<T extends CellType = CellType> extends LockedCell<RawArray<T>> implements Iterable<CellValue<T>> {
+export class SharedArray<T extends CellType = CellType>
+  extends LockedCell<RawArray<T>>
+  implements Iterable<CellValue<T>>
+{
   static readonly KIND = KIND;
   declare readonly [KIND_PROPERTY]: typeof KIND;
   /** Number of elements (fixed). */
@@ -59,12 +70,19 @@ export class SharedArray<T extends CellType = CellType> extends LockedCell<RawAr
    */
   constructor(type: T, lengthOrValues: LengthOrValues<T>, options?: SharedArrayOptions);
   constructor(type: T, lengthOrValues: LengthOrValues<T>, options?: SharedArrayOptions, attach?: symbol) {
-    const [raw, lock] = attach === CELL_ATTACH ? attachedParts<RawArray<T>>(type, lengthOrValues) : SharedArray.#create(type, lengthOrValues, options);
+    const [raw, lock] =
+      attach === CELL_ATTACH
+        ? attachedParts<RawArray<T>>(type, lengthOrValues)
+        : SharedArray.#create(type, lengthOrValues, options);
     super(KIND, raw, lock, raw.length);
   }
 
   /** A new array's memory and lock; everything is checked before any memory is allocated or written. */
-  static #create<T extends CellType>(type: T, lengthOrValues: LengthOrValues<T>, options: SharedArrayOptions | undefined): [RawArray<T>, CellLock | null] {
+  static #create<T extends CellType>(
+    type: T,
+    lengthOrValues: LengthOrValues<T>,
+    options: SharedArrayOptions | undefined,
+  ): [RawArray<T>, CellLock | null] {
     const elem = resolveElementType(type);
     const { length, values } = readLengthOrValues(KIND, elem, lengthOrValues);
     const { buffer, byteOffset, lock } = allocateLockedCell(KIND, elem, length, options);

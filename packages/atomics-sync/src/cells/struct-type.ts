@@ -36,7 +36,9 @@ export function registerStructTypeFactory(kind: string, fromSchema: Factory): vo
 export function structTypeFromSchema(kind: string, schema: unknown): StructTypeLike {
   const f = factories.get(kind);
   if (!f) {
-    throw new ReviveError(`cannot revive a cell of struct type kind "${kind}": no factory is registered in this thread (import @sabkit/typed-struct here first)`);
+    throw new ReviveError(
+      `cannot revive a cell of struct type kind "${kind}": no factory is registered in this thread (import @sabkit/typed-struct here first)`,
+    );
   }
   return f(schema);
 }
@@ -56,10 +58,19 @@ export function isStructTypeLike(value: unknown): value is StructTypeLike {
 
 /** Throws unless `value` is a struct type with a sane size and alignment. */
 export function checkStructType(value: unknown, param: string): StructTypeLike {
-  if (!isStructTypeLike(value)) throw new InvalidArgumentError(`${param} must be a struct type, got ${describe(value)}`);
+  if (!isStructTypeLike(value))
+    throw new InvalidArgumentError(`${param} must be a struct type, got ${describe(value)}`);
   const { byteLength, alignment } = value;
-  if (!Number.isInteger(byteLength) || byteLength <= 0 || !Number.isInteger(alignment) || alignment <= 0 || (alignment & (alignment - 1)) !== 0) {
-    throw new InvalidArgumentError(`${param}: a struct type needs a positive byteLength and a power-of-two alignment, got ${byteLength} and ${alignment}`);
+  if (
+    !Number.isInteger(byteLength) ||
+    byteLength <= 0 ||
+    !Number.isInteger(alignment) ||
+    alignment <= 0 ||
+    (alignment & (alignment - 1)) !== 0
+  ) {
+    throw new InvalidArgumentError(
+      `${param}: a struct type needs a positive byteLength and a power-of-two alignment, got ${byteLength} and ${alignment}`,
+    );
   }
   return value;
 }

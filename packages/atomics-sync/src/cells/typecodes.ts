@@ -36,16 +36,19 @@ export type FloatCode = 'f' | 'd' | 'f32' | 'f64';
 export type IntegerCode = SmallIntCode | BigIntCode;
 export type ScalarCode = IntegerCode | FloatCode;
 /** What a cell may hold: a scalar typecode or a struct type (Python's `Value(Point)`). */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+// biome-ignore lint/suspicious/noExplicitAny: a struct type of any fields; `unknown` would refuse every concrete one
 export type CellType = ScalarCode | StructTypeLike<any>;
 /** Canonical (JS) names of the scalar types; descriptors carry these. */
 export type ScalarName = 'i8' | 'u8' | 'i16' | 'u16' | 'i32' | 'u32' | 'i64' | 'u64' | 'f32' | 'f64';
 
 /** What reading a cell of type T gives: number, bigint, or the struct's view. */
-export type CellValue<T> = T extends BigIntCode ? bigint
-  : T extends SmallIntCode | FloatCode ? number
-  : T extends StructTypeLike<infer V> ? V
-  : never;
+export type CellValue<T> = T extends BigIntCode
+  ? bigint
+  : T extends SmallIntCode | FloatCode
+    ? number
+    : T extends StructTypeLike<infer V>
+      ? V
+      : never;
 /** What a cell of type T may be initialised or assigned with (a struct takes a plain object of fields). */
 export type CellInit<T> = T extends StructTypeLike<infer V> ? Partial<V> : CellValue<T>;
 /** Operand of the integer-only atomics (and, or, xor, exchange, compareExchange): never for float and struct cells. */
@@ -54,23 +57,43 @@ export type IntOperand<T> = T extends BigIntCode ? bigint : T extends SmallIntCo
 export type NumericOperand<T> = T extends BigIntCode ? bigint : T extends SmallIntCode | FloatCode ? number : never;
 
 interface TypedArrayOf {
-  b: Int8Array; i8: Int8Array;
-  B: Uint8Array; u8: Uint8Array;
-  h: Int16Array; i16: Int16Array;
-  H: Uint16Array; u16: Uint16Array;
-  i: Int32Array; i32: Int32Array;
-  I: Uint32Array; u32: Uint32Array;
-  l: BigInt64Array; q: BigInt64Array; i64: BigInt64Array;
-  L: BigUint64Array; Q: BigUint64Array; u64: BigUint64Array;
-  f: Float32Array; f32: Float32Array;
-  d: Float64Array; f64: Float64Array;
+  b: Int8Array;
+  i8: Int8Array;
+  B: Uint8Array;
+  u8: Uint8Array;
+  h: Int16Array;
+  i16: Int16Array;
+  H: Uint16Array;
+  u16: Uint16Array;
+  i: Int32Array;
+  i32: Int32Array;
+  I: Uint32Array;
+  u32: Uint32Array;
+  l: BigInt64Array;
+  q: BigInt64Array;
+  i64: BigInt64Array;
+  L: BigUint64Array;
+  Q: BigUint64Array;
+  u64: BigUint64Array;
+  f: Float32Array;
+  f32: Float32Array;
+  d: Float64Array;
+  f64: Float64Array;
 }
 /** The zero-copy view of a cell's memory: the matching typed array, or bytes for a struct type. */
 export type CellView<T> = T extends ScalarCode ? TypedArrayOf[T] : Uint8Array;
 
 export type NumericArray =
-  | Int8Array | Uint8Array | Int16Array | Uint16Array | Int32Array | Uint32Array
-  | BigInt64Array | BigUint64Array | Float32Array | Float64Array;
+  | Int8Array
+  | Uint8Array
+  | Int16Array
+  | Uint16Array
+  | Int32Array
+  | Uint32Array
+  | BigInt64Array
+  | BigUint64Array
+  | Float32Array
+  | Float64Array;
 type NumericArrayCtor = new (buffer: ArrayBufferLike, byteOffset: number, length: number) => NumericArray;
 
 /** One row of the table. */
@@ -98,19 +121,67 @@ export interface ScalarInfo {
   readonly BitsType: NumericArrayCtor;
 }
 
-function int(name: ScalarName, codes: string[], size: number, signed: boolean, ArrayType: NumericArrayCtor): ScalarInfo {
+function int(
+  name: ScalarName,
+  codes: string[],
+  size: number,
+  signed: boolean,
+  ArrayType: NumericArrayCtor,
+): ScalarInfo {
   const bits = size * 8;
   const min = signed ? -(2 ** (bits - 1)) : 0;
   const max = signed ? 2 ** (bits - 1) - 1 : 2 ** bits - 1;
-  return { name, codes, size, kind: 'int', signed, min, max, opMin: -(2 ** (bits - 1)), opMax: 2 ** bits - 1, ArrayType, BitsType: ArrayType };
+  return {
+    name,
+    codes,
+    size,
+    kind: 'int',
+    signed,
+    min,
+    max,
+    opMin: -(2 ** (bits - 1)),
+    opMax: 2 ** bits - 1,
+    ArrayType,
+    BitsType: ArrayType,
+  };
 }
 function big(name: ScalarName, codes: string[], signed: boolean, ArrayType: NumericArrayCtor): ScalarInfo {
   const min = signed ? -(2n ** 63n) : 0n;
   const max = signed ? 2n ** 63n - 1n : 2n ** 64n - 1n;
-  return { name, codes, size: 8, kind: 'bigint', signed, min, max, opMin: -(2n ** 63n), opMax: 2n ** 64n - 1n, ArrayType, BitsType: ArrayType };
+  return {
+    name,
+    codes,
+    size: 8,
+    kind: 'bigint',
+    signed,
+    min,
+    max,
+    opMin: -(2n ** 63n),
+    opMax: 2n ** 64n - 1n,
+    ArrayType,
+    BitsType: ArrayType,
+  };
 }
-function float(name: ScalarName, codes: string[], size: number, ArrayType: NumericArrayCtor, BitsType: NumericArrayCtor): ScalarInfo {
-  return { name, codes, size, kind: 'float', signed: false, min: -Infinity, max: Infinity, opMin: -Infinity, opMax: Infinity, ArrayType, BitsType };
+function float(
+  name: ScalarName,
+  codes: string[],
+  size: number,
+  ArrayType: NumericArrayCtor,
+  BitsType: NumericArrayCtor,
+): ScalarInfo {
+  return {
+    name,
+    codes,
+    size,
+    kind: 'float',
+    signed: false,
+    min: -Infinity,
+    max: Infinity,
+    opMin: -Infinity,
+    opMax: Infinity,
+    ArrayType,
+    BitsType,
+  };
 }
 
 /** The type table, in Python's typecode order. */
@@ -153,7 +224,8 @@ export function expectScalar(code: unknown, param: string): ScalarInfo {
 
 /** Whether `v` may be stored in a cell of type `t` (see the file comment for the rule). No allocation. */
 export function fitsStore(t: ScalarInfo, v: unknown): boolean {
-  if (t.kind === 'int') return typeof v === 'number' && v >= (t.min as number) && v <= (t.max as number) && Number.isInteger(v);
+  if (t.kind === 'int')
+    return typeof v === 'number' && v >= (t.min as number) && v <= (t.max as number) && Number.isInteger(v);
   if (t.kind === 'bigint') {
     // asIntN/asUintN(64) compile to a truncation; BigInt range comparisons do not.
     return typeof v === 'bigint' && (t.signed ? BigInt.asIntN(64, v) : BigInt.asUintN(64, v)) === v;
@@ -163,7 +235,8 @@ export function fitsStore(t: ScalarInfo, v: unknown): boolean {
 
 /** Whether `v` is a valid operand of the wrapping arithmetic (add, sub, and, or, xor) on `t`. */
 export function fitsOperand(t: ScalarInfo, v: unknown): boolean {
-  if (t.kind === 'int') return typeof v === 'number' && v >= (t.opMin as number) && v <= (t.opMax as number) && Number.isInteger(v);
+  if (t.kind === 'int')
+    return typeof v === 'number' && v >= (t.opMin as number) && v <= (t.opMax as number) && Number.isInteger(v);
   if (t.kind === 'bigint') return typeof v === 'bigint' && (BigInt.asIntN(64, v) === v || BigInt.asUintN(64, v) === v);
   return typeof v === 'number';
 }
@@ -181,13 +254,19 @@ export function checkOperand(t: ScalarInfo, v: unknown, param: string): void {
 // Outlined: builds the message only once a check has failed.
 function valueError(t: ScalarInfo, v: unknown, param: string, operand: boolean): InvalidArgumentError {
   const what = operand ? ' operand' : '';
-  if (t.kind === 'float') return new InvalidArgumentError(`${param}: cell type ${t.name} takes a number${what}, got ${describe(v)}`);
-  if (t.kind === 'bigint' && typeof v !== 'bigint') return new InvalidArgumentError(`${param}: cell type ${t.name} takes a bigint${what}, got ${describe(v)}`);
+  if (t.kind === 'float')
+    return new InvalidArgumentError(`${param}: cell type ${t.name} takes a number${what}, got ${describe(v)}`);
+  if (t.kind === 'bigint' && typeof v !== 'bigint')
+    return new InvalidArgumentError(`${param}: cell type ${t.name} takes a bigint${what}, got ${describe(v)}`);
   if (t.kind === 'int' && (typeof v !== 'number' || !Number.isInteger(v))) {
     return new InvalidArgumentError(`${param}: cell type ${t.name} takes an integer number${what}, got ${describe(v)}`);
   }
   if (operand) {
-    return new InvalidArgumentError(`${param}: operand ${describe(v)} does not fit the ${t.size * 8}-bit width of cell type ${t.name} (${describe(t.opMin)} .. ${describe(t.opMax)})`);
+    return new InvalidArgumentError(
+      `${param}: operand ${describe(v)} does not fit the ${t.size * 8}-bit width of cell type ${t.name} (${describe(t.opMin)} .. ${describe(t.opMax)})`,
+    );
   }
-  return new InvalidArgumentError(`${param}: ${describe(v)} is out of range for cell type ${t.name} (${describe(t.min)} .. ${describe(t.max)}); stored values are not truncated`);
+  return new InvalidArgumentError(
+    `${param}: ${describe(v)} is out of range for cell type ${t.name} (${describe(t.min)} .. ${describe(t.max)}); stored values are not truncated`,
+  );
 }

@@ -34,8 +34,16 @@
 import { attachNew, registerKind, KIND_PROPERTY, type SharedRegion } from '../runtime/shared.js';
 import { elementTypeFromFields, resolveElementType } from './cell-store.js';
 import type { CellLock, LockOption } from './cell-lock.js';
-import { CELL_ATTACH, LockedCell, allocateLockedCell, attachedParts, reviveLockedCell, withLockRoom, type LockedCellDescriptor } from './cell-base.js';
-import { RawValue, attachRawValue, checkInitial } from './raw-value.js';
+import {
+  CELL_ATTACH,
+  LockedCell,
+  allocateLockedCell,
+  attachedParts,
+  reviveLockedCell,
+  withLockRoom,
+  type LockedCellDescriptor,
+} from './cell-base.js';
+import { type RawValue, attachRawValue, checkInitial } from './raw-value.js';
 import type { CellInit, CellType, CellValue, IntOperand, NumericOperand } from './typecodes.js';
 
 /** What a Value becomes after structured clone. */
@@ -60,11 +68,18 @@ export class Value<T extends CellType = CellType> extends LockedCell<RawValue<T>
    */
   constructor(type: T, initial?: CellInit<T>, options?: ValueOptions);
   constructor(type: T, initial?: CellInit<T>, options?: ValueOptions, attach?: symbol) {
-    super(KIND, ...(attach === CELL_ATTACH ? attachedParts<RawValue<T>>(type, initial) : Value.#create(type, initial, options)));
+    super(
+      KIND,
+      ...(attach === CELL_ATTACH ? attachedParts<RawValue<T>>(type, initial) : Value.#create(type, initial, options)),
+    );
   }
 
   /** A new cell's memory and lock; everything is checked before any memory is allocated or written. */
-  static #create<T extends CellType>(type: T, initial: CellInit<T> | undefined, options: ValueOptions | undefined): [RawValue<T>, CellLock | null] {
+  static #create<T extends CellType>(
+    type: T,
+    initial: CellInit<T> | undefined,
+    options: ValueOptions | undefined,
+  ): [RawValue<T>, CellLock | null] {
     const elem = resolveElementType(type);
     checkInitial(KIND, elem, initial);
     const { buffer, byteOffset, lock } = allocateLockedCell(KIND, elem, 1, options);
@@ -77,7 +92,8 @@ export class Value<T extends CellType = CellType> extends LockedCell<RawValue<T>
   /** Makes a Value that travelled through postMessage / workerData live again, with its lock. */
   static from<T extends CellType = CellType>(value: unknown): Value<T> {
     const revived = reviveLockedCell<ValueDescriptor, RawValue<T>>(KIND, value, Value, (d) =>
-      attachRawValue<T>(d.buffer, d.byteOffset, elementTypeFromFields(KIND, d.type, d.struct)));
+      attachRawValue<T>(d.buffer, d.byteOffset, elementTypeFromFields(KIND, d.type, d.struct)),
+    );
     return revived ? attachNew(Value<T>, ...revived, undefined, CELL_ATTACH) : (value as Value<T>);
   }
 

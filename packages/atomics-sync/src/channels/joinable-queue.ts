@@ -23,7 +23,15 @@
 import { TaskDoneError } from '../errors.js';
 import { JOINABLE_QUEUE_MAGIC, Q_JOIN_PARKED, Q_UNFINISHED, QUEUE_ATTACH, Queue, prepareAttach } from './queue.js';
 import { attachNew, registerKind } from '../runtime/shared.js';
-import { type WaitArg, parkAsync, parkSync, spinWhileEqual, syncDeadline, timeoutMs, waitArgs } from '../runtime/wait.js';
+import {
+  type WaitArg,
+  parkAsync,
+  parkSync,
+  spinWhileEqual,
+  syncDeadline,
+  timeoutMs,
+  waitArgs,
+} from '../runtime/wait.js';
 
 /** Python's `multiprocessing.JoinableQueue`. Revive a clone in a worker with `JoinableQueue.from`. */
 export class JoinableQueue<T = unknown> extends Queue<T> {
@@ -72,7 +80,10 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
     const i32 = this.#i32;
     let v = Atomics.load(i32, this.#unfinished);
     for (;;) {
-      if (v <= 0) throw new TaskDoneError('JoinableQueue.taskDone: called more times than items were put (no unfinished task is left)');
+      if (v <= 0)
+        throw new TaskDoneError(
+          'JoinableQueue.taskDone: called more times than items were put (no unfinished task is left)',
+        );
       const seen = Atomics.compareExchange(i32, this.#unfinished, v, v - 1);
       if (seen === v) break;
       v = seen;

@@ -32,18 +32,60 @@
  *
  * Layout: docs/layouts/pipe.md
  */
-import { ClosedError, EOFError, InvalidArgumentError, PayloadTooLargeError, ReviveError, TimeoutError, describe } from '../errors.js';
+import {
+  ClosedError,
+  EOFError,
+  InvalidArgumentError,
+  PayloadTooLargeError,
+  ReviveError,
+  TimeoutError,
+  describe,
+} from '../errors.js';
 import { assertOwnerIdFits } from '../sync/lock-core.js';
 import {
-  FLAG_READ_CLOSED, FLAG_WRITE_CLOSED, MAX_MESSAGE_BYTES, R_DONE, R_ENDED, R_TIMEOUT, R_TOO_LARGE, RING_HEADER_BYTES, RecordRing,
-  SINK_BYTES, SINK_INTO, SINK_PEEK, SINK_VALUE, type Sink, W_DONE, W_TIMEOUT, W_WRITE_CLOSED, initRing, newSink,
+  FLAG_READ_CLOSED,
+  FLAG_WRITE_CLOSED,
+  MAX_MESSAGE_BYTES,
+  R_DONE,
+  R_ENDED,
+  R_TIMEOUT,
+  R_TOO_LARGE,
+  RING_HEADER_BYTES,
+  RecordRing,
+  SINK_BYTES,
+  SINK_INTO,
+  SINK_PEEK,
+  SINK_VALUE,
+  type Sink,
+  W_DONE,
+  W_TIMEOUT,
+  W_WRITE_CLOSED,
+  initRing,
+  newSink,
 } from './ring.js';
 import {
-  bytesOf, readAsync, readSync, ringCapacity, syncValueSink, tooLarge, writeBytesAsync, writeBytesSync, writeValueAsync,
+  bytesOf,
+  readAsync,
+  readSync,
+  ringCapacity,
+  syncValueSink,
+  tooLarge,
+  writeBytesAsync,
+  writeBytesSync,
+  writeValueAsync,
   writeValueSync,
 } from './ring-ops.js';
 import { type WaitArg, syncDeadline, timeoutOf, waitArgs } from '../runtime/wait.js';
-import { type SharedDescriptor, type SharedRegion, allocateRegion, attachNew, checkRegion, defineShared, expectDescriptor, registerKind } from '../runtime/shared.js';
+import {
+  type SharedDescriptor,
+  type SharedRegion,
+  allocateRegion,
+  attachNew,
+  checkRegion,
+  defineShared,
+  expectDescriptor,
+  registerKind,
+} from '../runtime/shared.js';
 
 export const PIPE_HEADER_BYTES = 64;
 export const PIPE_ALIGNMENT = 8;
@@ -83,9 +125,12 @@ type End = { readonly buffer: SharedArrayBuffer; readonly byteOffset: number; re
  * receive. One-way (duplex false): the first can only receive, the second can only send.
  */
 export function Pipe(duplex: boolean = true, options?: PipeOptions): [Connection, Connection] {
-  if (typeof duplex !== 'boolean') throw new InvalidArgumentError(`Pipe: duplex must be a boolean, got ${describe(duplex)}`);
+  if (typeof duplex !== 'boolean')
+    throw new InvalidArgumentError(`Pipe: duplex must be a boolean, got ${describe(duplex)}`);
   if (options !== undefined && (typeof options !== 'object' || options === null)) {
-    throw new InvalidArgumentError(`Pipe: options must be an object ({ capacityBytes?, buffer?, byteOffset? }) or undefined, got ${describe(options)}`);
+    throw new InvalidArgumentError(
+      `Pipe: options must be an object ({ capacityBytes?, buffer?, byteOffset? }) or undefined, got ${describe(options)}`,
+    );
   }
   const cap = ringCapacity(options?.capacityBytes, DEFAULT_PIPE_CAPACITY, 'Pipe');
   assertOwnerIdFits('Pipe');
@@ -97,7 +142,10 @@ export function Pipe(duplex: boolean = true, options?: PipeOptions): [Connection
   if (duplex) initRing(i32, (byteOffset + PIPE_HEADER_BYTES + RING_HEADER_BYTES + cap) >> 2, cap, 0);
   Atomics.store(i32, b + P_DUPLEX, duplex ? 1 : 0);
   Atomics.store(i32, b + P_MAGIC, PIPE_MAGIC);
-  return [attachNew(Connection, { buffer, byteOffset, end: 0 }, ATTACH), attachNew(Connection, { buffer, byteOffset, end: 1 }, ATTACH)];
+  return [
+    attachNew(Connection, { buffer, byteOffset, end: 0 }, ATTACH),
+    attachNew(Connection, { buffer, byteOffset, end: 1 }, ATTACH),
+  ];
 }
 
 /** Required alignment of a pipe's byteOffset in a caller's buffer. */
@@ -118,12 +166,17 @@ export class Connection {
   /** Not for direct use: make connections with Pipe(), attach to a clone with Connection.from(). */
   constructor();
   constructor(a?: End, attach?: symbol) {
-    if (attach !== ATTACH || !a) throw new InvalidArgumentError('Connection: make connections with Pipe(), or attach to a cloned one with Connection.from(value)');
+    if (attach !== ATTACH || !a)
+      throw new InvalidArgumentError(
+        'Connection: make connections with Pipe(), or attach to a cloned one with Connection.from(value)',
+      );
     defineShared(this, KIND, a.buffer, a.byteOffset);
     Object.defineProperty(this, 'end', { value: a.end, enumerable: true });
     const duplex = Atomics.load(new Int32Array(a.buffer, a.byteOffset, 2), P_DUPLEX) === 1;
     const ring0 = new RecordRing(KIND, a.buffer, a.byteOffset + PIPE_HEADER_BYTES);
-    const ring1 = duplex ? new RecordRing(KIND, a.buffer, a.byteOffset + PIPE_HEADER_BYTES + RING_HEADER_BYTES + ring0.capacity) : undefined;
+    const ring1 = duplex
+      ? new RecordRing(KIND, a.buffer, a.byteOffset + PIPE_HEADER_BYTES + RING_HEADER_BYTES + ring0.capacity)
+      : undefined;
     this.#in = a.end === 0 ? ring0 : ring1;
     this.#out = a.end === 0 ? ring1 : ring0;
   }
@@ -131,10 +184,14 @@ export class Connection {
   /** Attaches to a Connection (its structured clone, or a live one). */
   static from(value: unknown): Connection {
     const d = expectDescriptor<ConnectionDescriptor>(value, KIND);
-    if (d.end !== 0 && d.end !== 1) throw new ReviveError(`Connection.from(value): value.end must be 0 or 1, got ${describe(d.end)}`);
+    if (d.end !== 0 && d.end !== 1)
+      throw new ReviveError(`Connection.from(value): value.end must be 0 or 1, got ${describe(d.end)}`);
     checkRegion(KIND, d.buffer, d.byteOffset, PIPE_HEADER_BYTES + RING_HEADER_BYTES, PIPE_ALIGNMENT);
     const magic = Atomics.load(new Int32Array(d.buffer, d.byteOffset, 1), P_MAGIC);
-    if (magic !== PIPE_MAGIC) throw new ReviveError(`Connection.from(value): there is no pipe at byteOffset ${d.byteOffset} (magic word ${magic})`);
+    if (magic !== PIPE_MAGIC)
+      throw new ReviveError(
+        `Connection.from(value): there is no pipe at byteOffset ${d.byteOffset} (magic word ${magic})`,
+      );
     return attachNew(Connection, { buffer: d.buffer, byteOffset: d.byteOffset, end: d.end }, ATTACH);
   }
 
@@ -150,7 +207,9 @@ export class Connection {
 
   /** True once close() was called on this end (by any thread holding it). */
   get closed(): boolean {
-    return this.#in ? (Atomics.load(this.#in.i32, this.#in.flags) & FLAG_READ_CLOSED) !== 0 : (Atomics.load(this.#out!.i32, this.#out!.flags) & FLAG_WRITE_CLOSED) !== 0;
+    return this.#in
+      ? (Atomics.load(this.#in.i32, this.#in.flags) & FLAG_READ_CLOSED) !== 0
+      : (Atomics.load(this.#out!.i32, this.#out!.flags) & FLAG_WRITE_CLOSED) !== 0;
   }
 
   /**
@@ -190,7 +249,12 @@ export class Connection {
     this.#sent(writeBytesSync(out, u8, off, n, deadline, 'Connection.sendBytes'), 'sendBytes', timeout);
   }
 
-  async sendBytesAsync(buf: ArrayBufferLike | ArrayBufferView, offset?: number, size?: number, wait?: WaitArg): Promise<void> {
+  async sendBytesAsync(
+    buf: ArrayBufferLike | ArrayBufferView,
+    offset?: number,
+    size?: number,
+    wait?: WaitArg,
+  ): Promise<void> {
     const out = this.#sender('sendBytesAsync');
     const [u8, off, n] = this.#range(buf, offset, size, 'sendBytesAsync');
     const [deadline, signal] = waitArgs(wait, 'Connection.sendBytesAsync');
@@ -223,14 +287,24 @@ export class Connection {
     const inn = this.#receiver('recvBytes');
     const sink = newSink(SINK_BYTES, this.#maxLength(maxLength, 'recvBytes'));
     const deadline = syncDeadline(timeout, 'Connection.recvBytes', 'python');
-    return this.#received(readSync(inn, sink, deadline, 'Connection.recvBytes'), sink, 'recvBytes', timeout) as Uint8Array;
+    return this.#received(
+      readSync(inn, sink, deadline, 'Connection.recvBytes'),
+      sink,
+      'recvBytes',
+      timeout,
+    ) as Uint8Array;
   }
 
   async recvBytesAsync(maxLength?: number | null, wait?: WaitArg): Promise<Uint8Array> {
     const inn = this.#receiver('recvBytesAsync');
     const sink = newSink(SINK_BYTES, this.#maxLength(maxLength, 'recvBytesAsync'));
     const [deadline, signal] = waitArgs(wait, 'Connection.recvBytesAsync');
-    return this.#received(await readAsync(inn, sink, deadline, signal), sink, 'recvBytesAsync', timeoutOf(wait)) as Uint8Array;
+    return this.#received(
+      await readAsync(inn, sink, deadline, signal),
+      sink,
+      'recvBytesAsync',
+      timeoutOf(wait),
+    ) as Uint8Array;
   }
 
   /**
@@ -241,14 +315,28 @@ export class Connection {
     const inn = this.#receiver('recvBytesInto');
     const sink = this.#intoSink(buffer, offset, 'recvBytesInto');
     const deadline = syncDeadline(timeout, 'Connection.recvBytesInto', 'python');
-    return this.#received(readSync(inn, sink, deadline, 'Connection.recvBytesInto'), sink, 'recvBytesInto', timeout) as number;
+    return this.#received(
+      readSync(inn, sink, deadline, 'Connection.recvBytesInto'),
+      sink,
+      'recvBytesInto',
+      timeout,
+    ) as number;
   }
 
-  async recvBytesIntoAsync(buffer: ArrayBufferLike | ArrayBufferView, offset?: number, wait?: WaitArg): Promise<number> {
+  async recvBytesIntoAsync(
+    buffer: ArrayBufferLike | ArrayBufferView,
+    offset?: number,
+    wait?: WaitArg,
+  ): Promise<number> {
     const inn = this.#receiver('recvBytesIntoAsync');
     const sink = this.#intoSink(buffer, offset, 'recvBytesIntoAsync');
     const [deadline, signal] = waitArgs(wait, 'Connection.recvBytesIntoAsync');
-    return this.#received(await readAsync(inn, sink, deadline, signal), sink, 'recvBytesIntoAsync', timeoutOf(wait)) as number;
+    return this.#received(
+      await readAsync(inn, sink, deadline, signal),
+      sink,
+      'recvBytesIntoAsync',
+      timeoutOf(wait),
+    ) as number;
   }
 
   /**
@@ -275,21 +363,30 @@ export class Connection {
 
   #sender(op: string): RecordRing {
     const out = this.#out;
-    if (!out) throw new ClosedError(`Connection.${op}: this end is receive-only (Pipe(false) returns [receive-only, send-only])`);
-    if (Atomics.load(out.i32, out.flags) & FLAG_WRITE_CLOSED) throw new ClosedError(`Connection.${op}: this connection is closed`);
+    if (!out)
+      throw new ClosedError(
+        `Connection.${op}: this end is receive-only (Pipe(false) returns [receive-only, send-only])`,
+      );
+    if (Atomics.load(out.i32, out.flags) & FLAG_WRITE_CLOSED)
+      throw new ClosedError(`Connection.${op}: this connection is closed`);
     return out;
   }
 
   #receiver(op: string): RecordRing {
     const inn = this.#in;
-    if (!inn) throw new ClosedError(`Connection.${op}: this end is send-only (Pipe(false) returns [receive-only, send-only])`);
-    if (Atomics.load(inn.i32, inn.flags) & FLAG_READ_CLOSED) throw new ClosedError(`Connection.${op}: this connection is closed`);
+    if (!inn)
+      throw new ClosedError(`Connection.${op}: this end is send-only (Pipe(false) returns [receive-only, send-only])`);
+    if (Atomics.load(inn.i32, inn.flags) & FLAG_READ_CLOSED)
+      throw new ClosedError(`Connection.${op}: this connection is closed`);
     return inn;
   }
 
   #sent(st: number, op: string, timeout: number | null | undefined): void {
     if (st === W_DONE) return;
-    if (st === W_TIMEOUT) throw new TimeoutError(`Connection.${op}: the other end's ring had no room for the message for ${timeout} ms; nothing was sent`);
+    if (st === W_TIMEOUT)
+      throw new TimeoutError(
+        `Connection.${op}: the other end's ring had no room for the message for ${timeout} ms; nothing was sent`,
+      );
     if (st === W_WRITE_CLOSED) throw new ClosedError(`Connection.${op}: this connection is closed`);
     throw new ClosedError(`Connection.${op}: the other end is closed (broken pipe)`);
   }
@@ -299,8 +396,13 @@ export class Connection {
     if (st === R_TIMEOUT) throw new TimeoutError(`Connection.${op}: no message arrived within ${timeout} ms`);
     if (st === R_ENDED) throw new EOFError(`Connection.${op}: the other end is closed and nothing is left to receive`);
     if (st === R_TOO_LARGE) {
-      const room = sink.mode === SINK_INTO ? `${sink.target!.byteLength - sink.targetOffset} bytes of room at offset ${sink.targetOffset}` : `maxLength ${sink.maxLength}`;
-      throw new PayloadTooLargeError(`Connection.${op}: the next message is ${sink.needed} bytes, more than ${room}; it was left unread`);
+      const room =
+        sink.mode === SINK_INTO
+          ? `${sink.target!.byteLength - sink.targetOffset} bytes of room at offset ${sink.targetOffset}`
+          : `maxLength ${sink.maxLength}`;
+      throw new PayloadTooLargeError(
+        `Connection.${op}: the next message is ${sink.needed} bytes, more than ${room}; it was left unread`,
+      );
     }
     throw new ClosedError(`Connection.${op}: this connection is closed`);
   }
@@ -316,11 +418,15 @@ export class Connection {
     const n = u8.byteLength;
     const off = offset === undefined ? 0 : offset;
     if (typeof off !== 'number' || !Number.isInteger(off) || off < 0 || off > n) {
-      throw new InvalidArgumentError(`Connection.${op}: offset must be an integer from 0 to the buffer's ${n} bytes, got ${describe(offset)}`);
+      throw new InvalidArgumentError(
+        `Connection.${op}: offset must be an integer from 0 to the buffer's ${n} bytes, got ${describe(offset)}`,
+      );
     }
     const len = size === undefined ? n - off : size;
     if (typeof len !== 'number' || !Number.isInteger(len) || len < 0 || off + len > n) {
-      throw new InvalidArgumentError(`Connection.${op}: size must be an integer from 0 to ${n - off} (the buffer's ${n} bytes minus offset ${off}), got ${describe(size)}`);
+      throw new InvalidArgumentError(
+        `Connection.${op}: size must be an integer from 0 to ${n - off} (the buffer's ${n} bytes minus offset ${off}), got ${describe(size)}`,
+      );
     }
     if (len > MAX_MESSAGE_BYTES) throw tooLarge(`Connection.${op}`, len);
     return [u8, off, len];
@@ -329,7 +435,9 @@ export class Connection {
   #maxLength(maxLength: unknown, op: string): number {
     if (maxLength === undefined || maxLength === null) return MAX_MESSAGE_BYTES;
     if (typeof maxLength !== 'number' || !Number.isInteger(maxLength) || maxLength < 0) {
-      throw new InvalidArgumentError(`Connection.${op}: maxLength must be a non-negative integer or undefined, got ${describe(maxLength)}`);
+      throw new InvalidArgumentError(
+        `Connection.${op}: maxLength must be a non-negative integer or undefined, got ${describe(maxLength)}`,
+      );
     }
     return maxLength;
   }
@@ -338,7 +446,9 @@ export class Connection {
     const target = bytesOf(buffer, `Connection.${op}`, 'buffer');
     const off = offset === undefined ? 0 : offset;
     if (typeof off !== 'number' || !Number.isInteger(off) || off < 0 || off > target.byteLength) {
-      throw new InvalidArgumentError(`Connection.${op}: offset must be an integer from 0 to the buffer's ${target.byteLength} bytes, got ${describe(offset)}`);
+      throw new InvalidArgumentError(
+        `Connection.${op}: offset must be an integer from 0 to the buffer's ${target.byteLength} bytes, got ${describe(offset)}`,
+      );
     }
     return newSink(SINK_INTO, MAX_MESSAGE_BYTES, target, off);
   }

@@ -32,12 +32,31 @@
 import { ClosedError, Empty, Full, InvalidArgumentError, ReviveError, describe } from '../errors.js';
 import { assertOwnerIdFits } from '../sync/lock-core.js';
 import {
-  FLAG_WRITE_CLOSED, R_CLOSED, R_DONE, R_ENDED, RING_HEADER_BYTES, RecordRing, W_DONE, W_READ_CLOSED, W_WRITE_CLOSED,
-  initRing, newSink, SINK_VALUE,
+  FLAG_WRITE_CLOSED,
+  R_CLOSED,
+  R_DONE,
+  R_ENDED,
+  RING_HEADER_BYTES,
+  RecordRing,
+  W_DONE,
+  W_READ_CLOSED,
+  W_WRITE_CLOSED,
+  initRing,
+  newSink,
+  SINK_VALUE,
 } from './ring.js';
 import { readAsync, readSync, ringCapacity, syncValueSink, writeValueAsync, writeValueSync } from './ring-ops.js';
 import { type WaitArg, syncDeadline, timeoutOf, waitArgs } from '../runtime/wait.js';
-import { type SharedDescriptor, type SharedRegion, allocateRegion, attachNew, checkRegion, defineShared, expectDescriptor, registerKind } from '../runtime/shared.js';
+import {
+  type SharedDescriptor,
+  type SharedRegion,
+  allocateRegion,
+  attachNew,
+  checkRegion,
+  defineShared,
+  expectDescriptor,
+  registerKind,
+} from '../runtime/shared.js';
 
 export const QUEUE_HEADER_BYTES = 64;
 export const QUEUE_ALIGNMENT = 8;
@@ -65,7 +84,9 @@ export interface QueueDescriptor extends SharedDescriptor {
 
 /** Bytes a queue with this ring capacity occupies. */
 export function queueByteLength(capacityBytes: number = DEFAULT_QUEUE_CAPACITY): number {
-  return QUEUE_HEADER_BYTES + RING_HEADER_BYTES + ringCapacity(capacityBytes, DEFAULT_QUEUE_CAPACITY, 'Queue.byteLength');
+  return (
+    QUEUE_HEADER_BYTES + RING_HEADER_BYTES + ringCapacity(capacityBytes, DEFAULT_QUEUE_CAPACITY, 'Queue.byteLength')
+  );
 }
 
 /**
@@ -92,19 +113,28 @@ export function openQueueRegion(
     return { buffer, byteOffset, ring: new RecordRing(kind, buffer, byteOffset + QUEUE_HEADER_BYTES) };
   }
   if (options !== undefined && (typeof options !== 'object' || options === null)) {
-    throw new InvalidArgumentError(`${kind}: options must be an object ({ maxsize?, capacityBytes?, buffer?, byteOffset? }) or undefined, got ${describe(options)}`);
+    throw new InvalidArgumentError(
+      `${kind}: options must be an object ({ maxsize?, capacityBytes?, buffer?, byteOffset? }) or undefined, got ${describe(options)}`,
+    );
   }
   let maxsize = 0;
   if (maxsizeAllowed && options?.maxsize !== undefined) {
     const m = options.maxsize;
     if (typeof m !== 'number' || !Number.isInteger(m) || m > 0x3fffffff) {
-      throw new InvalidArgumentError(`${kind}: maxsize must be an integer up to ${0x3fffffff} (0 or negative = no limit, as in Python), got ${describe(m)}`);
+      throw new InvalidArgumentError(
+        `${kind}: maxsize must be an integer up to ${0x3fffffff} (0 or negative = no limit, as in Python), got ${describe(m)}`,
+      );
     }
-    maxsize = m > 0 ? m : 0;
+    maxsize = Math.max(m, 0);
   }
   const capacity = ringCapacity(options?.capacityBytes, DEFAULT_QUEUE_CAPACITY, kind);
   assertOwnerIdFits(kind);
-  const { buffer, byteOffset } = allocateRegion(kind, QUEUE_HEADER_BYTES + RING_HEADER_BYTES + capacity, QUEUE_ALIGNMENT, options);
+  const { buffer, byteOffset } = allocateRegion(
+    kind,
+    QUEUE_HEADER_BYTES + RING_HEADER_BYTES + capacity,
+    QUEUE_ALIGNMENT,
+    options,
+  );
   const i32 = new Int32Array(buffer);
   const b = byteOffset >> 2;
   for (let i = 0; i < QUEUE_HEADER_BYTES / 4; i++) Atomics.store(i32, b + i, 0);
@@ -119,7 +149,9 @@ export function prepareAttach(value: unknown, kind: string, magic: number): Requ
   checkRegion(kind, d.buffer, d.byteOffset, QUEUE_HEADER_BYTES + RING_HEADER_BYTES, QUEUE_ALIGNMENT);
   const seen = Atomics.load(new Int32Array(d.buffer, d.byteOffset, 1), Q_MAGIC);
   if (seen !== magic) {
-    throw new ReviveError(`${kind}.from(value): there is no ${kind} at byteOffset ${d.byteOffset} of the buffer (magic word ${seen}, expected ${magic})`);
+    throw new ReviveError(
+      `${kind}.from(value): there is no ${kind} at byteOffset ${d.byteOffset} of the buffer (magic word ${seen}, expected ${magic})`,
+    );
   }
   return { buffer: d.buffer, byteOffset: d.byteOffset };
 }
@@ -284,11 +316,16 @@ export class Queue<T = unknown> {
   #putResult(st: number, timeout: number | null | undefined): void {
     if (st === W_DONE) return;
     if (st === W_WRITE_CLOSED || st === W_READ_CLOSED) throw new ClosedError(`${this.#kind}.put: the queue is closed`);
-    throw new Full(`${this.#kind}.put: the queue is full (maxsize ${this.#ring.maxCount}, ${this.#ring.capacity} bytes) and stayed full for ${timeout} ms`);
+    throw new Full(
+      `${this.#kind}.put: the queue is full (maxsize ${this.#ring.maxCount}, ${this.#ring.capacity} bytes) and stayed full for ${timeout} ms`,
+    );
   }
 
   #getError(st: number, timeout: number | null | undefined): Error {
-    if (st === R_ENDED || st === R_CLOSED) return new ClosedError(`${this.#kind}.get: the queue is closed and everything put before the close has been taken`);
+    if (st === R_ENDED || st === R_CLOSED)
+      return new ClosedError(
+        `${this.#kind}.get: the queue is closed and everything put before the close has been taken`,
+      );
     return new Empty(`${this.#kind}.get: the queue stayed empty for ${timeout} ms`);
   }
 }

@@ -9,10 +9,29 @@
 import { BlockingNotAllowedError, InvalidArgumentError, PayloadTooLargeError, describe } from '../errors.js';
 import { BYTES_HEADER, encode } from '../codec/codec.js';
 import { currentThreadId } from '../runtime/liveness.js';
-import { TIMED_OUT, lockSlowAsync, lockSlowSync, ownerThread, tryLockFast, unlockFast, unlockSlow } from '../sync/lock-core.js';
 import {
-  MAX_MESSAGE_BYTES, MAX_RING_CAPACITY, MIN_RING_CAPACITY, NOTHING, R_DONE, R_TIMEOUT, SINK_VALUE, W_ROOM, W_SLOW, W_TIMEOUT,
-  type RecordRing, type Sink, newSink,
+  TIMED_OUT,
+  lockSlowAsync,
+  lockSlowSync,
+  ownerThread,
+  tryLockFast,
+  unlockFast,
+  unlockSlow,
+} from '../sync/lock-core.js';
+import {
+  MAX_MESSAGE_BYTES,
+  MAX_RING_CAPACITY,
+  MIN_RING_CAPACITY,
+  NOTHING,
+  R_DONE,
+  R_TIMEOUT,
+  SINK_VALUE,
+  W_ROOM,
+  W_SLOW,
+  W_TIMEOUT,
+  type RecordRing,
+  type Sink,
+  newSink,
 } from './ring.js';
 import { readSlow, writeSlow } from './ring-slow.js';
 import { driveAsync, driveSync } from './ring-wait.js';
@@ -21,7 +40,12 @@ import { throwIfAborted } from '../runtime/wait.js';
 /** A ring capacity option: an integer in range, rounded up to a power of two. */
 export function ringCapacity(capacityBytes: unknown, fallback: number, what: string): number {
   if (capacityBytes === undefined) return fallback;
-  if (typeof capacityBytes !== 'number' || !Number.isInteger(capacityBytes) || capacityBytes < MIN_RING_CAPACITY || capacityBytes > MAX_RING_CAPACITY) {
+  if (
+    typeof capacityBytes !== 'number' ||
+    !Number.isInteger(capacityBytes) ||
+    capacityBytes < MIN_RING_CAPACITY ||
+    capacityBytes > MAX_RING_CAPACITY
+  ) {
     throw new InvalidArgumentError(
       `${what}: capacityBytes must be an integer from ${MIN_RING_CAPACITY} to ${MAX_RING_CAPACITY} (rounded up to a power of two), got ${describe(capacityBytes)}`,
     );
@@ -34,12 +58,15 @@ export function bytesOf(buf: unknown, what: string, param: string): Uint8Array {
   if (buf instanceof Uint8Array) return buf;
   if (ArrayBuffer.isView(buf)) return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
   if (buf instanceof ArrayBuffer || buf instanceof SharedArrayBuffer) return new Uint8Array(buf);
-  throw new InvalidArgumentError(`${what}: ${param} must be an ArrayBuffer, SharedArrayBuffer or ArrayBuffer view, got ${describe(buf)}`);
+  throw new InvalidArgumentError(
+    `${what}: ${param} must be an ArrayBuffer, SharedArrayBuffer or ArrayBuffer view, got ${describe(buf)}`,
+  );
 }
 
 /** The encoding of a value for a ring, refusing what no ring may carry (before allocating it). */
 export function encodeMessage(value: unknown, what: string): Uint8Array {
-  const raw = ArrayBuffer.isView(value) || value instanceof ArrayBuffer ? (value as ArrayBuffer).byteLength + BYTES_HEADER : 0;
+  const raw =
+    ArrayBuffer.isView(value) || value instanceof ArrayBuffer ? (value as ArrayBuffer).byteLength + BYTES_HEADER : 0;
   if (raw > MAX_MESSAGE_BYTES) throw tooLarge(what, raw);
   const bytes = encode(value);
   if (bytes.byteLength > MAX_MESSAGE_BYTES) throw tooLarge(what, bytes.byteLength);
@@ -47,7 +74,9 @@ export function encodeMessage(value: unknown, what: string): Uint8Array {
 }
 
 export function tooLarge(what: string, n: number): PayloadTooLargeError {
-  return new PayloadTooLargeError(`${what}: the message is ${n} bytes; a queue or pipe carries at most ${MAX_MESSAGE_BYTES} bytes per message (larger than its ring is fine: it travels in chunks)`);
+  return new PayloadTooLargeError(
+    `${what}: the message is ${n} bytes; a queue or pipe carries at most ${MAX_MESSAGE_BYTES} bytes per message (larger than its ring is fine: it travels in chunks)`,
+  );
 }
 
 function lockSync(ring: RecordRing, index: number, deadline: number, what: string): boolean {
@@ -56,12 +85,19 @@ function lockSync(ring: RecordRing, index: number, deadline: number, what: strin
   if (deadline === Infinity && ownerThread(i32, index) === currentThreadId) {
     // Sync calls always release before returning, so the holder is a pending async call of this
     // very thread, which cannot finish while we block it.
-    throw new BlockingNotAllowedError(`${what} would wait forever: a pending asynchronous call on this thread holds the same side of this queue or pipe; await it, or use the async form`);
+    throw new BlockingNotAllowedError(
+      `${what} would wait forever: a pending asynchronous call on this thread holds the same side of this queue or pipe; await it, or use the async form`,
+    );
   }
   return lockSlowSync(i32, index, deadline) !== TIMED_OUT;
 }
 
-async function lockAsync(ring: RecordRing, index: number, deadline: number, signal: AbortSignal | undefined): Promise<boolean> {
+async function lockAsync(
+  ring: RecordRing,
+  index: number,
+  deadline: number,
+  signal: AbortSignal | undefined,
+): Promise<boolean> {
   return (await lockSlowAsync(ring.i32, index, deadline, signal)) !== TIMED_OUT;
 }
 
@@ -74,7 +110,8 @@ export function writeValueSync(ring: RecordRing, value: unknown, deadline: numbe
   if (!lockSync(ring, ring.wLock, deadline, what)) return W_TIMEOUT;
   try {
     let st = ring.tryWriteValue(value);
-    if (st === W_SLOW && (deadline === Infinity || deadline > performance.now()) && ring.spinForSpace()) st = ring.tryWriteValue(value);
+    if (st === W_SLOW && (deadline === Infinity || deadline > performance.now()) && ring.spinForSpace())
+      st = ring.tryWriteValue(value);
     if (st !== W_SLOW) return st;
     const needed = ring.lastNeeded;
     if (needed > 0 && needed <= ring.maxWhole && (ArrayBuffer.isView(value) || value instanceof ArrayBuffer)) {
@@ -93,7 +130,13 @@ export function writeValueSync(ring: RecordRing, value: unknown, deadline: numbe
   }
 }
 
-export async function writeValueAsync(ring: RecordRing, value: unknown, deadline: number, signal: AbortSignal | undefined, what: string): Promise<number> {
+export async function writeValueAsync(
+  ring: RecordRing,
+  value: unknown,
+  deadline: number,
+  signal: AbortSignal | undefined,
+  what: string,
+): Promise<number> {
   throwIfAborted(signal);
   if (!tryLockFast(ring.i32, ring.wLock) && !(await lockAsync(ring, ring.wLock, deadline, signal))) return W_TIMEOUT;
   try {
@@ -107,7 +150,14 @@ export async function writeValueAsync(ring: RecordRing, value: unknown, deadline
 }
 
 /** Writes raw bytes as one message. Returns a W_ status. */
-export function writeBytesSync(ring: RecordRing, src: Uint8Array, offset: number, size: number, deadline: number, what: string): number {
+export function writeBytesSync(
+  ring: RecordRing,
+  src: Uint8Array,
+  offset: number,
+  size: number,
+  deadline: number,
+  what: string,
+): number {
   if (!lockSync(ring, ring.wLock, deadline, what)) return W_TIMEOUT;
   try {
     return driveSync(ring.i32, writeSlow(ring, src, offset, size, true, deadline));
@@ -116,7 +166,14 @@ export function writeBytesSync(ring: RecordRing, src: Uint8Array, offset: number
   }
 }
 
-export async function writeBytesAsync(ring: RecordRing, src: Uint8Array, offset: number, size: number, deadline: number, signal: AbortSignal | undefined): Promise<number> {
+export async function writeBytesAsync(
+  ring: RecordRing,
+  src: Uint8Array,
+  offset: number,
+  size: number,
+  deadline: number,
+  signal: AbortSignal | undefined,
+): Promise<number> {
   throwIfAborted(signal);
   if (!tryLockFast(ring.i32, ring.wLock) && !(await lockAsync(ring, ring.wLock, deadline, signal))) return W_TIMEOUT;
   try {
@@ -141,7 +198,8 @@ export function readSync(ring: RecordRing, sink: Sink, deadline: number, what: s
   try {
     if (sink.mode === SINK_VALUE) {
       let v = ring.tryReadValue();
-      if (v === NOTHING && (deadline === Infinity || deadline > performance.now()) && ring.spinForData()) v = ring.tryReadValue();
+      if (v === NOTHING && (deadline === Infinity || deadline > performance.now()) && ring.spinForData())
+        v = ring.tryReadValue();
       if (v !== NOTHING) {
         sink.value = v;
         return R_DONE;
@@ -153,7 +211,12 @@ export function readSync(ring: RecordRing, sink: Sink, deadline: number, what: s
   }
 }
 
-export async function readAsync(ring: RecordRing, sink: Sink, deadline: number, signal: AbortSignal | undefined): Promise<number> {
+export async function readAsync(
+  ring: RecordRing,
+  sink: Sink,
+  deadline: number,
+  signal: AbortSignal | undefined,
+): Promise<number> {
   throwIfAborted(signal);
   if (!tryLockFast(ring.i32, ring.rLock) && !(await lockAsync(ring, ring.rLock, deadline, signal))) return R_TIMEOUT;
   try {

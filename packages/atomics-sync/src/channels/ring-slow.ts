@@ -7,9 +7,38 @@
 import { InvalidRegionError } from '../errors.js';
 import { decode } from '../codec/codec.js';
 import {
-  ABORT_RESERVE, FIRST_PREFIX_BYTES, FLAG_READ_CLOSED, FLAG_WRITE_CLOSED, KIND_ABORT, KIND_FIRST, KIND_LAST, KIND_MIDDLE, KIND_PAD,
-  KIND_WHOLE, POSITION_MASK, R_CLOSED, R_DONE, R_ENDED, R_TIMEOUT, R_TOO_LARGE, RECORD_HEADER_BYTES, REC_KIND_SHIFT, REC_LENGTH_MASK, REC_RAW,
-  type RecordRing, SINK_BYTES, SINK_INTO, SINK_PEEK, SINK_VALUE, type Sink, W_DONE, W_READ_CLOSED, W_ROOM, W_TIMEOUT, W_WRITE_CLOSED, align8,
+  ABORT_RESERVE,
+  FIRST_PREFIX_BYTES,
+  FLAG_READ_CLOSED,
+  FLAG_WRITE_CLOSED,
+  KIND_ABORT,
+  KIND_FIRST,
+  KIND_LAST,
+  KIND_MIDDLE,
+  KIND_PAD,
+  KIND_WHOLE,
+  POSITION_MASK,
+  R_CLOSED,
+  R_DONE,
+  R_ENDED,
+  R_TIMEOUT,
+  R_TOO_LARGE,
+  RECORD_HEADER_BYTES,
+  REC_KIND_SHIFT,
+  REC_LENGTH_MASK,
+  REC_RAW,
+  type RecordRing,
+  SINK_BYTES,
+  SINK_INTO,
+  SINK_PEEK,
+  SINK_VALUE,
+  type Sink,
+  W_DONE,
+  W_READ_CLOSED,
+  W_ROOM,
+  W_TIMEOUT,
+  W_WRITE_CLOSED,
+  align8,
 } from './ring.js';
 import { type Park, newPark } from './ring-wait.js';
 import type { WaitResult } from '../runtime/wait.js';
@@ -22,7 +51,14 @@ import type { WaitResult } from '../runtime/wait.js';
  * With src null (length <= maxWhole only), it only waits for room for one record of `length`
  * bytes and returns W_ROOM, so that the caller can encode a value in place.
  */
-export function* writeSlow(ring: RecordRing, src: Uint8Array | null, srcOffset: number, length: number, raw: boolean, deadline: number): Generator<Park, number, WaitResult> {
+export function* writeSlow(
+  ring: RecordRing,
+  src: Uint8Array | null,
+  srcOffset: number,
+  length: number,
+  raw: boolean,
+  deadline: number,
+): Generator<Park, number, WaitResult> {
   const i32 = ring.i32;
   const cap = ring.capacity;
   const park = newPark();
@@ -92,7 +128,7 @@ export function* writeSlow(ring: RecordRing, src: Uint8Array | null, srcOffset: 
           continue;
         }
       } else {
-        const space = free < contig ? free : contig;
+        const space = Math.min(free, contig);
         if (space >= RECORD_HEADER_BYTES + prefix + 8) {
           const n = Math.min(length - pos, space - RECORD_HEADER_BYTES - prefix);
           const last = pos + n === length;
@@ -272,7 +308,15 @@ function fits(sink: Sink, total: number): boolean {
   return true;
 }
 
-function chunk(ring: RecordRing, asm: Uint8Array, base: number, pos: number, total: number, from: number, n: number): void {
+function chunk(
+  ring: RecordRing,
+  asm: Uint8Array,
+  base: number,
+  pos: number,
+  total: number,
+  from: number,
+  n: number,
+): void {
   if (n < 0 || pos + n > total) corrupt(`chunk of ${n} bytes at ${pos} overflows a message of ${total}`);
   asm.set(ring.u8.subarray(from, from + n), base + pos);
 }

@@ -214,10 +214,14 @@ export class RecordRing {
     const cap = Atomics.load(this.i32, b + R_CAPACITY);
     const maxCount = Atomics.load(this.i32, b + R_MAX_COUNT);
     if (cap < MIN_RING_CAPACITY || cap > MAX_RING_CAPACITY || (cap & (cap - 1)) !== 0 || maxCount < 0) {
-      throw new InvalidRegionError(`${kind}: no ${kind} at byteOffset ${byteOffset - RING_HEADER_BYTES} (ring capacity word ${cap}, max count ${maxCount})`);
+      throw new InvalidRegionError(
+        `${kind}: no ${kind} at byteOffset ${byteOffset - RING_HEADER_BYTES} (ring capacity word ${cap}, max count ${maxCount})`,
+      );
     }
     if (byteOffset + RING_HEADER_BYTES + cap > buffer.byteLength) {
-      throw new InvalidRegionError(`${kind}: its ring needs ${RING_HEADER_BYTES + cap} bytes at byteOffset ${byteOffset}, but the buffer has ${buffer.byteLength}`);
+      throw new InvalidRegionError(
+        `${kind}: its ring needs ${RING_HEADER_BYTES + cap} bytes at byteOffset ${byteOffset}, but the buffer has ${buffer.byteLength}`,
+      );
     }
     this.capacity = cap;
     this.maxCount = maxCount;
@@ -241,7 +245,7 @@ export class RecordRing {
   /** Messages published and not yet taken. Two loads from different instants: see count(). */
   count(): number {
     const n = (Atomics.load(this.i32, this.wCount) - Atomics.load(this.i32, this.rCount)) | 0;
-    return n > 0 ? n : 0;
+    return Math.max(n, 0);
   }
 
   /** Sets flag bits and wakes every parked reader and writer so that they look at them. */
@@ -266,7 +270,9 @@ export class RecordRing {
   /** Spins while readers take nothing from a non-empty ring; true if HEAD moved. */
   spinForSpace(): boolean {
     const h = Atomics.load(this.i32, this.head);
-    return (Atomics.load(this.i32, this.tail) & POSITION_MASK) !== (h & POSITION_MASK) && spinRing(this.i32, this.head, h);
+    return (
+      (Atomics.load(this.i32, this.tail) & POSITION_MASK) !== (h & POSITION_MASK) && spinRing(this.i32, this.head, h)
+    );
   }
 
   // ---- writer side: the caller holds WRITE_LOCK ------------------------------------------------
@@ -369,7 +375,9 @@ export class RecordRing {
       if (kind !== KIND_WHOLE) return NOTHING;
       const ordinal = i32[(at >> 2) + 1];
       try {
-        return w0 & REC_RAW ? this.u8.slice(at + RECORD_HEADER_BYTES, at + RECORD_HEADER_BYTES + len) : decode(this.u8, at + RECORD_HEADER_BYTES, len);
+        return w0 & REC_RAW
+          ? this.u8.slice(at + RECORD_HEADER_BYTES, at + RECORD_HEADER_BYTES + len)
+          : decode(this.u8, at + RECORD_HEADER_BYTES, len);
       } finally {
         this.consume(head, (head + RECORD_HEADER_BYTES + align8(len)) | 0, true, ordinal);
       }

@@ -17,10 +17,26 @@
  * Layout: docs/layouts/queue.md
  */
 import { ClosedError, Empty, Full } from '../errors.js';
-import { FLAG_WRITE_CLOSED, R_DONE, R_TIMEOUT, RecordRing, SINK_VALUE, W_DONE, W_TIMEOUT, newSink } from './ring.js';
+import {
+  FLAG_WRITE_CLOSED,
+  R_DONE,
+  R_TIMEOUT,
+  type RecordRing,
+  SINK_VALUE,
+  W_DONE,
+  W_TIMEOUT,
+  newSink,
+} from './ring.js';
 import { readAsync, readSync, syncValueSink, writeValueAsync, writeValueSync } from './ring-ops.js';
 import { type WaitArg, syncDeadline, timeoutOf, waitArgs } from '../runtime/wait.js';
-import { QUEUE_ALIGNMENT, QUEUE_ATTACH, SIMPLE_QUEUE_MAGIC, openQueueRegion, prepareAttach, queueByteLength } from './queue.js';
+import {
+  QUEUE_ALIGNMENT,
+  QUEUE_ATTACH,
+  SIMPLE_QUEUE_MAGIC,
+  openQueueRegion,
+  prepareAttach,
+  queueByteLength,
+} from './queue.js';
 import { type SharedRegion, attachNew, defineShared, registerKind } from '../runtime/shared.js';
 
 const KIND = 'SimpleQueue';
@@ -104,7 +120,8 @@ export class SimpleQueue<T = unknown> {
 
   #putResult(st: number, timeout: number | null | undefined): void {
     if (st === W_DONE) return;
-    if (st === W_TIMEOUT) throw new Full(`SimpleQueue.put: the queue's ring had no room for the item for ${timeout} ms`);
+    if (st === W_TIMEOUT)
+      throw new Full(`SimpleQueue.put: the queue's ring had no room for the item for ${timeout} ms`);
     throw new ClosedError('SimpleQueue.put: the queue is closed');
   }
 

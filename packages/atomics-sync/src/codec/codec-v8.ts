@@ -41,7 +41,9 @@ function loadV8(): V8Like | undefined {
     // clone gives.
     Deserializer = class extends m.DefaultDeserializer {
       _readHostObject(): unknown {
-        const view = (m.DefaultDeserializer.prototype as unknown as { _readHostObject(): ArrayBufferView })._readHostObject.call(this);
+        const view = (
+          m.DefaultDeserializer.prototype as unknown as { _readHostObject(): ArrayBufferView }
+        )._readHostObject.call(this);
         if (view instanceof DataView) {
           return new DataView(new Uint8Array(view.buffer, view.byteOffset, view.byteLength).slice().buffer);
         }
@@ -66,7 +68,9 @@ export function v8Serialize(value: unknown): Uint8Array {
     const shared = /SharedArrayBuffer/.test(String((e as Error)?.message));
     throw new InvalidArgumentError(
       `cannot encode ${describe(value)}: ${(e as Error)?.message ?? e}` +
-        (shared ? ' (SharedArrayBuffers and sabkit objects cannot travel through a queue or pipe: pass them once through workerData or postMessage)' : ''),
+        (shared
+          ? ' (SharedArrayBuffers and sabkit objects cannot travel through a queue or pipe: pass them once through workerData or postMessage)'
+          : ''),
       { cause: e },
     );
   }

@@ -44,7 +44,7 @@
  * Values outside the fast paths go through node:v8 (codec-v8.ts), loaded on first use; in runtimes
  * without it they are refused with an InvalidArgumentError naming the limitation.
  */
-import { InvalidArgumentError, describe } from '../errors.js';
+import { InvalidArgumentError } from '../errors.js';
 import { v8Deserialize, v8Serialize } from './codec-v8.js';
 
 /** Tag bytes (byte 0 of every encoding). 0 is never a tag, so an all-zero region is not a value. */
@@ -85,8 +85,18 @@ export const BYTES_HEADER = 8;
 type ViewCtor = new (buffer: ArrayBuffer, byteOffset?: number, length?: number) => ArrayBufferView;
 const VIEW_CTORS: (ViewCtor | undefined)[] = [
   undefined,
-  Int8Array, Uint8Array, Uint8ClampedArray, Int16Array, Uint16Array, Int32Array, Uint32Array,
-  Float32Array, Float64Array, BigInt64Array, BigUint64Array, DataView,
+  Int8Array,
+  Uint8Array,
+  Uint8ClampedArray,
+  Int16Array,
+  Uint16Array,
+  Int32Array,
+  Uint32Array,
+  Float32Array,
+  Float64Array,
+  BigInt64Array,
+  BigUint64Array,
+  DataView,
 ] as unknown as (ViewCtor | undefined)[];
 
 /** Byte payloads up to this size are copied by a JS loop (V8 keeps typed arrays this small on-heap). */

@@ -53,7 +53,10 @@ function registry(): Map<string, ErrorClass> {
 /** The class for `name`: a registered or built-in one first, then this copy's sabkit class. */
 function classNamed(name: string | undefined): ErrorClass | undefined {
   if (name === undefined) return undefined;
-  return registry().get(name) ?? (Object.hasOwn(SABKIT_ERROR_CLASSES, name) ? (SABKIT_ERROR_CLASSES as Record<string, ErrorClass>)[name] : undefined);
+  return (
+    registry().get(name) ??
+    (Object.hasOwn(SABKIT_ERROR_CLASSES, name) ? (SABKIT_ERROR_CLASSES as Record<string, ErrorClass>)[name] : undefined)
+  );
 }
 
 /** Makes errors of class `cls` keep their class when they cross into this thread. */
@@ -106,7 +109,12 @@ export function isSerializedError(v: unknown): v is SerializedError {
 }
 
 function define(target: object, key: string, value: unknown): void {
-  Object.defineProperty(target, key, { value, writable: true, configurable: true, enumerable: key !== 'stack' && key !== 'message' && key !== 'name' });
+  Object.defineProperty(target, key, {
+    value,
+    writable: true,
+    configurable: true,
+    enumerable: key !== 'stack' && key !== 'message' && key !== 'name',
+  });
 }
 
 /** Rebuilds an error made by `serializeError`; any other value is returned as it is. */

@@ -47,7 +47,10 @@ type Reviver = (descriptor: SharedDescriptor) => unknown;
  * package), and an object registered by one must revive through the other.
  */
 const REVIVERS_KEY = Symbol.for('sabkit.atomics-sync.revivers.v1');
-const revivers: Map<string, Reviver> = ((globalThis as Record<symbol, unknown>)[REVIVERS_KEY] ??= new Map<string, Reviver>()) as Map<string, Reviver>;
+const revivers: Map<string, Reviver> = ((globalThis as Record<symbol, unknown>)[REVIVERS_KEY] ??= new Map<
+  string,
+  Reviver
+>()) as Map<string, Reviver>;
 
 /** Registers how to revive a kind. Each sabkit class registers itself when its module loads. */
 export function registerKind(kind: string, reviver: Reviver): void {
@@ -70,7 +73,9 @@ export function isSharedDescriptor(value: unknown): value is SharedDescriptor {
  */
 export function expectDescriptor<D extends SharedDescriptor>(value: unknown, kind: string): D {
   if (!isSharedDescriptor(value)) {
-    throw new ReviveError(`${kind}.from(value): value must be a ${kind} or its structured clone ({ ${KIND_PROPERTY}: "${kind}", buffer: SharedArrayBuffer, byteOffset }), got ${describe(value)}`);
+    throw new ReviveError(
+      `${kind}.from(value): value must be a ${kind} or its structured clone ({ ${KIND_PROPERTY}: "${kind}", buffer: SharedArrayBuffer, byteOffset }), got ${describe(value)}`,
+    );
   }
   if (value[KIND_PROPERTY] !== kind) {
     throw new ReviveError(`${kind}.from(value): value is a serialised ${value[KIND_PROPERTY]}, not a ${kind}`);
@@ -149,7 +154,13 @@ export function allocateRegion(
 }
 
 /** Throws InvalidRegionError unless [byteOffset, byteOffset + byteLength) fits in buffer and is aligned. */
-export function checkRegion(kind: string, buffer: unknown, byteOffset: unknown, byteLength: number, align: number): void {
+export function checkRegion(
+  kind: string,
+  buffer: unknown,
+  byteOffset: unknown,
+  byteLength: number,
+  align: number,
+): void {
   if (!(buffer instanceof SharedArrayBuffer)) {
     throw new InvalidRegionError(`${kind}: buffer must be a SharedArrayBuffer, got ${describe(buffer)}`);
   }

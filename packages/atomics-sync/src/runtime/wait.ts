@@ -55,7 +55,9 @@ export type TimeoutRule = 'lock' | 'python';
 export function timeoutMs(timeout: unknown, param = 'timeout', rule: TimeoutRule = 'lock'): number {
   if (timeout === undefined || timeout === null) return Infinity;
   if (typeof timeout !== 'number' || Number.isNaN(timeout)) {
-    throw new InvalidArgumentError(`${param} must be a number of milliseconds, Infinity, null or undefined; got ${describe(timeout)}`);
+    throw new InvalidArgumentError(
+      `${param} must be a number of milliseconds, Infinity, null or undefined; got ${describe(timeout)}`,
+    );
   }
   if (timeout >= 0) return timeout;
   if (rule === 'python') return 0;
@@ -74,7 +76,11 @@ export function deadlineAfter(ms: number): number {
  * Converts a user timeout in milliseconds to an absolute deadline on performance.now()'s clock,
  * reading it as timeoutMs does.
  */
-export function deadlineFrom(timeout: number | null | undefined, param = 'timeout', rule: TimeoutRule = 'lock'): number {
+export function deadlineFrom(
+  timeout: number | null | undefined,
+  param = 'timeout',
+  rule: TimeoutRule = 'lock',
+): number {
   return deadlineAfter(timeoutMs(timeout, param, rule));
 }
 
@@ -84,9 +90,12 @@ export function deadlineFrom(timeout: number | null | undefined, param = 'timeou
  * may not block. Plain values skip building the parameter's name: queues call this per item.
  */
 export function syncDeadline(timeout: unknown, what: string, rule: TimeoutRule): number {
-  const ms = timeout === undefined || timeout === null ? Infinity
-    : typeof timeout === 'number' && timeout >= 0 ? timeout
-    : timeoutMs(timeout, `${what}: timeout`, rule);
+  const ms =
+    timeout === undefined || timeout === null
+      ? Infinity
+      : typeof timeout === 'number' && timeout >= 0
+        ? timeout
+        : timeoutMs(timeout, `${what}: timeout`, rule);
   if (ms !== 0 && !canBlock) assertCanBlock(what);
   return deadlineAfter(ms);
 }
@@ -110,15 +119,25 @@ export type WaitArg = number | null | undefined | WaitOptions;
  * (e.g. 'Event.waitAsync'). `absent` is the wait, in ms, that an omitted timeout means: no limit
  * for most calls, 0 for `Connection.pollAsync` (Python's `poll()`), a Barrier's own default.
  */
-export function waitArgs(arg: WaitArg, what: string, rule: TimeoutRule = 'python', absent = Infinity): [number, AbortSignal | undefined] {
+export function waitArgs(
+  arg: WaitArg,
+  what: string,
+  rule: TimeoutRule = 'python',
+  absent = Infinity,
+): [number, AbortSignal | undefined] {
   if (arg === undefined) return [deadlineAfter(absent), undefined];
   if (arg === null || typeof arg === 'number') return [deadlineFrom(arg, `${what}: timeout`, rule), undefined];
   if (typeof arg !== 'object') {
-    throw new InvalidArgumentError(`${what}: the last argument must be a timeout in ms, { timeout?, signal? } or undefined; got ${describe(arg)}`);
+    throw new InvalidArgumentError(
+      `${what}: the last argument must be a timeout in ms, { timeout?, signal? } or undefined; got ${describe(arg)}`,
+    );
   }
   const signal = checkSignal(arg.signal, `${what}: options.signal`);
   const timeout = arg.timeout;
-  return [timeout === undefined ? deadlineAfter(absent) : deadlineFrom(timeout, `${what}: options.timeout`, rule), signal];
+  return [
+    timeout === undefined ? deadlineAfter(absent) : deadlineFrom(timeout, `${what}: options.timeout`, rule),
+    signal,
+  ];
 }
 
 /** The timeout a WaitArg carries, for error messages ("stayed empty for 20 ms"). */
@@ -134,7 +153,9 @@ export function remaining(deadline: number): number {
 /** Throws BlockingNotAllowedError if this thread may not block; `what` names the call. */
 export function assertCanBlock(what: string): void {
   if (!canBlock) {
-    throw new BlockingNotAllowedError(`${what} blocks, and this thread may not block (a browser's main thread); use ${what}Async instead`);
+    throw new BlockingNotAllowedError(
+      `${what} blocks, and this thread may not block (a browser's main thread); use ${what}Async instead`,
+    );
   }
 }
 

@@ -177,4 +177,3 @@ export function resetStep(i32: Int32Array): void {
 export function parkSpin(i32: Int32Array, w: number, deadline: number): void {
   if (!spinWhileEqual(i32, BARRIER_STATE, w)) parkSync(i32, BARRIER_STATE, w, deadline);
 }
-

@@ -5,13 +5,56 @@
  * Layout: docs/layouts/barrier.md
  */
 import { BrokenBarrierError, InvalidArgumentError, ReviveError, describe } from '../errors.js';
-import { allocateRegion, attachNew, checkRegion, defineShared, expectDescriptor, registerKind, type SharedRegion } from '../runtime/shared.js';
-import { type WaitArg, assertCanBlock, deadlineAfter, parkAsync, remaining, throwIfAborted, timeoutMs, timeoutOf, waitArgs } from '../runtime/wait.js';
 import {
-  ACTION, BARRIER_ALIGNMENT, BARRIER_BYTE_LENGTH, BARRIER_FLAGS, BARRIER_HAS_ACTION, BARRIER_KIND as KIND, BARRIER_MAX_PARTIES,
-  BARRIER_PARTIES, BARRIER_STATE, BARRIER_TIMEOUT_BYTE, BROKEN, DRAINING, FILLING, RELEASED, TIMED_OUT,
-  always, countOf, enterStep, isAction, isWaitingPhase, leave, parkSpin, phaseOf, releaseStep, resetStep, stateWord, transition,
-  type BarrierAction, type BarrierDescriptor,
+  allocateRegion,
+  attachNew,
+  checkRegion,
+  defineShared,
+  expectDescriptor,
+  registerKind,
+  type SharedRegion,
+} from '../runtime/shared.js';
+import {
+  type WaitArg,
+  assertCanBlock,
+  deadlineAfter,
+  parkAsync,
+  remaining,
+  throwIfAborted,
+  timeoutMs,
+  timeoutOf,
+  waitArgs,
+} from '../runtime/wait.js';
+import {
+  ACTION,
+  BARRIER_ALIGNMENT,
+  BARRIER_BYTE_LENGTH,
+  BARRIER_FLAGS,
+  BARRIER_HAS_ACTION,
+  BARRIER_KIND as KIND,
+  BARRIER_MAX_PARTIES,
+  BARRIER_PARTIES,
+  BARRIER_STATE,
+  BARRIER_TIMEOUT_BYTE,
+  BROKEN,
+  DRAINING,
+  FILLING,
+  RELEASED,
+  TIMED_OUT,
+  always,
+  countOf,
+  enterStep,
+  isAction,
+  isWaitingPhase,
+  leave,
+  parkSpin,
+  phaseOf,
+  releaseStep,
+  resetStep,
+  stateWord,
+  transition,
+  type BarrierAction,
+  type BarrierDescriptor,
 } from './barrier-core.js';
 
 export type { BarrierAction, BarrierDescriptor } from './barrier-core.js';
@@ -52,27 +95,41 @@ export class Barrier {
    * @param region where to put the barrier (24 bytes, 8-aligned); default a new SharedArrayBuffer.
    */
   constructor(parties: number, action?: BarrierAction | null, timeout?: number | null, region?: SharedRegion);
-  constructor(parties: number, action?: BarrierAction | null, timeout?: number | null, region?: SharedRegion, attach?: symbol) {
+  constructor(
+    parties: number,
+    action?: BarrierAction | null,
+    timeout?: number | null,
+    region?: SharedRegion,
+    attach?: symbol,
+  ) {
     let buffer: SharedArrayBuffer, byteOffset: number;
     if (attach === ATTACH) {
       ({ buffer, byteOffset } = region as Required<SharedRegion>);
       this.#i32 = new Int32Array(buffer, byteOffset, 3);
       parties = Atomics.load(this.#i32, BARRIER_PARTIES);
       if (!Number.isInteger(parties) || parties < 1 || parties > BARRIER_MAX_PARTIES) {
-        throw new ReviveError(`Barrier.from(value): no initialised Barrier at byteOffset ${byteOffset} (parties word is ${parties})`);
+        throw new ReviveError(
+          `Barrier.from(value): no initialised Barrier at byteOffset ${byteOffset} (parties word is ${parties})`,
+        );
       }
       this.#hasAction = (Atomics.load(this.#i32, BARRIER_FLAGS) & BARRIER_HAS_ACTION) !== 0;
       this.#action = action ?? undefined;
       if (this.#action && !this.#hasAction) {
-        throw new InvalidArgumentError('Barrier.from(value, { action }): this barrier was created without an action; an action given in only some threads would run in only some generations');
+        throw new InvalidArgumentError(
+          'Barrier.from(value, { action }): this barrier was created without an action; an action given in only some threads would run in only some generations',
+        );
       }
       this.#timeout = new Float64Array(buffer, byteOffset + BARRIER_TIMEOUT_BYTE, 1)[0];
     } else {
       if (typeof parties !== 'number' || !Number.isInteger(parties) || parties < 1 || parties > BARRIER_MAX_PARTIES) {
-        throw new InvalidArgumentError(`Barrier: parties must be an integer from 1 to ${BARRIER_MAX_PARTIES}, got ${describe(parties)}`);
+        throw new InvalidArgumentError(
+          `Barrier: parties must be an integer from 1 to ${BARRIER_MAX_PARTIES}, got ${describe(parties)}`,
+        );
       }
       if (action !== undefined && action !== null && typeof action !== 'function') {
-        throw new InvalidArgumentError(`Barrier: action must be a function, null or undefined, got ${describe(action)}`);
+        throw new InvalidArgumentError(
+          `Barrier: action must be a function, null or undefined, got ${describe(action)}`,
+        );
       }
       const ms = timeoutMs(timeout, 'Barrier: timeout', 'python');
       ({ buffer, byteOffset } = allocateRegion(KIND, BARRIER_BYTE_LENGTH, BARRIER_ALIGNMENT, region));
@@ -98,11 +155,15 @@ export class Barrier {
     const d = expectDescriptor<BarrierDescriptor>(value, KIND);
     checkRegion(KIND, d.buffer, d.byteOffset, BARRIER_BYTE_LENGTH, BARRIER_ALIGNMENT);
     if (options !== undefined && (typeof options !== 'object' || options === null)) {
-      throw new InvalidArgumentError(`Barrier.from(value, options): options must be an object, got ${describe(options)}`);
+      throw new InvalidArgumentError(
+        `Barrier.from(value, options): options must be an object, got ${describe(options)}`,
+      );
     }
     const action = options?.action ?? (value instanceof Barrier ? value.#action : undefined);
     if (action !== undefined && typeof action !== 'function') {
-      throw new InvalidArgumentError(`Barrier.from(value, { action }): action must be a function, got ${describe(action)}`);
+      throw new InvalidArgumentError(
+        `Barrier.from(value, { action }): action must be a function, got ${describe(action)}`,
+      );
     }
     return attachNew(Barrier, 0, action, undefined, d, ATTACH);
   }
@@ -175,7 +236,8 @@ export class Barrier {
           await parkAsync(i32, BARRIER_STATE, ~r, phaseOf(~r) === ACTION ? Infinity : deadline, signal);
         } catch (reason) {
           // Aborted: break it unless the release came first (then this party passed).
-          if (transition(i32, isWaitingPhase, BROKEN) || phaseOf(Atomics.load(i32, BARRIER_STATE)) !== DRAINING) throw reason;
+          if (transition(i32, isWaitingPhase, BROKEN) || phaseOf(Atomics.load(i32, BARRIER_STATE)) !== DRAINING)
+            throw reason;
           r = RELEASED;
           break;
         }
@@ -202,7 +264,7 @@ export class Barrier {
   #checkAction(): void {
     if (this.#hasAction && !this.#action) {
       throw new ReviveError(
-        'Barrier.wait: this barrier was created with an action and this thread\'s copy has none (any party may arrive last and must run it); revive it with Barrier.from(value, { action })',
+        "Barrier.wait: this barrier was created with an action and this thread's copy has none (any party may arrive last and must run it); revive it with Barrier.from(value, { action })",
       );
     }
   }
@@ -225,7 +287,9 @@ export class Barrier {
   #outcome(r: number, index: number, ms: number): number {
     if (r === RELEASED) return index;
     if (r === TIMED_OUT) {
-      throw new BrokenBarrierError(`Barrier.wait: timed out after ${ms} ms waiting for ${this.parties} parties; the barrier is now broken for every waiter`);
+      throw new BrokenBarrierError(
+        `Barrier.wait: timed out after ${ms} ms waiting for ${this.parties} parties; the barrier is now broken for every waiter`,
+      );
     }
     throw new BrokenBarrierError();
   }

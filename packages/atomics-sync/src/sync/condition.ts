@@ -46,8 +46,28 @@ import { CapacityExceededError, InvalidArgumentError, NotOwnerError, ReviveError
 import { currentThreadId, isThreadDead } from '../runtime/liveness.js';
 import { Lock } from './lock.js';
 import { RLock } from './rlock.js';
-import { allocateRegion, attachNew, checkRegion, defineShared, expectDescriptor, isSharedDescriptor, registerKind, type SharedDescriptor, type SharedRegion } from '../runtime/shared.js';
-import { type WaitArg, assertCanBlock, deadlineFrom, parkAsync, parkSync, remaining, spinWhileEqual, throwIfAborted, waitArgs } from '../runtime/wait.js';
+import {
+  allocateRegion,
+  attachNew,
+  checkRegion,
+  defineShared,
+  expectDescriptor,
+  isSharedDescriptor,
+  registerKind,
+  type SharedDescriptor,
+  type SharedRegion,
+} from '../runtime/shared.js';
+import {
+  type WaitArg,
+  assertCanBlock,
+  deadlineFrom,
+  parkAsync,
+  parkSync,
+  remaining,
+  spinWhileEqual,
+  throwIfAborted,
+  waitArgs,
+} from '../runtime/wait.js';
 
 /** Int32 index of the count of WAITING slots. */
 export const CONDITION_NWAITING = 0;
@@ -75,11 +95,20 @@ const KIND = 'Condition';
 
 /** Bytes a Condition with `capacity` waiter slots occupies. */
 export function conditionByteLength(capacity: number = CONDITION_DEFAULT_CAPACITY): number {
-  return 4 * (CONDITION_HEADER_WORDS + CONDITION_SLOT_WORDS * checkCapacity(capacity, 'Condition.byteLength: capacity', InvalidArgumentError));
+  return (
+    4 *
+    (CONDITION_HEADER_WORDS +
+      CONDITION_SLOT_WORDS * checkCapacity(capacity, 'Condition.byteLength: capacity', InvalidArgumentError))
+  );
 }
 
 function checkCapacity(capacity: unknown, what: string, E: new (m: string) => Error): number {
-  if (typeof capacity !== 'number' || !Number.isInteger(capacity) || capacity < 1 || capacity > CONDITION_MAX_CAPACITY) {
+  if (
+    typeof capacity !== 'number' ||
+    !Number.isInteger(capacity) ||
+    capacity < 1 ||
+    capacity > CONDITION_MAX_CAPACITY
+  ) {
     throw new E(`${what} must be an integer from 1 to ${CONDITION_MAX_CAPACITY}, got ${describe(capacity)}`);
   }
   return capacity;
@@ -140,12 +169,20 @@ export class Condition {
       ({ buffer, byteOffset, capacity } = options as Required<ConditionOptions>);
     } else {
       if (lock !== undefined && lock !== null && !(lock instanceof Lock) && !(lock instanceof RLock)) {
-        throw new InvalidArgumentError(`Condition: lock must be a Lock or an RLock (revive a received one with Lock.from / RLock.from first), got ${describe(lock)}`);
+        throw new InvalidArgumentError(
+          `Condition: lock must be a Lock or an RLock (revive a received one with Lock.from / RLock.from first), got ${describe(lock)}`,
+        );
       }
       if (options !== undefined && (typeof options !== 'object' || options === null)) {
-        throw new InvalidArgumentError(`Condition: options must be an object ({ capacity?, buffer?, byteOffset? }) or undefined, got ${describe(options)}`);
+        throw new InvalidArgumentError(
+          `Condition: options must be an object ({ capacity?, buffer?, byteOffset? }) or undefined, got ${describe(options)}`,
+        );
       }
-      capacity = checkCapacity(options?.capacity ?? CONDITION_DEFAULT_CAPACITY, 'Condition: capacity', InvalidArgumentError);
+      capacity = checkCapacity(
+        options?.capacity ?? CONDITION_DEFAULT_CAPACITY,
+        'Condition: capacity',
+        InvalidArgumentError,
+      );
       ({ buffer, byteOffset } = allocateRegion(KIND, conditionByteLength(capacity), CONDITION_ALIGNMENT, options));
       lock ??= new RLock();
     }
@@ -274,7 +311,9 @@ export class Condition {
    */
   notify(n = 1): number {
     if (typeof n !== 'number' || !(Number.isInteger(n) || n === Infinity) || n < 0) {
-      throw new InvalidArgumentError(`Condition.notify: n must be a non-negative integer or Infinity, got ${describe(n)}`);
+      throw new InvalidArgumentError(
+        `Condition.notify: n must be a non-negative integer or Infinity, got ${describe(n)}`,
+      );
     }
     this.#checkOwned('Condition.notify', 'notify on');
     return this.#notify(n);
@@ -291,11 +330,15 @@ export class Condition {
   }
 
   #checkOwned(what: string, verb: string): void {
-    if (!this.lock._isOwned()) throw new NotOwnerError(`${what}: cannot ${verb} an un-acquired lock (this thread must hold the Condition's lock)`);
+    if (!this.lock._isOwned())
+      throw new NotOwnerError(
+        `${what}: cannot ${verb} an un-acquired lock (this thread must hold the Condition's lock)`,
+      );
   }
 
   #checkPredicate(predicate: unknown, what: string): void {
-    if (typeof predicate !== 'function') throw new InvalidArgumentError(`${what}: predicate must be a function, got ${describe(predicate)}`);
+    if (typeof predicate !== 'function')
+      throw new InvalidArgumentError(`${what}: predicate must be a function, got ${describe(predicate)}`);
   }
 
   /** Under the lock: claims a FREE slot as WAITING with the next ticket; returns its STATE index. */
@@ -353,7 +396,11 @@ export class Condition {
     let expected = Atomics.load(i32, CONDITION_NWAITING);
     if (n === 0 || expected === 0) return 0;
     const slots: number[] = [];
-    for (let i = 0, s = CONDITION_HEADER_WORDS; i < this.capacity && slots.length < expected; i++, s += CONDITION_SLOT_WORDS) {
+    for (
+      let i = 0, s = CONDITION_HEADER_WORDS;
+      i < this.capacity && slots.length < expected;
+      i++, s += CONDITION_SLOT_WORDS
+    ) {
       if (Atomics.load(i32, s + SLOT_STATE) !== WAITING) continue;
       if (isThreadDead(Atomics.load(i32, s + SLOT_THREAD))) {
         if (this.#reap(s)) expected--;

@@ -20,8 +20,26 @@
  *
  * Layout: docs/layouts/event.md
  */
-import { allocateRegion, attachNew, checkRegion, defineShared, expectDescriptor, registerKind, type SharedDescriptor, type SharedRegion } from '../runtime/shared.js';
-import { type WaitArg, assertCanBlock, deadlineFrom, parkAsync, parkSync, spinWhileEqual, throwIfAborted, waitArgs } from '../runtime/wait.js';
+import {
+  allocateRegion,
+  attachNew,
+  checkRegion,
+  defineShared,
+  expectDescriptor,
+  registerKind,
+  type SharedDescriptor,
+  type SharedRegion,
+} from '../runtime/shared.js';
+import {
+  type WaitArg,
+  assertCanBlock,
+  deadlineFrom,
+  parkAsync,
+  parkSync,
+  spinWhileEqual,
+  throwIfAborted,
+  waitArgs,
+} from '../runtime/wait.js';
 
 /** Bytes an Event occupies. */
 export const EVENT_BYTE_LENGTH = 4;
@@ -65,7 +83,9 @@ export class Event {
   constructor(region?: SharedRegion);
   constructor(region?: SharedRegion, attach?: symbol) {
     const existing = attach === ATTACH;
-    const { buffer, byteOffset } = existing ? (region as SharedDescriptor) : allocateRegion(KIND, EVENT_BYTE_LENGTH, EVENT_ALIGNMENT, region);
+    const { buffer, byteOffset } = existing
+      ? (region as SharedDescriptor)
+      : allocateRegion(KIND, EVENT_BYTE_LENGTH, EVENT_ALIGNMENT, region);
     defineShared(this, KIND, buffer, byteOffset);
     this.#i32 = new Int32Array(buffer, byteOffset, EVENT_BYTE_LENGTH / 4);
     if (!existing) Atomics.store(this.#i32, EVENT_STATE, 0);
@@ -89,7 +109,7 @@ export class Event {
     let w = Atomics.load(i32, EVENT_STATE);
     for (;;) {
       if (w & EVENT_FLAG_BIT) return;
-      const seen = Atomics.compareExchange(i32, EVENT_STATE, w, ((w + EVENT_GENERATION_UNIT) | EVENT_FLAG_BIT) | 0);
+      const seen = Atomics.compareExchange(i32, EVENT_STATE, w, (w + EVENT_GENERATION_UNIT) | EVENT_FLAG_BIT | 0);
       if (seen === w) break;
       w = seen;
     }

@@ -85,7 +85,9 @@ const PARK = -3;
 /** Throws unless this thread's id fits in the OWNER field. */
 export function assertOwnerIdFits(kind: string): void {
   if (SELF < 1 || SELF > OWNER_MASK) {
-    throw new InvalidArgumentError(`${kind}: thread id ${currentThreadId} is too large to own a lock (the limit is ${OWNER_MASK - 1})`);
+    throw new InvalidArgumentError(
+      `${kind}: thread id ${currentThreadId} is too large to own a lock (the limit is ${OWNER_MASK - 1})`,
+    );
   }
   livenessTable(); // created before any worker this thread starts, so they share it
 }

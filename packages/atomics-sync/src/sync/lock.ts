@@ -23,11 +23,29 @@
  * Layout: docs/layouts/lock.md
  */
 import { NotLockedError, OwnerDeadError } from '../errors.js';
-import { type SharedDescriptor, type SharedRegion, allocateRegion, attachNew, checkRegion, defineShared, expectDescriptor, registerKind } from '../runtime/shared.js';
+import {
+  type SharedDescriptor,
+  type SharedRegion,
+  allocateRegion,
+  attachNew,
+  checkRegion,
+  defineShared,
+  expectDescriptor,
+  registerKind,
+} from '../runtime/shared.js';
 import { type WaitArg, syncDeadline, throwIfAborted, waitArgs } from '../runtime/wait.js';
 import { withLockAsync, withLockSync } from './scoped.js';
 import {
-  ACQUIRED, OWNER_MASK, SELF, TIMED_OUT, assertOwnerIdFits, lockSlowAsync, lockSlowSync, tryLockFast, tryLockOnce, unlockFast,
+  ACQUIRED,
+  OWNER_MASK,
+  SELF,
+  TIMED_OUT,
+  assertOwnerIdFits,
+  lockSlowAsync,
+  lockSlowSync,
+  tryLockFast,
+  tryLockOnce,
+  unlockFast,
   unlockSlow,
 } from './lock-core.js';
 
@@ -62,7 +80,9 @@ export class Lock {
   constructor(region?: SharedRegion, attach?: symbol) {
     assertOwnerIdFits(KIND);
     const existing = attach === ATTACH;
-    const { buffer, byteOffset } = existing ? (region as SharedDescriptor) : allocateRegion(KIND, Lock.BYTE_LENGTH, Lock.ALIGNMENT, region);
+    const { buffer, byteOffset } = existing
+      ? (region as SharedDescriptor)
+      : allocateRegion(KIND, Lock.BYTE_LENGTH, Lock.ALIGNMENT, region);
     defineShared(this, KIND, buffer, byteOffset);
     this.#i32 = new Int32Array(buffer, byteOffset, 1);
     if (!existing) Atomics.store(this.#i32, STATE, 0);

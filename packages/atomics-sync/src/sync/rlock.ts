@@ -22,11 +22,37 @@
  * Layout: docs/layouts/rlock.md
  */
 import { InvalidArgumentError, NotOwnerError, describe } from '../errors.js';
-import { type SharedDescriptor, type SharedRegion, allocateRegion, attachNew, checkRegion, defineShared, expectDescriptor, registerKind } from '../runtime/shared.js';
-import { type WaitArg, assertCanBlock, checkSignal, deadlineAfter, throwIfAborted, timeoutMs, waitArgs } from '../runtime/wait.js';
 import {
-  ACQUIRED, OWNER_MASK, SELF, TIMED_OUT, assertOwnerIdFits, lockSlowAsync,
-  lockSlowSync, tryLockFast, tryLockOnce, unlockFast, unlockSlow,
+  type SharedDescriptor,
+  type SharedRegion,
+  allocateRegion,
+  attachNew,
+  checkRegion,
+  defineShared,
+  expectDescriptor,
+  registerKind,
+} from '../runtime/shared.js';
+import {
+  type WaitArg,
+  assertCanBlock,
+  checkSignal,
+  deadlineAfter,
+  throwIfAborted,
+  timeoutMs,
+  waitArgs,
+} from '../runtime/wait.js';
+import {
+  ACQUIRED,
+  OWNER_MASK,
+  SELF,
+  TIMED_OUT,
+  assertOwnerIdFits,
+  lockSlowAsync,
+  lockSlowSync,
+  tryLockFast,
+  tryLockOnce,
+  unlockFast,
+  unlockSlow,
 } from './lock-core.js';
 import { ownerDeadError } from './lock.js';
 import { withLockAsync, withLockSync } from './scoped.js';
@@ -57,7 +83,9 @@ export class RLock {
   constructor(region?: SharedRegion, attach?: symbol) {
     assertOwnerIdFits(KIND);
     const existing = attach === ATTACH;
-    const { buffer, byteOffset } = existing ? (region as SharedDescriptor) : allocateRegion(KIND, RLock.BYTE_LENGTH, RLock.ALIGNMENT, region);
+    const { buffer, byteOffset } = existing
+      ? (region as SharedDescriptor)
+      : allocateRegion(KIND, RLock.BYTE_LENGTH, RLock.ALIGNMENT, region);
     defineShared(this, KIND, buffer, byteOffset);
     this.#i32 = new Int32Array(buffer, byteOffset, 2);
     if (!existing) {
@@ -186,7 +214,8 @@ export class RLock {
   #reenter(): boolean {
     if ((Atomics.load(this.#i32, STATE) & OWNER_MASK) !== SELF) return false;
     const depth = this.#i32[COUNT];
-    if (depth >= RLOCK_MAX_DEPTH) throw new InvalidArgumentError(`RLock.acquire: recursion depth would exceed ${RLOCK_MAX_DEPTH}`);
+    if (depth >= RLOCK_MAX_DEPTH)
+      throw new InvalidArgumentError(`RLock.acquire: recursion depth would exceed ${RLOCK_MAX_DEPTH}`);
     this.#i32[COUNT] = depth + 1;
     return true;
   }
@@ -211,7 +240,9 @@ export class RLock {
 
 function checkDepth(depth: unknown): asserts depth is number {
   if (typeof depth !== 'number' || !Number.isInteger(depth) || depth < 1 || depth > RLOCK_MAX_DEPTH) {
-    throw new InvalidArgumentError(`RLock._acquireRestore: state must be an integer depth from 1 to ${RLOCK_MAX_DEPTH}, got ${describe(depth)}`);
+    throw new InvalidArgumentError(
+      `RLock._acquireRestore: state must be an integer depth from 1 to ${RLOCK_MAX_DEPTH}, got ${describe(depth)}`,
+    );
   }
 }
 

@@ -38,7 +38,12 @@ export function withLockSync<T>(lock: ScopedLock, what: string, fn: () => T, tim
 }
 
 /** `lock.withLockAsync(fn, wait)`: acquires with acquireAsync(wait), runs fn (awaited), releases. */
-export async function withLockAsync<T>(lock: ScopedLock, what: string, fn: () => Promise<T> | T, wait?: WaitArg): Promise<T> {
+export async function withLockAsync<T>(
+  lock: ScopedLock,
+  what: string,
+  fn: () => Promise<T> | T,
+  wait?: WaitArg,
+): Promise<T> {
   waitArgs(wait, what, 'lock'); // named after this call, not the acquire it makes
   let got: boolean;
   try {

@@ -54,8 +54,26 @@
  */
 import { InvalidArgumentError, OwnerDeadError, SemaphoreOverflowError, describe } from '../errors.js';
 import { isThreadDead } from '../runtime/liveness.js';
-import { KIND_PROPERTY, type SharedDescriptor, type SharedRegion, allocateRegion, attachNew, checkRegion, defineShared, expectDescriptor, registerKind } from '../runtime/shared.js';
-import { SPIN_ITERATIONS, type WaitArg, parkAsync, spinWhileEqual, syncDeadline, throwIfAborted, waitArgs } from '../runtime/wait.js';
+import {
+  KIND_PROPERTY,
+  type SharedDescriptor,
+  type SharedRegion,
+  allocateRegion,
+  attachNew,
+  checkRegion,
+  defineShared,
+  expectDescriptor,
+  registerKind,
+} from '../runtime/shared.js';
+import {
+  SPIN_ITERATIONS,
+  type WaitArg,
+  parkAsync,
+  spinWhileEqual,
+  syncDeadline,
+  throwIfAborted,
+  waitArgs,
+} from '../runtime/wait.js';
 import { ROBUST_POLL_MS, SELF, assertOwnerIdFits } from './lock-core.js';
 
 /** Word indexes. */
@@ -92,7 +110,9 @@ export function attachSemaphore<T>(ctor: abstract new (...args: never[]) => T, d
 
 function checkInitial(kind: string, value: unknown): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > SEMAPHORE_MAX_VALUE) {
-    throw new InvalidArgumentError(`${kind}: value must be an integer from 0 to ${SEMAPHORE_MAX_VALUE}, got ${describe(value)}`);
+    throw new InvalidArgumentError(
+      `${kind}: value must be an integer from 0 to ${SEMAPHORE_MAX_VALUE}, got ${describe(value)}`,
+    );
   }
   return value;
 }
@@ -122,7 +142,9 @@ export class Semaphore {
     assertOwnerIdFits(kind);
     const a = attach === ATTACH;
     if (!a) checkInitial(kind, value);
-    const { buffer, byteOffset } = a ? (region as SharedDescriptor) : allocateRegion(kind, Semaphore.BYTE_LENGTH, Semaphore.ALIGNMENT, region);
+    const { buffer, byteOffset } = a
+      ? (region as SharedDescriptor)
+      : allocateRegion(kind, Semaphore.BYTE_LENGTH, Semaphore.ALIGNMENT, region);
     defineShared(this, kind, buffer, byteOffset);
     this.#kind = kind;
     this.#acquireName = `${kind}.acquire`;
@@ -211,7 +233,9 @@ export class Semaphore {
    */
   release(n = 1): void {
     if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > SEMAPHORE_MAX_VALUE) {
-      throw new InvalidArgumentError(`${this.#kind}.release: n must be an integer from 1 to ${SEMAPHORE_MAX_VALUE}, got ${describe(n)}`);
+      throw new InvalidArgumentError(
+        `${this.#kind}.release: n must be an integer from 1 to ${SEMAPHORE_MAX_VALUE}, got ${describe(n)}`,
+      );
     }
     const i32 = this.#i32;
     const limit = this.#bounded ? Atomics.load(i32, BOUND) : SEMAPHORE_MAX_VALUE;
@@ -219,8 +243,12 @@ export class Semaphore {
     for (;;) {
       if (v > limit - n) {
         throw this.#bounded
-          ? new SemaphoreOverflowError(`${this.#kind}.release: releasing ${n} would raise the value from ${v} above its initial value ${limit}`)
-          : new SemaphoreOverflowError(`${this.#kind}.release: releasing ${n} would raise the value from ${v} above ${SEMAPHORE_MAX_VALUE}`);
+          ? new SemaphoreOverflowError(
+              `${this.#kind}.release: releasing ${n} would raise the value from ${v} above its initial value ${limit}`,
+            )
+          : new SemaphoreOverflowError(
+              `${this.#kind}.release: releasing ${n} would raise the value from ${v} above ${SEMAPHORE_MAX_VALUE}`,
+            );
       }
       const w = Atomics.compareExchange(i32, VALUE, v, v + n);
       if (w === v) break;
