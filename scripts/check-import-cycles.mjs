@@ -284,7 +284,8 @@ for (const dir of dirs) {
   }
   failed = true;
   console.log(
-    `${label}: ${circles.length} import circle${circles.length > 1 ? 's' : ''} (${files.length} files, ${nEdges} edges)`,
+    `${label}: ${circles.length} import circle${circles.length > 1 ? 's' : ''} (${files.length} files, ` +
+      `${nEdges} edges)`,
   );
   for (const { members, circle } of circles) {
     const name = (f) => relative(dir, f);

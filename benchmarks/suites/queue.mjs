@@ -265,13 +265,15 @@ def consumer(q, res, ev):
     while q.get() is not None: c += 1
     res.put((c, time.perf_counter()))
 if __name__ == '__main__':
-    P, C, n, kind, runs, warm = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4], int(sys.argv[5]), int(sys.argv[6])
+    a = sys.argv
+    P, C, n, kind, runs, warm = int(a[1]), int(a[2]), int(a[3]), a[4], int(a[5]), int(a[6])
     ctx = mp.get_context('fork')
     per = n // P
     for r in range(runs + warm):
         q, res, ev = ctx.Queue(), ctx.Queue(), ctx.Event()
         ps = [ctx.Process(target=consumer, args=(q, res, ev)) for _ in range(C)]
-        ps += [ctx.Process(target=producer, args=(q, per, kind, len([c for c in range(C) if c % P == p]), ev)) for p in range(P)]
+        ps += [ctx.Process(target=producer, args=(q, per, kind, len([c for c in range(C) if c % P == p]), ev))
+               for p in range(P)]
         for p in ps: p.start()
         time.sleep(0.05)
         t0 = time.perf_counter()

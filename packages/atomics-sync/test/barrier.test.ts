@@ -35,7 +35,8 @@ async function until(cond: () => boolean, what: string): Promise<void> {
   }
 }
 
-test('Barrier: 5 workers, 1,000 generations: strict ordering, arrival indices a permutation, the action once per generation before the release', {
+test('Barrier: 5 workers, 1,000 generations: strict ordering, arrival indices a permutation, the action ' +
+  'once per generation before the release', {
   timeout: 120_000,
 }, async () => {
   const parties = 5;
@@ -147,7 +148,8 @@ test('Barrier: a timeout breaks it for everyone, also through the default timeou
   assert.deepEqual([await late.waitAsync(), await p], [1, 0]);
 });
 
-test('Barrier: the action runs once per generation in the last arriving thread; if it throws, that thread gets its error and the rest BrokenBarrierError', {
+test('Barrier: the action runs once per generation in the last arriving thread; if it throws, that thread ' +
+  'gets its error and the rest BrokenBarrierError', {
   timeout: 30_000,
 }, async () => {
   const ran = i32(1);
@@ -281,7 +283,8 @@ test('Barrier: misuse table', { timeout: 10_000 }, () => {
   assert.deepEqual(Object.keys(structuredClone(placed)).sort(), ['__sabkit', 'buffer', 'byteOffset']);
 });
 
-test('timeout table: Barrier.wait / waitAsync (Python: a negative timeout breaks the barrier unless this party is last)', {
+test('timeout table: Barrier.wait / waitAsync (Python: a negative timeout breaks the barrier unless this ' +
+  'party is last)', {
   timeout: 20_000,
 }, async () => {
   for (const t of TIMEOUT_CASES) {

@@ -175,7 +175,8 @@ test('Condition: a timed-out wait returns false holding the lock, and later noti
   }
 });
 
-test('Condition: hammer of short timed waits against random notifies: every counted wake-up is a true return and vice versa', {
+test('Condition: hammer of short timed waits against random notifies: every counted wake-up is a true ' +
+  'return and vice versa', {
   timeout: 90_000,
 }, async () => {
   const cond = new Condition();
@@ -242,7 +243,8 @@ test("Condition: waitFor returns the predicate's last value, after notifies or a
   cond.release();
 });
 
-test('Condition: async forms on the main thread; an aborted waitAsync leaves the queue holding the lock; RLock depth survives a wait', {
+test('Condition: async forms on the main thread; an aborted waitAsync leaves the queue holding the lock; ' +
+  'RLock depth survives a wait', {
   timeout: 30_000,
 }, async () => {
   const lock = new RLock();
@@ -275,7 +277,8 @@ test('Condition: async forms on the main thread; an aborted waitAsync leaves the
   assert.equal(lock.locked(), false);
 });
 
-test('Condition: revived in workers with its lock (from and revive); a waiter whose worker died is not counted by notify', {
+test('Condition: revived in workers with its lock (from and revive); a waiter whose worker died is not ' +
+  'counted by notify', {
   timeout: 60_000,
 }, async () => {
   const cond = new Condition(new Lock(), { capacity: 8 });
@@ -406,7 +409,8 @@ test('Condition: misuse table', { timeout: 10_000 }, async () => {
   back.release();
 });
 
-test('timeout table: Condition.wait / waitFor and their async forms (Python: negative does not wait, the lock is re-acquired)', {
+test('timeout table: Condition.wait / waitFor and their async forms (Python: negative does not wait, the ' +
+  'lock is re-acquired)', {
   timeout: 20_000,
 }, async () => {
   const cond = new Condition();

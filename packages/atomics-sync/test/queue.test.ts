@@ -387,7 +387,8 @@ test('oversize items: a chunked put that times out is withdrawn, and the queue s
 test('oversize items: past MAX_MESSAGE_BYTES is refused before anything is written', { timeout: 10_000 }, (t) => {
   let huge: Uint8Array;
   try {
-    huge = new Uint8Array(MAX_MESSAGE_BYTES - codec.BYTES_HEADER + 1); // encodes to the limit + 1; its pages are never touched
+    // encodes to the limit + 1; its pages are never touched
+    huge = new Uint8Array(MAX_MESSAGE_BYTES - codec.BYTES_HEADER + 1);
   } catch {
     t.skip('cannot reserve 2 GiB of address space here');
     return;
@@ -401,7 +402,8 @@ test('oversize items: past MAX_MESSAGE_BYTES is refused before anything is writt
   assert.equal(q.get(), 1);
 });
 
-test('a consumer terminated mid-stream loses at most the item it was taking; producers and the other consumers carry on', {
+test('a consumer terminated mid-stream loses at most the item it was taking; producers and the other ' +
+  'consumers carry on', {
   timeout: 60_000,
 }, async () => {
   const P = 2,

@@ -95,51 +95,54 @@ test('accepted inline forms compile and run apart from where they were defined',
   );
 });
 
-test('refused before sending: no source, classes, and `this` / `arguments` / `super` / `import.meta` of the outside', () => {
-  const cases: Array<[unknown, RegExp]> = [
-    [Math.max, /built-in function has no source text/],
-    [((x: number) => x).bind(null), /bound function has no source text/],
-    [class A {}, /is a class; a task must be a function/],
-    [indirectEval('(() => this)'), /uses `this` \(line 1 of its source/],
-    [new Function('x', 'return this.x + x'), /uses `this`/],
-    [
-      {
-        m() {
-          return this;
-        },
-      }.m,
-      /uses `this`/,
-    ],
-    [indirectEval('(function outer() { return (x) => `${this.y}` })')(), /uses `this`/],
-    [
-      indirectEval('(function outer() { return (x) => arguments[0] })')(),
-      /uses `arguments` .*belongs to the enclosing function/,
-    ],
-    [() => import.meta.url, /uses `import\.meta`/],
-    [
-      Object.getOwnPropertyDescriptor(
+test(
+  'refused before sending: no source, classes, and `this` / `arguments` / `super` / `import.meta` of the ' + 'outside',
+  () => {
+    const cases: Array<[unknown, RegExp]> = [
+      [Math.max, /built-in function has no source text/],
+      [((x: number) => x).bind(null), /bound function has no source text/],
+      [class A {}, /is a class; a task must be a function/],
+      [indirectEval('(() => this)'), /uses `this` \(line 1 of its source/],
+      [new Function('x', 'return this.x + x'), /uses `this`/],
+      [
         {
-          get g() {
-            return 1;
+          m() {
+            return this;
           },
-        },
-        'g',
-      )!.get,
-      /does not compile as a function on its own/,
-    ],
-  ];
-  for (const [fn, re] of cases) {
-    assert.throws(
-      () => taskSpec(fn),
-      (e: Error & { code?: string }) =>
-        e.name === INLINE &&
-        e.code === 'ERR_SABKIT_INLINE_FUNCTION' &&
-        re.test(e.message) &&
-        /export it from a module|Export a factory/.test(e.message),
-      String(fn),
-    );
-  }
-});
+        }.m,
+        /uses `this`/,
+      ],
+      [indirectEval('(function outer() { return (x) => `${this.y}` })')(), /uses `this`/],
+      [
+        indirectEval('(function outer() { return (x) => arguments[0] })')(),
+        /uses `arguments` .*belongs to the enclosing function/,
+      ],
+      [() => import.meta.url, /uses `import\.meta`/],
+      [
+        Object.getOwnPropertyDescriptor(
+          {
+            get g() {
+              return 1;
+            },
+          },
+          'g',
+        )!.get,
+        /does not compile as a function on its own/,
+      ],
+    ];
+    for (const [fn, re] of cases) {
+      assert.throws(
+        () => taskSpec(fn),
+        (e: Error & { code?: string }) =>
+          e.name === INLINE &&
+          e.code === 'ERR_SABKIT_INLINE_FUNCTION' &&
+          re.test(e.message) &&
+          /export it from a module|Export a factory/.test(e.message),
+        String(fn),
+      );
+    }
+  },
+);
 
 test('the lexical scan tells nested bodies from arrow bodies and skips literals', () => {
   const words = (src: string, binds: boolean) => findForbiddenUses(src, binds).map((u) => u.word);

@@ -104,7 +104,10 @@ test('a missing module export ends the child with exitCode 1 and says which expo
   assert.match(r.stdout, /exitCode=1/);
   assert.match(
     r.stderr,
-    /TaskModuleError: the task module .*mp-tasks\.js has no export named 'noSuchExport' \(its function exports: .*square/,
+    new RegExp(
+      /TaskModuleError: the task module .*mp-tasks\.js has no export named 'noSuchExport' /.source +
+        /\(its function exports: .*square/.source,
+    ),
   );
 });
 

@@ -48,11 +48,13 @@ for (const f of readdirSync(dir)) {
 }
 if (/\bimport\(/.test(readFileSync(outfile, 'utf8'))) {
   throw new Error(
-    'bundle-worker: the worker bundle calls import(), which fails in code compiled by vm.Script; import through importModule (src/worker/loader.ts)',
+    'bundle-worker: the worker bundle calls import(), which fails in code compiled by vm.Script; import ' +
+      'through importModule (src/worker/loader.ts)',
   );
 }
 const inputs = Object.keys(result.metafile.inputs).length;
 if (inputs < 10)
   throw new Error(
-    `bundle-worker: only ${inputs} inputs in the worker bundle; expected the pool's worker modules and atomics-sync's core`,
+    `bundle-worker: only ${inputs} inputs in the worker bundle; expected the pool's worker modules and ` +
+      `atomics-sync's core`,
   );

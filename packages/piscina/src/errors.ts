@@ -24,7 +24,8 @@ export class TaskTimeoutError extends SabkitError {
   constructor(timeout?: number) {
     super(
       'ERR_SABKIT_TASK_TIMEOUT',
-      `the task did not finish within its timeout${timeout === undefined ? '' : ` of ${timeout} ms`} (counted from its start in the worker)`,
+      `the task did not finish within its timeout${timeout === undefined ? '' : ` of ${timeout} ms`} ` +
+        `(counted from its start in the worker)`,
     );
     this.timeout = timeout;
   }

@@ -34,7 +34,8 @@ export interface PiscinaHistogram {
   resetWaitTime(): void;
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: piscina's own defaults; a drop-in must accept the code written against them
+/* biome-ignore lint/suspicious/noExplicitAny: piscina's own defaults; a drop-in must accept the
+   code written against them */
 export class Piscina<T = any, R = any> extends EventEmitter {
   readonly #core: PoolCore;
   #histogram: PiscinaHistogram | undefined;

@@ -54,13 +54,15 @@ export function move(value: Movable): Transferable {
   } else if (ArrayBuffer.isView(value)) {
     if (!(value.buffer instanceof ArrayBuffer)) {
       throw new InvalidArgumentError(
-        `move(value): the view's buffer is a ${describe(value.buffer)}; only ArrayBuffer-backed views can be transferred (a SharedArrayBuffer is shared, not moved)`,
+        `move(value): the view's buffer is a ${describe(value.buffer)}; only ArrayBuffer-backed views can ` +
+          `be transferred (a SharedArrayBuffer is shared, not moved)`,
       );
     }
     out = new Moved(value.buffer, value);
   } else {
     throw new InvalidArgumentError(
-      `move(value): value must be an ArrayBuffer, a typed array or DataView, a MessagePort, or a Transferable; got ${describe(value)}`,
+      `move(value): value must be an ArrayBuffer, a typed array or DataView, a MessagePort, or a ` +
+        `Transferable; got ${describe(value)}`,
     );
   }
   markMovable(out);

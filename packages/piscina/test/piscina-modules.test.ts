@@ -29,7 +29,8 @@ test('module shapes: ESM, CommonJS, CommonJS compiled from ESM, top-level await,
     [
       file(
         'cjs-from-esm.cjs',
-        'Object.defineProperty(exports, "__esModule", { value: true }); exports.default = (x) => x + 1; exports.twice = (x) => 2 * x;',
+        'Object.defineProperty(exports, "__esModule", { value: true }); exports.default = (x) => x + 1; ' +
+          'exports.twice = (x) => 2 * x;',
       ),
       'default',
     ],
@@ -48,7 +49,8 @@ test('module shapes: ESM, CommonJS, CommonJS compiled from ESM, top-level await,
     try {
       const nested = file(
         'nested-missing.cjs',
-        'const { workerData } = require("node:worker_threads"); Atomics.add(new Int32Array(workerData.runs), 0, 1); require("./no-such-dependency.cjs");',
+        'const { workerData } = require("node:worker_threads"); Atomics.add(new ' +
+          'Int32Array(workerData.runs), 0, 1); require("./no-such-dependency.cjs");',
       );
       await assert.rejects(
         nestedPool.run(1, { filename: nested }),

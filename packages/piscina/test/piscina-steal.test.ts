@@ -104,7 +104,8 @@ for (const [threads, concurrency, seed] of [
   [2, 2, 3],
   [3, 3, 4],
 ] as const) {
-  test(`hammer: ${threads} workers x ${concurrency} concurrent, mixed task lengths, every task runs exactly once (seed ${seed})`, {
+  test(`hammer: ${threads} workers x ${concurrency} concurrent, mixed task lengths, every task runs exactly ` +
+    `once (seed ${seed})`, {
     timeout: 60_000,
   }, async () => {
     const rand = mulberry32(seed);

@@ -82,7 +82,10 @@ test('ring: a producer and a consumer thread, 200k records of seeded sizes, noth
       const rnd = () => { seed = (seed * 1103515245 + 12345) & 0x7fffffff; return seed / 0x7fffffff; };
       for (let k = 0; k < ${n}; k++) {
         const v = rnd() < 0.5 ? k : 'y'.repeat(k % 200);
-        while (writeRecord(w, i32, u8, REQ_HEADER, 1, k, v) === WRITE_FULL) { w.publish(); Atomics.wait(i32, 8, 0, 0.05); }
+        while (writeRecord(w, i32, u8, REQ_HEADER, 1, k, v) === WRITE_FULL) {
+          w.publish();
+          Atomics.wait(i32, 8, 0, 0.05);
+        }
         if ((k & 7) === 0) w.publish();
       }
       w.publish();

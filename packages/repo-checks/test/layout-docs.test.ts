@@ -150,8 +150,11 @@ const TIME_UNITS: Record<string, number> = { s: 1000, ms: 1, µs: 1e-3, us: 1e-3
 function statedValues(text: string, name: string): [string, number][] {
   const out: [string, number][] = [];
   const re = wordRe(name);
-  const after =
-    /^`?(?:\s*=\s*`?|\s*\|\s*| \(?|\s*\(\s*)(~?-?(?:0x[0-9a-fA-F_]+|\d[\d_]*(?:\.\d+)?))(?:\s*<<\s*(\d+)|\^(\d+))?(?:\s*([-+])\s*(\d+)(?![\d.]))?(?:\s*(KiB|MiB|GiB|ms|µs|us|s)(?![\w]))?/;
+  // The separator after the name, the number, then an optional shift or power, offset and unit.
+  const after = new RegExp(
+    /^`?(?:\s*=\s*`?|\s*\|\s*| \(?|\s*\(\s*)(~?-?(?:0x[0-9a-fA-F_]+|\d[\d_]*(?:\.\d+)?))/.source +
+      /(?:\s*<<\s*(\d+)|\^(\d+))?(?:\s*([-+])\s*(\d+)(?![\d.]))?(?:\s*(KiB|MiB|GiB|ms|µs|us|s)(?![\w]))?/.source,
+  );
   for (const m of text.matchAll(re)) {
     const rest = text.slice(m.index + name.length, m.index + name.length + 60);
     const v = after.exec(rest);
@@ -283,7 +286,8 @@ for (const page of PAGES) {
         else ok = files.some((f) => f.endsWith(`/${p}`));
         if (!ok)
           problems.push(
-            `docs/layouts/${page} mentions \`${p}\`, which does not exist${p.startsWith('packages/') ? '' : ` in ${pkgs.map((k) => `packages/${k}`).join(', ')}`}`,
+            `docs/layouts/${page} mentions \`${p}\`, which does not ` +
+              `exist${p.startsWith('packages/') ? '' : ` in ${pkgs.map((k) => `packages/${k}`).join(', ')}`}`,
           );
       }
       if (problems.length > 0) assert.fail(`\n${problems.join('\n')}\n`);
@@ -297,8 +301,9 @@ for (const page of PAGES) {
       // Error codes (ERR_SABKIT_*) are named in errors.ts, not in a layout's sources.
       const stale = [...cited].filter((n) => !n.startsWith('ERR_') && !wordRe(n, '').test(corpus));
       if (stale.length > 0) {
+        const files = sources.map((s) => s.file).join(', ');
         assert.fail(
-          `\n${stale.map((n) => `docs/layouts/${page} cites ${n}, which occurs in none of ${sources.map((s) => s.file).join(', ')}`).join('\n')}\n`,
+          `\n${stale.map((n) => `docs/layouts/${page} cites ${n}, which occurs in none of ${files}`).join('\n')}\n`,
         );
       }
     });

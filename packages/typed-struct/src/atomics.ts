@@ -77,7 +77,8 @@ function slotsOf(layout: Layout): Record<string, Slot> {
       info?.shift ?? 0,
       ok
         ? undefined
-        : `the field is ${describeNode(node)}; atomic operations need an integer field (i8, u8, i16, u16, i32, u32, i64, u64)`,
+        : `the field is ${describeNode(node)}; atomic operations need an integer field (i8, u8, i16, u16, ` +
+            `i32, u32, i64, u64)`,
     );
   }
   layout.atomicSlots = slots;
@@ -130,7 +131,8 @@ function resolveSlow(target: unknown, field: unknown, op: string): void {
   const abs = target.byteOffset + slot.offset;
   if (abs % slot.size !== 0) {
     throw new AtomicFieldError(
-      `${where}: the field is at byte ${abs} of its buffer, not a multiple of its size ${slot.size} (a packed struct left it misaligned), and Atomics can only reach aligned elements`,
+      `${where}: the field is at byte ${abs} of its buffer, not a multiple of its size ${slot.size} (a ` +
+        `packed struct left it misaligned), and Atomics can only reach aligned elements`,
     );
   }
   // A buffer over 4 GiB: a one-element view of the field.
@@ -138,7 +140,8 @@ function resolveSlow(target: unknown, field: unknown, op: string): void {
   idx = 0;
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: the global Atomics is typed per array kind; this calls it over any of them
+/* biome-ignore lint/suspicious/noExplicitAny: the global Atomics is typed per array kind; this
+   calls it over any of them */
 const A = Atomics as any;
 
 export const atomics = {

@@ -76,7 +76,8 @@ export function checkString(node: StringNode, value: unknown, where: string): vo
     fitUtf8(value, node.capacity);
     fit.units = units;
     throw new StructRangeError(
-      `${where}: ${describe(value)} needs ${need} bytes of UTF-8 but the field holds ${node.capacity} (declare it with string(${node.capacity}, { overflow: 'truncate' }) to cut it at a character boundary)`,
+      `${where}: ${describe(value)} needs ${need} bytes of UTF-8 but the field holds ${node.capacity} ` +
+        `(declare it with string(${node.capacity}, { overflow: 'truncate' }) to cut it at a character boundary)`,
     );
   }
 }

@@ -106,7 +106,8 @@ export abstract class Column<T> implements Iterable<T> {
     inspect: (v: unknown, o: object) => string,
   ): string {
     const shown = Array.from({ length: Math.min(this.length, 32) }, (_, i) => this.get(i));
-    return `Column(${JSON.stringify(this.path)} x ${this.length}) ${inspect(shown, options)}${this.length > 32 ? ` ... ${this.length - 32} more` : ''}`;
+    const more = this.length > 32 ? ` ... ${this.length - 32} more` : '';
+    return `Column(${JSON.stringify(this.path)} x ${this.length}) ${inspect(shown, options)}${more}`;
   }
 }
 

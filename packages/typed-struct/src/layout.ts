@@ -42,12 +42,14 @@ function alignUp(n: number, a: number): number {
 export function checkName(name: unknown, where: string, isField: boolean): string {
   if (typeof name !== 'string' || !IDENTIFIER.test(name)) {
     throw new StructSchemaError(
-      `${where}: name must be an identifier (letters, digits, _ and $, not starting with a digit), got ${describe(name)}`,
+      `${where}: name must be an identifier (letters, digits, _ and $, not starting with a digit), got ` +
+        `${describe(name)}`,
     );
   }
   if (isField && (RESERVED.has(name) || name.startsWith('__'))) {
     throw new StructSchemaError(
-      `${where}: field name "${name}" is reserved (buffer, byteOffset, toJSON, then, names starting with __ and Object.prototype's names are taken by the instance)`,
+      `${where}: field name "${name}" is reserved (buffer, byteOffset, toJSON, then, names starting with __ ` +
+        `and Object.prototype's names are taken by the instance)`,
     );
   }
   return name;
@@ -110,8 +112,11 @@ function refuseLock(struct: string, field: string, node: Node, offset: number): 
   if (found === undefined) return;
   const at = offset + found.offset;
   const where = `${struct}.${field}${found.path}`;
+  const why = at % Lock.ALIGNMENT === 0 ? ' of a record that, packed (alignment 1), may itself start at any byte' : '';
   throw new StructSchemaError(
-    `struct ${struct}: ${where} is a lock in a packed struct; a lock must sit at a multiple of ${Lock.ALIGNMENT} bytes for Atomics, but it would land at offset ${at}${at % Lock.ALIGNMENT === 0 ? ' of a record that, packed (alignment 1), may itself start at any byte' : ''}. Keep the lock in a struct that is not packed`,
+    `struct ${struct}: ${where} is a lock in a packed struct; a lock must sit at a multiple of ` +
+      `${Lock.ALIGNMENT} bytes for Atomics, but it would land at offset ${at}${why}. ` +
+      'Keep the lock in a struct that is not packed',
   );
 }
 
@@ -180,7 +185,8 @@ export function describeLayout(layout: Layout): string {
   const fields = fieldInfos(layout)
     .map((f) => `${f.type} ${f.name} @${f.offset}`)
     .join('; ');
-  return `struct ${layout.name} { ${fields} } /* size ${layout.size}, align ${layout.align}${layout.packed ? ', packed' : ''} */`;
+  const packed = layout.packed ? ', packed' : '';
+  return `struct ${layout.name} { ${fields} } /* size ${layout.size}, align ${layout.align}${packed} */`;
 }
 
 /**

@@ -116,12 +116,14 @@ export function checkPlace(
   }
   if (byteOffset % align !== 0) {
     throw new InvalidRegionError(
-      `${who}: byteOffset must be a multiple of the alignment ${align}, got ${byteOffset} (misaligned by ${byteOffset % align})`,
+      `${who}: byteOffset must be a multiple of the alignment ${align}, got ${byteOffset} (misaligned by ` +
+        `${byteOffset % align})`,
     );
   }
   if (byteOffset + byteLength > buffer.byteLength) {
     throw new InvalidRegionError(
-      `${who}: needs ${byteLength} bytes at byteOffset ${byteOffset}, but the buffer has only ${buffer.byteLength} bytes`,
+      `${who}: needs ${byteLength} bytes at byteOffset ${byteOffset}, but the buffer has only ` +
+        `${buffer.byteLength} bytes`,
     );
   }
   return byteOffset;

@@ -91,7 +91,8 @@ function specFromSchema(fs: unknown, where: string, structFrom: (s: unknown) => 
     if (keys.length === 1 && keys[0] === 'struct') return structFrom(o.struct) as FieldSpec;
   }
   throw new StructSchemaError(
-    `${where}: unknown field type ${describe(fs)} in schema; expected one of ${SCALAR_LIST}, { array, length }, { string, overflow }, { padding }, { lock: true } or { struct }`,
+    `${where}: unknown field type ${describe(fs)} in schema; expected one of ${SCALAR_LIST}, { array, ` +
+      `length }, { string, overflow }, { padding }, { lock: true } or { struct }`,
   );
 }
 
@@ -110,7 +111,8 @@ function checkSchema(schema: unknown): {
     typeof s.packed !== 'boolean'
   ) {
     throw new StructSchemaError(
-      `StructType.fromSchema(schema): schema must be { name: string, packed: boolean, fields: [name, field][] }, got ${describe(schema)}`,
+      `StructType.fromSchema(schema): schema must be { name: string, packed: boolean, fields: [name, ` +
+        `field][] }, got ${describe(schema)}`,
     );
   }
   for (const e of s.fields) {

@@ -15,7 +15,8 @@ export const SCALAR_LIST = SCALAR_KINDS.map((k) => `'${k}'`).join(', ');
 function positiveInt(value: unknown, what: string): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
     throw new StructSchemaError(
-      `${what} must be a positive integer, got ${describe(value)}${typeof value === 'number' && value < 0 ? ' (negative)' : ''}`,
+      `${what} must be a positive integer, got ` +
+        `${describe(value)}${typeof value === 'number' && value < 0 ? ' (negative)' : ''}`,
     );
   }
   return value;
@@ -112,6 +113,7 @@ export function nodeOf(spec: unknown, where: string, element = false): Node {
     }
   }
   throw new StructSchemaError(
-    `${where}: unknown field type ${describe(spec)}; expected one of ${SCALAR_LIST}, array(), string(), padding(), lock() or a struct type`,
+    `${where}: unknown field type ${describe(spec)}; expected one of ${SCALAR_LIST}, array(), string(), ` +
+      `padding(), lock() or a struct type`,
   );
 }

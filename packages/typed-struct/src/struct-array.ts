@@ -62,7 +62,8 @@ export class StructArray<F extends FieldsSpec = FieldsSpec> implements Iterable<
     const who = `StructArray(${layout.name}, length)`;
     if (typeof length !== 'number' || !Number.isSafeInteger(length) || length < 0) {
       throw new InvalidArgumentError(
-        `${who}: length must be a non-negative integer, got ${describe(length)}${typeof length === 'number' && length < 0 ? ' (negative)' : ''}`,
+        `${who}: length must be a non-negative integer, got ` +
+          `${describe(length)}${typeof length === 'number' && length < 0 ? ' (negative)' : ''}`,
       );
     }
     const bytes = length * layout.size;
@@ -107,7 +108,8 @@ export class StructArray<F extends FieldsSpec = FieldsSpec> implements Iterable<
       !(d.buffer instanceof SharedArrayBuffer || (d.buffer as unknown) instanceof ArrayBuffer)
     ) {
       throw new ReviveError(
-        `${who}: value must be a StructArray or its structured clone ({ __sabkit: "StructArray", buffer, byteOffset, length, __schema }), got ${describe(value)}`,
+        `${who}: value must be a StructArray or its structured clone ({ __sabkit: "StructArray", buffer, ` +
+          `byteOffset, length, __schema }), got ${describe(value)}`,
       );
     }
     const t = type ?? typeFromSchema<G>(d.__schema);
@@ -220,7 +222,9 @@ export class StructArray<F extends FieldsSpec = FieldsSpec> implements Iterable<
     options: object,
     inspect: (v: unknown, o: object) => string,
   ): string {
-    return `StructArray(${this.#layout.name} x ${this.length}) ${inspect(this.length <= 16 ? this.toJSON() : this.subarray(0, 16).toJSON(), options)}${this.length > 16 ? ` ... ${this.length - 16} more` : ''}`;
+    const shown = this.length <= 16 ? this.toJSON() : this.subarray(0, 16).toJSON();
+    const more = this.length > 16 ? ` ... ${this.length - 16} more` : '';
+    return `StructArray(${this.#layout.name} x ${this.length}) ${inspect(shown, options)}${more}`;
   }
 }
 

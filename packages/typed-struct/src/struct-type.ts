@@ -157,7 +157,8 @@ export class StructType<F extends FieldsSpec = FieldsSpec>
       !(d.buffer instanceof SharedArrayBuffer || (d.buffer as unknown) instanceof ArrayBuffer)
     ) {
       throw new ReviveError(
-        `${who}: value must be a ${layout.name} record or its structured clone ({ __sabkit: "Struct", buffer, byteOffset, __schema }), got ${describe(value)}`,
+        `${who}: value must be a ${layout.name} record or its structured clone ({ __sabkit: "Struct", ` +
+          `buffer, byteOffset, __schema }), got ${describe(value)}`,
       );
     }
     checkSameType(layout, d.__schema, who);

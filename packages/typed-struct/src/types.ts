@@ -44,7 +44,8 @@ export interface LockSpec {
 }
 
 /** Anything that can be an array element. */
-// biome-ignore lint/suspicious/noExplicitAny: element specs of any shape; `unknown` breaks the conditional types that read them
+/* biome-ignore lint/suspicious/noExplicitAny: element specs of any shape; `unknown` breaks the
+   conditional types that read them */
 export type ElementSpec = ScalarKind | ArraySpec<any> | StringSpec | LockSpec | StructTypeSpec<any>;
 /** Anything that can be a field. */
 export type FieldSpec = ElementSpec | PaddingSpec;

@@ -47,7 +47,8 @@ export function makerOf(node: Node, where: string): Make {
       return (m, abs) => {
         if (!(m.buffer instanceof SharedArrayBuffer)) {
           throw new InvalidRegionError(
-            `${where}: a lock field needs a SharedArrayBuffer, but this struct lives in ${m.buffer.constructor.name === 'ArrayBuffer' ? 'an ArrayBuffer' : 'a non-shared buffer'}`,
+            `${where}: a lock field needs a SharedArrayBuffer, but this struct lives in ` +
+              `${m.buffer.constructor.name === 'ArrayBuffer' ? 'an ArrayBuffer' : 'a non-shared buffer'}`,
           );
         }
         return Lock.from({ __sabkit: 'Lock', buffer: m.buffer, byteOffset: abs });

@@ -158,14 +158,20 @@ const CASES: [string, () => unknown, ErrorClass, string, RegExp][] = [
     () => struct({ a: 'u8', mu: lock() }, { name: 'P', packed: true }),
     StructSchemaError,
     'ERR_SABKIT_STRUCT_SCHEMA',
-    /struct P: P\.mu is a lock in a packed struct; a lock must sit at a multiple of 4 bytes for Atomics, but it would land at offset 1\. /,
+    new RegExp(
+      /struct P: P\.mu is a lock in a packed struct; a lock must sit at a multiple of 4 bytes for Atomics, /.source +
+        /but it would land at offset 1\. /.source,
+    ),
   ],
   [
     'lock first in a packed struct',
     () => struct({ mu: lock(), a: 'u8' }, { name: 'P', packed: true }),
     StructSchemaError,
     'ERR_SABKIT_STRUCT_SCHEMA',
-    /P\.mu is a lock in a packed struct; .* offset 0 of a record that, packed \(alignment 1\), may itself start at any byte/,
+    new RegExp(
+      /P\.mu is a lock in a packed struct; .* offset 0 of a record that, packed \(alignment 1\), /.source +
+        /may itself start at any byte/.source,
+    ),
   ],
   [
     'lock array in a packed struct',
@@ -392,9 +398,13 @@ const CASES: [string, () => unknown, ErrorClass, string, RegExp][] = [
     () => atomics.add(Tight.create(), 'n', 1),
     AtomicFieldError,
     'ERR_SABKIT_ATOMIC_FIELD',
-    /atomics\.add\(Tight\.n\): the field is at byte 1 of its buffer, not a multiple of its size 4 \(a packed struct left it misaligned\)/,
+    new RegExp(
+      /atomics\.add\(Tight\.n\): the field is at byte 1 of its buffer, not a multiple of its size 4 /.source +
+        /\(a packed struct left it misaligned\)/.source,
+    ),
   ],
-  // Integer fields of packed structs stay legal data (the schema is accepted); atomics refuse them per call, where the offset is known.
+  // Integer fields of packed structs stay legal data (the schema is accepted); atomics refuse them
+  // per call, where the offset is known.
   [
     'atomic on a packed field of a later record',
     () => atomics.add(struct({ n: 'i32', a: 'u8' }, { name: 'P5', packed: true }).array(2).get(1), 'n', 1),

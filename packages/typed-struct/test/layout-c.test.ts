@@ -58,7 +58,10 @@ function nestedTypes(spec: FieldSpec): AnyType[] {
   return [];
 }
 
-/** (library path, C member designator) for every field and, below it, nested fields and the first and last array elements. */
+/**
+ * (library path, C member designator) for every field and, below it, nested fields and the first
+ * and last array elements.
+ */
 function paths(spec: FieldSpec, js: string, c: string, out: [string, string][], depth = 0): void {
   out.push([js, c]);
   if (depth > 4) return;
@@ -215,7 +218,9 @@ test('sizeof, _Alignof and offsetof match the C compiler for a table of struct t
       expected.set(`F ${T.name} ${js}`, T.offsetOf(js));
     }
   }
-  const src = `#include <stdio.h>\n#include <stddef.h>\n#include <stdint.h>\n\n${defs.join('\n\n')}\n\nint main(void) {\n${prints.join('\n')}\n  return 0;\n}\n`;
+  const src =
+    `#include <stdio.h>\n#include <stddef.h>\n#include <stdint.h>\n\n${defs.join('\n\n')}\n\nint ` +
+    `main(void) {\n${prints.join('\n')}\n  return 0;\n}\n`;
   const dir = mkdtempSync(join(tmpdir(), 'typed-struct-c-'));
   try {
     writeFileSync(join(dir, 'layout.c'), src);

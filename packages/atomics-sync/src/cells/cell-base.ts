@@ -33,7 +33,10 @@ import {
 import type { StructTypeLike } from './struct-type.js';
 import type { CellType, ScalarName } from './typecodes.js';
 
-/** The cells' constructors' hidden last argument, passed by their from() through attachNew: attach, do not initialise. */
+/**
+ * The cells' constructors' hidden last argument, passed by their from() through attachNew: attach,
+ * do not initialise.
+ */
 export const CELL_ATTACH = Symbol('cell: attach');
 
 /** Typed elements over shared memory, no lock: the part RawValue and RawArray share. */
@@ -156,7 +159,8 @@ export abstract class LockedCell<R extends RawLike> {
   static alignmentOf(type: CellType, options?: { lock?: LockOption }): number {
     return Math.max(
       resolveElementType(type).align,
-      // biome-ignore lint/complexity/noThisInStatic: `this` is the subclass called (Value, SharedArray...), whose KIND decides the lock's room
+      /* biome-ignore lint/complexity/noThisInStatic: `this` is the subclass called (Value,
+         SharedArray...), whose KIND decides the lock's room */
       lockRoom((this as unknown as { KIND: string }).KIND, options?.lock).align,
     );
   }

@@ -86,6 +86,7 @@ export function enter(lock: CellLock): boolean {
 
 export function noLock(kind: string): NoLockError {
   return new NoLockError(
-    `${kind}.getLock(): this cell was made with lock: false and has no lock (Python's raw cells have no get_lock either)`,
+    `${kind}.getLock(): this cell was made with lock: false and has no lock (Python's raw cells have no ` +
+      `get_lock either)`,
   );
 }

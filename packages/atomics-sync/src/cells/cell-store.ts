@@ -221,7 +221,8 @@ export function elementTypeFromFields(kind: string, type: unknown, struct: unkno
   const scalar = scalarInfo(type);
   if (!scalar || scalar.name !== type) {
     throw new ReviveError(
-      `${kind}.from(value): type must be one of ${SCALAR_TYPES.map((t) => t.name).join(' ')} or "struct", got ${describe(type)}`,
+      `${kind}.from(value): type must be one of ${SCALAR_TYPES.map((t) => t.name).join(' ')} or "struct", ` +
+        `got ${describe(type)}`,
     );
   }
   return resolveElementType(type);

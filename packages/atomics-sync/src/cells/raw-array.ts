@@ -103,7 +103,8 @@ export function readLengthOrValues(
     values = Array.prototype.slice.call(lengthOrValues as ArrayLike<unknown>);
   } else {
     throw new InvalidArgumentError(
-      `${kind}: lengthOrValues must be a non-negative integer length or an iterable of initial values, got ${describe(lengthOrValues)}`,
+      `${kind}: lengthOrValues must be a non-negative integer length or an iterable of initial values, got ` +
+        `${describe(lengthOrValues)}`,
     );
   }
   for (let i = 0; i < values.length; i++) {

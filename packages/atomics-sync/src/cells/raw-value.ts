@@ -65,7 +65,10 @@ export function attachRawValue<T extends CellType>(
   return attachNew(RawValue<T>, elem, undefined, { buffer, byteOffset }, CELL_ATTACH);
 }
 
-/** Checks `initial` for element type `t` before any memory is touched (struct values: rehearsed on a scratch record). */
+/**
+ * Checks `initial` for element type `t` before any memory is touched (struct values: rehearsed on a
+ * scratch record).
+ */
 export function checkInitial(kind: string, t: ElementType, initial: unknown): void {
   if (initial === undefined) return;
   if (t.scalar) checkStore(t.scalar, initial, `${kind}: initial`);
@@ -181,7 +184,10 @@ export class RawValue<T extends CellType = CellType> extends RawCell {
     return this.scalar('exchange').exchange(0, v) as IntOperand<T>;
   }
 
-  /** Atomic compare-and-exchange (integer cells): returns the previous value, which equals `expected` iff it swapped. */
+  /**
+   * Atomic compare-and-exchange (integer cells): returns the previous value, which equals
+   * `expected` iff it swapped.
+   */
   compareExchange(expected: IntOperand<T>, replacement: IntOperand<T>): IntOperand<T> {
     return this.scalar('compareExchange').compareExchange(0, expected, replacement) as IntOperand<T>;
   }

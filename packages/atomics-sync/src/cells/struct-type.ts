@@ -37,7 +37,8 @@ export function structTypeFromSchema(kind: string, schema: unknown): StructTypeL
   const f = factories.get(kind);
   if (!f) {
     throw new ReviveError(
-      `cannot revive a cell of struct type kind "${kind}": no factory is registered in this thread (import @sabkit/typed-struct here first)`,
+      `cannot revive a cell of struct type kind "${kind}": no factory is registered in this thread (import ` +
+        `@sabkit/typed-struct here first)`,
     );
   }
   return f(schema);
@@ -69,7 +70,8 @@ export function checkStructType(value: unknown, param: string): StructTypeLike {
     (alignment & (alignment - 1)) !== 0
   ) {
     throw new InvalidArgumentError(
-      `${param}: a struct type needs a positive byteLength and a power-of-two alignment, got ${byteLength} and ${alignment}`,
+      `${param}: a struct type needs a positive byteLength and a power-of-two alignment, got ${byteLength} ` +
+        `and ${alignment}`,
     );
   }
   return value;

@@ -208,7 +208,9 @@ for (const t of SCALAR_TYPES) {
 export const PYTHON_TYPECODES = Object.freeze(['b', 'B', 'h', 'H', 'i', 'I', 'l', 'L', 'q', 'Q', 'f', 'd'] as const);
 
 /** The valid scalar type names, for error messages. */
-export const VALID_TYPES_TEXT = `one of the typecodes ${PYTHON_TYPECODES.join(' ')}, the names ${SCALAR_TYPES.map((t) => t.name).join(' ')}, or a struct type`;
+export const VALID_TYPES_TEXT =
+  `one of the typecodes ${PYTHON_TYPECODES.join(' ')}, the names ` +
+  `${SCALAR_TYPES.map((t) => t.name).join(' ')}, or a struct type`;
 
 /** The table row for a typecode or JS name, or undefined. */
 export function scalarInfo(code: unknown): ScalarInfo | undefined {
@@ -263,10 +265,12 @@ function valueError(t: ScalarInfo, v: unknown, param: string, operand: boolean):
   }
   if (operand) {
     return new InvalidArgumentError(
-      `${param}: operand ${describe(v)} does not fit the ${t.size * 8}-bit width of cell type ${t.name} (${describe(t.opMin)} .. ${describe(t.opMax)})`,
+      `${param}: operand ${describe(v)} does not fit the ${t.size * 8}-bit width of cell type ${t.name} ` +
+        `(${describe(t.opMin)} .. ${describe(t.opMax)})`,
     );
   }
   return new InvalidArgumentError(
-    `${param}: ${describe(v)} is out of range for cell type ${t.name} (${describe(t.min)} .. ${describe(t.max)}); stored values are not truncated`,
+    `${param}: ${describe(v)} is out of range for cell type ${t.name} (${describe(t.min)} .. ` +
+      `${describe(t.max)}); stored values are not truncated`,
   );
 }

@@ -113,7 +113,10 @@ export class JoinableQueue<T = unknown> extends Queue<T> {
     }
   }
 
-  /** join() without blocking the thread (`wait`: timeout or `{ timeout, signal }`); false on timeout, rejects on abort. */
+  /**
+   * join() without blocking the thread (`wait`: timeout or `{ timeout, signal }`); false on
+   * timeout, rejects on abort.
+   */
   async joinAsync(wait?: WaitArg): Promise<boolean> {
     const [deadline, signal] = waitArgs(wait, 'JoinableQueue.joinAsync');
     const i32 = this.#i32;

@@ -114,7 +114,8 @@ export function openQueueRegion(
   }
   if (options !== undefined && (typeof options !== 'object' || options === null)) {
     throw new InvalidArgumentError(
-      `${kind}: options must be an object ({ maxsize?, capacityBytes?, buffer?, byteOffset? }) or undefined, got ${describe(options)}`,
+      `${kind}: options must be an object ({ maxsize?, capacityBytes?, buffer?, byteOffset? }) or ` +
+        `undefined, got ${describe(options)}`,
     );
   }
   let maxsize = 0;
@@ -122,7 +123,8 @@ export function openQueueRegion(
     const m = options.maxsize;
     if (typeof m !== 'number' || !Number.isInteger(m) || m > 0x3fffffff) {
       throw new InvalidArgumentError(
-        `${kind}: maxsize must be an integer up to ${0x3fffffff} (0 or negative = no limit, as in Python), got ${describe(m)}`,
+        `${kind}: maxsize must be an integer up to ${0x3fffffff} (0 or negative = no limit, as in Python), ` +
+          `got ${describe(m)}`,
       );
     }
     maxsize = Math.max(m, 0);
@@ -150,7 +152,8 @@ export function prepareAttach(value: unknown, kind: string, magic: number): Requ
   const seen = Atomics.load(new Int32Array(d.buffer, d.byteOffset, 1), Q_MAGIC);
   if (seen !== magic) {
     throw new ReviveError(
-      `${kind}.from(value): there is no ${kind} at byteOffset ${d.byteOffset} of the buffer (magic word ${seen}, expected ${magic})`,
+      `${kind}.from(value): there is no ${kind} at byteOffset ${d.byteOffset} of the buffer (magic word ` +
+        `${seen}, expected ${magic})`,
     );
   }
   return { buffer: d.buffer, byteOffset: d.byteOffset };
@@ -317,7 +320,8 @@ export class Queue<T = unknown> {
     if (st === W_DONE) return;
     if (st === W_WRITE_CLOSED || st === W_READ_CLOSED) throw new ClosedError(`${this.#kind}.put: the queue is closed`);
     throw new Full(
-      `${this.#kind}.put: the queue is full (maxsize ${this.#ring.maxCount}, ${this.#ring.capacity} bytes) and stayed full for ${timeout} ms`,
+      `${this.#kind}.put: the queue is full (maxsize ${this.#ring.maxCount}, ${this.#ring.capacity} bytes) ` +
+        `and stayed full for ${timeout} ms`,
     );
   }
 

@@ -47,7 +47,8 @@ export function ringCapacity(capacityBytes: unknown, fallback: number, what: str
     capacityBytes > MAX_RING_CAPACITY
   ) {
     throw new InvalidArgumentError(
-      `${what}: capacityBytes must be an integer from ${MIN_RING_CAPACITY} to ${MAX_RING_CAPACITY} (rounded up to a power of two), got ${describe(capacityBytes)}`,
+      `${what}: capacityBytes must be an integer from ${MIN_RING_CAPACITY} to ${MAX_RING_CAPACITY} (rounded ` +
+        `up to a power of two), got ${describe(capacityBytes)}`,
     );
   }
   return 2 ** Math.ceil(Math.log2(capacityBytes));
@@ -75,7 +76,8 @@ export function encodeMessage(value: unknown, what: string): Uint8Array {
 
 export function tooLarge(what: string, n: number): PayloadTooLargeError {
   return new PayloadTooLargeError(
-    `${what}: the message is ${n} bytes; a queue or pipe carries at most ${MAX_MESSAGE_BYTES} bytes per message (larger than its ring is fine: it travels in chunks)`,
+    `${what}: the message is ${n} bytes; a queue or pipe carries at most ${MAX_MESSAGE_BYTES} bytes per ` +
+      `message (larger than its ring is fine: it travels in chunks)`,
   );
 }
 
@@ -86,7 +88,8 @@ function lockSync(ring: RecordRing, index: number, deadline: number, what: strin
     // Sync calls always release before returning, so the holder is a pending async call of this
     // very thread, which cannot finish while we block it.
     throw new BlockingNotAllowedError(
-      `${what} would wait forever: a pending asynchronous call on this thread holds the same side of this queue or pipe; await it, or use the async form`,
+      `${what} would wait forever: a pending asynchronous call on this thread holds the same side of this ` +
+        `queue or pipe; await it, or use the async form`,
     );
   }
   return lockSlowSync(i32, index, deadline) !== TIMED_OUT;

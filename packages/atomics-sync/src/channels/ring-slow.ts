@@ -139,7 +139,8 @@ export function* writeSlow(
             ring.i32[at >> 2] = length;
             ring.i32[(at >> 2) + 1] = 0;
           }
-          ring.u8.set(src!.subarray(srcOffset + pos, srcOffset + pos + n), at + pre); // src is null only for whole records
+          // src is null only for whole records
+          ring.u8.set(src!.subarray(srcOffset + pos, srcOffset + pos + n), at + pre);
           ring.publish(tail, (tail + RECORD_HEADER_BYTES + align8(n + pre)) | 0);
           pos += n;
           begun = true;

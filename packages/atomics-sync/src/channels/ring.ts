@@ -215,12 +215,14 @@ export class RecordRing {
     const maxCount = Atomics.load(this.i32, b + R_MAX_COUNT);
     if (cap < MIN_RING_CAPACITY || cap > MAX_RING_CAPACITY || (cap & (cap - 1)) !== 0 || maxCount < 0) {
       throw new InvalidRegionError(
-        `${kind}: no ${kind} at byteOffset ${byteOffset - RING_HEADER_BYTES} (ring capacity word ${cap}, max count ${maxCount})`,
+        `${kind}: no ${kind} at byteOffset ${byteOffset - RING_HEADER_BYTES} (ring capacity word ${cap}, ` +
+          `max count ${maxCount})`,
       );
     }
     if (byteOffset + RING_HEADER_BYTES + cap > buffer.byteLength) {
       throw new InvalidRegionError(
-        `${kind}: its ring needs ${RING_HEADER_BYTES + cap} bytes at byteOffset ${byteOffset}, but the buffer has ${buffer.byteLength}`,
+        `${kind}: its ring needs ${RING_HEADER_BYTES + cap} bytes at byteOffset ${byteOffset}, but the ` +
+          `buffer has ${buffer.byteLength}`,
       );
     }
     this.capacity = cap;

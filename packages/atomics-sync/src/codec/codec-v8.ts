@@ -59,7 +59,8 @@ export function v8Serialize(value: unknown): Uint8Array {
   const m = loadV8();
   if (!m) {
     throw new InvalidArgumentError(
-      `cannot encode ${describe(value)}: this runtime has no node:v8, so only numbers, strings, booleans, null, undefined, int64 bigints, typed arrays and ArrayBuffers can be encoded`,
+      `cannot encode ${describe(value)}: this runtime has no node:v8, so only numbers, strings, booleans, ` +
+        `null, undefined, int64 bigints, typed arrays and ArrayBuffers can be encoded`,
     );
   }
   try {
@@ -69,7 +70,8 @@ export function v8Serialize(value: unknown): Uint8Array {
     throw new InvalidArgumentError(
       `cannot encode ${describe(value)}: ${(e as Error)?.message ?? e}` +
         (shared
-          ? ' (SharedArrayBuffers and sabkit objects cannot travel through a queue or pipe: pass them once through workerData or postMessage)'
+          ? ' (SharedArrayBuffers and sabkit objects cannot travel through a queue or pipe: pass them once ' +
+            'through workerData or postMessage)'
           : ''),
       { cause: e },
     );

@@ -74,7 +74,8 @@ export function isSharedDescriptor(value: unknown): value is SharedDescriptor {
 export function expectDescriptor<D extends SharedDescriptor>(value: unknown, kind: string): D {
   if (!isSharedDescriptor(value)) {
     throw new ReviveError(
-      `${kind}.from(value): value must be a ${kind} or its structured clone ({ ${KIND_PROPERTY}: "${kind}", buffer: SharedArrayBuffer, byteOffset }), got ${describe(value)}`,
+      `${kind}.from(value): value must be a ${kind} or its structured clone ({ ${KIND_PROPERTY}: "${kind}", ` +
+        `buffer: SharedArrayBuffer, byteOffset }), got ${describe(value)}`,
     );
   }
   if (value[KIND_PROPERTY] !== kind) {
@@ -172,7 +173,8 @@ export function checkRegion(
   }
   if (byteOffset + byteLength > buffer.byteLength) {
     throw new InvalidRegionError(
-      `${kind}: needs ${byteLength} bytes at byteOffset ${byteOffset}, but the buffer has only ${buffer.byteLength} bytes`,
+      `${kind}: needs ${byteLength} bytes at byteOffset ${byteOffset}, but the buffer has only ` +
+        `${buffer.byteLength} bytes`,
     );
   }
 }

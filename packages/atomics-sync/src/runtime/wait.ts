@@ -63,7 +63,8 @@ export function timeoutMs(timeout: unknown, param = 'timeout', rule: TimeoutRule
   if (rule === 'python') return 0;
   if (timeout === -1) return Infinity;
   throw new InvalidArgumentError(
-    `${param} must be a non-negative number of milliseconds, or -1, Infinity, null or undefined for no limit (a lock's rule, as Python's Lock.acquire: no other negative value); got ${describe(timeout)}`,
+    `${param} must be a non-negative number of milliseconds, or -1, Infinity, null or undefined for no ` +
+      `limit (a lock's rule, as Python's Lock.acquire: no other negative value); got ${describe(timeout)}`,
   );
 }
 

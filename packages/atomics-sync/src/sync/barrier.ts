@@ -116,7 +116,8 @@ export class Barrier {
       this.#action = action ?? undefined;
       if (this.#action && !this.#hasAction) {
         throw new InvalidArgumentError(
-          'Barrier.from(value, { action }): this barrier was created without an action; an action given in only some threads would run in only some generations',
+          'Barrier.from(value, { action }): this barrier was created without an action; an action given in ' +
+            'only some threads would run in only some generations',
         );
       }
       this.#timeout = new Float64Array(buffer, byteOffset + BARRIER_TIMEOUT_BYTE, 1)[0];
@@ -264,7 +265,8 @@ export class Barrier {
   #checkAction(): void {
     if (this.#hasAction && !this.#action) {
       throw new ReviveError(
-        "Barrier.wait: this barrier was created with an action and this thread's copy has none (any party may arrive last and must run it); revive it with Barrier.from(value, { action })",
+        "Barrier.wait: this barrier was created with an action and this thread's copy has none (any party " +
+          'may arrive last and must run it); revive it with Barrier.from(value, { action })',
       );
     }
   }
@@ -288,7 +290,8 @@ export class Barrier {
     if (r === RELEASED) return index;
     if (r === TIMED_OUT) {
       throw new BrokenBarrierError(
-        `Barrier.wait: timed out after ${ms} ms waiting for ${this.parties} parties; the barrier is now broken for every waiter`,
+        `Barrier.wait: timed out after ${ms} ms waiting for ${this.parties} parties; the barrier is now ` +
+          `broken for every waiter`,
       );
     }
     throw new BrokenBarrierError();

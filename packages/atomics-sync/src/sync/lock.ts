@@ -59,7 +59,8 @@ const ATTACH = Symbol('Lock: attach');
 /** Builds the OwnerDeadError every lock kind throws after a takeover. */
 export function ownerDeadError(what: string, deadThreadId: number): OwnerDeadError {
   return new OwnerDeadError(
-    `${what}: the previous owner (thread ${deadThreadId}) died holding the lock; this thread now holds it and must repair the state it guards, then release it`,
+    `${what}: the previous owner (thread ${deadThreadId}) died holding the lock; this thread now holds it ` +
+      `and must repair the state it guards, then release it`,
     deadThreadId,
   );
 }

@@ -81,7 +81,8 @@ export class ChannelClient {
     const room = this.#u8.length - DATA_OFFSET;
     if (bytes.length > room) {
       throw new PayloadTooLargeError(
-        `Manager: the request takes ${bytes.length} bytes, more than the channel's ${room}; create the Manager with a larger channelBytes`,
+        `Manager: the request takes ${bytes.length} bytes, more than the channel's ${room}; create the ` +
+          `Manager with a larger channelBytes`,
       );
     }
     try {
@@ -173,7 +174,8 @@ export function serve(buffer: SharedArrayBuffer, serverThreadId: number, handle:
         ok: false,
         error: serializeError(
           new PayloadTooLargeError(
-            `Manager: the answer takes ${bytes.length} bytes, more than the channel's ${u8.length - DATA_OFFSET}; create the Manager with a larger channelBytes`,
+            `Manager: the answer takes ${bytes.length} bytes, more than the channel's ` +
+              `${u8.length - DATA_OFFSET}; create the Manager with a larger channelBytes`,
           ),
         ),
       });

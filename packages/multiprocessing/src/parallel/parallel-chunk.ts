@@ -57,7 +57,8 @@ function loopSource(reduce: boolean, kind: 'range' | 'array', nArgs: number): st
   const bind = Array.from({ length: nArgs }, (_, j) => `const a${j} = args[${j}];`).join(' ');
   const call = kind === 'range' ? `body(src + k * step${argNames(nArgs)})` : `body(src[k], k, src${argNames(nArgs)})`;
   return reduce
-    ? `return function reduceLoop(lo, hi, src, step, args, identity) { ${bind} let acc = identity; for (let k = lo; k < hi; k++) acc = combine(acc, ${call}); return acc; };`
+    ? `return function reduceLoop(lo, hi, src, step, args, identity) { ${bind} let acc = identity; for (let ` +
+        `k = lo; k < hi; k++) acc = combine(acc, ${call}); return acc; };`
     : `return function forLoop(lo, hi, src, step, args) { ${bind} for (let k = lo; k < hi; k++) ${call}; };`;
 }
 

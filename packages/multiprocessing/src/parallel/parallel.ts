@@ -80,7 +80,8 @@ function planSource(source: unknown, fnName: string): Plan {
     const view = source as NumericArray;
     if (!(view.buffer instanceof SharedArrayBuffer)) {
       throw new InvalidArgumentError(
-        `${fnName}: the array must live in a SharedArrayBuffer (workers would get a copy of an ordinary ArrayBuffer and their writes would be lost); got a ${view.constructor.name} over an ArrayBuffer`,
+        `${fnName}: the array must live in a SharedArrayBuffer (workers would get a copy of an ordinary ` +
+          `ArrayBuffer and their writes would be lost); got a ${view.constructor.name} over an ArrayBuffer`,
       );
     }
     // Sent packed, so that the worker writes to the same memory (shared-views.ts).
@@ -104,7 +105,8 @@ function planSource(source: unknown, fnName: string): Plan {
     return { source: { kind: 'range', start, step }, n };
   }
   throw new InvalidArgumentError(
-    `${fnName}: source must be a count, a range { start, stop, step }, a typed array over a SharedArrayBuffer, or a SharedArray; got ${describe(source)}`,
+    `${fnName}: source must be a count, a range { start, stop, step }, a typed array over a ` +
+      `SharedArrayBuffer, or a SharedArray; got ${describe(source)}`,
   );
 }
 

@@ -89,7 +89,10 @@ export class AsyncResult<T> {
     return this.#state !== PENDING;
   }
 
-  /** Whether the call completed without an error. Throws InvalidStateError if it is not ready yet (Python's ValueError). */
+  /**
+   * Whether the call completed without an error. Throws InvalidStateError if it is not ready yet
+   * (Python's ValueError).
+   */
   successful(): boolean {
     if (this.#state === PENDING)
       throw new InvalidStateError('successful(): the result is not ready yet; check ready() or await wait() first');

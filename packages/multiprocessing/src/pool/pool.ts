@@ -268,7 +268,8 @@ export class Pool implements AsyncDisposable {
     const opts = typeof options === 'number' ? { chunksize: options } : options;
     if (opts !== undefined && (typeof opts !== 'object' || opts === null)) {
       throw new InvalidArgumentError(
-        `Pool.${method}(): the third argument must be a chunksize or { chunksize, callback, errorCallback }, got ${describe(options)}`,
+        `Pool.${method}(): the third argument must be a chunksize or { chunksize, callback, errorCallback ` +
+          `}, got ${describe(options)}`,
       );
     }
     const chunksize = opts?.chunksize;
@@ -336,7 +337,8 @@ export class Pool implements AsyncDisposable {
     const opts: ImapOptions = typeof options === 'number' ? { chunksize: options } : options;
     if (typeof opts !== 'object' || opts === null)
       throw new InvalidArgumentError(
-        `Pool.${method}(): the third argument must be a chunksize or { chunksize, maxChunksInFlight }, got ${describe(options)}`,
+        `Pool.${method}(): the third argument must be a chunksize or { chunksize, maxChunksInFlight }, got ` +
+          `${describe(options)}`,
       );
     const chunksize =
       opts.chunksize === undefined ? 1 : checkPositiveInt(opts.chunksize, `Pool.${method}(): chunksize`);

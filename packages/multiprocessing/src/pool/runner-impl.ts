@@ -53,7 +53,9 @@ function initialize(init: PoolWorkerInit | undefined): true | Promise<void> {
   if (!init || !spec) return true;
   const fail = (e: unknown): never => {
     throw new InitializerError(
-      `the pool's initializer (${spec.kind === 'inline' ? `function ${spec.name}` : `${spec.url}#${spec.name}`}) failed in worker ${threadId}, so this worker cannot run tasks: ${(e as Error)?.message ?? String(e)}`,
+      `the pool's initializer ` +
+        `(${spec.kind === 'inline' ? `function ${spec.name}` : `${spec.url}#${spec.name}`}) failed in ` +
+        `worker ${threadId}, so this worker cannot run tasks: ${(e as Error)?.message ?? String(e)}`,
       { cause: explainInlineError(e, spec) },
     );
   };

@@ -42,7 +42,8 @@ function formatError(e: unknown): string {
     let text = e.stack ?? `${e.name}: ${e.message}`;
     let cause = e.cause;
     for (let depth = 0; cause !== undefined && depth < 8; depth++) {
-      text += `\n\nThe above was caused by:\n${cause instanceof Error ? (cause.stack ?? String(cause)) : String(cause)}`;
+      const shown = cause instanceof Error ? (cause.stack ?? String(cause)) : String(cause);
+      text += `\n\nThe above was caused by:\n${shown}`;
       cause = cause instanceof Error ? cause.cause : undefined;
     }
     return text;

@@ -45,7 +45,10 @@ export interface ProcessStart {
 }
 
 export interface ProcessOptions {
-  /** The function to run: an inline function, `{ filename, name }`, or 'file:///mod.js#name'. Omitted: the process does nothing. */
+  /**
+   * The function to run: an inline function, `{ filename, name }`, or 'file:///mod.js#name'.
+   * Omitted: the process does nothing.
+   */
   readonly target?: TaskRef;
   /** Arguments for the target (structured-cloned; sabkit objects arrive live). */
   readonly args?: readonly unknown[];
@@ -192,7 +195,8 @@ export class Process {
   toString(): string {
     const status =
       this.#exitCode !== null ? `stopped exitcode=${this.#exitCode}` : this.#worker ? 'started' : 'initial';
-    return `<Process name='${this.#name}'${this.pid !== null ? ` pid=${this.pid}` : ''}${this.#daemon ? ' daemon' : ''} ${status}>`;
+    const pid = this.pid !== null ? ` pid=${this.pid}` : '';
+    return `<Process name='${this.#name}'${pid}${this.#daemon ? ' daemon' : ''} ${status}>`;
   }
 }
 

@@ -254,9 +254,10 @@ export function findForbiddenUses(src: string, outerBindsThis: boolean): Forbidd
         let opensParams = false;
         if (prev?.kind === 'id' && !NOT_A_NAME.has(prev.value)) opensParams = true;
         else if (prev?.kind === 'punct' && prev.value === '*') opensParams = true;
-        else if (prev?.kind === 'punct' && prev.value === ']')
-          opensParams = true; // [computed]() {}
-        else if (prev?.kind === 'literal' && (prev.value === '"' || prev.value === "'")) opensParams = true; // 'name'() {}
+        // [computed]() {}
+        else if (prev?.kind === 'punct' && prev.value === ']') opensParams = true;
+        // 'name'() {}
+        else if (prev?.kind === 'literal' && (prev.value === '"' || prev.value === "'")) opensParams = true;
         parens.push(opensParams);
         break;
       }

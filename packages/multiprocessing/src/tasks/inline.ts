@@ -74,7 +74,8 @@ export function taskSpec(ref: unknown, param = 'fn'): TaskSpec {
     return moduleSpec(m.filename, m.name ?? 'default', param);
   }
   throw new InvalidArgumentError(
-    `${param} must be a function, a module export { filename, name }, or a 'file:///module.js#exportName' string; got ${describe(ref)}`,
+    `${param} must be a function, a module export { filename, name }, or a 'file:///module.js#exportName' ` +
+      `string; got ${describe(ref)}`,
   );
 }
 
@@ -85,7 +86,8 @@ function moduleSpec(filename: unknown, name: string, param: string): TaskSpec {
   else if (typeof filename === 'string' && isAbsolute(filename)) url = pathToFileURL(filename).href;
   else {
     throw new InvalidArgumentError(
-      `${param}: a task module must be an absolute path or a file URL (a worker has no notion of the caller's directory), got ${describe(filename)}`,
+      `${param}: a task module must be an absolute path or a file URL (a worker has no notion of the ` +
+        `caller's directory), got ${describe(filename)}`,
     );
   }
   if (name === '') throw new InvalidArgumentError(`${param}: the export name after '#' is empty in ${describe(url)}`);
@@ -118,7 +120,8 @@ function checkInline(name: string, text: string, param: string): TaskSpec {
       ? 'a bound function has no source text of its own'
       : 'a built-in function has no source text';
     throw new InlineFunctionError(
-      `${label} cannot be sent to a worker: ${why}. Inline functions are sent as source and compiled in each worker; wrap it in an arrow function, or ${HOW_TO}.`,
+      `${label} cannot be sent to a worker: ${why}. Inline functions are sent as source and compiled in ` +
+        `each worker; wrap it in an arrow function, or ${HOW_TO}.`,
     );
   }
   if (/^class\b/.test(text)) {
@@ -136,11 +139,13 @@ function checkInline(name: string, text: string, param: string): TaskSpec {
     isMethod = true;
   } else if (findForbiddenUses(text, true).some((u) => u.word === 'import.meta')) {
     throw new InlineFunctionError(
-      `${label} uses \`import.meta\`, which belongs to the module that defined the function; the worker compiles inline functions outside any module. ${capitalize(HOW_TO)}.`,
+      `${label} uses \`import.meta\`, which belongs to the module that defined the function; the worker ` +
+        `compiles inline functions outside any module. ${capitalize(HOW_TO)}.`,
     );
   } else {
     throw new InlineFunctionError(
-      `${label}: its source text does not compile as a function on its own (getters, setters and static blocks cannot be tasks); ${HOW_TO}.`,
+      `${label}: its source text does not compile as a function on its own (getters, setters and static ` +
+        `blocks cannot be tasks); ${HOW_TO}.`,
     );
   }
   const isArrow = !isMethod && !/^(async\s+)?function\b/.test(text);
@@ -152,10 +157,12 @@ function checkInline(name: string, text: string, param: string): TaskSpec {
       u.word === 'import.meta'
         ? '`import.meta` belongs to the module that defined the function, and the worker compiles it outside any module'
         : u.word === 'this' || u.word === 'super'
-          ? `\`${u.word}\` would be the one of the object or class around the function, which stays behind (a task is called with no \`this\`)`
+          ? `\`${u.word}\` would be the one of the object or class around the function, which stays behind ` +
+            `(a task is called with no \`this\`)`
           : '`arguments` in an arrow function belongs to the enclosing function, which stays behind';
     throw new InlineFunctionError(
-      `${label} uses \`${u.word}\` (${where}): ${meaning}. Inline functions are sent as source text and compiled in each worker, with no access to the code that defined them; ${HOW_TO}.`,
+      `${label} uses \`${u.word}\` (${where}): ${meaning}. Inline functions are sent as source text and ` +
+        `compiled in each worker, with no access to the code that defined them; ${HOW_TO}.`,
     );
   }
   return { kind: 'inline', name, source };
@@ -226,7 +233,8 @@ async function importTask(url: string, name: string): Promise<(...args: unknown[
     const names = Object.keys(mod).filter((k) => typeof mod[k] === 'function');
     throw new TaskModuleError(
       f === undefined
-        ? `the task module ${url} has no export named '${name}' (its function exports: ${names.length ? names.join(', ') : 'none'})`
+        ? `the task module ${url} has no export named '${name}' (its function exports: ` +
+            `${names.length ? names.join(', ') : 'none'})`
         : `the export '${name}' of ${url} is ${describe(f)}, not a function`,
       url,
       name,
@@ -245,7 +253,8 @@ export function compileInline(spec: {
   let made: unknown;
   try {
     made = new Function(
-      `"use strict";\nreturn (${spec.source}\n);\n//# sourceURL=${INLINE_SOURCE_PREFIX}${encodeURIComponent(spec.name)}`,
+      `"use strict";\nreturn (${spec.source}\n);\n//# ` +
+        `sourceURL=${INLINE_SOURCE_PREFIX}${encodeURIComponent(spec.name)}`,
     )();
   } catch (e) {
     throw new InlineFunctionError(
@@ -272,7 +281,11 @@ export function explainInlineError(error: unknown, spec: TaskSpec): unknown {
   if (!firstFrame.includes(INLINE_SOURCE_PREFIX)) return error;
   const id = m[1];
   return new InlineFunctionError(
-    `inline function ${spec.name} refers to \`${id}\`, which does not exist in the worker. Inline functions are sent as source text and compiled in each worker, where only their parameters, their own local variables and the worker's globals exist: they cannot use variables, imports or functions of the module that defined them. Pass \`${id}\` as an argument, import it inside the function (await import(...)), or export the function from a module and pass { filename, name }.`,
+    `inline function ${spec.name} refers to \`${id}\`, which does not exist in the worker. Inline functions ` +
+      `are sent as source text and compiled in each worker, where only their parameters, their own local ` +
+      `variables and the worker's globals exist: they cannot use variables, imports or functions of the ` +
+      `module that defined them. Pass \`${id}\` as an argument, import it inside the function (await ` +
+      `import(...)), or export the function from a module and pass { filename, name }.`,
     { cause: error },
   );
 }

@@ -13,7 +13,10 @@ import { FixedQueue, isTaskQueue, type TaskQueue } from './task-queue.js';
 export type EnvSpecifier = WorkerOptions['env'];
 
 export interface PiscinaOptions {
-  /** Module that exports the task function: absolute path, file URL or file URL string. Default null (give it to run()). */
+  /**
+   * Module that exports the task function: absolute path, file URL or file URL string. Default null
+   * (give it to run()).
+   */
   filename?: string | URL | null;
   /** Export to call. Default 'default' (the default export or module.exports). */
   name?: string | null;
@@ -135,7 +138,8 @@ function count(opts: Record<string, unknown>, key: string, min: number, infinity
     (Number.isFinite(v) && !Number.isInteger(v))
   ) {
     throw new InvalidArgumentError(
-      `options.${key} must be ${infinity ? `an integer >= ${min} or Infinity` : `an integer >= ${min}`}, got ${describe(v)}`,
+      `options.${key} must be ${infinity ? `an integer >= ${min} or Infinity` : `an integer >= ${min}`}, ` +
+        `got ${describe(v)}`,
     );
   }
   return v;

@@ -64,7 +64,8 @@ export function checkRunOptions(opts: RunOptions, pool: FilledOptions): CheckedR
   const signal = opts.signal ?? undefined;
   if (signal !== undefined && (typeof signal !== 'object' || !('addEventListener' in signal || 'once' in signal))) {
     throw new InvalidArgumentError(
-      `run(task, { signal }): signal must be an AbortSignal or an EventEmitter that emits 'abort', got ${describe(signal)}`,
+      `run(task, { signal }): signal must be an AbortSignal or an EventEmitter that emits 'abort', got ` +
+        `${describe(signal)}`,
     );
   }
   return { filename, name, transferList, timeout, onProgress, signal };

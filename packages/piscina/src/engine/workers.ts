@@ -232,7 +232,8 @@ export class Workers implements WorkerEvents {
     const booting = phase === 'booting';
     const startError = booting
       ? new WorkerStartError(
-          `a pool worker exited with code ${code} before it was ready${cause !== undefined ? `: ${describeError(cause)}` : ''}`,
+          `a pool worker exited with code ${code} before it was ` +
+            `ready${cause !== undefined ? `: ${describeError(cause)}` : ''}`,
           code,
           { cause },
         )
@@ -242,7 +243,8 @@ export class Workers implements WorkerEvents {
       new WorkerCrashError(
         killReason !== undefined
           ? `worker ${w.threadId} was terminated because ${killReason}; the task was running on it`
-          : `worker ${w.threadId} exited with code ${code} while running the task${cause !== undefined ? `: ${describeError(cause)}` : ''}`,
+          : `worker ${w.threadId} exited with code ${code} while running the ` +
+              `task${cause !== undefined ? `: ${describeError(cause)}` : ''}`,
         code,
         w.threadId,
         cause === undefined ? undefined : { cause },

@@ -164,7 +164,8 @@ export async function loadTaskFunction(
   if (typeof fn !== 'function') {
     const names = Object.keys(mod).filter((k) => k !== '__esModule');
     throw await moduleError(
-      `task module ${filename} has no function export named "${name}" (found ${describe(fn)}; its exports: ${names.length ? names.join(', ') : 'none'})`,
+      `task module ${filename} has no function export named "${name}" (found ${describe(fn)}; its exports: ` +
+        `${names.length ? names.join(', ') : 'none'})`,
       filename,
       name,
     );
