@@ -33,9 +33,11 @@ const esm = (spec) => import.meta.resolve(spec);
 // xorshift32 for `n` rounds: real work the JIT cannot skip (the result is returned). The seed is
 // a small integer on purpose: a seed above 2^31 starts `x` as a double, and V8 may then optimise
 // the loop for doubles (3x slower) or not, depending on feedback timing, in each thread separately.
-const WORK =
-  `function work(n) { let x = 123456789; for (let i = 0; i < n; i++) { x ^= x << 13; x ^= x >>> ` +
-  `17; x ^= x << 5; } return x >>> 0; }`;
+const WORK = [
+  'function work(n) { let x = 123456789;',
+  'for (let i = 0; i < n; i++) { x ^= x << 13; x ^= x >>> 17; x ^= x << 5; }',
+  'return x >>> 0; }',
+].join(' ');
 // eslint-disable-next-line no-new-func
 const work = new Function(`${WORK}; return work;`)();
 
@@ -46,26 +48,45 @@ const file = (name, src) => {
   return p;
 };
 const tasksFile = file('tasks.mjs', `${WORK}\nexport default (x) => (x >= 0 ? x + 1 : work(-x));\n`);
+// Worker sources, one line of program text per element.
 const workerpoolFile = file(
   'workerpool-worker.cjs',
-  `${WORK}\nconst workerpool = ` +
-    `require(${JSON.stringify(require.resolve('workerpool'))});\nworkerpool.worker({ task: (x) => (x >= 0 ? ` +
-    `x + 1 : work(-x)) });\n`,
+  [
+    WORK,
+    `const workerpool = require(${JSON.stringify(require.resolve('workerpool'))});`,
+    'workerpool.worker({ task: (x) => (x >= 0 ? x + 1 : work(-x)) });',
+    '',
+  ].join('\n'),
 );
 const poolifierFile = file(
   'poolifier-worker.mjs',
-  `${WORK}\nimport { ThreadWorker } from ${JSON.stringify(esm('poolifier'))};\nexport default new ` +
-    `ThreadWorker((x) => (x >= 0 ? x + 1 : work(-x)));\n`,
+  [
+    WORK,
+    `import { ThreadWorker } from ${JSON.stringify(esm('poolifier'))};`,
+    'export default new ThreadWorker((x) => (x >= 0 ? x + 1 : work(-x)));',
+    '',
+  ].join('\n'),
 );
 const rawFile = file(
   'raw-worker.mjs',
-  `${WORK}\nimport { parentPort } from 'node:worker_threads';\nparentPort.on('message', (m) => { const x = ` +
-    `m[1]; parentPort.postMessage([m[0], x >= 0 ? x + 1 : work(-x)]); });\nparentPort.postMessage('ready');\n`,
+  [
+    WORK,
+    "import { parentPort } from 'node:worker_threads';",
+    "parentPort.on('message', (m) => { const x = m[1]; parentPort.postMessage([m[0], x >= 0 ? x + 1 : work(-x)]); });",
+    "parentPort.postMessage('ready');",
+    '',
+  ].join('\n'),
 );
 const ceilingFile = file(
   'ceiling-worker.mjs',
-  `${WORK}\nimport { parentPort } from 'node:worker_threads';\nparentPort.on('message', ([n, k]) => { let r ` +
-    `= 0; for (let i = 0; i < k; i++) r ^= work(n); parentPort.postMessage(r); });\nparentPort.postMessage('ready');\n`,
+  [
+    WORK,
+    "import { parentPort } from 'node:worker_threads';",
+    "parentPort.on('message', ([n, k]) => { let r = 0; " +
+      'for (let i = 0; i < k; i++) r ^= work(n); parentPort.postMessage(r); });',
+    "parentPort.postMessage('ready');",
+    '',
+  ].join('\n'),
 );
 
 // ---- pools behind one interface: { run(x) -> Promise, close() } ----

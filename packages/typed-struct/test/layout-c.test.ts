@@ -218,9 +218,19 @@ test('sizeof, _Alignof and offsetof match the C compiler for a table of struct t
       expected.set(`F ${T.name} ${js}`, T.offsetOf(js));
     }
   }
-  const src =
-    `#include <stdio.h>\n#include <stddef.h>\n#include <stdint.h>\n\n${defs.join('\n\n')}\n\nint ` +
-    `main(void) {\n${prints.join('\n')}\n  return 0;\n}\n`;
+  const src = [
+    '#include <stdio.h>',
+    '#include <stddef.h>',
+    '#include <stdint.h>',
+    '',
+    defs.join('\n\n'),
+    '',
+    'int main(void) {',
+    prints.join('\n'),
+    '  return 0;',
+    '}',
+    '',
+  ].join('\n');
   const dir = mkdtempSync(join(tmpdir(), 'typed-struct-c-'));
   try {
     writeFileSync(join(dir, 'layout.c'), src);
