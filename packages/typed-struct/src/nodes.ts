@@ -6,6 +6,8 @@
  *
  * `align` is C's alignof; `natural` is the largest alignment any scalar in the node needs to be read
  * through a typed array. They differ only inside packed structs (see layout.ts).
+ *
+ * Layout: docs/layouts/struct.md
  */
 import type { ScalarKind } from './scalars.js';
 import type { FieldSpec, StringOverflow, StructSchema } from './types.js';
