@@ -3,15 +3,8 @@
 // file only re-exports.
 
 // Pools of workers (on @sabkit/piscina's engine) and their results.
-export {
-  Pool,
-  defaultChunksize,
-  type PoolOptions,
-  type PoolTask,
-  type MapOptions,
-  type MapAsyncOptions,
-  type ImapOptions,
-} from './pool/pool.js';
+export { Pool, defaultChunksize } from './pool/pool.js';
+export type { PoolOptions, PoolTask, MapOptions, MapAsyncOptions, ImapOptions } from './pool/options.js';
 export { AsyncResult, type ResultCallbacks } from './pool/async-result.js';
 // Processes: one worker running one function.
 export { Process, activeChildren, EXIT_TERMINATED, EXIT_KILLED, type ProcessOptions } from './process/process.js';
