@@ -29,8 +29,11 @@ test('errors keep class, message, stack, code and cause across a worker boundary
   }
   registerErrorClass(CustomError);
   const w = new Worker(fixture('echo-error'), { workerData: { mode: 'errors' } });
+  // Listen for 'exit' before awaiting the message: Node may emit both in one callback, and a
+  // listener attached after the first await would then miss 'exit' and hang the test.
+  const exited = once(w, 'exit');
   const [msg] = await once(w, 'message');
-  await once(w, 'exit');
+  await exited;
   const outer = deserializeError(msg.outer) as TypeError & { code: string; cause: InvalidArgumentError };
   assert.ok(outer instanceof TypeError);
   assert.equal(outer.message, 'outer failure');
@@ -132,10 +135,11 @@ test('a watched worker is marked dead when it exits; the table is shared with it
   const w = new Worker(fixture('echo-error'), { workerData: { mode: 'liveness' } });
   watchWorker(w);
   const id = w.threadId;
+  const exited = once(w, 'exit'); // before the first await: see the test above
   const [msg] = await once(w, 'message');
   assert.equal(msg.threadId, id);
   assert.equal(msg.selfDead, false);
-  await once(w, 'exit');
+  await exited;
   assert.equal(isThreadDead(id), true);
   assert.equal(isThreadDead(currentThreadId), false);
 });
