@@ -184,7 +184,11 @@ export class ChunkedResultIterator<R> implements AsyncIterableIterator<R> {
           items.push(r.value);
         }
       } catch (error) {
+        // As CPython's task feeder: the chunk the input failed in is never submitted, so the
+        // consumer sees the results of the complete chunks before it, then the error
+        // (test_imap_handle_iterable_exception: chunksize 2 over 7 items then a raise -> 6 results).
         this.#inputError = { error };
+        return;
       }
       if (items.length > 0) this.#submitChunk(items);
       if (this.#inputEnded || this.#inputError) return;
