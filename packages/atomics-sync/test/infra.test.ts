@@ -54,6 +54,14 @@ test('errors keep class, message, stack, code and cause across a worker boundary
   assert.ok(agg.errors[0] instanceof RangeError);
   assert.equal(agg.errors[1], 'plain');
   assert.equal(deserializeError(msg.plain), 'a string');
+  // A class the receiver does not know keeps its constructor's name, even though it never set
+  // `name`, and stays an instance of the nearest class known here.
+  const unlisted = deserializeError(msg.unlisted) as TypeError;
+  assert.ok(unlisted instanceof TypeError);
+  assert.equal(unlisted.name, 'UnlistedError');
+  assert.equal(unlisted.message, 'unlisted');
+  assert.match(unlisted.stack!, /^UnlistedError: unlisted\n/);
+  assert.equal(String(unlisted), 'UnlistedError: unlisted');
 });
 
 test('revive walks arrays, objects, maps and sets, and leaves typed arrays alone', () => {

@@ -54,3 +54,16 @@ test('test_imap_unordered_handle_iterable_exception: the same chunks, in any ord
     );
   }
 });
+
+test("a task's exception keeps its class name, as Python re-raises the task's own class", {
+  timeout: 30_000,
+}, async () => {
+  await using pool = new Pool(1);
+  await assert.rejects(
+    pool.apply(() => {
+      class ParseFailure extends SyntaxError {}
+      throw new ParseFailure('bad input');
+    }),
+    (e: Error) => e instanceof SyntaxError && e.name === 'ParseFailure' && e.message === 'bad input',
+  );
+});

@@ -6,7 +6,8 @@
  *
  * The class is found by name: sabkit's own errors and JavaScript's built-in ones are known; a
  * user's class is known once `registerErrorClass(MyError)` ran in the receiving thread. An
- * unknown class arrives as an `Error` whose `name` is still the original name.
+ * unknown class arrives as an instance of the nearest class known here (its `name`'s, else
+ * `Error`) whose `name` is the original class's name, also when the class never set `name`.
  */
 import { SABKIT_ERROR_CLASSES } from '../errors.js';
 
@@ -120,13 +121,21 @@ function define(target: object, key: string, value: unknown): void {
 /** Rebuilds an error made by `serializeError`; any other value is returned as it is. */
 export function deserializeError(value: unknown): unknown {
   if (!isSerializedError(value)) return value;
-  const cls = classNamed(value.className) ?? classNamed(value.name) ?? Error;
+  const known = classNamed(value.className);
+  const cls = known ?? classNamed(value.name) ?? Error;
+  // An unregistered subclass that does not set `name` (`class MyError extends Error {}`) would
+  // arrive as a bare `Error`: it keeps its constructor's name instead, as Python's traceback
+  // names the exception's class, and stays an instance of the nearest class known here.
+  const renamed = known === undefined && value.className !== undefined && value.className !== value.name;
+  const name = renamed ? (value.className as string) : value.name;
   // Built without running the constructor: a user's constructor may take other arguments or
   // have side effects; the fields below are all an error is made of.
   const err = Object.create(cls.prototype) as Error & Record<string, unknown>;
   define(err, 'message', value.message);
-  if (err.name !== value.name) define(err, 'name', value.name);
-  if (value.stack !== undefined) define(err, 'stack', value.stack);
+  if (err.name !== name) define(err, 'name', name);
+  let stack = value.stack;
+  if (renamed && stack?.startsWith(`${value.name}`)) stack = name + stack.slice(value.name.length);
+  if (stack !== undefined) define(err, 'stack', stack);
   if (value.code !== undefined) define(err, 'code', value.code);
   if (value.cause !== undefined) define(err, 'cause', deserializeError(value.cause));
   if (value.errors !== undefined) define(err, 'errors', value.errors.map(deserializeError));
