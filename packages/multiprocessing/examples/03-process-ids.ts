@@ -19,8 +19,9 @@
 //       p.start()
 //       p.join()
 //
-// Here a process is a worker thread, so the ids are thread ids: the main thread is 0 and has no
-// parent process (parentProcess() is null, as Python's parent_process() is None there).
+// Here a process is a worker thread, so the ids are thread ids: the main thread is 0. Its parent
+// is the operating system's parent of this Node process (process.ppid), which is what Python's
+// os.getppid() prints in the main process; a child's parent is the thread that started it.
 //
 // `f` calls `info`, another function of this module, so it is passed as a module export
 // ({ filename: import.meta.url, name: 'f' }), the way Python's child imports the main module: the
@@ -33,7 +34,7 @@ import { Process, currentProcess, parentProcess } from '../src/index.js';
 export function info(title: string): void {
   console.log(title);
   console.log('module name:', isMainThread ? '__main__' : '__mp_main__');
-  console.log('parent process:', parentProcess()?.pid ?? null);
+  console.log('parent process:', parentProcess()?.pid ?? process.ppid);
   console.log('process id:', currentProcess().pid);
 }
 

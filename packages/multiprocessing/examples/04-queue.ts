@@ -17,7 +17,7 @@
 // The queue lives in shared memory and is safe for any number of threads and workers. The main
 // thread waits with getAsync(), which leaves its event loop free; the child, a worker, may block
 // in put() and get().
-import { Process, Queue } from '../src/index.js';
+import { Process, Queue, pyRepr } from '../src/index.js';
 
 function f(q: Queue<unknown[]>): void {
   q.put([42, null, 'hello']);
@@ -26,5 +26,5 @@ function f(q: Queue<unknown[]>): void {
 const q = new Queue<unknown[]>();
 const p = new Process({ target: f, args: [q] });
 p.start();
-console.log(await q.getAsync()); // prints "[ 42, null, 'hello' ]"
+console.log(pyRepr(await q.getAsync())); // prints "[42, None, 'hello']"
 await p.join();

@@ -17,7 +17,7 @@
 //
 // Pipe() returns the two ends of a duplex pipe in shared memory. As the seed warns, two threads
 // must not use the same end at the same time; using the two ends at once is safe.
-import { Pipe, Process, type Connection } from '../src/index.js';
+import { Pipe, Process, pyRepr, type Connection } from '../src/index.js';
 
 function f(conn: Connection): void {
   conn.send([42, null, 'hello']);
@@ -27,5 +27,5 @@ function f(conn: Connection): void {
 const [parentConn, childConn] = Pipe();
 const p = new Process({ target: f, args: [childConn] });
 p.start();
-console.log(await parentConn.recvAsync()); // prints "[ 42, null, 'hello' ]"
+console.log(pyRepr(await parentConn.recvAsync())); // prints "[42, None, 'hello']"
 await p.join();

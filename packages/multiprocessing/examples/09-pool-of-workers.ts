@@ -44,7 +44,7 @@
 //
 // Timeouts are in milliseconds. os.getpid and time.sleep are module exports here
 // (examples/workers/os.ts), named by a file URL with the export after '#'.
-import { Pool, TimeoutError, type AsyncResult } from '../src/index.js';
+import { Pool, TimeoutError, pyRepr, type AsyncResult } from '../src/index.js';
 
 const os = { getpid: new URL('./workers/os.js#getpid', import.meta.url) };
 const time = { sleep: new URL('./workers/os.js#sleep', import.meta.url) };
@@ -54,15 +54,14 @@ function f(x: number): number {
 }
 
 const range = (n: number): number[] => [...Array(n).keys()];
-// Python prints a list on one line: [0, 1, 4, 9, ...].
-const show = (xs: readonly unknown[]): string => `[${xs.join(', ')}]`;
+// Lists are printed as Python prints them (pyRepr): [0, 1, 4, 9, ...].
 
 {
   // start 4 worker processes
   await using pool = new Pool({ processes: 4 });
 
   // print "[0, 1, 4,..., 81]"
-  console.log(show(await pool.map(f, range(10))));
+  console.log(pyRepr(await pool.map(f, range(10))));
 
   // print same numbers in arbitrary order
   for await (const i of pool.imapUnordered(f, range(10))) {
@@ -79,7 +78,7 @@ const show = (xs: readonly unknown[]): string => `[${xs.join(', ')}]`;
 
   // launching multiple evaluations asynchronously *may* use more processes
   const multipleResults = range(4).map(() => pool.applyAsync(os.getpid, []));
-  console.log(show(await Promise.all(multipleResults.map((r) => r.get(1000)))));
+  console.log(pyRepr(await Promise.all(multipleResults.map((r) => r.get(1000)))));
 
   // make a single worker sleep for 10 seconds
   res = pool.applyAsync(time.sleep, [10]);
@@ -94,4 +93,4 @@ const show = (xs: readonly unknown[]): string => `[${xs.join(', ')}]`;
 }
 
 // exiting the 'await using' block has stopped the pool
-console.log('Now the pool is stopped');
+console.log('Now the pool is closed and no longer available');
