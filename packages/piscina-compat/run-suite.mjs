@@ -28,7 +28,7 @@ const resultsDir = join(here, '.test-results');
 // One test file may take at most this long (piscina's slowest file takes ~10 s here).
 const FILE_LIMIT_MS = Number(process.env.SABKIT_COMPAT_FILE_LIMIT_MS ?? 120_000);
 // Backstop for one test that hangs: the suite's tests set no timeouts of their own.
-const TEST_TIMEOUT_MS = 60_000;
+const TEST_TIMEOUT_MS = 30_000;
 // Changing the shims below must lay the suite out again.
 const STAMP = `${VERSION}:3`;
 const known = JSON.parse(readFileSync(join(here, 'known-differences.json'), 'utf8'));
