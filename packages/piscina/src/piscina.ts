@@ -10,11 +10,11 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Worker } from 'node:worker_threads';
-import { InvalidArgumentError, describe } from '@sabkit/atomics-sync';
 import { PoolCore } from './engine/core.js';
 import type { RunOptions } from './engine/run-options.js';
-import type { HistogramSummary } from './engine/histogram.js';
-import { fillOptions, type FilledOptions, type PiscinaOptions } from './engine/options.js';
+import type { Histogram, HistogramSummary } from './engine/histogram.js';
+import { fillOptions, ownProperties, type FilledOptions, type PiscinaOptions } from './engine/options.js';
+import { ArgumentTypeError } from './errors.js';
 import { ArrayTaskQueue, FixedQueue } from './engine/task-queue.js';
 import { kQueueOptions, kTransferable, kValue, move } from './transfer.js';
 import { isWorkerThread, workerData } from './worker-api.js';
@@ -56,15 +56,11 @@ export class Piscina<T = any, R = any> extends EventEmitter {
    */
   close(options: CloseOptions = {}): Promise<void> {
     if (typeof options !== 'object' || options === null)
-      return Promise.reject(
-        new InvalidArgumentError(`close(options): options must be an object, got ${describe(options)}`),
-      );
-    if (options.force !== undefined && typeof options.force !== 'boolean') {
-      return Promise.reject(
-        new InvalidArgumentError(`close({ force }): force must be a boolean, got ${describe(options.force)}`),
-      );
-    }
-    return this.#core.close(options.force ?? false);
+      return Promise.reject(new ArgumentTypeError('options must be an object'));
+    const { force } = ownProperties(options);
+    if (force !== undefined && typeof force !== 'boolean')
+      return Promise.reject(new ArgumentTypeError('force argument must be a boolean'));
+    return this.#core.close(force ?? false);
   }
 
   /** Stops every worker now; tasks not finished reject with PoolClosedError. */
