@@ -27,6 +27,7 @@ export interface CloseOptions {
   force?: boolean;
 }
 
+/** Run and wait time summaries; with `recordTiming: false`, runTime and waitTime are undefined (as piscina). */
 export interface PiscinaHistogram {
   readonly runTime: HistogramSummary;
   readonly waitTime: HistogramSummary;
@@ -125,24 +126,31 @@ export class Piscina<T = any, R = any> extends EventEmitter {
     return (h.mean * h.count) / (this.duration * this.#core.options.maxThreads);
   }
 
+  /** Undefined with `recordTiming: false` (the type is piscina's). */
   get runTime(): HistogramSummary {
-    return this.#core.runTime.summary();
+    return this.#timing(this.#core.runTime);
   }
 
+  /** Undefined with `recordTiming: false` (the type is piscina's). */
   get waitTime(): HistogramSummary {
-    return this.#core.waitTime.summary();
+    return this.#timing(this.#core.waitTime);
+  }
+
+  #timing(h: Histogram): HistogramSummary {
+    return (this.#core.options.recordTiming ? h.summary() : undefined) as HistogramSummary;
   }
 
   /** Run and wait time summaries (ms), as piscina 5's `histogram`. */
   get histogram(): PiscinaHistogram {
     if (this.#histogram === undefined) {
       const core = this.#core;
+      const pool = this;
       this.#histogram = {
         get runTime() {
-          return core.runTime.summary();
+          return pool.runTime;
         },
         get waitTime() {
-          return core.waitTime.summary();
+          return pool.waitTime;
         },
         resetRunTime: () => core.runTime.reset(),
         resetWaitTime: () => core.waitTime.reset(),

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { availableParallelism } from 'node:os';
 import { FixedQueue, Piscina, type PiscinaLoadBalancer } from '../src/index.js';
+import { Histogram } from '../src/engine/histogram.js';
 
 const tasks = new URL('./fixtures/tasks.js', import.meta.url);
 
@@ -119,4 +120,29 @@ test('options are own properties only: a polluted Object.prototype or an inherit
   assert.equal(p2.options.filename, null);
   assert.equal(p2.options.atomics, 'sync');
   await p2.destroy();
+});
+
+test('recordTiming: false leaves runTime and waitTime undefined; an empty histogram has NaN mean', {
+  timeout: 30_000,
+}, async () => {
+  const pool = new Piscina({ filename: tasks, minThreads: 1, maxThreads: 1, recordTiming: false });
+  try {
+    assert.equal(await pool.run(1, { name: 'echo' }), 1);
+    assert.equal(pool.histogram.runTime, undefined);
+    assert.equal(pool.histogram.waitTime, undefined);
+    assert.equal(pool.runTime, undefined);
+    assert.equal(pool.utilization, 0);
+  } finally {
+    await pool.destroy();
+  }
+  const h = new Histogram();
+  const empty = h.summary();
+  assert.ok(Number.isNaN(empty.mean) && Number.isNaN(empty.average) && Number.isNaN(empty.stddev));
+  assert.equal(empty.max, 0);
+  assert.equal(empty.p50, 0);
+  // As piscina's microsecond histograms: nothing is recorded below 1 µs.
+  h.record(0);
+  h.record(-3);
+  assert.equal(h.summary().min, 0.001);
+  assert.equal(h.summary().stddev, 0);
 });
