@@ -7,8 +7,25 @@
  * Messages that piscina users match on are kept: 'The task has been aborted', 'Task queue is at
  * limit', 'No task queue available and all Workers are busy', 'Terminating worker thread',
  * 'filename must be provided to run() or in options object', 'Close operation timed out'.
+ *
+ * Bad options and arguments of piscina's own API throw what piscina throws, a TypeError (a
+ * RangeError for minThreads > maxThreads) with piscina's message, in Node's manner: the built-in
+ * class and name, plus a stable `code` ('ERR_SABKIT_INVALID_ARGUMENT', the code of
+ * @sabkit/atomics-sync's InvalidArgumentError).
  */
 import { ClosedError, SabkitError, registerErrorClass } from '@sabkit/atomics-sync';
+
+const INVALID_ARGUMENT = 'ERR_SABKIT_INVALID_ARGUMENT';
+
+/** An option or argument of the wrong type or out of its range (piscina's TypeError). */
+export class ArgumentTypeError extends TypeError {
+  readonly code: string = INVALID_ARGUMENT;
+}
+
+/** Options that contradict each other (piscina's RangeError for minThreads > maxThreads). */
+export class ArgumentRangeError extends RangeError {
+  readonly code: string = INVALID_ARGUMENT;
+}
 
 /** The task was cancelled through its `signal` (piscina's AbortError; `cause` is the signal's reason). */
 export class AbortError extends SabkitError {

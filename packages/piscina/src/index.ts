@@ -8,7 +8,7 @@ export {
   type PiscinaHistogram,
 } from './piscina.js';
 export type { RunOptions } from './engine/run-options.js';
-export type { PiscinaOptions, FilledOptions } from './engine/options.js';
+export type { PiscinaOptions, FilledOptions, PiscinaLoadBalancer, BalancedWorker } from './engine/options.js';
 export type { HistogramSummary } from './engine/histogram.js';
 export type { PoolWorker } from './engine/workers.js';
 export type { AbortSignalLike } from './engine/task.js';

@@ -3,12 +3,15 @@
  * the worker's task loop needs these before anything else is loaded (see dispatch/codec-link.ts
  * on why a worker's start-up imports as little as it can).
  *
- * The symbols are registered (Symbol.for) so that two copies of this package agree on them.
+ * The protocol's symbols are npm piscina's registered ones (Symbol.for('Piscina.transferable'),
+ * 'Piscina.valueOf', 'Piscina.queueOptions'), so an object made Transferable, or given queue
+ * options, by code written for piscina works here unchanged. The mark move() leaves is registered
+ * too (piscina's is private), so that two copies of this package agree on it.
  */
 
-export const kTransferable: unique symbol = Symbol.for('sabkit.piscina.transferable') as never;
-export const kValue: unique symbol = Symbol.for('sabkit.piscina.value') as never;
-export const kQueueOptions: unique symbol = Symbol.for('sabkit.piscina.queueOptions') as never;
+export const kTransferable: unique symbol = Symbol.for('Piscina.transferable') as never;
+export const kValue: unique symbol = Symbol.for('Piscina.valueOf') as never;
+export const kQueueOptions: unique symbol = Symbol.for('Piscina.queueOptions') as never;
 const kMovable: unique symbol = Symbol.for('sabkit.piscina.movable') as never;
 
 export interface Transferable {

@@ -10,11 +10,11 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Worker } from 'node:worker_threads';
-import { InvalidArgumentError, describe } from '@sabkit/atomics-sync';
 import { PoolCore } from './engine/core.js';
 import type { RunOptions } from './engine/run-options.js';
-import type { HistogramSummary } from './engine/histogram.js';
-import { fillOptions, type FilledOptions, type PiscinaOptions } from './engine/options.js';
+import type { Histogram, HistogramSummary } from './engine/histogram.js';
+import { fillOptions, ownProperties, type FilledOptions, type PiscinaOptions } from './engine/options.js';
+import { ArgumentTypeError } from './errors.js';
 import { ArrayTaskQueue, FixedQueue } from './engine/task-queue.js';
 import { kQueueOptions, kTransferable, kValue, move } from './transfer.js';
 import { isWorkerThread, workerData } from './worker-api.js';
@@ -27,6 +27,7 @@ export interface CloseOptions {
   force?: boolean;
 }
 
+/** Run and wait time summaries; with `recordTiming: false`, runTime and waitTime are undefined (as piscina). */
 export interface PiscinaHistogram {
   readonly runTime: HistogramSummary;
   readonly waitTime: HistogramSummary;
@@ -56,15 +57,11 @@ export class Piscina<T = any, R = any> extends EventEmitter {
    */
   close(options: CloseOptions = {}): Promise<void> {
     if (typeof options !== 'object' || options === null)
-      return Promise.reject(
-        new InvalidArgumentError(`close(options): options must be an object, got ${describe(options)}`),
-      );
-    if (options.force !== undefined && typeof options.force !== 'boolean') {
-      return Promise.reject(
-        new InvalidArgumentError(`close({ force }): force must be a boolean, got ${describe(options.force)}`),
-      );
-    }
-    return this.#core.close(options.force ?? false);
+      return Promise.reject(new ArgumentTypeError('options must be an object'));
+    const { force } = ownProperties(options);
+    if (force !== undefined && typeof force !== 'boolean')
+      return Promise.reject(new ArgumentTypeError('force argument must be a boolean'));
+    return this.#core.close(force ?? false);
   }
 
   /** Stops every worker now; tasks not finished reject with PoolClosedError. */
@@ -129,24 +126,31 @@ export class Piscina<T = any, R = any> extends EventEmitter {
     return (h.mean * h.count) / (this.duration * this.#core.options.maxThreads);
   }
 
+  /** Undefined with `recordTiming: false` (the type is piscina's). */
   get runTime(): HistogramSummary {
-    return this.#core.runTime.summary();
+    return this.#timing(this.#core.runTime);
   }
 
+  /** Undefined with `recordTiming: false` (the type is piscina's). */
   get waitTime(): HistogramSummary {
-    return this.#core.waitTime.summary();
+    return this.#timing(this.#core.waitTime);
+  }
+
+  #timing(h: Histogram): HistogramSummary {
+    return (this.#core.options.recordTiming ? h.summary() : undefined) as HistogramSummary;
   }
 
   /** Run and wait time summaries (ms), as piscina 5's `histogram`. */
   get histogram(): PiscinaHistogram {
     if (this.#histogram === undefined) {
       const core = this.#core;
+      const pool = this;
       this.#histogram = {
         get runTime() {
-          return core.runTime.summary();
+          return pool.runTime;
         },
         get waitTime() {
-          return core.waitTime.summary();
+          return pool.waitTime;
         },
         resetRunTime: () => core.runTime.reset(),
         resetWaitTime: () => core.waitTime.reset(),

@@ -39,12 +39,18 @@ class Moved implements Transferable {
 
 type Movable = Transferable | ArrayBuffer | ArrayBufferView | MessagePort;
 
+type Primitive = null | undefined | string | number | boolean | bigint | symbol;
+
 /**
  * Marks `value` to be transferred, not cloned, when returned from a task (or passed to run()).
- * Throws InvalidArgumentError if it cannot be transferred. Do not nest the result inside another
- * object: only a top-level moved value is transferred.
+ * A primitive or null (nothing to transfer) is returned as it is, as piscina does. Throws
+ * InvalidArgumentError for an object that cannot be transferred. Do not nest the result inside
+ * another object: only a top-level moved value is transferred.
  */
-export function move(value: Movable): Transferable {
+export function move<T extends Primitive>(value: T): T;
+export function move(value: Movable): Transferable;
+export function move(value: Movable | Primitive): Transferable | Primitive {
+  if (typeof value !== 'object' || value === null) return value as Primitive;
   if (isMovable(value)) return value;
   let out: Transferable;
   if (isTransferable(value)) {

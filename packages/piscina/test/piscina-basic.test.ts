@@ -177,7 +177,11 @@ test('move() transfers buffers both ways; transferList is honoured; unclonable v
     assert.equal(await pool.run(move(u8), { name: 'byteLength' }), 100);
     assert.equal(u8.byteLength, 0);
     assert.equal(Piscina.move, move);
-    assert.throws(() => move(42 as never), /move\(value\): value must be an ArrayBuffer/);
+    assert.throws(() => move({} as never), /move\(value\): value must be an ArrayBuffer/);
+    // A primitive or null has nothing to transfer: returned as it is (piscina's move()).
+    assert.equal(move(42), 42);
+    assert.equal(move(null), null);
+    assert.equal(move('s'), 's');
     await assert.rejects(
       pool.run(() => 1, { name: 'echo' }),
       /could not be cloned/,

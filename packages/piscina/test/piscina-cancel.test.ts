@@ -208,21 +208,30 @@ test('a cancelled task that asked for its signal but ignores it is stopped after
 test('run() validates its options', { timeout: 30_000 }, async () => {
   const pool = new Piscina({ filename: tasks, maxThreads: 1 });
   try {
+    // piscina's checks with piscina's TypeError and message; sabkit's own name the value.
     const bad: [unknown, RegExp][] = [
-      [null, /options must be an object/],
+      [null, /^options must be an object$/],
       [{ timeout: -1 }, /timeout must be a non-negative number/],
-      [{ signal: 42 }, /signal must be an AbortSignal/],
-      [{ transferList: 'x' }, /transferList must be an array/],
+      [{ signal: 42 }, /^signal argument must be an object$/],
+      [{ signal: {} }, /signal must be an AbortSignal or an EventEmitter/],
+      [{ transferList: 'x' }, /^transferList argument must be an Array$/],
       [{ onProgress: 'x' }, /onProgress must be a function/],
-      [{ name: 3 }, /name must be a string/],
-      [{ filename: 3 }, /must be a non-empty string/],
+      [{ name: 3 }, /^name argument must be a string$/],
+      [{ filename: 3 }, /^filename argument must be a string$/],
+      [{ filename: '' }, /must be an absolute path, a file URL or a URL/],
     ];
     for (const [opts, re] of bad)
       await assert.rejects(
         pool.run(1, opts as never),
         (e: unknown) =>
-          (e as { code?: string }).code === 'ERR_SABKIT_INVALID_ARGUMENT' && re.test((e as Error).message),
+          e instanceof TypeError &&
+          (e as { code?: string }).code === 'ERR_SABKIT_INVALID_ARGUMENT' &&
+          re.test((e as Error).message),
+        JSON.stringify(opts),
       );
+    // Only own properties are options: one inherited from a prototype is not.
+    const inherited = Object.assign(Object.create({ transferList: 5, timeout: -1, filename: 7 }), { name: 'echo' });
+    assert.equal(await pool.run(1, inherited), 1);
     assert.ok(WorkerCrashError);
   } finally {
     await pool.destroy();

@@ -7,7 +7,14 @@
  * 1/SUB_BUCKETS (under 1.6 %) at any magnitude, recording is a few arithmetic operations and one
  * array increment (cheaper than a call into perf_hooks' native histogram at ~100k records/s), and
  * memory is fixed. Count, sum, sum of squares, min and max are kept exactly.
+ *
+ * As piscina's (perf_hooks histograms of whole microseconds): a value under 1 µs is recorded as
+ * 1 µs (a task cannot take or wait no time at all), and an empty histogram's mean, average and
+ * stddev are NaN (there is no mean of nothing); its min, max and percentiles are 0.
  */
+
+/** The smallest value recorded, in ms: 1 µs, piscina's resolution. */
+const FLOOR_MS = 0.001;
 
 /** Buckets per power of two (precision 1/64). */
 const SUB_BUCKETS = 64;
@@ -81,9 +88,9 @@ export class Histogram {
   #min = Infinity;
   #max = -Infinity;
 
-  /** Records one value in milliseconds (negative values count as 0). */
+  /** Records one value in milliseconds (values under 1 µs, and negative ones, count as 1 µs). */
   record(ms: number): void {
-    const v = Math.max(ms, 0);
+    const v = Math.max(ms || 0, FLOOR_MS); // NaN counts as 0
     const ns = v < 2000 ? (v * 1e6) | 0 : Math.min(Math.round(v * 1e6), 2 ** (MAGNITUDES + SUB_BITS) - 1);
     this.#counts[bucketOf(ns)]++;
     this.#count++;
@@ -98,7 +105,7 @@ export class Histogram {
   }
 
   get mean(): number {
-    return this.#count === 0 ? 0 : this.#sum / this.#count;
+    return this.#count === 0 ? Number.NaN : this.#sum / this.#count;
   }
 
   /** Value (ms) below or at which `p` percent of the recorded values fall. */
@@ -126,7 +133,7 @@ export class Histogram {
   summary(): HistogramSummary {
     const n = this.#count;
     const mean = this.mean;
-    const variance = n === 0 ? 0 : Math.max(0, this.#sumSq / n - mean * mean);
+    const variance = n === 0 ? Number.NaN : Math.max(0, this.#sumSq / n - mean * mean);
     const out = {
       average: mean,
       mean,

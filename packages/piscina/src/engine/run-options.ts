@@ -4,7 +4,8 @@
  */
 import type { TransferListItem } from 'node:worker_threads';
 import { InvalidArgumentError, describe } from '@sabkit/atomics-sync';
-import { normalizeFilename, type FilledOptions } from './options.js';
+import { ArgumentTypeError } from '../errors.js';
+import { normalizeFilename, ownProperties, type FilledOptions } from './options.js';
 import type { AbortSignalLike } from './task.js';
 
 export interface RunOptions {
@@ -31,41 +32,45 @@ export interface CheckedRunOptions {
   signal: AbortSignalLike | undefined;
 }
 
-/** Validates `opts` and fills in the pool's defaults; throws InvalidArgumentError. */
-export function checkRunOptions(opts: RunOptions, pool: FilledOptions): CheckedRunOptions {
-  if (typeof opts !== 'object' || opts === null)
-    throw new InvalidArgumentError(`run(task, options): options must be an object, got ${describe(opts)}`);
-  const filename =
-    opts.filename !== undefined && opts.filename !== null
-      ? normalizeFilename(opts.filename, 'run(task, { filename })')
-      : pool.filename;
-  if (filename === null) throw new InvalidArgumentError('filename must be provided to run() or in options object');
-  const name = opts.name ?? pool.name;
-  if (typeof name !== 'string')
-    throw new InvalidArgumentError(`run(task, { name }): name must be a string, got ${describe(name)}`);
+/**
+ * Validates `opts` and fills in the pool's defaults. Only `opts`' own properties are read, as
+ * piscina 5.3.2. The checks piscina makes fail as piscina's do (TypeError, piscina's message);
+ * sabkit's own (timeout, onProgress, a signal that cannot emit 'abort') name the value too.
+ */
+export function checkRunOptions(options: RunOptions, pool: FilledOptions): CheckedRunOptions {
+  if (typeof options !== 'object' || options === null) throw new ArgumentTypeError('options must be an object');
+  const opts = ownProperties(options) as RunOptions;
   const transferList = opts.transferList;
-  if (transferList !== undefined && !Array.isArray(transferList)) {
-    throw new InvalidArgumentError(
-      `run(task, { transferList }): transferList must be an array, got ${describe(transferList)}`,
+  if (transferList !== undefined && !Array.isArray(transferList))
+    throw new ArgumentTypeError('transferList argument must be an Array');
+  let filename = pool.filename;
+  if (opts.filename !== undefined && opts.filename !== null) {
+    if (typeof opts.filename !== 'string' && !(opts.filename instanceof URL))
+      throw new ArgumentTypeError('filename argument must be a string');
+    filename = normalizeFilename(opts.filename, 'run(task, { filename })');
+  }
+  const name = opts.name ?? pool.name;
+  if (typeof name !== 'string') throw new ArgumentTypeError('name argument must be a string');
+  const signal = opts.signal ?? undefined;
+  if (signal !== undefined && typeof signal !== 'object')
+    throw new ArgumentTypeError('signal argument must be an object');
+  if (signal !== undefined && !('addEventListener' in signal || 'once' in signal)) {
+    throw new ArgumentTypeError(
+      `run(task, { signal }): signal must be an AbortSignal or an EventEmitter that emits 'abort', got ` +
+        `${describe(signal)}`,
     );
   }
+  if (filename === null) throw new InvalidArgumentError('filename must be provided to run() or in options object');
   const timeout = opts.timeout ?? pool.taskTimeout;
   if (typeof timeout !== 'number' || Number.isNaN(timeout) || timeout < 0) {
-    throw new InvalidArgumentError(
+    throw new ArgumentTypeError(
       `run(task, { timeout }): timeout must be a non-negative number of ms or Infinity, got ${describe(timeout)}`,
     );
   }
   const onProgress = opts.onProgress;
   if (onProgress !== undefined && typeof onProgress !== 'function') {
-    throw new InvalidArgumentError(
+    throw new ArgumentTypeError(
       `run(task, { onProgress }): onProgress must be a function, got ${describe(onProgress)}`,
-    );
-  }
-  const signal = opts.signal ?? undefined;
-  if (signal !== undefined && (typeof signal !== 'object' || !('addEventListener' in signal || 'once' in signal))) {
-    throw new InvalidArgumentError(
-      `run(task, { signal }): signal must be an AbortSignal or an EventEmitter that emits 'abort', got ` +
-        `${describe(signal)}`,
     );
   }
   return { filename, name, transferList, timeout, onProgress, signal };

@@ -50,6 +50,9 @@ export class ArrayTaskQueue implements TaskQueue {
   get size(): number {
     return this.tasks.length;
   }
+  isEmpty(): boolean {
+    return this.tasks.length === 0;
+  }
   shift(): Task | null {
     return this.tasks.shift() ?? null;
   }
@@ -76,6 +79,11 @@ export class FixedQueue implements TaskQueue {
 
   get size(): number {
     return this.#size;
+  }
+
+  /** True if no task is waiting (piscina's FixedQueue.isEmpty()). */
+  isEmpty(): boolean {
+    return this.#size === 0;
   }
 
   push(task: Task): void {
