@@ -102,7 +102,9 @@ test('an endless async input streams with a bounded read-ahead, and an early bre
   assert.equal(closed, true, 'the input was closed when the consumer stopped');
 });
 
-test('an error raised by the input surfaces after the results before it', { timeout: 20_000 }, async () => {
+test('an error raised by the input surfaces after the results of the complete chunks before it', {
+  timeout: 20_000,
+}, async () => {
   for (const ordered of [true, false]) {
     for (const chunksize of [1, 3, 10]) {
       function* failing(): Generator<number> {
@@ -118,9 +120,12 @@ test('an error raised by the input surfaces after the results before it', { time
         },
         { name: 'SyntaxError', message: 'input broke after 17 items' },
       );
+      // The chunk the input failed in is never submitted (CPython's feeder): 17 items in chunks
+      // of 3 run the 5 complete chunks, 15 items; in chunks of 10, one chunk.
+      const complete = Math.floor(17 / chunksize) * chunksize;
       assert.deepEqual(
         ordered ? out : out.sort((a, b) => a - b),
-        [...range(17)].map((x) => x * x),
+        [...range(complete)].map((x) => x * x),
         `ordered=${ordered} chunksize=${chunksize}`,
       );
     }
