@@ -17,8 +17,9 @@
 // What cannot travel is what the function uses from around it. Each way of breaking that rule
 // fails at once, with an error that says what is wrong and what to do, and the pool goes on
 // working:
-//   1. a function that closes over a variable of its module: caught in the worker, first call;
-//   2. a function that uses `this` of the code around it: caught before anything is sent;
+//   1. a function that closes over a variable of its module: caught before anything is sent, as
+//      Python refuses to pickle a closure;
+//   2. a function that uses `this` of the code around it: caught before anything is sent too;
 //   3. a module export that does not exist (the seed's AttributeError): caught when the worker
 //      imports it.
 import { Pool } from '../src/index.js';

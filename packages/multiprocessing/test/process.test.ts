@@ -89,14 +89,33 @@ test('a target that throws ends with exitCode 1 and prints the traceback', { tim
   assert.match(r.stderr, /TypeError: boom 7/);
 });
 
-test('an inline target that closes over a variable fails at once with the rule explained', { timeout: 20_000 }, () => {
+test('an inline target that closes over a variable is refused in the parent, before anything runs', () => {
+  const ran = new Int32Array(new SharedArrayBuffer(4));
+  const factor = 3;
+  // Python raises at start(), when it pickles the target; here the Process is refused even earlier.
+  assert.throws(
+    () =>
+      new Process({
+        target: (flag: Int32Array, x: number) => {
+          Atomics.store(flag, 0, 1);
+          return x * factor;
+        },
+        args: [ran, 2],
+      }).start(),
+    { name: 'InlineFunctionError', message: /target \(function target\) is a closure: it refers to `factor`/ },
+  );
+  assert.equal(Atomics.load(ran, 0), 0);
+  assert.deepEqual(activeChildren(), []);
+});
+
+test('a closure the parent cannot see still ends the child with the rule explained', { timeout: 20_000 }, () => {
   const r = runMain('closure');
   assert.match(r.stdout, /exitCode=1/);
   assert.match(
     r.stderr,
-    /InlineFunctionError: inline function .* refers to `factor`, which does not exist in the worker/,
+    /InlineFunctionError: inline function .* refers to `mainOnlyFactor`, which does not exist in the worker/,
   );
-  assert.match(r.stderr, /Pass `factor` as an argument/);
+  assert.match(r.stderr, /Pass `mainOnlyFactor` as an argument/);
 });
 
 test('a missing module export ends the child with exitCode 1 and says which exports exist', { timeout: 20_000 }, () => {

@@ -10,14 +10,15 @@
  *    text). This is what Python cannot do, and it has one rule: the function may use only its
  *    parameters, its own local variables and the worker's globals. It cannot close over variables
  *    of the code that defined it, nor use that code's `this`, `arguments`, `super` or
- *    `import.meta`. Breaking the rule fails at once with an InlineFunctionError that says so:
- *      - on the caller's side, before anything is sent: built-in and bound functions (no source),
- *        classes, and `this` / `arguments` / `super` / `import.meta` found by a lexical scan
- *        (inline-scan.ts);
- *      - in the worker, the first time the function touches a variable it closed over: that is a
- *        ReferenceError thrown from the compiled source, which is turned into the explanatory
- *        error. A closed-over name that the worker also has as a global (say `crypto`) cannot be
- *        caught this way; docs/multiprocessing.md lists the trade-offs.
+ *    `import.meta`. Breaking the rule fails at once with an InlineFunctionError that says so, on the
+ *    caller's side, before anything is sent or runs (as Python refuses to pickle a closure):
+ *      - built-in and bound functions (no source) and classes;
+ *      - `this` / `arguments` / `super` / `import.meta`, found by a lexical scan (inline-scan.ts);
+ *      - closures: a free name of the source (inline-free.ts) that is not a global of the worker.
+ *    The free-name analysis declines where it is not certain (it must never refuse a valid
+ *    function), so the worker keeps a backstop: a ReferenceError thrown from the compiled source
+ *    is turned into the same explanation. A closed-over name that the worker also has as a global
+ *    (say `crypto`) is caught by neither; docs/multiprocessing.md lists the trade-offs.
  */
 import { pathToFileURL } from 'node:url';
 import { isAbsolute } from 'node:path';
@@ -25,6 +26,7 @@ import { InvalidArgumentError, describe } from '@sabkit/atomics-sync';
 import { InlineFunctionError } from '../errors.js';
 import { TaskModuleError } from '@sabkit/piscina/internal';
 import { findForbiddenUses } from './inline-scan.js';
+import { findFreeNames } from './inline-free.js';
 
 /** A module export used as a task. */
 export interface ModuleTask {
@@ -165,7 +167,33 @@ function checkInline(name: string, text: string, param: string): TaskSpec {
         `compiled in each worker, with no access to the code that defined them; ${HOW_TO}.`,
     );
   }
+  const closures = closedOver(text);
+  if (closures.length > 0) {
+    const u = closures[0];
+    const list = closures.map((c) => `\`${c.name}\``).join(', ');
+    const what = closures.length > 1 ? 'variables' : 'a variable';
+    throw new InlineFunctionError(
+      `${label} is a closure: it refers to ${list} (${closures.length > 1 ? 'the first at ' : ''}` +
+        `${lineOf(text, u.offset)}), ${what} of the code that defined it, which the worker does not have. ` +
+        `Inline functions are sent as source text and compiled in each worker, where only their parameters, ` +
+        `their own local variables and the worker's globals exist. Pass \`${u.name}\` as an argument, import ` +
+        `it inside the function (await import(...)), or export the function from a module and pass ` +
+        `{ filename, name }.`,
+    );
+  }
   return { kind: 'inline', name, source };
+}
+
+// The caller's thread has these in some settings (a CommonJS module's wrapper, the REPL), but the
+// worker compiles inline functions as scripts inside an ES module, where none of them exist.
+const NOT_IN_WORKER = new Set(['require', 'module', 'exports', '__dirname', '__filename']);
+
+// A worker thread starts with the same globals as this thread (measured on Node 20: none differ),
+// so `in globalThis` answers for the worker. Names this thread has but the worker lacks (set by
+// the caller's own code) pass here and are left to the worker's ReferenceError.
+function closedOver(text: string): Array<{ name: string; offset: number }> {
+  const free = findFreeNames(text);
+  return free.names.filter((f) => NOT_IN_WORKER.has(f.name) || !(f.name in globalThis));
 }
 
 function capitalize(s: string): string {
