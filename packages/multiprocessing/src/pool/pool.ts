@@ -23,7 +23,7 @@
  */
 import { ClosedError, InvalidArgumentError, describe } from '@sabkit/atomics-sync';
 import { Piscina } from '@sabkit/piscina';
-import { taskSpec, type TaskSpec } from '../tasks/inline.js';
+import { taskSpec, type TaskSpec, type TaskSpecOptions } from '../tasks/inline.js';
 import type { ImapOptions, MapAsyncOptions, MapOptions, PoolOptions, PoolTask } from './options.js';
 import { AsyncResult, checkCallbacks, type ResultCallbacks } from './async-result.js';
 import {
@@ -60,6 +60,7 @@ const TERMINATE = 'terminated';
 
 export class Pool implements AsyncDisposable {
   readonly #engine: Piscina;
+  readonly #specOptions: TaskSpecOptions;
   readonly #processes: number;
   readonly #maxInFlight: number;
   #state: typeof RUN | typeof CLOSE | typeof TERMINATE = RUN;
@@ -88,6 +89,9 @@ export class Pool implements AsyncDisposable {
     const initargs = opts.initargs ?? [];
     if (!Array.isArray(initargs))
       throw new InvalidArgumentError(`Pool: initargs must be an array, got ${describe(initargs)}`);
+    // An initializer may give the workers globals this thread cannot see: tasks that use them are
+    // left to the worker's closure check (inline.ts) instead of refused here.
+    this.#specOptions = { workerGlobals: opts.initializer !== undefined };
     const init: PoolWorkerInit = {
       initializer: opts.initializer === undefined ? null : taskSpec(opts.initializer, 'initializer'),
       initargs,
@@ -174,7 +178,7 @@ export class Pool implements AsyncDisposable {
   /** Python's apply_async: calls `fn(...args)` in a worker; returns an AsyncResult at once. */
   applyAsync<A extends unknown[], R>(fn: PoolTask<A, R>, args?: A, callbacks?: ResultCallbacks<R>): AsyncResult<R> {
     this.#checkRunning('applyAsync');
-    const spec = taskSpec(fn, 'fn');
+    const spec = taskSpec(fn, 'fn', this.#specOptions);
     const list = args ?? [];
     if (!Array.isArray(list))
       throw new InvalidArgumentError(`Pool.applyAsync(): args must be an array of arguments, got ${describe(args)}`);
@@ -231,7 +235,7 @@ export class Pool implements AsyncDisposable {
     method: string,
   ): AsyncResult<unknown[]> {
     this.#checkRunning(method);
-    const spec = taskSpec(fn, 'fn');
+    const spec = taskSpec(fn, 'fn', this.#specOptions);
     const opts = typeof options === 'number' ? { chunksize: options } : options;
     if (opts !== undefined && (typeof opts !== 'object' || opts === null)) {
       throw new InvalidArgumentError(
@@ -300,7 +304,7 @@ export class Pool implements AsyncDisposable {
     method: string,
   ): AsyncIterableIterator<unknown> {
     this.#checkRunning(method);
-    const spec = taskSpec(fn, 'fn');
+    const spec = taskSpec(fn, 'fn', this.#specOptions);
     const opts: ImapOptions = typeof options === 'number' ? { chunksize: options } : options;
     if (typeof opts !== 'object' || opts === null)
       throw new InvalidArgumentError(

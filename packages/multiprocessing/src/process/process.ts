@@ -24,7 +24,7 @@
  */
 import { Worker, threadId } from 'node:worker_threads';
 import { InvalidArgumentError, describe, watchWorker, type WaitArg } from '@sabkit/atomics-sync';
-import { taskSpec, type TaskRef, type TaskSpec } from '../tasks/inline.js';
+import { checkClosures, taskSpec, type TaskRef, type TaskSpec } from '../tasks/inline.js';
 import { settleWithin } from '../pool/async-result.js';
 import { InvalidStateError } from '../errors.js';
 import { childRegistry, currentIdentity, nextChildNumber, type ProcessIdentity } from './current-process.js';
@@ -62,6 +62,8 @@ const PROCESS_WORKER_URL = new URL('./process-worker.js', import.meta.url);
 
 export class Process {
   readonly #target: TaskSpec | null;
+  /** What the caller passed as target, for the closure check at start(). */
+  readonly #targetRef: unknown;
   readonly #args: readonly unknown[];
   readonly #identity: readonly number[];
   #name: string;
@@ -80,7 +82,9 @@ export class Process {
       );
     }
     const { target, args = [], name, daemon } = options;
-    this.#target = target === undefined ? null : taskSpec(target, 'target');
+    // The closure check waits for start(), where Python raises for a target it cannot pickle.
+    this.#target = target === undefined ? null : taskSpec(target, 'target', { workerGlobals: true });
+    this.#targetRef = target;
     if (!Array.isArray(args)) throw new InvalidArgumentError(`Process: args must be an array, got ${describe(args)}`);
     this.#args = args;
     const me = currentIdentity();
@@ -129,6 +133,7 @@ export class Process {
   /** Starts the worker. A process can be started once. */
   start(): void {
     if (this.#worker) throw new InvalidStateError(`Process ${this.#name}: cannot start a process twice`);
+    checkClosures(this.#targetRef, 'target');
     const me = currentIdentity();
     const start: ProcessStart = {
       target: this.#target,

@@ -50,17 +50,27 @@ export const INLINE_SOURCE_PREFIX = 'sabkit-inline:';
 
 const specCache = new WeakMap<object, TaskSpec>();
 
+/** What taskSpec's closure check may assume. */
+export interface TaskSpecOptions {
+  /**
+   * The workers may have globals this thread cannot see (a Pool's initializer can create them), so
+   * a free name is left to the worker's check instead of refused here. Default false.
+   */
+  readonly workerGlobals?: boolean;
+}
+
 /**
  * Turns what the caller passed into the spec sent to workers, checking everything that can be
  * checked here. `param` names the argument in error messages.
  */
-export function taskSpec(ref: unknown, param = 'fn'): TaskSpec {
+export function taskSpec(ref: unknown, param = 'fn', options?: TaskSpecOptions): TaskSpec {
   if (typeof ref === 'function') {
     let spec = specCache.get(ref);
     if (!spec) {
       spec = inlineSpec(ref as (...args: unknown[]) => unknown, param);
       specCache.set(ref, spec);
     }
+    if (!options?.workerGlobals) checkClosures(ref, param);
     return spec;
   }
   if (typeof ref === 'string' || ref instanceof URL) {
@@ -167,21 +177,39 @@ function checkInline(name: string, text: string, param: string): TaskSpec {
         `compiled in each worker, with no access to the code that defined them; ${HOW_TO}.`,
     );
   }
-  const closures = closedOver(text);
-  if (closures.length > 0) {
-    const u = closures[0];
-    const list = closures.map((c) => `\`${c.name}\``).join(', ');
-    const what = closures.length > 1 ? 'variables' : 'a variable';
-    throw new InlineFunctionError(
-      `${label} is a closure: it refers to ${list} (${closures.length > 1 ? 'the first at ' : ''}` +
-        `${lineOf(text, u.offset)}), ${what} of the code that defined it, which the worker does not have. ` +
-        `Inline functions are sent as source text and compiled in each worker, where only their parameters, ` +
-        `their own local variables and the worker's globals exist. Pass \`${u.name}\` as an argument, import ` +
-        `it inside the function (await import(...)), or export the function from a module and pass ` +
-        `{ filename, name }.`,
-    );
-  }
   return { kind: 'inline', name, source };
+}
+
+// Free names per function, computed once: a task function is usually passed again and again.
+const closureCache = new WeakMap<object, { text: string; closures: Array<{ name: string; offset: number }> }>();
+
+/**
+ * Throws InlineFunctionError if `fn`, an inline task, closes over a variable the worker does not
+ * have: the caller-side half of the closure rule, before anything is sent or runs, as Python
+ * refuses to pickle such a function. Process.start() calls it on its own, where Python raises.
+ */
+export function checkClosures(fn: unknown, param: string): void {
+  if (typeof fn !== 'function') return;
+  let found = closureCache.get(fn);
+  if (!found) {
+    const text = Function.prototype.toString.call(fn).trim();
+    found = { text, closures: closedOver(text) };
+    closureCache.set(fn, found);
+  }
+  const { text, closures } = found;
+  if (closures.length === 0) return;
+  const label = `${param} (function ${(fn as { name?: string }).name || 'anonymous'})`;
+  const u = closures[0];
+  const list = closures.map((c) => `\`${c.name}\``).join(', ');
+  const what = closures.length > 1 ? 'variables' : 'a variable';
+  throw new InlineFunctionError(
+    `${label} is a closure: it refers to ${list} (${closures.length > 1 ? 'the first at ' : ''}` +
+      `${lineOf(text, u.offset)}), ${what} of the code that defined it, which the worker does not have. ` +
+      `Inline functions are sent as source text and compiled in each worker, where only their parameters, ` +
+      `their own local variables and the worker's globals exist. Pass \`${u.name}\` as an argument, import ` +
+      `it inside the function (await import(...)), or export the function from a module and pass ` +
+      `{ filename, name }.`,
+  );
 }
 
 // The caller's thread has these in some settings (a CommonJS module's wrapper, the REPL), but the
