@@ -99,7 +99,7 @@ export class Piscina<T = any, R = any> extends EventEmitter {
 
   /** Ready workers that hold no task. */
   get idleThreads(): number {
-    return this.#core.workers.list.filter((w) => w.phase === 'ready' && w.inflight === 0).length;
+    return this.#core.workers.idle;
   }
 
   /** Tasks submitted that have not started (queued, or waiting in a worker's ring). */

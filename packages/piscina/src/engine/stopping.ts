@@ -13,7 +13,7 @@ import {
   SLOT_PHASE_MASK,
   SLOT_RUNNING,
 } from '../dispatch/layout.js';
-import { AbortError, CloseTimeoutError, PoolClosedError, TaskTimeoutError } from '../errors.js';
+import { AbortError, CloseTimeoutError, PoolClosedError, QueueFullError, TaskTimeoutError } from '../errors.js';
 import type { TaskQueue } from './task-queue.js';
 import type { HeldTask, WorkerHandle } from './worker-handle.js';
 import type { PoolEmitter, Workers } from './workers.js';
@@ -87,6 +87,13 @@ export function takeBackTasks(
   return { failed: started.length, requeued: notStarted.length };
 }
 
+/** What run() rejects with when maxQueue is reached (piscina's messages). */
+export function queueFullError(maxQueue: number): QueueFullError {
+  return new QueueFullError(
+    maxQueue === 0 ? 'No task queue available and all Workers are busy' : 'Task queue is at limit',
+  );
+}
+
 /** Rejects every task still waiting in the pool's queue; returns how many it settled. */
 export function rejectWaiting(queue: TaskQueue, error: () => unknown): number {
   let n = 0;
@@ -95,11 +102,15 @@ export function rejectWaiting(queue: TaskQueue, error: () => unknown): number {
   return n;
 }
 
-/** close(force): what has not started, in the queue or in a worker's ring, rejects now. */
-export function rejectNotStarted(queue: TaskQueue, list: readonly WorkerHandle[]): void {
+/**
+ * close(force): what was not handed to a worker rejects now: the queue, and what waits in a
+ * worker's ring beyond the `concurrency` tasks it was handed (as piscina, a task handed to a worker
+ * that is still starting counts as running: it runs).
+ */
+export function rejectNotStarted(queue: TaskQueue, list: readonly WorkerHandle[], concurrency: number): void {
   const closed = (): AbortError => new AbortError('pool is closed');
   rejectWaiting(queue, closed);
-  for (const w of list) w.cancelNotStarted(REASON_CLOSE, closed);
+  for (const w of list) w.cancelAhead(concurrency, REASON_CLOSE, closed);
 }
 
 /**
