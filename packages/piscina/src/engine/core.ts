@@ -144,7 +144,7 @@ export class PoolCore {
     if (signal !== undefined) task.unlisten = onAbort(signal, () => this.#abort(task));
     if (o.timeout !== Infinity) this.#deadlines.add(task, task.created + o.timeout);
     this.#place(task);
-    this.#afterChange();
+    this.afterChange();
     this.#poller.schedule();
     return task.promise;
   }
@@ -253,7 +253,7 @@ export class PoolCore {
       this.#depth = depthFor(this.#ewma, this.options.concurrentTasksPerWorker, this.#fifo);
       this.fill();
       this.rebalance();
-      this.#afterChange();
+      this.afterChange();
     }
     return n;
   }
@@ -323,13 +323,13 @@ export class PoolCore {
   // ---- cancellation ----
 
   #abort(task: HeldTask): void {
-    if (abortTask(task, this.#queue, this.workers, this.options.abortGraceMs)) this.#afterChange();
+    if (abortTask(task, this.#queue, this.workers, this.options.abortGraceMs)) this.afterChange();
   }
 
   #checkDeadline(task: HeldTask, now: number): number | undefined {
     if (task.settled) return undefined;
     const next = timeOutIfDue(task, now, this.#queue, this.workers, this.options.abortGraceMs);
-    if (next === undefined) this.#afterChange();
+    if (next === undefined) this.afterChange();
     return next;
   }
 
@@ -346,10 +346,6 @@ export class PoolCore {
 
   /** Re-evaluates keep-alive, drain events and the close waiter after tasks moved or settled. */
   afterChange(): void {
-    this.#afterChange();
-  }
-
-  #afterChange(): void {
     const out = this.outstanding();
     if (out > 0 !== this.#busy) {
       this.#busy = out > 0;
@@ -383,7 +379,7 @@ export class PoolCore {
     const flushed = new Promise<void>((resolve) => {
       this.#closeWaiter = resolve;
     });
-    this.#afterChange();
+    this.afterChange();
     const destroy = (): Promise<void> => this.destroy();
     this.#closePromise = destroyWhenFlushed(flushed, this.options.closeTimeout, this.workers, destroy, this.#emitter);
     return this.#closePromise;
