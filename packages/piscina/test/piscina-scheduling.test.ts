@@ -5,6 +5,7 @@
 // each test either completes or fails on its time bound.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { Piscina, AbortError, PoolClosedError, QueueFullError } from '../src/index.js';
 
 const sched = new URL('./fixtures/sched.js', import.meta.url);
@@ -189,4 +190,25 @@ test('destroy() right after the pool starts stops its booting workers', { timeou
     assert.ok((await t) instanceof PoolClosedError);
     assert.equal(pool.threads.length, 0);
   }
+});
+
+test('an aborted abortable task takes its worker with it, started or not; create and destroy pair up', {
+  timeout: 30_000,
+}, async () => {
+  const pool = new Piscina({ filename: sched, minThreads: 2, maxThreads: 2 });
+  let created = 0;
+  let destroyed = 0;
+  pool.on('workerCreate', () => created++);
+  pool.on('workerDestroy', () => destroyed++);
+  const gone = once(pool, 'workerDestroy');
+  const ac = new AbortController();
+  const task = pool.run(1, { name: 'echo', signal: ac.signal }).catch((e: unknown) => e);
+  const other = pool.run(2, { name: 'echo' });
+  ac.abort();
+  assert.ok((await task) instanceof AbortError);
+  await gone;
+  assert.equal(await other, 2, 'the task on the other worker was not failed');
+  await pool.close();
+  assert.equal(created, 3);
+  assert.equal(destroyed, 3);
 });

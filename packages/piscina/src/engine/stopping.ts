@@ -64,7 +64,9 @@ function cancelTask(
     return;
   }
   const old = w.channel.cancel(task.slot, reason);
-  if ((old & SLOT_PHASE_MASK) !== SLOT_RUNNING) return; // skipped when the worker reaches it
+  // Not started: the worker skips it. Except an aborted task: it was handed a worker of its own
+  // (it never shares one), and piscina terminates that worker, started or not; so does this pool.
+  if ((old & SLOT_PHASE_MASK) !== SLOT_RUNNING && reason !== REASON_ABORT) return;
   const kill = (): void => {
     if (w.tasks[task.slot] === task) workers.kill(w, `task ${task.taskId} was cancelled (${why})`);
   };

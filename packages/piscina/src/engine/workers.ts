@@ -103,6 +103,10 @@ export class Workers implements WorkerEvents {
       throw new WorkerStartError(`cannot start a pool worker: ${describeError(e)}`, undefined, { cause: e });
     }
     this.list.push(h);
+    // In a microtask, as piscina does for its first workers: a listener added right after the
+    // constructor (or the run() that started it) hears it, and every worker that will be
+    // destroyed was created first, even one stopped before it was ready.
+    queueMicrotask(() => this.#emitter.emit('workerCreate', publicWorker(h)));
     return h;
   }
 
@@ -234,7 +238,6 @@ export class Workers implements WorkerEvents {
     w.markReady();
     if (w.phase !== 'ready') return;
     this.#startFailed = false;
-    this.#emitter.emit('workerCreate', publicWorker(w));
     this.#core.fill();
     this.#core.rebalance();
     this.#core.afterChange();
