@@ -94,7 +94,7 @@ export class Piscina<T = any, R = any> extends EventEmitter {
 
   /** The pool's Worker objects (booting, ready and retiring ones). */
   get threads(): Worker[] {
-    return this.#core.workers.list.map((w) => w.worker);
+    return this.#core.workers.threads;
   }
 
   /** Ready workers that hold no task. */

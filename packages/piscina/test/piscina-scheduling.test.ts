@@ -212,3 +212,26 @@ test('an aborted abortable task takes its worker with it, started or not; create
   assert.equal(created, 3);
   assert.equal(destroyed, 3);
 });
+
+test('threads leaves out a worker the pool is stopping, at once (as piscina removes it)', {
+  timeout: 30_000,
+}, async () => {
+  const pool = new Piscina({ filename: sched, minThreads: 2, maxThreads: 2 });
+  const cells = cellsOf(1);
+  try {
+    const met = cellsOf(2);
+    await Promise.all([0, 1].map((me) => pool.run({ cells: met, me, other: 1 - me }, { name: 'meet' })));
+    const ac = new AbortController();
+    const task = pool.run({ cells, i: 0 }, { name: 'block', signal: ac.signal }).catch((e: unknown) => e);
+    assert.equal(pool.threads.length, 2);
+    const gone = once(pool, 'workerDestroy');
+    ac.abort();
+    assert.equal(pool.threads.length, 1);
+    assert.ok((await task) instanceof AbortError);
+    await gone;
+    assert.equal(pool.threads.length, 2, 'replaced');
+  } finally {
+    release(cells, 0);
+    await pool.destroy();
+  }
+});

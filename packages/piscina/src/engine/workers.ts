@@ -93,6 +93,16 @@ export class Workers implements WorkerEvents {
     return n;
   }
 
+  /**
+   * The Worker objects of the pool's workers, without those being stopped: as piscina removes a
+   * worker from its set when it decides to stop it, not when it has exited.
+   */
+  get threads(): import('node:worker_threads').Worker[] {
+    const out = [];
+    for (const w of this.list) if (w.phase !== 'exiting') out.push(w.worker);
+    return out;
+  }
+
   /** Starts one worker. Throws WorkerStartError if Node refuses to create it. */
   spawn(): WorkerHandle {
     let h: WorkerHandle;
