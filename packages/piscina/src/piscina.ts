@@ -91,12 +91,12 @@ export class Piscina<T = any, R = any> extends EventEmitter {
 
   /** The pool's Worker objects (booting, ready and retiring ones). */
   get threads(): Worker[] {
-    return this.#core.workers.list.map((w) => w.worker);
+    return this.#core.workers.threads;
   }
 
   /** Ready workers that hold no task. */
   get idleThreads(): number {
-    return this.#core.workers.list.filter((w) => w.phase === 'ready' && w.inflight === 0).length;
+    return this.#core.workers.idle;
   }
 
   /** Tasks submitted that have not started (queued, or waiting in a worker's ring). */

@@ -54,7 +54,7 @@ async function crashLeavesOthersAlone(
 test('process.exit() in a task: WorkerCrashError with its exit code', { timeout: 30_000 }, async () => {
   await crashLeavesOthersAlone('exit', 7, (e) => {
     assert.equal(e.exitCode, 7);
-    assert.match(e.message, /exited with code 7 while running the task/);
+    assert.match(e.message, /worker exited with code: 7 \(thread \d+\) while running the task/);
   });
 });
 

@@ -17,7 +17,8 @@
  * Picking: the ready worker with the fewest tasks, ties to the lowest index, so sequential work
  * stays on one warm worker while the others stay parked. Booting workers take tasks only if no
  * ready worker can (a cold pool's first task goes straight into a booting worker's ring and runs
- * the moment it is ready).
+ * the moment it is ready). Depth beyond concurrentTasksPerWorker is used only where it cannot
+ * change which tasks can run (see pickWorker's `ahead` and PoolCore.#place).
  */
 import { SLOTS } from '../dispatch/layout.js';
 import type { HeldTask, WorkerHandle } from './worker-handle.js';
@@ -50,27 +51,57 @@ export function lowWaterFor(depth: number): number {
   return depth >> 1;
 }
 
-/** The worker that should take the next task, or undefined if all are at `depth`. */
+/**
+ * The worker that should take the next task, or undefined if none may. A worker with a free
+ * execution slot (fewer than `concurrency` tasks) comes first: ready ones, then booting ones (a
+ * booting worker's first `concurrency` tasks are what piscina calls its pending capacity). Only
+ * when none has one, and only if `ahead` (the caller decided that no new worker can be started for
+ * the task, or that the task may wait in a ring: see PoolCore.#place), a worker is given a task
+ * beyond `concurrency`: the ready one with the fewest below `depth`, else a booting one below
+ * `bootDepth`. An abortable task (`exclusive`) goes only to a worker holding nothing, and no task
+ * goes to a worker running an abortable one: aborting it terminates the worker (piscina's rule).
+ */
 export function pickWorker(
   workers: readonly WorkerHandle[],
+  concurrency: number,
   depth: number,
   bootDepth: number,
+  ahead: boolean,
+  exclusive: boolean,
 ): WorkerHandle | undefined {
+  let free: WorkerHandle | undefined;
+  let freeBooting: WorkerHandle | undefined;
   let best: WorkerHandle | undefined;
   let booting: WorkerHandle | undefined;
   for (let i = 0; i < workers.length; i++) {
     const w = workers[i];
+    const n = w.inflight;
+    if (w.abortables > 0 || (exclusive && n > 0)) continue;
     if (w.phase === 'ready') {
-      if (w.inflight < depth && (best === undefined || w.inflight < best.inflight)) best = w;
-    } else if (
-      w.phase === 'booting' &&
-      w.inflight < bootDepth &&
-      (booting === undefined || w.inflight < booting.inflight)
-    ) {
-      booting = w;
+      if (n < concurrency) {
+        if (free === undefined || n < free.inflight) free = w;
+      } else if (n < depth && (best === undefined || n < best.inflight)) best = w;
+    } else if (w.phase === 'booting') {
+      if (n < concurrency) {
+        if (freeBooting === undefined || n < freeBooting.inflight) freeBooting = w;
+      } else if (n < bootDepth && (booting === undefined || n < booting.inflight)) booting = w;
     }
   }
-  return best ?? booting;
+  return free ?? freeBooting ?? (ahead ? (best ?? booting) : undefined);
+}
+
+/** queueSize: the pool's `queued` tasks and what workers hold beyond `concurrency` (WorkerHandle.waiting). */
+export function queuedTasks(queued: number, workers: readonly WorkerHandle[], concurrency: number): number {
+  let n = queued;
+  for (const w of workers) n += w.waiting(concurrency);
+  return n;
+}
+
+/** queuedTasks() >= maxQueue, counted exactly only when the cheap upper bound says it may be. */
+export function queueFull(queued: number, workers: readonly WorkerHandle[], concurrency: number, max: number): boolean {
+  let bound = queued;
+  for (const w of workers) if (w.inflight > concurrency) bound += w.inflight - concurrency;
+  return bound >= max && queuedTasks(queued, workers, concurrency) >= max;
 }
 
 /**
@@ -103,7 +134,12 @@ export function rebalance(
     let spare = 0;
     for (let i = 0; i < workers.length; i++) {
       const w = workers[i];
-      if (w.phase === 'ready' && w.inflight < concurrency && (thief === undefined || w.inflight < thief.inflight))
+      if (
+        w.phase === 'ready' &&
+        w.inflight < concurrency &&
+        w.abortables === 0 &&
+        (thief === undefined || w.inflight < thief.inflight)
+      )
         thief = w;
       const s = w.inflight - (w.phase === 'booting' ? 0 : concurrency);
       if (s > spare) {

@@ -13,12 +13,12 @@
 import type { TransferListItem } from 'node:worker_threads';
 import { codec, deserializeError, revive } from '@sabkit/atomics-sync';
 import { bindCodec } from '../dispatch/codec-link.js';
-import { depthFor, lowWaterFor, pickWorker, rebalance } from './balancer.js';
+import { depthFor, lowWaterFor, pickWorker, queueFull, queuedTasks, rebalance } from './balancer.js';
 import { Deadlines } from './deadlines.js';
 import { POOL_BYTES } from '../dispatch/layout.js';
 import { MAIN_SPIN_MS, Poller, microtask } from '../dispatch/poller.js';
 import { RES_ERROR, RES_OK, RES_PROGRESS } from '../dispatch/wire.js';
-import { AbortError, PoolClosedError, QueueFullError } from '../errors.js';
+import { AbortError, PoolClosedError } from '../errors.js';
 import { Histogram } from './histogram.js';
 import { FunctionTable } from './functions.js';
 import type { FilledOptions } from './options.js';
@@ -26,13 +26,14 @@ import { checkRunOptions, type CheckedRunOptions, type RunOptions } from './run-
 import {
   abortTask,
   destroyWhenFlushed,
+  queueFullError,
   rejectAll,
   rejectNotStarted,
   rejectWaiting,
   takeBackTasks,
   timeOutIfDue,
 } from './stopping.js';
-import { Task, onAbort } from './task.js';
+import { Task, onAbort, type Tally } from './task.js';
 import { ArrayTaskQueue, FixedQueue, type TaskQueue } from './task-queue.js';
 import { isMovable, unwrapMovable } from '../transfer.js';
 import type { HeldTask, WorkerHandle } from './worker-handle.js';
@@ -59,6 +60,7 @@ export class PoolCore {
   readonly #functions: FunctionTable;
   readonly #keepAlive = setInterval(() => {}, 1 << 30);
   #nextTaskId = 1;
+  readonly #tally: Tally = { unsettled: 0 };
   #defaults: CheckedRunOptions | undefined; // run()'s options when none are given, checked once
   #ewma = 0;
   #depth: number;
@@ -94,12 +96,12 @@ export class PoolCore {
     return this.#needsDrain;
   }
 
-  /** Tasks waiting to start: the pool's queue, and ring entries beyond what workers run at once. */
+  /**
+   * Tasks not handed to a worker: the pool's queue, and unsettled tasks a worker holds beyond what
+   * it runs at once (never a settled or stolen task whose slot awaits the worker's response).
+   */
   get queueSize(): number {
-    let n = this.#queue.size;
-    const c = this.options.concurrentTasksPerWorker;
-    for (const w of this.workers.list) if (w.inflight > c) n += w.inflight - c;
-    return n;
+    return queuedTasks(this.#queue.size, this.workers.list, this.options.concurrentTasksPerWorker);
   }
 
   run(value: unknown, opts: RunOptions = kNoOptions): Promise<unknown> {
@@ -111,10 +113,8 @@ export class PoolCore {
   }
 
   #run(value: unknown, opts: RunOptions): Promise<unknown> {
-    if (this.#closing)
-      throw new PoolClosedError(
-        this.#destroyed ? 'the pool was destroyed' : 'the pool is closing; it accepts no new tasks',
-      );
+    if (this.#destroyed) throw new PoolClosedError('the pool was destroyed');
+    if (this.#closing) throw new AbortError('queue is being terminated'); // piscina's rejection
     const o =
       opts === kNoOptions
         ? (this.#defaults ??= checkRunOptions(opts, this.options))
@@ -139,30 +139,38 @@ export class PoolCore {
       o.timeout,
       signal,
       o.onProgress,
+      this.#tally,
     );
     if (signal !== undefined) task.unlisten = onAbort(signal, () => this.#abort(task));
     if (o.timeout !== Infinity) this.#deadlines.add(task, task.created + o.timeout);
     this.#place(task);
-    this.#afterChange();
+    this.afterChange();
     this.#poller.schedule();
     return task.promise;
   }
 
-  /** Gives a new task to a worker, or queues it (checking maxQueue). */
+  /**
+   * Gives a new task to a worker, or queues it (checking maxQueue). A worker is given more than
+   * concurrentTasksPerWorker (pipelining) only when no new worker can be started for the task, and
+   * never an abortable task or one with a transfer list (those could not be stolen back): whatever
+   * waits in a ring then would have waited in piscina's queue for a busy worker, and a worker
+   * that frees up takes it (rebalance), so pipelining never changes which tasks can run.
+   */
   #place(task: HeldTask): void {
     const c = this.options.concurrentTasksPerWorker;
-    const w = this.#queue.size === 0 ? pickWorker(this.workers.list, this.#depth, this.#bootDepth) : undefined;
+    const exclusive = task.signal !== undefined;
+    let w: WorkerHandle | undefined;
+    if (this.#queue.size === 0) {
+      const ahead = !exclusive && task.transferList === undefined;
+      w = pickWorker(this.workers.list, c, this.#depth, this.#bootDepth, ahead, exclusive);
+      if (w === undefined || w.inflight >= c) w = this.workers.grow() ?? w;
+    }
     if (
       this.options.maxQueue !== Infinity &&
       !(w !== undefined && w.inflight < c) &&
-      this.queueSize >= this.options.maxQueue
+      queueFull(this.#queue.size, this.workers.list, c, this.options.maxQueue)
     ) {
-      task.settle(
-        false,
-        new QueueFullError(
-          this.options.maxQueue === 0 ? 'No task queue available and all Workers are busy' : 'Task queue is at limit',
-        ),
-      );
+      task.settle(false, queueFullError(this.options.maxQueue));
       return;
     }
     if (w !== undefined && this.#give(w, task)) {
@@ -183,31 +191,28 @@ export class PoolCore {
     return true;
   }
 
-  /** Hands queued tasks to workers with room, each worker's batch published once. */
+  /** Hands queued tasks to workers with room (the same rule as #place), each worker's batch published once. */
   fill(): void {
     const q = this.#queue;
     if (q.size === 0) return;
-    const full = new Set<WorkerHandle>();
+    const c = this.options.concurrentTasksPerWorker;
+    const ahead = !this.workers.mayGrow();
+    let touched: WorkerHandle[] | undefined;
     while (q.size > 0) {
-      const candidates = full.size === 0 ? this.workers.list : this.workers.list.filter((x) => !full.has(x));
-      const w = pickWorker(candidates, this.#depth, this.#bootDepth);
-      if (w === undefined) break;
-      const limit = w.phase === 'ready' ? this.#depth : this.#bootDepth;
-      let wrote = false;
-      while (q.size > 0 && w.inflight < limit && w.accepting) {
-        const task = q.shift() as HeldTask;
-        if (task.settled) continue;
-        if (!this.#give(w, task)) {
-          if (q.unshift) q.unshift(task);
-          else q.push(task);
-          full.add(w);
-          break;
-        }
-        wrote = true;
+      const task = q.shift() as HeldTask;
+      if (task.settled) continue;
+      const exclusive = task.signal !== undefined;
+      const pipelined = ahead && !exclusive && task.transferList === undefined;
+      const w = pickWorker(this.workers.list, c, this.#depth, this.#bootDepth, pipelined, exclusive);
+      if (w === undefined || !this.#give(w, task)) {
+        if (q.unshift) q.unshift(task);
+        else q.push(task);
+        break;
       }
-      if (wrote && w.channel.publish(false)) this.#flushLater();
-      if (!w.accepting || w.inflight >= limit) full.add(w);
+      if (touched === undefined) touched = [w];
+      else if (!touched.includes(w)) touched.push(w);
     }
+    if (touched !== undefined) for (const w of touched) if (w.channel.publish(false)) this.#flushLater();
     if (q.size > 0) this.workers.spawnForQueue(q.size);
   }
 
@@ -217,7 +222,7 @@ export class PoolCore {
       rebalance(
         this.workers.list,
         this.options.concurrentTasksPerWorker,
-        (w, t) => this.#give(w, t),
+        (w, t) => (t.signal === undefined || w.inflight === 0) && this.#give(w, t),
         (t) => this.#queue.push(t),
       );
   }
@@ -248,7 +253,7 @@ export class PoolCore {
       this.#depth = depthFor(this.#ewma, this.options.concurrentTasksPerWorker, this.#fifo);
       this.fill();
       this.rebalance();
-      this.#afterChange();
+      this.afterChange();
     }
     return n;
   }
@@ -318,13 +323,13 @@ export class PoolCore {
   // ---- cancellation ----
 
   #abort(task: HeldTask): void {
-    if (abortTask(task, this.#queue, this.workers, this.options.abortGraceMs)) this.#afterChange();
+    if (abortTask(task, this.#queue, this.workers, this.options.abortGraceMs)) this.afterChange();
   }
 
   #checkDeadline(task: HeldTask, now: number): number | undefined {
     if (task.settled) return undefined;
     const next = timeOutIfDue(task, now, this.#queue, this.workers, this.options.abortGraceMs);
-    if (next === undefined) this.#afterChange();
+    if (next === undefined) this.afterChange();
     return next;
   }
 
@@ -341,10 +346,6 @@ export class PoolCore {
 
   /** Re-evaluates keep-alive, drain events and the close waiter after tasks moved or settled. */
   afterChange(): void {
-    this.#afterChange();
-  }
-
-  #afterChange(): void {
     const out = this.outstanding();
     if (out > 0 !== this.#busy) {
       this.#busy = out > 0;
@@ -355,11 +356,14 @@ export class PoolCore {
       }
     }
     if (out > 0) this.#poller.schedule();
+    // Unsettled tasks, not occupied slots: a settled or stolen task awaiting its worker's response
+    // no longer counts.
     const cap = this.options.maxThreads * this.options.concurrentTasksPerWorker;
-    if (!this.#needsDrain && out >= cap) {
+    const pending = this.#tally.unsettled;
+    if (!this.#needsDrain && pending >= cap) {
       this.#needsDrain = true;
       queueMicrotask(() => this.#emitter.emit('needsDrain'));
-    } else if (this.#needsDrain && out < cap) {
+    } else if (this.#needsDrain && pending < cap) {
       this.#needsDrain = false;
       queueMicrotask(() => this.#emitter.emit('drain'));
     }
@@ -371,11 +375,11 @@ export class PoolCore {
   close(force: boolean): Promise<void> {
     if (this.#closePromise !== undefined) return this.#closePromise;
     this.#closing = true;
-    if (force) rejectNotStarted(this.#queue, this.workers.list);
+    if (force) rejectNotStarted(this.#queue, this.workers.list, this.options.concurrentTasksPerWorker);
     const flushed = new Promise<void>((resolve) => {
       this.#closeWaiter = resolve;
     });
-    this.#afterChange();
+    this.afterChange();
     const destroy = (): Promise<void> => this.destroy();
     this.#closePromise = destroyWhenFlushed(flushed, this.options.closeTimeout, this.workers, destroy, this.#emitter);
     return this.#closePromise;

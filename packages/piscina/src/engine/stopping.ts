@@ -13,7 +13,7 @@ import {
   SLOT_PHASE_MASK,
   SLOT_RUNNING,
 } from '../dispatch/layout.js';
-import { AbortError, CloseTimeoutError, PoolClosedError, TaskTimeoutError } from '../errors.js';
+import { AbortError, CloseTimeoutError, PoolClosedError, QueueFullError, TaskTimeoutError } from '../errors.js';
 import type { TaskQueue } from './task-queue.js';
 import type { HeldTask, WorkerHandle } from './worker-handle.js';
 import type { PoolEmitter, Workers } from './workers.js';
@@ -64,7 +64,9 @@ function cancelTask(
     return;
   }
   const old = w.channel.cancel(task.slot, reason);
-  if ((old & SLOT_PHASE_MASK) !== SLOT_RUNNING) return; // skipped when the worker reaches it
+  // Not started: the worker skips it. Except an aborted task: it was handed a worker of its own
+  // (it never shares one), and piscina terminates that worker, started or not; so does this pool.
+  if ((old & SLOT_PHASE_MASK) !== SLOT_RUNNING && reason !== REASON_ABORT) return;
   const kill = (): void => {
     if (w.tasks[task.slot] === task) workers.kill(w, `task ${task.taskId} was cancelled (${why})`);
   };
@@ -87,6 +89,13 @@ export function takeBackTasks(
   return { failed: started.length, requeued: notStarted.length };
 }
 
+/** What run() rejects with when maxQueue is reached (piscina's messages). */
+export function queueFullError(maxQueue: number): QueueFullError {
+  return new QueueFullError(
+    maxQueue === 0 ? 'No task queue available and all Workers are busy' : 'Task queue is at limit',
+  );
+}
+
 /** Rejects every task still waiting in the pool's queue; returns how many it settled. */
 export function rejectWaiting(queue: TaskQueue, error: () => unknown): number {
   let n = 0;
@@ -95,11 +104,15 @@ export function rejectWaiting(queue: TaskQueue, error: () => unknown): number {
   return n;
 }
 
-/** close(force): what has not started, in the queue or in a worker's ring, rejects now. */
-export function rejectNotStarted(queue: TaskQueue, list: readonly WorkerHandle[]): void {
+/**
+ * close(force): what was not handed to a worker rejects now: the queue, and what waits in a
+ * worker's ring beyond the `concurrency` tasks it was handed (as piscina, a task handed to a worker
+ * that is still starting counts as running: it runs).
+ */
+export function rejectNotStarted(queue: TaskQueue, list: readonly WorkerHandle[], concurrency: number): void {
   const closed = (): AbortError => new AbortError('pool is closed');
   rejectWaiting(queue, closed);
-  for (const w of list) w.cancelNotStarted(REASON_CLOSE, closed);
+  for (const w of list) w.cancelAhead(concurrency, REASON_CLOSE, closed);
 }
 
 /**

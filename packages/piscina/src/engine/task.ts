@@ -21,6 +21,11 @@ export type AbortSignalLike =
     }
   | { once(event: 'abort', listener: () => void): unknown; off(event: 'abort', listener: () => void): unknown };
 
+/** Tasks submitted to a pool and not settled (drain / needsDrain). */
+export interface Tally {
+  unsettled: number;
+}
+
 /** The task whose promise is being created: one shared executor instead of a closure per task. */
 let settling: Task<unknown>;
 function executor(resolve: (value: unknown) => void, reject: (reason: unknown) => void): void {
@@ -53,6 +58,8 @@ export class Task<Holder = unknown> implements PiscinaTask {
   worker: Holder | undefined = undefined;
   slot = -1;
   settled = false;
+  /** The pool's count of unsettled tasks, kept exact by the constructor and settle(). */
+  readonly tally: Tally;
   /** Removes the abort listener (set while one is installed). */
   unlisten: (() => void) | undefined = undefined;
 
@@ -66,6 +73,7 @@ export class Task<Holder = unknown> implements PiscinaTask {
     timeout: number,
     signal: AbortSignalLike | undefined,
     onProgress: ((value: unknown) => void) | undefined,
+    tally: Tally,
   ) {
     this.taskId = taskId;
     this.value = value;
@@ -77,6 +85,8 @@ export class Task<Holder = unknown> implements PiscinaTask {
     this.timeout = timeout;
     this.signal = signal;
     this.onProgress = onProgress;
+    this.tally = tally;
+    tally.unsettled++;
     settling = this;
     this.promise = new Promise<unknown>(executor);
   }
@@ -84,6 +94,11 @@ export class Task<Holder = unknown> implements PiscinaTask {
   get [kQueueOptions](): object | null {
     const v = this.value as Record<symbol, unknown> | null;
     return typeof v === 'object' && v !== null ? ((v[kQueueOptions] as object | undefined) ?? null) : null;
+  }
+
+  /** The task's argument, as piscina's TaskInfo names it (custom task queues read it). */
+  get task(): unknown {
+    return this.value;
   }
 
   get isAbortable(): boolean {
@@ -94,6 +109,7 @@ export class Task<Holder = unknown> implements PiscinaTask {
   settle(ok: boolean, value: unknown): boolean {
     if (this.settled) return false;
     this.settled = true;
+    this.tally.unsettled--;
     if (this.unlisten !== undefined) {
       this.unlisten();
       this.unlisten = undefined;

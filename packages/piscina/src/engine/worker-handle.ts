@@ -27,6 +27,8 @@ export class WorkerHandle {
   readonly channel: MainChannel;
   readonly threadId: number;
   phase: WorkerPhase = 'booting';
+  /** Started by the pool's constructor (its first minThreads): counts as idle while it starts. */
+  initial = false;
   /** Tasks by slot; undefined where the slot is free. */
   readonly tasks: (HeldTask | undefined)[] = new Array(SLOTS).fill(undefined);
   readonly #free: number[] = [];
@@ -40,6 +42,8 @@ export class WorkerHandle {
   #newest = -1;
   /** Occupied slots: tasks written to the ring and not yet answered. */
   inflight = 0;
+  /** Abortable tasks (with a signal) it holds: while one is held, it is given nothing else. */
+  abortables = 0;
   /** Tasks ever given to this worker (for maxTasksPerWorker). */
   given = 0;
   /** Function ids this worker has been told about (id 0, the default, at start-up). */
@@ -96,6 +100,8 @@ export class WorkerHandle {
 
   /** Frees a slot whose task's final response arrived. */
   freeSlot(slot: number): void {
+    const task = this.tasks[slot];
+    if (task !== undefined && task.signal !== undefined && this.owns(task, slot)) this.abortables--;
     this.#unlink(slot);
     this.tasks[slot] = undefined;
     this.channel.freeSlot(slot);
@@ -134,6 +140,7 @@ export class WorkerHandle {
     }
     task.worker = this;
     task.slot = slot;
+    if (task.signal !== undefined) this.abortables++;
     this.#link(slot);
     this.given++;
     this.clearIdleTimer();
@@ -169,6 +176,7 @@ export class WorkerHandle {
       if (task === undefined || task.settled || !this.owns(task, s)) continue;
       if (task.transferList !== undefined && task.transferList.length > 0) continue;
       if (!this.channel.steal(s)) break;
+      if (task.signal !== undefined) this.abortables--;
       task.worker = undefined;
       task.slot = -1;
       out.push(task);
@@ -213,18 +221,42 @@ export class WorkerHandle {
       }
     }
     this.inflight = 0;
+    this.abortables = 0;
     this.#newest = -1;
     this.#prev.fill(-1);
     this.#next.fill(-1);
     return { started, notStarted };
   }
 
-  /** Rejects the tasks in this worker's ring that have not started, and has the worker skip them. */
-  cancelNotStarted(reason: number, error: () => unknown): void {
-    for (let slot = 0; slot < this.tasks.length; slot++) {
-      const task = this.tasks[slot];
-      if (task !== undefined && !task.settled && this.owns(task, slot) && this.channel.cancelIfQueued(slot, reason))
-        task.settle(false, error());
+  /**
+   * Tasks it holds beyond the `concurrency` it runs at once, not counting tasks that settled or
+   * were stolen but whose slot awaits the worker's response: what waits in its ring (queueSize).
+   */
+  waiting(concurrency: number): number {
+    if (this.inflight <= concurrency) return 0;
+    let n = 0;
+    for (let s = this.#newest; s >= 0; s = this.#prev[s]) {
+      const task = this.tasks[s];
+      if (task !== undefined && !task.settled && this.owns(task, s)) n++;
+    }
+    return n > concurrency ? n - concurrency : 0;
+  }
+
+  /**
+   * close({ force }): rejects the tasks it holds beyond its oldest `keep` unsettled ones that have
+   * not started, and has the worker skip them. The oldest `keep` (concurrentTasksPerWorker) were
+   * handed to it as piscina hands tasks to a worker, even while it is still starting: they run.
+   */
+  cancelAhead(keep: number, reason: number, error: () => unknown): void {
+    const held: number[] = [];
+    for (let s = this.#newest; s >= 0; s = this.#prev[s]) {
+      const task = this.tasks[s];
+      if (task !== undefined && !task.settled && this.owns(task, s)) held.push(s);
+    }
+    // held is newest first: all but the last `keep` are beyond what the worker was handed.
+    for (let i = 0; i < held.length - keep; i++) {
+      const task = this.tasks[held[i]] as HeldTask;
+      if (this.channel.cancelIfQueued(held[i], reason)) task.settle(false, error());
     }
   }
 

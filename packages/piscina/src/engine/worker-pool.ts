@@ -12,10 +12,14 @@
  * process alive. Node can abort the whole process if a worker is terminated at the wrong moment of
  * loading a module: while its ESM entry is still evaluating (Node 20), or inside require() of an
  * ES module (Node 20 and 24, reproduced here: `Assertion failed: facade->InstantiateModule`). So a
- * worker is terminated only once it is not booting (it reported ready, or exited) and not loading
- * a task module (LOADING in its channel is 0), or after BOOT_TERMINATE_WAIT_MS if that never
+ * worker is terminated only once it is not loading a task module (LOADING in its channel is 0, and
+ * main claims it so that no load starts), and, with the unbundled ES module entry of the tests'
+ * build, not booting (it reported ready, or exited); or after BOOT_TERMINATE_WAIT_MS if that never
  * comes (a module whose top level runs that long is terminated while it evaluates, which is safe).
+ * The published build's entry is CommonJS, so a booting worker is stopped at once unless it is
+ * inside a module load: destroy() right after new Piscina() takes milliseconds, not the boot.
  */
+import { existsSync } from 'node:fs';
 import { MessageChannel, Worker, setEnvironmentData, type WorkerOptions } from 'node:worker_threads';
 import { livenessTable, watchWorker } from '@sabkit/atomics-sync';
 import { CHANNEL_BYTES, LOADING, LOADING_BUSY, LOADING_IDLE, LOADING_STOP } from '../dispatch/layout.js';
@@ -28,6 +32,9 @@ import { INIT_ENV_KEY, type WorkerInit } from '../worker-state.js';
 
 /** The worker's launch script: it loads the entry (worker/launch.cts). */
 const ENTRY_URL = new URL('../worker/launch.cjs', import.meta.url);
+
+/** The published build's worker entry is one CommonJS bundle (launch.cts); the tests' build is ESM. */
+const ENTRY_IS_COMMONJS = existsSync(new URL('../worker/entry.cjs', import.meta.url));
 
 /** Longest wait for a booting worker to become ready before it is terminated anyway. */
 export const BOOT_TERMINATE_WAIT_MS = 10_000;
@@ -103,7 +110,9 @@ export function stopWorker(handle: WorkerHandle): Promise<number> {
   const i32 = handle.channel.views.i32;
   // Claims the worker's LOADING word (dispatch/layout.ts): from then on it starts no module load.
   const claim = (): boolean => Atomics.compareExchange(i32, LOADING, LOADING_IDLE, LOADING_STOP) !== LOADING_BUSY;
-  if (!wasBooting && claim()) {
+  // A booting worker of the bundled build is safe to terminate unless it is loading a task module:
+  // its entry is CommonJS. Only the unbundled build's ES module entry must finish evaluating first.
+  if ((!wasBooting || ENTRY_IS_COMMONJS) && claim()) {
     void handle.worker.terminate();
     return handle.exited;
   }
@@ -125,7 +134,9 @@ export function stopWorker(handle: WorkerHandle): Promise<number> {
     }
   };
   // notLoading() is bounded by the same deadline as the boot wait.
-  const safe = (wasBooting ? Promise.race([handle.settledBoot, bounded]) : Promise.resolve()).then(notLoading);
+  const safe = (
+    wasBooting && !ENTRY_IS_COMMONJS ? Promise.race([handle.settledBoot, bounded]) : Promise.resolve()
+  ).then(notLoading);
   return safe.then(() => {
     clearTimeout(timer);
     void handle.worker.terminate();

@@ -93,6 +93,16 @@ export class Workers implements WorkerEvents {
     return n;
   }
 
+  /**
+   * The Worker objects of the pool's workers, without those being stopped: as piscina removes a
+   * worker from its set when it decides to stop it, not when it has exited.
+   */
+  get threads(): import('node:worker_threads').Worker[] {
+    const out = [];
+    for (const w of this.list) if (w.phase !== 'exiting') out.push(w.worker);
+    return out;
+  }
+
   /** Starts one worker. Throws WorkerStartError if Node refuses to create it. */
   spawn(): WorkerHandle {
     let h: WorkerHandle;
@@ -103,6 +113,10 @@ export class Workers implements WorkerEvents {
       throw new WorkerStartError(`cannot start a pool worker: ${describeError(e)}`, undefined, { cause: e });
     }
     this.list.push(h);
+    // In a microtask, as piscina does for its first workers: a listener added right after the
+    // constructor (or the run() that started it) hears it, and every worker that will be
+    // destroyed was created first, even one stopped before it was ready.
+    queueMicrotask(() => this.#emitter.emit('workerCreate', publicWorker(h)));
     return h;
   }
 
@@ -113,18 +127,43 @@ export class Workers implements WorkerEvents {
   ensureMinimum(throwErrors = false): void {
     if (this.#core.closing || this.#startFailed) return;
     while (this.live < this.#options.minThreads) {
-      if (throwErrors) this.spawn();
+      if (throwErrors) this.spawn().initial = true;
       else if (!this.#trySpawn()) return;
     }
   }
 
   /** Starts a worker for tasks that are waiting, if the pool may grow. */
   spawnForQueue(queued: number): void {
-    if (this.#stopping || queued === 0) return;
+    if (queued > 0 && this.mayGrow()) this.#trySpawn();
+  }
+
+  /**
+   * Whether a new worker may be started for a task that no worker has a free execution slot for:
+   * fewer than maxThreads live or starting, not stopping, and not after a failed start (unless no
+   * worker is left, when one is tried per task: see the header).
+   */
+  mayGrow(): boolean {
+    if (this.#stopping) return false;
     const live = this.live;
-    if (live >= this.#options.maxThreads) return;
-    if ((this.#startFailed || this.#core.closing) && live > 0) return;
-    this.#trySpawn();
+    if (live >= this.#options.maxThreads) return false;
+    return !((this.#startFailed || this.#core.closing) && live > 0);
+  }
+
+  /** Starts a worker for a task if the pool may grow (mayGrow); the new worker, or undefined. */
+  grow(): WorkerHandle | undefined {
+    if (!this.mayGrow() || !this.#trySpawn()) return undefined;
+    return this.list[this.list.length - 1];
+  }
+
+  /**
+   * Workers that are ready and hold no task. Those started by the constructor count from the start,
+   * as piscina counts its first minThreads workers ready at once (they take tasks while starting).
+   */
+  get idle(): number {
+    let n = 0;
+    for (const w of this.list)
+      if ((w.phase === 'ready' || (w.phase === 'booting' && w.initial)) && w.inflight === 0) n++;
+    return n;
   }
 
   /** spawn(), turning a refusal into failed queued tasks (if no worker is left) or an 'error' event. */
@@ -209,7 +248,6 @@ export class Workers implements WorkerEvents {
     w.markReady();
     if (w.phase !== 'ready') return;
     this.#startFailed = false;
-    this.#emitter.emit('workerCreate', publicWorker(w));
     this.#core.fill();
     this.#core.rebalance();
     this.#core.afterChange();
@@ -243,7 +281,7 @@ export class Workers implements WorkerEvents {
       new WorkerCrashError(
         killReason !== undefined
           ? `worker ${w.threadId} was terminated because ${killReason}; the task was running on it`
-          : `worker ${w.threadId} exited with code ${code} while running the ` +
+          : `worker exited with code: ${code} (thread ${w.threadId}) while running the ` +
               `task${cause !== undefined ? `: ${describeError(cause)}` : ''}`,
         code,
         w.threadId,

@@ -104,6 +104,13 @@ export class TaskContext implements TaskContextLike {
   }
 
   signal(): AbortSignal {
+    if (this.#controller === undefined && this.done) {
+      // Asked by a callback that outlived its task (a timer, with concurrentTasksPerWorker > 1 the
+      // async context still points here): the slot may hold another task by now, so it is not
+      // touched. The task is over; its signal never aborts.
+      this.#controller = new AbortController();
+      return this.#controller.signal;
+    }
     if (this.#controller === undefined) {
       const controller = new AbortController();
       this.#controller = controller;
