@@ -5,6 +5,7 @@
 // written to .test-results/ for scripts/test-summary.mjs. A runtime that is not available is
 // reported as skipped, never as passed.
 import { spawnSync } from 'node:child_process';
+import { runBounded } from './run-bounded.mjs';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 
@@ -61,7 +62,7 @@ let failed = false;
 for (const rt of runtimes) {
   const tap = join(resultsDir, `${rt.label.replace(/\W+/g, '_')}.tap`);
   console.log(`\n=== ${pkgName}: ${files.length} test files on ${rt.label} ===`);
-  const r = spawnSync(
+  const r = await runBounded(
     rt.bin,
     [
       '--test',
@@ -72,12 +73,7 @@ for (const rt of runtimes) {
       `--test-reporter-destination=${tap}`,
       ...files,
     ],
-    {
-      stdio: 'inherit',
-      timeout: RUN_LIMIT_MS,
-      killSignal: 'SIGKILL',
-      env: { ...process.env, SABKIT_RUNTIME: rt.label },
-    },
+    { timeoutMs: RUN_LIMIT_MS, env: { ...process.env, SABKIT_RUNTIME: rt.label } },
   );
   const text = existsSync(tap) ? readFileSync(tap, 'utf8') : '';
   const count = (k) => Number(text.match(new RegExp(`^# ${k} (\\d+)$`, 'm'))?.[1] ?? 0);
