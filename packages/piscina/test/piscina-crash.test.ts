@@ -134,3 +134,20 @@ test('a worker Node refuses to create (bad execArgv): the constructor throws Wor
       e instanceof WorkerStartError && e.exitCode === undefined && /cannot start a pool worker/.test(e.message),
   );
 });
+
+test('an error that is its own cause rejects its task (npm piscina hangs on it), and the pool goes on', {
+  timeout: 30_000,
+}, async () => {
+  const pool = new Piscina({ filename: tasks.href, maxThreads: 1 });
+  try {
+    await assert.rejects(pool.run(null, { name: 'selfCause' }), (e: Error & { cause?: unknown }) => {
+      // The chain is cut where it loops, never followed for ever.
+      let depth = 0;
+      for (let c: unknown = e; c instanceof Error && depth < 100; c = (c as { cause?: unknown }).cause) depth++;
+      return e.message === 'I caused myself' && depth < 100;
+    });
+    assert.equal(await pool.run({ a: 1, b: 2 }), 3);
+  } finally {
+    await pool.destroy();
+  }
+});
