@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Checks a built package's two faces (scripts/build-cjs.mjs): for every entry in its exports,
 // `require()` and `import` must give the same objects (one implementation, so `instanceof` holds
-// across them), and every name the ES module entry exports must be on the CommonJS module.
+// across them), and every name the ES module entry exports must be on the CommonJS module. A name
+// that two entries export must be the same object in both.
 //
 // Usage: node scripts/check-module-formats.mjs <package dir> [node flag...]
 // Prints one JSON line per entry and order (require first, import first), and exits 1 if any
@@ -104,5 +105,37 @@ for (const spec of specs) {
     if (!ok) failed = true;
     console.log(JSON.stringify({ ok, ...result }));
   }
+}
+// Across entries: a name two entries export is one object (index and core, index and internal
+// share their modules, not copies of them).
+if (specs.length > 1) {
+  const cross = join(probeDir, 'cross.cjs');
+  writeFileSync(
+    cross,
+    `'use strict';
+const specs = ${JSON.stringify(specs)};
+const mods = specs.map((s) => require(s));
+const differ = [];
+let common = 0;
+for (let i = 0; i < mods.length; i++)
+  for (let j = i + 1; j < mods.length; j++)
+    for (const k of Object.getOwnPropertyNames(mods[i])) {
+      if (['prototype', 'length', 'name', 'default'].includes(k) || !(k in mods[j])) continue;
+      common++;
+      if (!Object.is(mods[i][k], mods[j][k])) differ.push(specs[i] + ' ' + specs[j] + ' ' + k);
+    }
+console.log(JSON.stringify({ cross: specs, common, differ }));
+`,
+  );
+  const r = spawnSync(process.execPath, [...flags, cross], { encoding: 'utf8', cwd: probeDir });
+  let result;
+  try {
+    result = JSON.parse(r.stdout.trim().split('\n').pop());
+  } catch {
+    result = { cross: specs, error: `exit ${r.status}: ${r.stderr}` };
+  }
+  const ok = result.error === undefined && result.differ.length === 0 && result.common > 0;
+  if (!ok) failed = true;
+  console.log(JSON.stringify({ ok, ...result }));
 }
 process.exitCode = failed ? 1 : 0;
