@@ -1,0 +1,112 @@
+// The published build's two faces (scripts/build-cjs.mjs): dist/ holds one CommonJS implementation
+// and ES module entries that re-export it. For every entry of this package, in new processes:
+// require() and import give the same objects (so instanceof holds across them, in either order
+// of loading), and every name the ES module entry exports is on the CommonJS module. Also with
+// --no-experimental-require-module, which makes Node 20.19+/22 refuse require() of an ES module
+// as Node 20.0-20.18 does: the CommonJS face must not need require(esm).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const pkgDir = fileURLToPath(new URL('../..', import.meta.url));
+const checker = fileURLToPath(new URL('../../../../scripts/check-module-formats.mjs', import.meta.url));
+const NO_REQUIRE_ESM = '--no-experimental-require-module';
+
+/** Whether this Node takes the flag and then refuses require() of an ES module (proves the flag works). */
+function flagRefusesRequireEsm(): boolean {
+  const dir = join(pkgDir, '.test-build', 'module-formats');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'esm-probe.mjs'), 'export const x = 1;\n');
+  const r = spawnSync(process.execPath, [NO_REQUIRE_ESM, '-e', "require('./esm-probe.mjs')"], {
+    cwd: dir,
+    encoding: 'utf8',
+  });
+  return r.status !== 0 && r.stderr.includes('ERR_REQUIRE_ESM');
+}
+
+function check(flags: string[]): void {
+  const r = spawnSync(process.execPath, [checker, pkgDir, ...flags], { encoding: 'utf8', timeout: 60_000 });
+  const lines = r.stdout
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l));
+  assert.ok(lines.length >= 2, `the checker reported on every entry: ${r.stdout}${r.stderr}`);
+  for (const l of lines) assert.ok(l.ok, JSON.stringify(l));
+  assert.equal(r.status, 0, r.stderr);
+}
+
+test('require() and import of each entry give the same objects; every ESM name is on the CJS module', () => {
+  check([]);
+});
+
+test('the CommonJS face loads without require(esm) (--no-experimental-require-module)', (t) => {
+  if (!flagRefusesRequireEsm()) {
+    t.skip(`this Node does not take ${NO_REQUIRE_ESM}`);
+    return;
+  }
+  check([NO_REQUIRE_ESM]);
+});
+
+/** Writes `files` into a directory inside the package (so it resolves itself by name) and runs main.cjs. */
+function runCjs(files: Record<string, string>, flags: string[]): unknown {
+  const dir = join(pkgDir, '.test-build', 'module-formats', 'mp');
+  mkdirSync(dir, { recursive: true });
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+  const r = spawnSync(process.execPath, [...flags, join(dir, 'main.cjs')], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 0, `main.cjs failed: ${r.stdout}${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop()!);
+}
+
+// A Pool (a task module and an inline function, which run through the pool's runner.js) and a
+// Process (its worker entry, process-worker.js) with a shared Value, from CommonJS.
+const MP_FILES = {
+  'tasks.cjs': ['exports.square = (x) => x * x;', 'exports.inc = (v) => { v.value += 1; };', ''].join('\n'),
+  'main.cjs': [
+    "const mp = require('@sabkit/multiprocessing');",
+    "const { join } = require('node:path');",
+    "const tasks = join(__dirname, 'tasks.cjs');",
+    'async function main() {',
+    '  const pool = new mp.Pool(2);',
+    '  let squares;',
+    '  let inline;',
+    '  try {',
+    "    squares = await pool.map({ filename: tasks, name: 'square' }, [1, 2, 3]);",
+    '    inline = await pool.map((x) => x + 1, [1, 2, 3]);',
+    '  } finally {',
+    '    await pool[Symbol.asyncDispose]();',
+    '  }',
+    "  const v = new mp.Value('i', 0);",
+    "  const p = new mp.Process({ target: { filename: tasks, name: 'inc' }, args: [v] });",
+    '  p.start();',
+    '  await p.join();',
+    "  const esm = await import('@sabkit/multiprocessing');",
+    "  const sync = require('@sabkit/atomics-sync');",
+    '  return {',
+    '    squares,',
+    '    inline,',
+    '    value: v.value,',
+    '    exitCode: p.exitCode,',
+    '    oneLock: mp.Lock === sync.Lock && esm.Lock === sync.Lock && new esm.Lock() instanceof sync.Lock,',
+    '  };',
+    '}',
+    'main().then((r) => console.log(JSON.stringify(r)));',
+    '',
+  ].join('\n'),
+};
+const MP_EXPECTED = { squares: [1, 4, 9], inline: [2, 3, 4], value: 1, exitCode: 0, oneLock: true };
+
+test('a CommonJS script runs a Pool and a Process end to end', { timeout: 60_000 }, () => {
+  assert.deepEqual(runCjs(MP_FILES, []), MP_EXPECTED);
+});
+
+test('... and without require(esm) (--no-experimental-require-module)', { timeout: 60_000 }, (t) => {
+  if (!flagRefusesRequireEsm()) {
+    t.skip(`this Node does not take ${NO_REQUIRE_ESM}`);
+    return;
+  }
+  assert.deepEqual(runCjs(MP_FILES, [NO_REQUIRE_ESM]), MP_EXPECTED);
+});
