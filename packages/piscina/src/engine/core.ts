@@ -20,6 +20,7 @@ import { MAIN_SPIN_MS, Poller, microtask } from '../dispatch/poller.js';
 import { RES_ERROR, RES_OK, RES_PROGRESS } from '../dispatch/wire.js';
 import { AbortError, PoolClosedError } from '../errors.js';
 import { Histogram } from './histogram.js';
+import { KeepAlive } from './keep-alive.js';
 import { FunctionTable } from './functions.js';
 import type { FilledOptions } from './options.js';
 import { checkRunOptions, type CheckedRunOptions, type RunOptions } from './run-options.js';
@@ -58,7 +59,7 @@ export class PoolCore {
     (task) => !task.settled,
   );
   readonly #functions: FunctionTable;
-  readonly #keepAlive = setInterval(() => {}, 1 << 30);
+  readonly #keepAlive = new KeepAlive();
   #nextTaskId = 1;
   readonly #tally: Tally = { unsettled: 0 };
   #defaults: CheckedRunOptions | undefined; // run()'s options when none are given, checked once
@@ -79,7 +80,6 @@ export class PoolCore {
     this.options = options;
     this.#emitter = emitter;
     this.#queue = options.taskQueue;
-    this.#keepAlive.unref();
     this.#fifo = this.#queue instanceof FixedQueue || this.#queue instanceof ArrayTaskQueue;
     this.#depth = this.#bootDepth = depthFor(0, options.concurrentTasksPerWorker, this.#fifo);
     const poolBuffer = new SharedArrayBuffer(POOL_BYTES);
@@ -349,9 +349,9 @@ export class PoolCore {
     const out = this.outstanding();
     if (out > 0 !== this.#busy) {
       this.#busy = out > 0;
-      if (this.#busy) this.#keepAlive.ref();
+      if (this.#busy) this.#keepAlive.hold();
       else {
-        this.#keepAlive.unref();
+        this.#keepAlive.release();
         this.#poller.release();
       }
     }
@@ -392,7 +392,7 @@ export class PoolCore {
     rejectAll(this.#queue, this.workers.list);
     this.#deadlines.clear();
     this.#poller.stop();
-    clearInterval(this.#keepAlive);
+    this.#keepAlive.stop();
     this.#destroyPromise = this.workers.stopAll();
     return this.#destroyPromise;
   }
