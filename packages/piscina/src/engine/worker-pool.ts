@@ -61,6 +61,7 @@ export function spawnWorker(options: FilledOptions, poolBuffer: SharedArrayBuffe
     concurrency: options.concurrentTasksPerWorker,
     atomics: options.atomics,
     maxHeapMB: Number.isFinite(options.maxWorkerHeapMB) ? options.maxWorkerHeapMB : 0,
+    niceIncrement: options.niceIncrement,
     codeCache: cache.data,
     produceCodeCache: cache.produce,
   };
