@@ -7,6 +7,7 @@
  * freed only by that response or by the worker's exit, so a slot is never reused under a task
  * the worker still runs.
  */
+import { AsyncResource } from 'node:async_hooks';
 import type { TransferListItem } from 'node:worker_threads';
 import { kQueueOptions } from '../movable.js';
 import type { PiscinaTask } from './task-queue.js';
@@ -26,6 +27,9 @@ export interface Tally {
   unsettled: number;
 }
 
+/** Every task's async resource options: one shared object; the task emits its own destroy (settle). */
+const kResourceOptions = Object.freeze({ requireManualDestroy: true });
+
 /** The task whose promise is being created: one shared executor instead of a closure per task. */
 let settling: Task<unknown>;
 function executor(resolve: (value: unknown) => void, reject: (reason: unknown) => void): void {
@@ -36,8 +40,12 @@ function executor(resolve: (value: unknown) => void, reject: (reason: unknown) =
 /**
  * `Holder` is the worker-side owner of a placed task (worker-handle.ts's WorkerHandle). It is a
  * parameter rather than an import so that task.ts and worker-handle.ts do not import each other.
+ *
+ * A task is itself the AsyncResource of type 'Piscina.Task' that piscina creates per task (one
+ * object, not two): created in run(), it settles the caller's promise inside its scope, so async
+ * hooks and AsyncLocalStorage see the settlement as the task's, with run()'s context, as piscina's.
  */
-export class Task<Holder = unknown> implements PiscinaTask {
+export class Task<Holder = unknown> extends AsyncResource implements PiscinaTask {
   readonly taskId: number;
   readonly value: unknown;
   readonly transferList: readonly TransferListItem[] | undefined;
@@ -75,6 +83,7 @@ export class Task<Holder = unknown> implements PiscinaTask {
     onProgress: ((value: unknown) => void) | undefined,
     tally: Tally,
   ) {
+    super('Piscina.Task', kResourceOptions);
     this.taskId = taskId;
     this.value = value;
     this.transferList = transferList;
@@ -114,8 +123,8 @@ export class Task<Holder = unknown> implements PiscinaTask {
       this.unlisten();
       this.unlisten = undefined;
     }
-    if (ok) this.resolve(value);
-    else this.reject(value);
+    this.runInAsyncScope(ok ? this.resolve : this.reject, undefined, value);
+    this.emitDestroy(); // used once
     return true;
   }
 }
