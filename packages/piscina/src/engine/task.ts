@@ -22,9 +22,33 @@ export type AbortSignalLike =
     }
   | { once(event: 'abort', listener: () => void): unknown; off(event: 'abort', listener: () => void): unknown };
 
-/** Tasks submitted to a pool and not settled (drain / needsDrain). */
-export interface Tally {
-  unsettled: number;
+/**
+ * Tasks submitted to a pool and not settled, and the 'drain' / 'needsDrain' events they drive:
+ * 'needsDrain' once they reach `cap` (maxThreads x concurrentTasksPerWorker), 'drain' once they
+ * fall below it again. Unsettled tasks, not occupied slots: a settled or stolen task awaiting its
+ * worker's response no longer counts.
+ */
+export class Tally {
+  unsettled = 0;
+  needsDrain = false;
+  readonly #cap: number;
+  readonly #emitter: { emit(event: string): boolean };
+
+  constructor(cap: number, emitter: { emit(event: string): boolean }) {
+    this.#cap = cap;
+    this.#emitter = emitter;
+  }
+
+  /** Emits, in a microtask, 'needsDrain' or 'drain' if the count crossed the cap. */
+  check(): void {
+    const full = this.unsettled >= this.#cap;
+    if (full === this.needsDrain) return;
+    this.needsDrain = full;
+    queueMicrotask(full ? this.#needsDrain : this.#drain);
+  }
+
+  readonly #needsDrain = (): void => void this.#emitter.emit('needsDrain');
+  readonly #drain = (): void => void this.#emitter.emit('drain');
 }
 
 /** Every task's async resource options: one shared object; the task emits its own destroy (settle). */
