@@ -10,7 +10,7 @@ export {
 export type { RunOptions } from './engine/run-options.js';
 export type { PiscinaOptions, FilledOptions, PiscinaLoadBalancer, BalancedWorker } from './engine/options.js';
 export type { HistogramSummary } from './engine/histogram.js';
-export type { PoolWorker } from './engine/workers.js';
+export type { PoolWorker } from './engine/public-worker.js';
 export type { AbortSignalLike } from './engine/task.js';
 export { ArrayTaskQueue, FixedQueue, type TaskQueue, type Task, type PiscinaTask } from './engine/task-queue.js';
 export {

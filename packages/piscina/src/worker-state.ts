@@ -26,6 +26,8 @@ export interface WorkerInit {
   readonly atomics: 'sync' | 'async' | 'disabled';
   /** Heap limit in MiB above which the worker asks to be replaced (0: none). */
   readonly maxHeapMB: number;
+  /** Added to the worker thread's nice value before anything else runs (Linux; worker/nice.ts). */
+  readonly niceIncrement: number;
   /** V8 code cache for the worker entry bundle, made by an earlier worker (worker/launch.cts). */
   readonly codeCache?: Uint8Array;
   /** Make a code cache after the first task and send it to main (CODE_CACHE_MESSAGE). */

@@ -14,12 +14,14 @@ import type { TransferListItem } from 'node:worker_threads';
 import { codec, deserializeError, revive } from '@sabkit/atomics-sync';
 import { bindCodec } from '../dispatch/codec-link.js';
 import { depthFor, lowWaterFor, pickWorker, queueFull, queuedTasks, rebalance } from './balancer.js';
+import { CustomBalancer } from './custom-balancer.js';
 import { Deadlines } from './deadlines.js';
 import { POOL_BYTES } from '../dispatch/layout.js';
 import { MAIN_SPIN_MS, Poller, microtask } from '../dispatch/poller.js';
 import { RES_ERROR, RES_OK, RES_PROGRESS } from '../dispatch/wire.js';
 import { AbortError, PoolClosedError } from '../errors.js';
 import { Histogram } from './histogram.js';
+import { KeepAlive } from './keep-alive.js';
 import { FunctionTable } from './functions.js';
 import type { FilledOptions } from './options.js';
 import { checkRunOptions, type CheckedRunOptions, type RunOptions } from './run-options.js';
@@ -33,7 +35,7 @@ import {
   takeBackTasks,
   timeOutIfDue,
 } from './stopping.js';
-import { Task, onAbort, type Tally } from './task.js';
+import { Task, Tally, onAbort } from './task.js';
 import { ArrayTaskQueue, FixedQueue, type TaskQueue } from './task-queue.js';
 import { isMovable, unwrapMovable } from '../transfer.js';
 import type { HeldTask, WorkerHandle } from './worker-handle.js';
@@ -58,9 +60,10 @@ export class PoolCore {
     (task) => !task.settled,
   );
   readonly #functions: FunctionTable;
-  readonly #keepAlive = setInterval(() => {}, 1 << 30);
+  readonly #keepAlive = new KeepAlive();
   #nextTaskId = 1;
-  readonly #tally: Tally = { unsettled: 0 };
+  readonly #tally: Tally;
+  readonly #custom: CustomBalancer | undefined; // the loadBalancer option's placement, if given
   #defaults: CheckedRunOptions | undefined; // run()'s options when none are given, checked once
   #ewma = 0;
   #depth: number;
@@ -68,7 +71,6 @@ export class PoolCore {
   readonly #fifo: boolean;
   #busy = false;
   #flushScheduled = false;
-  #needsDrain = false;
   #closing = false;
   #destroyed = false;
   #closeWaiter: (() => void) | undefined;
@@ -79,13 +81,14 @@ export class PoolCore {
     this.options = options;
     this.#emitter = emitter;
     this.#queue = options.taskQueue;
-    this.#keepAlive.unref();
     this.#fifo = this.#queue instanceof FixedQueue || this.#queue instanceof ArrayTaskQueue;
     this.#depth = this.#bootDepth = depthFor(0, options.concurrentTasksPerWorker, this.#fifo);
     const poolBuffer = new SharedArrayBuffer(POOL_BYTES);
     this.#poller = new Poller(this, new Int32Array(poolBuffer));
     this.#functions = new FunctionTable(options.filename, options.name);
+    this.#tally = new Tally(options.maxThreads * options.concurrentTasksPerWorker, emitter);
     this.workers = new Workers(options, poolBuffer, emitter, this);
+    this.#custom = options.loadBalancer && new CustomBalancer(options.loadBalancer, this.workers.list);
     this.workers.ensureMinimum(true);
   }
 
@@ -93,7 +96,7 @@ export class PoolCore {
     return this.#closing;
   }
   get needsDrain(): boolean {
-    return this.#needsDrain;
+    return this.#tally.needsDrain;
   }
 
   /**
@@ -158,16 +161,15 @@ export class PoolCore {
    */
   #place(task: HeldTask): void {
     const c = this.options.concurrentTasksPerWorker;
-    const exclusive = task.signal !== undefined;
     let w: WorkerHandle | undefined;
     if (this.#queue.size === 0) {
-      const ahead = !exclusive && task.transferList === undefined;
-      w = pickWorker(this.workers.list, c, this.#depth, this.#bootDepth, ahead, exclusive);
-      if (w === undefined || w.inflight >= c) w = this.workers.grow() ?? w;
+      w = this.#choose(task, true);
+      if (task.settled) return; // a custom loadBalancer threw
+      if (this.#custom === undefined && (w === undefined || w.inflight >= c)) w = this.workers.grow() ?? w;
     }
     if (
       this.options.maxQueue !== Infinity &&
-      !(w !== undefined && w.inflight < c) &&
+      !(w !== undefined && (w.inflight < c || this.#custom !== undefined)) &&
       queueFull(this.#queue.size, this.workers.list, c, this.options.maxQueue)
     ) {
       task.settle(false, queueFullError(this.options.maxQueue));
@@ -183,6 +185,15 @@ export class PoolCore {
     this.workers.spawnForQueue(this.#queue.size);
   }
 
+  /** The worker for `task`: the loadBalancer option's choice, or pickWorker's (`ahead`: see #place). */
+  #choose(task: HeldTask, ahead: boolean): WorkerHandle | undefined {
+    if (this.#custom !== undefined) return this.#custom.pick(task);
+    const exclusive = task.signal !== undefined;
+    const pipelined = ahead && !exclusive && task.transferList === undefined;
+    const c = this.options.concurrentTasksPerWorker;
+    return pickWorker(this.workers.list, c, this.#depth, this.#bootDepth, pipelined, exclusive);
+  }
+
   /** WorkerHandle.give, plus recycling once the worker reached maxTasksPerWorker. */
   #give(w: WorkerHandle, task: HeldTask): boolean {
     if (!w.give(task)) return false;
@@ -195,15 +206,13 @@ export class PoolCore {
   fill(): void {
     const q = this.#queue;
     if (q.size === 0) return;
-    const c = this.options.concurrentTasksPerWorker;
     const ahead = !this.workers.mayGrow();
     let touched: WorkerHandle[] | undefined;
     while (q.size > 0) {
       const task = q.shift() as HeldTask;
       if (task.settled) continue;
-      const exclusive = task.signal !== undefined;
-      const pipelined = ahead && !exclusive && task.transferList === undefined;
-      const w = pickWorker(this.workers.list, c, this.#depth, this.#bootDepth, pipelined, exclusive);
+      const w = this.#choose(task, ahead);
+      if (task.settled) continue; // a custom loadBalancer threw
       if (w === undefined || !this.#give(w, task)) {
         if (q.unshift) q.unshift(task);
         else q.push(task);
@@ -218,7 +227,7 @@ export class PoolCore {
 
   /** Lets idle workers take unstarted tasks from busy or booting ones, once the queue is empty. */
   rebalance(): void {
-    if (this.#queue.size === 0 && this.#fifo)
+    if (this.#queue.size === 0 && this.#fifo && this.#custom === undefined)
       rebalance(
         this.workers.list,
         this.options.concurrentTasksPerWorker,
@@ -300,7 +309,7 @@ export class PoolCore {
         if (cb !== undefined && !task.settled) queueMicrotask(() => cb(revive(value)));
         return;
       }
-      w.freeSlot(slot);
+      w.answered(slot, run);
       this.#complete(task, kind, value, start, run);
     });
     if (n > 0) this.workers.afterDrain(w);
@@ -349,24 +358,14 @@ export class PoolCore {
     const out = this.outstanding();
     if (out > 0 !== this.#busy) {
       this.#busy = out > 0;
-      if (this.#busy) this.#keepAlive.ref();
+      if (this.#busy) this.#keepAlive.hold();
       else {
-        this.#keepAlive.unref();
+        this.#keepAlive.release();
         this.#poller.release();
       }
     }
     if (out > 0) this.#poller.schedule();
-    // Unsettled tasks, not occupied slots: a settled or stolen task awaiting its worker's response
-    // no longer counts.
-    const cap = this.options.maxThreads * this.options.concurrentTasksPerWorker;
-    const pending = this.#tally.unsettled;
-    if (!this.#needsDrain && pending >= cap) {
-      this.#needsDrain = true;
-      queueMicrotask(() => this.#emitter.emit('needsDrain'));
-    } else if (this.#needsDrain && pending < cap) {
-      this.#needsDrain = false;
-      queueMicrotask(() => this.#emitter.emit('drain'));
-    }
+    this.#tally.check();
     if (out === 0 && this.#closeWaiter !== undefined) this.#closeWaiter();
   }
 
@@ -392,7 +391,7 @@ export class PoolCore {
     rejectAll(this.#queue, this.workers.list);
     this.#deadlines.clear();
     this.#poller.stop();
-    clearInterval(this.#keepAlive);
+    this.#keepAlive.stop();
     this.#destroyPromise = this.workers.stopAll();
     return this.#destroyPromise;
   }

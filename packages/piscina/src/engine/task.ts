@@ -7,6 +7,7 @@
  * freed only by that response or by the worker's exit, so a slot is never reused under a task
  * the worker still runs.
  */
+import { AsyncResource } from 'node:async_hooks';
 import type { TransferListItem } from 'node:worker_threads';
 import { kQueueOptions } from '../movable.js';
 import type { PiscinaTask } from './task-queue.js';
@@ -21,10 +22,37 @@ export type AbortSignalLike =
     }
   | { once(event: 'abort', listener: () => void): unknown; off(event: 'abort', listener: () => void): unknown };
 
-/** Tasks submitted to a pool and not settled (drain / needsDrain). */
-export interface Tally {
-  unsettled: number;
+/**
+ * Tasks submitted to a pool and not settled, and the 'drain' / 'needsDrain' events they drive:
+ * 'needsDrain' once they reach `cap` (maxThreads x concurrentTasksPerWorker), 'drain' once they
+ * fall below it again. Unsettled tasks, not occupied slots: a settled or stolen task awaiting its
+ * worker's response no longer counts.
+ */
+export class Tally {
+  unsettled = 0;
+  needsDrain = false;
+  readonly #cap: number;
+  readonly #emitter: { emit(event: string): boolean };
+
+  constructor(cap: number, emitter: { emit(event: string): boolean }) {
+    this.#cap = cap;
+    this.#emitter = emitter;
+  }
+
+  /** Emits, in a microtask, 'needsDrain' or 'drain' if the count crossed the cap. */
+  check(): void {
+    const full = this.unsettled >= this.#cap;
+    if (full === this.needsDrain) return;
+    this.needsDrain = full;
+    queueMicrotask(full ? this.#needsDrain : this.#drain);
+  }
+
+  readonly #needsDrain = (): void => void this.#emitter.emit('needsDrain');
+  readonly #drain = (): void => void this.#emitter.emit('drain');
 }
+
+/** Every task's async resource options: one shared object; the task emits its own destroy (settle). */
+const kResourceOptions = Object.freeze({ requireManualDestroy: true });
 
 /** The task whose promise is being created: one shared executor instead of a closure per task. */
 let settling: Task<unknown>;
@@ -36,8 +64,12 @@ function executor(resolve: (value: unknown) => void, reject: (reason: unknown) =
 /**
  * `Holder` is the worker-side owner of a placed task (worker-handle.ts's WorkerHandle). It is a
  * parameter rather than an import so that task.ts and worker-handle.ts do not import each other.
+ *
+ * A task is itself the AsyncResource of type 'Piscina.Task' that piscina creates per task (one
+ * object, not two): created in run(), it settles the caller's promise inside its scope, so async
+ * hooks and AsyncLocalStorage see the settlement as the task's, with run()'s context, as piscina's.
  */
-export class Task<Holder = unknown> implements PiscinaTask {
+export class Task<Holder = unknown> extends AsyncResource implements PiscinaTask {
   readonly taskId: number;
   readonly value: unknown;
   readonly transferList: readonly TransferListItem[] | undefined;
@@ -75,6 +107,7 @@ export class Task<Holder = unknown> implements PiscinaTask {
     onProgress: ((value: unknown) => void) | undefined,
     tally: Tally,
   ) {
+    super('Piscina.Task', kResourceOptions);
     this.taskId = taskId;
     this.value = value;
     this.transferList = transferList;
@@ -114,8 +147,8 @@ export class Task<Holder = unknown> implements PiscinaTask {
       this.unlisten();
       this.unlisten = undefined;
     }
-    if (ok) this.resolve(value);
-    else this.reject(value);
+    this.runInAsyncScope(ok ? this.resolve : this.reject, undefined, value);
+    this.emitDestroy(); // used once
     return true;
   }
 }

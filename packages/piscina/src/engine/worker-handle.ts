@@ -15,6 +15,7 @@ import type { Worker } from 'node:worker_threads';
 import { SLOTS, SLOT_PHASE_MASK, SLOT_RUNNING } from '../dispatch/layout.js';
 import { F_PROGRESS, F_TIMED } from '../dispatch/wire.js';
 import type { MainChannel } from '../dispatch/main-channel.js';
+import type { Histogram } from './histogram.js';
 import type { Task } from './task.js';
 
 /** A task as the engine holds it: placed, if at all, in a WorkerHandle's ring. */
@@ -50,6 +51,8 @@ export class WorkerHandle {
   readonly defined = new Set<number>([0]);
   /** Set while this worker is the one asked for the entry's code cache (code-cache.ts): its key. */
   codeCacheKey: string | undefined = undefined;
+  /** Run times of the tasks it answered, with `workerHistogram: true` (public-worker.ts). */
+  histogram: Histogram | undefined = undefined;
   /** Last 'error' event (an uncaught exception, out of memory), the cause of a crash error. */
   lastError: unknown = undefined;
   idleTimer: ReturnType<typeof setTimeout> | undefined = undefined;
@@ -107,6 +110,12 @@ export class WorkerHandle {
     this.channel.freeSlot(slot);
     this.inflight--;
     this.#free.push(slot);
+  }
+
+  /** Frees the slot of a task it answered, which ran for `run` ms (its histogram, if kept). */
+  answered(slot: number, run: number): void {
+    this.freeSlot(slot);
+    if (this.histogram !== undefined) this.histogram.record(run);
   }
 
   /**

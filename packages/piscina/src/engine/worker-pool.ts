@@ -25,6 +25,7 @@ import { livenessTable, watchWorker } from '@sabkit/atomics-sync';
 import { CHANNEL_BYTES, LOADING, LOADING_BUSY, LOADING_IDLE, LOADING_STOP } from '../dispatch/layout.js';
 import { MainChannel } from '../dispatch/main-channel.js';
 import { codeCacheFor, codeCacheKey, codeCacheNotMade } from './code-cache.js';
+import { Histogram } from './histogram.js';
 import { PORT_MESSAGE } from './messages.js';
 import type { FilledOptions } from './options.js';
 import { WorkerHandle } from './worker-handle.js';
@@ -61,6 +62,7 @@ export function spawnWorker(options: FilledOptions, poolBuffer: SharedArrayBuffe
     concurrency: options.concurrentTasksPerWorker,
     atomics: options.atomics,
     maxHeapMB: Number.isFinite(options.maxWorkerHeapMB) ? options.maxWorkerHeapMB : 0,
+    niceIncrement: options.niceIncrement,
     codeCache: cache.data,
     produceCodeCache: cache.produce,
   };
@@ -88,6 +90,7 @@ export function spawnWorker(options: FilledOptions, poolBuffer: SharedArrayBuffe
   watchWorker(worker);
   const handle = new WorkerHandle(worker, new MainChannel(channel, port1));
   if (cache.produce) handle.codeCacheKey = cacheKey;
+  if (options.workerHistogram) handle.histogram = new Histogram();
   worker.on('message', (m) => events.onMessage(handle, m));
   worker.on('error', (e) => events.onError(handle, e));
   worker.once('exit', (code) => {

@@ -21,6 +21,7 @@ import { WorkerCrashError, WorkerStartError } from '../errors.js';
 import { CODE_CACHE_MESSAGE, READY_MESSAGE, isInternalMessage } from './messages.js';
 import { codeCacheNotMade, storeCodeCache } from './code-cache.js';
 import type { FilledOptions } from './options.js';
+import { publicWorker } from './public-worker.js';
 import type { HeldTask, WorkerHandle } from './worker-handle.js';
 import { spawnWorker, stopWorker, type WorkerEvents } from './worker-pool.js';
 
@@ -38,33 +39,6 @@ export interface CoreHooks {
   onWorkerGone(w: WorkerHandle, error: (task: HeldTask) => unknown): { failed: number; requeued: number };
   /** Rejects every queued task; returns how many. */
   rejectQueued(error: () => unknown): number;
-}
-
-/** What the 'workerCreate' and 'workerDestroy' events carry (piscina's PiscinaWorker). */
-export interface PoolWorker {
-  readonly id: number;
-  readonly threadId: number;
-  readonly worker: import('node:worker_threads').Worker;
-  readonly currentUsage: number;
-  readonly terminating: boolean;
-  readonly destroyed: boolean;
-}
-
-function publicWorker(h: WorkerHandle): PoolWorker {
-  return {
-    id: h.threadId,
-    threadId: h.threadId,
-    worker: h.worker,
-    get currentUsage() {
-      return h.inflight;
-    },
-    get terminating() {
-      return h.phase === 'exiting' || h.phase === 'retiring';
-    },
-    get destroyed() {
-      return h.phase === 'exited';
-    },
-  };
 }
 
 const describeError = (e: unknown): string => (e instanceof Error ? `${e.name}: ${e.message}` : String(e));

@@ -30,6 +30,7 @@ import { bindCodec } from '../dispatch/codec-link.js';
 import { workerGlobalState, workerLaunch } from '../worker-state.js';
 import { CODE_CACHE_MESSAGE, PORT_MESSAGE, READY_MESSAGE, isInternalMessage } from '../engine/messages.js';
 import { importModule } from './loader.js';
+import { applyNice } from './nice.js';
 import { bindPoolErrors, bindSync } from './sync-link.js';
 import { TaskLoop } from './task-loop.js';
 import { WorkerChannel } from '../dispatch/worker-channel.js';
@@ -78,6 +79,7 @@ function start(): void {
     );
   }
   const init = bootInit;
+  if (init.niceIncrement > 0) applyNice(init.niceIncrement);
   const ch = new WorkerChannel(init.channel, init.pool);
   const loop = new TaskLoop(ch, state);
   // Named imports, not the namespace: the bundle then leaves out what the worker never calls
