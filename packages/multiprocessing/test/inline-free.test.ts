@@ -22,19 +22,25 @@ const VALID: string[] = [
   '({ a, b: { c = a, d: [e, , f = e] } = {}, ...g }, [h, [i] = [1], ...j] = []) => a + c + e + f + h + i + g + j',
   '(x) => { const { p, q: { r } = { r: p }, ...s } = x; let [t, u = t, ...v] = [p]; return [r, s, t, u, v] }',
   '(x) => { var a = 1, b = a + 1, { c } = { c: b }; return a + b + c }',
-  '(x) => { for (const [k, v] of Object.entries(x)) console.log(k, v); for (const k in x) k; for (var i = 0, n = 2; i < n; i++); return i }',
+  '(x) => { for (const [k, v] of Object.entries(x)) console.log(k, v); for (const k in x) k; for (var i = 0, n = ' +
+    '2; i < n; i++); return i }',
   '(x) => { function inner(y) { return y + helper() } function helper() { return x } return inner(1) }',
   '(x) => { const add = (a) => (b) => a + b + x; return add(1)(2) }',
   '(x) => { let count = 0; const inc = () => ++count; inc(); return count }',
-  '(x) => { class A { #p = x; static s = 1; v = this.#p; static { this.s = 2 } get g() { return this.#p } set g(v) { this.#p = v } m(a) { return a + A.s } #priv() { return 1 } static k() { return new A() } } return new A().g }',
-  '(x) => { class B extends Array { constructor(...a) { super(...a); this.z = 1 } } const C = class Named { who() { return Named } }; return new B(1).z + !!new C().who() }',
-  '(x) => { outer: for (const a of x) { inner: for (const b of a) { if (b) continue outer; else break inner } } return 1 }',
+  '(x) => { class A { #p = x; static s = 1; v = this.#p; static { this.s = 2 } get g() { return this.#p } set ' +
+    'g(v) { this.#p = v } m(a) { return a + A.s } #priv() { return 1 } static k() { return new A() } } return new ' +
+    'A().g }',
+  '(x) => { class B extends Array { constructor(...a) { super(...a); this.z = 1 } } const C = class Named { ' +
+    'who() { return Named } }; return new B(1).z + !!new C().who() }',
+  '(x) => { outer: for (const a of x) { inner: for (const b of a) { if (b) continue outer; else break inner } } ' +
+    'return 1 }',
   '(x) => { lbl: { break lbl } return 1 }',
   '(s) => /["\'`]/.test(s) && /\\/\\*x*\\//.test(s) && s.split(/[/"]/).length / 2 / 1',
   '(s) => { if (s) /re"gex/g.test(s); return s.replace(/\'/g, "\\"") }',
   '(x) => `a ${`nested ${x} ${`deep ${x + 1}`}`} b ${x.y} \\${notCode} $notCode {notCode}`',
   '(tag) => tag`t ${1} u`',
-  '(a, b) => ({ a, b, [a + b]: 1, c: 2, "str": 3, 4: 5, m() { return a }, get g() { return b }, set g(v) {}, async am() {}, *gm() {}, ...{ a } })',
+  '(a, b) => ({ a, b, [a + b]: 1, c: 2, "str": 3, 4: 5, m() { return a }, get g() { return b }, set g(v) {}, ' +
+    'async am() {}, *gm() {}, ...{ a } })',
   '(o) => o?.a?.[o.b]?.(o.c) ?? o?.d',
   '() => globalThis.someName ?? globalThis["otherName"]',
   '(x) => Math.max(x, 1) + Number.MAX_SAFE_INTEGER',
@@ -194,7 +200,8 @@ test('seeded random compositions: valid ones pass, one injected closure is refus
     const local = pick(['x', 'acc', '1', 'Math.PI', 'x.length']);
     const head = pick(['(x) => {', 'function task(x) {', 'async (x) => {', 'function* g(x) {']);
     const body = (fill: (i: number) => string) =>
-      `${head}\n let acc = 0;\n${parts.map((p, i) => `{ ${p.replaceAll('@@', () => fill(i))} }`).join('\n')}\n return acc }`;
+      `${head}\n let acc = 0;\n` +
+      `${parts.map((p, i) => `{ ${p.replaceAll('@@', () => fill(i))} }`).join('\n')}\n return acc }`;
     const valid = body(() => local);
     assert.equal(refusedName(valid), undefined, valid);
     const name = `outer${round}`;

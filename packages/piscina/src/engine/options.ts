@@ -255,7 +255,8 @@ export function fillOptions(options: PiscinaOptions | undefined): FilledOptions 
     throw new ArgumentTypeError('options.taskQueue must be a TaskQueue object');
   if (o.loadBalancer !== undefined && typeof o.loadBalancer !== 'function')
     throw new ArgumentTypeError('options.loadBalancer must be a function (task, workers) => worker | null');
-  const perWorker = `options.maxTasksPerWorker must be an integer >= 1 or Infinity, got ${describe(o.maxTasksPerWorker)}`;
+  const got = describe(o.maxTasksPerWorker);
+  const perWorker = `options.maxTasksPerWorker must be an integer >= 1 or Infinity, got ${got}`;
   const filled: FilledOptions = {
     filename,
     name: (o.name as string | null | undefined) ?? DEFAULT_OPTIONS.name,
