@@ -158,7 +158,8 @@ test("niceIncrement raises the worker thread's nice value, not the main thread's
   const file = join(dir, 'nice.cjs');
   writeFileSync(
     file,
-    "module.exports = () => require('os').getPriority(Number(require('fs').readlinkSync('/proc/thread-self').split('/').pop()));\n",
+    "const tid = () => Number(require('fs').readlinkSync('/proc/thread-self').split('/').pop());\n" +
+      "module.exports = () => require('os').getPriority(tid());\n",
   );
   const before = threadNice();
   const nice = new Piscina({ filename: file, minThreads: 1, maxThreads: 1, niceIncrement: 3 });
