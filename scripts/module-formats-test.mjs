@@ -52,3 +52,30 @@ export function moduleFormatTests(pkgDir) {
     check(pkgDir, [NO_REQUIRE_ESM]);
   });
 }
+
+/** Writes `files` into a directory inside the package (so it resolves itself by name) and runs main.cjs. */
+function runCjs(pkgDir, name, files, flags) {
+  const dir = join(pkgDir, '.test-build', 'module-formats', name);
+  mkdirSync(dir, { recursive: true });
+  for (const [file, text] of Object.entries(files)) writeFileSync(join(dir, file), text);
+  const r = spawnSync(process.execPath, [...flags, join(dir, 'main.cjs')], { encoding: 'utf8', timeout: 60_000 });
+  assert.equal(r.status, 0, `main.cjs failed: ${r.stdout}${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').pop());
+}
+
+/**
+ * Registers two tests: a CommonJS script (`files['main.cjs']`, printing a JSON line last) that
+ * drives the package end to end gives `expected`, with and without require(esm).
+ */
+export function cjsScriptTests(pkgDir, name, title, files, expected) {
+  test(title, { timeout: 60_000 }, () => {
+    assert.deepEqual(runCjs(pkgDir, name, files, []), expected);
+  });
+  test('... and without require(esm) (--no-experimental-require-module)', { timeout: 60_000 }, (t) => {
+    if (!flagRefusesRequireEsm(pkgDir)) {
+      t.skip(`this Node does not take ${NO_REQUIRE_ESM}`);
+      return;
+    }
+    assert.deepEqual(runCjs(pkgDir, name, files, [NO_REQUIRE_ESM]), expected);
+  });
+}

@@ -1,28 +1,13 @@
 // The published build's two faces, require() and import: one implementation on every Node 20+
 // (scripts/module-formats-test.mjs), and this package driven end to end from CommonJS.
-import { test } from 'node:test';
-import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { writeFileSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const pkgDir = fileURLToPath(new URL('../..', import.meta.url));
 const helper = new URL('../../../../scripts/module-formats-test.mjs', import.meta.url).href;
-const { moduleFormatTests, flagRefusesRequireEsm, NO_REQUIRE_ESM } = (await import(
+const { moduleFormatTests, cjsScriptTests } = (await import(
   helper
 )) as typeof import('../../../scripts/module-formats-test.mjs');
 moduleFormatTests(pkgDir);
-
-/** Writes `files` into a directory inside the package (so it resolves itself by name) and runs main.cjs. */
-function runCjs(files: Record<string, string>, flags: string[]): unknown {
-  const dir = join(pkgDir, '.test-build', 'module-formats', 'pool');
-  mkdirSync(dir, { recursive: true });
-  for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
-  const r = spawnSync(process.execPath, [...flags, join(dir, 'main.cjs')], { encoding: 'utf8', timeout: 60_000 });
-  assert.equal(r.status, 0, `main.cjs failed: ${r.stdout}${r.stderr}`);
-  return JSON.parse(r.stdout.trim().split('\n').pop()!);
-}
 
 const POOL_FILES = {
   'task.cjs': [
@@ -60,14 +45,10 @@ const POOL_EXPECTED = {
   abortInstanceof: true,
 };
 
-test('a CommonJS script runs a pool task end to end (CommonJS task file)', { timeout: 60_000 }, () => {
-  assert.deepEqual(runCjs(POOL_FILES, []), POOL_EXPECTED);
-});
-
-test('... and without require(esm) (--no-experimental-require-module)', { timeout: 60_000 }, (t) => {
-  if (!flagRefusesRequireEsm(pkgDir)) {
-    t.skip(`this Node does not take ${NO_REQUIRE_ESM}`);
-    return;
-  }
-  assert.deepEqual(runCjs(POOL_FILES, [NO_REQUIRE_ESM]), POOL_EXPECTED);
-});
+cjsScriptTests(
+  pkgDir,
+  'pool',
+  'a CommonJS script runs a pool task end to end (CommonJS task file)',
+  POOL_FILES,
+  POOL_EXPECTED,
+);

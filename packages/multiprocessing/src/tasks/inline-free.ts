@@ -15,7 +15,7 @@
  *    `'x' in ...`, a `/* global x *\/` comment, or a use inside a `try` block (the function expects
  *    it may be missing).
  */
-import { tokenize, type Token } from './inline-tokens.js';
+import { NOT_A_NAME, tokenize, type Token } from './inline-tokens.js';
 
 export interface FreeName {
   readonly name: string;
@@ -42,31 +42,6 @@ const NOT_A_VARIABLE = new Set(
 );
 // Words before `x :` that make `x` an operand (a `case` value, a conditional's branch), not a label.
 const OPERATOR_WORDS = new Set(['case', 'typeof', 'void', 'delete', 'await', 'yield', 'new', 'in', 'instanceof']);
-// `(...) {` after these is a statement's head, not a parameter list.
-const STATEMENT_WORDS = new Set([
-  'if',
-  'for',
-  'while',
-  'switch',
-  'with',
-  'return',
-  'typeof',
-  'void',
-  'delete',
-  'await',
-  'yield',
-  'new',
-  'in',
-  'of',
-  'instanceof',
-  'do',
-  'else',
-  'case',
-  'throw',
-  'super',
-  'import',
-  'this',
-]);
 // A `{` after these words opens an object literal (or a pattern); after other words, a block.
 const EXPRESSION_BEFORE = new Set([...OPERATOR_WORDS, 'return', 'throw', 'of', 'extends', 'var', 'let', 'const']);
 const CLASS_MEMBER_AFTER = new Set(['{', ';', '}', '*', 'static', 'get', 'set', 'async', 'accessor']);
@@ -180,7 +155,7 @@ export function findFreeNames(src: string): FreeNames {
     if (!is(close[k] + 1, '{')) return false;
     const top = stack[stack.length - 1];
     if (top === undefined || top.kind === 'object' || top.kind === 'class') return true;
-    return prev?.kind === 'id' && !STATEMENT_WORDS.has(prev.value);
+    return prev?.kind === 'id' && !NOT_A_NAME.has(prev.value);
   };
   const braceKind = (k: number): Open['kind'] => {
     if (pendingClass[pendingClass.length - 1] === stack.length) {

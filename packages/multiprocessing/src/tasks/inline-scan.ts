@@ -12,7 +12,7 @@
  * Free variables (closures) are found by inline-free.ts, on the same tokens (inline-tokens.ts).
  */
 
-import { tokenize } from './inline-tokens.js';
+import { NOT_A_NAME, tokenize } from './inline-tokens.js';
 
 /** One use the scan rejects: the word and the character offset where it occurs. */
 export interface ForbiddenUse {
@@ -20,32 +20,6 @@ export interface ForbiddenUse {
   readonly offset: number;
 }
 
-// An identifier before `(` that is one of these is not a function or method name.
-const NOT_A_NAME = new Set([
-  'if',
-  'for',
-  'while',
-  'switch',
-  'catch',
-  'with',
-  'return',
-  'typeof',
-  'void',
-  'delete',
-  'await',
-  'yield',
-  'new',
-  'in',
-  'of',
-  'instanceof',
-  'do',
-  'else',
-  'case',
-  'throw',
-  'super',
-  'import',
-  'this',
-]);
 /**
  * Finds the uses of `this`, `arguments`, `super` and `import.meta` in `src` (a function's source)
  * that refer to the code around the function rather than to the function itself or to a function

@@ -217,3 +217,34 @@ export function tokenize(src: string): Tokens {
   if (braces.length > 0 || parens.length > 0) sure = false;
   return { tokens: out, sure, declaredGlobals: declaredGlobals.filter((g) => g !== '') };
 }
+
+/**
+ * Words that may stand before `(` without naming a function or method: `(...) {` after one is a
+ * statement's head (`if (x) {`), not a parameter list. Shared by both scans of inline-scan.ts and
+ * inline-free.ts.
+ */
+export const NOT_A_NAME = new Set([
+  'if',
+  'for',
+  'while',
+  'switch',
+  'catch',
+  'with',
+  'return',
+  'typeof',
+  'void',
+  'delete',
+  'await',
+  'yield',
+  'new',
+  'in',
+  'of',
+  'instanceof',
+  'do',
+  'else',
+  'case',
+  'throw',
+  'super',
+  'import',
+  'this',
+]);
