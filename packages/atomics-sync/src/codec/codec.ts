@@ -28,7 +28,7 @@
  *                                                     UTF-8 cannot carry; isWellFormed() picks the tag)
  *   TAG_BYTES     tag, type code (TYPE_*), 6 zero     8 + byteLength (typed arrays, DataView, ArrayBuffer;
  *                 bytes, raw bytes                    8-aligned raw bytes copy faster, see BYTES_HEADER)
- *   TAG_TREE      tag, tree (tree-tags.ts)            objects, arrays, Map, Set, Date, RegExp, nested
+ *   TAG_TREE      tag, tree (formats.ts)               objects, arrays, Map, Set, Date, RegExp, nested
  *                                                     typed arrays, boxed primitives, big bigints
  *   TAG_V8        tag, node:v8 serialize() output     what the tree encoder leaves to V8 (Errors, host
  *                                                     objects, nesting past 64 levels...)
@@ -45,7 +45,7 @@
  * once through workerData or postMessage.
  *
  * Strings never meet TextEncoder / TextDecoder on a view of shared memory (browsers refuse it):
- * short ones are coded by a JS loop, long ones through a private scratch buffer (utf8.ts).
+ * short ones are coded by a JS loop, long ones through a private scratch buffer (formats.ts).
  *
  * node:v8 (codec-v8.ts) is loaded on first use; in runtimes without it the tree encoder carries
  * all but the values listed under TAG_V8, which are refused with an InvalidArgumentError.
@@ -54,12 +54,12 @@ import { InvalidArgumentError } from '../errors.js';
 import { v8Deserialize, v8Serialize } from './codec-v8.js';
 import * as TreeDecode from './tree-decode.js';
 import * as TreeEncode from './tree-encode.js';
-import * as Utf8 from './utf8.js';
-import { TYPE_ARRAY_BUFFER, TYPE_DATA_VIEW, TYPE_UINT8, VIEW_CTORS, typeCodeOf } from './view-types.js';
+import * as F from './formats.js';
 
 // Copied into this module's own bindings once: across the CommonJS build's file boundaries an
 // imported binding is read through a getter on every use.
-const { SHORT_STRING, isWellFormed, readUtf16, readUtf8, utf8Length, utf8Scratch, writeUtf16, writeUtf8Short } = Utf8;
+const { SHORT_STRING, isWellFormed, readUtf16, readUtf8, utf8Length, utf8Scratch, writeUtf16, writeUtf8Short } = F;
+const { TYPE_ARRAY_BUFFER, TYPE_DATA_VIEW, TYPE_UINT8, VIEW_CTORS, typeCodeOf } = F;
 const { TREE_OVERFLOW, treeEncodeFresh, treeEncodeInto } = TreeEncode;
 const { treeDecode } = TreeDecode;
 
@@ -77,7 +77,7 @@ export const TAG_V8 = 10;
 
 /** Strings with lone surrogates: the UTF-16 code units, 2 bytes each (UTF-8 cannot carry them). */
 export const TAG_STRING16 = 11;
-/** Objects, arrays, Maps, Sets, Dates... written by the tree encoder (tree-tags.ts), no node:v8. */
+/** Objects, arrays, Maps, Sets, Dates... written by the tree encoder (formats.ts), no node:v8. */
 export const TAG_TREE = 12;
 
 export {
@@ -94,7 +94,7 @@ export {
   TYPE_BIGINT64,
   TYPE_BIGUINT64,
   TYPE_DATA_VIEW,
-} from './view-types.js';
+} from './formats.js';
 
 /**
  * Bytes before the raw bytes of a TAG_BYTES encoding: tag, type code, 6 zero bytes. The padding

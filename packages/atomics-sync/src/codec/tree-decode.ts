@@ -1,21 +1,19 @@
 /**
- * The tree decoder (format: tree-tags.ts): rebuilds what tree-encode.ts wrote, as structured clone
+ * The tree decoder (format: formats.ts): rebuilds what tree-encode.ts wrote, as structured clone
  * would: plain objects with Object.prototype (a key "__proto__" becomes an own property, never the
  * prototype), arrays with their holes, fresh buffers (never views of the region, which the next
  * message overwrites). Bytes that are not such an encoding raise InvalidArgumentError.
  */
 import { InvalidArgumentError } from '../errors.js';
-import * as Tags from './tree-tags.js';
-import * as Utf8 from './utf8.js';
-import * as Views from './view-types.js';
+import * as F from './formats.js';
 
 // Copied into this module's own bindings once: across the CommonJS build's file boundaries an
 // imported binding is read through a getter on every use.
-const { TYPE_DATA_VIEW, VIEW_CTORS } = Views;
+const { TYPE_DATA_VIEW, VIEW_CTORS } = F;
 
 // Copied into this module's own bindings once: across the CommonJS build's file boundaries an
 // imported binding is read through a getter on every use.
-const { readUtf16, readUtf8 } = Utf8;
+const { readUtf16, readUtf8 } = F;
 
 // Copied into this module's own constants once: across the CommonJS build's file boundaries an
 // imported binding is read through a getter on every use (measured ~6% of an object encode).
@@ -48,7 +46,7 @@ const {
   V_TRUE,
   V_UNDEFINED,
   V_VIEW,
-} = Tags;
+} = F;
 
 const BAD = { bad: true };
 

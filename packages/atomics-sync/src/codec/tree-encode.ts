@@ -1,5 +1,5 @@
 /**
- * The tree encoder (format: tree-tags.ts): plain objects, arrays, strings, numbers, dates, maps,
+ * The tree encoder (format: formats.ts): plain objects, arrays, strings, numbers, dates, maps,
  * sets, regexps, typed arrays and the rest of structured clone's everyday values, written straight
  * into the destination region (usually a ring in shared memory), with structured clone's rules:
  * own enumerable string keys in Object.keys order, getters read once each, class instances become
@@ -17,17 +17,15 @@
  *
  * Deliberately free of node: imports: runtimes without node:v8 (Bun, browsers) rely on it.
  */
-import * as Tags from './tree-tags.js';
-import * as Utf8 from './utf8.js';
-import * as Views from './view-types.js';
+import * as F from './formats.js';
 
 // Copied into this module's own bindings once: across the CommonJS build's file boundaries an
 // imported binding is read through a getter on every use.
-const { typeCodeOf } = Views;
+const { typeCodeOf } = F;
 
 // Copied into this module's own bindings once: across the CommonJS build's file boundaries an
 // imported binding is read through a getter on every use.
-const { SHORT_STRING, isWellFormed, utf8Scratch, writeUtf16, writeUtf8Short } = Utf8;
+const { SHORT_STRING, isWellFormed, utf8Scratch, writeUtf16, writeUtf8Short } = F;
 
 // Copied into this module's own constants once: across the CommonJS build's file boundaries an
 // imported binding is read through a getter on every use (measured ~6% of an object encode).
@@ -63,7 +61,7 @@ const {
   V_TRUE,
   V_UNDEFINED,
   V_VIEW,
-} = Tags;
+} = F;
 
 /** treeEncodeInto: the value holds something only node:v8 carries. */
 export const TREE_BAIL = 0;
