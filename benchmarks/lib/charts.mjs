@@ -63,11 +63,13 @@ export function barChart(g) {
   const top = 46;
   const H = top + rows.length * rowH + 16;
   const max = Math.max(...rows.map((r) => Math.abs(r.value)), 1e-9);
+  const better = LOWER_IS_BETTER.has(g.unit) ? 'lower is better' : 'higher is better';
   const parts = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="13">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}"` +
+      ' font-family="sans-serif" font-size="13">',
     `<rect width="${W}" height="${H}" fill="#ffffff"/>`,
     `<text x="12" y="20" font-weight="bold">${esc(g.bench)}</text>`,
-    `<text x="12" y="37" fill="#444444">${esc(`${g.metric} (${g.unit}${LOWER_IS_BETTER.has(g.unit) ? ', lower is better' : ', higher is better'})`)}</text>`,
+    `<text x="12" y="37" fill="#444444">${esc(`${g.metric} (${g.unit}, ${better})`)}</text>`,
   ];
   rows.forEach((r, i) => {
     const y = top + i * rowH;

@@ -281,7 +281,8 @@ export function treeDecode(bytes: Uint8Array, offset: number, length: number): u
   } catch (err) {
     if (err === BAD) {
       throw new InvalidArgumentError(
-        `bytes at offset ${offset} (length ${length}) are not a sabkit encoding: a malformed tree at byte ${p - offset}`,
+        `bytes at offset ${offset} (length ${length}) are not a sabkit encoding: ` +
+          `a malformed tree at byte ${p - offset}`,
       );
     }
     throw err;
