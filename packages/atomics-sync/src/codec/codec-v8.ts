@@ -5,8 +5,10 @@
  * node:v8 is loaded on first use, not with the codec: it costs ~0.5 ms in a new worker (measured
  * here), and a worker whose values are all numbers and strings, such as a pool worker running
  * numeric tasks, never needs it. It is loaded with process.getBuiltinModule, so atomics-sync still
- * imports in runtimes without it; there, such values are refused with an InvalidArgumentError that
- * names the limitation (the runtime's structuredClone cannot produce bytes).
+ * imports in runtimes without it (browsers, Deno without node compatibility); there, and where
+ * node:v8 cannot read back what it writes (Bun 1.4: no Deserializer), such values are refused with
+ * an InvalidArgumentError that names the limitation (the runtime's structuredClone cannot produce
+ * bytes). The pool catches that and sends the value by structured clone through the worker's port.
  */
 import { InvalidArgumentError, describe } from '../errors.js';
 
@@ -33,6 +35,11 @@ function loadV8(): V8Like | undefined {
   } catch {
     v8 = undefined;
   }
+  // Bun has node:v8's serialize() but its deserializer throws NotImplementedError: bytes it would
+  // write could never be read back (not here, not in another thread of the same runtime). A
+  // runtime that cannot round-trip one value counts as having no node:v8, so such values are
+  // refused when written (the pool then sends them by structured clone through the worker's port).
+  if (v8 !== undefined && !roundTrips(v8)) v8 = undefined;
   const m = v8;
   if (m !== undefined) {
     // Node's deserializer returns typed arrays (its "host objects") as views INTO the input bytes,
@@ -52,6 +59,16 @@ function loadV8(): V8Like | undefined {
     };
   }
   return v8;
+}
+
+function roundTrips(m: V8Like): boolean {
+  try {
+    const d = new m.DefaultDeserializer(m.serialize(1));
+    d.readHeader();
+    return d.readValue() === 1;
+  } catch {
+    return false;
+  }
 }
 
 /** node:v8's serialisation of `value`, or an InvalidArgumentError that says why it has none. */

@@ -1,0 +1,32 @@
+// Runs cases.mjs on whichever runtime runs this file (node, bun, deno run -A) and prints one line
+// per case and the closing 'N passed, N failed' line. Every case is bounded: one that does not
+// settle in CASE_MS fails, and the process exits anyway (a hang must never pass).
+import { cases } from './cases.mjs';
+
+const CASE_MS = Number(globalThis.process?.env?.SABKIT_CASE_MS ?? 30_000);
+const only = globalThis.process?.env?.SABKIT_CASE_ONLY;
+const runtime = globalThis.Deno ? `deno ${Deno.version.deno}` : globalThis.Bun ? `bun ${Bun.version}` : `node ${process.version}`;
+let passed = 0;
+let failed = 0;
+for (const [name, fn] of Object.entries(cases)) {
+  if (only && !name.includes(only)) continue;
+  const t0 = performance.now();
+  let timer;
+  try {
+    await Promise.race([
+      fn(),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`did not settle in ${CASE_MS} ms`)), CASE_MS);
+      }),
+    ]);
+    passed++;
+    console.log(`ok   [${runtime}] ${name} (${Math.round(performance.now() - t0)} ms)`);
+  } catch (e) {
+    failed++;
+    console.log(`FAIL [${runtime}] ${name}: ${e?.stack ?? e}`);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed > 0 ? 1 : 0);
