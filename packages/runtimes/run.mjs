@@ -65,7 +65,9 @@ for (const r of runs) {
   if (res.status !== 0 || !m || pass + fail === 0) {
     failed = true;
     if (fail === 0) fail = 1; // a crash, a hang killed here or no closing line counts as a failure
-    console.error(`@sabkit/runtimes on ${r.label}: exit ${res.status} ${res.signal ?? ''}${res.timedOut ? ' (timed out)' : ''}`);
+    console.error(
+      `@sabkit/runtimes on ${r.label}: exit ${res.status} ${res.signal ?? ''}${res.timedOut ? ' (timed out)' : ''}`,
+    );
   }
   writeFileSync(file, JSON.stringify({ pkg: '@sabkit/runtimes', runtime: r.label, pass, fail, skipped: 0 }));
 }

@@ -1,1 +1,1 @@
-export default (x) => typeof x === 'number' ? x * 2 : x;
+export default (x) => (typeof x === 'number' ? x * 2 : x);

@@ -24,7 +24,7 @@ import { struct } from '@sabkit/typed-struct';
 
 const tasks = new URL('./tasks.mjs', import.meta.url);
 const objects = [
-  { id: 1, name: 'é ünïcode ' + 'x'.repeat(60), tags: ['a', 'b'], when: new Date(0) },
+  { id: 1, name: `é ünïcode ${'x'.repeat(60)}`, tags: ['a', 'b'], when: new Date(0) },
   new Map([[1, { deep: [1, 2, 3] }]]),
   new Set(['a', 'b']),
   [1.5, -0, null, true, 'ok', new Float64Array([1, 2])],
@@ -64,7 +64,17 @@ export const cases = {
   },
   async 'RLock: re-entered in a worker, taken by main after'() {
     const r = new RLock();
-    await withPool(1, (pool) => pool.apply((rl) => { rl.acquire(); rl.acquire(); rl.release(); rl.release(); }, [r]));
+    await withPool(1, (pool) =>
+      pool.apply(
+        (rl) => {
+          rl.acquire();
+          rl.acquire();
+          rl.release();
+          rl.release();
+        },
+        [r],
+      ),
+    );
     assert.equal(await r.acquireAsync({ timeout: 1000 }), true);
     r.release();
   },
@@ -75,7 +85,16 @@ export const cases = {
     assert.equal(await s.acquireAsync({ timeout: 1000 }), true);
     assert.equal(await s.acquireAsync({ timeout: 0 }), false);
     assert.equal(await b.acquireAsync({ timeout: 1000 }), true);
-    await withPool(1, (pool) => pool.apply((x, y) => { x.release(); x.release(); y.release(); }, [s, b]));
+    await withPool(1, (pool) =>
+      pool.apply(
+        (x, y) => {
+          x.release();
+          x.release();
+          y.release();
+        },
+        [s, b],
+      ),
+    );
     assert.throws(() => b.release());
     assert.equal(await s.acquireAsync({ timeout: 1000 }), true);
   },
@@ -117,7 +136,10 @@ export const cases = {
         [...Array(8).keys()].map((i) => [arr, i]),
       ),
     );
-    assert.deepEqual([...arr], [...Array(8).keys()].map((i) => i * 1.5));
+    assert.deepEqual(
+      [...arr],
+      [...Array(8).keys()].map((i) => i * 1.5),
+    );
     ps.get(2).x = 2.5;
     const got = await withPool(1, (pool) => pool.apply((s) => s.get(2).x, [ps]));
     assert.equal(got, 2.5);
@@ -168,17 +190,29 @@ export const cases = {
       const byModule = await pool.map(new URL('#square', tasks), [1, 2, 3, 4]);
       assert.deepEqual(byModule, [1, 4, 9, 16]);
       const inline = await pool.map((x) => ({ x, s: String(x) }), [1, 2, 3]);
-      assert.deepEqual(inline, [1, 2, 3].map((x) => ({ x, s: String(x) })));
+      assert.deepEqual(
+        inline,
+        [1, 2, 3].map((x) => ({ x, s: String(x) })),
+      );
     });
   },
   async 'Process runs an inline target and reports its exit code'() {
     const v = new Value('i', 0);
-    const ok = new Process({ target: (c) => { c.value = 42; }, args: [v] });
+    const ok = new Process({
+      target: (c) => {
+        c.value = 42;
+      },
+      args: [v],
+    });
     ok.start();
     await ok.join({ timeout: 10_000 });
     assert.equal(ok.exitCode, 0);
     assert.equal(v.value, 42);
-    const bad = new Process({ target: () => { throw new Error('x'); } });
+    const bad = new Process({
+      target: () => {
+        throw new Error('x');
+      },
+    });
     bad.start();
     await bad.join({ timeout: 10_000 });
     assert.equal(bad.exitCode, 1);
@@ -187,7 +221,12 @@ export const cases = {
     const m = new Manager();
     try {
       const d = m.dict();
-      const p = new Process({ target: (dd) => { dd.set('a', { n: 1 }); }, args: [d] });
+      const p = new Process({
+        target: (dd) => {
+          dd.set('a', { n: 1 });
+        },
+        args: [d],
+      });
       p.start();
       await p.join({ timeout: 10_000 });
       assert.deepEqual(d.get('a'), { n: 1 });

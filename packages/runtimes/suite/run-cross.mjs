@@ -5,7 +5,11 @@ import { cases } from './cases.mjs';
 
 const CASE_MS = Number(globalThis.process?.env?.SABKIT_CASE_MS ?? 30_000);
 const only = globalThis.process?.env?.SABKIT_CASE_ONLY;
-const runtime = globalThis.Deno ? `deno ${Deno.version.deno}` : globalThis.Bun ? `bun ${Bun.version}` : `node ${process.version}`;
+const runtime = globalThis.Deno
+  ? `deno ${Deno.version.deno}`
+  : globalThis.Bun
+    ? `bun ${Bun.version}`
+    : `node ${process.version}`;
 let passed = 0;
 let failed = 0;
 for (const [name, fn] of Object.entries(cases)) {
