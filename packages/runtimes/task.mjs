@@ -1,1 +1,0 @@
-export default (x) => (typeof x === 'number' ? x * 2 : x);
