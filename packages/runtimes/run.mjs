@@ -38,6 +38,13 @@ const runs = [
   process.env.SABKIT_SKIP_NODE24 === '1' || !existsSync(node24)
     ? { label: 'node 24', skip: process.env.SABKIT_SKIP_NODE24 === '1' ? 'SABKIT_SKIP_NODE24=1' : `no ${node24}` }
     : { label: 'node 24', cmd: node24, args: [cross] },
+  // Node 20 loads .ts task modules through tsx only: the TypeScript case once more, under tsx.
+  {
+    label: `node ${process.version} + tsx`,
+    cmd: process.execPath,
+    args: ['--import', 'tsx', cross],
+    env: { SABKIT_CASE_ONLY: 'TypeScript' },
+  },
   { label: 'bun', bin: platformBinary('bun', '@oven/bun-linux-x64', 'bin/bun'), args: [cross] },
   { label: 'deno', bin: platformBinary('deno', '@deno/linux-x64-glibc', 'deno'), args: ['run', '-A', cross] },
   { label: 'chromium', cmd: process.execPath, args: [join(here, 'browser', 'run-browser.mjs')] },
@@ -56,10 +63,15 @@ for (const r of runs) {
     continue;
   }
   console.log(`\n=== @sabkit/runtimes on ${r.label} ===`);
-  const res = await runBounded(cmd, r.args, { timeoutMs: RUN_MS, cwd: here, stdio: ['ignore', 'pipe', 'pipe'] });
+  const res = await runBounded(cmd, r.args, {
+    timeoutMs: RUN_MS,
+    cwd: here,
+    env: { ...process.env, ...r.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   process.stdout.write(res.stdout);
   process.stderr.write(res.stderr);
-  const m = res.stdout.match(/^(\d+) passed, (\d+) failed$/m);
+  const m = res.stdout.match(/^(\d+) passed, (\d+) failed(?:, (\d+) skipped)?$/m);
   const pass = Number(m?.[1] ?? 0);
   let fail = Number(m?.[2] ?? 0);
   if (res.status !== 0 || !m || pass + fail === 0) {
@@ -69,6 +81,7 @@ for (const r of runs) {
       `@sabkit/runtimes on ${r.label}: exit ${res.status} ${res.signal ?? ''}${res.timedOut ? ' (timed out)' : ''}`,
     );
   }
-  writeFileSync(file, JSON.stringify({ pkg: '@sabkit/runtimes', runtime: r.label, pass, fail, skipped: 0 }));
+  const skipped = Number(m?.[3] ?? 0);
+  writeFileSync(file, JSON.stringify({ pkg: '@sabkit/runtimes', runtime: r.label, pass, fail, skipped }));
 }
 process.exit(failed ? 1 : 0);

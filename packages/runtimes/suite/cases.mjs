@@ -23,6 +23,15 @@ import {
 import { struct } from '@sabkit/typed-struct';
 
 const tasks = new URL('./tasks.mjs', import.meta.url);
+const tsTasks = new URL('./tasks-ts.ts', import.meta.url);
+
+/** Why this runtime cannot load a .ts module, or undefined if it can. */
+function noTypeScript() {
+  if (globalThis.Bun || globalThis.Deno) return undefined;
+  if (process.features?.typescript) return undefined; // Node 22.6+ type stripping (on by default from 23.6)
+  if (process.execArgv.some((a) => /tsx/.test(a))) return undefined;
+  return `node ${process.version} loads no .ts module without a loader (run with --import tsx)`;
+}
 const objects = [
   { id: 1, name: `é ünïcode ${'x'.repeat(60)}`, tags: ['a', 'b'], when: new Date(0) },
   new Map([[1, { deep: [1, 2, 3] }]]),
@@ -146,17 +155,18 @@ export const cases = {
   },
   async 'Queue carries objects between a Process and main'() {
     const q = new Queue();
+    const toWorker = new Queue();
     const back = new Queue();
     const p = new Process({
-      target: (queue, reply, items) => {
+      target: (queue, inbox, reply, items) => {
         for (const it of items) queue.put(it);
-        reply.put({ echoed: queue.get(5000) });
+        reply.put({ echoed: inbox.get(5000) });
       },
-      args: [q, back, objects],
+      args: [q, toWorker, back, objects],
     });
     p.start();
     for (const o of objects) assert.deepEqual(await q.getAsync({ timeout: 10_000 }), o);
-    await q.putAsync({ back: 'é'.repeat(50) });
+    await toWorker.putAsync({ back: 'é'.repeat(50) });
     assert.deepEqual(await back.getAsync({ timeout: 10_000 }), { echoed: { back: 'é'.repeat(50) } });
     await p.join({ timeout: 10_000 });
     assert.equal(p.exitCode, 0);
@@ -216,6 +226,21 @@ export const cases = {
     bad.start();
     await bad.join({ timeout: 10_000 });
     assert.equal(bad.exitCode, 1);
+  },
+  async 'TypeScript module tasks in Piscina, Pool and Process'() {
+    const why = noTypeScript();
+    if (why) return `skip: ${why}`;
+    const pi = new Piscina({ filename: tsTasks.href, name: 'cube' });
+    try {
+      assert.equal(await pi.run(3), 27);
+    } finally {
+      await pi.destroy();
+    }
+    await withPool(1, async (pool) => assert.deepEqual(await pool.map(new URL('#cube', tsTasks), [2, 3]), [8, 27]));
+    const p = new Process({ target: new URL('#cube', tsTasks), args: [2] });
+    p.start();
+    await p.join({ timeout: 10_000 });
+    assert.equal(p.exitCode, 0);
   },
   async 'Manager dict shared with a Process'() {
     const m = new Manager();

@@ -12,19 +12,25 @@ const runtime = globalThis.Deno
     : `node ${process.version}`;
 let passed = 0;
 let failed = 0;
+let skipped = 0;
 for (const [name, fn] of Object.entries(cases)) {
   if (only && !name.includes(only)) continue;
   const t0 = performance.now();
   let timer;
   try {
-    await Promise.race([
+    const r = await Promise.race([
       fn(),
       new Promise((_, reject) => {
         timer = setTimeout(() => reject(new Error(`did not settle in ${CASE_MS} ms`)), CASE_MS);
       }),
     ]);
-    passed++;
-    console.log(`ok   [${runtime}] ${name} (${Math.round(performance.now() - t0)} ms)`);
+    if (typeof r === 'string' && r.startsWith('skip: ')) {
+      skipped++;
+      console.log(`skip [${runtime}] ${name}: ${r.slice(6)}`);
+    } else {
+      passed++;
+      console.log(`ok   [${runtime}] ${name} (${Math.round(performance.now() - t0)} ms)`);
+    }
   } catch (e) {
     failed++;
     console.log(`FAIL [${runtime}] ${name}: ${e?.stack ?? e}`);
@@ -32,5 +38,5 @@ for (const [name, fn] of Object.entries(cases)) {
     clearTimeout(timer);
   }
 }
-console.log(`${passed} passed, ${failed} failed`);
+console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(failed > 0 ? 1 : 0);
