@@ -10,6 +10,17 @@ const runtime = globalThis.Deno
   : globalThis.Bun
     ? `bun ${Bun.version}`
     : `node ${process.version}`;
+// Cases that wait on a named piece of work elsewhere, per runtime: while they fail they are reported
+// as skipped with that reason; once one passes, the run fails until it is taken off this list.
+const PENDING = {
+  bun: {
+    'Queue carries objects between a Process and main':
+      "Bun's node:v8 has no Deserializer; the codec's encoder for objects without node:v8 (issue 13)",
+    'Pipe carries objects both ways':
+      "Bun's node:v8 has no Deserializer; the codec's encoder for objects without node:v8 (issue 13)",
+  },
+};
+const pending = PENDING[runtime.split(' ')[0]] ?? {};
 let passed = 0;
 let failed = 0;
 let skipped = 0;
@@ -24,7 +35,10 @@ for (const [name, fn] of Object.entries(cases)) {
         timer = setTimeout(() => reject(new Error(`did not settle in ${CASE_MS} ms`)), CASE_MS);
       }),
     ]);
-    if (typeof r === 'string' && r.startsWith('skip: ')) {
+    if (pending[name] !== undefined) {
+      failed++;
+      console.log(`FAIL [${runtime}] ${name}: passes now; take it off PENDING in run-cross.mjs`);
+    } else if (typeof r === 'string' && r.startsWith('skip: ')) {
       skipped++;
       console.log(`skip [${runtime}] ${name}: ${r.slice(6)}`);
     } else {
@@ -32,6 +46,11 @@ for (const [name, fn] of Object.entries(cases)) {
       console.log(`ok   [${runtime}] ${name} (${Math.round(performance.now() - t0)} ms)`);
     }
   } catch (e) {
+    if (pending[name] !== undefined) {
+      skipped++;
+      console.log(`skip [${runtime}] ${name}: pending ${pending[name]} (now: ${String(e).split('\n')[0]})`);
+      continue;
+    }
     failed++;
     console.log(`FAIL [${runtime}] ${name}: ${e?.stack ?? e}`);
   } finally {

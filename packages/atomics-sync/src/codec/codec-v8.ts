@@ -23,6 +23,8 @@ interface V8Like {
 
 let v8: V8Like | undefined;
 let loaded = false;
+/** Why there is no usable node:v8 here, for the error message. */
+let missing = 'this runtime has no node:v8';
 let Deserializer: (new (bytes: Uint8Array) => DeserializerLike) | undefined;
 const typedArraySlice = Object.getPrototypeOf(Uint8Array.prototype).slice as (this: ArrayBufferView) => ArrayBufferView;
 
@@ -39,7 +41,10 @@ function loadV8(): V8Like | undefined {
   // write could never be read back (not here, not in another thread of the same runtime). A
   // runtime that cannot round-trip one value counts as having no node:v8, so such values are
   // refused when written (the pool then sends them by structured clone through the worker's port).
-  if (v8 !== undefined && !roundTrips(v8)) v8 = undefined;
+  if (v8 !== undefined && !roundTrips(v8)) {
+    v8 = undefined;
+    missing = "this runtime's node:v8 cannot deserialise (Bun)";
+  }
   const m = v8;
   if (m !== undefined) {
     // Node's deserializer returns typed arrays (its "host objects") as views INTO the input bytes,
@@ -76,7 +81,7 @@ export function v8Serialize(value: unknown): Uint8Array {
   const m = loadV8();
   if (!m) {
     throw new InvalidArgumentError(
-      `cannot encode ${describe(value)}: this runtime has no node:v8, so only numbers, strings, booleans, ` +
+      `cannot encode ${describe(value)}: ${missing}, so only numbers, strings, booleans, ` +
         `null, undefined, int64 bigints, typed arrays and ArrayBuffers can be encoded`,
     );
   }
@@ -98,7 +103,7 @@ export function v8Serialize(value: unknown): Uint8Array {
 /** The value node:v8 serialised into `bytes`; typed arrays come out as copies. */
 export function v8Deserialize(bytes: Uint8Array): unknown {
   loadV8();
-  if (!Deserializer) throw new InvalidArgumentError('cannot decode a v8-serialised value: this runtime has no node:v8');
+  if (!Deserializer) throw new InvalidArgumentError(`cannot decode a v8-serialised value: ${missing}`);
   const d = new Deserializer(bytes);
   d.readHeader();
   return d.readValue();
