@@ -18,7 +18,7 @@ import {
 import { struct } from '@sabkit/typed-struct';
 
 const results = [];
-const worker = () => new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+const worker = () => new Worker(new URL('./worker.mjs', import.meta.url), { type: 'module' });
 
 /** Runs `op` with `args` in a fresh module worker; resolves with its answer. */
 function inWorker(op, args) {

@@ -1,12 +1,15 @@
-// The browser suite: bundles page.mjs and worker.mjs for the browser with esbuild (the packages'
-// `browser` entries), serves them from 127.0.0.1 (server.mjs) and runs them in headless Chromium
-// (Debian's `chromium`, installed by .ci/run) driven by playwright-core: once cross-origin
-// isolated, once without the headers. Prints one line per case and 'N passed, N failed'.
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// The browser suite: bundles page.mjs and its module worker (worker.mjs) for the browser twice,
+// with esbuild and with Vite's production build (the packages' `browser` entries; Vite follows the
+// page's `new Worker(new URL('./worker.mjs', import.meta.url))`), serves them from 127.0.0.1
+// (server.mjs) and runs each in headless Chromium (Debian's `chromium`, installed by .ci/run)
+// driven by playwright-core: cross-origin isolated, and without the headers. Prints one line per
+// case and 'N passed, N failed, N skipped'.
+import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { build as viteBuild } from 'vite';
 import { chromium } from 'playwright-core';
 import { serve } from './server.mjs';
 
@@ -41,13 +44,19 @@ try {
     platform: 'browser',
     format: 'esm',
     target: 'es2022',
-    outdir: out,
+    outdir: join(out, 'esbuild'),
+    outExtension: { '.js': '.mjs' },
     logLevel: 'error',
   });
-  writeFileSync(
-    join(out, 'index.html'),
-    '<!doctype html><meta charset="utf-8"><script type="module" src="page.js"></script>\n',
-  );
+  cpSync(join(here, 'index.html'), join(out, 'esbuild', 'index.html'));
+  await viteBuild({
+    root: here,
+    base: './',
+    configFile: false,
+    logLevel: 'error',
+    build: { outDir: join(out, 'vite'), emptyOutDir: true, target: 'es2022' },
+    worker: { format: 'es' },
+  });
   server = await serve(out);
   browser = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -63,11 +72,16 @@ try {
       '--disable-sync',
     ],
   });
-  for (const mode of ['isolated', 'plain']) {
+  for (const [bundler, mode] of [
+    ['esbuild', 'isolated'],
+    ['esbuild', 'plain'],
+    ['vite', 'isolated'],
+    ['vite', 'plain'],
+  ]) {
     const page = await browser.newPage();
     const errors = [];
     page.on('pageerror', (e) => errors.push(String(e)));
-    await page.goto(`${server.url}/${mode}/index.html`);
+    await page.goto(`${server.url}/${mode}/${bundler}/index.html`);
     let results;
     try {
       await page.waitForFunction(() => window.__sabkitResults !== undefined, undefined, { timeout: 60_000 });
@@ -80,14 +94,18 @@ try {
       const pending = PENDING[r.name];
       if (pending !== undefined && !r.ok) {
         skipped++;
-        console.log(`skip [chromium, ${mode}] ${r.name}: pending ${pending} (now: ${r.error.split('\n')[0]})`);
+        console.log(
+          `skip [chromium, ${bundler}, ${mode}] ${r.name}: pending ${pending} (now: ${r.error.split('\n')[0]})`,
+        );
       } else if (pending !== undefined) {
         failed++;
-        console.log(`FAIL [chromium, ${mode}] ${r.name}: passes now; take it off PENDING in run-browser.mjs`);
+        console.log(
+          `FAIL [chromium, ${bundler}, ${mode}] ${r.name}: passes now; take it off PENDING in run-browser.mjs`,
+        );
       } else {
         if (r.ok) passed++;
         else failed++;
-        console.log(`${r.ok ? 'ok  ' : 'FAIL'} [chromium, ${mode}] ${r.name}${r.ok ? '' : `: ${r.error}`}`);
+        console.log(`${r.ok ? 'ok  ' : 'FAIL'} [chromium, ${bundler}, ${mode}] ${r.name}${r.ok ? '' : `: ${r.error}`}`);
       }
     }
     await page.close();
