@@ -8,6 +8,7 @@ import {
   Condition,
   Event,
   Lock,
+  Pipe,
   Queue,
   RLock,
   Semaphore,
@@ -121,6 +122,19 @@ const cases = {
   },
   async 'Queue carries numbers and ASCII strings both ways'() {
     await echo([1, 2.5, 'short', true, null, -0.5]);
+  },
+  async 'Pipe carries numbers, ASCII strings and bytes both ways'() {
+    const [a, b] = Pipe();
+    const w = inWorker('pipe', [b]);
+    const items = [1, -2.5, 'ascii', true, null, new Uint8Array([1, 2, 3])];
+    for (const x of items) await a.sendAsync(x);
+    await a.sendAsync('END');
+    for (const x of items) {
+      const got = await a.recvAsync({ timeout: 10_000 });
+      if (JSON.stringify(got) !== JSON.stringify(x) || typeof got !== typeof x)
+        throw new Error(`sent ${x}, got ${got}`);
+    }
+    await w;
   },
   async 'Queue carries non-ASCII and long strings both ways'() {
     await echo(['é', 'é'.repeat(40), 'x'.repeat(60), '日本語', '']);

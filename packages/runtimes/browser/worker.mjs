@@ -40,6 +40,13 @@ const ops = {
     ps.get(2).x = 2.5;
     ps.get(2).n = 7;
   },
+  pipe(conn) {
+    for (let i = 0; i < 20; i++) {
+      const x = conn.recv(10_000);
+      if (x === 'END') break;
+      conn.send(x);
+    }
+  },
   queue(q, back) {
     let n = 0;
     for (;;) {

@@ -171,6 +171,31 @@ export const cases = {
     await p.join({ timeout: 10_000 });
     assert.equal(p.exitCode, 0);
   },
+  async 'Queue and Pipe carry numbers, strings and bytes'() {
+    const items = [
+      1,
+      -2.5,
+      'ascii',
+      'é日本',
+      2n ** 40n,
+      true,
+      null,
+      new Uint8Array([1, 2, 3]),
+      new Float64Array([0.5]),
+    ];
+    const q = new Queue();
+    const [a, b] = Pipe();
+    const p = new Process({
+      target: (queue, conn, n) => {
+        for (let i = 0; i < n; i++) conn.send(queue.get(5000));
+      },
+      args: [q, b, items.length],
+    });
+    p.start();
+    for (const x of items) await q.putAsync(x);
+    for (const x of items) assert.deepEqual(await a.recvAsync({ timeout: 10_000 }), x);
+    await p.join({ timeout: 10_000 });
+  },
   async 'Pipe carries objects both ways'() {
     const [a, b] = Pipe();
     const p = new Process({
