@@ -51,7 +51,8 @@ function sabkitWorkers(options = {}) {
         ? `import { createRequire as __sabkitCreateRequire } from 'node:module';\n` +
           'const require = __sabkitCreateRequire(import.meta.url);\n' +
           `const __sabkitWorkerUrl = (d, p) => new URL(d + '/' + p, new URL('${dir}/', import.meta.url)).href;`
-        : `const __sabkitWorkerUrl = (d, p) => require('node:url').pathToFileURL(require('node:path').join(__dirname, '${dir}', d, p)).href;`;
+        : 'const __sabkitWorkerUrl = (d, p) => ' +
+          `require('node:url').pathToFileURL(require('node:path').join(__dirname, '${dir}', d, p)).href;`;
       o.banner = { ...o.banner, js: o.banner?.js ? `${helper}\n${o.banner.js}` : helper };
       const packages = new Map();
       build.onLoad({ filter: /[\\/]dist[\\/]cjs[\\/].*\.js$/ }, (args) => {
