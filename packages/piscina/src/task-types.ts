@@ -28,12 +28,13 @@ export type TaskFunction<T> = T extends AnyFunction
  * describes one (a module type or a function type), else T itself (piscina's `Piscina<T>`); `any`
  * when T is (piscina's default).
  */
-export type TaskArgument<T> = IsAny<T> extends true
-  ? // biome-ignore lint/suspicious/noExplicitAny: piscina's default, kept for the drop-in
-    any
-  : [TaskFunction<T>] extends [never]
-    ? T
-    : Parameters<TaskFunction<T>>[0];
+export type TaskArgument<T> =
+  IsAny<T> extends true
+    ? // biome-ignore lint/suspicious/noExplicitAny: piscina's default, kept for the drop-in
+      any
+    : [TaskFunction<T>] extends [never]
+      ? T
+      : Parameters<TaskFunction<T>>[0];
 
 /**
  * What `run()` resolves with for a pool of task type T: the awaited result of the task function
