@@ -74,6 +74,7 @@ export {
   type IntOperand,
   type NumericOperand,
 } from './cells/typecodes.js';
+/** The value codec: its functions and the constants of its format (drawn in src/codec/codec.ts). */
 export * as codec from './codec/codec.js';
 export { Queue, DEFAULT_QUEUE_CAPACITY, type QueueOptions, type QueueDescriptor } from './channels/queue.js';
 export { SimpleQueue, type SimpleQueueOptions } from './channels/simple-queue.js';

@@ -23,6 +23,7 @@ import { isWorkerThread, workerData } from './worker-api.js';
 /** This package's version (piscina's `Piscina.version`). */
 export const VERSION = '0.1.0';
 
+/** `close(options)`. */
 export interface CloseOptions {
   /** Reject the tasks that have not started yet instead of running them. Default false. */
   force?: boolean;

@@ -43,6 +43,7 @@ import type {
 import { type StructView, assignPlain, isViewOf, toPlain } from './view.js';
 import { viewAt } from './view-classes.js';
 
+/** `struct(fields, options)`. */
 export interface StructOptions {
   /** Type name, for messages, `inspect` and C declarations (an identifier). Default "Struct". */
   readonly name?: string;

@@ -52,6 +52,7 @@ export type FieldSpec = ElementSpec | PaddingSpec;
 /** A struct's fields, in declaration order. */
 export type FieldsSpec = { readonly [name: string]: FieldSpec };
 
+/** The value of a scalar field: `bigint` for i64/u64, `boolean` for bool, else `number`. */
 export type ScalarValue<K extends ScalarKind> = K extends 'i64' | 'u64' ? bigint : K extends 'bool' ? boolean : number;
 
 /**
@@ -93,6 +94,7 @@ export type FieldValue<S> =
               ? ArrayValue<E>
               : never;
 
+/** The value of an `array(spec, n)` field: a typed array of scalars or strings, else a readonly array of views. */
 export type ArrayValue<E> = E extends ScalarKind | StringSpec ? ScalarArray<FieldValue<E>> : readonly FieldValue<E>[];
 
 type WritableKeys<F> = {
@@ -176,6 +178,7 @@ type DataKeys<F> = { [K in keyof F]: IsData<F[K]> extends true ? K : never }[key
 
 /** Plain-object form of a struct's data (padding and locks left out). */
 export type Plain<F> = { -readonly [K in DataKeys<F>]: PlainValue<F[K]> };
+/** A field's value in the plain-object form (`toObject`, `toJSON`). */
 export type PlainValue<S> =
   IsAny<S> extends true
     ? unknown
@@ -191,6 +194,7 @@ export type PlainValue<S> =
 
 /** Initial or new values for some of a struct's fields (arrays: the first items). */
 export type Init<F> = { [K in DataKeys<F>]?: InitValue<F[K]> };
+/** What a field accepts as an initial or new value (`create(init)`, `assign`). */
 export type InitValue<S> =
   IsAny<S> extends true
     ? unknown

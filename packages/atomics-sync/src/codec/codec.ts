@@ -47,31 +47,54 @@
 import { InvalidArgumentError } from '../errors.js';
 import { v8Deserialize, v8Serialize } from './codec-v8.js';
 
-/** Tag bytes (byte 0 of every encoding). 0 is never a tag, so an all-zero region is not a value. */
+// Tag bytes (byte 0 of every encoding). 0 is never a tag, so an all-zero region is not a value.
+/** Tag: `undefined`. */
 export const TAG_UNDEFINED = 1;
+/** Tag: `null`. */
 export const TAG_NULL = 2;
+/** Tag: `false`. */
 export const TAG_FALSE = 3;
+/** Tag: `true`. */
 export const TAG_TRUE = 4;
+/** Tag: a number that is an int32. */
 export const TAG_INT32 = 5;
+/** Tag: any other number, as a float64. */
 export const TAG_FLOAT64 = 6;
+/** Tag: a bigint that fits an int64. */
 export const TAG_BIGINT64 = 7;
+/** Tag: a string. */
 export const TAG_STRING = 8;
+/** Tag: an ArrayBuffer, typed array or DataView (then a TYPE_ code and the raw bytes). */
 export const TAG_BYTES = 9;
+/** Tag: anything else, in node:v8's serialization. */
 export const TAG_V8 = 10;
 
-/** Type codes of TAG_BYTES (byte 1). */
+// Type codes of TAG_BYTES (byte 1).
+/** TAG_BYTES type code: ArrayBuffer. */
 export const TYPE_ARRAY_BUFFER = 0;
+/** TAG_BYTES type code: Int8Array. */
 export const TYPE_INT8 = 1;
+/** TAG_BYTES type code: Uint8Array. */
 export const TYPE_UINT8 = 2;
+/** TAG_BYTES type code: Uint8ClampedArray. */
 export const TYPE_UINT8_CLAMPED = 3;
+/** TAG_BYTES type code: Int16Array. */
 export const TYPE_INT16 = 4;
+/** TAG_BYTES type code: Uint16Array. */
 export const TYPE_UINT16 = 5;
+/** TAG_BYTES type code: Int32Array. */
 export const TYPE_INT32 = 6;
+/** TAG_BYTES type code: Uint32Array. */
 export const TYPE_UINT32 = 7;
+/** TAG_BYTES type code: Float32Array. */
 export const TYPE_FLOAT32 = 8;
+/** TAG_BYTES type code: Float64Array. */
 export const TYPE_FLOAT64 = 9;
+/** TAG_BYTES type code: BigInt64Array. */
 export const TYPE_BIGINT64 = 10;
+/** TAG_BYTES type code: BigUint64Array. */
 export const TYPE_BIGUINT64 = 11;
+/** TAG_BYTES type code: DataView. */
 export const TYPE_DATA_VIEW = 12;
 
 /**

@@ -65,6 +65,13 @@ export function ownerDeadError(what: string, deadThreadId: number): OwnerDeadErr
   );
 }
 
+/**
+ * Python's `threading.Lock` in shared memory (4 bytes; all-zero is unlocked). `acquire(timeout?)`
+ * waits at most `timeout` ms (none: no limit; `-1`: no limit, as Python) and returns `false` on
+ * timeout; `acquireAsync` is the event-loop form. `release()` of an unlocked lock throws
+ * `NotLockedError`; an acquire that takes over from a dead holder throws `OwnerDeadError` while
+ * holding the lock. Revive a clone with `Lock.from`.
+ */
 export class Lock {
   /** Bytes of shared memory a Lock occupies. */
   static readonly BYTE_LENGTH = 4;

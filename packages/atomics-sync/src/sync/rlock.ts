@@ -67,6 +67,12 @@ export const RLOCK_MAX_DEPTH = 0x7fffffff;
 /** Passed by RLock.from as the constructor's hidden last argument: attach, do not initialise. */
 const ATTACH = Symbol('RLock: attach');
 
+/**
+ * Python's `threading.RLock` in shared memory: the holding thread may acquire it again (up to
+ * `RLOCK_MAX_DEPTH`) and must release it as many times. Timeouts in ms as `Lock`'s (`false` on
+ * timeout); `release()` by a thread that does not hold it throws `NotOwnerError`; a dead
+ * holder gives the next acquirer `OwnerDeadError`. Revive a clone with `RLock.from`.
+ */
 export class RLock {
   /** Bytes of shared memory an RLock occupies. */
   static readonly BYTE_LENGTH = 8;

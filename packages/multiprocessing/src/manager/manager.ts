@@ -265,11 +265,18 @@ registerKind(KIND, (d) => {
   return proxyFor(p.buffer, p.id, p.typeid);
 });
 
+/** `new Manager(options)`. */
 export interface ManagerOptions {
   /** Bytes for one request or answer; default 1 MiB. */
   readonly channelBytes?: number;
 }
 
+/**
+ * Python's `multiprocessing.Manager()`: a server thread holding plain values (`dict()`, `list()`,
+ * `Namespace()`, and `Lock()`, `Value()`, … made there), reached through proxies any thread may
+ * use. `shutdown()` stops it; `await using m = new Manager()` does so at the end of the block. A
+ * proxy call on a manager that was shut down throws `ClosedError`; a missing key `KeyError`.
+ */
 export class Manager implements AsyncDisposable {
   readonly #buffer: SharedArrayBuffer;
   readonly #worker: Worker;

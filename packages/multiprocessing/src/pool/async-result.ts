@@ -62,6 +62,12 @@ const PENDING = 0;
 const FULFILLED = 1;
 const REJECTED = 2;
 
+/**
+ * Python's `AsyncResult` (from `applyAsync`, `mapAsync`, `starmapAsync`): `await get(timeout?)`
+ * resolves with the result or rejects with the task's error, or with `TimeoutError` after
+ * `timeout` ms (or `{ timeout, signal }`); `ready()`, `successful()` (throws `InvalidStateError`
+ * before it is ready) and `wait(timeout?)`.
+ */
 export class AsyncResult<T> {
   #state: typeof PENDING | typeof FULFILLED | typeof REJECTED = PENDING;
   #value: T | undefined;

@@ -58,6 +58,14 @@ const RUN = 'running';
 const CLOSE = 'closed';
 const TERMINATE = 'terminated';
 
+/**
+ * Python's `multiprocessing.Pool` on worker threads: `new Pool(processes = cpuCount())` or
+ * `new Pool({ processes, initializer, initargs, maxTasksPerChild })`. `map`, `starmap`, `apply`,
+ * their `…Async` forms (an `AsyncResult`), `imap` and `imapUnordered`; tasks are inline functions
+ * (sent as source, no closures: `InlineFunctionError`) or module exports. A result's type is the
+ * task function's, and `unknown` for a module task. After `close()` or `terminate()`, calls throw
+ * `ClosedError`; `await using p = new Pool()` terminates it at the end of the block.
+ */
 export class Pool implements AsyncDisposable {
   readonly #engine: Piscina;
   readonly #specOptions: TaskSpecOptions;
