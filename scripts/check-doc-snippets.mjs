@@ -5,6 +5,8 @@
 // fence's info string may say (GitHub shows neither):
 //   ```ts fragment   an excerpt that names things it does not declare (not compiled)
 //   ```ts runnable   a whole program: compiled, then run with node (it must exit 0 within 60 s)
+//   ```ts from=packages/x/examples/y.ts  the block is that example, verbatim but for its leading
+//                    comment and `'../src/index.js'` written as the package's name (checked here)
 //   ```ts continues  the next step of the document's previous block: compiled after it (so it may
 //                    use what that one declared; a guide told as one program in several blocks)
 // A block holding several files starts each with a comment line naming it (`// main.ts`,
@@ -28,6 +30,16 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { Checks, ROOT, ensure } from './check-harness.mjs';
 import { linkProblems } from './md-links.mjs';
+
+/** The example file's code as a user writes it: its leading comment dropped, its package by name. */
+function exampleAsUserCode(path) {
+  const lines = readFileSync(join(ROOT, path), 'utf8').trimEnd().split('\n');
+  let i = 0;
+  while (i < lines.length && lines[i].startsWith('//')) i++;
+  const pkgDir = join(ROOT, path.split('/').slice(0, 2).join('/'));
+  const name = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')).name;
+  return lines.slice(i).join('\n').replaceAll("from '../src/index.js'", `from '${name}'`);
+}
 
 const FILE_MARK = /^\/\/ ([\w.-]+\.(?:ts|mts|js))\s*$/;
 const checks = new Checks('snippets');
@@ -63,7 +75,9 @@ function tsBlocks(text) {
       } else open.lines.push(l.slice(open.indent));
     } else if (fence) {
       const lang = fence[3].toLowerCase();
-      const flags = new Set(fence[4].split(/[\s,]+/).filter(Boolean));
+      const words = fence[4].split(/[\s,]+/).filter(Boolean);
+      const flags = new Set(words.filter((w) => !w.includes('=')));
+      flags.from = words.find((w) => w.startsWith('from='))?.slice(5);
       open = {
         fence: fence[2],
         indent: fence[1].length,
@@ -175,6 +189,16 @@ for (const doc of docs) {
     await checks.check(`${rel}: ${mine.length} TypeScript block(s) compile under strict`, () => {
       const problems = mine.flatMap((s) => errors.get(s) ?? []);
       ensure(problems.length === 0, problems.join('\n'));
+    });
+  }
+  for (const s of mine.filter((x) => x.block.flags.from)) {
+    await checks.check(`${rel}:${s.block.line}: the block is ${s.block.flags.from}`, () => {
+      ensure(existsSync(join(ROOT, s.block.flags.from)), `no ${s.block.flags.from}`);
+      const want = exampleAsUserCode(s.block.flags.from);
+      ensure(
+        s.block.code.trimEnd() === want,
+        () => `the block differs from the example; the example now reads:\n${want}`,
+      );
     });
   }
   for (const s of mine.filter((x) => x.block.flags.has('runnable'))) {
