@@ -48,17 +48,19 @@ function undocumentedFunctions(node, path = []) {
 /** The source files of a package's documented entries, from its `exports` map. */
 function entries(pkg) {
   const exp = pkg.manifest.exports ?? { '.': { types: pkg.manifest.types } };
-  return Object.entries(exp)
-    .filter(([k]) => !k.endsWith('.json') && !/(^|\/)internal$/.test(k))
-    // An entry without types (piscina's `./esbuild`, a bundler plugin in plain JavaScript) has no
-    // TypeScript API to document; its README section documents it.
-    .filter(([, v]) => typeof v === 'string' || v.types !== undefined)
-    .map(([k, v]) => {
-      const types = typeof v === 'string' ? v : v.types;
-      const src = types.replace(/^\.\/dist\//, 'src/').replace(/\.d\.ts$/, '.ts');
-      ensure(existsSync(join(pkg.dir, src)), `${pkg.name}: exports['${k}'] -> ${src}, which does not exist`);
-      return join(pkg.dir, src);
-    });
+  return (
+    Object.entries(exp)
+      .filter(([k]) => !k.endsWith('.json') && !/(^|\/)internal$/.test(k))
+      // An entry without types (piscina's `./esbuild`, a bundler plugin in plain JavaScript) has no
+      // TypeScript API to document; its README section documents it.
+      .filter(([, v]) => typeof v === 'string' || v.types !== undefined)
+      .map(([k, v]) => {
+        const types = typeof v === 'string' ? v : v.types;
+        const src = types.replace(/^\.\/dist\//, 'src/').replace(/\.d\.ts$/, '.ts');
+        ensure(existsSync(join(pkg.dir, src)), `${pkg.name}: exports['${k}'] -> ${src}, which does not exist`);
+        return join(pkg.dir, src);
+      })
+  );
 }
 
 /** Runs typedoc with `options`; resolves with its warnings and errors (none expected), or throws. */

@@ -207,6 +207,7 @@ for (const doc of docs) {
       ensure(existsSync(main), `${main} was not emitted`);
       const run = spawnSync(process.execPath, [main], { cwd: s.dir, encoding: 'utf8', timeout: 60_000 });
       ensure(run.status === 0, `exit ${run.status} ${run.signal ?? ''}\n${run.stdout}${run.stderr}`);
+      if (process.env.SABKIT_SNIPPETS_VERBOSE) console.log(run.stdout.replace(/^/gm, '       | '));
     });
   }
   await checks.check(`${rel}: every relative link resolves`, () => {
