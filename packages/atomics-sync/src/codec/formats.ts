@@ -82,7 +82,7 @@ export const MAX_DEPTH = 64;
 export const MAX_ARRAY = 1 << 16;
 
 // ---- typed-array type codes ----
-/**
+/*
  * The typed-array kinds the codec carries by type code (TAG_BYTES byte 1, and V_VIEW of the tree
  * format): the code of a view, and the constructor of a code.
  */
