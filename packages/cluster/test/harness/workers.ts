@@ -18,7 +18,7 @@ export interface TestWorker {
   readonly proc: ChildProcess;
   /** stdout so far (with --verbose: a line per job started and done). */
   out(): string;
-  /** Resolves when stdout has a line matching `re`. */
+  /** Resolves when stdout (or else stderr) has a line matching `re`. */
   waitFor(re: RegExp, ms?: number): Promise<string>;
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
@@ -45,14 +45,17 @@ export async function startWorker(
     out += d;
     for (const w of waiters) w();
   });
-  proc.stderr!.on('data', (d) => (err += d));
+  proc.stderr!.on('data', (d) => {
+    err += d;
+    for (const w of waiters) w();
+  });
   const w: TestWorker = {
     proc,
     out: () => out + err,
     waitFor(re, ms = 20_000) {
       return new Promise((resolve, reject) => {
         const check = () => {
-          const m = re.exec(out);
+          const m = re.exec(out) ?? re.exec(err);
           if (m) {
             waiters.delete(check);
             clearTimeout(t);
