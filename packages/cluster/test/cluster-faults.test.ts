@@ -51,7 +51,11 @@ test('a worker killed with SIGKILL mid-chunk: its chunk runs again elsewhere; ev
   const { redis, workers, pool } = await setup(3, 'kill');
   const victim = workers[0];
   // 0.1 ms of CPU per item, 100 items a chunk: 100 chunks of ~10 ms.
-  const run = pool.starmap('tasks.js#spinTriple', items.map((x) => [x, 0.1]), 100);
+  const run = pool.starmap(
+    'tasks.js#spinTriple',
+    items.map((x) => [x, 0.1]),
+    100,
+  );
   await victim.waitFor(/job (\S+) started\n/);
   victim.proc.kill('SIGKILL');
   const out = await run;
@@ -80,7 +84,11 @@ test('a worker killed with SIGKILL mid-chunk: its chunk runs again elsewhere; ev
 
 test('Redis restarted mid-run: the call completes, exact and in order', { timeout: 120_000 }, async () => {
   const { redis, pool } = await setup(3, 'restart');
-  const run = pool.starmap('tasks.js#spinTriple', items.map((x) => [x, 0.1]), 50);
+  const run = pool.starmap(
+    'tasks.js#spinTriple',
+    items.map((x) => [x, 0.1]),
+    50,
+  );
   for (let i = 0; i < 400 && pool.stats.settled < 20; i++) await new Promise((r) => setTimeout(r, 25));
   assert.ok(pool.stats.settled >= 20 && pool.stats.settled < pool.stats.sent, 'restart happens mid-run');
   await redis.restart(700);
@@ -106,17 +114,16 @@ test('a caller that goes away leaves no worker busy for it: its chunks are skipp
   const left = await drained(redis.url, 'gone', 60_000);
   assert.deepEqual(left, { wait: 0, active: 0, delayed: 0, prioritized: 0, completed: 0, failed: 0 });
   const skipped = workers.map((w) => (w.out().match(/skipped: its caller is gone/g) ?? []).length);
-  assert.ok(
-    skipped.reduce((a, b) => a + b) > 0,
-    `workers skipped chunks of the dead caller: ${skipped}`,
-  );
+  assert.ok(skipped.reduce((a, b) => a + b) > 0, `workers skipped chunks of the dead caller: ${skipped}`);
   // And they still serve a live caller.
   const pool = new ClusterPool({ connection: redis.url, queue: 'gone' });
   cleanup.push(() => pool.terminate());
   assert.deepEqual(await pool.map((x: number) => x * 2, [1, 2]), [2, 4]);
 });
 
-test('SIGTERM: the worker finishes its running chunk, takes no new one, and exits 0', { timeout: 120_000 }, async () => {
+test('SIGTERM: the worker finishes its running chunk, takes no new one, and exits 0', {
+  timeout: 120_000,
+}, async () => {
   const { redis, workers, pool } = await setup(1, 'term', ['--verbose', '--concurrency', '1']);
   const [w] = workers;
   const first = pool.apply('tasks.js#sleepy', ['first', 1500]);

@@ -35,6 +35,9 @@ import {
 } from '../protocol/wire.js';
 import type { RunnerChunk, RunnerReply } from './chunk-runner.js';
 
+/** At most one progress write per job per this many ms. */
+const PROGRESS_MS = 50;
+
 const RUNNER = { filename: new URL('./chunk-runner.js', import.meta.url), name: 'runClusterChunk' };
 
 export interface ClusterWorkerOptions {
@@ -80,6 +83,7 @@ export class ClusterWorker {
   readonly #channel: BroadcastChannel;
   readonly #jobs = new Map<string, Job>();
   readonly #callersSeen = new Map<string, number>();
+  readonly #progress = new Map<string, { latest: number | object | undefined; timer: ReturnType<typeof setTimeout> }>();
   readonly #beat: ReturnType<typeof setInterval>;
   #closing: Promise<void> | undefined;
   /** Jobs refused for their signature, since start. */
@@ -204,6 +208,9 @@ export class ClusterWorker {
         r = (await this.#pool.apply(RUNNER, [chunk])) as RunnerReply;
       } finally {
         this.#jobs.delete(id);
+        const slot = this.#progress.get(id);
+        if (slot) clearTimeout(slot.timer);
+        this.#progress.delete(id);
       }
     }
     const attempts = job.opts.attempts ?? 1;
@@ -251,13 +258,37 @@ export class ClusterWorker {
     return alive;
   }
 
+  /**
+   * A task's reportProgress → its job's progress. Reports are coalesced per job: the first goes
+   * out at once, later ones at most every PROGRESS_MS, the latest winning, so a task reporting in a
+   * tight loop costs Redis a write per interval, not one per call.
+   */
   #onProgress(msg: unknown): void {
     const m = msg as { job?: string; data?: unknown };
-    const job = m?.job === undefined ? undefined : this.#jobs.get(m.job);
-    if (!job) return;
+    if (m?.job === undefined || !this.#jobs.has(m.job)) return;
     const data =
       typeof m.data === 'number' || (typeof m.data === 'object' && m.data !== null) ? m.data : { value: m.data };
-    void job.updateProgress(data as number | object).catch(() => {});
+    const slot = this.#progress.get(m.job);
+    if (slot) {
+      slot.latest = data as number | object;
+      return;
+    }
+    this.#sendProgress(m.job, data as number | object);
+  }
+
+  #sendProgress(id: string, data: number | object): void {
+    const job = this.#jobs.get(id);
+    if (!job) return;
+    void job.updateProgress(data).catch(() => {});
+    const slot: { latest: number | object | undefined; timer: ReturnType<typeof setTimeout> } = {
+      latest: undefined,
+      timer: setTimeout(() => {
+        this.#progress.delete(id);
+        if (slot.latest !== undefined) this.#sendProgress(id, slot.latest);
+      }, PROGRESS_MS),
+    };
+    slot.timer.unref();
+    this.#progress.set(id, slot);
   }
 }
 
