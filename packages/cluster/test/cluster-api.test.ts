@@ -243,6 +243,16 @@ test('AbortSignal: the call rejects with its reason and its waiting chunks leave
   } finally {
     await queue.close();
   }
+  // imap: the pending next() rejects with the reason, and its chunks are withdrawn.
+  const ac2 = new AbortController();
+  const it = pool.imap(
+    'tasks.js#sleepy',
+    Array.from({ length: 50 }, (_, i) => i),
+    { signal: ac2.signal },
+  );
+  assert.deepEqual(await it.next(), { value: 0, done: false });
+  ac2.abort(new Error('stop iterating'));
+  await assert.rejects(it.next(), /stop iterating/);
   const aborted = AbortSignal.abort(new Error('before'));
   await assert.rejects(pool.apply('tasks.js#square', [2], { signal: aborted }), /before/);
 });

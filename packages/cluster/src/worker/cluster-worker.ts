@@ -171,7 +171,21 @@ export class ClusterWorker {
       concurrency: this.#concurrency,
       at: Date.now(),
     };
-    await this.#redis.hset(workersKey(this.#prefix, this.#opts.queue), this.id, JSON.stringify(info));
+    const key = workersKey(this.#prefix, this.#opts.queue);
+    await this.#redis.hset(key, this.id, JSON.stringify(info));
+    // Entries of workers that died without closing would stay for ever: each live worker prunes
+    // the ones not refreshed for a minute.
+    const all = await this.#redis.hgetall(key);
+    const stale = Object.entries(all)
+      .filter(([, v]) => {
+        try {
+          return info.at - (JSON.parse(v) as WorkerInfo).at > 60_000;
+        } catch {
+          return false;
+        }
+      })
+      .map(([k]) => k);
+    if (stale.length > 0) await this.#redis.hdel(key, ...stale);
   }
 
   async #process(job: Job): Promise<ChunkReply> {
