@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Lock } from '@sabkit/atomics-sync';
 import {
+  addressOf,
   array,
   atomics,
   lock,
@@ -165,7 +166,7 @@ test('the values behind the inferred types have those types', { timeout: 10_000 
   assert.equal(p.mu.constructor.name, 'Lock');
   p.pos = p.verts[1];
   assert.deepEqual(Vec3.toObject(p.pos), { x: 0, y: 2, z: 0 });
-  assert.notEqual(p.pos.byteOffset, p.verts[1].byteOffset);
+  assert.notEqual(addressOf(p.pos).byteOffset, addressOf(p.verts[1]).byteOffset);
   assert.equal(atomics.add(p, 'big', 1n), 2n ** 60n);
   assert.equal(p.big, 2n ** 60n + 1n);
 });
