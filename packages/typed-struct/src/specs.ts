@@ -107,7 +107,7 @@ export function bits<const K extends IntegerKind | 'bool'>(
 
 /**
  * `enumType({ red: 0, green: 1 }, { type: 'u8', read: 'name' })`: C's `enum`, stored as an integer
- * of `type` (default 'i32', C's `int`). Reads as the name of the stored value (`read: 'name'`, the
+ * of `type` (default: what GCC makes a plain `enum`, 'u32' when no value is negative, else 'i32'). Reads as the name of the stored value (`read: 'name'`, the
  * default; a value without a name reads as its number) or as the value (`read: 'value'`); takes
  * either a name or a value.
  */
@@ -115,7 +115,9 @@ export function enumType<const N extends Record<string, number>, const R extends
   names: N,
   options: { type?: IntegerKind; read?: R } = {},
 ): EnumSpec<N, R> {
-  const type = integerKind(options?.type ?? 'i32', 'enumType(names, { type })');
+  // GCC's choice for a plain C `enum`: unsigned int when no value is negative, else int.
+  const values = typeof names === 'object' && names !== null ? Object.values(names) : [];
+  const type = integerKind(options?.type ?? (values.some((v) => v < 0) ? 'i32' : 'u32'), 'enumType(names, { type })');
   const read = (options?.read ?? 'name') as R;
   if (read !== 'name' && read !== 'value')
     throw new StructSchemaError(`enumType(names, { read }): read must be 'name' or 'value', got ${describe(read)}`);
