@@ -306,7 +306,7 @@ type LeafSuffix<S, D extends unknown[]> = D['length'] extends 8
   ? never
   : IsAny<S> extends true
     ? string
-    : S extends ScalarKind | StringSpec
+    : S extends ScalarKind | StringSpec | ScalarSpec | BitsSpec | EnumSpec
       ? ''
       : S extends HasFields<infer G extends FieldsSpec>
         ? `.${LeafPath<G, D>}`
