@@ -14,7 +14,9 @@
 //                             sum of x through arr.get(i).x, arr.at(i).x, for...of, Column.get and
 //                             the column's typed array; y = value through arr.get(i).y; each against
 //                             hand-written DataView and typed-array loops over the same bytes,
-//                             ns/element (targets: get/for...of/writes <= 3x, columns <= 1.2x)
+//                             ns/element (targets: get/for...of/writes <= 3x, columns <= 1.2x);
+//                             the column's typed array walked two ways: stepping the index
+//                             (j += stride) and multiplying it (start + i * stride)
 // Each sample is the best of 5 back-to-back sub-runs (noise on a shared machine only ever adds
 // time); ratios (impl "ratio ...", unit x) are medians of per-run ratios, both sides measured in
 // the same run. Target: field access within 2x of hand-written code.
@@ -204,6 +206,12 @@ const LOOPS = {
     for (let r = 0; r < n; r++) for (let i = 0; i < AN; i++) s += data[start + i * stride];
     return s;
   },
+  arrColStep(n) {
+    const { data, start, stride } = points.column('x');
+    let s = 0;
+    for (let r = 0; r < n; r++) for (let j = start, end = start + AN * stride; j < end; j += stride) s += data[j];
+    return s;
+  },
   arrHandDataView(n) {
     let s = 0;
     for (let r = 0; r < n; r++) for (let i = 0; i < AN; i++) s += pdvA.getFloat64(i * 24, true);
@@ -348,6 +356,7 @@ function report(bench, metric, unit, names, samples, ratios) {
     'arrForOf',
     'arrColGet',
     'arrColRaw',
+    'arrColStep',
     'arrHandDataView',
     'arrHandTyped',
     'arrWrite',
@@ -365,6 +374,7 @@ function report(bench, metric, unit, names, samples, ratios) {
       arrForOf: 'for (const p of arr) p.x',
       arrColGet: 'column Column.get(i)',
       arrColRaw: 'column data[start + i*stride]',
+      arrColStep: 'column data[j], j += stride',
       arrHandDataView: 'hand DataView loop',
       arrHandTyped: 'hand typed-array loop',
       arrWrite: 'arr.get(i).y = v',
@@ -378,7 +388,8 @@ function report(bench, metric, unit, names, samples, ratios) {
       ['at(i).x / DataView', 'arrAt', 'arrHandDataView'],
       ['for...of / DataView', 'arrForOf', 'arrHandDataView'],
       ['for...of / typed array', 'arrForOf', 'arrHandTyped'],
-      ['column raw / typed array', 'arrColRaw', 'arrHandTyped'],
+      ['column data[j] / typed array', 'arrColStep', 'arrHandTyped'],
+      ['column data[start + i*stride] / typed array', 'arrColRaw', 'arrHandTyped'],
       ['Column.get / typed array', 'arrColGet', 'arrHandTyped'],
       ['get(i).y = v / DataView write', 'arrWrite', 'arrWriteDataView'],
       ['get(i).y = v / typed-array write', 'arrWrite', 'arrWriteTyped'],

@@ -147,3 +147,31 @@ export function generateArrayClass<B>(Base: B, V: ViewClass, layout: Layout, A: 
   };`;
   return new Function('Base', 'V', 'L', 'A', 'MEM', src)(Base, V, layout, A, MEM) as B;
 }
+
+/**
+ * A typed column class for one element kind: `get`/`set` of their own per kind, so that a loop
+ * over an f64 column is not slowed by the u32 columns elsewhere in the program (one shared `get`
+ * would see every typed-array kind at its element load). `Base` is column.ts's Column.
+ */
+export function generateColumnClass<B>(Base: B, kind: string, want: string, bool: boolean): B {
+  const load = bool ? 'this.#d[this.#s + i * this.#k] !== 0' : 'this.#d[this.#s + i * this.#k]';
+  const store = bool ? 'this.#d[this.#s + i * this.#k] = v ? 1 : 0' : 'this.#d[this.#s + i * this.#k] = v';
+  const src = `"use strict"; // typed-struct ${kind} column class #${++generated}
+  return class extends Base {
+    #d; #s; #k; #n;
+    constructor(path, length, data, start, stride) {
+      super(path, length, data, start, stride);
+      this.#d = data; this.#s = start; this.#k = stride; this.#n = length;
+    }
+    get(i) {
+      if (!(i >>> 0 === i && i < this.#n)) throw this.outOfRange(i);
+      return ${load};
+    }
+    set(i, v) {
+      if (!(i >>> 0 === i && i < this.#n)) throw this.outOfRange(i);
+      if (typeof v !== "${want}") throw this.badValue(v);
+      ${store};
+    }
+  };`;
+  return new Function('Base', src)(Base) as B;
+}

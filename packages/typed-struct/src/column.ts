@@ -18,7 +18,9 @@ import {
   readString,
   writeString,
 } from './codec.js';
+import { codegenAllowed, generateColumnClass } from './codegen.js';
 import type { Node } from './nodes.js';
+import { SCALARS } from './scalars.js';
 import type { Memo } from './memory.js';
 
 type AnyTyped =
@@ -200,6 +202,16 @@ class CodecColumn<T> extends Column<T> {
   }
 }
 
+type TypedColumnClass = new (
+  path: string,
+  length: number,
+  data: AnyTyped,
+  start: number,
+  stride: number,
+) => Column<unknown>;
+/** Generated typed column classes, one per scalar kind (codegen.ts). */
+const columnClasses: Partial<Record<string, TypedColumnClass>> = {};
+
 /**
  * The column of the leaf `node` at `fieldOffset` in each of `length` records of `strideBytes`
  * bytes from `arrayOffset`.
@@ -244,8 +256,17 @@ export function makeColumn<T>(
   if (!checked && m.fast && arrayOffset % size === 0 && strideBytes % size === 0 && fieldOffset % size === 0) {
     const Ctor = TYPED[node.kind];
     const data = new Ctor(m.buffer as ArrayBuffer, arrayOffset, (length * strideBytes) / size);
-    const start = fieldOffset / size;
-    const stride = strideBytes / size;
+    const start = (fieldOffset / size) | 0; // small integers: V8 keeps them Smis, and indexes with integer math
+    const stride = (strideBytes / size) | 0;
+    if (codegenAllowed()) {
+      const C = (columnClasses[node.kind] ??= generateColumnClass(
+        TypedColumn as unknown as TypedColumnClass,
+        node.kind,
+        node.kind === 'bool' ? 'boolean' : SCALARS[node.kind].big ? 'bigint' : 'number',
+        node.kind === 'bool',
+      ));
+      return new C(path, length, data, start, stride) as unknown as Column<T>;
+    }
     return (
       node.kind === 'bool'
         ? new BoolColumn(path, length, data as Uint8Array, start, stride)

@@ -266,7 +266,8 @@ export function resolvePath(layout: Layout, path: unknown, who: string): { node:
       const i = /^(0|[1-9][0-9]*)$/.test(part) ? Number(part) : NaN;
       if (!(i < (node.t === 'flex' ? Number.MAX_SAFE_INTEGER : node.length)))
         throw new IndexError(
-          `${who}: index "${part}" in path "${path}" is not an integer in [0, ${node.t === 'flex' ? '∞' : node.length})`,
+          `${who}: index "${part}" in path "${path}" is not an integer in ` +
+            `[0, ${node.t === 'flex' ? '∞' : node.length})`,
         );
       offset += i * node.elem.size;
       node = node.elem;

@@ -1,8 +1,9 @@
 /**
  * The layout tree that specs become: one node per field (scalar, array, string, padding, lock,
- * nested struct, bit-field, enum, bytes, flexible array member) with its C size and alignment, and the Layout of a whole struct. Kept apart from
- * the code that builds it (specs.ts parses a field spec, layout.ts places fields) so that views,
- * codecs, columns and atomics, which only read layouts, depend on the shape and not on the rules.
+ * nested struct, bit-field, enum, bytes, flexible array member) with its C size and alignment,
+ * and the Layout of a whole struct. Kept apart from the code that builds it (specs.ts parses a
+ * field spec, layout.ts places fields) so that views, codecs, columns and atomics, which only
+ * read layouts, depend on the shape and not on the rules.
  *
  * `align` is C's alignof; `natural` is the largest alignment any scalar in the node needs to be read
  * through a typed array. They differ only inside packed structs (see layout.ts).

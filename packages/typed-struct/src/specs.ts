@@ -107,9 +107,9 @@ export function bits<const K extends IntegerKind | 'bool'>(
 
 /**
  * `enumType({ red: 0, green: 1 }, { type: 'u8', read: 'name' })`: C's `enum`, stored as an integer
- * of `type` (default: what GCC makes a plain `enum`, 'u32' when no value is negative, else 'i32'). Reads as the name of the stored value (`read: 'name'`, the
- * default; a value without a name reads as its number) or as the value (`read: 'value'`); takes
- * either a name or a value.
+ * of `type` (default: what GCC makes a plain `enum`, 'u32' when no value is negative, else
+ * 'i32'). Reads as the name of the stored value (`read: 'name'`, the default; a value without a
+ * name reads as its number) or as the value (`read: 'value'`); takes either a name or a value.
  */
 export function enumType<const N extends Record<string, number>, const R extends 'name' | 'value' = 'name'>(
   names: N,

@@ -183,7 +183,8 @@ export class StructType<F extends FieldsSpec = FieldsSpec>
       const n = flexibleLength ?? given;
       if (!Number.isSafeInteger(n) || n < 0)
         throw new InvalidArgumentError(
-          `${layout.name}.create(init, flexibleLength): flexibleLength must be a non-negative integer, got ${describe(n)}`,
+          `${layout.name}.create(init, flexibleLength): flexibleLength must be a non-negative integer, ` +
+            `got ${describe(n)}`,
         );
       // C: malloc(offsetof(S, flex) + n * sizeof(elem)), rounded up to the struct's size at least.
       extra = Math.max(0, flex.offset + n * flex.node.elem.size - layout.size);

@@ -124,7 +124,9 @@ function declare(spec: FieldSpec, name: string, unnamedOk = true): string {
       return plainEnum(spec) ? `enum ${enumName(spec)} ${name}` : `${C_SCALAR[spec.type]} ${name}`;
     case 'scalar':
       // One member of an anonymous big-endian struct: the same place, big-endian storage.
-      return `struct __attribute__((scalar_storage_order("${spec.endian}-endian"))) { ${C_SCALAR[spec.type]} ${name}; }`;
+      return (
+        `struct __attribute__((scalar_storage_order("${spec.endian}-endian"))) ` + `{ ${C_SCALAR[spec.type]} ${name}; }`
+      );
   }
   throw new Error(`unexpected spec ${String(spec)}`);
 }
