@@ -37,7 +37,15 @@ export const TYPED_NAME = {
 export type Plan =
   /** An aligned little-endian scalar read through the Memo's typed array of its kind. */
   | { readonly t: 'typed'; readonly f: FieldLayout; readonly kind: keyof typeof TYPED_NAME }
-  /** Any other leaf (DataView scalars, big-endian, bit-fields, enums, strings): its codec. */
+  /** A scalar the typed arrays cannot reach (misaligned in a packed struct, or big-endian): the DataView. */
+  | {
+      readonly t: 'dv';
+      readonly f: FieldLayout;
+      readonly kind: keyof typeof TYPED_NAME;
+      readonly le: boolean;
+      readonly codec: Codec;
+    }
+  /** Any other leaf (checked scalars, bit-fields, enums, strings): its codec. */
   | { readonly t: 'codec'; readonly f: FieldLayout; readonly codec: Codec }
   /** A struct, array, lock, bytes or flexible array: a cached child view; `assign` for data. */
   | {
@@ -68,7 +76,11 @@ export function plansOf(layout: Layout, aligned: boolean, makerOf: (node: Node, 
           node.kind !== 'bool'
         )
           plans.push({ t: 'typed', f, kind: node.kind });
-        else plans.push({ t: 'codec', f, codec: checkedScalarCodec(node.kind, node.endian, layout.checked, where) });
+        else {
+          const codec = checkedScalarCodec(node.kind, node.endian, layout.checked, where);
+          if (layout.checked) plans.push({ t: 'codec', f, codec });
+          else plans.push({ t: 'dv', f, kind: node.kind, le: node.endian === 'little', codec });
+        }
         break;
       case 'bits':
         plans.push({ t: 'codec', f, codec: bitsCodec(node, f.bit, layout.checked, where) });
@@ -159,6 +171,7 @@ export function closureDescriptor(layout: Layout, p: Plan, slots: number): Prope
         },
       };
     }
+    case 'dv':
     case 'codec': {
       const { read, write } = p.codec;
       return {

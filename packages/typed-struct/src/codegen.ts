@@ -41,6 +41,21 @@ export function setCodegen(enabled: boolean): void {
 
 const H = { badType, childGet, childSet, readOnly };
 
+/** DataView method suffix of each scalar kind, and what turns its read into the field's value. */
+const DV: Record<string, [string, string]> = {
+  i8: ['Int8', ''],
+  u8: ['Uint8', ''],
+  i16: ['Int16', ''],
+  u16: ['Uint16', ''],
+  i32: ['Int32', ''],
+  u32: ['Uint32', ''],
+  i64: ['BigInt64', ''],
+  u64: ['BigUint64', ''],
+  f32: ['Float32', ''],
+  f64: ['Float64', ''],
+  bool: ['Uint8', ' !== 0'],
+};
+
 import type { Memo } from './memory.js';
 
 type ViewClass = new (m: Memo, abs: number, schema: unknown) => StructView;
@@ -75,6 +90,19 @@ export function generateViewClass(layout: Layout, base: object, plans: readonly 
         const shift = SCALARS_SHIFT[p.kind];
         const at = `this[MEM].${TYPED_NAME[p.kind]}[(this[OFF] + ${off}) >>> ${shift}]`;
         def(`return ${at};`, `if (typeof v !== "${jsType(p.kind)}") H.badType(L, ${name}, "${p.kind}", v); ${at} = v;`);
+        break;
+      }
+      case 'dv': {
+        const [name2, extra] = DV[p.kind];
+        const at = `this[OFF] + ${off}`;
+        const le = p.kind.endsWith('8') || p.kind === 'bool' ? '' : `, ${p.le}`;
+        const read = `this[MEM].dv.get${name2}(${at}${le})${extra}`;
+        const value = p.kind === 'bool' ? 'v ? 1 : 0' : 'v';
+        def(
+          `return ${read};`,
+          `if (typeof v !== "${jsType(p.kind)}") H.badType(L, ${name}, "${p.kind}", v); ` +
+            `this[MEM].dv.set${name2}(${at}, ${value}${le});`,
+        );
         break;
       }
       case 'codec':
@@ -128,7 +156,8 @@ export function generateArrayClass<B>(Base: B, V: ViewClass, layout: Layout, A: 
     }
     [Symbol.iterator]() { return this; }
   }
-  return class extends Base {
+  // Named StructArray, as the class it stands for (constructor.name, inspect, stack traces).
+  return class StructArray extends Base {
     get(i) {
       if (!(i >>> 0 === i && i < this.length)) A.badIndex(this, i);
       return new V(this[MEM], this.byteOffset + i * ${size}, S);
@@ -157,7 +186,7 @@ export function generateColumnClass<B>(Base: B, kind: string, want: string, bool
   const load = bool ? 'this.#d[this.#s + i * this.#k] !== 0' : 'this.#d[this.#s + i * this.#k]';
   const store = bool ? 'this.#d[this.#s + i * this.#k] = v ? 1 : 0' : 'this.#d[this.#s + i * this.#k] = v';
   const src = `"use strict"; // typed-struct ${kind} column class #${++generated}
-  return class extends Base {
+  return class TypedColumn extends Base {
     #d; #s; #k; #n;
     constructor(path, length, data, start, stride) {
       super(path, length, data, start, stride);

@@ -231,6 +231,7 @@ test('element views of StructArrays are fresh records; iteration and writes reac
     arr.forEach((p, i) => seen.push(p.id - i));
     assert.deepEqual(new Set(seen), new Set([0]));
     assert.ok(arr instanceof P.array(1).constructor && arr.type === P);
+    assert.equal(arr.constructor.name, 'StructArray', 'the per-type subclass keeps the name');
   }
 });
 
