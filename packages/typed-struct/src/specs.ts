@@ -88,11 +88,11 @@ export function le<const K extends ScalarKind>(kind: K): ScalarSpec<K> {
  * layout.ts). Signed kinds read sign-extended; 'bool' takes width 1; 64-bit kinds read as bigint.
  * Width 0 is C's `T : 0` and has no property; `{ unnamed: true }` is `T : width` without a name.
  */
-export function bits<const K extends IntegerKind | 'bool'>(
-  kind: K,
-  width: number,
-  options: { unnamed?: boolean } = {},
-): BitsSpec<K> {
+export function bits<
+  const K extends IntegerKind | 'bool',
+  const W extends number = number,
+  const U extends boolean = false,
+>(kind: K, width: W, options: { unnamed?: U } = {}): BitsSpec<K> & { readonly unnamed: W extends 0 ? true : U } {
   const k = integerKind(kind, 'bits(kind, width): kind', true) as K;
   const max = k === 'bool' ? 1 : SCALARS[k].size * 8;
   if (typeof width !== 'number' || !Number.isInteger(width) || width < 0 || width > max) {
@@ -102,7 +102,9 @@ export function bits<const K extends IntegerKind | 'bool'>(
     );
   }
   const unnamed = width === 0 || options?.unnamed === true;
-  return Object.freeze({ kind: 'bits', type: k, width, unnamed });
+  return Object.freeze({ kind: 'bits', type: k, width, unnamed }) as unknown as BitsSpec<K> & {
+    readonly unnamed: W extends 0 ? true : U;
+  };
 }
 
 /**
@@ -216,7 +218,7 @@ export function nodeOf(spec: unknown, where: string, element = false, endian: En
             `${where}: a bit-field cannot be an array element (C has no arrays of bit-fields)`,
           );
         const kind = integerKind(s.type, `${where}: bit-field type`, true) as IntegerKind | 'bool';
-        const spec2 = bits(kind, s.width as number, { unnamed: s.unnamed === true });
+        const spec2 = bits(kind, s.width as number, { unnamed: s.unnamed === true }) as BitsSpec;
         const size = SCALARS[kind].size;
         // size/align: the storage unit; layout.ts places bit-fields by bits, not by these.
         return { t: 'bits', kind, width: spec2.width, unnamed: spec2.unnamed, size, align: size, natural: size };
