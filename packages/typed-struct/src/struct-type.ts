@@ -19,6 +19,7 @@ import {
   InvalidArgumentError,
   ReviveError,
   describe,
+  newSharedBuffer,
   registerKind,
   registerStructTypeFactory,
   type StructTypeLike,
@@ -193,7 +194,7 @@ export class StructType<F extends FieldsSpec = FieldsSpec>
         `${layout.name}.create(init, flexibleLength): ${layout.name} has no flexible array member`,
       );
     }
-    const v = viewAt(layout, memoFor(new SharedArrayBuffer(layout.size + extra)), 0);
+    const v = viewAt(layout, memoFor(newSharedBuffer(layout.size + extra, `${this.name || 'struct'}.create`)), 0);
     if (init !== undefined) assignPlain(v, init);
     return v as unknown as StructInstance<F>;
   }
