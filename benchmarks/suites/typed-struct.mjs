@@ -17,8 +17,8 @@
 //                             ns/element (targets: get/for...of/writes <= 3x, columns <= 1.2x);
 //                             the column's typed array walked two ways: stepping the index
 //                             (j += stride) and multiplying it (start + i * stride)
-// Each sample is the best of 5 back-to-back sub-runs (noise on a shared machine only ever adds
-// time); ratios (impl "ratio ...", unit x) are medians of per-run ratios, both sides measured in
+// Each sample is the best of 5 back-to-back sub-runs (of 9 one-pass sub-runs for
+// typed-struct.array; noise on a shared machine only ever adds time); ratios (impl "ratio ...", unit x) are medians of per-run ratios, both sides measured in
 // the same run. Target: field access within 2x of hand-written code.
 // Needs the dists: `cd packages/atomics-sync && npx tsc -p tsconfig.json`, same for typed-struct.
 import { struct, atomics } from '@sabkit/typed-struct';
@@ -240,10 +240,10 @@ const LOOPS = {
 
 const SUBRUNS = 5;
 /** ns per operation of LOOPS[loop]: the best of SUBRUNS runs of n / SUBRUNS operations. */
-function nsPer(loop, n, perCall = 1) {
-  const m = Math.max(1, Math.round(n / SUBRUNS));
+function nsPer(loop, n, perCall = 1, subruns = SUBRUNS) {
+  const m = Math.max(1, Math.round(n / subruns));
   let best = Infinity;
-  for (let i = 0; i < SUBRUNS; i++) {
+  for (let i = 0; i < subruns; i++) {
     const t0 = performance.now();
     LOOPS[loop](m);
     best = Math.min(best, ((performance.now() - t0) * 1e6) / (m * perCall));
@@ -252,13 +252,13 @@ function nsPer(loop, n, perCall = 1) {
 }
 
 /** Measures the loops of one bench back to back in each run; returns { loop: samples[] }. */
-function measure(loops, n, perCall = 1) {
+function measure(loops, n, perCall = 1, subruns = SUBRUNS) {
   for (const l of loops) {
     LOOPS[l](Math.max(1, n >> 3));
     LOOPS[l](Math.max(1, n >> 3));
   } // warm-up, let TurboFan settle
   const out = Object.fromEntries(loops.map((l) => [l, []]));
-  for (let r = 0; r < RUNS; r++) for (const l of loops) out[l].push(nsPer(l, n, perCall));
+  for (let r = 0; r < RUNS; r++) for (const l of loops) out[l].push(nsPer(l, n, perCall, subruns));
   return out;
 }
 
@@ -363,7 +363,9 @@ function report(bench, metric, unit, names, samples, ratios) {
     'arrWriteDataView',
     'arrWriteTyped',
   ];
-  const s = measure(loops, 1, AN);
+  // One pass over the array per sub-run, the best of 9 (a pass is a few ms: noise on a shared
+  // machine is as long as the pass itself).
+  const s = measure(loops, 9, AN, 9);
   report(
     'typed-struct.array',
     'ns/element',
