@@ -16,3 +16,21 @@ export {
 } from './proxies.js';
 export { AcquirerProxy, LockProxy, SemaphoreProxy, ConditionProxy, EventProxy, BarrierProxy } from './sync-proxies.js';
 export { AuthenticationError, ManagerStartError, ManagerConnectionError, NotExposedError } from './manager-errors.js';
+// The objects a server holds, for a server script's registered callables (one object shared by
+// every client: register('getQueue', () => queue)).
+export {
+  ServedDict,
+  ServedList,
+  ServedNamespace,
+  ServedQueue,
+  ServedValue,
+  ServedArray,
+} from './served-containers.js';
+export {
+  ServedLock,
+  ServedRLock,
+  ServedSemaphore,
+  ServedCondition,
+  ServedEvent,
+  ServedBarrier,
+} from './served-sync.js';

@@ -86,10 +86,10 @@ export class ServedLock {
 
   release(): void {
     if (this.owner === null) throw new NotLockedError('Lock.release(): the lock is not locked');
-    this.handOver();
+    this._handOver();
   }
 
-  protected handOver(): void {
+  protected _handOver(): void {
     this.owner = null;
     // The woken waiter sets owner in its continuation; mark it taken now so nobody barges in.
     if (this.waiters.length > 0) {
@@ -126,7 +126,7 @@ export class ServedRLock extends ServedLock {
   override release(): void {
     if (this.owner !== currentCaller())
       throw new NotOwnerError('RLock.release(): cannot release an RLock this caller does not own');
-    if (--this.#depth === 0) this.handOver();
+    if (--this.#depth === 0) this._handOver();
   }
 
   isOwned(): boolean {
@@ -134,14 +134,14 @@ export class ServedRLock extends ServedLock {
   }
 
   /** For Condition.wait: releases fully and returns the depth to restore. */
-  releaseAll(): number {
+  _releaseAll(): number {
     const d = this.#depth;
     this.#depth = 1;
     this.release();
     return d;
   }
 
-  restore(depth: number): void {
+  _restore(depth: number): void {
     this.#depth = depth;
   }
 }
@@ -161,12 +161,12 @@ export class ServedCondition {
     if (!this.#lock.isOwned()) throw new NotOwnerError('Condition.wait(): cannot wait on an un-acquired lock');
     const me = currentCaller();
     const d = deadline(timeout, 'Condition.wait', 'python');
-    const depth = this.#lock.releaseAll();
+    const depth = this.#lock._releaseAll();
     const notified = d <= performance.now() ? false : await this.#waiters.wait(d);
     // Re-acquire as the same caller, whatever happened, as threading.Condition does.
     const reacquire = () => new ServedRLockAs(this.#lock, me).acquire();
     await reacquire();
-    this.#lock.restore(depth);
+    this.#lock._restore(depth);
     return notified;
   }
   notify(n = 1): number {
