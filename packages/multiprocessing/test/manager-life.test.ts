@@ -59,7 +59,9 @@ test('a network client that goes away releases what it held', { timeout: 60_000 
   assert.equal(server.numberOfObjects(), base, 'closing the connection dropped its references');
 });
 
-test('a bundled app without manager-server.js gets ManagerStartError at once, not a hang', { timeout: 60_000 }, async () => {
+test('a bundled app without manager-server.js gets ManagerStartError at once, not a hang', {
+  timeout: 60_000,
+}, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'sabkit-manager-bundle-'));
   try {
     const entry = join(dir, 'app.cjs');
@@ -69,8 +71,19 @@ test('a bundled app without manager-server.js gets ManagerStartError at once, no
       `const { Manager } = require(${JSON.stringify(index)});\n` +
         'const m = new Manager({ startTimeout: 2000 });\nm.dict().set(1, 2);\nconsole.log("no error");\n',
     );
-    await build({ entryPoints: [entry], bundle: true, platform: 'node', format: 'cjs', outfile: join(dir, 'out', 'app.cjs'), logLevel: 'silent' });
-    assert.equal(existsSync(join(dir, 'out', 'manager', 'manager-server.js')), false, 'the bundler did not copy the server');
+    await build({
+      entryPoints: [entry],
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      outfile: join(dir, 'out', 'app.cjs'),
+      logLevel: 'silent',
+    });
+    assert.equal(
+      existsSync(join(dir, 'out', 'manager', 'manager-server.js')),
+      false,
+      'the bundler did not copy the server',
+    );
     const r = spawnSync(process.execPath, [join(dir, 'out', 'app.cjs')], { encoding: 'utf8', timeout: 30_000 });
     assert.equal(r.signal, null, 'the app ended by itself (before the fix it blocked for ever)');
     assert.notEqual(r.status, 0);

@@ -45,11 +45,17 @@ async function connect(port: number, authkey = KEY): Promise<NetManager> {
 test('4 client processes x 1,000 increments under a manager Lock: none lost', { timeout: 120_000 }, async () => {
   const { child, port } = await startServer();
   try {
-    const clients = [0, 1, 2, 3].map(() => spawn(process.execPath, [CLIENT, String(port), KEY, '1000'], { stdio: 'inherit' }));
+    const clients = [0, 1, 2, 3].map(() =>
+      spawn(process.execPath, [CLIENT, String(port), KEY, '1000'], { stdio: 'inherit' }),
+    );
     const codes = await Promise.all(clients.map(async (c) => (await once(c, 'exit'))[0]));
     assert.deepEqual(codes, [0, 0, 0, 0]);
     await using m = await connect(port);
-    assert.equal(m.create<DictProxy<string, number>>('getState').get('n'), 4000, 'every increment under the lock counted');
+    assert.equal(
+      m.create<DictProxy<string, number>>('getState').get('n'),
+      4000,
+      'every increment under the lock counted',
+    );
     const q = m.create<QueueProxy<string>>('getQueue');
     const done = [q.get(5000), q.get(5000), q.get(5000), q.get(5000)];
     assert.equal(new Set(done).size, 4);
@@ -89,7 +95,8 @@ async function rawSocket(port: number, key?: string): Promise<{ s: net.Socket; c
   const welcome = new Promise<void>((r) => (welcomed = r));
   s.on('data', (c: Buffer) => {
     for (const f of reader.push(c)) {
-      if (f.type === 1 && key) s.write(frame(T_ANSWER, 0, 0, (answer(Buffer.from(key), f.payload) as { payload: Buffer }).payload));
+      if (f.type === 1 && key)
+        s.write(frame(T_ANSWER, 0, 0, (answer(Buffer.from(key), f.payload) as { payload: Buffer }).payload));
       else if (f.type === T_WELCOME) welcomed();
       else frames.push(Buffer.from([f.type]));
     }
@@ -99,7 +106,9 @@ async function rawSocket(port: number, key?: string): Promise<{ s: net.Socket; c
   return { s, closed };
 }
 
-test('seeded fuzz: random, truncated, oversized and pre-auth frames close only their connection', { timeout: 120_000 }, async () => {
+test('seeded fuzz: random, truncated, oversized and pre-auth frames close only their connection', {
+  timeout: 120_000,
+}, async () => {
   const { child, port } = await startServer();
   try {
     await using good = await connect(port);
@@ -126,7 +135,8 @@ test('seeded fuzz: random, truncated, oversized and pre-auth frames close only t
       } else if (kind === 'truncated') {
         const f = validRequest();
         s.end(f.subarray(0, 1 + Math.floor(rand() * (f.length - 1))));
-      } else if (kind === 'random-frame') s.write(frame(1 + Math.floor(rand() * 6), 1, 1, bytes(Math.floor(rand() * 64))));
+      } else if (kind === 'random-frame')
+        s.write(frame(1 + Math.floor(rand() * 6), 1, 1, bytes(Math.floor(rand() * 64))));
       else if (kind === 'bad-request') s.write(frame(T_REQUEST, 1, 1, bytes(1 + Math.floor(rand() * 64))));
       else s.write(frame(200, 1, 1, bytes(8)));
       const timer = setTimeout(() => s.destroy(), 3000);
@@ -145,7 +155,9 @@ test('seeded fuzz: random, truncated, oversized and pre-auth frames close only t
   }
 });
 
-test('a server killed mid-call: waiting clients fail with ManagerConnectionError, not a timeout', { timeout: 60_000 }, async () => {
+test('a server killed mid-call: waiting clients fail with ManagerConnectionError, not a timeout', {
+  timeout: 60_000,
+}, async () => {
   const { child, port } = await startServer();
   const m = await connect(port);
   const q = m.create<QueueProxy>('getQueue');
