@@ -33,7 +33,7 @@ import { channelClient } from './channel-client.js';
 import { DEFAULT_MAX_FRAME_BYTES } from './frames.js';
 import { ManagerStartError } from './manager-errors.js';
 import { BUILTIN_TYPES, type TypeEntry } from './object-server.js';
-import { proxyFor, type BaseProxy } from './proxy-base.js';
+import { deadlineOf, proxyFor, type BaseProxy } from './proxy-base.js';
 import { Server } from './server.js';
 import { OP_CREATE, OP_INFO } from './wire.js';
 
@@ -230,7 +230,8 @@ export class BaseManager implements AsyncDisposable {
 
   /** Waits for the thread's first message: ready, or the error that stopped it. */
   async #ready(w: Worker, what: string): Promise<{ host: string; port: number } | undefined> {
-    const ms = new Int32Array(this.#buffer, 0, HEADER_BYTES / 4)[8] as number;
+    // A link thread reports its own connect timeout (with the address) first; this is the backstop.
+    const ms = (new Int32Array(this.#buffer, 0, HEADER_BYTES / 4)[8] as number) + (what === 'connect' ? 1000 : 0);
     let timer: NodeJS.Timeout | undefined;
     try {
       const msg = await new Promise<{ ready: boolean; address?: { host: string; port: number }; error?: unknown }>(
@@ -324,13 +325,20 @@ export class BaseManager implements AsyncDisposable {
     const r = registryOf(this.constructor).get(typeid);
     if (!r && !BUILTIN_TYPES.has(typeid))
       throw new InvalidArgumentError(`Manager: typeid ${describe(typeid)} is not registered`);
-    const [id, exposed] = channelClient(this.#buffer).call(OP_CREATE, 0, typeid, args) as [number, string[]];
+    const [id, exposed] = channelClient(this.#buffer).call(
+      OP_CREATE,
+      0,
+      typeid,
+      args,
+      deadlineOf(this.#buffer, 'none'),
+    ) as [number, string[]];
     return proxyFor(this.#buffer, id, typeid, exposed, r?.options.proxytype) as P;
   }
 
   /** Objects alive on the server (Python's _number_of_objects()). */
   numberOfObjects(): number {
-    return (channelClient(this.#buffer).call(OP_INFO, 0, '', []) as { objects: number }).objects;
+    const info = channelClient(this.#buffer).call(OP_INFO, 0, '', [], deadlineOf(this.#buffer, 'none'));
+    return (info as { objects: number }).objects;
   }
 
   async #stopThread(): Promise<void> {

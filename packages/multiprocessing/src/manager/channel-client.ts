@@ -5,7 +5,7 @@
  * that the server is alive and the channel open. Every wait is bounded: by the call's deadline,
  * by the channel's START_MS while no server has ever run, and by the server's liveness.
  */
-import { ClosedError, deserializeError } from '@sabkit/atomics-sync';
+import { ClosedError, InvalidArgumentError, deserializeError } from '@sabkit/atomics-sync';
 import { ManagerConnectionError, ManagerStartError } from './manager-errors.js';
 import {
   DOORBELL,
@@ -177,6 +177,12 @@ export class ChannelClient {
     deadline = Infinity,
     onTimeout?: () => Error,
   ): unknown {
+    if (Atomics.load(this.#i32, SERVER_TID) === MY_TID) {
+      throw new InvalidArgumentError(
+        "Manager: a synchronous proxy call from the thread that runs the manager's server would wait " +
+          'for ever (the server answers on this thread); call it from another thread, or use the async form',
+      );
+    }
     const t0 = performance.now();
     const slot = this.#claim(t0, deadline);
     if (slot < 0) throw onTimeout ? onTimeout() : new ManagerConnectionError('Manager: no free slot in time');

@@ -47,7 +47,7 @@ const finalizer = new FinalizationRegistry<{ buffer: SharedArrayBuffer; id: numb
 });
 
 /** The deadline of a call: REQUEST_MS beyond its own timeout (none for a wait without one). */
-function deadlineOf(buffer: SharedArrayBuffer, wait: number | null | undefined | 'none'): number {
+export function deadlineOf(buffer: SharedArrayBuffer, wait: number | null | undefined | 'none'): number {
   const extra = new Int32Array(buffer)[REQUEST_MS] as number;
   if (extra === 0) return Infinity;
   if (wait === 'none') return performance.now() + extra;
