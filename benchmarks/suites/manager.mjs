@@ -13,8 +13,8 @@ import { Manager, Process, SyncManager, Value } from '@sabkit/multiprocessing';
 import { QUICK, emit, python, runPython, runsFor } from '../lib/report.mjs';
 
 const runs = runsFor(7, 3);
-const LOCAL_OPS = QUICK ? 20_000 : 100_000;
-const REMOTE_OPS = QUICK ? 2_000 : 10_000;
+const LOCAL_OPS = QUICK ? 5_000 : 50_000;
+const REMOTE_OPS = QUICK ? 1_000 : 5_000;
 const OBJ = { id: 12345, name: 'sensor-7', tags: ['a', 'b', 'c'] };
 
 const PY = `
@@ -150,7 +150,7 @@ try {
 
 const py = python();
 if (py) {
-  const out = runPython(PY, [LOCAL_OPS / 10, REMOTE_OPS, runs]);
+  const out = runPython(PY, [LOCAL_OPS / 5, REMOTE_OPS, runs]);
   for (const rec of out) {
     const [where, name] = rec.metric.split('-');
     const bench = `manager.${where}-dict`;
