@@ -89,7 +89,7 @@ test('a bundled app without manager-server.js gets ManagerStartError at once, no
     assert.notEqual(r.status, 0);
     assert.match(r.stderr, /ManagerStartError/);
     assert.match(r.stderr, /ERR_SABKIT_MANAGER_START/);
-    assert.match(r.stderr, /manager-server\.js does not exist/);
+    assert.match(r.stderr, /manager-server\.js is missing/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

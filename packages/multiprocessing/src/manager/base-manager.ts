@@ -12,12 +12,11 @@
  *     await m.start();
  *     const c = m.create('Counter', 5); // or (m as any).Counter(5)
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import type tls from 'node:tls';
 import { InvalidArgumentError, deserializeError, describe, watchWorker } from '@sabkit/atomics-sync';
+import { checkWorkerFile } from '@sabkit/piscina/internal';
 import { taskSpec, type TaskRef } from '../tasks/inline.js';
 import { keyBytes } from './auth.js';
 import {
@@ -204,12 +203,12 @@ export class BaseManager implements AsyncDisposable {
 
   /** Starts a thread running `data` (manager-server.ts); failures there close the channel. */
   protected spawn(data: Record<string, unknown>): Worker {
-    if (SERVER_URL.protocol === 'file:' && !existsSync(fileURLToPath(SERVER_URL))) {
+    try {
+      checkWorkerFile(SERVER_URL, "the Manager's server thread");
+    } catch (e) {
+      // Clients in other threads that already hold proxies stop waiting too.
       markClosed(this.#buffer, SHUT_SERVER_FAILED);
-      throw new ManagerStartError(
-        `Manager: the server's file ${fileURLToPath(SERVER_URL)} does not exist; a bundler must copy ` +
-          'manager-server.js next to the code that references it by URL',
-      );
+      throw new ManagerStartError(`Manager: ${(e as Error).message}`, { cause: e });
     }
     const w = new Worker(SERVER_URL, { workerData: { ...data, buffer: this.#buffer } });
     watchWorker(w);
