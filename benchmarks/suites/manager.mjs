@@ -84,7 +84,10 @@ const figures = {};
       for (let r = 0; r < runs; r++) {
         const p = new Process({
           target: (d, out, n, value) => {
-            for (let i = 0; i < 2000; i++) d.set('k', value), d.get('k');
+            for (let i = 0; i < 2000; i++) {
+              d.set('k', value);
+              d.get('k');
+            }
             const t0 = performance.now();
             for (let i = 0; i < n; i++) {
               d.set('k', value);
