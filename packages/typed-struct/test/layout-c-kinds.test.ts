@@ -325,3 +325,26 @@ function enumValue(T: AnyType, path: string, name: string): number {
   const f = T.fields.find((x) => x.name === path.split('.')[0])!;
   return (f.spec as { names: Record<string, number> }).names[name];
 }
+
+test('the new kinds survive a schema round trip (JSON or structured clone) as the same type', {
+  timeout: 10_000,
+}, () => {
+  for (const T of TABLE) {
+    const again = StructType.fromSchema(JSON.parse(JSON.stringify(T.toSchema())));
+    assert.equal(again, T, `${T.name}: a known schema gives back the same type`);
+    assert.equal(StructType.fromSchema(structuredClone(T.toSchema())), T);
+  }
+  // A schema this thread has never seen (renamed) rebuilds the same layout, union and order included.
+  for (const T of [Tagged, Net, Bits, Enums, Flex] as unknown as AnyType[]) {
+    const schema = JSON.parse(JSON.stringify(T.toSchema()).replaceAll(`"${T.name}"`, `"${T.name}Copy"`));
+    const copy = StructType.fromSchema(schema);
+    assert.notEqual(copy, T);
+    assert.deepEqual(
+      [copy.byteLength, copy.alignment, copy.union, copy.fields.map((f) => [f.name, f.offset, f.bit, f.type])],
+      [T.byteLength, T.alignment, T.union, T.fields.map((f) => [f.name, f.offset, f.bit, f.type])],
+    );
+  }
+  const r = Tagged.create(WRITES.Tagged as never);
+  const back = Tagged.from(structuredClone(r));
+  assert.deepEqual(Tagged.toObject(back), Tagged.toObject(r));
+});
