@@ -54,7 +54,7 @@ import {
   isViewOf,
   toPlain,
 } from './view.js';
-import { viewAt } from './view-classes.js';
+import { setFlexibleLength, viewAt } from './view-classes.js';
 
 export interface StructOptions {
   /** Type name, for messages, `inspect` and C declarations (an identifier). Default "Struct". */
@@ -202,14 +202,18 @@ export class StructType<F extends FieldsSpec = FieldsSpec>
   /**
    * A live view of the record at `byteOffset` in `buffer` (ArrayBuffer, SharedArrayBuffer or
    * WebAssembly.Memory). Writes nothing. InvalidRegionError if the record does not fit or
-   * byteOffset is not a multiple of `alignment`.
+   * byteOffset is not a multiple of `alignment`. A struct ending in a flexible array member sees
+   * `flexibleLength` elements of it (checked to fit), or by default all that fit in the buffer.
    */
-  view(buffer: StructBuffer, byteOffset = 0): StructInstance<F> {
+  view(buffer: StructBuffer, byteOffset = 0, flexibleLength?: number): StructInstance<F> {
     const layout = this[LAYOUT];
-    const who = `${layout.name}.view(buffer, byteOffset)`;
+    const who = `${layout.name}.view(buffer, byteOffset${flexibleLength === undefined ? '' : ', flexibleLength'})`;
     const buf = toBuffer(buffer, who);
     checkPlace(who, buf, byteOffset, layout.size, layout.align);
-    return viewAt(layout, memoFor(buf), byteOffset) as unknown as StructInstance<F>;
+    const v = viewAt(layout, memoFor(buf), byteOffset);
+    // C knows a flexible array's length from its own fields; a view given one sees that many.
+    if (flexibleLength !== undefined) setFlexibleLength(layout, v, flexibleLength, who);
+    return v as unknown as StructInstance<F>;
   }
 
   /** Makes a record that travelled through postMessage / workerData live again, over the same memory. */

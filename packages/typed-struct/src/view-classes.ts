@@ -12,14 +12,14 @@
  * Kept apart from view.ts, which this imports and which never imports this back: nested structs
  * need viewAt to make their child views, so it sits with the makers, not with StructView.
  */
-import { InvalidRegionError, Lock } from '@sabkit/atomics-sync';
+import { InvalidArgumentError, InvalidRegionError, Lock, describe } from '@sabkit/atomics-sync';
 import { type Make, closureDescriptor, plansOf } from './accessors.js';
 import { ElementArray } from './array-view.js';
 import { codegenAllowed, generateViewClass } from './codegen.js';
 import type { Memo } from './memory.js';
 import type { ArrayNode, FlexNode, Layout, Node } from './nodes.js';
 import { flexLength } from './plain.js';
-import { CLASS_LAYOUT, StructView, recordClass } from './view.js';
+import { CLASS_LAYOUT, KIDS, MEM, OFF, StructView, recordClass } from './view.js';
 
 export type ViewClass = new (m: Memo, abs: number, schema: unknown) => StructView;
 interface Classes {
@@ -124,4 +124,22 @@ export function viewAt(layout: Layout, m: Memo, abs: number): StructView {
   return m.fast && abs % layout.natural === 0
     ? new cs.aligned(m, abs, layout.schema)
     : new cs.unaligned(m, abs, layout.schema);
+}
+
+/** Gives the view `v` a flexible array member of `n` elements (Type.view's flexibleLength). */
+export function setFlexibleLength(layout: Layout, v: StructView, n: unknown, who: string): void {
+  const flex = layout.flex;
+  if (flex === undefined || flex.node.t !== 'flex')
+    throw new InvalidArgumentError(`${who}: ${layout.name} has no flexible array member`);
+  const m = v[MEM];
+  const room = flexLength(flex.node, m, v[OFF] + flex.offset);
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0 || n > room)
+    throw new InvalidRegionError(
+      `${who}: flexibleLength must be an integer in [0, ${room}] (the elements that fit in the buffer), got ` +
+        `${describe(n)}`,
+    );
+  // The flexible array is the last composite field, so its cached view is the last child slot.
+  const slots = plansOf(layout, true, makerOf).filter((p) => p.t === 'child').length;
+  const kids = v[KIDS] ?? (v[KIDS] = new Array(slots));
+  kids[slots - 1] = arrayMaker(flex.node, n, `${layout.name}.${flex.name}`)(m, v[OFF] + flex.offset);
 }

@@ -283,6 +283,13 @@ test('unions, enums, bit-fields, bytes, flexible arrays and big-endian fields at
   assert.equal(Packet.create({}, 10).samples.length, 10);
   const over = Packet.view(new ArrayBuffer(8 + 5 * 8));
   assert.equal(over.samples.length, 5, 'over memory: to its end');
+  const mem = new ArrayBuffer(8 + 5 * 8);
+  const counted = Packet.view(mem, 0, 3);
+  assert.equal(counted.samples.length, 3, 'or as many as the caller says (C: a count field)');
+  counted.samples[2] = 4.5;
+  assert.equal(Packet.view(mem).samples[2], 4.5, 'same memory');
+  assert.throws(() => Packet.view(mem, 0, 6), /flexibleLength must be an integer in \[0, 5\]/);
+  assert.throws(() => Word.view(new ArrayBuffer(4), 0, 1), /RWord has no flexible array member/);
   assert.throws(() => Packet.create({ samples: [1, 2] }, 1), StructRangeError);
 
   const Header = struct({ magic: 'u32', len: 'u16', id: be('u32') }, { name: 'RNet', endian: 'big' });
