@@ -10,7 +10,7 @@
 //   ```ts continues  the next step of the document's previous block: compiled after it (so it may
 //                    use what that one declared; a guide told as one program in several blocks)
 // A block holding several files starts each with a comment line naming it (`// main.ts`,
-// `// worker.ts`): each becomes its own module, beside the others, so `new URL('./worker.js',
+// `// worker.ts — the task`): each becomes its own module, beside the others, so `new URL('./worker.js',
 // import.meta.url)` finds the worker when the block runs. Also checked in the same documents:
 // every relative link reaches a file of this repository (and a heading, for an anchor).
 // Records its result for scripts/test-summary.mjs (run by the root test command).
@@ -41,7 +41,7 @@ function exampleAsUserCode(path) {
   return lines.slice(i).join('\n').replaceAll("from '../src/index.js'", `from '${name}'`);
 }
 
-const FILE_MARK = /^\/\/ ([\w.-]+\.(?:ts|mts|js))\s*$/;
+const FILE_MARK = /^\/\/ ([\w.-]+\.(?:ts|mts|js))(?:\s+\S.*)?$/; // `// main.ts` or `// main.ts — what it is`
 const checks = new Checks('snippets');
 
 function markdownFiles() {
