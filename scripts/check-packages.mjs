@@ -215,6 +215,8 @@ const FORMAT = 'esm';
     join(project, 'main.cjs'),
     `${cjsRequires.join('\n')}
 const { Piscina } = require('@sabkit/piscina');
+const { version } = require('@sabkit/piscina/package.json');
+if (Piscina.version !== version) throw new Error('Piscina.version ' + Piscina.version + ' is not ' + version);
 const { Pool } = require('@sabkit/multiprocessing');
 const { Lock } = require('@sabkit/atomics-sync');
 const { struct } = require('@sabkit/typed-struct');
