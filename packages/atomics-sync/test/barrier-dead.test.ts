@@ -33,7 +33,10 @@ async function passesAgain(b: Barrier): Promise<void> {
   const ws = Array.from({ length: b.parties - 1 }, () => start({ mode: 'waiter', barrier: b }));
   const mine = b.waitAsync(10_000);
   const got = await Promise.all(ws.map((w) => messageWith(w, 'index', 'error')));
-  assert.deepEqual(got.map((m) => m.error), new Array(ws.length).fill(undefined));
+  assert.deepEqual(
+    got.map((m) => m.error),
+    new Array(ws.length).fill(undefined),
+  );
   assert.equal(typeof (await mine), 'number');
 }
 
