@@ -278,7 +278,7 @@ export class Queue<T = unknown> {
   async getAsync(wait?: WaitArg): Promise<T> {
     const [deadline, signal] = waitArgs(wait, `${this.#kind}.getAsync`);
     const sink = newSink(SINK_VALUE);
-    const st = await readAsync(this.#ring, sink, deadline, signal);
+    const st = await readAsync(this.#ring, sink, deadline, signal, `${this.#kind}.getAsync`);
     if (st === R_DONE) return sink.value as T;
     throw this.#getError(st, timeoutOf(wait));
   }
