@@ -56,3 +56,20 @@ test('Condition: waitAsync marked NOTIFIED without a wake-up resolves true', { t
   assert.equal(await Promise.race([p, late]).finally(() => clearTimeout(timer)), true);
   cond.release();
 });
+
+test('Event: a setter killed between its CAS and its notify does not lose the wake-up', {
+  timeout: 20_000,
+}, async () => {
+  const { Event } = await import('../src/index.js');
+  const e = new Event();
+  const p = e.waitAsync(); // parked on the clear word
+  await delay(10);
+  // What set() does up to the point where the setter is killed: the CAS, no Atomics.notify.
+  const i32 = new Int32Array(e.buffer, e.byteOffset, 1);
+  Atomics.store(i32, 0, (Atomics.load(i32, 0) + 2) | 1);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error('Event.waitAsync still pending after 5 s: wake-up lost')), 5_000);
+  });
+  assert.equal(await Promise.race([p, late]).finally(() => clearTimeout(timer)), true);
+});
