@@ -3,7 +3,7 @@
 // sampling the process RSS and the heaps, then reporting growth after warm-up (the first 10%).
 // Target: under 10% growth after warm-up. Prints one JSON line per sample and per verdict.
 //
-//   node scripts/soak.mjs [--tasks 1000000] [--messages 10000000] [--only pool|queue]
+//   node scripts/soak.mjs [--tasks 1000000] [--messages 10000000] [--only pool|queue] [--object-every 10]
 //
 // Needs the packages built (npx -y pnpm@12.4.2 run build). Run with --expose-gc for heap figures
 // after a full collection (without it, heapUsed is sampled as it is).
@@ -21,6 +21,8 @@ const arg = (name, fallback) => {
 const TASKS = Number(arg('tasks', 1_000_000));
 const MESSAGES = Number(arg('messages', 10_000_000));
 const ONLY = arg('only', '');
+/** Every how many queue messages one is an object ({ i, s }) rather than a number; 0: numbers only. */
+const OBJECT_EVERY = Number(arg('object-every', 10));
 const SAMPLES = 20;
 
 const { Piscina } = await import(new URL('packages/piscina/dist/index.js', root));
@@ -97,9 +99,9 @@ try {
       const gc = runInNewContext('gc');
       const { Queue } = await import(${JSON.stringify(syncUrl)});
       const q = Queue.from(workerData.q);
-      const { n, role, every } = workerData;
+      const { n, role, every, sample } = workerData;
       if (role === 'produce') {
-        for (let i = 0; i < n; i++) q.put(i % 10 === 0 ? { i, s: 'item' } : i);
+        for (let i = 0; i < n; i++) q.put(every && i % every === 0 ? { i, s: 'item' } : i);
         parentPort.postMessage({ done: true });
       } else {
         let sum = 0;
@@ -107,7 +109,7 @@ try {
           const v = q.get();
           const k = typeof v === 'number' ? v : v.i;
           if (k !== i) throw new Error('out of order: ' + k + ' at ' + i);
-          if ((i + 1) % every === 0) {
+          if ((i + 1) % sample === 0) {
             gc();
             parentPort.postMessage({ at: i + 1, heapUsed: process.memoryUsage().heapUsed });
           }
@@ -119,8 +121,9 @@ try {
     const every = MESSAGES / SAMPLES;
     const samples = [sample('queue', 0, { consumerHeapMB: 0 })];
     const t0 = performance.now();
-    const prod = new Worker(file, { workerData: { q, n: MESSAGES, role: 'produce' } });
-    const cons = new Worker(file, { workerData: { q, n: MESSAGES, role: 'consume', every } });
+    const data = { q, n: MESSAGES, every: OBJECT_EVERY, sample: every };
+    const prod = new Worker(file, { workerData: { ...data, role: 'produce' } });
+    const cons = new Worker(file, { workerData: { ...data, role: 'consume' } });
     await new Promise((resolve, reject) => {
       let left = 2;
       for (const w of [prod, cons]) {

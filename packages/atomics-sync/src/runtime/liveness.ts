@@ -110,3 +110,8 @@ export function watchWorker(worker: WorkerLike): void {
   const id = worker.threadId;
   worker.once('exit', () => markThreadDead(id));
 }
+
+// Loaded means watching: from the moment sabkit is imported in a thread, the workers it creates
+// are watched and it marks itself dead at exit, whichever object it uses first (a Barrier, say,
+// takes no lock that would have created the table).
+livenessTable();

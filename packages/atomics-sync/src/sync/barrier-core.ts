@@ -116,6 +116,12 @@ export function enterStep(i32: Int32Array, parties: number): number {
     if (phase === BROKEN) throw new BrokenBarrierError();
     if (phase !== FILLING) return ~w; // draining, resetting or in the action: wait until filling
     const index = countOf(w);
+    // The last arrival would release a generation that counts a dead party as arrived: break it
+    // instead (the dead one would never leave, and the next generation would be one short).
+    if (index + 1 === parties && index > 0 && deadInside(i32, parties) && breakIfDead(i32, parties, { suspect: -1 })) {
+      w = Atomics.load(i32, BARRIER_STATE);
+      continue;
+    }
     const next = stateWord(index + 1 === parties ? ACTION : FILLING, index + 1);
     const seen = Atomics.compareExchange(i32, BARRIER_STATE, w, next);
     if (seen === w) return index;
@@ -187,6 +193,16 @@ export function leave(i32: Int32Array, index: number): void {
     w = seen;
   }
   if (index < BARRIER_SLOTS) Atomics.compareExchange(i32, BARRIER_INSIDE + index, SELF, 0);
+}
+
+/** Whether INSIDE names a dead thread (a barrier of more than BARRIER_SLOTS parties: never). */
+function deadInside(i32: Int32Array, parties: number): boolean {
+  if (parties > BARRIER_SLOTS) return false;
+  for (let i = 0; i < parties; i++) {
+    const id = Atomics.load(i32, BARRIER_INSIDE + i);
+    if (id !== 0 && isThreadDead(id - 1)) return true;
+  }
+  return false;
 }
 
 /** What breakIfDead remembers between two polls of one waiter. */
