@@ -254,6 +254,15 @@ export function* readSlow(ring: RecordRing, sink: Sink, deadline: number): Gener
     const raw = (w0 & REC_RAW) !== 0;
     const next = (head + RECORD_HEADER_BYTES + align8(len)) | 0;
     const payload = at + RECORD_HEADER_BYTES;
+    // Records are published whole, never wrap, and PADs are non-empty multiples of 8: anything else
+    // is memory that was never a ring (revived garbage) and must fail by name, not loop or overrun.
+    const size = kind === KIND_PAD ? len : RECORD_HEADER_BYTES + align8(len);
+    if (
+      size > ((tail - head) | 0) ||
+      (head & ring.mask) + size > ring.capacity ||
+      (kind === KIND_PAD && (len === 0 || (len & 7) !== 0))
+    )
+      corrupt(`record kind ${kind} of ${len} bytes at position ${head >>> 0}, ${(tail - head) | 0} bytes published`);
     switch (kind) {
       case KIND_PAD:
         ring.consume(head, (head + len) | 0, false, 0);

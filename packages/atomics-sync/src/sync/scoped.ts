@@ -22,7 +22,9 @@ interface ScopedLock {
 /** The repair callback of withLock / withLockAsync, run holding the lock after a takeover. */
 export type OwnerDeadHandler = (deadThreadId: number) => void | Promise<void>;
 
-function checkHandler(what: string, h: unknown): void {
+function checkHandler(what: string, fn: unknown, h: unknown): void {
+  // Before the acquire: a bad argument must not take the lock (nor throw a plain TypeError from inside it).
+  if (typeof fn !== 'function') throw new InvalidArgumentError(`${what}: fn must be a function, got ${describe(fn)}`);
   if (h !== undefined && typeof h !== 'function') {
     throw new InvalidArgumentError(`${what}: onOwnerDead must be a function or undefined, got ${describe(h)}`);
   }
@@ -41,7 +43,7 @@ export function withLockSync<T>(
   onOwnerDead?: (deadThreadId: number) => void,
 ): T {
   timeoutMs(timeout, `${what}: timeout`, 'lock'); // named after this call, not the acquire it makes
-  checkHandler(what, onOwnerDead);
+  checkHandler(what, fn, onOwnerDead);
   let got: boolean;
   let dead = -1;
   try {
@@ -73,7 +75,7 @@ export async function withLockAsync<T>(
   onOwnerDead?: OwnerDeadHandler,
 ): Promise<T> {
   waitArgs(wait, what, 'lock'); // named after this call, not the acquire it makes
-  checkHandler(what, onOwnerDead);
+  checkHandler(what, fn, onOwnerDead);
   let got: boolean;
   let dead = -1;
   try {
