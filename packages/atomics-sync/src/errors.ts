@@ -180,6 +180,17 @@ export class CapacityExceededError extends SabkitError {
 }
 
 /**
+ * This runtime has no SharedArrayBuffer. In a browser that means the page is not cross-origin
+ * isolated: browsers give shared memory only to pages served with `Cross-Origin-Opener-Policy:
+ * same-origin` and `Cross-Origin-Embedder-Policy: require-corp` (or `credentialless`).
+ */
+export class SharedMemoryUnavailableError extends SabkitError {
+  constructor(message: string) {
+    super('ERR_SABKIT_NO_SHARED_MEMORY', message);
+  }
+}
+
+/**
  * A queue or pipe could not be read because another thread has held its readers' lock for the
  * whole wait while items were waiting, and that thread is not known to be dead: most likely a
  * worker terminated while it was inside get()/recv() whose death nobody reported (it was created

@@ -41,6 +41,7 @@ import {
   type LengthOrValues,
   type SharedDescriptor,
 } from '@sabkit/atomics-sync';
+import { checkWorkerFile } from '@sabkit/piscina/internal';
 import { DATA_OFFSET, DEFAULT_CHANNEL_BYTES, channelClient, markShutdown } from './manager-channel.js';
 
 const KIND = 'ManagerProxy';
@@ -281,6 +282,7 @@ export class Manager implements AsyncDisposable {
     if (!Number.isInteger(bytes) || bytes < 1024)
       throw new InvalidArgumentError(`Manager: channelBytes must be an integer >= 1024, got ${describe(bytes)}`);
     this.#buffer = new SharedArrayBuffer(DATA_OFFSET + bytes);
+    checkWorkerFile(SERVER_URL, 'the Manager server');
     this.#worker = new Worker(SERVER_URL, { workerData: { buffer: this.#buffer } });
     watchWorker(this.#worker);
     // The server never keeps the program alive; it ends with it, or at shutdown().
