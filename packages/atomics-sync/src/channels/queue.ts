@@ -25,7 +25,9 @@
  * Crashes: a consumer thread that dies (terminate(), uncaught error) inside get loses at most the
  * item it was taking, and other consumers take its lock over after ROBUST_POLL_MS (lock-core.ts);
  * if it had begun a chunked item, the rest of that item is skipped. A producer that dies inside put
- * loses at most its own item; a consumer receiving that item in chunks drops the partial item.
+ * loses at most its own item; a consumer receiving that item in chunks drops the partial item. A
+ * holder whose death cannot be known (liveness.ts) makes a long timed-out get throw StuckHolderError
+ * instead of Empty (ring-ops.ts). A put that gives up leaves the queue unchanged (ring-slow.ts).
  *
  * Layout: docs/layouts/queue.md
  */

@@ -113,7 +113,9 @@ export function watchWorker(worker: WorkerLike): void {
   worker.once('exit', () => markThreadDead(id));
 }
 
-// Loaded means watching: from the moment sabkit is imported in a thread, the workers it creates
-// are watched and it marks itself dead at exit, whichever object it uses first (a Barrier, say,
-// takes no lock that would have created the table).
-livenessTable();
+// Loaded means watching: from the moment sabkit is imported in a Node thread, the workers it
+// creates are watched and it marks itself dead at exit, whichever object it uses first (a Barrier,
+// say, takes no lock that would have created the table). Only where worker_threads exists: a
+// runtime without SharedArrayBuffer must get its named error from the first object, not an import
+// that throws.
+if (wt) livenessTable();
