@@ -11,7 +11,8 @@ const runtime = globalThis.Deno
     ? `bun ${Bun.version}`
     : `node ${process.version}`;
 // Cases that wait on a named piece of work elsewhere, per runtime: while they fail they are reported
-// as skipped with that reason; once one passes, the run fails until it is taken off this list.
+// as skipped with that reason; once one passes it counts as passed, and the line says the entry is
+// stale (failing the run instead would turn CI red merely because the awaited work merged first).
 const PENDING = {
   bun: {
     'Queue carries objects between a Process and main':
@@ -36,8 +37,9 @@ for (const [name, fn] of Object.entries(cases)) {
       }),
     ]);
     if (pending[name] !== undefined) {
-      failed++;
-      console.log(`FAIL [${runtime}] ${name}: passes now; take it off PENDING in run-cross.mjs`);
+      // Passed: counted as such (the work it waited for has landed); the list is stale, say so.
+      passed++;
+      console.log(`ok   [${runtime}] ${name} (was pending: take it off PENDING in run-cross.mjs)`);
     } else if (typeof r === 'string' && r.startsWith('skip: ')) {
       skipped++;
       console.log(`skip [${runtime}] ${name}: ${r.slice(6)}`);
