@@ -11,7 +11,7 @@
  * the promise. No postMessage, no event-loop turn, no timer per task.
  */
 import type { TransferListItem } from 'node:worker_threads';
-import { codec, deserializeError, revive } from '@sabkit/atomics-sync';
+import { codec, deserializeError } from '@sabkit/atomics-sync';
 import { bindCodec } from '../dispatch/codec-link.js';
 import { depthFor, lowWaterFor, pickWorker, queueFull, queuedTasks, rebalance } from './balancer.js';
 import { CustomBalancer } from './custom-balancer.js';
@@ -39,6 +39,7 @@ import { Task, Tally, onAbort } from './task.js';
 import { ArrayTaskQueue, FixedQueue, type TaskQueue } from './task-queue.js';
 import { isMovable, unwrapMovable } from '../transfer.js';
 import type { HeldTask, WorkerHandle } from './worker-handle.js';
+import { reviveOrRaw, settleRevived } from './revive-result.js';
 import { Workers, type PoolEmitter } from './workers.js';
 
 bindCodec(codec);
@@ -306,7 +307,7 @@ export class PoolCore {
       if (kind === RES_PROGRESS) {
         // Progress: delivered after the current drain, before the task's own completion.
         const cb = task.onProgress;
-        if (cb !== undefined && !task.settled) queueMicrotask(() => cb(revive(value)));
+        if (cb !== undefined && !task.settled) queueMicrotask(() => cb(reviveOrRaw(value)));
         return;
       }
       w.answered(slot, run);
@@ -324,7 +325,7 @@ export class PoolCore {
       this.runTime.record(run);
       if (start > 0) this.waitTime.record(start - performance.timeOrigin - task.created);
     }
-    if (kind === RES_OK) task.settle(true, revive(value));
+    if (kind === RES_OK) settleRevived(task, value);
     else if (kind === RES_ERROR) task.settle(false, deserializeError(value));
     else task.settle(false, new AbortError());
   }
