@@ -11,7 +11,7 @@
  * the promise. No postMessage, no event-loop turn, no timer per task.
  */
 import type { TransferListItem } from 'node:worker_threads';
-import { codec, deserializeError } from '@sabkit/atomics-sync';
+import { decode, deserializeError, encode, encodeInto } from '@sabkit/atomics-sync/core';
 import { bindCodec } from '../dispatch/codec-link.js';
 import { depthFor, lowWaterFor, pickWorker, queueFull, queuedTasks, rebalance } from './balancer.js';
 import { CustomBalancer } from './custom-balancer.js';
@@ -42,7 +42,7 @@ import type { HeldTask, WorkerHandle } from './worker-handle.js';
 import { reviveOrRaw, settleRevived } from './revive-result.js';
 import { Workers, type PoolEmitter } from './workers.js';
 
-bindCodec(codec);
+bindCodec({ encodeInto, encode, decode });
 
 const kNoOptions: RunOptions = Object.freeze({});
 

@@ -4,7 +4,7 @@
  * (a descriptor whose region is not valid in this thread) thrown from it would leave the drain's
  * other results unread, their tasks unsettled, and take the process down as an uncaught exception.
  */
-import { revive } from '@sabkit/atomics-sync';
+import { revive } from './kinds.js';
 import type { HeldTask } from './worker-handle.js';
 
 /** Fulfils `task` with its result made live, or rejects it with the reason it cannot be. */

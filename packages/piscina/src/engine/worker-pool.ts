@@ -21,7 +21,7 @@
  */
 import { existsSync } from 'node:fs';
 import { MessageChannel, Worker, setEnvironmentData, type WorkerOptions } from 'node:worker_threads';
-import { livenessTable, watchWorker } from '@sabkit/atomics-sync';
+import { livenessTable, watchWorker } from '@sabkit/atomics-sync/core';
 import { CHANNEL_BYTES, LOADING, LOADING_BUSY, LOADING_IDLE, LOADING_STOP } from '../dispatch/layout.js';
 import { MainChannel } from '../dispatch/main-channel.js';
 import { codeCacheFor, codeCacheKey, codeCacheNotMade } from './code-cache.js';
