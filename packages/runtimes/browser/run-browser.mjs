@@ -17,11 +17,7 @@ const CHROMIUM = process.env.SABKIT_CHROMIUM ?? '/usr/bin/chromium';
 // Cases that wait on a named piece of work elsewhere: while they fail they are reported as skipped
 // with that reason; once one passes it counts as passed, and the line says the entry is stale
 // (failing the run instead would turn CI red merely because the awaited work merged first).
-const PENDING = {
-  'Queue carries non-ASCII and long strings both ways':
-    "the codec's TextEncoder.encodeInto into the ring's shared bytes, which browsers refuse (issue 13)",
-  'Queue carries objects both ways': "the codec's encoder for objects without node:v8 (issue 13)",
-};
+const PENDING = {};
 const here = fileURLToPath(new URL('.', import.meta.url));
 if (!existsSync(CHROMIUM)) {
   // In CI (.ci/run installs Debian's chromium package) a missing browser is a failure, not a skip.

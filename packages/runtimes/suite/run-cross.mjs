@@ -13,14 +13,7 @@ const runtime = globalThis.Deno
 // Cases that wait on a named piece of work elsewhere, per runtime: while they fail they are reported
 // as skipped with that reason; once one passes it counts as passed, and the line says the entry is
 // stale (failing the run instead would turn CI red merely because the awaited work merged first).
-const PENDING = {
-  bun: {
-    'Queue carries objects between a Process and main':
-      "Bun's node:v8 has no Deserializer; the codec's encoder for objects without node:v8 (issue 13)",
-    'Pipe carries objects both ways':
-      "Bun's node:v8 has no Deserializer; the codec's encoder for objects without node:v8 (issue 13)",
-  },
-};
+const PENDING = {};
 const pending = PENDING[runtime.split(' ')[0]] ?? {};
 let passed = 0;
 let failed = 0;
