@@ -26,6 +26,7 @@ import {
   S_CALLER,
   S_LENGTH,
   S_STATE,
+  S_WAITING,
   deadTid,
 } from './channel.js';
 import { STATUS_ERROR, STATUS_OK, decodeRequest, encodeResponse, tooLarge, type Request } from './wire.js';
@@ -99,8 +100,7 @@ export async function serveChannel(
       // The client gave up (SLOT_ABANDONED): nobody reads this answer.
       Atomics.store(i32, w + S_CALLER, 0);
       Atomics.store(i32, w + S_STATE, SLOT_FREE);
-    }
-    Atomics.notify(i32, w + S_STATE);
+    } else if (Atomics.load(i32, w + S_WAITING) !== 0) Atomics.notify(i32, w + S_STATE);
   };
 
   const serveSlot = (w: number) => {
