@@ -6,10 +6,17 @@
  * Also the option checks all of them share (capacities, byte ranges); timeouts and signals are
  * read by runtime/wait.ts, as for every blocking call.
  */
-import { BlockingNotAllowedError, InvalidArgumentError, PayloadTooLargeError, describe } from '../errors.js';
-import { BYTES_HEADER, encode } from '../codec/codec.js';
-import { currentThreadId } from '../runtime/liveness.js';
 import {
+  BlockingNotAllowedError,
+  InvalidArgumentError,
+  PayloadTooLargeError,
+  StuckHolderError,
+  describe,
+} from '../errors.js';
+import { BYTES_HEADER, encode } from '../codec/codec.js';
+import { currentThreadId, isThreadDead } from '../runtime/liveness.js';
+import {
+  ROBUST_POLL_MS,
   TIMED_OUT,
   lockSlowAsync,
   lockSlowSync,
@@ -195,9 +202,64 @@ export function syncValueSink(): Sink {
   return sharedSink;
 }
 
+/**
+ * Least wait (ms) before a read that timed out on the readers' lock blames its holder: two liveness
+ * polls, so a holder that died and was reported would have been taken over by then.
+ */
+export const STUCK_AFTER_MS = 2 * ROBUST_POLL_MS;
+
+interface HolderWatch {
+  owner: number;
+  head: number;
+  count: number;
+  since: number;
+}
+
+function watchReaders(ring: RecordRing): HolderWatch {
+  return {
+    owner: ownerThread(ring.i32, ring.rLock),
+    head: Atomics.load(ring.i32, ring.head),
+    count: ring.count(),
+    since: performance.now(),
+  };
+}
+
+/**
+ * After a timed-out wait for the readers' lock: items were waiting all along, nothing was taken,
+ * and one thread, not known to be dead, held the lock the whole time (issue 20 point 4: a consumer
+ * terminated inside get whose death nobody reported). Then Empty would hide the cause: throw it.
+ */
+function throwIfReadersStuck(ring: RecordRing, w: HolderWatch, what: string): void {
+  const owner = ownerThread(ring.i32, ring.rLock);
+  if (
+    w.owner < 0 ||
+    owner !== w.owner ||
+    w.count === 0 ||
+    ring.count() === 0 ||
+    Atomics.load(ring.i32, ring.head) !== w.head ||
+    performance.now() - w.since < STUCK_AFTER_MS ||
+    isThreadDead(owner)
+  )
+    return;
+  throw new StuckHolderError(
+    `${what}: ${ring.count()} item(s) are waiting, but thread ${owner} has held the readers' lock for the ` +
+      `whole ${Math.round(performance.now() - w.since)} ms wait without taking any, and it is not known to be ` +
+      'dead. If that worker was terminated inside a get, its death was not reported: sabkit watches the ' +
+      'workers a thread creates after it loaded sabkit; call watchWorker(worker) for one created before.',
+    owner,
+  );
+}
+
+function lockReadersSync(ring: RecordRing, deadline: number, what: string): boolean {
+  const w = watchReaders(ring);
+  if (lockSync(ring, ring.rLock, deadline, what)) return true;
+  throwIfReadersStuck(ring, w, what);
+  return false;
+}
+
 /** Reads one message into `sink`. Returns an R_ status. */
 export function readSync(ring: RecordRing, sink: Sink, deadline: number, what: string): number {
-  if (!lockSync(ring, ring.rLock, deadline, what)) return R_TIMEOUT;
+  if (!tryLockFast(ring.i32, ring.rLock) && !lockReadersSync(ring, deadline, what)) return R_TIMEOUT;
   try {
     if (sink.mode === SINK_VALUE) {
       let v = ring.tryReadValue();
@@ -219,9 +281,16 @@ export async function readAsync(
   sink: Sink,
   deadline: number,
   signal: AbortSignal | undefined,
+  what = 'get',
 ): Promise<number> {
   throwIfAborted(signal);
-  if (!tryLockFast(ring.i32, ring.rLock) && !(await lockAsync(ring, ring.rLock, deadline, signal))) return R_TIMEOUT;
+  if (!tryLockFast(ring.i32, ring.rLock)) {
+    const w = watchReaders(ring);
+    if (!(await lockAsync(ring, ring.rLock, deadline, signal))) {
+      throwIfReadersStuck(ring, w, what);
+      return R_TIMEOUT;
+    }
+  }
   try {
     if (sink.mode === SINK_VALUE) {
       const v = ring.tryReadValue();

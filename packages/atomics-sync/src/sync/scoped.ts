@@ -1,12 +1,16 @@
 /**
  * Scoped use of a lock (Python's `with lock:`), shared by Lock and RLock: acquire, run fn, release
- * however fn ends.
+ * however fn ends. The lock is never left held, whatever happens (the point of issue 20's point 6:
+ * an OwnerDeadError thrown by a bare acquire() leaves the lock held with the caller).
  *
- * Scoped use cannot repair what a dead owner left: when the acquire takes the lock over from a
- * dead owner (OwnerDeadError, lock held), fn is not run, the lock is released and the error
- * reaches the caller. Use acquire() directly to repair under the lock.
+ * A dead owner (POSIX's EOWNERDEAD): when the acquire takes the lock over from a thread that died
+ * holding it, the state it guards may be half-updated.
+ *  - With `onOwnerDead(deadThreadId)`: it runs first, holding the lock, to repair that state; then
+ *    fn runs; then the lock is released. Nothing is thrown for the takeover (it was handled).
+ *  - Without it: fn is not run (it would see the half-updated state), the lock is released, and
+ *    the OwnerDeadError reaches the caller, so the death is never silent.
  */
-import { OwnerDeadError, TimeoutError, describe } from '../errors.js';
+import { InvalidArgumentError, OwnerDeadError, TimeoutError, describe } from '../errors.js';
 import { type WaitArg, timeoutMs, timeoutOf, waitArgs } from '../runtime/wait.js';
 
 interface ScopedLock {
@@ -15,22 +19,47 @@ interface ScopedLock {
   release(): void;
 }
 
+/** The repair callback of withLock / withLockAsync, run holding the lock after a takeover. */
+export type OwnerDeadHandler = (deadThreadId: number) => void | Promise<void>;
+
+function checkHandler(what: string, fn: unknown, h: unknown): void {
+  // Before the acquire: a bad argument must not take the lock (nor throw a plain TypeError from inside it).
+  if (typeof fn !== 'function') throw new InvalidArgumentError(`${what}: fn must be a function, got ${describe(fn)}`);
+  if (h !== undefined && typeof h !== 'function') {
+    throw new InvalidArgumentError(`${what}: onOwnerDead must be a function or undefined, got ${describe(h)}`);
+  }
+}
+
 export function timeoutError(what: string, timeout: unknown): TimeoutError {
   return new TimeoutError(`${what}: the lock was not acquired within timeout ${describe(timeout)} ms`);
 }
 
-/** `lock.withLock(fn, timeout)`; `what` names the call in errors (e.g. "RLock.withLock"). */
-export function withLockSync<T>(lock: ScopedLock, what: string, fn: () => T, timeout?: number | null): T {
+/** `lock.withLock(fn, timeout, onOwnerDead)`; `what` names the call in errors (e.g. "RLock.withLock"). */
+export function withLockSync<T>(
+  lock: ScopedLock,
+  what: string,
+  fn: () => T,
+  timeout?: number | null,
+  onOwnerDead?: (deadThreadId: number) => void,
+): T {
   timeoutMs(timeout, `${what}: timeout`, 'lock'); // named after this call, not the acquire it makes
+  checkHandler(what, fn, onOwnerDead);
   let got: boolean;
+  let dead = -1;
   try {
     got = lock.acquire(timeout);
   } catch (e) {
-    if (e instanceof OwnerDeadError) lock.release();
-    throw e;
+    if (!(e instanceof OwnerDeadError)) throw e;
+    if (!onOwnerDead) {
+      lock.release();
+      throw e;
+    }
+    got = true;
+    dead = e.deadThreadId;
   }
   if (!got) throw timeoutError(what, timeout);
   try {
+    if (dead >= 0) onOwnerDead!(dead);
     return fn();
   } finally {
     lock.release();
@@ -43,17 +72,26 @@ export async function withLockAsync<T>(
   what: string,
   fn: () => Promise<T> | T,
   wait?: WaitArg,
+  onOwnerDead?: OwnerDeadHandler,
 ): Promise<T> {
   waitArgs(wait, what, 'lock'); // named after this call, not the acquire it makes
+  checkHandler(what, fn, onOwnerDead);
   let got: boolean;
+  let dead = -1;
   try {
     got = await lock.acquireAsync(wait);
   } catch (e) {
-    if (e instanceof OwnerDeadError) lock.release();
-    throw e;
+    if (!(e instanceof OwnerDeadError)) throw e;
+    if (!onOwnerDead) {
+      lock.release();
+      throw e;
+    }
+    got = true;
+    dead = e.deadThreadId;
   }
   if (!got) throw timeoutError(what, timeoutOf(wait));
   try {
+    if (dead >= 0) await onOwnerDead!(dead);
     return await fn();
   } finally {
     lock.release();
