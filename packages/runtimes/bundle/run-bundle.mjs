@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { sabkitWorkers } from '@sabkit/piscina/esbuild';
+import { sabkitWorkers } from '@sabkit/multiprocessing/esbuild';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const root = mkdtempSync(join(tmpdir(), 'sabkit-bundle-'));
