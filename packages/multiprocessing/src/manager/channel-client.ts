@@ -33,6 +33,7 @@ import {
   S_CALLER,
   S_LENGTH,
   S_STATE,
+  S_WAITING,
   closedReason,
   deadTid,
 } from './channel.js';
@@ -122,6 +123,7 @@ export class ChannelClient {
   }
 
   #free(w: number): void {
+    Atomics.store(this.#i32, w + S_WAITING, 0);
     Atomics.store(this.#i32, w + S_CALLER, 0);
     Atomics.store(this.#i32, w + S_STATE, SLOT_FREE);
     if (Atomics.load(this.#i32, SLOT_WAITERS) > 0) {
@@ -225,7 +227,11 @@ export class ChannelClient {
       if (now >= deadline && this.#abandon(w)) {
         throw onTimeout ? onTimeout() : new ManagerConnectionError('Manager: the request timed out');
       }
+      // S_WAITING before the wait, S_STATE re-checked by the wait itself: an answer stored after
+      // the server read S_WAITING as 0 is seen here, so no wake-up is lost.
+      Atomics.store(this.#i32, w + S_WAITING, 1);
       Atomics.wait(this.#i32, sw, s, Math.max(1, Math.min(POLL_MS, deadline - now)));
+      Atomics.store(this.#i32, w + S_WAITING, 0);
     }
   }
 
@@ -263,8 +269,10 @@ export class ChannelClient {
         if (now >= deadline && this.#abandon(w)) {
           throw onTimeout ? onTimeout() : new ManagerConnectionError('Manager: the request timed out');
         }
+        Atomics.store(this.#i32, w + S_WAITING, 1);
         const r = Atomics.waitAsync(this.#i32, sw, s, Math.max(1, Math.min(POLL_MS, deadline - now)));
         if (r.async) await r.value;
+        Atomics.store(this.#i32, w + S_WAITING, 0);
       }
     } finally {
       clearInterval(keepAlive);
