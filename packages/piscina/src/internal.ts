@@ -9,3 +9,4 @@
 export { holdEventLoop, workerGlobalState } from './worker-state.js';
 export { move } from './transfer.js';
 export { TaskModuleError } from './errors.js';
+export { setPoolMode, type PoolMode } from './engine/modes.js';

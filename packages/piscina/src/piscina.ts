@@ -14,6 +14,7 @@ import { PoolCore } from './engine/core.js';
 import type { RunOptions } from './engine/run-options.js';
 import type { Histogram, HistogramSummary } from './engine/histogram.js';
 import { fillOptions, ownProperties, type FilledOptions, type PiscinaOptions } from './engine/options.js';
+import { poolModeOf } from './engine/modes.js';
 import { ArgumentTypeError } from './errors.js';
 import { ArrayTaskQueue, FixedQueue } from './engine/task-queue.js';
 import { kQueueOptions, kTransferable, kValue, move } from './transfer.js';
@@ -43,7 +44,7 @@ export class Piscina<T = any, R = any> extends EventEmitter {
 
   constructor(options: PiscinaOptions = {}) {
     super();
-    this.#core = new PoolCore(fillOptions(options), this);
+    this.#core = new PoolCore(fillOptions(options), this, poolModeOf(options));
   }
 
   /** Runs `task` in a worker; resolves with what the task function returns (or rejects with what it throws). */
