@@ -1,20 +1,24 @@
-// Starting workers (engine/start-pacer.ts): a big pool starts its workers across turns of the
-// event loop, never more than MAX_BOOTING booting at once, while small pools start as piscina's
-// do (piscina's own suite checks those: packages/piscina-compat). No timing assertions: what is
-// checked is which turn a worker starts in, which tasks run, and what destroy() leaves behind.
+// Starting workers (engine/start-pacer.ts): a pool in backgroundStart mode (modes.ts; what
+// multiprocessing's Pool uses) starts its workers across turns of the event loop, never more than
+// MAX_BOOTING booting at once; a Piscina's constructor starts minThreads at once, and run() starts
+// a worker at once in a small pool, as piscina's do (piscina's own suite checks those too:
+// packages/piscina-compat). No timing assertions: what is checked is which turn a worker starts
+// in, which tasks run, and what destroy() leaves behind.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Piscina } from '../src/index.js';
+import { setPoolMode } from '../src/internal.js';
 import { MAX_BOOTING, STARTS_PER_TURN } from '../src/engine/start-pacer.js';
 
 const start = new URL('./fixtures/start.js', import.meta.url);
 // More workers than may boot at once, whatever the machine.
 const BIG = MAX_BOOTING + 8;
+const paced = (options: object) => setPoolMode(options, { backgroundStart: true });
 
 test('a big pool returns from its constructor and lets the event loop turn before all its workers exist', {
   timeout: 120_000,
 }, async () => {
-  const pool = new Piscina({ filename: start, minThreads: BIG, maxThreads: BIG });
+  const pool = new Piscina(paced({ filename: start, minThreads: BIG, maxThreads: BIG }));
   try {
     const atConstruction = pool.threads.length;
     assert.ok(atConstruction >= STARTS_PER_TURN, `${atConstruction} workers started by the constructor`);
@@ -29,6 +33,16 @@ test('a big pool returns from its constructor and lets the event loop turn befor
     );
     assert.equal(new Set(ids).size, BIG);
     assert.equal(pool.threads.length, BIG);
+  } finally {
+    await pool.destroy();
+  }
+});
+
+test("a Piscina's constructor starts minThreads workers at once, as piscina's does", { timeout: 60_000 }, async () => {
+  const pool = new Piscina({ filename: start, minThreads: BIG, maxThreads: BIG });
+  try {
+    assert.equal(pool.threads.length, BIG);
+    assert.equal(await pool.run(1), 2);
   } finally {
     await pool.destroy();
   }
@@ -50,7 +64,7 @@ test('destroy() while a big pool is still starting stops every worker and starts
   timeout: 60_000,
 }, async () => {
   for (const stop of ['destroy', 'close'] as const) {
-    const pool = new Piscina({ filename: start, minThreads: BIG, maxThreads: BIG });
+    const pool = new Piscina(paced({ filename: start, minThreads: BIG, maxThreads: BIG }));
     let created = 0;
     let destroyed = 0;
     pool.on('workerCreate', () => created++);
@@ -74,7 +88,10 @@ test('tasks submitted while a big pool starts all run, once each, and the pool g
   try {
     // One turn: the first STARTS_PER_TURN workers start now, the rest at later turns.
     const results = await Promise.all(Array.from({ length: 400 }, (_, i) => pool.run(i)));
-    assert.deepEqual(results, Array.from({ length: 400 }, (_, i) => i + 1));
+    assert.deepEqual(
+      results,
+      Array.from({ length: 400 }, (_, i) => i + 1),
+    );
     const count = new Int32Array(new SharedArrayBuffer(4));
     const ids = await Promise.all(
       Array.from({ length: BIG }, () => pool.run({ count, parties: BIG }, { name: 'meet' })),
