@@ -24,7 +24,7 @@ writeFileSync(
   probe,
   `'use strict';
 // Written by scripts/check-module-formats.mjs.
-const [spec, order] = process.argv.slice(2);
+const [spec, order, cjsFile] = process.argv.slice(2);
 async function main() {
   let cjs;
   let esm;
@@ -59,7 +59,8 @@ async function main() {
     instanceChecks.push({ name: k, ok: a instanceof cjs[k] && b instanceof esm[k] });
   }
   const defaultSame = typeof cjs === 'function' ? esm.default === cjs : true;
-  const requireCacheHasCjs = Object.keys(require.cache).some((f) => f.includes('/dist/cjs/'));
+  // The file the entry's \`require\` condition names (dist/cjs/... for the built entries).
+  const requireCacheHasCjs = Object.keys(require.cache).includes(cjsFile);
   return {
     spec,
     order,
@@ -81,13 +82,16 @@ main().then(
 `,
 );
 
-const specs = Object.keys(pkg.exports)
-  .filter((k) => k !== './package.json')
-  .map((k) => (k === '.' ? pkg.name : `${pkg.name}/${k.slice(2)}`));
+const keys = Object.keys(pkg.exports).filter((k) => k !== './package.json');
+const specs = keys.map((k) => (k === '.' ? pkg.name : `${pkg.name}/${k.slice(2)}`));
 let failed = false;
-for (const spec of specs) {
+for (const [i, spec] of specs.entries()) {
+  const cjsFile = join(pkgDir, pkg.exports[keys[i]].require);
   for (const order of ['require-first', 'import-first']) {
-    const r = spawnSync(process.execPath, [...flags, probe, spec, order], { encoding: 'utf8', cwd: probeDir });
+    const r = spawnSync(process.execPath, [...flags, probe, spec, order, cjsFile], {
+      encoding: 'utf8',
+      cwd: probeDir,
+    });
     let result;
     try {
       result = JSON.parse(r.stdout.trim().split('\n').pop());

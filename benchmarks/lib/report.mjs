@@ -8,6 +8,13 @@ import { spawnSync } from 'node:child_process';
 
 export const QUICK = process.argv.includes('--quick') || process.env.SABKIT_BENCH_QUICK === '1';
 
+const started = performance.now();
+/** A progress line on stderr (the JSON figures go to stdout): a long suite says where it is. */
+export function progress(section) {
+  const s = ((performance.now() - started) / 1000).toFixed(0);
+  process.stderr.write(`# ${section} (${s} s into the suite)\n`);
+}
+
 /** Median of a list of numbers. */
 export function median(xs) {
   const s = [...xs].sort((a, b) => a - b);

@@ -21,14 +21,15 @@ import { join } from 'node:path';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { emit, repeat, runsFor, percentile, QUICK } from '../lib/report.mjs';
+import { emit, progress, repeat, runsFor, percentile, QUICK } from '../lib/report.mjs';
 
 const require = createRequire(import.meta.url);
 const esm = (spec) => import.meta.resolve(spec);
 
 // ---- the task, and worker modules per library ----
-// One task function for every bench: x >= 0 is a tiny task (x + 1); x < 0 is CPU-bound work(-x).
-// Numbers both ways, so no bench measures serialisation instead of scheduling.
+// One task function for every bench: x >= 0 is a tiny task (x + 1); x < 0 is CPU-bound work(-x);
+// an object `{ a, b }` (piscina's README example) gives a + b. The throughput and round-trip
+// benches run twice: numbers (the fast path) and `{ a: i, b: 1 }` (what users pass).
 
 // xorshift32 for `n` rounds: real work the JIT cannot skip (the result is returned). The seed is
 // a small integer on purpose: a seed above 2^31 starts `x` as a double, and V8 may then optimise
@@ -47,14 +48,15 @@ const file = (name, src) => {
   writeFileSync(p, src);
   return p;
 };
-const tasksFile = file('tasks.mjs', `${WORK}\nexport default (x) => (x >= 0 ? x + 1 : work(-x));\n`);
+const TASK = '(x) => (typeof x === "object" ? x.a + x.b : x >= 0 ? x + 1 : work(-x))';
+const tasksFile = file('tasks.mjs', `${WORK}\nexport default ${TASK};\n`);
 // Worker sources, one line of program text per element.
 const workerpoolFile = file(
   'workerpool-worker.cjs',
   [
     WORK,
     `const workerpool = require(${JSON.stringify(require.resolve('workerpool'))});`,
-    'workerpool.worker({ task: (x) => (x >= 0 ? x + 1 : work(-x)) });',
+    `workerpool.worker({ task: ${TASK} });`,
     '',
   ].join('\n'),
 );
@@ -63,7 +65,7 @@ const poolifierFile = file(
   [
     WORK,
     `import { ThreadWorker } from ${JSON.stringify(esm('poolifier'))};`,
-    'export default new ThreadWorker((x) => (x >= 0 ? x + 1 : work(-x)));',
+    `export default new ThreadWorker(${TASK});`,
     '',
   ].join('\n'),
 );
@@ -72,7 +74,8 @@ const rawFile = file(
   [
     WORK,
     "import { parentPort } from 'node:worker_threads';",
-    "parentPort.on('message', (m) => { const x = m[1]; parentPort.postMessage([m[0], x >= 0 ? x + 1 : work(-x)]); });",
+    `const task = ${TASK};`,
+    "parentPort.on('message', (m) => { parentPort.postMessage([m[0], task(m[1])]); });",
     "parentPort.postMessage('ready');",
     '',
   ].join('\n'),
@@ -212,7 +215,10 @@ async function warm(pool) {
 
 // ---- benches ----
 
-async function throughput() {
+const ARGS = { number: (i) => i, '{ a, b }': (i) => ({ a: i, b: 1 }) };
+
+async function throughput(payload) {
+  const arg = ARGS[payload];
   const n = QUICK ? 10_000 : 100_000;
   for (const [impl, make] of Object.entries(IMPLS)) {
     await guarded(impl, async (use) => {
@@ -221,38 +227,41 @@ async function throughput() {
       const rates = await repeat(runsFor(5, 1), async () => {
         const t = performance.now();
         const ps = new Array(n);
-        for (let i = 0; i < n; i++) ps[i] = pool.run(i);
+        for (let i = 0; i < n; i++) ps[i] = pool.run(arg(i));
         await Promise.all(ps);
         return n / ((performance.now() - t) / 1000);
       });
       await pool.close();
-      emit('pool-throughput', impl, `${n / 1000}k tiny tasks at once, ${THREADS} threads`, rates, 'tasks/s');
+      const what = `${n / 1000}k tiny tasks at once, ${payload} argument, ${THREADS} threads`;
+      emit('pool-throughput', impl, what, rates, 'tasks/s');
     });
   }
 }
 
-async function roundtrip() {
+async function roundtrip(payload) {
+  const arg = ARGS[payload];
   const n = QUICK ? 2000 : 20_000;
   for (const [impl, make] of Object.entries(IMPLS)) {
     await guarded(impl, async (use) => {
       const pool = use(await make());
       await warm(pool);
-      for (let i = 0; i < (QUICK ? 1000 : 5000); i++) await pool.run(i); // the measured pattern, for every impl's JIT
+      // The measured pattern first, for every impl's JIT.
+      for (let i = 0; i < (QUICK ? 1000 : 5000); i++) await pool.run(arg(i));
       const p50s = [];
       const p90s = [];
       for (let r = 0; r < runsFor(3, 1); r++) {
         const lat = new Float64Array(n);
         for (let i = 0; i < n; i++) {
           const t = performance.now();
-          await pool.run(i);
+          await pool.run(arg(i));
           lat[i] = (performance.now() - t) * 1000;
         }
         p50s.push(percentile(lat, 50));
         p90s.push(percentile(lat, 90));
       }
       await pool.close();
-      emit('pool-roundtrip', impl, 'sequential round trip p50', p50s, 'µs');
-      emit('pool-roundtrip', impl, 'sequential round trip p90', p90s, 'µs');
+      emit('pool-roundtrip', impl, `sequential round trip p50, ${payload} argument`, p50s, 'µs');
+      emit('pool-roundtrip', impl, `sequential round trip p90, ${payload} argument`, p90s, 'µs');
     });
   }
 }
@@ -440,9 +449,19 @@ async function speedup(bench, count, ms, impls) {
 }
 
 const all = Object.keys(IMPLS);
-await throughput();
-await roundtrip();
+for (const payload of Object.keys(ARGS)) {
+  progress(`pool: throughput, ${payload} argument`);
+  await throughput(payload);
+}
+for (const payload of Object.keys(ARGS)) {
+  progress(`pool: round trip, ${payload} argument`);
+  await roundtrip(payload);
+}
+progress('pool: idle CPU');
 await idleCpu();
+progress('pool: cold start (in one process)');
 await coldStart();
+progress('pool: 64 tasks of 20 ms');
 await speedup('pool-cpu-20ms', QUICK ? 16 : 64, 20, QUICK ? ['sabkit', 'piscina', 'raw-postMessage'] : all);
+progress('pool: 6,400 tasks of 0.1 ms');
 await speedup('pool-cpu-0.1ms', QUICK ? 1600 : 6400, 0.1, QUICK ? ['sabkit', 'piscina', 'raw-postMessage'] : all);

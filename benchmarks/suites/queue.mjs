@@ -1,6 +1,7 @@
 // Queues and pipes: sabkit's shared-memory Queue and Pipe against MessagePort and Python's
 // multiprocessing (when python3 exists), all in one run.
 //   queue.1to1      one producer thread -> one consumer thread, msgs/s, for small values (int32),
+//                   objects `{ a: i, b: 1 }` made per item (the realistic payload; Python: a dict),
 //                   64-byte payloads (Uint8Array(64); Python: bytes(64)) and 64-KiB payloads.
 //                   Impls: sabkit Queue, MessagePort, a bare shared-memory ring of int32 (the
 //                   ceiling: no encoding, no locks, small values only), Python multiprocessing.Queue.
@@ -17,13 +18,14 @@
 import { Worker, MessageChannel, isMainThread, workerData, parentPort } from 'node:worker_threads';
 import v8 from 'node:v8';
 import { Queue, Pipe, Connection, codec } from '@sabkit/atomics-sync';
-import { QUICK, emit, percentile, repeat, runsFor, python, runPython } from '../lib/report.mjs';
+import { QUICK, emit, percentile, progress, repeat, runsFor, python, runPython } from '../lib/report.mjs';
 
-const PAYLOADS = ['small', '64B', '64KiB'];
+const PAYLOADS = ['small', 'object', '64B', '64KiB'];
 const now = () => performance.timeOrigin + performance.now();
 
 function payload(kind, i) {
   if (kind === 'small') return i;
+  if (kind === 'object') return { a: i, b: 1 };
   const u8 = new Uint8Array(kind === '64B' ? 64 : 65536);
   u8[0] = i & 255;
   return u8;
@@ -38,7 +40,7 @@ function warmUp(kind) {
   const v = payload(kind, 1);
   const rounds = kind === '64KiB' ? 8 : 2000; // all of a round fits in the ring (one thread fills and drains it)
   for (let r = 0; r < 10; r++) {
-    for (let i = 0; i < rounds; i++) q.put(kind === 'small' ? i : v);
+    for (let i = 0; i < rounds; i++) q.put(kind === 'small' ? i : kind === 'object' ? { a: i, b: 1 } : v);
     for (let i = 0; i < rounds; i++) q.get();
   }
 }
@@ -54,10 +56,11 @@ const ROLES = {
   // sabkit Queue: producers put n items then `stops` nulls; consumers take until a null.
   'sab-produce'({ q, kind, n, stops, start }) {
     const queue = Queue.from(q);
-    const items = kind === 'small' ? null : payload(kind, 1);
+    const items = kind === 'small' || kind === 'object' ? null : payload(kind, 1);
     warmUp(kind);
     waitGo(start);
-    if (items === null) for (let i = 0; i < n; i++) queue.put(i);
+    if (kind === 'object') for (let i = 0; i < n; i++) queue.put({ a: i, b: 1 });
+    else if (items === null) for (let i = 0; i < n; i++) queue.put(i);
     else for (let i = 0; i < n; i++) queue.put(items);
     for (let i = 0; i < stops; i++) queue.put(null);
     return { t1: now() };
@@ -72,10 +75,11 @@ const ROLES = {
   },
   // MessagePort: a producer deals round-robin over its ports; a consumer ends after `stops` nulls.
   'mp-produce'({ ports, kind, n, stops, start }) {
-    const items = kind === 'small' ? null : payload(kind, 1);
+    const items = kind === 'small' || kind === 'object' ? null : payload(kind, 1);
     waitGo(start);
     const k = ports.length;
-    if (items === null) for (let i = 0; i < n; i++) ports[i % k].postMessage(i);
+    if (kind === 'object') for (let i = 0; i < n; i++) ports[i % k].postMessage({ a: i, b: 1 });
+    else if (items === null) for (let i = 0; i < n; i++) ports[i % k].postMessage(i);
     else for (let i = 0; i < n; i++) ports[i % k].postMessage(items);
     for (let i = 0; i < stops; i++) ports[i % k].postMessage(null);
     return { t1: now() };
@@ -254,7 +258,9 @@ import json, multiprocessing as mp, sys, time
 def producer(q, n, kind, stops, ev):
     item = bytes(64) if kind == '64B' else bytes(65536) if kind == '64KiB' else None
     ev.wait()
-    if item is None:
+    if kind == 'object':
+        for i in range(n): q.put({'a': i, 'b': 1})
+    elif item is None:
         for i in range(n): q.put(i)
     else:
         for i in range(n): q.put(item)
@@ -354,12 +360,19 @@ async function main() {
   const py = python();
   const N = {
     small: QUICK ? 200_000 : 4_000_000,
+    object: QUICK ? 100_000 : 2_000_000,
     '64B': QUICK ? 100_000 : 2_000_000,
     '64KiB': QUICK ? 1_000 : 10_000,
   };
-  const PYN = { small: QUICK ? 15_000 : 300_000, '64B': QUICK ? 15_000 : 200_000, '64KiB': QUICK ? 500 : 5_000 };
+  const PYN = {
+    small: QUICK ? 15_000 : 300_000,
+    object: QUICK ? 15_000 : 200_000,
+    '64B': QUICK ? 15_000 : 200_000,
+    '64KiB': QUICK ? 500 : 5_000,
+  };
 
   // codec: fast paths against v8 for everything.
+  progress('queue: codec');
   {
     const values = {
       int32: 12345,
@@ -367,6 +380,7 @@ async function main() {
       'string(16)': 'hello world 1234',
       'Uint8Array(64)': new Uint8Array(64),
       object: { id: 7, name: 'x', tags: [1, 2] },
+      '{ a, b }': { a: 7, b: 1 },
     };
     const n = QUICK ? 20_000 : 500_000;
     for (const [name, v] of Object.entries(values)) {
@@ -383,6 +397,7 @@ async function main() {
     [4, 4, 'queue.4x4'],
   ]) {
     for (const kind of PAYLOADS) {
+      progress(`queue: ${bench}, ${kind}`);
       const n = N[kind];
       const sab = emit(
         bench,

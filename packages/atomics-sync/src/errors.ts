@@ -179,6 +179,17 @@ export class CapacityExceededError extends SabkitError {
   }
 }
 
+/**
+ * This runtime has no SharedArrayBuffer. In a browser that means the page is not cross-origin
+ * isolated: browsers give shared memory only to pages served with `Cross-Origin-Opener-Policy:
+ * same-origin` and `Cross-Origin-Embedder-Policy: require-corp` (or `credentialless`).
+ */
+export class SharedMemoryUnavailableError extends SabkitError {
+  constructor(message: string) {
+    super('ERR_SABKIT_NO_SHARED_MEMORY', message);
+  }
+}
+
 /** Every error class exported by this module, by name (used to revive errors across threads). */
 export const SABKIT_ERROR_CLASSES = {
   SabkitError,

@@ -13,6 +13,9 @@ export {
   revive,
   isSharedDescriptor,
   registerKind,
+  hasSharedMemory,
+  requireSharedMemory,
+  newSharedBuffer,
   type SharedDescriptor,
   type SharedRegion,
 } from './runtime/shared.js';

@@ -13,7 +13,7 @@
  * class and name, plus a stable `code` ('ERR_SABKIT_INVALID_ARGUMENT', the code of
  * @sabkit/atomics-sync's InvalidArgumentError).
  */
-import { ClosedError, SabkitError, registerErrorClass } from '@sabkit/atomics-sync';
+import { ClosedError, SabkitError, registerErrorClass } from '@sabkit/atomics-sync/core';
 
 const INVALID_ARGUMENT = 'ERR_SABKIT_INVALID_ARGUMENT';
 

@@ -8,7 +8,7 @@
  * move() wraps ArrayBuffers, typed arrays and MessagePorts in such an object and marks it; only the
  * top-level value of a task or result is inspected, as in piscina.
  */
-import { InvalidArgumentError, describe } from '@sabkit/atomics-sync';
+import { InvalidArgumentError, describe } from '@sabkit/atomics-sync/core';
 import { MessagePort } from 'node:worker_threads';
 import { isMovable, isTransferable, kTransferable, kValue, markMovable, type Transferable } from './movable.js';
 

@@ -15,7 +15,14 @@
  *
  * Layout: docs/layouts/struct.md
  */
-import { IndexError, InvalidArgumentError, ReviveError, describe, registerKind } from '@sabkit/atomics-sync';
+import {
+  IndexError,
+  InvalidArgumentError,
+  ReviveError,
+  describe,
+  newSharedBuffer,
+  registerKind,
+} from '@sabkit/atomics-sync';
 import { makeColumn, type Column } from './column.js';
 import { resolvePath } from './layout.js';
 import { describeNode, layoutOf, type Layout } from './nodes.js';
@@ -75,7 +82,7 @@ export class StructArray<F extends FieldsSpec = FieldsSpec> implements Iterable<
     if (region?.buffer === undefined) {
       if (region?.byteOffset !== undefined && region.byteOffset !== 0)
         throw new InvalidArgumentError(`${who}: byteOffset ${describe(region.byteOffset)} was given without a buffer`);
-      buffer = new SharedArrayBuffer(bytes);
+      buffer = newSharedBuffer(bytes, who);
     } else {
       buffer = toBuffer(region.buffer, who);
       byteOffset = checkPlace(who, buffer, region.byteOffset ?? 0, bytes, layout.align);

@@ -19,6 +19,7 @@ import {
   InvalidArgumentError,
   ReviveError,
   describe,
+  newSharedBuffer,
   registerKind,
   registerStructTypeFactory,
   type SharedDescriptor,
@@ -126,7 +127,7 @@ export class StructType<F extends FieldsSpec = FieldsSpec>
   /** A new zeroed record in its own SharedArrayBuffer, with `init` written in (validated first). */
   create(init?: Init<F>): StructInstance<F> {
     const layout = this[LAYOUT];
-    const v = viewAt(layout, memoFor(new SharedArrayBuffer(layout.size)), 0);
+    const v = viewAt(layout, memoFor(newSharedBuffer(layout.size, `${this.name || 'struct'}.create`)), 0);
     if (init !== undefined) assignPlain(v, init);
     return v as unknown as StructInstance<F>;
   }

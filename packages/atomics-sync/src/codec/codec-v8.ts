@@ -5,8 +5,10 @@
  * node:v8 is loaded on first use, not with the codec: it costs ~0.5 ms in a new worker (measured
  * here), and a worker whose values are all numbers and strings, such as a pool worker running
  * numeric tasks, never needs it. It is loaded with process.getBuiltinModule, so atomics-sync still
- * imports in runtimes without it; there, such values are refused with an InvalidArgumentError that
- * names the limitation (the runtime's structuredClone cannot produce bytes).
+ * imports in runtimes without it (browsers, Deno without node compatibility); there, and where
+ * node:v8 cannot read back what it writes (Bun 1.4: no Deserializer), such values are refused with
+ * an InvalidArgumentError that names the limitation (the runtime's structuredClone cannot produce
+ * bytes). The pool catches that and sends the value by structured clone through the worker's port.
  */
 import { InvalidArgumentError, describe } from '../errors.js';
 
@@ -21,6 +23,8 @@ interface V8Like {
 
 let v8: V8Like | undefined;
 let loaded = false;
+/** Why there is no usable node:v8 here, for the error message. */
+let missing = 'this runtime has no node:v8';
 let Deserializer: (new (bytes: Uint8Array) => DeserializerLike) | undefined;
 const typedArraySlice = Object.getPrototypeOf(Uint8Array.prototype).slice as (this: ArrayBufferView) => ArrayBufferView;
 
@@ -32,6 +36,14 @@ function loadV8(): V8Like | undefined {
     v8 = p?.getBuiltinModule?.('node:v8') as V8Like | undefined;
   } catch {
     v8 = undefined;
+  }
+  // Bun has node:v8's serialize() but its deserializer throws NotImplementedError: bytes it would
+  // write could never be read back (not here, not in another thread of the same runtime). A
+  // runtime that cannot round-trip one value counts as having no node:v8, so such values are
+  // refused when written (the pool then sends them by structured clone through the worker's port).
+  if (v8 !== undefined && !roundTrips(v8)) {
+    v8 = undefined;
+    missing = "this runtime's node:v8 cannot deserialise (Bun)";
   }
   const m = v8;
   if (m !== undefined) {
@@ -54,12 +66,22 @@ function loadV8(): V8Like | undefined {
   return v8;
 }
 
+function roundTrips(m: V8Like): boolean {
+  try {
+    const d = new m.DefaultDeserializer(m.serialize(1));
+    d.readHeader();
+    return d.readValue() === 1;
+  } catch {
+    return false;
+  }
+}
+
 /** node:v8's serialisation of `value`, or an InvalidArgumentError that says why it has none. */
 export function v8Serialize(value: unknown): Uint8Array {
   const m = loadV8();
   if (!m) {
     throw new InvalidArgumentError(
-      `cannot encode ${describe(value)}: this runtime has no node:v8, so only numbers, strings, booleans, ` +
+      `cannot encode ${describe(value)}: ${missing}, so only numbers, strings, booleans, ` +
         `null, undefined, int64 bigints, typed arrays and ArrayBuffers can be encoded`,
     );
   }
@@ -81,7 +103,7 @@ export function v8Serialize(value: unknown): Uint8Array {
 /** The value node:v8 serialised into `bytes`; typed arrays come out as copies. */
 export function v8Deserialize(bytes: Uint8Array): unknown {
   loadV8();
-  if (!Deserializer) throw new InvalidArgumentError('cannot decode a v8-serialised value: this runtime has no node:v8');
+  if (!Deserializer) throw new InvalidArgumentError(`cannot decode a v8-serialised value: ${missing}`);
   const d = new Deserializer(bytes);
   d.readHeader();
   return d.readValue();

@@ -23,29 +23,45 @@
  *   TAG_INT32     tag, int32                          5 bytes (integers in int32 range, not -0)
  *   TAG_FLOAT64   tag, float64                        9 bytes (every other number: -0, NaN, ±Infinity)
  *   TAG_BIGINT64  tag, int64                          9 bytes (bigints in int64 range)
- *   TAG_STRING    tag, UTF-8 bytes                    1 + UTF-8 length (lone surrogates become U+FFFD,
- *                                                     as TextEncoder does; use a v8-encoded wrapper
- *                                                     object if you need them intact)
+ *   TAG_STRING    tag, UTF-8 bytes                    1 + UTF-8 length (well-formed strings)
+ *   TAG_STRING16  tag, UTF-16 units                   1 + 2 * length (strings with lone surrogates, which
+ *                                                     UTF-8 cannot carry; isWellFormed() picks the tag)
  *   TAG_BYTES     tag, type code (TYPE_*), 6 zero     8 + byteLength (typed arrays, DataView, ArrayBuffer;
  *                 bytes, raw bytes                    8-aligned raw bytes copy faster, see BYTES_HEADER)
- *   TAG_V8        tag, node:v8 serialize() output     everything else (objects, arrays, Map, Set, Date,
- *                                                     RegExp, Error, big bigints, boxed primitives...)
+ *   TAG_TREE      tag, tree (formats.ts)               objects, arrays, Map, Set, Date, RegExp, nested
+ *                                                     typed arrays, boxed primitives, big bigints
+ *   TAG_V8        tag, node:v8 serialize() output     what the tree encoder leaves to V8 (Errors, host
+ *                                                     objects, nesting past 64 levels...)
  *
  * Why fast paths: `v8.serialize` allocates a Buffer and a Serializer for every call (~1 µs even for
  * a number), while a number written with a DataView costs a few ns; the measurements are in
- * benchmarks/suites/queue.mjs ("codec" lines). Everything outside the fast paths goes through V8's
- * own ValueSerializer, the serializer behind structured clone and postMessage, so the semantics
- * (which types survive, what happens to prototypes, cycles, Error subclasses) are structured
- * clone's, not a hand-rolled format's. Differences from postMessage: a typed array backed by a
- * SharedArrayBuffer arrives as a private copy (its bytes are carried, not its buffer); a
+ * benchmarks/suites/queue.mjs ("codec" lines). The tree encoder writes objects straight into the
+ * region with structured clone's rules (tree-encode.ts lists them and its few known differences);
+ * what it cannot carry goes through V8's own ValueSerializer, the serializer behind structured
+ * clone and postMessage. test/codec-fuzz.test.ts compares round trips with structuredClone.
+ * Differences from postMessage: a top-level typed array arrives as a copy of its own bytes (not of
+ * its whole buffer); a typed array backed by a SharedArrayBuffer arrives as a private copy; a
  * SharedArrayBuffer (or a sabkit object, which holds one) cannot be carried at all — hand those over
  * once through workerData or postMessage.
  *
- * Values outside the fast paths go through node:v8 (codec-v8.ts), loaded on first use; in runtimes
- * without it they are refused with an InvalidArgumentError naming the limitation.
+ * Strings never meet TextEncoder / TextDecoder on a view of shared memory (browsers refuse it):
+ * short ones are coded by a JS loop, long ones through a private scratch buffer (formats.ts).
+ *
+ * node:v8 (codec-v8.ts) is loaded on first use; in runtimes without it the tree encoder carries
+ * all but the values listed under TAG_V8, which are refused with an InvalidArgumentError.
  */
 import { InvalidArgumentError } from '../errors.js';
 import { v8Deserialize, v8Serialize } from './codec-v8.js';
+import * as TreeDecode from './tree-decode.js';
+import * as TreeEncode from './tree-encode.js';
+import * as F from './formats.js';
+
+// Copied into this module's own bindings once: across the CommonJS build's file boundaries an
+// imported binding is read through a getter on every use.
+const { SHORT_STRING, isWellFormed, readUtf16, readUtf8, utf8Length, utf8Scratch, writeUtf16, writeUtf8Short } = F;
+const { TYPE_ARRAY_BUFFER, TYPE_DATA_VIEW, TYPE_UINT8, VIEW_CTORS, typeCodeOf } = F;
+const { TREE_OVERFLOW, treeEncodeFresh, treeEncodeInto } = TreeEncode;
+const { treeDecode } = TreeDecode;
 
 /** Tag bytes (byte 0 of every encoding). 0 is never a tag, so an all-zero region is not a value. */
 export const TAG_UNDEFINED = 1;
@@ -59,20 +75,26 @@ export const TAG_STRING = 8;
 export const TAG_BYTES = 9;
 export const TAG_V8 = 10;
 
-/** Type codes of TAG_BYTES (byte 1). */
-export const TYPE_ARRAY_BUFFER = 0;
-export const TYPE_INT8 = 1;
-export const TYPE_UINT8 = 2;
-export const TYPE_UINT8_CLAMPED = 3;
-export const TYPE_INT16 = 4;
-export const TYPE_UINT16 = 5;
-export const TYPE_INT32 = 6;
-export const TYPE_UINT32 = 7;
-export const TYPE_FLOAT32 = 8;
-export const TYPE_FLOAT64 = 9;
-export const TYPE_BIGINT64 = 10;
-export const TYPE_BIGUINT64 = 11;
-export const TYPE_DATA_VIEW = 12;
+/** Strings with lone surrogates: the UTF-16 code units, 2 bytes each (UTF-8 cannot carry them). */
+export const TAG_STRING16 = 11;
+/** Objects, arrays, Maps, Sets, Dates... written by the tree encoder (formats.ts), no node:v8. */
+export const TAG_TREE = 12;
+
+export {
+  TYPE_ARRAY_BUFFER,
+  TYPE_INT8,
+  TYPE_UINT8,
+  TYPE_UINT8_CLAMPED,
+  TYPE_INT16,
+  TYPE_UINT16,
+  TYPE_INT32,
+  TYPE_UINT32,
+  TYPE_FLOAT32,
+  TYPE_FLOAT64,
+  TYPE_BIGINT64,
+  TYPE_BIGUINT64,
+  TYPE_DATA_VIEW,
+} from './formats.js';
 
 /**
  * Bytes before the raw bytes of a TAG_BYTES encoding: tag, type code, 6 zero bytes. The padding
@@ -82,42 +104,8 @@ export const TYPE_DATA_VIEW = 12;
  */
 export const BYTES_HEADER = 8;
 
-type ViewCtor = new (buffer: ArrayBuffer, byteOffset?: number, length?: number) => ArrayBufferView;
-const VIEW_CTORS: (ViewCtor | undefined)[] = [
-  undefined,
-  Int8Array,
-  Uint8Array,
-  Uint8ClampedArray,
-  Int16Array,
-  Uint16Array,
-  Int32Array,
-  Uint32Array,
-  Float32Array,
-  Float64Array,
-  BigInt64Array,
-  BigUint64Array,
-  DataView,
-] as unknown as (ViewCtor | undefined)[];
-
 /** Byte payloads up to this size are copied by a JS loop (V8 keeps typed arrays this small on-heap). */
 const SMALL_COPY = 64;
-
-/** Strings up to this many UTF-16 units are encoded and decoded by a JS loop when they are ASCII:
- * below ~32 characters a loop beats the TextEncoder/TextDecoder call (measured ~2x at 16). */
-const ASCII_LOOP_MAX = 32;
-
-const textEncoder = new TextEncoder();
-const textDecoder = new TextDecoder();
-// Node's TextDecoder accepts views of a SharedArrayBuffer; browsers' does not, so outside Node we
-// decode a copy.
-const decoderTakesShared = (() => {
-  try {
-    textDecoder.decode(new Uint8Array(new SharedArrayBuffer(1)));
-    return true;
-  } catch {
-    return false;
-  }
-})();
 
 // One DataView for the last Uint8Array seen, over exactly its bytes: queues and pipes encode into
 // the same ring view again and again, so this is almost always a hit and never allocates. Keyed
@@ -132,61 +120,55 @@ function viewOf(u8: Uint8Array): DataView {
   return dv;
 }
 
-// The memo of encode(): the last value whose v8 serialisation did not fit.
+// The memo of encode(): the last value whose tree or v8 encoding (tag included) did not fit.
 let memoValue: unknown;
 let memoBytes: Uint8Array | undefined;
 
-function typeCodeOf(view: ArrayBufferView): number {
-  if (view instanceof Uint8Array) return TYPE_UINT8; // includes Buffer
-  if (view instanceof Float64Array) return TYPE_FLOAT64;
-  if (view instanceof Int32Array) return TYPE_INT32;
-  if (view instanceof Uint32Array) return TYPE_UINT32;
-  if (view instanceof Float32Array) return TYPE_FLOAT32;
-  if (view instanceof Int8Array) return TYPE_INT8;
-  if (view instanceof Uint8ClampedArray) return TYPE_UINT8_CLAMPED;
-  if (view instanceof Int16Array) return TYPE_INT16;
-  if (view instanceof Uint16Array) return TYPE_UINT16;
-  if (view instanceof BigInt64Array) return TYPE_BIGINT64;
-  if (view instanceof BigUint64Array) return TYPE_BIGUINT64;
-  if (view instanceof DataView) return TYPE_DATA_VIEW;
-  return -1; // a view type this codec does not know (e.g. Float16Array): v8 handles it
-}
-
-/** UTF-8 length of a string, as TextEncoder would encode it. */
-function utf8Length(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      n += 4;
-      i++;
-    } else n += 3; // BMP character, or a lone surrogate (U+FFFD)
+function encodeString(s: string, dst: Uint8Array, offset: number, room: number): number {
+  const len = s.length;
+  if (len <= SHORT_STRING && 1 + 3 * len <= room) {
+    const n = writeUtf8Short(s, dst, offset + 1);
+    if (n >= 0) {
+      dst[offset] = TAG_STRING;
+      return n + 1;
+    }
+  } else if (isWellFormed(s)) {
+    // Longer strings: TextEncoder into a private scratch, then copied (TextEncoder refuses
+    // views of shared memory in browsers).
+    const n = 1 + (len <= SHORT_STRING ? utf8Length(s) : 0);
+    if (n > room) return -n;
+    const b = utf8Scratch(s);
+    if (1 + b.byteLength > room) return -(1 + b.byteLength);
+    dst[offset] = TAG_STRING;
+    dst.set(b, offset + 1);
+    return 1 + b.byteLength;
   }
+  const n = 1 + 2 * len;
+  if (n > room) return -n;
+  dst[offset] = TAG_STRING16;
+  writeUtf16(s, dst, offset + 1);
   return n;
 }
 
-function encodeString(s: string, dst: Uint8Array, offset: number, room: number): number {
-  const len = s.length;
-  if (len <= ASCII_LOOP_MAX && len + 1 <= room) {
-    let i = 0;
-    for (; i < len; i++) {
-      const c = s.charCodeAt(i);
-      if (c >= 0x80) break;
-      dst[offset + 1 + i] = c;
-    }
-    if (i === len) {
-      dst[offset] = TAG_STRING;
-      return len + 1;
-    }
+/** Encodes an object (or a bigint past int64) with the tree encoder, or node:v8 when it must. */
+function encodeOther(value: unknown, dst: Uint8Array, offset: number, room: number): number {
+  const n = treeEncodeInto(value, TAG_TREE, dst, offset, room);
+  if (n > 0) return n;
+  let bytes: Uint8Array | undefined;
+  if (n === TREE_OVERFLOW) bytes = treeEncodeFresh(value, TAG_TREE);
+  if (bytes === undefined) {
+    const body = v8Serialize(value);
+    bytes = new Uint8Array(body.byteLength + 1);
+    bytes[0] = TAG_V8;
+    bytes.set(body, 1);
   }
-  // Every UTF-16 unit needs at most 3 UTF-8 bytes, so 3*len+1 bytes of room always suffice.
-  if (len + 1 > room) return -(utf8Length(s) + 1);
-  const r = textEncoder.encodeInto(s, dst.subarray(offset + 1, offset + room));
-  if (r.read !== len) return -(utf8Length(s) + 1);
-  dst[offset] = TAG_STRING;
-  return r.written + 1;
+  if (bytes.byteLength > room) {
+    memoValue = value;
+    memoBytes = bytes;
+    return -bytes.byteLength;
+  }
+  dst.set(bytes, offset);
+  return bytes.byteLength;
 }
 
 /**
@@ -225,7 +207,7 @@ export function encodeInto(value: unknown, dst: Uint8Array, offset: number, room
         viewOf(dst).setBigInt64(offset + 1, value, true);
         return 9;
       }
-      break;
+      return encodeOther(value, dst, offset, room);
     case 'object': {
       if (value === null) {
         if (room < 1) return -1;
@@ -253,20 +235,10 @@ export function encodeInto(value: unknown, dst: Uint8Array, offset: number, room
         dst.set(src, offset + BYTES_HEADER);
         return n;
       }
-      break;
+      return encodeOther(value, dst, offset, room);
     }
   }
-  const bytes = v8Serialize(value);
-  const n = bytes.byteLength + 1;
-  if (room < n) {
-    memoValue = value;
-    memoBytes = bytes;
-    return -n;
-  }
-  memoBytes = undefined;
-  dst[offset] = TAG_V8;
-  dst.set(bytes, offset + 1);
-  return n;
+  return encodeOther(value, dst, offset, room); // functions, symbols: node:v8 raises the error
 }
 
 /**
@@ -276,9 +248,7 @@ export function encodeInto(value: unknown, dst: Uint8Array, offset: number, room
  */
 export function encode(value: unknown): Uint8Array {
   if (memoBytes !== undefined && memoValue === value) {
-    const out = new Uint8Array(memoBytes.byteLength + 1);
-    out[0] = TAG_V8;
-    out.set(memoBytes, 1);
+    const out = memoBytes;
     memoBytes = undefined;
     memoValue = undefined;
     return out;
@@ -292,21 +262,6 @@ export function encode(value: unknown): Uint8Array {
   out = new Uint8Array(-n);
   encodeInto(value, out, 0, out.byteLength);
   return out;
-}
-
-function decodeString(src: Uint8Array, start: number, len: number): string {
-  if (len <= ASCII_LOOP_MAX) {
-    let s = '';
-    let i = 0;
-    for (; i < len; i++) {
-      const c = src[start + i];
-      if (c >= 0x80) break;
-      s += String.fromCharCode(c);
-    }
-    if (i === len) return s;
-  }
-  const bytes = src.subarray(start, start + len);
-  return textDecoder.decode(decoderTakesShared || !(src.buffer instanceof SharedArrayBuffer) ? bytes : bytes.slice());
 }
 
 /** The tag of the encoding at src[offset]. */
@@ -328,7 +283,13 @@ export function decode(src: Uint8Array, offset: number, length: number): unknown
       if (length === 9) return viewOf(src).getFloat64(offset + 1, true);
       break;
     case TAG_STRING:
-      if (length >= 1) return decodeString(src, offset + 1, length - 1);
+      if (length >= 1) return readUtf8(src, offset + 1, length - 1);
+      break;
+    case TAG_STRING16:
+      if (length % 2 === 1) return readUtf16(src, offset + 1, (length - 1) / 2);
+      break;
+    case TAG_TREE:
+      if (length > 1) return treeDecode(src, offset, length);
       break;
     case TAG_UNDEFINED:
       if (length === 1) return undefined;

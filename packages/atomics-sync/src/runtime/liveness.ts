@@ -25,6 +25,7 @@
  *
  * Layout: docs/layouts/liveness.md
  */
+import { requireSharedMemory } from './shared.js';
 
 /** Thread ids the table covers. */
 export const DEAD_TABLE_THREADS = 1 << 24;
@@ -63,6 +64,7 @@ let table: Int32Array | undefined;
 /** The process-wide dead-thread table, creating and publishing it on first use. */
 export function livenessTable(): Int32Array {
   if (table) return table;
+  requireSharedMemory('sabkit');
   const existing = wt?.getEnvironmentData(LIVENESS_ENV_KEY);
   if (existing instanceof SharedArrayBuffer && existing.byteLength === DEAD_TABLE_BYTES) {
     table = new Int32Array(existing);

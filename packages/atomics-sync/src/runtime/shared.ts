@@ -18,7 +18,7 @@
  * zero memory is a valid initial state for every kind, so a caller's freshly allocated buffer needs
  * no initialising for kinds whose constructor has no arguments.
  */
-import { InvalidRegionError, ReviveError, describe } from '../errors.js';
+import { InvalidRegionError, ReviveError, SharedMemoryUnavailableError, describe } from '../errors.js';
 
 /** Name of the property that tags a sabkit object (and its clone) with its kind. */
 export const KIND_PROPERTY = '__sabkit' as const;
@@ -63,6 +63,7 @@ export function isSharedDescriptor(value: unknown): value is SharedDescriptor {
     typeof value === 'object' &&
     value !== null &&
     typeof (value as Record<string, unknown>)[KIND_PROPERTY] === 'string' &&
+    hasSharedMemory() &&
     (value as Record<string, unknown>).buffer instanceof SharedArrayBuffer
   );
 }
@@ -147,11 +148,37 @@ export function allocateRegion(
     if (region?.byteOffset !== undefined && region.byteOffset !== 0) {
       throw new InvalidRegionError(`${kind}: byteOffset ${describe(region.byteOffset)} was given without a buffer`);
     }
-    return { buffer: new SharedArrayBuffer(byteLength), byteOffset: 0 };
+    return { buffer: newSharedBuffer(byteLength, kind), byteOffset: 0 };
   }
+  requireSharedMemory(kind);
   const byteOffset = region.byteOffset ?? 0;
   checkRegion(kind, region.buffer, byteOffset, byteLength, align);
   return { buffer: region.buffer, byteOffset };
+}
+
+/** Whether this runtime has SharedArrayBuffer (a browser page only when cross-origin isolated). */
+export const hasSharedMemory = (): boolean => typeof globalThis.SharedArrayBuffer === 'function';
+
+/**
+ * Throws SharedMemoryUnavailableError, naming `what` and the two headers, if this runtime has no
+ * SharedArrayBuffer. Why here: without it every object fails on its first allocation, and the bare
+ * `ReferenceError: SharedArrayBuffer is not defined` says nothing of the cause (the page's headers).
+ */
+export function requireSharedMemory(what: string): void {
+  if (hasSharedMemory()) return;
+  const page = typeof (globalThis as { document?: unknown }).document === 'object' ? 'this page' : 'this context';
+  throw new SharedMemoryUnavailableError(
+    `${what}: SharedArrayBuffer is not available in ${page}: it must be cross-origin isolated ` +
+      '(crossOriginIsolated is false). Serve the page with the headers ' +
+      "'Cross-Origin-Opener-Policy: same-origin' and 'Cross-Origin-Embedder-Policy: require-corp' " +
+      "(or 'credentialless'); its workers' scripts need the same Cross-Origin-Embedder-Policy.",
+  );
+}
+
+/** A new zeroed SharedArrayBuffer, or SharedMemoryUnavailableError naming `what`. */
+export function newSharedBuffer(byteLength: number, what: string): SharedArrayBuffer {
+  requireSharedMemory(what);
+  return new SharedArrayBuffer(byteLength);
 }
 
 /** Throws InvalidRegionError unless [byteOffset, byteOffset + byteLength) fits in buffer and is aligned. */

@@ -27,6 +27,7 @@ import { InvalidArgumentError, describe, watchWorker, type WaitArg } from '@sabk
 import { checkClosures, taskSpec, type TaskRef, type TaskSpec } from '../tasks/inline.js';
 import { settleWithin } from '../pool/async-result.js';
 import { InvalidStateError } from '../errors.js';
+import { checkWorkerFile } from '@sabkit/piscina/internal';
 import { childRegistry, currentIdentity, nextChildNumber, type ProcessIdentity } from './current-process.js';
 
 /** Exit code recorded after terminate(): Python's -SIGTERM. */
@@ -145,6 +146,7 @@ export class Process {
         parent: { name: me.name, pid: threadId },
       },
     };
+    checkWorkerFile(PROCESS_WORKER_URL, `${this.#name}`);
     const worker = new Worker(PROCESS_WORKER_URL, { workerData: { [PROCESS_WORKER_DATA_KEY]: start } });
     this.#worker = worker;
     this.#pid = worker.threadId;

@@ -20,7 +20,8 @@
  *    is turned into the same explanation. A closed-over name that the worker also has as a global
  *    (say `crypto`) is caught by neither; docs/multiprocessing.md lists the trade-offs.
  */
-import { pathToFileURL } from 'node:url';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { isAbsolute } from 'node:path';
 import { InvalidArgumentError, describe } from '@sabkit/atomics-sync';
 import { InlineFunctionError } from '../errors.js';
@@ -268,10 +269,40 @@ export function loadTask(spec: TaskSpec): ((...args: unknown[]) => unknown) | Pr
   });
 }
 
+/** Codes with which require() declines a module that import() may load (or report better). */
+const IMPORT_INSTEAD = new Set([
+  'ERR_REQUIRE_ESM',
+  'ERR_REQUIRE_ASYNC_MODULE',
+  'ERR_UNKNOWN_FILE_EXTENSION',
+  'MODULE_NOT_FOUND',
+]);
+
+/**
+ * A TypeScript task module (.ts, .mts, .cts) loaded with require(), as Piscina loads every task
+ * module (piscina/src/worker/loader.ts), or undefined to import() it instead. Why: tsx hooks
+ * require() in every worker, but its import() hook is not there in a worker on Node 20, so import()
+ * alone failed with "Unknown file extension .ts" where Piscina ran the same file. Bun, Deno and
+ * Node's own type stripping load it either way. The shape is import()'s: CommonJS exports are also
+ * the `default`.
+ */
+function requireTypeScript(url: string): Record<string, unknown> | undefined {
+  if (!url.startsWith('file:') || !/\.[cm]?ts$/.test(new URL(url).pathname)) return undefined;
+  let m: unknown;
+  try {
+    m = createRequire(url)(fileURLToPath(url));
+  } catch (e) {
+    if (IMPORT_INSTEAD.has((e as { code?: string })?.code ?? '')) return undefined;
+    throw e;
+  }
+  if (m === null || (typeof m !== 'object' && typeof m !== 'function')) return { default: m };
+  const ns = m as Record<string, unknown>;
+  return typeof m === 'function' || !('default' in ns) ? { ...ns, default: m } : ns;
+}
+
 async function importTask(url: string, name: string): Promise<(...args: unknown[]) => unknown> {
   let mod: Record<string, unknown>;
   try {
-    mod = (await import(url)) as Record<string, unknown>;
+    mod = requireTypeScript(url) ?? ((await import(url)) as Record<string, unknown>);
   } catch (e) {
     throw new TaskModuleError(
       `the task module ${url} cannot be loaded in the worker: ${(e as Error)?.message ?? String(e)}`,

@@ -50,6 +50,7 @@ import {
   REQ_DEFINE,
   REQ_HEADER,
   REQ_TASK,
+  RES_ERROR,
   RES_HEADER,
   WRITE_FULL,
   WRITE_PORT,
@@ -200,13 +201,22 @@ export class MainChannel {
       const w = off >> 2;
       const w1 = i32[w + 1];
       const slot = i32[w + 2];
-      const value =
-        (w1 >>> 8) & F_VIA_PORT ? receiveMessageOnPort(this.port)?.message : decode(u8, off + RES_HEADER, i32[w + 3]);
+      let kind = w1 & 0xff;
+      let value: unknown;
+      // A payload this thread cannot read (a runtime whose codec lacks what the worker's had) fails
+      // its own task, never the poller: a throw here would leave every task of the pool unsettled.
+      try {
+        value =
+          (w1 >>> 8) & F_VIA_PORT ? receiveMessageOnPort(this.port)?.message : decode(u8, off + RES_HEADER, i32[w + 3]);
+      } catch (e) {
+        kind = RES_ERROR;
+        value = e;
+      }
       const start = f64[(off >> 3) + 2];
       const run = f64[(off >> 3) + 3];
       ring.advance(i32[w]);
       n++;
-      each(slot, w1 & 0xff, value, start, run);
+      each(slot, kind, value, start, run);
     }
     if (n > 0) this.releaseResponses();
     return n;

@@ -118,32 +118,42 @@ const SHARED_SCAN_LIMIT = 256;
  */
 export function mayHoldSharedMemory(value: unknown): boolean {
   if (typeof value !== 'object' || value === null) return false;
+  // No closure here: the CommonJS build wraps a named inner function in __name() on every call.
   let budget = SHARED_SCAN_LIMIT;
   const stack: object[] = [value];
-  const visit = (v: unknown): boolean => {
-    if (--budget < 0) return true;
-    if (typeof v === 'object' && v !== null) stack.push(v);
-    return false;
-  };
   while (stack.length > 0) {
     const v = stack.pop()!;
     if (ArrayBuffer.isView(v)) {
       if (v.buffer instanceof SharedArrayBuffer) return true;
-    } else if (v instanceof SharedArrayBuffer) {
-      return true;
-    } else if (v instanceof ArrayBuffer) {
-      // plain bytes: copied by every transport alike
-    } else if (Array.isArray(v)) {
-      for (let i = 0; i < v.length; i++) if (visit(v[i])) return true;
-    } else if (v instanceof Map) {
-      for (const [k, x] of v) if (visit(k) || visit(x)) return true;
-    } else if (v instanceof Set) {
-      for (const x of v) if (visit(x)) return true;
-    } else {
-      for (const k in v) if (visit((v as Record<string, unknown>)[k])) return true;
+      continue;
+    }
+    if (v instanceof SharedArrayBuffer) return true;
+    if (v instanceof ArrayBuffer) continue; // plain bytes: copied by every transport alike
+    let items: Iterable<unknown>;
+    if (Array.isArray(v)) items = v;
+    else if (v instanceof Map) items = mapItems(v);
+    else if (v instanceof Set) items = v;
+    else {
+      for (const k in v) {
+        const x = (v as Record<string, unknown>)[k];
+        if (--budget < 0) return true;
+        if (typeof x === 'object' && x !== null) stack.push(x);
+      }
+      continue;
+    }
+    for (const x of items) {
+      if (--budget < 0) return true;
+      if (typeof x === 'object' && x !== null) stack.push(x);
     }
   }
   return false;
+}
+
+function* mapItems(m: Map<unknown, unknown>): Iterable<unknown> {
+  for (const [k, x] of m) {
+    yield k;
+    yield x;
+  }
 }
 
 /** Writes a record with no payload (F_VIA_PORT set by the caller, or a bare notice). */

@@ -11,7 +11,7 @@
  * the promise. No postMessage, no event-loop turn, no timer per task.
  */
 import type { TransferListItem } from 'node:worker_threads';
-import { codec, deserializeError, revive } from '@sabkit/atomics-sync';
+import { decode, deserializeError, encode, encodeInto } from '@sabkit/atomics-sync/core';
 import { bindCodec } from '../dispatch/codec-link.js';
 import { depthFor, lowWaterFor, pickWorker, queueFull, queuedTasks, rebalance } from './balancer.js';
 import { CustomBalancer } from './custom-balancer.js';
@@ -38,11 +38,12 @@ import {
 } from './stopping.js';
 import { Task, Tally, onAbort } from './task.js';
 import { ArrayTaskQueue, FixedQueue, type TaskQueue } from './task-queue.js';
+import { revive } from './kinds.js';
 import { isMovable, unwrapMovable } from '../transfer.js';
 import type { HeldTask, WorkerHandle } from './worker-handle.js';
 import { Workers, type PoolEmitter } from './workers.js';
 
-bindCodec(codec);
+bindCodec({ encodeInto, encode, decode });
 
 const kNoOptions: RunOptions = Object.freeze({});
 

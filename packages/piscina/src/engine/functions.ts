@@ -4,7 +4,7 @@
  * (a REQ_DEFINE record). Id 0 is the pool's default (options.filename, options.name), which every
  * worker loads at start-up.
  */
-import { InvalidArgumentError } from '@sabkit/atomics-sync';
+import { InvalidArgumentError } from '@sabkit/atomics-sync/core';
 import { MAX_FUNCTIONS } from '../dispatch/wire.js';
 
 export class FunctionTable {

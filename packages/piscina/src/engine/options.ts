@@ -13,7 +13,7 @@ import { availableParallelism } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ResourceLimits, WorkerOptions } from 'node:worker_threads';
-import { describe } from '@sabkit/atomics-sync';
+import { describe } from '@sabkit/atomics-sync/core';
 import { ArgumentRangeError, ArgumentTypeError } from '../errors.js';
 import { FixedQueue, isTaskQueue, type PiscinaTask, type TaskQueue } from './task-queue.js';
 

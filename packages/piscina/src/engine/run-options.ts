@@ -3,7 +3,7 @@
  * is queued or sent).
  */
 import type { TransferListItem } from 'node:worker_threads';
-import { InvalidArgumentError, describe } from '@sabkit/atomics-sync';
+import { InvalidArgumentError, describe } from '@sabkit/atomics-sync/core';
 import { ArgumentTypeError } from '../errors.js';
 import { normalizeFilename, ownProperties, type FilledOptions } from './options.js';
 import type { AbortSignalLike } from './task.js';

@@ -21,7 +21,7 @@
  */
 import { existsSync } from 'node:fs';
 import { MessageChannel, Worker, setEnvironmentData, type WorkerOptions } from 'node:worker_threads';
-import { livenessTable, watchWorker } from '@sabkit/atomics-sync';
+import { livenessTable, watchWorker } from '@sabkit/atomics-sync/core';
 import { CHANNEL_BYTES, LOADING, LOADING_BUSY, LOADING_IDLE, LOADING_STOP } from '../dispatch/layout.js';
 import { MainChannel } from '../dispatch/main-channel.js';
 import { codeCacheFor, codeCacheKey, codeCacheNotMade } from './code-cache.js';
@@ -30,6 +30,7 @@ import { PORT_MESSAGE } from './messages.js';
 import type { FilledOptions } from './options.js';
 import { WorkerHandle } from './worker-handle.js';
 import { INIT_ENV_KEY, type WorkerInit } from '../worker-state.js';
+import { checkWorkerFile } from '../worker-file.js';
 
 /** The worker's launch script: it loads the entry (worker/launch.cts). */
 const ENTRY_URL = new URL('../worker/launch.cjs', import.meta.url);
@@ -74,6 +75,7 @@ export function spawnWorker(options: FilledOptions, poolBuffer: SharedArrayBuffe
     workerData: options.workerData,
     trackUnmanagedFds: options.trackUnmanagedFds,
   };
+  checkWorkerFile(ENTRY_URL, 'a pool worker');
   let worker: Worker;
   setEnvironmentData(INIT_ENV_KEY, init as never);
   try {

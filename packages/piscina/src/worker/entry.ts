@@ -35,10 +35,21 @@ import { bindPoolErrors, bindSync } from './sync-link.js';
 import { TaskLoop } from './task-loop.js';
 import { WorkerChannel } from '../dispatch/worker-channel.js';
 
+/** The port message if it has already arrived. Deno's parentPort is not a MessagePort that
+ * receiveMessageOnPort accepts (it throws a TypeError there): the listener below takes it instead. */
+function portArrived(): MessagePort | undefined {
+  let m: { message: unknown } | undefined;
+  try {
+    m = receiveMessageOnPort(parentPort!);
+  } catch {
+    return undefined;
+  }
+  return m !== undefined && isInternalMessage(m.message, PORT_MESSAGE) ? (m.message.port as MessagePort) : undefined;
+}
+
 function takePort(): Promise<MessagePort> {
-  const m = receiveMessageOnPort(parentPort!);
-  if (m !== undefined && isInternalMessage(m.message, PORT_MESSAGE))
-    return Promise.resolve(m.message.port as MessagePort);
+  const arrived = portArrived();
+  if (arrived !== undefined) return Promise.resolve(arrived);
   return new Promise((resolve) => {
     const onMessage = (msg: unknown): void => {
       if (!isInternalMessage(msg, PORT_MESSAGE)) return;

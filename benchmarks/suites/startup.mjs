@@ -1,0 +1,112 @@
+// Start-up as a new user meets it: every sample is a fresh `node` process.
+//
+//   import       `await import(pkg)` in a fresh node, timed inside it                         ms
+//   cold-start   fresh node, package already imported: new pool (2 threads) -> first result,
+//                against two raw `new Worker` -> first reply                                  ms
+//   worker-start fresh node: one raw `new Worker` of an empty module -> its first message   ms
+//
+// Samples of the impls are interleaved in a rotating order, so drift in the machine's load hits
+// every impl alike; the "extra over raw" figure is the median of per-round differences.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { emit, runsFor } from '../lib/report.mjs';
+
+const dir = mkdtempSync(join(tmpdir(), 'sabkit-bench-startup-'));
+const file = (name, src) => {
+  const p = join(dir, name);
+  writeFileSync(p, src);
+  return p;
+};
+const task = file('task.mjs', 'export default (x) => x + 1;\n');
+const rawWorker = file(
+  'raw-worker.mjs',
+  "import { parentPort } from 'node:worker_threads';\n" +
+    "parentPort.on('message', (x) => parentPort.postMessage(x + 1));\nparentPort.postMessage('ready');\n",
+);
+// Each sample is a module file of its own (an -e script's flags would reach its workers' execArgv),
+// importing the packages by the URL they resolve to from here.
+let scripts = 0;
+const script = (lines) => file(`sample-${scripts++}.mjs`, `${lines.join('\n')}\n`);
+const url = (spec) => JSON.stringify(import.meta.resolve(spec));
+const importScript = (spec) =>
+  script([`const t = performance.now(); await import(${url(spec)}); console.log(performance.now() - t);`]);
+const coldScript = (spec) =>
+  script([
+    `const m = await import(${url(spec)});`,
+    'const Piscina = m.Piscina ?? m.default;',
+    'const t = performance.now();',
+    `const p = new Piscina({ filename: ${JSON.stringify(task)}, minThreads: 2, maxThreads: 2 });`,
+    'await p.run(1);',
+    'console.log(performance.now() - t);',
+    // Let the second worker finish loading before destroy (never terminate a worker mid-load).
+    'await new Promise((r) => setTimeout(r, 100));',
+    'await p.destroy();',
+  ]);
+const rawScript = script([
+  "import { Worker } from 'node:worker_threads';",
+  'const t = performance.now();',
+  `const ws = [new Worker(${JSON.stringify(rawWorker)}), new Worker(${JSON.stringify(rawWorker)})];`,
+  "const ready = ws.map((w) => new Promise((r) => w.once('message', r)));",
+  'await ready[0];',
+  "const reply = new Promise((r) => ws[0].once('message', r));",
+  'ws[0].postMessage(1);',
+  'await reply;',
+  'console.log(performance.now() - t);',
+  'await ready[1];',
+  'await Promise.all(ws.map((w) => w.terminate()));',
+]);
+
+function sample(path) {
+  const r = spawnSync(process.execPath, [path], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  const v = Number.parseFloat(r.stdout.trim().split('\n').at(-1));
+  if (r.status !== 0 || !Number.isFinite(v)) throw new Error(`startup sample failed: ${r.stderr}`);
+  return v;
+}
+
+function rounds(section, impls) {
+  const names = Object.keys(impls);
+  const times = Object.fromEntries(names.map((k) => [k, []]));
+  const n = runsFor(15, 5);
+  for (const k of names) sample(impls[k]); // warm the OS file cache
+  for (let i = 0; i < n; i++) {
+    process.stderr.write(`# ${section}: round ${i + 1}/${n}\n`);
+    for (let j = 0; j < names.length; j++) {
+      const k = names[(i + j) % names.length];
+      times[k].push(sample(impls[k]));
+    }
+  }
+  return times;
+}
+
+const imports = rounds('import', {
+  '@sabkit/piscina': importScript('@sabkit/piscina'),
+  piscina: importScript('piscina'),
+  tinypool: importScript('tinypool'),
+  '@sabkit/atomics-sync': importScript('@sabkit/atomics-sync'),
+  '@sabkit/multiprocessing': importScript('@sabkit/multiprocessing'),
+});
+for (const [impl, t] of Object.entries(imports)) {
+  emit('startup-import', impl.startsWith('@sabkit/') ? `sabkit (${impl})` : impl, 'import() in a fresh node', t, 'ms');
+}
+
+const cold = rounds('cold start', {
+  'raw-2-workers': rawScript,
+  sabkit: coldScript('@sabkit/piscina'),
+  piscina: coldScript('piscina'),
+});
+emit('startup-cold', 'raw-2-workers', 'fresh node: two new Worker -> first reply', cold['raw-2-workers'], 'ms');
+for (const k of ['sabkit', 'piscina']) {
+  emit('startup-cold', k, 'fresh node: new pool (2 threads) -> first result', cold[k], 'ms');
+  emit(
+    'startup-cold',
+    k,
+    'fresh node: extra over two raw new Worker (median of paired rounds)',
+    cold[k].map((v, i) => v - cold['raw-2-workers'][i]),
+    'ms',
+  );
+}

@@ -1,0 +1,449 @@
+/**
+ * The tree encoder (format: formats.ts): plain objects, arrays, strings, numbers, dates, maps,
+ * sets, regexps, typed arrays and the rest of structured clone's everyday values, written straight
+ * into the destination region (usually a ring in shared memory), with structured clone's rules:
+ * own enumerable string keys in Object.keys order, getters read once each, class instances become
+ * plain objects, holes stay holes, -0 / NaN / undefined values kept, shared and cyclic references
+ * kept (V_REF).
+ *
+ * It leaves a value to node:v8 (returns TREE_BAIL) when it meets what it does not carry: functions
+ * and symbols (so that V8 raises the real DataCloneError), host objects, resizable
+ * buffers, a SharedArrayBuffer itself, errors with accessor message or cause, nesting deeper than
+ * MAX_DEPTH. Known differences from
+ * structuredClone: non-index properties of an array are not carried (finding them costs an
+ * Object.keys of every array, ~250 ns even for [1, 2]); a Proxy is read through its traps
+ * (structuredClone refuses it; JS cannot tell a Proxy apart); a view of shared memory arrives as a
+ * private copy of its bytes.
+ *
+ * Deliberately free of node: imports: runtimes without node:v8 (Bun, browsers) rely on it.
+ */
+import * as F from './formats.js';
+
+// Copied into this module's own bindings once: across the CommonJS build's file boundaries an
+// imported binding is read through a getter on every use.
+const { typeCodeOf } = F;
+
+// Copied into this module's own bindings once: across the CommonJS build's file boundaries an
+// imported binding is read through a getter on every use.
+const { SHORT_STRING, isWellFormed, utf8Scratch, writeUtf16, writeUtf8Short } = F;
+
+// Copied into this module's own constants once: across the CommonJS build's file boundaries an
+// imported binding is read through a getter on every use (measured ~6% of an object encode).
+const {
+  ERROR_CAUSE,
+  ERROR_MESSAGE,
+  ERROR_NAMES,
+  ERROR_STACK,
+  MAX_ARRAY,
+  MAX_DEPTH,
+  V_ARRAY,
+  V_ARRAY_BUFFER,
+  V_BIGINT,
+  V_BOXED_BIGINT,
+  V_BOXED_FALSE,
+  V_BOXED_NUMBER,
+  V_BOXED_STRING,
+  V_BOXED_TRUE,
+  V_DATE,
+  V_ERROR,
+  V_FALSE,
+  V_FLOAT64,
+  V_HOLE,
+  V_INT,
+  V_MAP,
+  V_NULL,
+  V_OBJECT,
+  V_REF,
+  V_REGEXP,
+  V_SET,
+  V_STRING,
+  V_STRING16,
+  V_TRUE,
+  V_UNDEFINED,
+  V_VIEW,
+} = F;
+
+/** treeEncodeInto: the value holds something only node:v8 carries. */
+export const TREE_BAIL = 0;
+/** treeEncodeInto: the region is too small (size unknown: see treeEncodeFresh). */
+export const TREE_OVERFLOW = -1;
+
+const OVERFLOW = { overflow: true };
+const BAIL = { bail: true };
+const EMPTY = new Uint8Array(0);
+
+let out: Uint8Array = EMPTY;
+let pos = 0;
+let end = 0;
+let dvFor: Uint8Array | undefined;
+let dv: DataView = new DataView(new ArrayBuffer(8));
+
+// Objects begun so far, for V_REF: a linear scan while few (the usual task argument has 1-3
+// objects), a Map past SEEN_LINEAR.
+const SEEN_LINEAR = 16;
+const seen: unknown[] = [];
+let seenN = 0;
+let seenMap: Map<unknown, number> | undefined;
+
+const objectProto = Object.prototype;
+const objectToString = Object.prototype.toString;
+
+function need(k: number): void {
+  if (pos + k > end) throw OVERFLOW;
+}
+
+function vu(x: number): void {
+  need(8);
+  while (x >= 0x80) {
+    out[pos++] = (x % 0x80) | 0x80;
+    x = Math.floor(x / 0x80);
+  }
+  out[pos++] = x;
+}
+
+function f64(x: number): void {
+  need(8);
+  if (dvFor !== out) {
+    dvFor = out;
+    dv = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  }
+  dv.setFloat64(pos, x, true);
+  pos += 8;
+}
+
+function str(s: string): void {
+  const len = s.length;
+  if (len <= SHORT_STRING) {
+    const h = len <= 42 ? 1 : 2; // 3 bytes per unit at most: ≤ 126 bytes fit a 1-byte varint
+    need(1 + h + 3 * len);
+    const at = pos;
+    const n = writeUtf8Short(s, out, at + 1 + h);
+    if (n >= 0) {
+      out[at] = V_STRING;
+      if (h === 1) out[at + 1] = n;
+      else {
+        out[at + 1] = (n & 0x7f) | 0x80; // a 2-byte varint, non-minimal when n < 128
+        out[at + 2] = n >> 7;
+      }
+      pos = at + 1 + h + n;
+      return;
+    }
+  } else if (isWellFormed(s)) {
+    const b = utf8Scratch(s);
+    need(6 + b.byteLength);
+    out[pos++] = V_STRING;
+    vu(b.byteLength);
+    out.set(b, pos);
+    pos += b.byteLength;
+    return;
+  }
+  need(6 + 2 * len);
+  out[pos++] = V_STRING16;
+  vu(len);
+  writeUtf16(s, out, pos);
+  pos += 2 * len;
+}
+
+function bigint(b: bigint): void {
+  need(2);
+  out[pos++] = b < 0n ? 1 : 0;
+  let m = b < 0n ? -b : b;
+  const bytes: number[] = [];
+  while (m > 0n) {
+    bytes.push(Number(m & 0xffn));
+    m >>= 8n;
+  }
+  vu(bytes.length);
+  need(bytes.length);
+  for (const x of bytes) out[pos++] = x;
+}
+
+function findSeen(o: unknown): number {
+  if (seenMap !== undefined) return seenMap.get(o) ?? -1;
+  for (let i = 0; i < seenN; i++) if (seen[i] === o) return i;
+  return -1;
+}
+
+function addSeen(o: unknown): void {
+  if (seenMap !== undefined) {
+    seenMap.set(o, seenN++);
+    return;
+  }
+  seen[seenN++] = o;
+  if (seenN > SEEN_LINEAR) {
+    seenMap = new Map();
+    for (let i = 0; i < seenN; i++) seenMap.set(seen[i], i);
+  }
+}
+
+function value(v: unknown, depth: number): void {
+  switch (typeof v) {
+    case 'number':
+      if ((v | 0) === v && (v !== 0 || 1 / v > 0)) {
+        need(6);
+        out[pos++] = V_INT;
+        vu(((v << 1) ^ (v >> 31)) >>> 0);
+      } else {
+        need(9);
+        out[pos++] = V_FLOAT64;
+        f64(v);
+      }
+      return;
+    case 'string':
+      str(v);
+      return;
+    case 'boolean':
+      need(1);
+      out[pos++] = v ? V_TRUE : V_FALSE;
+      return;
+    case 'undefined':
+      need(1);
+      out[pos++] = V_UNDEFINED;
+      return;
+    case 'bigint':
+      need(1);
+      out[pos++] = V_BIGINT;
+      bigint(v);
+      return;
+    case 'object':
+      if (v === null) {
+        need(1);
+        out[pos++] = V_NULL;
+      } else object(v, depth);
+      return;
+  }
+  throw BAIL; // functions, symbols: V8 raises structured clone's own error
+}
+
+function object(v: object, depth: number): void {
+  const ref = findSeen(v);
+  if (ref >= 0) {
+    need(1);
+    out[pos++] = V_REF;
+    vu(ref);
+    return;
+  }
+  if (depth >= MAX_DEPTH) throw BAIL;
+  const proto = Object.getPrototypeOf(v);
+  if (proto === objectProto || proto === null) plain(v as Record<string, unknown>, depth);
+  else if (Array.isArray(v)) array(v, depth);
+  else if (ArrayBuffer.isView(v)) view(v);
+  else if (v instanceof Date) {
+    addSeen(v);
+    need(1);
+    out[pos++] = V_DATE;
+    f64(v.getTime());
+  } else if (v instanceof Map) map(v, depth);
+  else if (v instanceof Set) set(v, depth);
+  else if (v instanceof RegExp) {
+    addSeen(v);
+    need(1);
+    out[pos++] = V_REGEXP;
+    str(v.source);
+    str(v.flags);
+  } else if (v instanceof ArrayBuffer) {
+    addSeen(v);
+    arrayBuffer(v);
+  } else if (v instanceof Number || v instanceof String || v instanceof Boolean || v instanceof BigInt) boxed(v);
+  else if (v instanceof Error) error(v, depth);
+  // A class instance: structured clone copies its own enumerable properties into a plain object.
+  // Anything with an internal tag (Promise, WeakMap, host objects...) goes to V8.
+  else if (objectToString.call(v) === '[object Object]') plain(v as Record<string, unknown>, depth);
+  else throw BAIL;
+}
+
+function plain(v: Record<string, unknown>, depth: number): void {
+  addSeen(v);
+  const keys = Object.keys(v);
+  const n = keys.length;
+  need(1);
+  out[pos++] = V_OBJECT;
+  vu(n);
+  for (let i = 0; i < n; i++) {
+    const k = keys[i];
+    str(k);
+    value(v[k], depth + 1);
+  }
+}
+
+function array(v: unknown[], depth: number): void {
+  const n = v.length;
+  if (n > MAX_ARRAY) throw BAIL;
+  addSeen(v);
+  need(1);
+  out[pos++] = V_ARRAY;
+  vu(n);
+  for (let i = 0; i < n; i++) {
+    const x = v[i];
+    if (x === undefined && !(i in v)) {
+      need(1);
+      out[pos++] = V_HOLE;
+    } else value(x, depth + 1);
+  }
+}
+
+function arrayBuffer(b: ArrayBuffer): void {
+  if ((b as { resizable?: boolean }).resizable === true) throw BAIL;
+  const n = b.byteLength;
+  need(1);
+  out[pos++] = V_ARRAY_BUFFER;
+  vu(n);
+  need(n);
+  out.set(new Uint8Array(b), pos);
+  pos += n;
+}
+
+function view(v: ArrayBufferView): void {
+  const code = typeCodeOf(v);
+  if (code < 0) throw BAIL;
+  addSeen(v);
+  const buffer = v.buffer as ArrayBuffer;
+  const isDataView = v instanceof DataView;
+  const count = isDataView ? v.byteLength : (v as unknown as { length: number }).length;
+  need(2);
+  out[pos++] = V_VIEW;
+  out[pos++] = code;
+  if (!(buffer instanceof ArrayBuffer)) {
+    // Shared memory cannot travel: its bytes arrive as a private copy, as through node:v8.
+    addSeen(undefined);
+    need(1);
+    out[pos++] = V_ARRAY_BUFFER;
+    vu(v.byteLength);
+    need(v.byteLength);
+    out.set(new Uint8Array(buffer, v.byteOffset, v.byteLength), pos);
+    pos += v.byteLength;
+    vu(0);
+    vu(count);
+    return;
+  }
+  if ((buffer as { resizable?: boolean }).resizable === true) throw BAIL;
+  const ref = findSeen(buffer);
+  if (ref >= 0) {
+    need(1);
+    out[pos++] = V_REF;
+    vu(ref);
+  } else {
+    addSeen(buffer);
+    arrayBuffer(buffer);
+  }
+  vu(v.byteOffset);
+  vu(count);
+}
+
+function map(m: Map<unknown, unknown>, depth: number): void {
+  addSeen(m);
+  need(1);
+  out[pos++] = V_MAP;
+  const n = m.size;
+  vu(n);
+  let k = 0;
+  for (const [key, x] of m) {
+    if (++k > n) throw BAIL; // changed while being read (a getter inside it): let V8 decide
+    value(key, depth + 1);
+    value(x, depth + 1);
+  }
+  if (k !== n) throw BAIL;
+}
+
+function set(s: Set<unknown>, depth: number): void {
+  addSeen(s);
+  need(1);
+  out[pos++] = V_SET;
+  const n = s.size;
+  vu(n);
+  let k = 0;
+  for (const x of s) {
+    if (++k > n) throw BAIL;
+    value(x, depth + 1);
+  }
+  if (k !== n) throw BAIL;
+}
+
+function boxed(v: object): void {
+  addSeen(v);
+  need(1);
+  if (v instanceof Number) {
+    out[pos++] = V_BOXED_NUMBER;
+    f64(Number.prototype.valueOf.call(v));
+  } else if (v instanceof String) {
+    out[pos++] = V_BOXED_STRING;
+    str(String.prototype.valueOf.call(v));
+  } else if (v instanceof Boolean) {
+    out[pos++] = Boolean.prototype.valueOf.call(v) ? V_BOXED_TRUE : V_BOXED_FALSE;
+  } else {
+    out[pos++] = V_BOXED_BIGINT;
+    bigint(BigInt.prototype.valueOf.call(v));
+  }
+}
+
+function error(e: Error, depth: number): void {
+  addSeen(e);
+  const name = e.name;
+  const proto = Math.max(0, ERROR_NAMES.indexOf(typeof name === 'string' ? name : ''));
+  const m = Object.getOwnPropertyDescriptor(e, 'message');
+  const c = Object.getOwnPropertyDescriptor(e, 'cause');
+  if ((m !== undefined && !('value' in m)) || (c !== undefined && !('value' in c))) throw BAIL;
+  const stack = e.stack;
+  const flags =
+    (m !== undefined ? ERROR_MESSAGE : 0) |
+    (typeof stack === 'string' ? ERROR_STACK : 0) |
+    (c !== undefined ? ERROR_CAUSE : 0);
+  need(3);
+  out[pos++] = V_ERROR;
+  out[pos++] = proto;
+  out[pos++] = flags;
+  if (m !== undefined) str(String(m.value));
+  if (typeof stack === 'string') str(stack);
+  if (c !== undefined) value(c.value, depth + 1);
+}
+
+function reset(): void {
+  for (let i = 0; i < seenN && i <= SEEN_LINEAR; i++) seen[i] = undefined;
+  seenN = 0;
+  seenMap = undefined;
+  out = EMPTY;
+}
+
+/**
+ * Writes `tag` then the tree encoding of `v` into dst[offset, offset + room). Returns the bytes
+ * written (> 0), TREE_OVERFLOW when the region is too small, TREE_BAIL when `v` holds something
+ * only node:v8 carries. Errors thrown by getters propagate, as from structuredClone.
+ */
+export function treeEncodeInto(v: unknown, tag: number, dst: Uint8Array, offset: number, room: number): number {
+  // A getter that encodes something itself (a put() inside a getter) would clobber this module's
+  // state: the inner call leaves its value to node:v8 instead.
+  if (out !== EMPTY) return TREE_BAIL;
+  out = dst;
+  pos = offset;
+  end = offset + room;
+  try {
+    need(1);
+    out[pos++] = tag;
+    value(v, 0);
+    return pos - offset;
+  } catch (e) {
+    if (e === OVERFLOW) return TREE_OVERFLOW;
+    if (e === BAIL) return TREE_BAIL;
+    throw e;
+  } finally {
+    reset();
+  }
+}
+
+let scratch = new Uint8Array(1024);
+/** Encodings past this size are left to node:v8 rather than grown further. */
+const SCRATCH_MAX = 1 << 28;
+
+/** The tree encoding of `v` (tag first) in a fresh, non-shared Uint8Array, or undefined (bail). */
+export function treeEncodeFresh(v: unknown, tag: number): Uint8Array | undefined {
+  for (;;) {
+    const n = treeEncodeInto(v, tag, scratch, 0, scratch.byteLength);
+    if (n > 0) {
+      const copy = scratch.slice(0, n);
+      if (scratch.byteLength > 1 << 20) scratch = new Uint8Array(1024); // do not keep a big one
+      return copy;
+    }
+    if (n === TREE_BAIL || scratch.byteLength >= SCRATCH_MAX) return undefined;
+    scratch = new Uint8Array(scratch.byteLength * 4);
+  }
+}

@@ -1,0 +1,17 @@
+// The bench's module worker: echoes x + 1 through Queues (blocking get here) or by postMessage.
+import { Queue, revive } from '@sabkit/atomics-sync';
+
+void Queue;
+self.onmessage = (e) => {
+  if (e.data.mode === 'post') {
+    self.onmessage = (m) => self.postMessage(m.data + 1);
+    return;
+  }
+  const q = revive(e.data.q);
+  const back = revive(e.data.back);
+  for (;;) {
+    const x = q.get(30_000);
+    if (x === 'END') break;
+    back.put(x + 1);
+  }
+};
