@@ -72,7 +72,8 @@ writeFileSync(
 
 const mpAt = (packages) => pathToFileURL(join(packages, 'multiprocessing/dist/index.js')).href;
 const piscinaAt = (packages) => pathToFileURL(join(packages, 'piscina/dist/index.js')).href;
-const HERE_PACKAGES = join(self, '../../../packages');
+// SABKIT_BIG_POOL_HEAD: measure another build as "sabkit" (e.g. a copy, while this tree rebuilds).
+const HERE_PACKAGES = process.env.SABKIT_BIG_POOL_HEAD ?? join(self, '../../../packages');
 
 const pools = {
   async sabkit(packages) {
