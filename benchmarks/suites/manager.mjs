@@ -5,11 +5,13 @@
 //                         socket); payloads: a small int, and an object { id, name, tags }
 //   manager.remote-dict   the same over TCP on loopback with an authkey, the server in another
 //                         process: sabkit SyncManager.connect() against Python's
-//                         BaseManager(address=('127.0.0.1', 0)).connect()
+//                         SyncManager(address=('127.0.0.1', 0)).connect(); "(int)"/"(obj)" one
+//                         thread, "4 threads" four client threads at once (sabkit: 4 Processes
+//                         sharing the connection; Python: 4 threads, each its own connection)
 // Ratios are their own lines (impl "ratio sabkit/python"; > 1 means sabkit is faster).
 // Needs the built packages: `npx -y pnpm@12.4.2 run build`.
 import { spawn } from 'node:child_process';
-import { Manager, Process, SyncManager, Value } from '@sabkit/multiprocessing';
+import { Event, Array as SharedArray, Manager, Process, SyncManager, Value } from '@sabkit/multiprocessing';
 import { QUICK, emit, python, runPython, runsFor } from '../lib/report.mjs';
 
 const runs = runsFor(7, 3);
@@ -48,6 +50,19 @@ if __name__ == '__main__':
     bench(d, 1000, 1)
     print(json.dumps({"metric": "remote-int", "samples": bench(d, remote_ops, 1)}))
     print(json.dumps({"metric": "remote-obj", "samples": bench(d, remote_ops, obj)}))
+    import threading
+    samples = []
+    for _ in range(int(sys.argv[3])):
+        def work():
+            for i in range(remote_ops // 4):
+                d['k'] = 1
+                d.get('k')
+        ts = [threading.Thread(target=work) for _ in range(4)]
+        t0 = time.perf_counter()
+        for t in ts: t.start()
+        for t in ts: t.join()
+        samples.append(2 * (remote_ops // 4) * 4 / (time.perf_counter() - t0))
+    print(json.dumps({"metric": "remote-4threads", "samples": samples}))
     server.shutdown()
 `;
 
@@ -144,6 +159,35 @@ try {
       for (let r = 0; r < runs; r++) s.push(opsPerSec(d, REMOTE_OPS, value));
       figures[`remote-${name}`] = emit('manager.remote-dict', `sabkit SyncManager TCP (${name})`, 'ops', s, 'ops/s');
     }
+    const counts = new SharedArray('f64', 4);
+    const go = new Event();
+    const four = [];
+    for (let r = 0; r < runs; r++) {
+      const procs = [0, 1, 2, 3].map(
+        (k) =>
+          new Process({
+            target: (d, counts, go, k, n) => {
+              d.get('k'); // the proxy is revived and the thread warm before the start
+              go.wait();
+              for (let i = 0; i < n; i++) {
+                d.set('k', 1);
+                d.get('k');
+              }
+              counts.set(k, performance.timeOrigin + performance.now());
+            },
+            args: [d, counts, go, k, REMOTE_OPS / 4],
+          }),
+      );
+      go.clear();
+      for (const p of procs) p.start();
+      await new Promise((r) => setTimeout(r, 500));
+      const start = performance.timeOrigin + performance.now();
+      go.set();
+      for (const p of procs) await p.join();
+      const end = Math.max(...[0, 1, 2, 3].map((k) => counts.get(k)));
+      four.push((2 * REMOTE_OPS) / ((end - start) / 1000));
+    }
+    figures['remote-4threads'] = emit('manager.remote-dict', 'sabkit SyncManager TCP (4threads)', 'ops', four, 'ops/s');
   } finally {
     await client.shutdown();
   }

@@ -44,7 +44,8 @@ export {
 } from './cells/struct-type.js';
 export { Lock } from './sync/lock.js';
 export { RLock } from './sync/rlock.js';
-export { Semaphore, HOLDER_SLOTS, SEMAPHORE_MAX_VALUE } from './sync/semaphore.js';
+export type { OwnerDeadHandler } from './sync/scoped.js';
+export { Semaphore, HOLDER_SLOTS, SEMAPHORE_MAX_VALUE, type SemaphoreRecovery } from './sync/semaphore.js';
 export { BoundedSemaphore } from './sync/bounded-semaphore.js';
 export { ROBUST_POLL_MS, STARVATION_MS } from './sync/lock-core.js';
 export { Condition, type ConditionDescriptor, type ConditionLock, type ConditionOptions } from './sync/condition.js';

@@ -168,3 +168,23 @@ test('TLS: a trusted client is served, an untrusted or plain one is refused', { 
   await assert.rejects(plain.connect(), { code: 'ERR_SABKIT_MANAGER_CONNECTION' });
   assert.equal(d.get('over'), 'tls', 'the trusted client is still served');
 });
+
+test('per-request and idle timeouts: a call with no answer, a silent connection', { timeout: 60_000 }, async () => {
+  class SlowManager extends BaseManager {}
+  // A method whose answer never comes (a promise nobody settles): only the client's bound ends it.
+  SlowManager.register('Slow', () => ({ hang: () => new Promise(() => {}), ping: () => 'pong' }));
+  await using m = new SlowManager({ address: ['127.0.0.1', 0], authkey: 'k', timeout: 300, idleTimeout: 300 });
+  await m.start();
+  const slow = m.create('Slow') as AutoProxy;
+  assert.throws(() => slow.callMethod('hang'), { name: 'TimeoutError', message: /Slow\.hang\(\) got no answer/ });
+  await assert.rejects(slow.callMethodAsync('hang'), { name: 'TimeoutError' });
+  assert.equal(slow.callMethod('ping'), 'pong', 'the channel is usable after a timed-out call');
+  // A network client that stays silent past idleTimeout is disconnected by the server.
+  const c = new SlowManager({ address: ['127.0.0.1', m.address?.port as number], authkey: 'k' });
+  await c.connect();
+  const remote = c.create('Slow') as AutoProxy;
+  assert.equal(remote.callMethod('ping'), 'pong');
+  await new Promise((r) => setTimeout(r, 1000));
+  assert.throws(() => remote.callMethod('ping'), { name: 'ManagerConnectionError' });
+  await c.shutdown();
+});

@@ -9,6 +9,12 @@ export const SCALAR_KINDS = ['i8', 'u8', 'i16', 'u16', 'i32', 'u32', 'i64', 'u64
 /** Name of a scalar field type. */
 export type ScalarKind = (typeof SCALAR_KINDS)[number];
 
+/** The integer kinds (those that take atomic operations, bit-fields and enums). */
+export type IntegerKind = 'i8' | 'u8' | 'i16' | 'u16' | 'i32' | 'u32' | 'i64' | 'u64';
+
+/** Byte order of a scalar in memory. */
+export type Endian = 'little' | 'big';
+
 /** Scalar kinds that have a typed array of their own (bool reads through a Uint8Array). */
 export type NumericKind = Exclude<ScalarKind, 'bool'>;
 

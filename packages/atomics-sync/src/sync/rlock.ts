@@ -55,7 +55,7 @@ import {
   unlockSlow,
 } from './lock-core.js';
 import { ownerDeadError } from './lock.js';
-import { withLockAsync, withLockSync } from './scoped.js';
+import { type OwnerDeadHandler, checkOwnerDeadHandler, withLockAsync, withLockSync } from './scoped.js';
 
 const KIND = 'RLock';
 /** Word indexes in the object's Int32 view. */
@@ -76,6 +76,9 @@ export class RLock {
   declare readonly __sabkit: 'RLock';
   declare readonly buffer: SharedArrayBuffer;
   declare readonly byteOffset: number;
+  /** Set by a takeover, cleared by the release that frees the lock (see ownerDied). */
+  #tookOver = false;
+  #onOwnerDead: OwnerDeadHandler | undefined;
   readonly #i32: Int32Array;
 
   /** A new free RLock in its own memory, or in `region` (which it initialises). */
@@ -143,6 +146,7 @@ export class RLock {
       this.#i32[COUNT] = depth - 1;
       return;
     }
+    this.#tookOver = false;
     this.#releaseAll();
   }
 
@@ -161,7 +165,11 @@ export class RLock {
     return this.isOwned() ? this.#i32[COUNT] : 0;
   }
 
-  /** Runs fn holding the lock (re-entrantly) and releases one level however fn ends. */
+  /**
+   * Runs fn holding the lock (re-entrantly) and releases one level however fn ends. After a
+   * takeover from a dead owner, as Lock.withLock: this handle's `onOwnerDead` repairs first, or
+   * OwnerDeadError.
+   */
   withLock<T>(fn: () => T, timeout?: number | null): T {
     return withLockSync(this, 'RLock.withLock', fn, timeout);
   }
@@ -169,6 +177,19 @@ export class RLock {
   /** Async form of withLock. */
   withLockAsync<T>(fn: () => Promise<T> | T, wait?: WaitArg): Promise<T> {
     return withLockAsync(this, 'RLock.withLockAsync', fn, wait);
+  }
+
+  /** The repair withLock runs after a takeover (as Lock.onOwnerDead). */
+  get onOwnerDead(): OwnerDeadHandler | undefined {
+    return this.#onOwnerDead;
+  }
+  set onOwnerDead(h: OwnerDeadHandler | null | undefined) {
+    this.#onOwnerDead = checkOwnerDeadHandler('RLock.onOwnerDead', h);
+  }
+
+  /** True while this thread holds the lock it took over from a dead owner (as Lock.ownerDied). */
+  get ownerDied(): boolean {
+    return this.#tookOver && this.isOwned();
   }
 
   /** For Condition: whether this thread holds it. */
@@ -234,6 +255,7 @@ export class RLock {
     if (r === TIMED_OUT) return false;
     this.#first(depth); // also after a takeover: the dead owner's depth means nothing to us
     if (r === ACQUIRED) return true;
+    this.#tookOver = true;
     throw ownerDeadError(what, r);
   }
 }

@@ -26,6 +26,7 @@ import {
   S_CALLER,
   S_LENGTH,
   S_STATE,
+  S_WAITING,
   deadTid,
 } from './channel.js';
 import { STATUS_ERROR, STATUS_OK, decodeRequest, encodeResponse, tooLarge, type Request } from './wire.js';
@@ -40,11 +41,17 @@ export type RawHandler = (
 ) => void;
 
 /**
- * How long the server spins on DOORBELL after a burst before it parks (ms). It must outlast a
- * parked client's wake-up (a futex wake, ~25-60 µs here), or both sides fall into parking on every
- * call (measured: 50 µs gave ~8k calls/s from the main thread, 200 µs keeps the hot path).
+ * Longest spin on DOORBELL after a burst before the server parks (ms). It must outlast a parked
+ * client's wake-up (a futex wake, ~25-60 µs on a quiet machine), or both sides fall into parking
+ * on every call (measured: 50 µs gave ~8k calls/s from the main thread, 200 µs keeps the hot
+ * path; the pool's workers spin as long after a wake, WORKER_SPIN_AFTER_WAKE_MS). Adaptive as the
+ * client's spin (channel-client.ts): the server keeps a moving average of the gap between an answer
+ * and the next request and spins only while that gap is shorter than SPIN_MS (a loaded machine
+ * makes gaps long, and a spin there only takes CPU from the client), exploring once every
+ * EXPLORE_EVERY parks.
  */
 const SPIN_MS = 0.2;
+const EXPLORE_EVERY = 16;
 /**
  * A server with no network side and nothing pending parks with a synchronous Atomics.wait (woken
  * in ~25 µs) rather than Atomics.waitAsync (woken through its event loop, ~100 µs), for at most
@@ -93,8 +100,7 @@ export async function serveChannel(
       // The client gave up (SLOT_ABANDONED): nobody reads this answer.
       Atomics.store(i32, w + S_CALLER, 0);
       Atomics.store(i32, w + S_STATE, SLOT_FREE);
-    }
-    Atomics.notify(i32, w + S_STATE);
+    } else if (Atomics.load(i32, w + S_WAITING) !== 0) Atomics.notify(i32, w + S_STATE);
   };
 
   const serveSlot = (w: number) => {
@@ -156,16 +162,30 @@ export async function serveChannel(
     }
   };
 
+  let gapMs = 0; // moving average (weight 1/8) of the gap from one burst to the next request
+  let lastBurst = 0;
+  let parks = 0;
+  const noteBurst = () => {
+    const now = performance.now();
+    if (lastBurst > 0) gapMs += (Math.min(now - lastBurst, 1) - gapMs) / 8;
+    lastBurst = now;
+  };
+  const spinPays = () => gapMs < SPIN_MS || parks % EXPLORE_EVERY === 0;
+
   /** Serves what is there, then spins up to `ms` for more (a link calls this after an answer). */
   const spinScan = (ms: number): number => {
     let served = scan();
+    if (served > 0) noteBurst();
+    if (!spinPays()) return served;
     const end = performance.now() + ms;
     let seen = Atomics.load(i32, DOORBELL);
     for (let k = 1; ; k++) {
       const now = Atomics.load(i32, DOORBELL);
       if (now !== seen) {
         seen = now;
-        served += scan();
+        const n = scan();
+        if (n > 0) noteBurst();
+        served += n;
       }
       if ((k & 63) === 0 && performance.now() > end) return served;
     }
@@ -178,9 +198,13 @@ export async function serveChannel(
   try {
     let burstStart = performance.now();
     let idleParks = 0;
+
     while (Atomics.load(i32, SHUTDOWN) === SHUT_OPEN) {
       const seen = Atomics.load(i32, DOORBELL);
-      if (scan() > 0) {
+      // A link (raw) goes back to its event loop at once: the answers come through its socket, and a
+      // spin here would hold them up (measured: 4 client threads through one link, ~6x slower).
+      if (scan() > 0 && !raw) {
+        noteBurst();
         if (pending > 0) await null; // lets settled handlers answer (a release wakes an acquire)
         if (performance.now() - burstStart > YIELD_MS) {
           await immediate();
@@ -189,9 +213,10 @@ export async function serveChannel(
         continue;
       }
       // Spin a little for the next request: checking the clock every 64 loads keeps it cheap.
-      const spinEnd = performance.now() + SPIN_MS;
+      const spinMs = !raw && spinPays() ? SPIN_MS : 0;
+      const spinEnd = performance.now() + spinMs;
       let rang = false;
-      for (let k = 1; ; k++) {
+      for (let k = 1; spinMs > 0; k++) {
         if (Atomics.load(i32, DOORBELL) !== seen) {
           rang = true;
           break;
@@ -199,7 +224,8 @@ export async function serveChannel(
         if ((k & 63) === 0 && performance.now() > spinEnd) break;
       }
       if (rang) continue;
-      await immediate(); // a turn of the event loop before parking: sockets, timers, settled handlers
+      parks++;
+      if (!raw) await immediate(); // a turn of the event loop before parking: sockets, timers, settled handlers
       Atomics.store(i32, SERVER_PARKED, 1);
       if (options.syncPark && pending === 0) {
         if (Atomics.load(i32, DOORBELL) === seen) Atomics.wait(i32, DOORBELL, seen, SYNC_PARK_MS);

@@ -38,9 +38,9 @@ import {
 } from './stopping.js';
 import { Task, Tally, onAbort } from './task.js';
 import { ArrayTaskQueue, FixedQueue, type TaskQueue } from './task-queue.js';
-import { revive } from './kinds.js';
 import { isMovable, unwrapMovable } from '../transfer.js';
 import type { HeldTask, WorkerHandle } from './worker-handle.js';
+import { reviveOrRaw, settleRevived } from './revive-result.js';
 import { Workers, type PoolEmitter } from './workers.js';
 
 bindCodec({ encodeInto, encode, decode });
@@ -310,7 +310,7 @@ export class PoolCore {
       if (kind === RES_PROGRESS) {
         // Progress: delivered after the current drain, before the task's own completion.
         const cb = task.onProgress;
-        if (cb !== undefined && !task.settled) queueMicrotask(() => cb(revive(value)));
+        if (cb !== undefined && !task.settled) queueMicrotask(() => cb(reviveOrRaw(value)));
         return;
       }
       w.answered(slot, run);
@@ -328,7 +328,7 @@ export class PoolCore {
       this.runTime.record(run);
       if (start > 0) this.waitTime.record(start - performance.timeOrigin - task.created);
     }
-    if (kind === RES_OK) task.settle(true, revive(value));
+    if (kind === RES_OK) settleRevived(task, value);
     else if (kind === RES_ERROR) task.settle(false, deserializeError(value));
     else task.settle(false, new AbortError());
   }
