@@ -44,6 +44,7 @@ export {
 } from './cells/struct-type.js';
 export { Lock } from './sync/lock.js';
 export { RLock } from './sync/rlock.js';
+export type { OwnerDeadHandler } from './sync/scoped.js';
 export { Semaphore, HOLDER_SLOTS, SEMAPHORE_MAX_VALUE, type SemaphoreRecovery } from './sync/semaphore.js';
 export { BoundedSemaphore } from './sync/bounded-semaphore.js';
 export { ROBUST_POLL_MS, STARVATION_MS } from './sync/lock-core.js';

@@ -55,7 +55,7 @@ import {
   unlockSlow,
 } from './lock-core.js';
 import { ownerDeadError } from './lock.js';
-import { type OwnerDeadHandler, withLockAsync, withLockSync } from './scoped.js';
+import { type OwnerDeadHandler, checkOwnerDeadHandler, withLockAsync, withLockSync } from './scoped.js';
 
 const KIND = 'RLock';
 /** Word indexes in the object's Int32 view. */
@@ -78,6 +78,7 @@ export class RLock {
   declare readonly byteOffset: number;
   /** Set by a takeover, cleared by the release that frees the lock (see ownerDied). */
   #tookOver = false;
+  #onOwnerDead: OwnerDeadHandler | undefined;
   readonly #i32: Int32Array;
 
   /** A new free RLock in its own memory, or in `region` (which it initialises). */
@@ -166,15 +167,24 @@ export class RLock {
 
   /**
    * Runs fn holding the lock (re-entrantly) and releases one level however fn ends. After a
-   * takeover from a dead owner, as Lock.withLock: `onOwnerDead` repairs first, or OwnerDeadError.
+   * takeover from a dead owner, as Lock.withLock: this handle's `onOwnerDead` repairs first, or
+   * OwnerDeadError.
    */
-  withLock<T>(fn: () => T, timeout?: number | null, onOwnerDead?: (deadThreadId: number) => void): T {
-    return withLockSync(this, 'RLock.withLock', fn, timeout, onOwnerDead);
+  withLock<T>(fn: () => T, timeout?: number | null): T {
+    return withLockSync(this, 'RLock.withLock', fn, timeout);
   }
 
   /** Async form of withLock. */
-  withLockAsync<T>(fn: () => Promise<T> | T, wait?: WaitArg, onOwnerDead?: OwnerDeadHandler): Promise<T> {
-    return withLockAsync(this, 'RLock.withLockAsync', fn, wait, onOwnerDead);
+  withLockAsync<T>(fn: () => Promise<T> | T, wait?: WaitArg): Promise<T> {
+    return withLockAsync(this, 'RLock.withLockAsync', fn, wait);
+  }
+
+  /** The repair withLock runs after a takeover (as Lock.onOwnerDead). */
+  get onOwnerDead(): OwnerDeadHandler | undefined {
+    return this.#onOwnerDead;
+  }
+  set onOwnerDead(h: OwnerDeadHandler | null | undefined) {
+    this.#onOwnerDead = checkOwnerDeadHandler('RLock.onOwnerDead', h);
   }
 
   /** True while this thread holds the lock it took over from a dead owner (as Lock.ownerDied). */
