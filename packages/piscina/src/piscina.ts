@@ -15,6 +15,7 @@ import type { RunOptions } from './engine/run-options.js';
 import type { TaskArgument, TaskExport, TaskExportName, TaskResult } from './task-types.js';
 import type { Histogram, HistogramSummary } from './engine/histogram.js';
 import { fillOptions, ownProperties, type FilledOptions, type PiscinaOptions } from './engine/options.js';
+import { poolModeOf } from './engine/modes.js';
 import { ArgumentTypeError } from './errors.js';
 import { ArrayTaskQueue, FixedQueue } from './engine/task-queue.js';
 import { kQueueOptions, kTransferable, kValue, move } from './transfer.js';
@@ -53,7 +54,7 @@ export class Piscina<T = any, R = TaskResult<T>> extends EventEmitter {
 
   constructor(options: PiscinaOptions = {}) {
     super();
-    this.#core = new PoolCore(fillOptions(options), this);
+    this.#core = new PoolCore(fillOptions(options), this, poolModeOf(options));
   }
 
   /**

@@ -22,6 +22,7 @@ import { RES_ERROR, RES_OK, RES_PROGRESS } from '../dispatch/wire.js';
 import { AbortError, PoolClosedError } from '../errors.js';
 import { Histogram } from './histogram.js';
 import { KeepAlive } from './keep-alive.js';
+import type { PoolMode } from './modes.js';
 import { FunctionTable } from './functions.js';
 import type { FilledOptions } from './options.js';
 import { checkRunOptions, type CheckedRunOptions, type RunOptions } from './run-options.js';
@@ -74,12 +75,14 @@ export class PoolCore {
   #flushScheduled = false;
   #closing = false;
   #destroyed = false;
+  readonly #daemon: boolean; // modes.ts
   #closeWaiter: (() => void) | undefined;
   #closePromise: Promise<void> | undefined;
   #destroyPromise: Promise<void> | undefined;
 
-  constructor(options: FilledOptions, emitter: PoolEmitter) {
+  constructor(options: FilledOptions, emitter: PoolEmitter, mode: PoolMode = {}) {
     this.options = options;
+    this.#daemon = mode.daemon === true;
     this.#emitter = emitter;
     this.#queue = options.taskQueue;
     this.#fifo = this.#queue instanceof FixedQueue || this.#queue instanceof ArrayTaskQueue;
@@ -90,7 +93,7 @@ export class PoolCore {
     this.#tally = new Tally(options.maxThreads * options.concurrentTasksPerWorker, emitter);
     this.workers = new Workers(options, poolBuffer, emitter, this);
     this.#custom = options.loadBalancer && new CustomBalancer(options.loadBalancer, this.workers.list);
-    this.workers.ensureMinimum(true);
+    this.workers.ensureMinimum(true, mode.backgroundStart === true);
   }
 
   get closing(): boolean {
@@ -183,7 +186,7 @@ export class PoolCore {
       return;
     }
     this.#queue.push(task);
-    this.workers.spawnForQueue(this.#queue.size);
+    this.workers.spawnForQueue(this.#queue.size, true);
   }
 
   /** The worker for `task`: the loadBalancer option's choice, or pickWorker's (`ahead`: see #place). */
@@ -359,11 +362,10 @@ export class PoolCore {
     const out = this.outstanding();
     if (out > 0 !== this.#busy) {
       this.#busy = out > 0;
-      if (this.#busy) this.#keepAlive.hold();
-      else {
+      if (!this.#busy) {
         this.#keepAlive.release();
         this.#poller.release();
-      }
+      } else if (!this.#daemon) this.#keepAlive.hold();
     }
     if (out > 0) this.#poller.schedule();
     this.#tally.check();
