@@ -9,7 +9,7 @@
  */
 import { InvalidArgumentError, describe } from '@sabkit/atomics-sync';
 import { NotExposedError } from './manager-errors.js';
-import { withCaller } from './served-context.js';
+import { setCaller } from './served-context.js';
 import { ServedArray, ServedDict, ServedList, ServedNamespace, ServedQueue, ServedValue } from './served-containers.js';
 import {
   ServedBarrier,
@@ -138,7 +138,8 @@ export class ObjectServer {
         const fn = e.obj[req.name];
         if (typeof fn !== 'function')
           throw new NotExposedError(`Manager: ${e.typeid}.${req.name} is not a method on the server`);
-        return withCaller(`${conn}:${caller}`, () => fn.apply(e.obj, req.args));
+        setCaller(conn, caller);
+        return fn.apply(e.obj, req.args);
       }
       case OP_CREATE:
         return this.#create(conn, req.name, req.args);
