@@ -19,7 +19,10 @@ import {
   ServedRLock,
   ServedSemaphore,
 } from './served-sync.js';
-import { OP_CALL, OP_CREATE, OP_DECREF, OP_INCREF, OP_INFO, type Request } from './wire.js';
+import * as Wire from './wire.js';
+import type { Request } from './wire.js';
+// Local copies: in the CommonJS build an imported binding is a getter on every use (hot loops).
+const { OP_CALL, OP_CREATE, OP_DECREF, OP_INCREF, OP_INFO } = Wire;
 
 /** How a typeid is made on the server. */
 export interface TypeEntry {
