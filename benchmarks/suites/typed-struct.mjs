@@ -19,7 +19,8 @@
 //                             (j += stride) and multiplying it (start + i * stride)
 // Each sample is the best of 5 back-to-back sub-runs (of 9 one-pass sub-runs for
 // typed-struct.array; noise on a shared machine only ever adds time); ratios (impl "ratio ...",
-// unit x) are medians of per-run ratios, both sides measured in the same run. Target: field access within 2x of hand-written code.
+// unit x) are medians of per-run ratios, both sides measured in the same run. Target: field access
+// within 2x of hand-written code.
 // Needs the dists: `cd packages/atomics-sync && npx tsc -p tsconfig.json`, same for typed-struct.
 import { struct, atomics } from '@sabkit/typed-struct';
 import { QUICK, emit, runsFor } from '../lib/report.mjs';

@@ -90,7 +90,12 @@ test('misuse: Lock and RLock', { timeout: 20_000 }, async () => {
       ...BAD_TIMEOUTS.map((t) => [`acquireAsync(${String(t)})`, () => l.acquireAsync(t as number)] as Case),
       ['release unlocked', () => l.release()],
       ['withLock(not a function)', () => l.withLock(42 as unknown as () => void)],
-      ['withLock(fn, t, onOwnerDead: 1)', () => l.withLock(fn, 10, 1 as unknown as () => void)],
+      [
+        'onOwnerDead = 1',
+        () => {
+          l.onOwnerDead = 1 as unknown as () => void;
+        },
+      ],
       ...BAD_REGIONS.map((r, i) => [`new ${kind}(bad region ${i})`, () => new L(r as never)] as Case),
       // Any 4 bytes are some lock state (all-zero is unlocked): garbage 0-2 are valid memory for one.
       ...reviveCases(kind, (v) => L.from(v)).filter(([n]) => !/garbage [012]\)/.test(n)),

@@ -1,7 +1,7 @@
 // Issue 20 point 6: OwnerDeadError keeps POSIX's meaning (the caller holds the lock and must repair
-// what the dead owner left), but misuse is hard: withLock / withLockAsync take an `onOwnerDead`
-// repair callback and always release; without one they release and throw; `ownerDied` on the
-// handle tells without a throw (e.g. in a finally). Bad input to the new parameter is a named error.
+// what the dead owner left), but misuse is hard: withLock / withLockAsync always release, and run
+// the handle's `onOwnerDead` repair first after a takeover (without one they throw OwnerDeadError
+// and do not run fn); `ownerDied` on the handle tells without a throw (e.g. in a finally).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvalidArgumentError, Lock, OwnerDeadError, RLock, Value } from '../src/index.js';
@@ -21,20 +21,17 @@ async function orphaned<L extends Lock | RLock>(lock: L, kind: string): Promise<
 for (const kind of ['Lock', 'RLock'] as const) {
   const make = () => (kind === 'Lock' ? new Lock() : new RLock());
 
-  test(`${kind}.withLock(fn, timeout, onOwnerDead): repairs, runs fn, releases, throws nothing`, {
+  test(`${kind}.withLock with onOwnerDead set: repairs, runs fn, releases, throws nothing`, {
     timeout: 20_000,
   }, async () => {
     const lock = make();
     const dead = await orphaned(lock, kind);
     const seen: string[] = [];
-    const r = lock.withLock(
-      () => {
-        seen.push(`fn ownerDied=${lock.ownerDied}`);
-        return 42;
-      },
-      5_000,
-      (id) => seen.push(`repair ${id === dead}`),
-    );
+    lock.onOwnerDead = (id) => void seen.push(`repair ${id === dead}`);
+    const r = lock.withLock(() => {
+      seen.push(`fn ownerDied=${lock.ownerDied}`);
+      return 42;
+    }, 5_000);
     assert.equal(r, 42);
     assert.deepEqual(seen, ['repair true', 'fn ownerDied=true']);
     assert.equal(lock.locked(), false, 'released');
@@ -61,28 +58,28 @@ for (const kind of ['Lock', 'RLock'] as const) {
     const lock = make();
     await orphaned(lock, kind);
     const seen: string[] = [];
-    await lock.withLockAsync(
-      () => void seen.push('fn'),
-      5_000,
-      async () => {
-        await new Promise((r) => setTimeout(r, 5));
-        seen.push('repair');
-      },
-    );
+    lock.onOwnerDead = async () => {
+      await new Promise((r) => setTimeout(r, 5));
+      seen.push('repair');
+    };
+    await lock.withLockAsync(() => void seen.push('fn'), 5_000);
     assert.deepEqual(seen, ['repair', 'fn']);
     assert.equal(lock.locked(), false);
     await orphaned(lock, kind);
+    // The sync form cannot wait for an async repair: refused by name, the lock released.
+    assert.throws(() => lock.withLock(() => 1, 5_000), /onOwnerDead returned a promise/);
+    assert.equal(lock.locked(), false);
+    await orphaned(lock, kind);
+    lock.onOwnerDead = () => {
+      throw new Error('cannot repair');
+    };
     await assert.rejects(
-      lock.withLockAsync(
-        () => 1,
-        5_000,
-        () => {
-          throw new Error('cannot repair');
-        },
-      ),
+      lock.withLockAsync(() => 1, 5_000),
       /cannot repair/,
     );
     assert.equal(lock.locked(), false, 'released although the repair threw');
+    lock.onOwnerDead = null;
+    assert.equal(lock.onOwnerDead, undefined);
   });
 
   test(`${kind}: ownerDied is set by a takeover and cleared by release; plain acquires never set it`, {
@@ -108,17 +105,21 @@ for (const kind of ['Lock', 'RLock'] as const) {
     lock.release();
   });
 
-  test(`${kind}.withLock misuse: onOwnerDead not a function is InvalidArgumentError, the lock untouched`, () => {
+  test(`${kind} misuse: onOwnerDead not a function, withLock(not a function): InvalidArgumentError`, () => {
     const lock = make();
-    for (const bad of [1, 'x', {}, null]) {
+    for (const bad of [1, 'x', {}]) {
       assert.throws(
-        () => lock.withLock(() => 0, 10, bad as unknown as () => void),
+        () => {
+          lock.onOwnerDead = bad as unknown as () => void;
+        },
         (e) =>
           e instanceof InvalidArgumentError &&
           e.code === 'ERR_SABKIT_INVALID_ARGUMENT' &&
           /onOwnerDead/.test(e.message),
       );
     }
+    assert.equal(lock.onOwnerDead, undefined, 'unchanged');
+    assert.throws(() => lock.withLock(42 as unknown as () => number), InvalidArgumentError);
     assert.equal(lock.locked(), false);
     assert.equal(
       lock.withLock(() => 7),
@@ -127,22 +128,17 @@ for (const kind of ['Lock', 'RLock'] as const) {
   });
 }
 
-test('Value: its getLock().withLock(fn, t, onOwnerDead) repairs a cell whose writer died mid-update', {
-  timeout: 20_000,
-}, async () => {
+test('Value: getLock().onOwnerDead repairs a cell whose writer died mid-update', { timeout: 20_000 }, async () => {
   const v = new Value('i', 0);
   const lock = v.getLock() as RLock;
   await orphaned(lock, 'RLock');
   let repaired = false;
-  lock.withLock(
-    () => {
-      v.value = 1; // the getter/setter re-enter the RLock this thread holds
-    },
-    5_000,
-    () => {
-      repaired = true;
-    },
-  );
+  lock.onOwnerDead = () => {
+    repaired = true;
+  };
+  lock.withLock(() => {
+    v.value = 1; // the getter/setter re-enter the RLock this thread holds
+  }, 5_000);
   assert.equal(repaired, true);
   assert.equal(v.value, 1);
 });

@@ -6,9 +6,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { once } from 'node:events';
-import { Empty, Queue, SimpleQueue, StuckHolderError, isThreadDead } from '../src/index.js';
+import { Empty, Full, Queue, SimpleQueue, StuckHolderError, isThreadDead } from '../src/index.js';
 import { QUEUE_HEADER_BYTES } from '../src/channels/queue.js';
-import { R_READ_LOCK } from '../src/channels/ring.js';
+import { R_READ_LOCK, R_WRITE_LOCK } from '../src/channels/ring.js';
 import { Worker, delay, messageWith } from './support.js';
 
 const fixture = new URL('./fixtures/queue-worker.js', import.meta.url);
@@ -73,5 +73,37 @@ test('Queue: items waiting, readers lock held by a live thread that takes nothin
   // Once the holder lets go, the queue works and nothing was lost.
   Atomics.store(word, 0, 0);
   assert.deepEqual([q.get(0), q.get(0), q.get(0)], [1, 2, 3]);
+  await idle.terminate();
+});
+
+test('Queue: room to put, writers lock held by a live thread that puts nothing: StuckHolderError, not Full', {
+  timeout: 20_000,
+}, async () => {
+  const idle = new Worker(new URL('data:text/javascript,setInterval(() => {}, 1000)'), {});
+  await once(idle, 'online');
+  const q = new Queue<number>({ maxsize: 10 });
+  q.put(1);
+  const i32 = new Int32Array(q.buffer);
+  const idx = (q.byteOffset + QUEUE_HEADER_BYTES) / 4 + R_WRITE_LOCK;
+  Atomics.store(i32, idx, idle.threadId + 1);
+  assert.throws(
+    () => q.put(2, 150),
+    (e) =>
+      e instanceof StuckHolderError &&
+      e.holderThreadId === idle.threadId &&
+      /writers' lock/.test(e.message) &&
+      /watchWorker/.test(e.message),
+  );
+  await assert.rejects(q.putAsync(2, 150), StuckHolderError);
+  assert.throws(() => q.put(2, 0), Full, 'a short wait cannot tell: Full');
+  // A full queue whose producer waits for room (holding the lock) is ordinary: Full.
+  const full = new Queue<number>({ maxsize: 1 });
+  full.put(1);
+  const fi = new Int32Array(full.buffer);
+  Atomics.store(fi, (full.byteOffset + QUEUE_HEADER_BYTES) / 4 + R_WRITE_LOCK, idle.threadId + 1);
+  assert.throws(() => full.put(2, 150), Full);
+  Atomics.store(i32, idx, 0);
+  q.put(2, 100);
+  assert.deepEqual([q.get(0), q.get(0)], [1, 2]);
   await idle.terminate();
 });

@@ -3,7 +3,7 @@
 // result exactly once), Redis restarted mid-run, a caller that goes away, and a graceful SIGTERM.
 import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Queue } from 'bullmq';
 import { ClusterPool } from '@sabkit/cluster';
@@ -97,6 +97,27 @@ test('Redis restarted mid-run: the call completes, exact and in order', { timeou
   for (let i = 0; i < items.length; i++) assert.equal(out[i], 3 * i, `item ${i}`);
   // The pool goes on working after the restart.
   assert.deepEqual(await pool.map((x: number) => x + 1, [1, 2, 3]), [2, 3, 4]);
+});
+
+test('Redis loses its data mid-run (FLUSHALL): lost chunks are sent again; the call completes', {
+  timeout: 120_000,
+}, async () => {
+  const { redis, pool } = await setup(2, 'flush', ['--concurrency', '1']);
+  const small = items.slice(0, 2_000);
+  const run = pool.starmap(
+    'tasks.js#spinTriple',
+    small.map((x) => [x, 0.2]),
+    50,
+  );
+  for (let i = 0; i < 400 && pool.stats.settled < 5; i++) await new Promise((r) => setTimeout(r, 25));
+  const flush = spawnSync('redis-cli', ['-p', String(redis.port), 'flushall'], { encoding: 'utf8' });
+  assert.equal(flush.stdout.trim(), 'OK');
+  const out = await run;
+  assert.deepEqual(
+    out,
+    small.map((x) => 3 * x),
+  );
+  assert.ok(pool.stats.resent + pool.stats.skipped > 0, `chunks sent again: ${JSON.stringify(pool.stats)}`);
 });
 
 test('a caller that goes away leaves no worker busy for it: its chunks are skipped', { timeout: 120_000 }, async () => {

@@ -1,11 +1,12 @@
-// Trust: a Redis password passes through to both sides; with a shared key, workers run only jobs
+// Trust: a Redis password and TLS pass through to both sides; with a shared key, workers run only jobs
 // whose HMAC verifies, and refuse (and report) anything else, whoever wrote it to the queue.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { Queue, QueueEvents } from 'bullmq';
 import { InvalidArgumentError } from '@sabkit/atomics-sync';
 import { ClusterPool, SignatureError } from '@sabkit/cluster';
-import { TestRedis } from './harness/redis.js';
+import { TestRedis, haveOpenssl } from './harness/redis.js';
 import { startWorker, type TestWorker } from './harness/workers.js';
 
 const KEY = 'a shared key of the test, 32 B!';
@@ -59,7 +60,8 @@ test('a job signed with another key, or not signed, is rejected and reported', {
 test('a forged job written straight to the queue never runs', { timeout: 30_000 }, async () => {
   const connection = { url: redis.url };
   const queue = new Queue(Q, { connection });
-  const events = new QueueEvents(Q, { connection });
+  // From the stream's start: events read from '$' could begin after the job already failed.
+  const events = new QueueEvents(Q, { connection, lastEventId: '0' });
   try {
     await events.waitUntilReady();
     const payload = JSON.stringify({
@@ -88,4 +90,29 @@ test('a forged job written straight to the queue never runs', { timeout: 30_000 
 
 test('keys shorter than 16 bytes are refused', () => {
   assert.throws(() => new ClusterPool({ connection: redis.url, queue: Q, key: 'short' }), InvalidArgumentError);
+});
+
+test('TLS: rediss:// with the CA passes through to the pool and the worker', { timeout: 60_000 }, async (t) => {
+  if (!haveOpenssl()) {
+    t.skip('openssl is not on the PATH: no certificates can be made for a TLS redis-server');
+    return;
+  }
+  const tlsRedis = await TestRedis.start({ password: 'tls-password-123', tls: true });
+  let w: TestWorker | undefined;
+  try {
+    w = await startWorker(tlsRedis.url, 'tls', ['--tls-ca', tlsRedis.caFile!]);
+    const ca = readFileSync(tlsRedis.caFile!);
+    await using pool = new ClusterPool({ connection: { url: tlsRedis.url, tls: { ca } }, queue: 'tls' });
+    assert.deepEqual(await pool.map((x: number) => x * 2, [1, 2, 3]), [2, 4, 6]);
+    // Without the CA the server's certificate is not trusted: the pool never connects, and the
+    // call's signal bounds the wait.
+    await using untrusted = new ClusterPool({ connection: tlsRedis.url, queue: 'tls' });
+    await assert.rejects(
+      untrusted.apply((x: number) => x, [1], { signal: AbortSignal.timeout(1500) }),
+      (e: Error) => e.name === 'TimeoutError',
+    );
+  } finally {
+    await w?.stop();
+    await tlsRedis.stop();
+  }
 });

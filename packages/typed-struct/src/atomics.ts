@@ -147,6 +147,11 @@ function resolveSlow(target: unknown, field: unknown, op: string): void {
    calls it over any of them */
 const A = Atomics as any;
 
+/**
+ * Atomics on a record's integer fields (`atomics.add(p, 'hits', 1)`): `load store add sub and or
+ * xor exchange compareExchange`, with `bigint` for i64/u64. A field that is not an integer (or is
+ * misaligned in a packed struct) throws `AtomicFieldError`.
+ */
 export const atomics = {
   /** Atomics.load of the field. */
   load<T extends AnyStruct, K extends AtomicKey<T>>(target: T, field: K): Val<T, K> {

@@ -55,6 +55,11 @@ const TYPED = {
   bool: Uint8Array,
 } as const;
 
+/**
+ * One field across every record of a `StructArray` (`column('pos.x')`): `get`/`set`/`fill`/
+ * `toArray`, and `data`/`start`/`stride` for loops over the typed array underneath. An index out
+ * of range throws `IndexError`.
+ */
 export abstract class Column<T> implements Iterable<T> {
   /** The dotted path of the field. */
   readonly path: string;

@@ -49,6 +49,11 @@ export interface StructRegion {
   readonly byteOffset?: number;
 }
 
+/**
+ * `n` records of one struct type back to back (C's `T[n]`), in a region of its own or the caller's.
+ * `get(i)` is a zero-copy view (an index out of range throws `IndexError`), `column(path)` one
+ * field across all records. Revive a clone with `Type.arrayFrom`.
+ */
 export class StructArray<F extends FieldsSpec = FieldsSpec> implements Iterable<StructInstance<F>> {
   declare readonly __sabkit: 'StructArray';
   declare readonly buffer: ArrayBuffer | SharedArrayBuffer;

@@ -56,6 +56,7 @@ import {
 } from './view.js';
 import { setFlexibleLength, viewAt } from './view-classes.js';
 
+/** `struct(fields, options)`. */
 export interface StructOptions {
   /** Type name, for messages, `inspect` and C declarations (an identifier). Default "Struct". */
   readonly name?: string;

@@ -100,6 +100,7 @@ export type FieldSpec = ElementSpec | PaddingSpec | BitsSpec | FlexSpec<any>;
 /** A struct's fields, in declaration order. */
 export type FieldsSpec = { readonly [name: string]: FieldSpec };
 
+/** The value of a scalar field: `bigint` for i64/u64, `boolean` for bool, else `number`. */
 export type ScalarValue<K extends ScalarKind> = K extends 'i64' | 'u64' ? bigint : K extends 'bool' ? boolean : number;
 
 /**
@@ -154,6 +155,7 @@ export type EnumValue<N, R> = R extends 'value' ? N[keyof N] : keyof N | (number
 /** What an enum field takes: a name or a value. */
 export type EnumInit<N> = keyof N | N[keyof N];
 
+/** The value of an `array(spec, n)` field: a typed array of scalars or strings, else a readonly array of views. */
 export type ArrayValue<E> = E extends ScalarKind | ScalarSpec | StringSpec | EnumSpec
   ? ScalarArray<FieldValue<E>>
   : readonly FieldValue<E>[];
@@ -241,6 +243,7 @@ type DataKeys<F> = { [K in keyof F]: IsData<F[K]> extends true ? K : never }[key
 
 /** Plain-object form of a struct's data (padding and locks left out). */
 export type Plain<F> = { -readonly [K in DataKeys<F>]: PlainValue<F[K]> };
+/** A field's value in the plain-object form (`toObject`, `toJSON`). */
 export type PlainValue<S> =
   IsAny<S> extends true
     ? unknown
@@ -264,6 +267,7 @@ export type PlainValue<S> =
 
 /** Initial or new values for some of a struct's fields (arrays: the first items). */
 export type Init<F> = { [K in DataKeys<F>]?: InitValue<F[K]> };
+/** What a field accepts as an initial or new value (`create(init)`, `assign`). */
 export type InitValue<S> =
   IsAny<S> extends true
     ? unknown

@@ -34,7 +34,7 @@ import {
   registerKind,
 } from '../runtime/shared.js';
 import { type WaitArg, syncDeadline, throwIfAborted, waitArgs } from '../runtime/wait.js';
-import { type OwnerDeadHandler, withLockAsync, withLockSync } from './scoped.js';
+import { type OwnerDeadHandler, checkOwnerDeadHandler, withLockAsync, withLockSync } from './scoped.js';
 import {
   ACQUIRED,
   OWNER_MASK,
@@ -65,6 +65,13 @@ export function ownerDeadError(what: string, deadThreadId: number): OwnerDeadErr
   );
 }
 
+/**
+ * Python's `threading.Lock` in shared memory (4 bytes; all-zero is unlocked). `acquire(timeout?)`
+ * waits at most `timeout` ms (none: no limit; `-1`: no limit, as Python) and returns `false` on
+ * timeout; `acquireAsync` is the event-loop form. `release()` of an unlocked lock throws
+ * `NotLockedError`; an acquire that takes over from a dead holder throws `OwnerDeadError` while
+ * holding the lock. Revive a clone with `Lock.from`.
+ */
 export class Lock {
   /** Bytes of shared memory a Lock occupies. */
   static readonly BYTE_LENGTH = 4;
@@ -77,6 +84,7 @@ export class Lock {
   readonly #i32: Int32Array;
   /** Set by a takeover, cleared by release (see ownerDied). */
   #tookOver = false;
+  #onOwnerDead: OwnerDeadHandler | undefined;
 
   /** A new unlocked Lock in its own memory, or in `region` (which it initialises to unlocked). */
   constructor(region?: SharedRegion);
@@ -144,17 +152,30 @@ export class Lock {
   /**
    * Runs fn holding the lock, and releases it however fn ends (Python's `with lock:`). If the lock
    * is not acquired within `timeout` ms, throws TimeoutError and fn does not run. If it was taken
-   * over from a dead owner: with `onOwnerDead`, that runs first (holding the lock) to repair what
-   * the dead owner left, then fn; without it, fn does not run and OwnerDeadError is thrown. Either
-   * way the lock is released: the safe form of acquire().
+   * over from a dead owner: with `onOwnerDead` set on this handle, that runs first (holding the
+   * lock) to repair what the dead owner left, then fn; without it, fn does not run and
+   * OwnerDeadError is thrown. Either way the lock is released: the safe form of acquire().
    */
-  withLock<T>(fn: () => T, timeout?: number | null, onOwnerDead?: (deadThreadId: number) => void): T {
-    return withLockSync(this, 'Lock.withLock', fn, timeout, onOwnerDead);
+  withLock<T>(fn: () => T, timeout?: number | null): T {
+    return withLockSync(this, 'Lock.withLock', fn, timeout);
   }
 
   /** Async form of withLock: acquireAsync(wait), then onOwnerDead if needed and fn (awaited), then release. */
-  withLockAsync<T>(fn: () => Promise<T> | T, wait?: WaitArg, onOwnerDead?: OwnerDeadHandler): Promise<T> {
-    return withLockAsync(this, 'Lock.withLockAsync', fn, wait, onOwnerDead);
+  withLockAsync<T>(fn: () => Promise<T> | T, wait?: WaitArg): Promise<T> {
+    return withLockAsync(this, 'Lock.withLockAsync', fn, wait);
+  }
+
+  /**
+   * The repair withLock / withLockAsync run (holding the lock, before fn) after taking the lock over
+   * from a dead owner, with its thread id; undefined (default): they throw OwnerDeadError instead.
+   * Per handle, so per thread. A function, or null/undefined to remove it (InvalidArgumentError
+   * otherwise); withLock (sync) refuses one that returns a promise.
+   */
+  get onOwnerDead(): OwnerDeadHandler | undefined {
+    return this.#onOwnerDead;
+  }
+  set onOwnerDead(h: OwnerDeadHandler | null | undefined) {
+    this.#onOwnerDead = checkOwnerDeadHandler('Lock.onOwnerDead', h);
   }
 
   /**

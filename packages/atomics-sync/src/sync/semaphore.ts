@@ -81,6 +81,12 @@ function checkInitial(kind: string, value: unknown): number {
   return value;
 }
 
+/**
+ * Python's `threading.Semaphore` in shared memory: `new Semaphore(value = 1)` permits.
+ * `acquire(timeout?)` waits at most `timeout` ms (negative: not at all, as Python) and returns
+ * `false` on timeout; `release(n = 1)` adds permits. A value that is not an integer from 0 to
+ * `SEMAPHORE_MAX_VALUE` throws `InvalidArgumentError`. Revive a clone with `Semaphore.from`.
+ */
 export class Semaphore {
   /** Bytes of shared memory a Semaphore (or BoundedSemaphore) occupies. */
   static readonly BYTE_LENGTH = semaphoreByteLength();

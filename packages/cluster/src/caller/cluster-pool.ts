@@ -42,6 +42,12 @@ const RUN = 'running';
 const CLOSE = 'closed';
 const TERMINATE = 'terminated';
 
+/**
+ * The local `Pool`'s API over BullMQ and Redis: `new ClusterPool({ connection, queue, key? })`;
+ * `map`, `imap`, `apply`, their `…Async` forms and `AsyncResult`, each also taking
+ * `{ signal, onProgress }`. Timeouts are ms. After `close()` or `terminate()` calls throw
+ * `ClosedError`; bad options throw `InvalidArgumentError` naming the option.
+ */
 export class ClusterPool implements AsyncDisposable {
   readonly #d: Dispatcher;
   readonly #maxInFlight: number;

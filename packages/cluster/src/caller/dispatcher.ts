@@ -264,19 +264,37 @@ export class Dispatcher {
     }
   }
 
-  /** Stops reading events, removes the caller's key, closes the connections. */
+  /**
+   * Stops reading events, removes the caller's key, closes the connections. Each step is bounded
+   * (CLOSE_STEP_MS): with Redis unreachable, requests wait for ever, and closing must not.
+   */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     for (const t of this.#timers) clearInterval(t);
-    if (this.#started) {
-      await this.#started.catch(() => {});
-      await this.#redis.del(callerKey(this.#opts.prefix, this.#opts.queue, this.poolId)).catch(() => {});
+    const started = this.#started;
+    if (started && (await bounded(started.then(() => true)))) {
+      await bounded(this.#redis.del(callerKey(this.#opts.prefix, this.#opts.queue, this.poolId)));
     }
-    await this.#events?.close().catch(() => {});
-    await this.#queue.close().catch(() => {});
+    await bounded(this.#events?.close());
+    await bounded(this.#queue.close());
     // BullMQ leaves connections it was given open: they are ours to end.
     this.#eventsRedis?.disconnect();
     this.#redis.disconnect();
+    started?.catch(() => {});
+  }
+}
+
+const CLOSE_STEP_MS = 2_000;
+
+/** `p`'s value, or undefined once CLOSE_STEP_MS have passed or if it fails. */
+async function bounded<T>(p: Promise<T> | undefined): Promise<T | undefined> {
+  if (p === undefined) return undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), CLOSE_STEP_MS)));
+  try {
+    return await Promise.race([p.catch(() => undefined), late]);
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -3,6 +3,7 @@ import type { ResultCallbacks } from '@sabkit/multiprocessing';
 import type { ClusterConnection } from '../connection.js';
 import type { SigningKey } from '../protocol/sign.js';
 
+/** `new ClusterPool(options)`: where the queue is, how jobs are signed and retried (times in ms). */
 export interface ClusterPoolOptions {
   /** Redis: a redis:// or rediss:// URL (password and TLS included), or ioredis options. */
   readonly connection: ClusterConnection;

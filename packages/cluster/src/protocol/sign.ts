@@ -6,6 +6,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { InvalidArgumentError, describe } from '@sabkit/atomics-sync';
 
+/** A job-signing key shared by callers and workers: at least 16 bytes (`InvalidArgumentError` if shorter). */
 export type SigningKey = string | Uint8Array;
 
 /** The key as bytes; refuses an empty or short key (a 16-byte minimum, as a guess is then hopeless). */

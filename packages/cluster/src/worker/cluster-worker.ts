@@ -40,6 +40,7 @@ const PROGRESS_MS = 50;
 
 const RUNNER = { filename: new URL('./chunk-runner.js', import.meta.url), name: 'runClusterChunk' };
 
+/** `new ClusterWorker(options)`: the queue to consume, the task root, local threads and concurrency. */
 export interface ClusterWorkerOptions {
   /** Redis: a redis:// or rediss:// URL, or ioredis options (password, tls, ...). */
   readonly connection: ClusterConnection;
@@ -66,6 +67,11 @@ export interface ClusterWorkerOptions {
   readonly verbose?: boolean;
 }
 
+/**
+ * One worker machine's side (what `sabkit-worker` runs): consumes the queue and runs each chunk on a
+ * local sabkit `Pool`. `close()` takes no new job and finishes the running ones; a job that is not
+ * signed with the worker's key, or names a module outside its root, fails without running.
+ */
 export class ClusterWorker {
   readonly id = `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   readonly #opts: ClusterWorkerOptions;

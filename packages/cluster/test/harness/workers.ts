@@ -13,6 +13,14 @@ const live = new Set<ChildProcess>();
 process.on('exit', () => {
   for (const c of live) c.kill('SIGKILL');
 });
+// A test process ended by a signal (a runner's timeout) runs no 'exit' handlers: kill the children
+// first, or workers would retry their vanished Redis for ever.
+for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
+  process.once(sig, () => {
+    for (const c of live) c.kill('SIGKILL');
+    process.kill(process.pid, sig);
+  });
+}
 
 export interface TestWorker {
   readonly proc: ChildProcess;

@@ -42,8 +42,10 @@ export const DEFAULT_START_TIMEOUT_MS = 10_000;
 /** Default ms a request may wait for its answer beyond its own timeout. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 
+/** Where a manager's server listens or is: `[host, port]` or `{ host, port }` (port 0: any free one). */
 export type Address = readonly [host: string, port: number] | { readonly host?: string; readonly port?: number };
 
+/** `new BaseManager(options)` (and `SyncManager`): where the server is, its key, TLS, and limits in ms and bytes. */
 export interface BaseManagerOptions {
   /** [host, port] or { host, port }: where the server listens or is. Port 0 picks a free one. */
   readonly address?: Address;
@@ -114,6 +116,13 @@ function parseAddress(a: Address | undefined): { host: string; port: number } | 
   return { host: h, port: p };
 }
 
+/**
+ * Python's `multiprocessing.managers.BaseManager`: `register()` types, then `start()` a server in
+ * this process, `getServer().serveForever()` in a server script, or `connect()` to one elsewhere
+ * (TCP, optionally TLS, authenticated by `authkey`). Timeouts are ms (`startTimeout` default
+ * 10,000; `timeout` default 60,000). A wrong key fails with `AuthenticationError`, a server that
+ * does not start with `ManagerStartError`, a lost connection with `ManagerConnectionError`.
+ */
 export class BaseManager implements AsyncDisposable {
   readonly #opts: BaseManagerOptions;
   readonly #buffer: SharedArrayBuffer;

@@ -39,6 +39,7 @@ import {
 import type { BaseManagerOptions } from './base-manager.js';
 import { DataManager } from './sync-manager.js';
 
+/** `new Manager(options)`: the in-process server's limits (ms and bytes), as `BaseManagerOptions`'. */
 export interface ManagerOptions
   extends Pick<BaseManagerOptions, 'channelBytes' | 'slots' | 'startTimeout' | 'timeout'> {}
 

@@ -58,6 +58,11 @@ export function deadlineOf(buffer: SharedArrayBuffer, wait: number | null | unde
   return performance.now() + wait + extra;
 }
 
+/**
+ * Python's `BaseProxy`: a handle to an object on a manager's server, usable from any thread (it
+ * revives in workers). `callMethod(name, args)` calls it there; a method the type does not expose
+ * fails with `NotExposedError`; an error the method throws on the server is thrown here.
+ */
 export class BaseProxy {
   declare readonly [KIND_PROPERTY]: typeof PROXY_KIND;
   declare readonly buffer: SharedArrayBuffer;

@@ -22,6 +22,7 @@ function compare(a: unknown, b: unknown): number {
   return (a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0;
 }
 
+/** The dict a manager's `dict()` serves (a `Map` with Python's dict methods); reached through `DictProxy`. */
 export class ServedDict {
   readonly #m: Map<unknown, unknown>;
   constructor(entries?: Iterable<[unknown, unknown]>) {
@@ -83,6 +84,7 @@ export class ServedDict {
   }
 }
 
+/** The list a manager's `list()` serves, with Python's list methods; reached through `ListProxy`. */
 export class ServedList {
   readonly #l: unknown[];
   constructor(items?: Iterable<unknown>) {
@@ -144,6 +146,7 @@ export class ServedList {
   }
 }
 
+/** The namespace a manager's `Namespace()` serves (named attributes); reached through `NamespaceProxy`. */
 export class ServedNamespace {
   readonly #m: Map<string, unknown>;
   constructor(init?: Record<string, unknown>) {

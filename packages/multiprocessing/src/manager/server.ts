@@ -9,6 +9,7 @@ import { serveChannel } from './channel-server.js';
 import { NetServer, type NetServerOptions } from './net-server.js';
 import { ObjectServer, type TypeEntry } from './object-server.js';
 
+/** A manager's server (`getServer()`): `serveForever()` serves its registered objects until `shutdown()`. */
 export class Server {
   readonly objects: ObjectServer;
   readonly #buffer: SharedArrayBuffer;

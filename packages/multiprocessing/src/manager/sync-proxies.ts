@@ -72,6 +72,7 @@ export class ConditionProxy extends AcquirerProxy {
   }
 }
 
+/** A proxy to a manager's `Event()`: `isSet`, `set`, `clear`, `wait(timeout ms)` and `waitAsync`. */
 export class EventProxy extends BaseProxy {
   isSet(): boolean {
     return this.callMethod('isSet') as boolean;
@@ -90,6 +91,7 @@ export class EventProxy extends BaseProxy {
   }
 }
 
+/** A proxy to a manager's `Barrier()`: `wait(timeout ms)` returns the arrival index, as Python's. */
 export class BarrierProxy extends BaseProxy {
   wait(timeout?: number | null): number {
     return this.callMethod('wait', timeout === undefined ? [] : [timeout], timeout) as number;
