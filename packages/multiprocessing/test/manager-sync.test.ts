@@ -164,7 +164,7 @@ test('TLS: a trusted client is served, an untrusted or plain one is refused', { 
   assert.equal(lock.acquire(100), true);
   const untrusted = new SyncManager({ address: ['127.0.0.1', port], authkey: 'k', tls: { client: {} } });
   await assert.rejects(untrusted.connect(), { code: 'ERR_SABKIT_MANAGER_CONNECTION', message: /certificate/ });
-  const plain = new SyncManager({ address: ['127.0.0.1', port], authkey: 'k', startTimeout: 3000 });
+  const plain = new SyncManager({ address: ['127.0.0.1', port], authkey: 'k', startTimeout: 1500 });
   await assert.rejects(plain.connect(), { code: 'ERR_SABKIT_MANAGER_CONNECTION' });
   assert.equal(d.get('over'), 'tls', 'the trusted client is still served');
 });

@@ -7,7 +7,11 @@
  */
 import { ClosedError, InvalidArgumentError, deserializeError } from '@sabkit/atomics-sync';
 import { ManagerConnectionError, ManagerStartError } from './manager-errors.js';
-import {
+import * as Channel from './channel.js';
+import * as Wire from './wire.js';
+// Local copies: in the CommonJS build an imported binding is a getter on every use (hot loops).
+const { STATUS_OK, decodeResponse, encodeRequest, tooLarge } = Wire;
+const {
   DOORBELL,
   FREED,
   HEADER_BYTES,
@@ -36,8 +40,7 @@ import {
   S_WAITING,
   closedReason,
   deadTid,
-} from './channel.js';
-import { STATUS_OK, decodeResponse, encodeRequest, tooLarge } from './wire.js';
+} = Channel;
 
 /**
  * Longest spin on a slot's state before parking (µs). A futex wake costs ~25 µs on a quiet machine,
@@ -150,7 +153,8 @@ export class ChannelClient {
     Atomics.store(this.#i32, w + S_LENGTH, n);
     Atomics.store(this.#i32, w + S_STATE, SLOT_REQUEST);
     Atomics.add(this.#i32, DOORBELL, 1);
-    if (Atomics.load(this.#i32, SERVER_PARKED) !== 0) Atomics.notify(this.#i32, DOORBELL, 1);
+    // Every waiter: a link may be parked twice at once (its loop's waitAsync and a sync park).
+    if (Atomics.load(this.#i32, SERVER_PARKED) !== 0) Atomics.notify(this.#i32, DOORBELL);
     return w;
   }
 

@@ -6,7 +6,12 @@
  * wait: a Lock.acquire from one client is answered when another client's release comes in).
  */
 import { serializeError } from '@sabkit/atomics-sync';
-import {
+import * as Channel from './channel.js';
+import * as Wire from './wire.js';
+import type { Request } from './wire.js';
+// Local copies: in the CommonJS build an imported binding is a getter on every use (hot loops).
+const { STATUS_ERROR, STATUS_OK, decodeRequest, encodeResponse, tooLarge } = Wire;
+const {
   DOORBELL,
   HEADER_BYTES,
   MY_TID,
@@ -28,8 +33,7 @@ import {
   S_STATE,
   S_WAITING,
   deadTid,
-} from './channel.js';
-import { STATUS_ERROR, STATUS_OK, decodeRequest, encodeResponse, tooLarge, type Request } from './wire.js';
+} = Channel;
 
 /** Answers one request; a returned promise is answered when it settles. */
 export type ChannelHandler = (req: Request, caller: number) => unknown;
@@ -70,7 +74,10 @@ export async function serveChannel(
   buffer: SharedArrayBuffer,
   handle: ChannelHandler | undefined,
   raw?: RawHandler,
-  options: { readonly syncPark?: boolean; readonly onStart?: (spinScan: (ms: number) => number) => void } = {},
+  options: {
+    readonly syncPark?: boolean;
+    readonly onStart?: (spinScan: (ms: number, parkMs?: number) => number) => void;
+  } = {},
 ): Promise<void> {
   const i32 = new Int32Array(buffer);
   const u8 = new Uint8Array(buffer);
@@ -172,23 +179,40 @@ export async function serveChannel(
   };
   const spinPays = () => gapMs < SPIN_MS || parks % EXPLORE_EVERY === 0;
 
-  /** Serves what is there, then spins up to `ms` for more (a link calls this after an answer). */
-  const spinScan = (ms: number): number => {
+  /**
+   * Serves what is there, then spins up to `ms` for more, then, when nothing is pending, parks up
+   * to `parkMs` with a synchronous Atomics.wait (a link calls this after it delivered answers: with
+   * nothing in flight its event loop has nothing to do, and a futex wake is cheaper than a wake
+   * of its event loop through Atomics.waitAsync).
+   */
+  const spinScan = (ms: number, parkMs = 0): number => {
+    // DOORBELL before the scan: a request that lands after the scan then changes it, so the park
+    // below cannot sleep through it.
+    let seen = Atomics.load(i32, DOORBELL);
     let served = scan();
     if (served > 0) noteBurst();
-    if (!spinPays()) return served;
-    const end = performance.now() + ms;
-    let seen = Atomics.load(i32, DOORBELL);
-    for (let k = 1; ; k++) {
-      const now = Atomics.load(i32, DOORBELL);
-      if (now !== seen) {
-        seen = now;
-        const n = scan();
-        if (n > 0) noteBurst();
-        served += n;
+    if (spinPays()) {
+      const end = performance.now() + ms;
+      for (let k = 1; ; k++) {
+        const now = Atomics.load(i32, DOORBELL);
+        if (now !== seen) {
+          seen = now;
+          const n = scan();
+          if (n > 0) noteBurst();
+          served += n;
+        }
+        if ((k & 63) === 0 && performance.now() > end) break;
       }
-      if ((k & 63) === 0 && performance.now() > end) return served;
     }
+    if (served === 0 && pending === 0 && parkMs > 0 && Atomics.load(i32, SHUTDOWN) === SHUT_OPEN) {
+      Atomics.store(i32, SERVER_PARKED, 1);
+      if (Atomics.load(i32, DOORBELL) === seen) Atomics.wait(i32, DOORBELL, seen, parkMs);
+      Atomics.store(i32, SERVER_PARKED, 0);
+      const n = scan();
+      if (n > 0) noteBurst();
+      served += n;
+    }
+    return served;
   };
   options.onStart?.(spinScan);
 

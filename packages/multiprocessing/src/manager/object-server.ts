@@ -9,7 +9,7 @@
  */
 import { InvalidArgumentError, describe } from '@sabkit/atomics-sync';
 import { NotExposedError } from './manager-errors.js';
-import { withCaller } from './served-context.js';
+import { setCaller } from './served-context.js';
 import { ServedArray, ServedDict, ServedList, ServedNamespace, ServedQueue, ServedValue } from './served-containers.js';
 import {
   ServedBarrier,
@@ -19,7 +19,10 @@ import {
   ServedRLock,
   ServedSemaphore,
 } from './served-sync.js';
-import { OP_CALL, OP_CREATE, OP_DECREF, OP_INCREF, OP_INFO, type Request } from './wire.js';
+import * as Wire from './wire.js';
+import type { Request } from './wire.js';
+// Local copies: in the CommonJS build an imported binding is a getter on every use (hot loops).
+const { OP_CALL, OP_CREATE, OP_DECREF, OP_INCREF, OP_INFO } = Wire;
 
 /** How a typeid is made on the server. */
 export interface TypeEntry {
@@ -138,7 +141,8 @@ export class ObjectServer {
         const fn = e.obj[req.name];
         if (typeof fn !== 'function')
           throw new NotExposedError(`Manager: ${e.typeid}.${req.name} is not a method on the server`);
-        return withCaller(`${conn}:${caller}`, () => fn.apply(e.obj, req.args));
+        setCaller(conn, caller);
+        return fn.apply(e.obj, req.args);
       }
       case OP_CREATE:
         return this.#create(conn, req.name, req.args);

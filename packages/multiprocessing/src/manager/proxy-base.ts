@@ -15,10 +15,13 @@ import {
   registerKind,
   type SharedDescriptor,
 } from '@sabkit/atomics-sync';
-import { REQUEST_MS } from './channel.js';
+import * as Channel from './channel.js';
 import { channelClient } from './channel-client.js';
-import { OP_CALL, OP_DECREF, OP_INCREF } from './wire.js';
+import * as Wire from './wire.js';
 import { TimeoutError } from '@sabkit/atomics-sync';
+// Local copies: in the CommonJS build an imported binding is a getter on every use (hot loops).
+const { REQUEST_MS } = Channel;
+const { OP_CALL, OP_DECREF, OP_INCREF } = Wire;
 
 export const PROXY_KIND = 'ManagerProxy';
 const INSPECT = Symbol.for('nodejs.util.inspect.custom');

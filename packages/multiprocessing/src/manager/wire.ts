@@ -36,6 +36,10 @@ export interface Request {
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
+// Local copies: in the CommonJS build a namespace member is read through a getter on every use.
+const { encodeInto, encode, decode } = codec;
+/** Last name decoded per length (a method name repeats call after call): reused when the bytes match. */
+const nameCache: string[] = [];
 
 function writeName(name: string, dst: Uint8Array, at: number, room: number): number {
   const n = name.length;
@@ -59,6 +63,18 @@ function writeName(name: string, dst: Uint8Array, at: number, room: number): num
 }
 
 function readName(src: Uint8Array, at: number, n: number): string {
+  const cached = nameCache[n];
+  if (cached !== undefined) {
+    let i = 0;
+    while (i < n && src[at + i] === cached.charCodeAt(i)) i++;
+    if (i === n) return cached;
+  }
+  const name = readNameSlow(src, at, n);
+  if (n <= 32) nameCache[n] = name;
+  return name;
+}
+
+function readNameSlow(src: Uint8Array, at: number, n: number): string {
   if (n <= 32) {
     let s = '';
     for (let i = 0; i < n; i++) {
@@ -94,10 +110,10 @@ export function encodeRequest(
   const end = offset + room;
   for (const arg of args) {
     if (needed > 0) {
-      needed += 4 + codec.encode(arg).length;
+      needed += 4 + encode(arg).length;
       continue;
     }
-    const n = end - pos >= 5 ? codec.encodeInto(arg, dst, pos + 4, end - pos - 4) : -codec.encode(arg).length;
+    const n = end - pos >= 5 ? encodeInto(arg, dst, pos + 4, end - pos - 4) : -encode(arg).length;
     if (n < 0) {
       needed = pos - offset + 4 - n;
       continue;
@@ -154,7 +170,7 @@ export function decodeRequest(src: Uint8Array, offset: number, length: number): 
     const n = readU32(src, pos);
     pos += 4;
     if (n === 0 || pos + n > end) malformed(`argument ${i} (${n} bytes) runs past the end`);
-    args[i] = codec.decode(src, pos, n);
+    args[i] = decode(src, pos, n);
     pos += n;
   }
   if (pos !== end) malformed(`${end - pos} bytes after the last argument`);
@@ -163,8 +179,8 @@ export function decodeRequest(src: Uint8Array, offset: number, length: number): 
 
 /** Writes a response; returns the bytes written or -needed (as encodeRequest). */
 export function encodeResponse(status: number, value: unknown, dst: Uint8Array, offset: number, room: number): number {
-  if (room < 2) return -(1 + codec.encode(value).length);
-  const n = codec.encodeInto(value, dst, offset + 1, room - 1);
+  if (room < 2) return -(1 + encode(value).length);
+  const n = encodeInto(value, dst, offset + 1, room - 1);
   if (n < 0) return n - 1;
   dst[offset] = status;
   return n + 1;
@@ -173,7 +189,7 @@ export function encodeResponse(status: number, value: unknown, dst: Uint8Array, 
 /** The response as [status, value]. */
 export function decodeResponse(src: Uint8Array, offset: number, length: number): [number, unknown] {
   if (length < 2) throw new InvalidArgumentError(`Manager: malformed response of ${length} bytes`);
-  return [src[offset] as number, codec.decode(src, offset + 1, length - 1)];
+  return [src[offset] as number, decode(src, offset + 1, length - 1)];
 }
 
 /** A response that does not fit `room`, replaced by the error that says so. */
