@@ -80,6 +80,11 @@ function walk(dir) {
 // JavaScript left in dist/ by an earlier build (of this script or of tsc) would be shipped too.
 rmSync(cjs, { recursive: true, force: true });
 for (const f of walk(dist)) if (/\.(c|m)?js(\.map)?$/.test(f)) rmSync(f);
+// So would declarations tsc wrote for a source since deleted or renamed (tsc never removes them).
+for (const f of walk(dist)) {
+  const m = relative(dist, f).match(/^(.*)\.d\.(?:c|m)?ts(?:\.map)?$/);
+  if (m && !['.ts', '.cts', '.mts'].some((ext) => existsSync(join(src, `${m[1]}${ext}`)))) rmSync(f);
+}
 
 const sources = walk(src).filter((f) => /\.c?ts$/.test(f) && !/\.d\.c?ts$/.test(f));
 

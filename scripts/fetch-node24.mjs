@@ -7,6 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { refuseNarrowingInCI } from './ci-guard.mjs';
 
 export const NODE24_VERSION = '24.21.0';
 const root = join(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..');
@@ -19,6 +20,7 @@ function version() {
   return r.status === 0 ? r.stdout.trim() : undefined;
 }
 
+refuseNarrowingInCI('fetch-node24');
 if (process.env.SABKIT_SKIP_NODE24 === '1') {
   console.log('fetch-node24: skipped (SABKIT_SKIP_NODE24=1)');
 } else if (version() === `v${NODE24_VERSION}`) {

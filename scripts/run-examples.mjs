@@ -1,35 +1,102 @@
 #!/usr/bin/env node
-// Runs a package's compiled examples (.test-build/examples/*.js, not the fixtures under
-// examples/workers/) one after another, each in its own process with a time limit, printing a
-// header before each. Exits non-zero if any example fails, so the demo command is also a check.
+// Runs the examples and prints a compact summary: each example's name, its time and its output,
+// indented under its package. Each example runs in its own process with a time limit; the exit
+// status is non-zero if any fails, so the demo is also a check (the root test command runs it).
+//
+//   node ../../scripts/run-examples.mjs   from a package directory, after `tsc -p tsconfig.test.json`
+//                                         (the package's `demo` script): that package's examples
+//   node scripts/run-examples.mjs --all   from the root: every package under packages/ with an
+//                                         examples/ folder and a `demo` script, each compiled first
+//                                         (stale output removed); `--build` builds the packages
+//                                         first (turbo's log is shown only if the build fails);
+//                                         `--results` writes .test-results/demo.json for
+//                                         scripts/test-summary.mjs.
+// Compiled examples are .test-build/examples/*.js (not the fixtures under examples/workers/).
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-const pkgDir = process.cwd();
-const pkgName = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')).name;
-const dir = join(pkgDir, '.test-build', 'examples');
+const ROOT = join(import.meta.dirname ?? new URL('.', import.meta.url).pathname, '..');
 const EXAMPLE_LIMIT_MS = 120_000;
-const files = existsSync(dir)
-  ? readdirSync(dir)
-      .filter((f) => f.endsWith('.js'))
-      .sort()
-  : [];
-if (files.length === 0) {
-  console.error(`${pkgName}: no examples under ${dir}`);
-  process.exit(1);
+const all = process.argv.includes('--all');
+const quietEnv = { ...process.env, TURBO_TELEMETRY_DISABLED: '1', NO_COLOR: '1', FORCE_COLOR: '0' };
+
+function manifest(dir) {
+  return JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
 }
+
+/** Runs `cmd args` quietly; on failure prints what it said and returns false. */
+function quiet(label, cmd, args, cwd) {
+  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', env: quietEnv, timeout: 300_000 });
+  if (r.status === 0) return true;
+  console.log(`${label} failed (exit ${r.status} ${r.signal ?? ''}):\n${r.stdout}${r.stderr}`);
+  return false;
+}
+
+const packages = all
+  ? readdirSync(join(ROOT, 'packages'))
+      .map((d) => join(ROOT, 'packages', d))
+      .filter(
+        (d) => existsSync(join(d, 'package.json')) && existsSync(join(d, 'examples')) && manifest(d).scripts?.demo,
+      )
+  : [process.cwd()];
+
 let failed = 0;
-for (const f of files) {
-  console.log(`\n--- ${pkgName} examples/${f.replace(/\.js$/, '.ts')} ---`);
-  const r = spawnSync(process.execPath, [join(dir, f)], {
-    stdio: 'inherit',
-    timeout: EXAMPLE_LIMIT_MS,
-    killSignal: 'SIGKILL',
-  });
-  if (r.status !== 0) {
+let ran = 0;
+if (all && process.argv.includes('--build')) {
+  if (!quiet('build', join(ROOT, 'node_modules', '.bin', 'turbo'), ['run', 'build', '--output-logs=errors-only'], ROOT))
+    process.exit(1);
+}
+if (all) console.log(`sabkit examples on Node ${process.version}`);
+for (const dir of packages) {
+  const name = manifest(dir).name;
+  if (all) {
+    rmSync(join(dir, '.test-build'), { recursive: true, force: true });
+    if (
+      !quiet(
+        `${name}: tsc -p tsconfig.test.json`,
+        join(ROOT, 'node_modules', '.bin', 'tsc'),
+        ['-p', 'tsconfig.test.json'],
+        dir,
+      )
+    ) {
+      failed++;
+      continue;
+    }
+  }
+  const out = join(dir, '.test-build', 'examples');
+  const files = existsSync(out)
+    ? readdirSync(out)
+        .filter((f) => f.endsWith('.js'))
+        .sort()
+    : [];
+  console.log(`\n${name}`);
+  if (files.length === 0) {
+    console.log(`  no compiled examples under ${out}`);
     failed++;
-    console.error(`example ${f} failed: exit ${r.status} ${r.signal ?? ''}`);
+    continue;
+  }
+  for (const f of files) {
+    const t0 = performance.now();
+    const r = spawnSync(process.execPath, [join(out, f)], {
+      cwd: dir,
+      encoding: 'utf8',
+      timeout: EXAMPLE_LIMIT_MS,
+      killSignal: 'SIGKILL',
+    });
+    ran++;
+    const secs = ((performance.now() - t0) / 1000).toFixed(1);
+    const ok = r.status === 0;
+    console.log(`  ${f.replace(/\.js$/, '')}  (${secs} s)${ok ? '' : `  FAILED: exit ${r.status} ${r.signal ?? ''}`}`);
+    const text = `${r.stdout}${ok ? '' : r.stderr}`.trimEnd();
+    if (text) console.log(text.replace(/^/gm, '    '));
+    if (!ok) failed++;
   }
 }
-process.exit(failed ? 1 : 0);
+console.log(`\n${ran} examples, ${failed} failed`);
+if (process.argv.includes('--results')) {
+  mkdirSync(join(ROOT, '.test-results'), { recursive: true });
+  const res = { pkg: 'checks: demo (every example runs)', runtime: `node ${process.version}`, pass: ran - failed };
+  writeFileSync(join(ROOT, '.test-results', 'demo.json'), JSON.stringify({ ...res, fail: failed, skipped: 0 }));
+}
+process.exit(failed || ran === 0 ? 1 : 0);

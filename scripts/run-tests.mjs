@@ -6,11 +6,13 @@
 // reported as skipped, never as passed.
 import { spawnSync } from 'node:child_process';
 import { runBounded } from './run-bounded.mjs';
+import { isCI, refuseNarrowingInCI } from './ci-guard.mjs';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 
 const pkgDir = process.cwd();
 const pkgName = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')).name;
+refuseNarrowingInCI(`run-tests (${pkgName})`);
 const testDir = join(pkgDir, '.test-build', 'test');
 const resultsDir = join(pkgDir, '.test-results');
 rmSync(resultsDir, { recursive: true, force: true });
@@ -43,6 +45,19 @@ function node24() {
   const v = spawnSync(bin, ['--version'], { encoding: 'utf8' });
   if (v.status !== 0) return { skip: `${bin} does not run on this machine` };
   return { bin, version: v.stdout.trim() };
+}
+
+// A compiled test whose source is gone (renamed or deleted) would still run and could pass in its
+// place; the package's test script cleans .test-build before compiling (scripts/clean-test-build.mjs),
+// and this refuses to run if one is there anyway.
+const stale = findTests(testDir).filter(
+  (f) => !existsSync(join(pkgDir, 'test', relative(testDir, f)).replace(/\.js$/, '.ts')),
+);
+if (stale.length > 0) {
+  console.error(
+    `${pkgName}: compiled tests without a source in test/ (stale; remove .test-build): ${stale.join(', ')}`,
+  );
+  process.exit(1);
 }
 
 const files = findTests(testDir).filter((f) => {
@@ -95,7 +110,15 @@ for (const rt of runtimes) {
   }
   writeFileSync(join(resultsDir, `${rt.label.replace(/\W+/g, '_')}.json`), JSON.stringify(res));
 }
-if (n24.skip) {
+if (n24.skip && isCI()) {
+  // In CI a missing Node 24 is a failure, not a skipped runtime (.ci/run fetches it first).
+  failed = true;
+  console.error(`${pkgName}: Node 24 run missing in CI: ${n24.skip}`);
+  writeFileSync(
+    join(resultsDir, 'node24-missing.json'),
+    JSON.stringify({ pkg: pkgName, runtime: 'node 24', pass: 0, fail: 1, skipped: 0 }),
+  );
+} else if (n24.skip) {
   console.log(`${pkgName}: Node 24 run skipped: ${n24.skip}`);
   writeFileSync(
     join(resultsDir, 'node24-skipped.json'),

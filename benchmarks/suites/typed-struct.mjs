@@ -10,9 +10,17 @@
 //   typed-struct.records      get+set of an f64 and a u32 field across 1024 records through one view
 //                             per record (made beforehand), against hand-written offset arithmetic
 //   typed-struct.view         making a record view: StructArray.get(i) and a nested p.pos on it, ns/op
-// Each sample is the best of 5 back-to-back sub-runs (noise on a shared machine only ever adds
-// time); ratios (impl "ratio ...", unit x) are medians of per-run ratios, both sides measured in
-// the same run. Target: field access within 2x of hand-written code.
+//   typed-struct.array        1,000,000 records { x: f64, y: f64, id: u32 } (24 MB, the issue's case):
+//                             sum of x through arr.get(i).x, arr.at(i).x, for...of, Column.get and
+//                             the column's typed array; y = value through arr.get(i).y; each against
+//                             hand-written DataView and typed-array loops over the same bytes,
+//                             ns/element (targets: get/for...of/writes <= 3x, columns <= 1.2x);
+//                             the column's typed array walked two ways: stepping the index
+//                             (j += stride) and multiplying it (start + i * stride)
+// Each sample is the best of 5 back-to-back sub-runs (of 9 one-pass sub-runs for
+// typed-struct.array; noise on a shared machine only ever adds time); ratios (impl "ratio ...",
+// unit x) are medians of per-run ratios, both sides measured in the same run. Target: field access
+// within 2x of hand-written code.
 // Needs the dists: `cd packages/atomics-sync && npx tsc -p tsconfig.json`, same for typed-struct.
 import { struct, atomics } from '@sabkit/typed-struct';
 import { QUICK, emit, runsFor } from '../lib/report.mjs';
@@ -44,6 +52,17 @@ colArr.column('pos.x').data.forEach((_, i, a) => {
 });
 const colViews = [...colArr];
 const colF64 = new Float64Array(colArr.buffer);
+
+// The issue's array: 1,000,000 records of { x: f64, y: f64, id: u32 } (24 bytes each).
+const Point = struct({ x: 'f64', y: 'f64', id: 'u32' }, { name: 'Point' });
+const AN = QUICK ? 250_000 : 1_000_000;
+const points = Point.array(AN);
+const pdvA = new DataView(points.buffer);
+const pf64 = new Float64Array(points.buffer);
+{
+  const xs = points.column('x');
+  for (let i = 0; i < AN; i++) xs.set(i, i % 13);
+}
 
 // One function per loop so every call site stays monomorphic.
 const LOOPS = {
@@ -160,6 +179,59 @@ const LOOPS = {
     for (let r = 0; r < n; r++) for (let i = 0; i < COLN; i++) s += colArr.get(i).pos.x;
     return s;
   },
+  // Array loops: n is the number of passes over AN records.
+  arrGet(n) {
+    let s = 0;
+    for (let r = 0; r < n; r++) for (let i = 0; i < points.length; i++) s += points.get(i).x;
+    return s;
+  },
+  arrAt(n) {
+    let s = 0;
+    for (let r = 0; r < n; r++) for (let i = 0; i < points.length; i++) s += points.at(i).x;
+    return s;
+  },
+  arrForOf(n) {
+    let s = 0;
+    for (let r = 0; r < n; r++) for (const p of points) s += p.x;
+    return s;
+  },
+  arrColGet(n) {
+    const c = points.column('x');
+    let s = 0;
+    for (let r = 0; r < n; r++) for (let i = 0; i < AN; i++) s += c.get(i);
+    return s;
+  },
+  arrColRaw(n) {
+    const { data, start, stride } = points.column('x');
+    let s = 0;
+    for (let r = 0; r < n; r++) for (let i = 0; i < AN; i++) s += data[start + i * stride];
+    return s;
+  },
+  arrColStep(n) {
+    const { data, start, stride } = points.column('x');
+    let s = 0;
+    for (let r = 0; r < n; r++) for (let j = start, end = start + AN * stride; j < end; j += stride) s += data[j];
+    return s;
+  },
+  arrHandDataView(n) {
+    let s = 0;
+    for (let r = 0; r < n; r++) for (let i = 0; i < AN; i++) s += pdvA.getFloat64(i * 24, true);
+    return s;
+  },
+  arrHandTyped(n) {
+    let s = 0;
+    for (let r = 0; r < n; r++) for (let i = 0; i < AN; i++) s += pf64[i * 3];
+    return s;
+  },
+  arrWrite(n) {
+    for (let r = 0; r < n; r++) for (let i = 0; i < points.length; i++) points.get(i).y = i + r;
+  },
+  arrWriteDataView(n) {
+    for (let r = 0; r < n; r++) for (let i = 0; i < AN; i++) pdvA.setFloat64(i * 24 + 8, i + r, true);
+  },
+  arrWriteTyped(n) {
+    for (let r = 0; r < n; r++) for (let i = 0; i < AN; i++) pf64[i * 3 + 1] = i + r;
+  },
   colHand(n) {
     let s = 0;
     for (let r = 0; r < n; r++) for (let i = 0; i < COLN; i++) s += colF64[i * 8];
@@ -169,10 +241,10 @@ const LOOPS = {
 
 const SUBRUNS = 5;
 /** ns per operation of LOOPS[loop]: the best of SUBRUNS runs of n / SUBRUNS operations. */
-function nsPer(loop, n, perCall = 1) {
-  const m = Math.max(1, Math.round(n / SUBRUNS));
+function nsPer(loop, n, perCall = 1, subruns = SUBRUNS) {
+  const m = Math.max(1, Math.round(n / subruns));
   let best = Infinity;
-  for (let i = 0; i < SUBRUNS; i++) {
+  for (let i = 0; i < subruns; i++) {
     const t0 = performance.now();
     LOOPS[loop](m);
     best = Math.min(best, ((performance.now() - t0) * 1e6) / (m * perCall));
@@ -181,13 +253,13 @@ function nsPer(loop, n, perCall = 1) {
 }
 
 /** Measures the loops of one bench back to back in each run; returns { loop: samples[] }. */
-function measure(loops, n, perCall = 1) {
+function measure(loops, n, perCall = 1, subruns = SUBRUNS) {
   for (const l of loops) {
     LOOPS[l](Math.max(1, n >> 3));
     LOOPS[l](Math.max(1, n >> 3));
   } // warm-up, let TurboFan settle
   const out = Object.fromEntries(loops.map((l) => [l, []]));
-  for (let r = 0; r < RUNS; r++) for (const l of loops) out[l].push(nsPer(l, n, perCall));
+  for (let r = 0; r < RUNS; r++) for (const l of loops) out[l].push(nsPer(l, n, perCall, subruns));
   return out;
 }
 
@@ -275,6 +347,55 @@ function report(bench, metric, unit, names, samples, ratios) {
       ['Column.get / hand loop', 'colGet', 'colHand'],
       ['column raw / hand loop', 'colRaw', 'colHand'],
       ['StructArray.get / hand loop', 'colArrayGet', 'colHand'],
+    ],
+  );
+}
+{
+  const loops = [
+    'arrGet',
+    'arrAt',
+    'arrForOf',
+    'arrColGet',
+    'arrColRaw',
+    'arrColStep',
+    'arrHandDataView',
+    'arrHandTyped',
+    'arrWrite',
+    'arrWriteDataView',
+    'arrWriteTyped',
+  ];
+  // One pass over the array per sub-run, the best of 9 (a pass is a few ms: noise on a shared
+  // machine is as long as the pass itself).
+  const s = measure(loops, 9, AN, 9);
+  report(
+    'typed-struct.array',
+    'ns/element',
+    'ns',
+    {
+      arrGet: 'arr.get(i).x',
+      arrAt: 'arr.at(i).x',
+      arrForOf: 'for (const p of arr) p.x',
+      arrColGet: 'column Column.get(i)',
+      arrColRaw: 'column data[start + i*stride]',
+      arrColStep: 'column data[j], j += stride',
+      arrHandDataView: 'hand DataView loop',
+      arrHandTyped: 'hand typed-array loop',
+      arrWrite: 'arr.get(i).y = v',
+      arrWriteDataView: 'hand DataView write loop',
+      arrWriteTyped: 'hand typed-array write loop',
+    },
+    s,
+    [
+      ['get(i).x / DataView', 'arrGet', 'arrHandDataView'],
+      ['get(i).x / typed array', 'arrGet', 'arrHandTyped'],
+      ['at(i).x / DataView', 'arrAt', 'arrHandDataView'],
+      ['for...of / DataView', 'arrForOf', 'arrHandDataView'],
+      ['for...of / typed array', 'arrForOf', 'arrHandTyped'],
+      ['column data[j] / typed array', 'arrColStep', 'arrHandTyped'],
+      ['column data[start + i*stride] / typed array', 'arrColRaw', 'arrHandTyped'],
+      ['Column.get / typed array', 'arrColGet', 'arrHandTyped'],
+      ['get(i).y = v / DataView write', 'arrWrite', 'arrWriteDataView'],
+      ['get(i).y = v / typed-array write', 'arrWrite', 'arrWriteTyped'],
     ],
   );
 }

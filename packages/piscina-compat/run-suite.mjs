@@ -18,6 +18,7 @@ import { dirname, join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { runBounded } from '../../scripts/run-bounded.mjs';
+import { isCI, refuseNarrowingInCI } from '../../scripts/ci-guard.mjs';
 
 const VERSION = '5.3.2';
 const require = createRequire(import.meta.url);
@@ -121,6 +122,7 @@ function parseTap(text) {
   return out;
 }
 
+refuseNarrowingInCI('piscina-compat');
 fetchSuite();
 rmSync(resultsDir, { recursive: true, force: true });
 mkdirSync(resultsDir, { recursive: true });
@@ -189,5 +191,12 @@ for (const rt of list) {
   if (res.fail > 0) failed = true;
   writeFileSync(join(resultsDir, `${rt.label.replace(/\W+/g, '_')}.json`), JSON.stringify(res));
 }
-if (skip) console.log(`piscina's suite: Node 24 run skipped: ${skip}`);
+if (skip && isCI()) {
+  console.error(`piscina's suite: Node 24 run missing in CI: ${skip}`);
+  writeFileSync(
+    join(resultsDir, 'node24-missing.json'),
+    JSON.stringify({ pkg: '@sabkit/piscina-compat', runtime: 'node 24', pass: 0, fail: 1, skipped: 0 }),
+  );
+  failed = true;
+} else if (skip) console.log(`piscina's suite: Node 24 run skipped: ${skip}`);
 process.exit(failed ? 1 : 0);

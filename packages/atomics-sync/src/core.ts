@@ -1,8 +1,9 @@
 /**
  * `@sabkit/atomics-sync/core`: the value codec, the sharing protocol, error transport, the named
- * errors and the liveness table, without the primitives. For runtimes that carry values between threads and must start fast, such as the
- * pool's workers: this entry is 6 small modules where the package index is about 30, and a worker
- * pays ~0.5 ms for each module it loads before its first task.
+ * errors and the liveness table, without the primitives. For runtimes that carry values between
+ * threads and must start fast, such as the pool's workers: this entry is 6 small modules where the
+ * package index is about 30, and a worker pays ~0.5 ms for each module it loads before its first
+ * task.
  *
  * `revive` here revives every kind registered in the thread so far, by any copy of atomics-sync
  * (the registry is per thread): importing the package index (or a module of your own that

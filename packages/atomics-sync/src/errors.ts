@@ -190,6 +190,22 @@ export class SharedMemoryUnavailableError extends SabkitError {
   }
 }
 
+/**
+ * A queue or pipe could not be read because another thread has held its readers' lock for the
+ * whole wait while items were waiting, and that thread is not known to be dead: most likely a
+ * worker terminated while it was inside get()/recv() whose death nobody reported (it was created
+ * before sabkit was loaded in its creating thread, and `watchWorker(worker)` was not called), or a
+ * thread stuck inside a get. Thrown instead of `Empty`, which would hide the cause.
+ */
+export class StuckHolderError extends SabkitError {
+  /** Thread id of the thread holding the lock. */
+  readonly holderThreadId: number;
+  constructor(message: string, holderThreadId: number) {
+    super('ERR_SABKIT_STUCK_HOLDER', message);
+    this.holderThreadId = holderThreadId;
+  }
+}
+
 /** Every error class exported by this module, by name (used to revive errors across threads). */
 export const SABKIT_ERROR_CLASSES = {
   SabkitError,
@@ -212,6 +228,7 @@ export const SABKIT_ERROR_CLASSES = {
   NoLockError,
   TaskDoneError,
   CapacityExceededError,
+  StuckHolderError,
 } as const;
 
 /** Formats a value for an error message: short, unambiguous, never throws. */

@@ -44,7 +44,8 @@ export {
 } from './cells/struct-type.js';
 export { Lock } from './sync/lock.js';
 export { RLock } from './sync/rlock.js';
-export { Semaphore, HOLDER_SLOTS, SEMAPHORE_MAX_VALUE } from './sync/semaphore.js';
+export type { OwnerDeadHandler } from './sync/scoped.js';
+export { Semaphore, HOLDER_SLOTS, SEMAPHORE_MAX_VALUE, type SemaphoreRecovery } from './sync/semaphore.js';
 export { BoundedSemaphore } from './sync/bounded-semaphore.js';
 export { ROBUST_POLL_MS, STARVATION_MS } from './sync/lock-core.js';
 export { Condition, type ConditionDescriptor, type ConditionLock, type ConditionOptions } from './sync/condition.js';
@@ -77,6 +78,7 @@ export {
   type IntOperand,
   type NumericOperand,
 } from './cells/typecodes.js';
+/** The value codec: its functions and the constants of its format (drawn in src/codec/codec.ts). */
 export * as codec from './codec/codec.js';
 export { Queue, DEFAULT_QUEUE_CAPACITY, type QueueOptions, type QueueDescriptor } from './channels/queue.js';
 export { SimpleQueue, type SimpleQueueOptions } from './channels/simple-queue.js';

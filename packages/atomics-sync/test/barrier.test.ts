@@ -243,7 +243,7 @@ test('Barrier: revived copies need their own action to wait; one party works wit
 
 test('Barrier: misuse table', { timeout: 10_000 }, () => {
   const barrier = new Barrier(2);
-  const sab = new SharedArrayBuffer(64);
+  const sab = new SharedArrayBuffer(Barrier.BYTE_LENGTH + 32);
   const cases: [string, () => unknown, string][] = [
     ['parties 0', () => new Barrier(0), 'ERR_SABKIT_INVALID_ARGUMENT'],
     ['parties -1', () => new Barrier(-1), 'ERR_SABKIT_INVALID_ARGUMENT'],

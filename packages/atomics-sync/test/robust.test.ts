@@ -175,6 +175,7 @@ test('limit: a semaphore whose permits move between threads is not recovered (no
   assert.equal(s.tryAcquire(), false);
   const flags = new Int32Array(s.buffer, s.byteOffset, 4)[3];
   assert.equal(flags, 1);
+  assert.equal(s.recovery, 'off-transfer');
 });
 
 test('limit: a full holder table turns recovery off instead of tracking some holders', {
@@ -183,10 +184,11 @@ test('limit: a full holder table turns recovery off instead of tracking some hol
   const s = new Semaphore(1);
   const words = new Int32Array(s.buffer, s.byteOffset, Semaphore.BYTE_LENGTH / 4);
   // Every slot taken by a (live, never-started) thread id far above any real one.
-  for (let i = 0; i < HOLDER_SLOTS; i++) words[4 + 2 * i] = 1_000_000 + i;
+  for (let i = 0; i < HOLDER_SLOTS; i++) words[6 + 2 * i] = 1_000_000 + i;
   const w = workers.start(semWorker, { mode: 'hold', kind: 'Semaphore', sem: s, permits: 1, how: 'terminate' });
   await nextMessage(w);
   assert.equal(words[3], 2, 'RECOVERY_OFF_FULL');
+  assert.equal(s.recovery, 'off-full');
   await w.terminate();
   assert.equal(s.acquire(60), false, "an untracked holder's permit cannot be recovered");
 });

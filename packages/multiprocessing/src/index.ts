@@ -9,8 +9,9 @@ export { AsyncResult, type ResultCallbacks } from './pool/async-result.js';
 // Processes: one worker running one function.
 export { Process, activeChildren, EXIT_TERMINATED, EXIT_KILLED, type ProcessOptions } from './process/process.js';
 export { currentProcess, parentProcess, cpuCount, type ProcessInfo } from './process/current-process.js';
-// Server process: objects owned by one worker, used through proxies.
-export { Manager, DictProxy, ListProxy, NamespaceProxy, pyRepr, type ManagerOptions } from './manager/manager.js';
+// Server process: objects owned by one worker (or a server elsewhere on the network), used
+// through proxies.
+export * from './manager/index.js';
 // Parallel loops over numeric ranges and shared arrays.
 export {
   parallelFor,

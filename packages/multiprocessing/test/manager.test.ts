@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Lock } from '@sabkit/atomics-sync';
-import { Manager, pyRepr, type DictProxy, type ListProxy } from '../src/manager/manager.js';
+import { Manager, pyRepr, type DictProxy, type ListProxy } from '../src/manager/index.js';
 import { Process } from '../src/process/process.js';
 
 test('a managed dict: Map-style methods, Python errors, Python printing', { timeout: 20_000 }, async () => {

@@ -120,6 +120,7 @@ export class NotInTaskError extends SabkitError {
   }
 }
 
+/** The pool's error classes by name, registered with atomics-sync so that they keep their class across threads. */
 export const POOL_ERROR_CLASSES = {
   AbortError,
   TaskTimeoutError,

@@ -8,6 +8,7 @@ export {
   type PiscinaHistogram,
 } from './piscina.js';
 export type { RunOptions } from './engine/run-options.js';
+export type { TaskArgument, TaskExport, TaskExportName, TaskFunction, TaskResult } from './task-types.js';
 export type { PiscinaOptions, FilledOptions, PiscinaLoadBalancer, BalancedWorker } from './engine/options.js';
 export type { HistogramSummary } from './engine/histogram.js';
 export type { PoolWorker } from './engine/public-worker.js';

@@ -10,3 +10,4 @@ export { holdEventLoop, workerGlobalState } from './worker-state.js';
 export { move } from './transfer.js';
 export { TaskModuleError, WorkerStartError } from './errors.js';
 export { checkWorkerFile } from './worker-file.js';
+export { setPoolMode, type PoolMode } from './engine/modes.js';

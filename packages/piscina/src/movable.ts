@@ -9,11 +9,15 @@
  * too (piscina's is private), so that two copies of this package agree on it.
  */
 
+/** piscina's `transferableSymbol`: a Transferable's method giving what to transfer. */
 export const kTransferable: unique symbol = Symbol.for('Piscina.transferable') as never;
+/** piscina's `valueSymbol`: a Transferable's method giving the value that travels. */
 export const kValue: unique symbol = Symbol.for('Piscina.valueOf') as never;
+/** piscina's `queueOptionsSymbol`: where a task carries options for a custom `taskQueue`. */
 export const kQueueOptions: unique symbol = Symbol.for('Piscina.queueOptions') as never;
 const kMovable: unique symbol = Symbol.for('sabkit.piscina.movable') as never;
 
+/** piscina's Transferable: an object that names what to transfer and what value travels (see `move`). */
 export interface Transferable {
   readonly [kTransferable]: object;
   readonly [kValue]: object;

@@ -12,8 +12,10 @@ import { EventEmitter } from 'node:events';
 import type { Worker } from 'node:worker_threads';
 import { PoolCore } from './engine/core.js';
 import type { RunOptions } from './engine/run-options.js';
+import type { TaskArgument, TaskExport, TaskExportName, TaskResult } from './task-types.js';
 import type { Histogram, HistogramSummary } from './engine/histogram.js';
 import { fillOptions, ownProperties, type FilledOptions, type PiscinaOptions } from './engine/options.js';
+import { poolModeOf } from './engine/modes.js';
 import { ArgumentTypeError } from './errors.js';
 import { ArrayTaskQueue, FixedQueue } from './engine/task-queue.js';
 import { kQueueOptions, kTransferable, kValue, move } from './transfer.js';
@@ -22,6 +24,7 @@ import { isWorkerThread, workerData } from './worker-api.js';
 /** This package's version (piscina's `Piscina.version`). */
 export const VERSION = '0.1.0';
 
+/** `close(options)`. */
 export interface CloseOptions {
   /** Reject the tasks that have not started yet instead of running them. Default false. */
   force?: boolean;
@@ -35,20 +38,39 @@ export interface PiscinaHistogram {
   resetWaitTime(): void;
 }
 
-/* biome-ignore lint/suspicious/noExplicitAny: piscina's own defaults; a drop-in must accept the
-   code written against them */
-export class Piscina<T = any, R = any> extends EventEmitter {
+/**
+ * A pool of worker threads running the functions a task module exports.
+ *
+ * `T` describes the tasks: `typeof import('./task.js')` (the module; `run()` then takes and
+ * returns what its exports take and return), a function type, or, as in piscina, the task's own
+ * type. `R` is the result type; by default the module's, else `any`. With no type arguments both
+ * are `any`, as in npm piscina, so code written for piscina compiles unchanged.
+ */
+/* biome-ignore lint/suspicious/noExplicitAny: piscina's own default; a drop-in must accept the
+   code written against it */
+export class Piscina<T = any, R = TaskResult<T>> extends EventEmitter {
   readonly #core: PoolCore;
   #histogram: PiscinaHistogram | undefined;
 
   constructor(options: PiscinaOptions = {}) {
     super();
-    this.#core = new PoolCore(fillOptions(options), this);
+    this.#core = new PoolCore(fillOptions(options), this, poolModeOf(options));
   }
 
-  /** Runs `task` in a worker; resolves with what the task function returns (or rejects with what it throws). */
-  run(task: T, options?: RunOptions): Promise<R> {
-    return this.#core.run(task, options) as Promise<R>;
+  /**
+   * Runs `task` in a worker with the export `options.name` of the module `options.filename` (default:
+   * the pool's); resolves with what the function returns, or rejects with what it throws.
+   * `options.timeout` is in ms from the task's start in the worker (`TaskTimeoutError`);
+   * `options.signal` cancels it (`AbortError`). Rejects with `PoolClosedError` after `close()`
+   * or `destroy()`, `QueueFullError` when `maxQueue` tasks wait, `TypeError` for bad options.
+   */
+  run<N extends TaskExportName<T>, P = unknown>(
+    task: TaskArgument<TaskExport<T, N>>,
+    options: RunOptions<P> & { name: N },
+  ): Promise<TaskResult<TaskExport<T, N>>>;
+  run<P = unknown>(task: TaskArgument<T>, options?: RunOptions<P>): Promise<R>;
+  run(task: unknown, options?: RunOptions<never>): Promise<unknown> {
+    return this.#core.run(task, options as RunOptions | undefined);
   }
 
   /**

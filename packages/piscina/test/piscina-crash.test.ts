@@ -151,3 +151,24 @@ test('an error that is its own cause rejects its task (npm piscina hangs on it),
     await pool.destroy();
   }
 });
+
+test('a result main cannot revive rejects its own task; the process and the pool go on', {
+  timeout: 30_000,
+}, async () => {
+  // Thrown from the poller, the revive error took the whole process down (an uncaught exception).
+  const pool = new Piscina({ filename: tasks.href, maxThreads: 1 });
+  try {
+    const results = await Promise.allSettled([
+      pool.run({ a: 1, b: 1 }),
+      pool.run(null, { name: 'badDescriptor' }),
+      pool.run({ a: 2, b: 2 }),
+    ]);
+    assert.deepEqual(results[0], { status: 'fulfilled', value: 2 });
+    assert.equal(results[1].status, 'rejected');
+    assert.match(String((results[1] as PromiseRejectedResult).reason), /byteOffset/);
+    assert.deepEqual(results[2], { status: 'fulfilled', value: 4 });
+    assert.equal(await pool.run({ a: 3, b: 4 }), 7);
+  } finally {
+    await pool.destroy();
+  }
+});

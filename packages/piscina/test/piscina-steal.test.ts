@@ -197,3 +197,32 @@ test('a cold pool: a task given to a worker still booting moves to the one that 
     await pool.destroy();
   }
 });
+
+test('a blocked worker still holding a stolen task does not hide another worker’s stealable task', {
+  timeout: 30_000,
+}, async () => {
+  const pool = new Piscina({ filename: steal, minThreads: 3, maxThreads: 3 });
+  try {
+    const warm = new Int32Array(new SharedArrayBuffer(4 * 96));
+    await Promise.all(
+      Array.from({ length: 96 }, (_, i) => pool.run({ hits: warm, i, spinMs: 1, async: false }, { name: 'count' })),
+    );
+    // Rounds: which worker holds what after the warm-up varies, the situation comes in most rounds.
+    for (let round = 0; round < 5; round++) {
+      const event = new Event();
+      const hits = new Int32Array(new SharedArrayBuffer(8));
+      // Workers A and B block until the event is set; C runs a 300 ms task. Then, with every worker
+      // busy, a short task waits behind A's blocker and the releaser behind B's. C steals the short
+      // task from A (whose ring keeps the slot until A, blocked, skips the record), runs it, and must
+      // then steal the releaser from B: without that, the blockers wait for the releaser behind one of them.
+      const blockers = [pool.run({ event }, { name: 'blockUntil' }), pool.run({ event }, { name: 'blockUntil' })];
+      const long = pool.run({ hits, i: 1, spinMs: 300, async: false }, { name: 'count' });
+      const short = pool.run({ hits, i: 1, spinMs: 1, async: false }, { name: 'count' });
+      const releaser = pool.run({ event, hits, i: 0 }, { name: 'release' });
+      await Promise.all([...blockers, long, short, releaser]);
+      assert.deepEqual([...hits], [1, 2], 'each task ran exactly once');
+    }
+  } finally {
+    await pool.destroy();
+  }
+});

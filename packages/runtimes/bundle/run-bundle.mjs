@@ -1,15 +1,17 @@
 // The bundling test: esbuild bundles app.mjs (ESM and CommonJS output) with the sabkitWorkers()
 // plugin into a folder outside the repository (no node_modules above it), and the bundle runs
-// there; then, with a worker file removed, each part fails at once with an error naming the file.
+// there (on Node; the ES module bundle on Bun and Deno too); then, with a worker file removed, each
+// part fails at once with an error naming the file.
 // Prints one line per check and the closing 'N passed, N failed' line.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { sabkitWorkers } from '@sabkit/piscina/esbuild';
+import { sabkitWorkers } from '@sabkit/multiprocessing/esbuild';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const root = mkdtempSync(join(tmpdir(), 'sabkit-bundle-'));
@@ -36,14 +38,31 @@ async function check(name, fn) {
   }
 }
 
-function run(file, args = []) {
-  return spawnSync(process.execPath, [file, ...args], {
+function run(file, args = [], bin = process.execPath, pre = []) {
+  return spawnSync(bin, [...pre, file, ...args], {
     cwd: root,
     encoding: 'utf8',
     timeout: 60_000,
     killSignal: 'SIGKILL',
   });
 }
+
+/** The binary a platform package ships (as run.mjs finds Bun's and Deno's). */
+function platformBinary(pkg, platformPkg, file) {
+  try {
+    const r = createRequire(createRequire(import.meta.url).resolve(`${pkg}/package.json`));
+    const bin = join(dirname(r.resolve(`${platformPkg}/package.json`)), file);
+    return existsSync(bin) ? bin : undefined;
+  } catch {
+    return undefined;
+  }
+}
+const others = [
+  ['bun', platformBinary('bun', '@oven/bun-linux-x64', 'bin/bun'), []],
+  // Deno reads CommonJS packages from node_modules only in a folder with a package.json
+  // (docs/runtimes.md); the ES module bundle's folder gets one below.
+  ['deno', platformBinary('deno', '@deno/linux-x64-glibc', 'deno'), ['run', '-A']],
+];
 
 async function bundle(format) {
   const outdir = join(root, format);
@@ -88,6 +107,17 @@ try {
       assert.equal(r.status, 0, r.stderr);
       assert.deepEqual(JSON.parse(r.stdout), expected);
     });
+    if (format === 'esm') {
+      writeFileSync(join(root, format, 'package.json'), '{ "private": true }\n');
+      for (const [name, bin, pre] of others) {
+        await check(`esbuild ${format}: the bundle runs on ${name}`, () => {
+          assert.ok(bin, `no ${name} binary in its npm package`);
+          const r = run(app, [], bin, pre);
+          assert.equal(r.status, 0, r.stderr);
+          assert.deepEqual(JSON.parse(r.stdout.trim().split('\n').pop()), expected);
+        });
+      }
+    }
     for (const [part, file] of Object.entries(missing)) {
       await check(`esbuild ${format}: ${part} with its worker file missing fails at once, naming it`, () => {
         const f = join(root, format, 'sabkit', 'node_modules', '@sabkit', file);

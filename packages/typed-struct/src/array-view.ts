@@ -10,12 +10,33 @@
  * use, one per element: a very long bool or string array pays that once.
  */
 import { IndexError, describe } from '@sabkit/atomics-sync';
-import { type Reader, type Writer, checkString, readString, scalarCodec, writeString } from './codec.js';
+import {
+  type Reader,
+  type Writer,
+  checkScalar,
+  checkString,
+  checkedScalarCodec,
+  enumCodec,
+  readString,
+  writeString,
+} from './codec.js';
 import type { ArrayNode } from './nodes.js';
 import type { Memo } from './memory.js';
 import type { ScalarArray } from './types.js';
 
 const classes = new WeakMap<ArrayNode, new (m: Memo, abs: number) => ElementArray<unknown>>();
+
+/**
+ * Below ElementArray.prototype: an assignment to an index the prototype has no accessor for
+ * (out of range) is ignored, as a typed array ignores it, instead of adding a property that
+ * reads back. Other names are set as on any object (typed arrays accept them too).
+ */
+const INDEX_GUARD = new Proxy(Object.prototype, {
+  set(target, key, value, receiver) {
+    if (typeof key === 'string' && (key === '-0' || String(Number(key)) === key)) return true;
+    return Reflect.set(target, key, value, receiver);
+  },
+});
 const INSPECT = Symbol.for('nodejs.util.inspect.custom');
 
 export class ElementArray<T> implements ScalarArray<T> {
@@ -40,8 +61,12 @@ export class ElementArray<T> implements ScalarArray<T> {
       this.#write = (mm, a, v) => writeString(mm, a, elem, v, `${where}[]`);
       this.#check = (v) => checkString(elem, v, `${where}[]`);
     } else if (elem.t === 'scalar') {
-      ({ read: this.#read, write: this.#write } = scalarCodec(elem.kind));
-      this.#check = undefined;
+      ({ read: this.#read, write: this.#write } = checkedScalarCodec(elem.kind, elem.endian, false, `${where}[]`));
+      this.#check = (v) => checkScalar(elem.kind, v, false, `${where}[]`);
+    } else if (elem.t === 'enum') {
+      ({ read: this.#read, write: this.#write } = enumCodec(elem, false, `${where}[]`));
+      const scratch = { buffer: new ArrayBuffer(8), dv: new DataView(new ArrayBuffer(8)) } as unknown as Memo;
+      this.#check = (v) => this.#write(scratch, 0, v);
     } else {
       throw new TypeError(`ElementArray holds scalars or strings, not ${elem.t}`);
     }
@@ -132,11 +157,13 @@ export class ElementArray<T> implements ScalarArray<T> {
     for (let i = 0; i < this.#n; i++) yield this.#read(this.#m, this.#o + i * this.#size) as T;
   }
 
-  toJSON(): T[] {
-    return Array.from(this);
+  toJSON(): unknown[] {
+    return Array.from(this, (v) => (typeof v === 'bigint' ? v.toString() : v));
   }
 
   [INSPECT](): T[] {
     return Array.from(this);
   }
 }
+
+Object.setPrototypeOf(ElementArray.prototype, INDEX_GUARD);

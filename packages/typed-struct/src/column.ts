@@ -8,9 +8,19 @@
  * one field (stride 1) `dense` is a plain typed array of the column. Otherwise (packed, strings)
  * get/set go through the DataView or the UTF-8 codec.
  */
-import { IndexError, describe } from '@sabkit/atomics-sync';
-import { type Reader, type Writer, readString, scalarCodec, writeString } from './codec.js';
+import { IndexError, InvalidArgumentError, describe } from '@sabkit/atomics-sync';
+import {
+  type Reader,
+  type Writer,
+  bitsCodec,
+  checkedScalarCodec,
+  enumCodec,
+  readString,
+  writeString,
+} from './codec.js';
+import { codegenAllowed, generateColumnClass } from './codegen.js';
 import type { Node } from './nodes.js';
+import { SCALARS } from './scalars.js';
 import type { Memo } from './memory.js';
 
 type AnyTyped =
@@ -45,6 +55,11 @@ const TYPED = {
   bool: Uint8Array,
 } as const;
 
+/**
+ * One field across every record of a `StructArray` (`column('pos.x')`): `get`/`set`/`fill`/
+ * `toArray`, and `data`/`start`/`stride` for loops over the typed array underneath. An index out
+ * of range throws `IndexError`.
+ */
 export abstract class Column<T> implements Iterable<T> {
   /** The dotted path of the field. */
   readonly path: string;
@@ -83,6 +98,11 @@ export abstract class Column<T> implements Iterable<T> {
     return new IndexError(`column "${this.path}": index ${describe(i)} is not an integer in [0, ${this.length})`);
   }
 
+  /** The error for a value of the wrong JavaScript type (the one overflow rule, codec.ts). */
+  protected badValue(v: unknown): InvalidArgumentError {
+    return new InvalidArgumentError(`column "${this.path}": ${describe(v)} is not a value of this column's type`);
+  }
+
   /** Stores `value` in every element (the first store validates it, so a bad value writes nothing). */
   fill(value: T): this {
     if (this.length > 0) this.set(0, value);
@@ -115,12 +135,14 @@ export abstract class Column<T> implements Iterable<T> {
 // public fields (V8 does not hoist these loads out of the caller's loop either way; the raw
 // data[start + i * stride] loop, with locals, is the fastest path).
 class TypedColumn<T> extends Column<T> {
+  readonly #want: 'number' | 'bigint';
   readonly #d: AnyTyped;
   readonly #s: number;
   readonly #k: number;
   readonly #n: number;
   constructor(path: string, length: number, data: AnyTyped, start: number, stride: number) {
     super(path, length, data as ColumnData<T>, start, stride);
+    this.#want = data instanceof BigInt64Array || data instanceof BigUint64Array ? 'bigint' : 'number';
     this.#d = data;
     this.#s = start;
     this.#k = stride;
@@ -132,6 +154,7 @@ class TypedColumn<T> extends Column<T> {
   }
   set(i: number, value: T): void {
     if (!(i >>> 0 === i && i < this.#n)) throw this.outOfRange(i);
+    if (typeof value !== this.#want) throw this.badValue(value);
     this.#d[this.#s + i * this.#k] = value as number;
   }
 }
@@ -154,6 +177,7 @@ class BoolColumn extends Column<boolean> {
   }
   set(i: number, value: boolean): void {
     if (!(i >>> 0 === i && i < this.#n)) throw this.outOfRange(i);
+    if (typeof value !== 'boolean') throw this.badValue(value);
     this.#d[this.#s + i * this.#k] = value ? 1 : 0;
   }
 }
@@ -183,6 +207,16 @@ class CodecColumn<T> extends Column<T> {
   }
 }
 
+type TypedColumnClass = new (
+  path: string,
+  length: number,
+  data: AnyTyped,
+  start: number,
+  stride: number,
+) => Column<unknown>;
+/** Generated typed column classes, one per scalar kind (codegen.ts). */
+const columnClasses: Partial<Record<string, TypedColumnClass>> = {};
+
 /**
  * The column of the leaf `node` at `fieldOffset` in each of `length` records of `strideBytes`
  * bytes from `arrayOffset`.
@@ -195,8 +229,20 @@ export function makeColumn<T>(
   length: number,
   strideBytes: number,
   fieldOffset: number,
+  bit = 0,
+  checked = false,
 ): Column<T> {
   const base = arrayOffset + fieldOffset;
+  if (node.t === 'bits' || node.t === 'enum' || (node.t === 'scalar' && node.endian === 'big')) {
+    const where = `column "${path}"`;
+    const { read, write } =
+      node.t === 'bits'
+        ? bitsCodec(node, bit, checked, where)
+        : node.t === 'enum'
+          ? enumCodec(node, checked, where)
+          : checkedScalarCodec(node.kind, node.endian, checked, where);
+    return new CodecColumn<T>(path, length, m, base, strideBytes, read, write);
+  }
   if (node.t === 'string') {
     const cap = node.capacity;
     const where = `column "${path}"`;
@@ -212,17 +258,26 @@ export function makeColumn<T>(
   }
   if (node.t !== 'scalar') throw new TypeError(`column of a ${node.t}`);
   const size = node.size;
-  if (m.fast && arrayOffset % size === 0 && strideBytes % size === 0 && fieldOffset % size === 0) {
+  if (!checked && m.fast && arrayOffset % size === 0 && strideBytes % size === 0 && fieldOffset % size === 0) {
     const Ctor = TYPED[node.kind];
     const data = new Ctor(m.buffer as ArrayBuffer, arrayOffset, (length * strideBytes) / size);
-    const start = fieldOffset / size;
-    const stride = strideBytes / size;
+    const start = (fieldOffset / size) | 0; // small integers: V8 keeps them Smis, and indexes with integer math
+    const stride = (strideBytes / size) | 0;
+    if (codegenAllowed()) {
+      const C = (columnClasses[node.kind] ??= generateColumnClass(
+        TypedColumn as unknown as TypedColumnClass,
+        node.kind,
+        node.kind === 'bool' ? 'boolean' : SCALARS[node.kind].big ? 'bigint' : 'number',
+        node.kind === 'bool',
+      ));
+      return new C(path, length, data, start, stride) as unknown as Column<T>;
+    }
     return (
       node.kind === 'bool'
         ? new BoolColumn(path, length, data as Uint8Array, start, stride)
         : new TypedColumn<T>(path, length, data, start, stride)
     ) as Column<T>;
   }
-  const { read, write } = scalarCodec(node.kind);
+  const { read, write } = checkedScalarCodec(node.kind, 'little', checked, `column "${path}"`);
   return new CodecColumn<T>(path, length, m, base, strideBytes, read, write);
 }

@@ -37,3 +37,15 @@ export class AtomicFieldError extends SabkitError {
 registerErrorClass(StructSchemaError);
 registerErrorClass(StructRangeError);
 registerErrorClass(AtomicFieldError);
+
+/**
+ * A record was given a property its struct does not have (`p.typo = 1`): records have exactly the
+ * fields of their struct, as in C.
+ */
+export class StructFieldError extends SabkitError {
+  constructor(message: string) {
+    super('ERR_SABKIT_STRUCT_FIELD', message);
+  }
+}
+
+registerErrorClass(StructFieldError);

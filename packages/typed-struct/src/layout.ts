@@ -22,80 +22,120 @@ import { IndexError, InvalidArgumentError, Lock, describe } from '@sabkit/atomic
 import { StructSchemaError } from './errors.js';
 import { type FieldLayout, type Layout, type Node, describeNode } from './nodes.js';
 import { checkSize, nodeOf } from './specs.js';
+import type { Endian } from './scalars.js';
 import type { FieldInfo, FieldSchema, FieldSpec, StructSchema } from './types.js';
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
-const RESERVED = new Set([
-  'buffer',
-  'byteOffset',
-  'constructor',
-  'toJSON',
-  'then',
-  ...Object.getOwnPropertyNames(Object.prototype),
-]);
+
+/** How a struct is declared besides its fields (all false/'little' for a plain C struct). */
+export interface LayoutOptions {
+  readonly packed: boolean;
+  readonly union: boolean;
+  readonly endian: Endian;
+  readonly checked: boolean;
+}
 
 function alignUp(n: number, a: number): number {
   return Math.ceil(n / a) * a;
 }
 
-/** Checks a struct or field name. */
-export function checkName(name: unknown, where: string, isField: boolean): string {
+/**
+ * Checks a struct or field name. Any identifier is a field name: records keep their own API off
+ * their property names (view.ts), so `buffer`, `toJSON`, `constructor` or `__proto__` can mirror C.
+ */
+export function checkName(name: unknown, where: string): string {
   if (typeof name !== 'string' || !IDENTIFIER.test(name)) {
     throw new StructSchemaError(
       `${where}: name must be an identifier (letters, digits, _ and $, not starting with a digit), got ` +
         `${describe(name)}`,
     );
   }
-  if (isField && (RESERVED.has(name) || name.startsWith('__'))) {
-    throw new StructSchemaError(
-      `${where}: field name "${name}" is reserved (buffer, byteOffset, toJSON, then, names starting with __ ` +
-        `and Object.prototype's names are taken by the instance)`,
-    );
-  }
   return name;
 }
 
-/** Lays out `entries` (name, spec) in order. */
-export function buildLayout(name: string, entries: readonly (readonly [unknown, unknown])[], packed: boolean): Layout {
-  checkName(name, 'struct name', false);
-  if (entries.length === 0)
-    throw new StructSchemaError(`struct ${name}: a struct needs at least one field (C has no empty structs)`);
+/**
+ * Lays out `entries` (name, spec) in order. Positions are counted in bits so that bit-fields can
+ * share bytes; every other field starts on a byte at a multiple of its alignment.
+ *
+ * Bit-fields (GCC on x86-64 and aarch64 Linux, System V / AAPCS64): a bit-field of declared type T
+ * goes at the next free bit unless it would then cross a boundary of a sizeof(T) unit, in which
+ * case it starts at that boundary; a named one raises the struct's alignment to alignof(T)
+ * (unnamed ones do not); `T : 0` moves to the next T boundary. In a packed struct bit-fields are
+ * placed bit after bit, crossing units (`: 0` still moves to the boundary). Checked against gcc
+ * by test/layout-c.test.ts.
+ */
+export function buildLayout(name: string, entries: readonly (readonly [unknown, unknown])[], o: LayoutOptions): Layout {
+  checkName(name, 'struct name');
+  const { packed, union } = o;
   const fields: FieldLayout[] = [];
   const byName = new Map<string, FieldLayout>();
-  let offset = 0;
+  let pos = 0; // next free bit (a struct); a union's members all start at 0
+  let end = 0; // bits used so far (the union's largest member)
   let align = 1;
   let natural = 1;
-  let hasData = false;
+  let flex: FieldLayout | undefined;
   for (const [fieldName, spec] of entries) {
-    const n = checkName(fieldName, `struct ${name}: field ${describe(fieldName)}`, true);
+    const n = checkName(fieldName, `struct ${name}: field ${describe(fieldName)}`);
     if (byName.has(n)) throw new StructSchemaError(`struct ${name}: duplicate field name "${n}"`);
-    const node = nodeOf(spec, `${name}.${n}`);
-    const a = packed ? 1 : node.align;
-    offset = alignUp(offset, a);
+    if (flex !== undefined)
+      throw new StructSchemaError(
+        `struct ${name}: the flexible array member ${flex.name} must be the last field, but ${n} follows it`,
+      );
+    const node = nodeOf(spec, `${name}.${n}`, false, o.endian);
+    if (union && node.t === 'flex')
+      throw new StructSchemaError(`union ${name}: a flexible array member cannot be a union member`);
+    if (node.t === 'bits' && o.endian === 'big')
+      throw new StructSchemaError(
+        `struct ${name}.${n}: bit-fields in a big-endian struct are not supported (their bit order is the ` +
+          "compiler's choice); declare the word as be(...) and mask it",
+      );
+    let start = union ? 0 : pos;
+    let bit = 0;
+    let a = packed ? 1 : node.align;
+    if (node.t === 'bits') {
+      const unit = node.size * 8;
+      if (node.width === 0) start = alignUp(start, unit);
+      else if (!packed && Math.floor(start / unit) !== Math.floor((start + node.width - 1) / unit))
+        start = alignUp(start, unit);
+      if (node.unnamed) a = 1;
+      bit = start % 8;
+      pos = union ? pos : start + node.width;
+      end = Math.max(end, start + node.width);
+    } else {
+      start = alignUp(Math.ceil(start / 8), a) * 8;
+      end = Math.max(end, start + node.size * 8);
+      if (!union) pos = start + node.size * 8;
+    }
+    const offset = Math.floor(start / 8);
     if (packed) refuseLock(name, n, node, offset);
-    const f: FieldLayout = Object.freeze({ name: n, offset, node, spec: spec as FieldSpec });
+    const f: FieldLayout = Object.freeze({ name: n, offset, bit, node, spec: spec as FieldSpec });
     fields.push(f);
     byName.set(n, f);
-    offset = checkSize(offset + node.size, `struct ${name}`);
+    checkSize(Math.ceil(end / 8), `struct ${name}`);
     align = Math.max(align, a);
     natural = Math.max(natural, node.natural);
-    if (node.t !== 'padding') hasData = true;
+    if (node.t === 'flex') flex = f;
   }
-  if (!hasData) throw new StructSchemaError(`struct ${name}: a struct needs at least one field that is not padding`);
-  const size = checkSize(alignUp(offset, align), `struct ${name}`);
+  const size = checkSize(alignUp(Math.ceil(end / 8), align), `struct ${name}`);
   const schema: StructSchema = deepFreeze({
     name,
     packed,
+    ...(union ? { union: true } : {}),
+    ...(o.endian === 'big' ? { endian: 'big' as const } : {}),
+    ...(o.checked ? { checked: true } : {}),
     fields: fields.map((f) => [f.name, schemaOf(f.node)] as const),
   });
   return {
     name,
     packed,
+    union,
+    checked: o.checked,
     size,
     align,
     natural,
     fields: Object.freeze(fields),
     byName,
+    flex,
     schema,
     key: JSON.stringify(schema),
   };
@@ -151,7 +191,15 @@ function deepFreeze<T>(o: T): T {
 function schemaOf(node: Node): FieldSchema {
   switch (node.t) {
     case 'scalar':
-      return node.kind;
+      return node.endian === 'little' ? node.kind : { scalar: node.kind, endian: node.endian };
+    case 'bits':
+      return { bits: node.kind, width: node.width, unnamed: node.unnamed };
+    case 'enum':
+      return { enum: node.kind, names: node.names, read: node.read };
+    case 'bytes':
+      return { bytes: node.size };
+    case 'flex':
+      return { flexible: schemaOf(node.elem) };
     case 'array':
       return { array: schemaOf(node.elem), length: node.length };
     case 'string':
@@ -171,7 +219,8 @@ export function fieldInfos(layout: Layout): readonly FieldInfo[] {
       Object.freeze({
         name: f.name,
         offset: f.offset,
-        byteLength: f.node.size,
+        ...(f.node.t === 'bits' ? { bit: f.bit, bitWidth: f.node.width } : {}),
+        byteLength: f.node.t === 'bits' ? Math.ceil((f.bit + f.node.width) / 8) : f.node.size,
         alignment: layout.packed ? 1 : f.node.align,
         type: describeNode(f.node),
         spec: f.spec,
@@ -186,20 +235,24 @@ export function describeLayout(layout: Layout): string {
     .map((f) => `${f.type} ${f.name} @${f.offset}`)
     .join('; ');
   const packed = layout.packed ? ', packed' : '';
-  return `struct ${layout.name} { ${fields} } /* size ${layout.size}, align ${layout.align}${packed} */`;
+  const big = layout.schema.endian === 'big' ? ', big-endian' : '';
+  const checked = layout.checked ? ', checked' : '';
+  const kw = layout.union ? 'union' : 'struct';
+  return `${kw} ${layout.name} { ${fields} } /* size ${layout.size}, align ${layout.align}${packed}${big}${checked} */`;
 }
 
 /**
  * The node and byte offset (from the struct's start) at a dotted path: 'pos.x', 'tags.3',
  * 'verts.2.x'. InvalidArgumentError for an unknown name, IndexError for an index out of range.
  */
-export function resolvePath(layout: Layout, path: unknown, who: string): { node: Node; offset: number } {
+export function resolvePath(layout: Layout, path: unknown, who: string): { node: Node; offset: number; bit: number } {
   if (typeof path !== 'string' || path === '')
     throw new InvalidArgumentError(
       `${who}: path must be a non-empty string such as "pos.x" or "tags.3", got ${describe(path)}`,
     );
   let node: Node = { t: 'struct', layout, spec: {}, size: layout.size, align: layout.align, natural: layout.natural };
   let offset = 0;
+  let bit = 0;
   for (const part of path.split('.')) {
     if (node.t === 'struct') {
       const f: FieldLayout | undefined = node.layout.byName.get(part);
@@ -208,15 +261,19 @@ export function resolvePath(layout: Layout, path: unknown, who: string): { node:
       }
       node = f.node;
       offset += f.offset;
-    } else if (node.t === 'array') {
+      bit = f.bit;
+    } else if (node.t === 'array' || node.t === 'flex') {
       const i = /^(0|[1-9][0-9]*)$/.test(part) ? Number(part) : NaN;
-      if (!(i < node.length))
-        throw new IndexError(`${who}: index "${part}" in path "${path}" is not an integer in [0, ${node.length})`);
+      if (!(i < (node.t === 'flex' ? Number.MAX_SAFE_INTEGER : node.length)))
+        throw new IndexError(
+          `${who}: index "${part}" in path "${path}" is not an integer in ` +
+            `[0, ${node.t === 'flex' ? '∞' : node.length})`,
+        );
       offset += i * node.elem.size;
       node = node.elem;
     } else {
       throw new InvalidArgumentError(`${who}: path "${path}" goes into a ${describeNode(node)}, which has no parts`);
     }
   }
-  return { node, offset };
+  return { node, offset, bit };
 }

@@ -10,7 +10,7 @@
  */
 import { ReviveError, describe, structTypeFromSchema } from '@sabkit/atomics-sync';
 import { StructSchemaError } from './errors.js';
-import { buildLayout, describeLayout } from './layout.js';
+import { type LayoutOptions, buildLayout, describeLayout } from './layout.js';
 import { LAYOUT, type Layout } from './nodes.js';
 import { LOCK_SPEC, SCALAR_LIST } from './specs.js';
 import type { ScalarKind } from './scalars.js';
@@ -41,7 +41,7 @@ export function schemaKey(schema: unknown): string {
 export function layoutFromSchema(schema: unknown, structFrom: (schema: unknown) => object = bareStruct): Layout {
   const s = checkSchema(schema);
   const entries = s.fields.map(([n, fs]) => [n, specFromSchema(fs, `${s.name}.${String(n)}`, structFrom)] as const);
-  return buildLayout(s.name, entries, s.packed);
+  return buildLayout(s.name, entries, s.options);
 }
 
 function bareStruct(schema: unknown): object {
@@ -76,6 +76,16 @@ function specFromSchema(fs: unknown, where: string, structFrom: (s: unknown) => 
   if (typeof fs === 'object' && fs !== null) {
     const o = fs as Record<string, unknown>;
     const keys = Object.keys(o);
+    const only = (...names: string[]) => keys.includes(names[0]) && keys.every((k) => names.includes(k));
+    // Shapes only; nodeOf checks the values.
+    if (only('scalar', 'endian')) return { kind: 'scalar', type: o.scalar, endian: o.endian } as FieldSpec;
+    if (only('bits', 'width', 'unnamed'))
+      return { kind: 'bits', type: o.bits, width: o.width, unnamed: o.unnamed === true } as FieldSpec;
+    if (only('enum', 'names', 'read'))
+      return { kind: 'enum', type: o.enum, names: o.names, read: o.read ?? 'name' } as FieldSpec;
+    if (only('bytes')) return { kind: 'bytes', length: o.bytes } as FieldSpec;
+    if (only('flexible'))
+      return { kind: 'flex', element: specFromSchema(o.flexible, `${where}[]`, structFrom) } as FieldSpec;
     if (keys.includes('array') && keys.every((k) => k === 'array' || k === 'length')) {
       return {
         kind: 'array',
@@ -91,15 +101,16 @@ function specFromSchema(fs: unknown, where: string, structFrom: (s: unknown) => 
     if (keys.length === 1 && keys[0] === 'struct') return structFrom(o.struct) as FieldSpec;
   }
   throw new StructSchemaError(
-    `${where}: unknown field type ${describe(fs)} in schema; expected one of ${SCALAR_LIST}, { array, ` +
-      `length }, { string, overflow }, { padding }, { lock: true } or { struct }`,
+    `${where}: unknown field type ${describe(fs)} in schema; expected one of ${SCALAR_LIST}, { scalar, endian }, ` +
+      '{ array, length }, { string, overflow }, { bytes }, { bits, width, unnamed }, { enum, names, read }, ' +
+      '{ flexible }, { padding }, { lock: true } or { struct }',
   );
 }
 
 /** Checks the outer shape of a schema and returns its parts. */
 function checkSchema(schema: unknown): {
   name: string;
-  packed: boolean;
+  options: LayoutOptions;
   fields: readonly (readonly [unknown, unknown])[];
 } {
   const s = schema as Partial<StructSchema> | null;
@@ -108,11 +119,14 @@ function checkSchema(schema: unknown): {
     s === null ||
     !Array.isArray(s.fields) ||
     typeof s.name !== 'string' ||
-    typeof s.packed !== 'boolean'
+    typeof s.packed !== 'boolean' ||
+    (s.union !== undefined && s.union !== true) ||
+    (s.checked !== undefined && s.checked !== true) ||
+    (s.endian !== undefined && s.endian !== 'big')
   ) {
     throw new StructSchemaError(
-      `StructType.fromSchema(schema): schema must be { name: string, packed: boolean, fields: [name, ` +
-        `field][] }, got ${describe(schema)}`,
+      'StructType.fromSchema(schema): schema must be { name: string, packed: boolean, union?: true, ' +
+        `endian?: 'big', checked?: true, fields: [name, field][] }, got ${describe(schema)}`,
     );
   }
   for (const e of s.fields) {
@@ -121,5 +135,11 @@ function checkSchema(schema: unknown): {
         `StructType.fromSchema(schema): struct ${s.name}: each field must be a [name, type] pair, got ${describe(e)}`,
       );
   }
-  return { name: s.name, packed: s.packed, fields: s.fields };
+  const options: LayoutOptions = {
+    packed: s.packed,
+    union: s.union === true,
+    endian: s.endian ?? 'little',
+    checked: s.checked === true,
+  };
+  return { name: s.name, options, fields: s.fields };
 }

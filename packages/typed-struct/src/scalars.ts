@@ -9,9 +9,16 @@ export const SCALAR_KINDS = ['i8', 'u8', 'i16', 'u16', 'i32', 'u32', 'i64', 'u64
 /** Name of a scalar field type. */
 export type ScalarKind = (typeof SCALAR_KINDS)[number];
 
+/** The integer kinds (those that take atomic operations, bit-fields and enums). */
+export type IntegerKind = 'i8' | 'u8' | 'i16' | 'u16' | 'i32' | 'u32' | 'i64' | 'u64';
+
+/** Byte order of a scalar in memory. */
+export type Endian = 'little' | 'big';
+
 /** Scalar kinds that have a typed array of their own (bool reads through a Uint8Array). */
 export type NumericKind = Exclude<ScalarKind, 'bool'>;
 
+/** What the layout needs of a scalar field type. */
 export interface ScalarInfo {
   /** sizeof and alignof in bytes. */
   readonly size: 1 | 2 | 4 | 8;
@@ -25,6 +32,7 @@ export interface ScalarInfo {
   readonly c: string;
 }
 
+/** Size, alignment, kind and C name of every scalar field type. */
 export const SCALARS: Readonly<Record<ScalarKind, ScalarInfo>> = Object.freeze({
   i8: { size: 1, shift: 0, integer: true, big: false, c: 'int8_t' },
   u8: { size: 1, shift: 0, integer: true, big: false, c: 'uint8_t' },

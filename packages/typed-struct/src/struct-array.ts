@@ -39,8 +39,9 @@ import type {
   StructSchema,
   StructTypeSpec,
 } from './types.js';
-import { type StructView, assignPlain, plainify, toPlain } from './view.js';
-import { viewAt } from './view-classes.js';
+import { codegenAllowed, generateArrayClass } from './codegen.js';
+import { MEM, type StructView, assignPlain, plainify, toPlain } from './view.js';
+import { classesOf, viewAt } from './view-classes.js';
 
 /** Where a StructArray's records are: `byteOffset` bytes into `buffer` (default: new memory). */
 export interface StructRegion {
@@ -48,6 +49,11 @@ export interface StructRegion {
   readonly byteOffset?: number;
 }
 
+/**
+ * `n` records of one struct type back to back (C's `T[n]`), in a region of its own or the caller's.
+ * `get(i)` is a zero-copy view (an index out of range throws `IndexError`), `column(path)` one
+ * field across all records. Revive a clone with `Type.arrayFrom`.
+ */
 export class StructArray<F extends FieldsSpec = FieldsSpec> implements Iterable<StructInstance<F>> {
   declare readonly __sabkit: 'StructArray';
   declare readonly buffer: ArrayBuffer | SharedArrayBuffer;
@@ -57,6 +63,8 @@ export class StructArray<F extends FieldsSpec = FieldsSpec> implements Iterable<
   readonly #type: StructTypeSpec<F>;
   readonly #layout: Layout;
   readonly #m: Memo;
+  /** The memory, for the generated methods (codegen.ts), which cannot read #m. */
+  [MEM]!: Memo;
 
   /**
    * `length` records of `type` in a new SharedArrayBuffer, or over `region` (ArrayBuffer,
@@ -67,6 +75,11 @@ export class StructArray<F extends FieldsSpec = FieldsSpec> implements Iterable<
     if (layout === undefined)
       throw new InvalidArgumentError(`StructArray(type, length): type must be a struct type, got ${describe(type)}`);
     const who = `StructArray(${layout.name}, length)`;
+    if (layout.flex !== undefined)
+      throw new InvalidArgumentError(
+        `${who}: ${layout.name} ends in a flexible array member; C has no arrays of such structs (each record's ` +
+          'length is its own)',
+      );
     if (typeof length !== 'number' || !Number.isSafeInteger(length) || length < 0) {
       throw new InvalidArgumentError(
         `${who}: length must be a non-negative integer, got ` +
@@ -95,6 +108,14 @@ export class StructArray<F extends FieldsSpec = FieldsSpec> implements Iterable<
     this.#type = type;
     this.#layout = layout;
     this.#m = memoFor(buffer);
+    this[MEM] = this.#m;
+    // `new StructArray(...)` returns an instance of the type's own subclass, whose get/at/iteration
+    // are generated for it (codegen.ts); the subclass's super() call lands here with new.target set.
+    if (new.target === StructArray && codegenAllowed() && layout.size > 0) {
+      const aligned = this.#m.fast && byteOffset % layout.natural === 0 && layout.size % layout.natural === 0;
+      // biome-ignore lint/correctness/noConstructorReturn: the per-type subclass, see above
+      return new (arrayClassOf(layout, aligned))(type, length, { buffer, byteOffset }) as this;
+    }
   }
 
   /**
@@ -146,10 +167,7 @@ export class StructArray<F extends FieldsSpec = FieldsSpec> implements Iterable<
 
   /** Live view of record i; IndexError outside [0, length). */
   get(i: number): StructInstance<F> {
-    if (!(i >>> 0 === i && i < this.length))
-      throw new IndexError(
-        `StructArray(${this.#layout.name}).get(i): index ${describe(i)} is not an integer in [0, ${this.length})`,
-      );
+    if (!(i >>> 0 === i && i < this.length)) badIndex(this as unknown as StructArray, i);
     return viewAt(this.#layout, this.#m, this.byteOffset + i * this.#layout.size) as unknown as StructInstance<F>;
   }
 
@@ -162,8 +180,8 @@ export class StructArray<F extends FieldsSpec = FieldsSpec> implements Iterable<
   /** One leaf field across all records: `column('pos.x')`, `column('tags.3')`. */
   column<P extends LeafPath<F>>(path: P): Column<PathValue<F, P>> {
     const who = `StructArray(${this.#layout.name}).column(path)`;
-    const { node, offset } = resolvePath(this.#layout, path, who);
-    if (node.t !== 'scalar' && node.t !== 'string') {
+    const { node, offset, bit } = resolvePath(this.#layout, path, who);
+    if (node.t !== 'scalar' && node.t !== 'string' && node.t !== 'bits' && node.t !== 'enum') {
       const hint =
         node.t === 'struct'
           ? ` (e.g. "${path}.${node.layout.fields[0].name}")`
@@ -171,10 +189,20 @@ export class StructArray<F extends FieldsSpec = FieldsSpec> implements Iterable<
             ? ` (e.g. "${path}.0")`
             : '';
       throw new InvalidArgumentError(
-        `${who}: "${path}" is ${describeNode(node)}; a column is one scalar or string field${hint}`,
+        `${who}: "${path}" is ${describeNode(node)}; a column is one scalar, string, bit-field or enum field${hint}`,
       );
     }
-    return makeColumn(path, node, this.#m, this.byteOffset, this.length, this.#layout.size, offset);
+    return makeColumn(
+      path,
+      node,
+      this.#m,
+      this.byteOffset,
+      this.length,
+      this.#layout.size,
+      offset,
+      bit,
+      this.#layout.checked,
+    );
   }
 
   /** Records [start, end) as a StructArray over the same memory (negative indices count from the end). */
@@ -200,10 +228,10 @@ export class StructArray<F extends FieldsSpec = FieldsSpec> implements Iterable<
     for (let i = 0; i < this.length; i++) yield this.at(i)!;
   }
 
-  /** Plain copies of all records. */
+  /** Plain copies of all records, for JSON (64-bit integers as decimal strings). */
   toJSON(): Plain<F>[] {
     const out = new Array<Plain<F>>(this.length);
-    for (let i = 0; i < this.length; i++) out[i] = toPlain(this.at(i) as unknown as StructView) as Plain<F>;
+    for (let i = 0; i < this.length; i++) out[i] = toPlain(this.at(i) as unknown as StructView, true) as Plain<F>;
     return out;
   }
 
@@ -233,6 +261,20 @@ export class StructArray<F extends FieldsSpec = FieldsSpec> implements Iterable<
     const more = this.length > 16 ? ` ... ${this.length - 16} more` : '';
     return `StructArray(${this.#layout.name} x ${this.length}) ${inspect(shown, options)}${more}`;
   }
+}
+
+function badIndex(a: StructArray, i: unknown): never {
+  throw new IndexError(
+    `StructArray(${a.type.name}).get(i): index ${describe(i)} is not an integer in [0, ${a.length})`,
+  );
+}
+
+/** The generated subclass of StructArray for a layout (records all aligned, or not). */
+function arrayClassOf(layout: Layout, aligned: boolean): typeof StructArray {
+  const cache = (layout.arrayClasses ??= {}) as { aligned?: typeof StructArray; unaligned?: typeof StructArray };
+  const key = aligned ? 'aligned' : 'unaligned';
+  const cs = classesOf(layout);
+  return (cache[key] ??= generateArrayClass(StructArray, aligned ? cs.aligned : cs.unaligned, layout, { badIndex }));
 }
 
 registerKind(STRUCT_ARRAY_KIND, (d) => StructArray.from(d));

@@ -22,7 +22,6 @@ import {
   newSharedBuffer,
   registerKind,
   registerStructTypeFactory,
-  type SharedDescriptor,
   type StructTypeLike,
 } from '@sabkit/atomics-sync';
 import { StructSchemaError } from './errors.js';
@@ -31,7 +30,10 @@ import { LAYOUT, type Layout } from './nodes.js';
 import { type StructBuffer, checkPlace, memoFor, toBuffer } from './memory.js';
 import { STRUCT_KIND, STRUCT_TYPE_KIND, checkSameType, layoutFromSchema, schemaKey } from './protocol.js';
 import { StructArray, type StructRegion } from './struct-array.js';
+import type { Endian } from './scalars.js';
 import type {
+  AnyStruct,
+  FieldsOf,
   TYPE_FIELDS,
   FieldInfo,
   FieldsSpec,
@@ -41,24 +43,54 @@ import type {
   StructSchema,
   StructTypeSpec,
 } from './types.js';
-import { type StructView, assignPlain, isViewOf, toPlain } from './view.js';
-import { viewAt } from './view-classes.js';
+import {
+  OFF,
+  SHARE_BUFFER,
+  SHARE_KIND,
+  SHARE_OFFSET,
+  SHARE_SCHEMA,
+  StructView,
+  assignPlain,
+  isViewOf,
+  toPlain,
+} from './view.js';
+import { setFlexibleLength, viewAt } from './view-classes.js';
 
+/** `struct(fields, options)`. */
 export interface StructOptions {
   /** Type name, for messages, `inspect` and C declarations (an identifier). Default "Struct". */
   readonly name?: string;
   /** C's __attribute__((packed)): no padding, alignment 1. Default false. */
   readonly packed?: boolean;
+  /**
+   * Byte order of the scalar fields that do not say (`be()`/`le()` do): 'big' is GCC's
+   * `scalar_storage_order("big-endian")`, for network formats. Nested structs keep their own.
+   */
+  readonly endian?: Endian;
+  /**
+   * Checked stores: a value its field cannot hold exactly (300 in a u8, 1.5 in an i32) is refused
+   * with StructRangeError instead of wrapping as C does. Default false. See "Stores and overflow".
+   */
+  readonly checked?: boolean;
 }
 
-/** A struct instance after structured clone. */
-export interface StructDescriptor extends SharedDescriptor {
-  readonly __schema: StructSchema;
+const OPTIONS = ['name', 'packed', 'endian', 'checked'];
+
+/**
+ * A struct instance after structured clone: its sharing protocol under names no field can have
+ * (docs/layouts/struct.md); atomics-sync's `revive` knows this aliased form.
+ */
+export interface StructDescriptor {
+  readonly '@sabkit': 'Struct';
+  readonly '@buffer': SharedArrayBuffer | ArrayBuffer;
+  readonly '@byteOffset': number;
+  readonly '@schema': StructSchema;
 }
 
 const INSPECT = Symbol.for('nodejs.util.inspect.custom');
 const byKey = new Map<string, StructType<FieldsSpec>>();
 let pending: Layout | undefined;
+let makingUnion = false;
 
 export class StructType<F extends FieldsSpec = FieldsSpec>
   implements StructTypeLike<StructInstance<F>>, StructTypeSpec<F>
@@ -72,6 +104,8 @@ export class StructType<F extends FieldsSpec = FieldsSpec>
   /** alignof: byteOffsets of records must be multiples of it. */
   readonly alignment: number;
   readonly packed: boolean;
+  /** True for a `union(...)`: every field at offset 0. */
+  readonly union: boolean;
   /** The fields in declaration order with their offsets, sizes and alignments. */
   readonly fields: readonly FieldInfo[];
   /** @internal */
@@ -89,21 +123,34 @@ export class StructType<F extends FieldsSpec = FieldsSpec>
       if (typeof options !== 'object' || options === null)
         throw new StructSchemaError(`struct(fields, options): options must be an object, got ${describe(options)}`);
       for (const k of Object.keys(options)) {
-        if (k !== 'name' && k !== 'packed')
-          throw new StructSchemaError(`struct(fields, options): unknown option "${k}" (options are name and packed)`);
+        if (!OPTIONS.includes(k))
+          throw new StructSchemaError(
+            `struct(fields, options): unknown option "${k}" (options are ${OPTIONS.join(', ')})`,
+          );
       }
-      if (options.packed !== undefined && typeof options.packed !== 'boolean') {
+      for (const k of ['packed', 'checked'] as const) {
+        if (options[k] !== undefined && typeof options[k] !== 'boolean')
+          throw new StructSchemaError(`struct(fields, options): ${k} must be a boolean, got ${describe(options[k])}`);
+      }
+      if (options.endian !== undefined && options.endian !== 'little' && options.endian !== 'big')
         throw new StructSchemaError(
-          `struct(fields, options): packed must be a boolean, got ${describe(options.packed)}`,
+          `struct(fields, options): endian must be 'little' or 'big', got ${describe(options.endian)}`,
         );
-      }
-      layout = buildLayout(options.name ?? 'Struct', Object.entries(fields), options.packed ?? false);
+      const union = makingUnion;
+      makingUnion = false;
+      layout = buildLayout(options.name ?? (union ? 'Union' : 'Struct'), Object.entries(fields), {
+        packed: options.packed ?? false,
+        union,
+        endian: options.endian ?? 'little',
+        checked: options.checked ?? false,
+      });
     }
     this[LAYOUT] = layout;
     this.name = layout.name;
     this.byteLength = layout.size;
     this.alignment = layout.align;
     this.packed = layout.packed;
+    this.union = layout.union;
     this.fields = fieldInfos(layout);
     Object.defineProperty(this, LAYOUT, { enumerable: false });
     Object.freeze(this);
@@ -124,10 +171,31 @@ export class StructType<F extends FieldsSpec = FieldsSpec>
     return new StructType<FieldsSpec>({});
   }
 
-  /** A new zeroed record in its own SharedArrayBuffer, with `init` written in (validated first). */
-  create(init?: Init<F>): StructInstance<F> {
+  /**
+   * A new zeroed record in its own SharedArrayBuffer, with `init` written in (validated first).
+   * A struct ending in a flexible array member gets room for `flexibleLength` elements (default:
+   * as many as `init` gives for it, else 0).
+   */
+  create(init?: Init<F>, flexibleLength?: number): StructInstance<F> {
     const layout = this[LAYOUT];
-    const v = viewAt(layout, memoFor(newSharedBuffer(layout.size, `${this.name || 'struct'}.create`)), 0);
+    const flex = layout.flex;
+    let extra = 0;
+    if (flex !== undefined && flex.node.t === 'flex') {
+      const given = (init as Record<string, ArrayLike<unknown> | undefined> | undefined)?.[flex.name]?.length ?? 0;
+      const n = flexibleLength ?? given;
+      if (!Number.isSafeInteger(n) || n < 0)
+        throw new InvalidArgumentError(
+          `${layout.name}.create(init, flexibleLength): flexibleLength must be a non-negative integer, ` +
+            `got ${describe(n)}`,
+        );
+      // C: malloc(offsetof(S, flex) + n * sizeof(elem)), rounded up to the struct's size at least.
+      extra = Math.max(0, flex.offset + n * flex.node.elem.size - layout.size);
+    } else if (flexibleLength !== undefined) {
+      throw new InvalidArgumentError(
+        `${layout.name}.create(init, flexibleLength): ${layout.name} has no flexible array member`,
+      );
+    }
+    const v = viewAt(layout, memoFor(newSharedBuffer(layout.size + extra, `${this.name || 'struct'}.create`)), 0);
     if (init !== undefined) assignPlain(v, init);
     return v as unknown as StructInstance<F>;
   }
@@ -135,14 +203,18 @@ export class StructType<F extends FieldsSpec = FieldsSpec>
   /**
    * A live view of the record at `byteOffset` in `buffer` (ArrayBuffer, SharedArrayBuffer or
    * WebAssembly.Memory). Writes nothing. InvalidRegionError if the record does not fit or
-   * byteOffset is not a multiple of `alignment`.
+   * byteOffset is not a multiple of `alignment`. A struct ending in a flexible array member sees
+   * `flexibleLength` elements of it (checked to fit), or by default all that fit in the buffer.
    */
-  view(buffer: StructBuffer, byteOffset = 0): StructInstance<F> {
+  view(buffer: StructBuffer, byteOffset = 0, flexibleLength?: number): StructInstance<F> {
     const layout = this[LAYOUT];
-    const who = `${layout.name}.view(buffer, byteOffset)`;
+    const who = `${layout.name}.view(buffer, byteOffset${flexibleLength === undefined ? '' : ', flexibleLength'})`;
     const buf = toBuffer(buffer, who);
     checkPlace(who, buf, byteOffset, layout.size, layout.align);
-    return viewAt(layout, memoFor(buf), byteOffset) as unknown as StructInstance<F>;
+    const v = viewAt(layout, memoFor(buf), byteOffset);
+    // C knows a flexible array's length from its own fields; a view given one sees that many.
+    if (flexibleLength !== undefined) setFlexibleLength(layout, v, flexibleLength, who);
+    return v as unknown as StructInstance<F>;
   }
 
   /** Makes a record that travelled through postMessage / workerData live again, over the same memory. */
@@ -154,16 +226,16 @@ export class StructType<F extends FieldsSpec = FieldsSpec>
     if (
       typeof d !== 'object' ||
       d === null ||
-      d.__sabkit !== STRUCT_KIND ||
-      !(d.buffer instanceof SharedArrayBuffer || (d.buffer as unknown) instanceof ArrayBuffer)
+      d[SHARE_KIND] !== STRUCT_KIND ||
+      !(d[SHARE_BUFFER] instanceof SharedArrayBuffer || (d[SHARE_BUFFER] as unknown) instanceof ArrayBuffer)
     ) {
       throw new ReviveError(
-        `${who}: value must be a ${layout.name} record or its structured clone ({ __sabkit: "Struct", ` +
-          `buffer, byteOffset, __schema }), got ${describe(value)}`,
+        `${who}: value must be a ${layout.name} record or its structured clone ({ "@sabkit": "Struct", ` +
+          `"@buffer", "@byteOffset", "@schema" }), got ${describe(value)}`,
       );
     }
-    checkSameType(layout, d.__schema, who);
-    return this.view(d.buffer as SharedArrayBuffer, d.byteOffset as number);
+    checkSameType(layout, d[SHARE_SCHEMA], who);
+    return this.view(d[SHARE_BUFFER] as SharedArrayBuffer, d[SHARE_OFFSET] as number);
   }
 
   /** An array of `length` records in its own SharedArrayBuffer, or over `region` (never written). */
@@ -225,5 +297,40 @@ export function struct<const F extends FieldsSpec>(fields: F, options?: StructOp
   return new StructType<F>(fields, options);
 }
 
+/**
+ * Defines a C union: every field at offset 0, sizeof the largest rounded up to the largest
+ * alignment. `union({ i: 'u32', f: 'f32' }, { name: 'Word' })`. Its records are views like a
+ * struct's: writing one member changes the bytes the others read.
+ */
+export function union<const F extends FieldsSpec>(fields: F, options?: StructOptions): StructType<F> {
+  makingUnion = true;
+  try {
+    return new StructType<F>(fields, options);
+  } finally {
+    makingUnion = false;
+  }
+}
+
+/** Where a record lives: its memory, byte offset and size (what `p.buffer` / `p.byteOffset` were). */
+export function addressOf(record: AnyStruct): {
+  buffer: ArrayBuffer | SharedArrayBuffer;
+  byteOffset: number;
+  byteLength: number;
+} {
+  if (!StructView.isView(record))
+    throw new InvalidArgumentError(`addressOf(record): record must be a struct record, got ${describe(record)}`);
+  const v = record as unknown as StructView;
+  return { buffer: StructView.memoOf(v).buffer, byteOffset: v[OFF], byteLength: StructView.layoutOf(v).size };
+}
+
+/** The struct type of a record (the one known in this thread for its schema). */
+export function typeOf<T extends AnyStruct>(record: T): StructType<FieldsOf<T>> {
+  if (!StructView.isView(record))
+    throw new InvalidArgumentError(`typeOf(record): record must be a struct record, got ${describe(record)}`);
+  return StructType.fromSchema(StructView.layoutOf(record as unknown as StructView).schema) as unknown as StructType<
+    FieldsOf<T>
+  >;
+}
+
 registerStructTypeFactory(STRUCT_TYPE_KIND, (schema) => StructType.fromSchema(schema) as StructTypeLike);
-registerKind(STRUCT_KIND, (d) => StructType.fromSchema((d as StructDescriptor).__schema).from(d));
+registerKind(STRUCT_KIND, (d) => StructType.fromSchema((d as unknown as StructDescriptor)[SHARE_SCHEMA]).from(d));

@@ -11,9 +11,9 @@
  *   padding(n)                  -> not a property
  */
 import type { Lock } from '@sabkit/atomics-sync';
-import type { ScalarKind } from './scalars.js';
+import type { Endian, IntegerKind, ScalarKind } from './scalars.js';
 
-export type { ScalarKind } from './scalars.js';
+export type { Endian, IntegerKind, ScalarKind } from './scalars.js';
 
 /** What `string()` does with a string longer than its capacity. */
 export type StringOverflow = 'error' | 'truncate';
@@ -32,6 +32,44 @@ export interface StringSpec {
   readonly overflow: StringOverflow;
 }
 
+/** A scalar with an explicit byte order: `be('u32')`, `le('f64')`. */
+export interface ScalarSpec<K extends ScalarKind = ScalarKind> {
+  readonly kind: 'scalar';
+  readonly type: K;
+  readonly endian: Endian;
+}
+
+/** A C bit-field: `bits('u32', 3)`. */
+export interface BitsSpec<K extends IntegerKind | 'bool' = IntegerKind | 'bool'> {
+  readonly kind: 'bits';
+  readonly type: K;
+  readonly width: number;
+  readonly unnamed: boolean;
+}
+
+/** A C enum: `enumType({ red: 0, green: 1 }, { type: 'u8' })`. */
+export interface EnumSpec<
+  N extends Readonly<Record<string, number>> = Readonly<Record<string, number>>,
+  R extends 'name' | 'value' = 'name' | 'value',
+> {
+  readonly kind: 'enum';
+  readonly type: IntegerKind;
+  readonly names: N;
+  readonly read: R;
+}
+
+/** `char name[n]` as bytes: `bytes(n)`. */
+export interface BytesSpec {
+  readonly kind: 'bytes';
+  readonly length: number;
+}
+
+/** C's trailing flexible array member `T name[]`: `flexible(element)`. */
+export interface FlexSpec<E extends ElementSpec = ElementSpec> {
+  readonly kind: 'flex';
+  readonly element: E;
+}
+
 /** Explicit padding bytes: `padding(byteLength)`. Not readable; keeps its place in the layout. */
 export interface PaddingSpec {
   readonly kind: 'padding';
@@ -44,14 +82,25 @@ export interface LockSpec {
 }
 
 /** Anything that can be an array element. */
-/* biome-ignore lint/suspicious/noExplicitAny: element specs of any shape; `unknown` breaks the
-   conditional types that read them */
-export type ElementSpec = ScalarKind | ArraySpec<any> | StringSpec | LockSpec | StructTypeSpec<any>;
+// Element specs of any shape (`any` below): `unknown` breaks the conditional types that read them.
+export type ElementSpec =
+  | ScalarKind
+  | ScalarSpec
+  // biome-ignore lint/suspicious/noExplicitAny: as above
+  | ArraySpec<any>
+  | StringSpec
+  | BytesSpec
+  | EnumSpec
+  | LockSpec
+  // biome-ignore lint/suspicious/noExplicitAny: as above
+  | StructTypeSpec<any>;
 /** Anything that can be a field. */
-export type FieldSpec = ElementSpec | PaddingSpec;
+// biome-ignore lint/suspicious/noExplicitAny: as above
+export type FieldSpec = ElementSpec | PaddingSpec | BitsSpec | FlexSpec<any>;
 /** A struct's fields, in declaration order. */
 export type FieldsSpec = { readonly [name: string]: FieldSpec };
 
+/** The value of a scalar field: `bigint` for i64/u64, `boolean` for bool, else `number`. */
 export type ScalarValue<K extends ScalarKind> = K extends 'i64' | 'u64' ? bigint : K extends 'bool' ? boolean : number;
 
 /**
@@ -83,29 +132,48 @@ export type FieldValue<S> =
     ? unknown
     : S extends ScalarKind
       ? ScalarValue<S>
-      : S extends StringSpec
-        ? string
-        : S extends LockSpec
-          ? Lock
-          : S extends HasFields<infer G extends FieldsSpec>
-            ? StructInstance<G>
-            : S extends ArraySpec<infer E>
+      : S extends ScalarSpec<infer K> | BitsSpec<infer K>
+        ? ScalarValue<K>
+        : S extends EnumSpec<infer N, infer R>
+          ? EnumValue<N, R>
+          : S extends BytesSpec
+            ? Uint8Array
+            : S extends FlexSpec<infer E>
               ? ArrayValue<E>
-              : never;
+              : S extends StringSpec
+                ? string
+                : S extends LockSpec
+                  ? Lock
+                  : S extends HasFields<infer G extends FieldsSpec>
+                    ? StructInstance<G>
+                    : S extends ArraySpec<infer E>
+                      ? ArrayValue<E>
+                      : never;
 
-export type ArrayValue<E> = E extends ScalarKind | StringSpec ? ScalarArray<FieldValue<E>> : readonly FieldValue<E>[];
+/** What an enum field reads as: one of its names (or, for a value without a name, its number), or its values. */
+export type EnumValue<N, R> = R extends 'value' ? N[keyof N] : keyof N | (number & {});
+/** What an enum field takes: a name or a value. */
+export type EnumInit<N> = keyof N | N[keyof N];
 
+/** The value of an `array(spec, n)` field: a typed array of scalars or strings, else a readonly array of views. */
+export type ArrayValue<E> = E extends ScalarKind | ScalarSpec | StringSpec | EnumSpec
+  ? ScalarArray<FieldValue<E>>
+  : readonly FieldValue<E>[];
+
+type NoProperty = PaddingSpec | (BitsSpec<IntegerKind | 'bool'> & { readonly unnamed: true });
 type WritableKeys<F> = {
-  [K in keyof F]: F[K] extends PaddingSpec ? never : IsData<F[K]> extends true ? K : never;
+  [K in keyof F]: F[K] extends NoProperty ? never : IsData<F[K]> extends true ? K : never;
 }[keyof F] &
   string;
 type LockKeys<F> = {
-  [K in keyof F]: F[K] extends PaddingSpec ? never : IsData<F[K]> extends true ? never : K;
+  [K in keyof F]: F[K] extends NoProperty ? never : IsData<F[K]> extends true ? never : K;
 }[keyof F] &
   string;
 
 /** Type-only key that carries a struct's fields on its instances (no such property exists). */
 export declare const FIELDS: unique symbol;
+/** Type-only key that brands records (no such property exists). */
+export declare const RECORD: unique symbol;
 /** Type-only key that carries a struct type's fields (no such property exists). */
 export declare const TYPE_FIELDS: unique symbol;
 /** What type-level code matches a struct type by: only its fields, so matching is shallow. */
@@ -129,17 +197,16 @@ export interface StructTypeSpec<F extends FieldsSpec = FieldsSpec> extends HasFi
   readonly alignment: number;
 }
 
-/** What every struct instance has besides its fields. */
+/**
+ * What every struct instance has besides its fields: nothing that takes a name. A record's
+ * properties are its fields only (any identifier, `buffer` and `__proto__` included); its own
+ * API is in static functions (`addressOf`, `Type.toObject`, `typeOf`) so that no name is reserved.
+ */
 export interface StructBase<F extends FieldsSpec = FieldsSpec> {
-  /** Sharing protocol: kind, memory and place (structured clone keeps these and the schema). */
-  readonly __sabkit: 'Struct';
-  readonly buffer: ArrayBuffer | SharedArrayBuffer;
-  readonly byteOffset: number;
-  readonly __schema: StructSchema;
-  /** A plain-object copy of the fields (for JSON.stringify and logging). */
-  toJSON(): Plain<F>;
   /** Type-only: the schema's fields. */
   readonly [FIELDS]?: F;
+  /** Type-only brand (no such property exists): a plain object is not a record. */
+  readonly [RECORD]: true;
 }
 
 /**
@@ -167,42 +234,60 @@ export type FieldsOf<T> = T extends { readonly [FIELDS]?: infer F } ? (F extends
 type IsData<S> =
   IsAny<S> extends true
     ? true
-    : S extends PaddingSpec | LockSpec
+    : S extends NoProperty | LockSpec
       ? false
-      : S extends ArraySpec<infer E>
+      : S extends ArraySpec<infer E> | FlexSpec<infer E>
         ? IsData<E>
         : true;
 type DataKeys<F> = { [K in keyof F]: IsData<F[K]> extends true ? K : never }[keyof F] & string;
 
 /** Plain-object form of a struct's data (padding and locks left out). */
 export type Plain<F> = { -readonly [K in DataKeys<F>]: PlainValue<F[K]> };
+/** A field's value in the plain-object form (`toObject`, `toJSON`). */
 export type PlainValue<S> =
   IsAny<S> extends true
     ? unknown
     : S extends ScalarKind
       ? ScalarValue<S>
-      : S extends StringSpec
-        ? string
-        : S extends HasFields<infer G extends FieldsSpec>
-          ? Plain<G>
-          : S extends ArraySpec<infer E>
-            ? PlainValue<E>[]
-            : never;
+      : S extends ScalarSpec<infer K> | BitsSpec<infer K>
+        ? ScalarValue<K>
+        : S extends EnumSpec<infer N, infer R>
+          ? EnumValue<N, R>
+          : S extends BytesSpec
+            ? number[]
+            : S extends FlexSpec<infer E>
+              ? PlainValue<E>[]
+              : S extends StringSpec
+                ? string
+                : S extends HasFields<infer G extends FieldsSpec>
+                  ? Plain<G>
+                  : S extends ArraySpec<infer E>
+                    ? PlainValue<E>[]
+                    : never;
 
 /** Initial or new values for some of a struct's fields (arrays: the first items). */
 export type Init<F> = { [K in DataKeys<F>]?: InitValue<F[K]> };
+/** What a field accepts as an initial or new value (`create(init)`, `assign`). */
 export type InitValue<S> =
   IsAny<S> extends true
     ? unknown
     : S extends ScalarKind
       ? ScalarValue<S>
-      : S extends StringSpec
-        ? string
-        : S extends HasFields<infer G extends FieldsSpec>
-          ? Init<G>
-          : S extends ArraySpec<infer E>
-            ? ArrayLike<InitValue<E>>
-            : never;
+      : S extends ScalarSpec<infer K> | BitsSpec<infer K>
+        ? ScalarValue<K>
+        : S extends EnumSpec<infer N>
+          ? EnumInit<N>
+          : S extends BytesSpec
+            ? ArrayLike<number>
+            : S extends FlexSpec<infer E>
+              ? ArrayLike<InitValue<E>>
+              : S extends StringSpec
+                ? string
+                : S extends HasFields<infer G extends FieldsSpec>
+                  ? Init<G>
+                  : S extends ArraySpec<infer E>
+                    ? ArrayLike<InitValue<E>>
+                    : never;
 
 type AtomicKeysOf<F> = {
   [K in keyof F]: F[K] extends 'i8' | 'u8' | 'i16' | 'u16' | 'i32' | 'u32' | 'i64' | 'u64' ? K : never;
@@ -225,7 +310,7 @@ type LeafSuffix<S, D extends unknown[]> = D['length'] extends 8
   ? never
   : IsAny<S> extends true
     ? string
-    : S extends ScalarKind | StringSpec
+    : S extends ScalarKind | StringSpec | ScalarSpec | BitsSpec | EnumSpec
       ? ''
       : S extends HasFields<infer G extends FieldsSpec>
         ? `.${LeafPath<G, D>}`
@@ -261,6 +346,11 @@ export type PathValue<F, P extends string> = FieldValue<SpecAt<F, P>>;
 /** Structured-cloneable description of a field, as `toSchema()` writes it. */
 export type FieldSchema =
   | ScalarKind
+  | { readonly scalar: ScalarKind; readonly endian: Endian }
+  | { readonly bits: IntegerKind | 'bool'; readonly width: number; readonly unnamed: boolean }
+  | { readonly enum: IntegerKind; readonly names: Readonly<Record<string, number>>; readonly read: 'name' | 'value' }
+  | { readonly bytes: number }
+  | { readonly flexible: FieldSchema }
   | { readonly array: FieldSchema; readonly length: number }
   | { readonly string: number; readonly overflow: StringOverflow }
   | { readonly padding: number }
@@ -271,6 +361,12 @@ export type FieldSchema =
 export interface StructSchema {
   readonly name: string;
   readonly packed: boolean;
+  /** Present (true) for a union. */
+  readonly union?: boolean;
+  /** Present for a big-endian struct. */
+  readonly endian?: Endian;
+  /** Present (true) for a checked struct. */
+  readonly checked?: boolean;
   readonly fields: readonly (readonly [string, FieldSchema])[];
 }
 
@@ -283,7 +379,10 @@ export interface FieldInfo {
   readonly byteLength: number;
   /** Alignment used in this layout (1 in a packed struct). */
   readonly alignment: number;
-  /** Readable type: 'f64', 'u8[4]', 'Vec3', 'Vec3[2]', 'string(16)', 'padding(3)', 'lock'. */
+  /** Bit-fields: the lowest bit's position in the byte at `offset` (0-7), and the width. */
+  readonly bit?: number;
+  readonly bitWidth?: number;
+  /** Readable type: 'f64', 'u8[4]', 'Vec3', 'Vec3[2]', 'string(16)', 'padding(3)', 'lock', 'u32:3', 'be(u16)'. */
   readonly type: string;
   readonly spec: FieldSpec;
 }

@@ -1,343 +1,144 @@
 /**
- * Struct instances: a view of one record at (buffer, byteOffset). It holds no data of its own;
- * every field is an accessor on a per-type prototype, made once when the type is created, that
- * reads or writes the buffer at `byteOffset + fieldOffset`.
+ * Struct instances: a view of one record at (memory, byteOffset). It holds no data of its own;
+ * every field is an accessor on a per-type prototype (view-classes.ts) that reads or writes the
+ * buffer at `byteOffset + fieldOffset`.
  *
- * Own enumerable properties (what structured clone keeps, the sharing protocol of atomics-sync):
- *   __sabkit 'Struct', buffer, byteOffset, __schema (the type's StructSchema)
- * Private per-thread state: #m the buffer's Memo (memory.ts), #o the byte offset, #c the lazily
- * made child views (nested structs, arrays, locks), so `p.pos` allocates once, not per access.
+ * A record's string-keyed properties are its fields and nothing else, so that any C field name
+ * (`buffer`, `byteOffset`, `toJSON`, `constructor`, `__proto__`, `__x`) can be mirrored:
+ *  - its state is in symbol-keyed own properties (MEM the buffer's Memo, OFF the byte offset,
+ *    KIDS the lazily made child views of nested structs, arrays and locks);
+ *  - its sharing protocol (what structured clone keeps) is in own enumerable properties whose
+ *    names are not identifiers and so never a field's: '@sabkit' ("Struct"), '@buffer',
+ *    '@byteOffset', '@schema' (atomics-sync's revive knows this aliased form);
+ *  - its API is static: `addressOf(record)`, `typeOf(record)`, `Type.toObject(record)`; only
+ *    `toJSON` and util.inspect's symbol stay on the prototype (a field named toJSON shadows it:
+ *    use `JSON.stringify(Type.toObject(record))` there).
+ * Below the prototypes sits GUARD, a Proxy that an assignment to a name no prototype has reaches:
+ * it throws StructFieldError, so `p.typo = 1` fails as it would in C instead of adding a property
+ * (reads of unknown names pass through to Object.prototype, so `await`, JSON and String() work).
  *
- * The accessor factories are static methods of StructView because they read that private state;
- * which accessor each field gets, and the per-type classes they go on, is view-classes.ts's part.
- * Closures over the field offsets rather than `new Function` source: they measure the same (V8
- * inlines both), and work where eval is forbidden (CSP).
- *
- * Accessors are made once per type, not once per buffer. Classes per (type, buffer) would let
- * each accessor capture its buffer's typed arrays as constants, which measured about 1.7x faster
- * when a loop walks many records through many views (the typed array loaded from #m is not a
- * constant, so V8 re-checks it per access); but every Type.create() makes a buffer, and records
- * from many buffers would then meet call sites as many hidden classes (megamorphic, far slower).
- * On one record, field access equals hand-written typed-array code; across many records the
- * column views (column.ts) are the fast path. Figures: benchmarks/suites/typed-struct.mjs.
+ * The state lives in own properties defined by the class-field syntax (define semantics), so
+ * constructing a view never reaches GUARD; that keeps construction a plain allocation, which V8
+ * removes altogether when the view does not escape (`arr.get(i).x` in a loop allocates nothing).
  */
-import { readString, writeString } from './codec.js';
+import { describe } from '@sabkit/atomics-sync';
+import { StructFieldError } from './errors.js';
 import type { Memo } from './memory.js';
-import type { FieldLayout, Layout, Node } from './nodes.js';
-import { assignValue, checkInit, plainStruct, writeStruct } from './plain.js';
+import { hasProperty, type Layout } from './nodes.js';
+import { checkInit, plainStruct, writeStruct } from './plain.js';
 import type { StructSchema } from './types.js';
 
-/** Makes the live value of a composite field (struct, array, lock) at a byte offset. */
-export type Make = (m: Memo, abs: number) => unknown;
+export const MEM: unique symbol = Symbol('typed-struct.memory');
+export const OFF: unique symbol = Symbol('typed-struct.byteOffset');
+export const KIDS: unique symbol = Symbol('typed-struct.children');
+/** On each per-type class prototype: the layout of its records. */
+export const CLASS_LAYOUT: unique symbol = Symbol('typed-struct.layout');
+
+/** The record's sharing protocol, under names no field can have (docs/layouts/struct.md). */
+export const SHARE_KIND = '@sabkit';
+export const SHARE_BUFFER = '@buffer';
+export const SHARE_OFFSET = '@byteOffset';
+export const SHARE_SCHEMA = '@schema';
 
 const INSPECT = Symbol.for('nodejs.util.inspect.custom');
 
+/**
+ * The prototype every record class sits on (records are `instanceof StructView`). It is never
+ * constructed: each type's class declares the state fields itself and has StructView.prototype
+ * set as its prototype's prototype (recordClass below, or codegen.ts). Measured on Node 20, a
+ * subclass whose base class declares fields is not inlined into the caller's loop (~40 ns per
+ * `arr.get(i).x`), while a class declaring its own fields is, allocation removed (~2 ns).
+ */
 export class StructView {
-  declare readonly __sabkit: 'Struct';
-  declare readonly buffer: ArrayBuffer | SharedArrayBuffer;
-  declare readonly byteOffset: number;
-  declare readonly __schema: StructSchema;
-  readonly #m: Memo;
-  readonly #o: number;
-  readonly #layout: Layout;
-  #c: unknown[] | undefined = undefined;
-
-  constructor(m: Memo, abs: number, layout: Layout) {
-    // Plain assignments (not defineProperty): one hidden class per type, cheap construction.
-    (this as { __sabkit: string }).__sabkit = 'Struct';
-    (this as { buffer: unknown }).buffer = m.buffer;
-    (this as { byteOffset: number }).byteOffset = abs;
-    (this as { __schema: StructSchema }).__schema = layout.schema;
-    this.#m = m;
-    this.#o = abs;
-    this.#layout = layout;
-  }
+  declare [MEM]: Memo;
+  declare [OFF]: number;
+  declare [KIDS]: unknown[] | undefined;
+  declare '@sabkit': 'Struct';
+  declare '@buffer': ArrayBuffer | SharedArrayBuffer;
+  declare '@byteOffset': number;
+  declare '@schema': StructSchema;
+  declare readonly [CLASS_LAYOUT]: Layout;
 
   static isView(value: unknown): value is StructView {
-    return typeof value === 'object' && value !== null && #m in value;
+    return typeof value === 'object' && value !== null && (value as StructView)[MEM] !== undefined;
   }
   static memoOf(v: StructView): Memo {
-    return v.#m;
+    return v[MEM];
   }
   static layoutOf(v: StructView): Layout {
-    return v.#layout;
+    return v[CLASS_LAYOUT];
   }
 
+  /** A plain copy for JSON.stringify (64-bit fields as decimal strings: JSON has no bigint). */
   toJSON(): unknown {
-    return plainStruct(this.#layout, this.#m, this.#o);
+    return plainStruct(this[CLASS_LAYOUT], this[MEM], this[OFF], true);
   }
 
   [INSPECT](_depth: number, options: object, inspect: (v: unknown, o: object) => string): string {
-    return `${this.#layout.name} ${inspect(plainStruct(this.#layout, this.#m, this.#o), options)}`;
-  }
-
-  /** Accessor of a scalar field at `off` through the typed array of its kind. */
-  static typedAccessor(kind: string, off: number): PropertyDescriptor {
-    type V = StructView;
-    switch (kind) {
-      case 'i8':
-        return {
-          get(this: V) {
-            return this.#m.i8[this.#o + off];
-          },
-          set(this: V, v: number) {
-            this.#m.i8[this.#o + off] = v;
-          },
-        };
-      case 'u8':
-        return {
-          get(this: V) {
-            return this.#m.u8[this.#o + off];
-          },
-          set(this: V, v: number) {
-            this.#m.u8[this.#o + off] = v;
-          },
-        };
-      case 'bool':
-        return {
-          get(this: V) {
-            return this.#m.u8[this.#o + off] !== 0;
-          },
-          set(this: V, v: boolean) {
-            this.#m.u8[this.#o + off] = v ? 1 : 0;
-          },
-        };
-      case 'i16':
-        return {
-          get(this: V) {
-            return this.#m.i16[(this.#o + off) >>> 1];
-          },
-          set(this: V, v: number) {
-            this.#m.i16[(this.#o + off) >>> 1] = v;
-          },
-        };
-      case 'u16':
-        return {
-          get(this: V) {
-            return this.#m.u16[(this.#o + off) >>> 1];
-          },
-          set(this: V, v: number) {
-            this.#m.u16[(this.#o + off) >>> 1] = v;
-          },
-        };
-      case 'i32':
-        return {
-          get(this: V) {
-            return this.#m.i32[(this.#o + off) >>> 2];
-          },
-          set(this: V, v: number) {
-            this.#m.i32[(this.#o + off) >>> 2] = v;
-          },
-        };
-      case 'u32':
-        return {
-          get(this: V) {
-            return this.#m.u32[(this.#o + off) >>> 2];
-          },
-          set(this: V, v: number) {
-            this.#m.u32[(this.#o + off) >>> 2] = v;
-          },
-        };
-      case 'f32':
-        return {
-          get(this: V) {
-            return this.#m.f32[(this.#o + off) >>> 2];
-          },
-          set(this: V, v: number) {
-            this.#m.f32[(this.#o + off) >>> 2] = v;
-          },
-        };
-      case 'i64':
-        return {
-          get(this: V) {
-            return this.#m.i64[(this.#o + off) >>> 3];
-          },
-          set(this: V, v: bigint) {
-            this.#m.i64[(this.#o + off) >>> 3] = v;
-          },
-        };
-      case 'u64':
-        return {
-          get(this: V) {
-            return this.#m.u64[(this.#o + off) >>> 3];
-          },
-          set(this: V, v: bigint) {
-            this.#m.u64[(this.#o + off) >>> 3] = v;
-          },
-        };
-      case 'f64':
-        return {
-          get(this: V) {
-            return this.#m.f64[(this.#o + off) >>> 3];
-          },
-          set(this: V, v: number) {
-            this.#m.f64[(this.#o + off) >>> 3] = v;
-          },
-        };
-    }
-    throw new TypeError(`no typed accessor for ${kind}`);
-  }
-
-  /** Accessor of a scalar field at `off` through the DataView (any alignment, little-endian). */
-  static dataViewAccessor(kind: string, off: number): PropertyDescriptor {
-    type V = StructView;
-    switch (kind) {
-      case 'i8':
-        return {
-          get(this: V) {
-            return this.#m.dv.getInt8(this.#o + off);
-          },
-          set(this: V, v: number) {
-            this.#m.dv.setInt8(this.#o + off, v);
-          },
-        };
-      case 'u8':
-        return {
-          get(this: V) {
-            return this.#m.dv.getUint8(this.#o + off);
-          },
-          set(this: V, v: number) {
-            this.#m.dv.setUint8(this.#o + off, v);
-          },
-        };
-      case 'bool':
-        return {
-          get(this: V) {
-            return this.#m.dv.getUint8(this.#o + off) !== 0;
-          },
-          set(this: V, v: boolean) {
-            this.#m.dv.setUint8(this.#o + off, v ? 1 : 0);
-          },
-        };
-      case 'i16':
-        return {
-          get(this: V) {
-            return this.#m.dv.getInt16(this.#o + off, true);
-          },
-          set(this: V, v: number) {
-            this.#m.dv.setInt16(this.#o + off, v, true);
-          },
-        };
-      case 'u16':
-        return {
-          get(this: V) {
-            return this.#m.dv.getUint16(this.#o + off, true);
-          },
-          set(this: V, v: number) {
-            this.#m.dv.setUint16(this.#o + off, v, true);
-          },
-        };
-      case 'i32':
-        return {
-          get(this: V) {
-            return this.#m.dv.getInt32(this.#o + off, true);
-          },
-          set(this: V, v: number) {
-            this.#m.dv.setInt32(this.#o + off, v, true);
-          },
-        };
-      case 'u32':
-        return {
-          get(this: V) {
-            return this.#m.dv.getUint32(this.#o + off, true);
-          },
-          set(this: V, v: number) {
-            this.#m.dv.setUint32(this.#o + off, v, true);
-          },
-        };
-      case 'f32':
-        return {
-          get(this: V) {
-            return this.#m.dv.getFloat32(this.#o + off, true);
-          },
-          set(this: V, v: number) {
-            this.#m.dv.setFloat32(this.#o + off, v, true);
-          },
-        };
-      case 'i64':
-        return {
-          get(this: V) {
-            return this.#m.dv.getBigInt64(this.#o + off, true);
-          },
-          set(this: V, v: bigint) {
-            this.#m.dv.setBigInt64(this.#o + off, v, true);
-          },
-        };
-      case 'u64':
-        return {
-          get(this: V) {
-            return this.#m.dv.getBigUint64(this.#o + off, true);
-          },
-          set(this: V, v: bigint) {
-            this.#m.dv.setBigUint64(this.#o + off, v, true);
-          },
-        };
-      case 'f64':
-        return {
-          get(this: V) {
-            return this.#m.dv.getFloat64(this.#o + off, true);
-          },
-          set(this: V, v: number) {
-            this.#m.dv.setFloat64(this.#o + off, v, true);
-          },
-        };
-    }
-    throw new TypeError(`no DataView accessor for ${kind}`);
-  }
-
-  static stringAccessor(f: FieldLayout, where: string): PropertyDescriptor {
-    const off = f.offset;
-    const node = f.node;
-    if (node.t !== 'string') throw new TypeError('not a string field');
-    const cap = node.capacity;
-    return {
-      get(this: StructView) {
-        return readString(this.#m, this.#o + off, cap);
-      },
-      set(this: StructView, v: string) {
-        writeString(this.#m, this.#o + off, node, v, where);
-      },
-    };
-  }
-
-  /**
-   * Accessor of a nested struct, array or lock: the live view is made on first read, then cached.
-   * Assigning a struct or array field copies the value in, as C struct assignment does (a record
-   * or array of the same shape, or plain values; validated before the first byte is written).
-   * Lock fields cannot be assigned.
-   */
-  static childAccessor(
-    off: number,
-    slot: number,
-    slots: number,
-    make: Make,
-    node: Node | undefined,
-    where: string,
-  ): PropertyDescriptor {
-    const get = function (this: StructView) {
-      const c = this.#c ?? (this.#c = new Array(slots));
-      let v = c[slot];
-      if (v === undefined) v = c[slot] = make(this.#m, this.#o + off);
-      return v;
-    };
-    if (node === undefined) return { get };
-    return {
-      get,
-      set(this: StructView, v: unknown) {
-        assignValue(node, this.#m, this.#o + off, plainify(v), where);
-      },
-    };
+    return `${this[CLASS_LAYOUT].name} ${inspect(plainStruct(this[CLASS_LAYOUT], this[MEM], this[OFF]), options)}`;
   }
 }
+
+/** A record class for a type (without generated accessors: view-classes.ts defines them on it). */
+export function recordClass(): new (m: Memo, abs: number, schema: StructSchema) => StructView {
+  const C = class {
+    [MEM]: Memo;
+    [OFF]: number;
+    [KIDS]: unknown[] | undefined;
+    '@sabkit': 'Struct';
+    '@buffer': ArrayBuffer | SharedArrayBuffer;
+    '@byteOffset': number;
+    '@schema': StructSchema;
+    constructor(m: Memo, abs: number, schema: StructSchema) {
+      this[MEM] = m;
+      this[OFF] = abs;
+      this[KIDS] = undefined;
+      this['@sabkit'] = 'Struct';
+      this['@buffer'] = m.buffer;
+      this['@byteOffset'] = abs;
+      this['@schema'] = schema;
+    }
+  };
+  Object.setPrototypeOf(C.prototype, StructView.prototype);
+  return C as unknown as new (
+    m: Memo,
+    abs: number,
+    schema: StructSchema,
+  ) => StructView;
+}
+
+/** Names a record can be given: its fields with a property. */
+function fieldList(layout: Layout): string {
+  return (
+    layout.fields
+      .filter((f) => hasProperty(f.node))
+      .map((f) => f.name)
+      .join(', ') || 'none'
+  );
+}
+
+const GUARD = new Proxy(Object.prototype, {
+  set(target, key, value, receiver) {
+    if (typeof key === 'symbol')
+      return Reflect.defineProperty(receiver, key, { value, writable: true, configurable: true });
+    const layout = (receiver as StructView)[CLASS_LAYOUT];
+    if (layout === undefined) return Reflect.set(target, key, value, receiver);
+    throw new StructFieldError(
+      `${layout.name} has no field "${key}" to assign ${describe(value)} to (fields: ${fieldList(layout)}); ` +
+        'a record has exactly the fields of its struct, as in C',
+    );
+  },
+});
+Object.setPrototypeOf(StructView.prototype, GUARD);
 
 /** True if `v` is an instance of the struct with this layout (either class). */
 export function isViewOf(v: unknown, layout: Layout): v is StructView {
-  return StructView.isView(v) && StructView.layoutOf(v).key === layout.key;
+  return StructView.isView(v) && v[CLASS_LAYOUT].key === layout.key;
 }
 
-/** A plain-object copy of the record's data. */
-export function toPlain(v: StructView): Record<string, unknown> {
-  return plainStruct(StructView.layoutOf(v), StructView.memoOf(v), v.byteOffset);
+/** A plain-object copy of the record's data (`json`: 64-bit integers as strings). */
+export function toPlain(v: StructView, json = false): Record<string, unknown> {
+  return plainStruct(v[CLASS_LAYOUT], v[MEM], v[OFF], json);
 }
 
 /** Records inside `value` (from another struct's fields) as plain values, so they can be copied in. */
@@ -349,8 +150,8 @@ export function plainify(value: unknown): unknown {
 
 /** Validates `init` against the struct `v`, then writes it. */
 export function assignPlain(v: StructView, init: unknown): void {
-  const layout = StructView.layoutOf(v);
+  const layout = v[CLASS_LAYOUT];
   const p = plainify(init);
-  checkInit(layout, p);
-  writeStruct(layout, StructView.memoOf(v), v.byteOffset, p as Record<string, unknown>, layout.name);
+  checkInit(layout, p, layout.name, v[MEM], v[OFF]);
+  writeStruct(layout, v[MEM], v[OFF], p as Record<string, unknown>, layout.name);
 }

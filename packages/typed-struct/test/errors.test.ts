@@ -9,7 +9,9 @@ import {
   StructRangeError,
   StructSchemaError,
   StructType,
+  addressOf,
   array,
+  bits,
   atomics,
   lock,
   padding,
@@ -19,6 +21,13 @@ import {
 
 const Vec3 = struct({ x: 'f64', y: 'f64', z: 'f64' }, { name: 'Vec3' });
 const Rec = struct({ id: 'u32', name: string(8), pos: Vec3, tags: array('u8', 2), mu: lock() }, { name: 'Rec' });
+const RecC = struct(
+  { id: 'u32', tags: array('u8', 2), big: 'i64', f: 'f32', e: bits('i32', 3) },
+  {
+    name: 'RecC',
+    checked: true,
+  },
+);
 const Tight = struct({ a: 'u8', n: 'i32', f: 'f64', b: 'bool' }, { name: 'Tight', packed: true });
 
 type ErrorClass = abstract new (...args: never[]) => Error;
@@ -68,33 +77,11 @@ const CASES: [string, () => unknown, ErrorClass, string, RegExp][] = [
     /struct Dup: duplicate field name "a"/,
   ],
   [
-    'reserved field name',
-    () => struct({ buffer: 'u8' }),
-    StructSchemaError,
-    'ERR_SABKIT_STRUCT_SCHEMA',
-    /field name "buffer" is reserved/,
-  ],
-  [
-    'dunder field name',
-    () => struct({ __schema: 'u8' }),
-    StructSchemaError,
-    'ERR_SABKIT_STRUCT_SCHEMA',
-    /field name "__schema" is reserved/,
-  ],
-  [
     'non-identifier field name',
     () => struct({ 'a-b': 'u8' }),
     StructSchemaError,
     'ERR_SABKIT_STRUCT_SCHEMA',
     /name must be an identifier.*got "a-b"/,
-  ],
-  ['empty struct', () => struct({}), StructSchemaError, 'ERR_SABKIT_STRUCT_SCHEMA', /needs at least one field/],
-  [
-    'only padding',
-    () => struct({ _p: padding(4) }),
-    StructSchemaError,
-    'ERR_SABKIT_STRUCT_SCHEMA',
-    /at least one field that is not padding/,
   ],
   [
     'zero string capacity',
@@ -150,7 +137,7 @@ const CASES: [string, () => unknown, ErrorClass, string, RegExp][] = [
     () => StructType.fromSchema({ fields: 3 }),
     StructSchemaError,
     'ERR_SABKIT_STRUCT_SCHEMA',
-    /schema must be \{ name: string, packed: boolean, fields/,
+    /schema must be \{ name: string, packed: boolean, union\?: true, endian\?: 'big', checked\?: true, fields/,
   ],
   // A lock is used only through Atomics, which a packed struct (alignment 1) cannot promise it.
   [
@@ -323,18 +310,18 @@ const CASES: [string, () => unknown, ErrorClass, string, RegExp][] = [
     /Rec\.id is u32 and takes a number, got "7"/,
   ],
   [
-    'init out of range',
-    () => Rec.create({ id: 2 ** 32 }),
+    'init out of range (checked struct)',
+    () => RecC.create({ id: 2 ** 32 }),
     StructRangeError,
     'ERR_SABKIT_STRUCT_RANGE',
-    /Rec\.id is u32 and holds integers in \[0, 4294967295\], got 4294967296/,
+    /RecC\.id is u32 and holds integers in \[0, 4294967295\], got 4294967296/,
   ],
   [
-    'init not an integer',
-    () => Rec.create({ tags: [1.5] }),
+    'init not an integer (checked struct)',
+    () => RecC.create({ tags: [1.5] }),
     StructRangeError,
     'ERR_SABKIT_STRUCT_RANGE',
-    /Rec\.tags\[0\] is u8 and holds integers in \[0, 255\], got 1\.5/,
+    /RecC\.tags\[0\] is u8 and holds integers in \[0, 255\], got 1\.5/,
   ],
   [
     'lock init',
@@ -369,7 +356,7 @@ const CASES: [string, () => unknown, ErrorClass, string, RegExp][] = [
     () => Rec.array(1).column('pos' as 'id'),
     InvalidArgumentError,
     'ERR_SABKIT_INVALID_ARGUMENT',
-    /"pos" is Vec3; a column is one scalar or string field \(e\.g\. "pos\.x"\)/,
+    /"pos" is Vec3; a column is one scalar, string, bit-field or enum field \(e\.g\. "pos\.x"\)/,
   ],
   [
     'column of an unknown field',
@@ -391,7 +378,7 @@ const CASES: [string, () => unknown, ErrorClass, string, RegExp][] = [
     () => atomics.add(Vec3.create() as never, 'x' as never, 1 as never),
     AtomicFieldError,
     'ERR_SABKIT_ATOMIC_FIELD',
-    /atomics\.add\(Vec3\.x\): the field is f64; atomic operations need an integer field/,
+    /atomics\.add\(Vec3\.x\): the field is f64; atomic operations need a little-endian integer field/,
   ],
   [
     'atomic on a misaligned field',
@@ -464,7 +451,7 @@ for (const [what, fn, cls, code, message] of CASES) {
 
 test('a rejected value leaves memory as it was', { timeout: 5_000 }, () => {
   const r = Rec.create({ id: 1, name: 'keep', tags: [9, 9] });
-  const before = new Uint8Array(r.buffer).slice();
+  const before = new Uint8Array(addressOf(r).buffer).slice();
   // Valid fields first, a bad one last: nothing may be written.
   assert.throws(() => Rec.assign(r, { id: 2, tags: [1], name: 'x'.repeat(9) }), StructRangeError);
   assert.throws(() => Rec.assign(r, { id: 2, pos: { x: 1, y: 'no' as unknown as number } }), InvalidArgumentError);
@@ -480,5 +467,5 @@ test('a rejected value leaves memory as it was', { timeout: 5_000 }, () => {
   const labels = struct({ l: array(string(3), 3) }, { name: 'L' }).create({ l: ['a', 'b', 'c'] });
   assert.throws(() => labels.l.set(['x', 'toolong']), StructRangeError);
   assert.deepEqual([...labels.l], ['a', 'b', 'c']);
-  assert.deepEqual(new Uint8Array(r.buffer), before);
+  assert.deepEqual(new Uint8Array(addressOf(r).buffer), before);
 });

@@ -4,7 +4,7 @@
 // through arrays, columns and plain copies.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { array, string, struct, StructRangeError, type StructInstance } from '../src/index.js';
+import { addressOf, array, string, struct, StructRangeError, type StructInstance } from '../src/index.js';
 
 const fields = {
   i8: 'i8',
@@ -159,7 +159,7 @@ test('strings: full capacity, multi-byte characters, and cuts at the capacity', 
     { name: 'S' },
   );
   const r = S.create();
-  const bytes = (off: number, n: number) => [...new Uint8Array(r.buffer, r.byteOffset + off, n)];
+  const bytes = (off: number, n: number) => [...new Uint8Array(addressOf(r).buffer, addressOf(r).byteOffset + off, n)];
 
   // Exactly the capacity: no NUL terminator, reads back whole.
   r.s8 = 'abcdefgh';
@@ -197,7 +197,7 @@ test('strings: full capacity, multi-byte characters, and cuts at the capacity', 
 
   // Foreign bytes: an incomplete sequence at the end (cut by the capacity or a NUL) is dropped,
   // other malformed bytes read as U+FFFD.
-  const u8 = new Uint8Array(r.buffer, r.byteOffset + S.offsetOf('e3'), 3);
+  const u8 = new Uint8Array(addressOf(r).buffer, addressOf(r).byteOffset + S.offsetOf('e3'), 3);
   u8.set([0x61, 0xe2, 0x82]);
   assert.equal(r.e3, 'a');
   u8.set([0xe2, 0x82, 0x00]);
@@ -241,7 +241,7 @@ test('UTF-8 agrees with Buffer on random strings, and truncation keeps the longe
     r.full = s;
     assert.equal(r.full, s);
     const enc = Buffer.from(s, 'utf8');
-    assert.deepEqual(Buffer.from(new Uint8Array(r.buffer, r.byteOffset, enc.length)), enc);
+    assert.deepEqual(Buffer.from(new Uint8Array(addressOf(r).buffer, addressOf(r).byteOffset, enc.length)), enc);
     r.cut = s;
     const got = r.cut;
     assert.ok(s.startsWith(got), 'truncation gives a prefix');

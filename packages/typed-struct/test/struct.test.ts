@@ -2,7 +2,7 @@
 // WebAssembly.Memory (read and written by real wasm code), zero-copy views, columns, locks.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { array, lock, string, struct, StructArray, StructType } from '../src/index.js';
+import { addressOf, array, lock, string, struct, StructArray, StructType } from '../src/index.js';
 
 // The wasm API (no DOM/wasm type library in this project's compiler settings).
 declare const WebAssembly: {
@@ -108,7 +108,7 @@ test('a struct in WebAssembly memory is the one wasm code reads and writes (shar
     const inst = new WebAssembly.Instance(new WebAssembly.Module(wasmModule(shared)), { env: { mem } });
     const { getY, setId } = inst.exports as { getY(p: number): number; setId(p: number, v: number): void };
     const s = S.view(mem, 64);
-    assert.equal(s.buffer instanceof SharedArrayBuffer, shared);
+    assert.equal(addressOf(s).buffer instanceof SharedArrayBuffer, shared);
     s.y = -1.25;
     assert.equal(getY(64), -1.25);
     setId(64, 0x7fff0001);
@@ -153,12 +153,15 @@ test('nested views and array fields are made once per record (no allocation per 
   assert.equal(p.pos, p.pos);
   assert.equal(p.tags, p.tags);
   assert.ok(
-    p.tags instanceof Uint8Array && p.tags.buffer === p.buffer && p.tags.byteOffset === Particle.offsetOf('tags'),
+    p.tags instanceof Uint8Array &&
+      p.tags.buffer === addressOf(p).buffer &&
+      p.tags.byteOffset === Particle.offsetOf('tags'),
   );
   assert.ok(Vec3.is(p.pos) && !Vec3.is(p) && Particle.is(p));
-  assert.equal(p.pos.byteOffset, p.byteOffset + Particle.offsetOf('pos'));
-  // Own enumerable properties are only the sharing protocol; fields live on the prototype.
-  assert.deepEqual(Object.keys(p), ['__sabkit', 'buffer', 'byteOffset', '__schema']);
+  assert.equal(addressOf(p.pos).byteOffset, addressOf(p).byteOffset + Particle.offsetOf('pos'));
+  // Own enumerable properties are only the sharing protocol, under names no field can have; fields
+  // live on the prototype.
+  assert.deepEqual(Object.keys(p), ['@sabkit', '@buffer', '@byteOffset', '@schema']);
   assert.ok('pos' in p && 'name' in p);
 });
 
@@ -274,7 +277,7 @@ test('types rebuilt from a schema are the same type and read the same memory', {
   r.s = 'abcd';
   assert.equal(r.s, 'abc');
   r.b[1].x = 3;
-  assert.equal(new DataView((r as unknown as { buffer: ArrayBuffer }).buffer).getFloat64(8 + 24, true), 3);
+  assert.equal(new DataView(addressOf(r as never).buffer as ArrayBuffer).getFloat64(8 + 24, true), 3);
 });
 
 test('a growable SharedArrayBuffer: views fit its current length and follow it as it grows', {

@@ -6,7 +6,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Lock } from '@sabkit/atomics-sync';
 import {
+  addressOf,
   array,
+  be,
+  bits,
+  bytes,
+  enumType,
+  flexible,
+  union,
   atomics,
   lock,
   padding,
@@ -165,7 +172,57 @@ test('the values behind the inferred types have those types', { timeout: 10_000 
   assert.equal(p.mu.constructor.name, 'Lock');
   p.pos = p.verts[1];
   assert.deepEqual(Vec3.toObject(p.pos), { x: 0, y: 2, z: 0 });
-  assert.notEqual(p.pos.byteOffset, p.verts[1].byteOffset);
+  assert.notEqual(addressOf(p.pos).byteOffset, addressOf(p.verts[1]).byteOffset);
   assert.equal(atomics.add(p, 'big', 1n), 2n ** 60n);
   assert.equal(p.big, 2n ** 60n + 1n);
+});
+
+// C's other vocabulary, at the type level.
+const Word = union({ i: 'u32', f: 'f32' }, { name: 'TWord' });
+const Kinds = struct(
+  {
+    w: Word,
+    color: enumType({ red: 0, green: 1 }, { type: 'u8' }),
+    level: enumType({ low: 10, high: 20 }, { read: 'value' }),
+    flags: bits('u32', 3),
+    wide: bits('u64', 40),
+    on: bits('bool', 1),
+    gap: bits('u32', 0),
+    raw: bytes(4),
+    port: be('u16'),
+    data: flexible('f64'),
+  },
+  { name: 'TKinds' },
+);
+
+function compileKinds(k: InstanceOf<typeof Kinds>): void {
+  const i: number = k.w.i;
+  const color: 'red' | 'green' | number = k.color;
+  const level: 10 | 20 = k.level;
+  const flags: number = k.flags;
+  const wide: bigint = k.wide;
+  const on: boolean = k.on;
+  const raw: Uint8Array = k.raw;
+  const port: number = k.port;
+  const d: number = k.data[0];
+  k.color = 'green';
+  k.color = 1;
+  k.flags = 7;
+  k.wide = 1n;
+  Kinds.create({ color: 'red', level: 'high', raw: [0, 1], data: [1, 2] });
+  // @ts-expect-error an unnamed bit-field has no property
+  void k.gap;
+  // @ts-expect-error a 64-bit bit-field takes a bigint
+  k.wide = 1;
+  // @ts-expect-error a value-mode enum reads its values, not its names
+  const bad: 'low' = k.level;
+  // @ts-expect-error not one of the enum's names
+  Kinds.create({ color: 'blue' });
+  void [i, color, level, flags, wide, on, raw, port, d, bad];
+}
+
+test('C vocabulary types match their values', { timeout: 5_000 }, () => {
+  void compileKinds;
+  const k = Kinds.create({ color: 'green', level: 20, flags: 5, raw: [7], port: 80, data: [1.5] });
+  assert.deepEqual([k.color, k.level, k.flags, k.raw[0], k.port, k.data[0]], ['green', 20, 5, 7, 80, 1.5]);
 });

@@ -115,6 +115,11 @@ export function readLengthOrValues(
   return { length: values.length, values };
 }
 
+/**
+ * Python's `RawArray`: a `SharedArray` without a lock, iterable, with `view` (a typed array over
+ * its elements) for numeric loops. Same typecodes and errors as `SharedArray`; revive a clone with
+ * `RawArray.from`.
+ */
 export class RawArray<T extends CellType = CellType> extends RawCell implements Iterable<CellValue<T>> {
   static readonly KIND = KIND;
   declare readonly [KIND_PROPERTY]: typeof KIND;

@@ -75,6 +75,11 @@ export function checkInitial(kind: string, t: ElementType, initial: unknown): vo
   else rehearseStruct(t.struct, initial, `${kind}: initial`);
 }
 
+/**
+ * Python's `RawValue`: a `Value` without a lock (reads and writes of one scalar are still single
+ * atomic accesses, but read-modify-write sequences are the caller's to guard). Same typecodes and
+ * errors as `Value`; revive a clone with `RawValue.from`.
+ */
 export class RawValue<T extends CellType = CellType> extends RawCell {
   /** Kind tag in descriptors. */
   static readonly KIND = KIND;

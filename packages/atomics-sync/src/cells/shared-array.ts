@@ -55,6 +55,12 @@ export interface SharedArrayOptions extends SharedRegion {
 
 const KIND = 'SharedArray';
 
+/**
+ * Python's `multiprocessing.Array` (exported as `Array` too): a fixed-length array of scalars or
+ * struct records in shared memory, with its own `RLock` by default. `get(i)`/`set(i, v)` and
+ * indexing by position; an index out of range throws `IndexError`, a bad typecode or value
+ * `InvalidArgumentError`. Revive a clone with `SharedArray.from`.
+ */
 export class SharedArray<T extends CellType = CellType>
   extends LockedCell<RawArray<T>>
   implements Iterable<CellValue<T>>

@@ -11,6 +11,11 @@
  */
 import { InvalidArgumentError, ReviveError, describe } from '../errors.js';
 
+/**
+ * What a cell needs of a struct type to hold records (`new Value(Point)`, `new SharedArray(Point, n)`):
+ * sizes, a view over bytes, and a schema to rebuild the type in another thread. typed-struct's
+ * `StructType` implements it.
+ */
 export interface StructTypeLike<T = unknown> {
   /** Which factory rebuilds this type from its schema (e.g. "typed-struct"). */
   readonly structTypeKind: string;
@@ -44,6 +49,7 @@ export function structTypeFromSchema(kind: string, schema: unknown): StructTypeL
   return f(schema);
 }
 
+/** Whether `value` is a struct type a cell can hold (implements `StructTypeLike`). */
 export function isStructTypeLike(value: unknown): value is StructTypeLike {
   const v = value as Partial<StructTypeLike> | null;
   return (

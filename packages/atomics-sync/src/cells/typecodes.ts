@@ -33,7 +33,9 @@ export type SmallIntCode = 'b' | 'B' | 'h' | 'H' | 'i' | 'I' | 'i8' | 'u8' | 'i1
 export type BigIntCode = 'l' | 'L' | 'q' | 'Q' | 'i64' | 'u64';
 /** Floating-point typecodes. */
 export type FloatCode = 'f' | 'd' | 'f32' | 'f64';
+/** Integer typecodes, Python's (`'i'`, `'q'`, …) and the explicit names (`'i32'`, `'u64'`, …). */
 export type IntegerCode = SmallIntCode | BigIntCode;
+/** Every scalar typecode a cell accepts: Python's `array`/`ctypes` codes and the explicit names. */
 export type ScalarCode = IntegerCode | FloatCode;
 /** What a cell may hold: a scalar typecode or a struct type (Python's `Value(Point)`). */
 // biome-ignore lint/suspicious/noExplicitAny: a struct type of any fields; `unknown` would refuse every concrete one

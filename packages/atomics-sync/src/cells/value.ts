@@ -57,6 +57,12 @@ export interface ValueOptions extends SharedRegion {
 
 const KIND = 'Value';
 
+/**
+ * Python's `multiprocessing.Value`: one scalar (typecode `'i'`, `'d'`, `'u64'`, …) or struct record in
+ * shared memory, with its own `RLock` by default (`{ lock: false }` for none). `value` reads and
+ * writes it; integer cells have atomic `add`/`sub`/… A bad typecode or an initial value out of the
+ * type's range throws `InvalidArgumentError`. Revive a clone with `Value.from`.
+ */
 export class Value<T extends CellType = CellType> extends LockedCell<RawValue<T>> {
   static readonly KIND = KIND;
   declare readonly [KIND_PROPERTY]: typeof KIND;

@@ -225,7 +225,12 @@ export class Connection {
     const inn = this.#receiver('recvAsync');
     const [deadline, signal] = waitArgs(wait, 'Connection.recvAsync');
     const sink = newSink(SINK_VALUE);
-    return this.#received(await readAsync(inn, sink, deadline, signal), sink, 'recvAsync', timeoutOf(wait));
+    return this.#received(
+      await readAsync(inn, sink, deadline, signal, 'Connection.recvAsync'),
+      sink,
+      'recvAsync',
+      timeoutOf(wait),
+    );
   }
 
   /**

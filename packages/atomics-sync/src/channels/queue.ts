@@ -25,7 +25,9 @@
  * Crashes: a consumer thread that dies (terminate(), uncaught error) inside get loses at most the
  * item it was taking, and other consumers take its lock over after ROBUST_POLL_MS (lock-core.ts);
  * if it had begun a chunked item, the rest of that item is skipped. A producer that dies inside put
- * loses at most its own item; a consumer receiving that item in chunks drops the partial item.
+ * loses at most its own item; a consumer receiving that item in chunks drops the partial item. A
+ * holder whose death cannot be known (liveness.ts) makes a long timed-out get throw StuckHolderError
+ * instead of Empty (ring-ops.ts). A put that gives up leaves the queue unchanged (ring-slow.ts).
  *
  * Layout: docs/layouts/queue.md
  */
@@ -278,7 +280,7 @@ export class Queue<T = unknown> {
   async getAsync(wait?: WaitArg): Promise<T> {
     const [deadline, signal] = waitArgs(wait, `${this.#kind}.getAsync`);
     const sink = newSink(SINK_VALUE);
-    const st = await readAsync(this.#ring, sink, deadline, signal);
+    const st = await readAsync(this.#ring, sink, deadline, signal, `${this.#kind}.getAsync`);
     if (st === R_DONE) return sink.value as T;
     throw this.#getError(st, timeoutOf(wait));
   }

@@ -6,10 +6,17 @@
  * Also the option checks all of them share (capacities, byte ranges); timeouts and signals are
  * read by runtime/wait.ts, as for every blocking call.
  */
-import { BlockingNotAllowedError, InvalidArgumentError, PayloadTooLargeError, describe } from '../errors.js';
-import { BYTES_HEADER, encode } from '../codec/codec.js';
-import { currentThreadId } from '../runtime/liveness.js';
 import {
+  BlockingNotAllowedError,
+  InvalidArgumentError,
+  PayloadTooLargeError,
+  StuckHolderError,
+  describe,
+} from '../errors.js';
+import { BYTES_HEADER, encode } from '../codec/codec.js';
+import { currentThreadId, isThreadDead } from '../runtime/liveness.js';
+import {
+  ROBUST_POLL_MS,
   TIMED_OUT,
   lockSlowAsync,
   lockSlowSync,
@@ -23,6 +30,7 @@ import {
   MAX_RING_CAPACITY,
   MIN_RING_CAPACITY,
   NOTHING,
+  POSITION_MASK,
   R_DONE,
   R_TIMEOUT,
   SINK_VALUE,
@@ -110,7 +118,7 @@ function unlock(i32: Int32Array, index: number): void {
 
 /** Writes one encoded value. Returns a W_ status. */
 export function writeValueSync(ring: RecordRing, value: unknown, deadline: number, what: string): number {
-  if (!lockSync(ring, ring.wLock, deadline, what)) return W_TIMEOUT;
+  if (!tryLockFast(ring.i32, ring.wLock) && !lockSideSync(ring, false, deadline, what)) return W_TIMEOUT;
   try {
     let st = ring.tryWriteValue(value);
     if (st === W_SLOW && (deadline === Infinity || deadline > performance.now()) && ring.spinForSpace())
@@ -141,7 +149,8 @@ export async function writeValueAsync(
   what: string,
 ): Promise<number> {
   throwIfAborted(signal);
-  if (!tryLockFast(ring.i32, ring.wLock) && !(await lockAsync(ring, ring.wLock, deadline, signal))) return W_TIMEOUT;
+  if (!tryLockFast(ring.i32, ring.wLock) && !(await lockSideAsync(ring, false, deadline, signal, what)))
+    return W_TIMEOUT;
   try {
     const st = ring.tryWriteValue(value);
     if (st !== W_SLOW) return st;
@@ -195,9 +204,99 @@ export function syncValueSink(): Sink {
   return sharedSink;
 }
 
+/**
+ * Least wait (ms) before a read that timed out on the readers' lock blames its holder: two liveness
+ * polls, so a holder that died and was reported would have been taken over by then.
+ */
+export const STUCK_AFTER_MS = 2 * ROBUST_POLL_MS;
+
+interface HolderWatch {
+  /** The side's lock word and the word its holder moves when it makes progress (HEAD, TAIL). */
+  lock: number;
+  progress: number;
+  owner: number;
+  seen: number;
+  since: number;
+  /** Whether the other side had left work for this one (items to take, room to put) at the start. */
+  work: boolean;
+}
+
+/** Items waiting (readers), or room by count and for half the ring's bytes (writers). */
+function sideHasWork(ring: RecordRing, readers: boolean): boolean {
+  if (readers) return ring.count() > 0;
+  if (ring.maxCount !== 0 && ring.count() >= ring.maxCount) return false;
+  const used = (Atomics.load(ring.i32, ring.tail) - Atomics.load(ring.i32, ring.head)) & POSITION_MASK;
+  return used <= ring.capacity / 2;
+}
+
+function watchSide(ring: RecordRing, readers: boolean): HolderWatch {
+  const lock = readers ? ring.rLock : ring.wLock;
+  const progress = readers ? ring.head : ring.tail;
+  return {
+    lock,
+    progress,
+    owner: ownerThread(ring.i32, lock),
+    seen: Atomics.load(ring.i32, progress),
+    since: performance.now(),
+    work: sideHasWork(ring, readers),
+  };
+}
+
+/**
+ * After a timed-out wait for a side's lock: the other side had left work for this one all along
+ * (items to take, room to put), the holder made no progress, and one thread, not known to be dead,
+ * held the lock the whole time (issue 20 point 4: a consumer or producer terminated inside get or
+ * put whose death nobody reported). Then Empty or Full would hide the cause: throw it instead.
+ */
+function throwIfStuck(ring: RecordRing, w: HolderWatch, what: string): void {
+  const readers = w.lock === ring.rLock;
+  const owner = ownerThread(ring.i32, w.lock);
+  const waited = performance.now() - w.since;
+  if (
+    w.owner < 0 ||
+    owner !== w.owner ||
+    !w.work ||
+    !sideHasWork(ring, readers) ||
+    Atomics.load(ring.i32, w.progress) !== w.seen ||
+    waited < STUCK_AFTER_MS ||
+    isThreadDead(owner)
+  )
+    return;
+  const state = readers ? `${ring.count()} item(s) are waiting` : 'the queue has room';
+  const doing = readers ? 'taking any' : 'putting anything';
+  throw new StuckHolderError(
+    `${what}: ${state}, but thread ${owner} has held the ${readers ? 'readers' : 'writers'}' lock for the ` +
+      `whole ${Math.round(waited)} ms wait without ${doing}, and it is not known to be dead. If that ` +
+      `worker was terminated inside a ${readers ? 'get' : 'put'}, its death was not reported: sabkit watches ` +
+      'the workers a thread creates after it loaded sabkit; call watchWorker(worker) for one created before.',
+    owner,
+  );
+}
+
+/** The slow acquire of a side's lock (the fast CAS failed), blaming a stuck holder on timeout. */
+function lockSideSync(ring: RecordRing, readers: boolean, deadline: number, what: string): boolean {
+  const w = watchSide(ring, readers);
+  if (lockSync(ring, w.lock, deadline, what)) return true;
+  throwIfStuck(ring, w, what);
+  return false;
+}
+
+async function lockSideAsync(
+  ring: RecordRing,
+  readers: boolean,
+  deadline: number,
+  signal: AbortSignal | undefined,
+  what: string,
+): Promise<boolean> {
+  const w = watchSide(ring, readers);
+  if (await lockAsync(ring, w.lock, deadline, signal)) return true;
+  throwIfStuck(ring, w, what);
+  return false;
+}
+
 /** Reads one message into `sink`. Returns an R_ status. */
 export function readSync(ring: RecordRing, sink: Sink, deadline: number, what: string): number {
-  if (!lockSync(ring, ring.rLock, deadline, what)) return R_TIMEOUT;
+  if (!tryLockFast(ring.i32, ring.rLock) && !lockSideSync(ring, true, deadline, what)) return R_TIMEOUT;
   try {
     if (sink.mode === SINK_VALUE) {
       let v = ring.tryReadValue();
@@ -219,9 +318,11 @@ export async function readAsync(
   sink: Sink,
   deadline: number,
   signal: AbortSignal | undefined,
+  what = 'get',
 ): Promise<number> {
   throwIfAborted(signal);
-  if (!tryLockFast(ring.i32, ring.rLock) && !(await lockAsync(ring, ring.rLock, deadline, signal))) return R_TIMEOUT;
+  if (!tryLockFast(ring.i32, ring.rLock) && !(await lockSideAsync(ring, true, deadline, signal, what)))
+    return R_TIMEOUT;
   try {
     if (sink.mode === SINK_VALUE) {
       const v = ring.tryReadValue();

@@ -41,6 +41,7 @@ import {
   align8,
 } from './ring.js';
 import { type Park, newPark } from './ring-wait.js';
+import { tryLockFast, unlockFast, unlockSlow } from '../sync/lock-core.js';
 import type { WaitResult } from '../runtime/wait.js';
 
 /**
@@ -109,6 +110,7 @@ export function* writeSlow(
     yield park;
   }
   // Phase 2: chunks. The message has begun: readers may take chunks while we write the rest.
+  const start = Atomics.load(i32, ring.tail) & POSITION_MASK;
   let pos = 0;
   let begun = false;
   let finished = false;
@@ -158,13 +160,38 @@ export function* writeSlow(
       yield park;
     }
   } finally {
-    if (begun && !finished) {
-      // ABORT_RESERVE guarantees the 8 bytes; an ABORT never needs a PAD (records are 8-aligned).
+    if (begun && !finished && !retract(ring, start)) {
+      // A reader may be taking the chunks: it must be told. ABORT_RESERVE guarantees the 8 bytes;
+      // an ABORT never needs a PAD (records are 8-aligned). WRITE_COUNT does not move: a withdrawn
+      // message is not counted (qsize, maxsize), and readers skip the ABORT without counting it.
       const tail = Atomics.load(i32, ring.tail) & POSITION_MASK;
       ring.writeHeader(tail, KIND_ABORT, 0, false, ordinal);
       ring.publish(tail, (tail + RECORD_HEADER_BYTES) | 0);
-      i32[ring.wCount] = (ordinal + 1) | 0;
     }
+  }
+}
+
+/**
+ * Withdraws a half-written message whose chunks (from TAIL position `start` on) no reader has
+ * touched: TAIL goes back to `start`, so the ring is as before the put (CPython's put leaves the
+ * queue unchanged when it raises Full). Only possible while no reader can be looking at them: we
+ * take READ_LOCK (without waiting; a reader that holds it may be reading our first chunk right now)
+ * and check that HEAD has not passed `start`. Returns false if the message must be aborted instead.
+ */
+function retract(ring: RecordRing, start: number): boolean {
+  const i32 = ring.i32;
+  if (!tryLockFast(i32, ring.rLock)) return false;
+  try {
+    const head = Atomics.load(i32, ring.head) & POSITION_MASK;
+    const tail = Atomics.load(i32, ring.tail) & POSITION_MASK;
+    // Positions wrap: compare distances from HEAD.
+    if (((start - head) | 0) < 0 || ((tail - start) | 0) < 0) return false;
+    Atomics.sub(i32, ring.tail, (tail - start) | 0);
+    // A reader's cached TAIL must not stay ahead of the real one (its fast path would read garbage).
+    if (((i32[ring.tailSeen] - start) | 0) > 0) i32[ring.tailSeen] = start;
+    return true;
+  } finally {
+    if (!unlockFast(i32, ring.rLock)) unlockSlow(i32, ring.rLock);
   }
 }
 
@@ -227,13 +254,22 @@ export function* readSlow(ring: RecordRing, sink: Sink, deadline: number): Gener
     const raw = (w0 & REC_RAW) !== 0;
     const next = (head + RECORD_HEADER_BYTES + align8(len)) | 0;
     const payload = at + RECORD_HEADER_BYTES;
+    // Records are published whole, never wrap, and PADs are non-empty multiples of 8: anything else
+    // is memory that was never a ring (revived garbage) and must fail by name, not loop or overrun.
+    const size = kind === KIND_PAD ? len : RECORD_HEADER_BYTES + align8(len);
+    if (
+      size > ((tail - head) | 0) ||
+      (head & ring.mask) + size > ring.capacity ||
+      (kind === KIND_PAD && (len === 0 || (len & 7) !== 0))
+    )
+      corrupt(`record kind ${kind} of ${len} bytes at position ${head >>> 0}, ${(tail - head) | 0} bytes published`);
     switch (kind) {
       case KIND_PAD:
         ring.consume(head, (head + len) | 0, false, 0);
         continue;
       case KIND_ABORT:
         asm = undefined;
-        ring.consume(head, next, true, ordinal);
+        ring.consume(head, next, false, 0); // a withdrawn message was never counted
         continue;
       case KIND_WHOLE:
         asm = undefined;

@@ -370,7 +370,12 @@ export class RecordRing {
       const w0 = i32[at >> 2];
       const kind = (w0 >>> REC_KIND_SHIFT) & 7;
       const len = w0 & REC_LENGTH_MASK;
+      // A record must lie within what was published (TAIL_SEEN) and within the data area; one that
+      // does not is garbage memory (a revived non-ring): the slow path names it, never a loop here.
+      const end = (head & this.mask) + (kind === KIND_PAD ? len : RECORD_HEADER_BYTES + align8(len));
+      if (end > this.capacity || end - (head & this.mask) > ((i32[this.tailSeen] - head) | 0)) return NOTHING;
       if (kind === KIND_PAD) {
+        if (len === 0) return NOTHING;
         this.consume(head, (head + len) | 0, false, 0);
         continue;
       }

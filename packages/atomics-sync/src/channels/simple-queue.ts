@@ -101,7 +101,12 @@ export class SimpleQueue<T = unknown> {
   async getAsync(wait?: WaitArg): Promise<T> {
     const [deadline, signal] = waitArgs(wait, 'SimpleQueue.getAsync');
     const sink = newSink(SINK_VALUE);
-    return this.#got(await readAsync(this.#ring, sink, deadline, signal), sink.value as T, 'getAsync', timeoutOf(wait));
+    return this.#got(
+      await readAsync(this.#ring, sink, deadline, signal, 'SimpleQueue.getAsync'),
+      sink.value as T,
+      'getAsync',
+      timeoutOf(wait),
+    );
   }
 
   /** Approximate (two counters read one after the other): true if no item was in the queue. */

@@ -81,8 +81,9 @@ export function v8Serialize(value: unknown): Uint8Array {
   const m = loadV8();
   if (!m) {
     throw new InvalidArgumentError(
-      `cannot encode ${describe(value)}: ${missing}, so only numbers, strings, booleans, ` +
-        `null, undefined, int64 bigints, typed arrays and ArrayBuffers can be encoded`,
+      `cannot encode ${describe(value)}: the codec's own encoder carries structured-clone data (objects, ` +
+        `arrays, Map, Set, Date, RegExp, errors, typed arrays, primitives), not this, and ${missing} to fall ` +
+        'back on',
     );
   }
   try {

@@ -63,16 +63,26 @@ const { TYPE_ARRAY_BUFFER, TYPE_DATA_VIEW, TYPE_UINT8, VIEW_CTORS, typeCodeOf } 
 const { TREE_OVERFLOW, treeEncodeFresh, treeEncodeInto } = TreeEncode;
 const { treeDecode } = TreeDecode;
 
-/** Tag bytes (byte 0 of every encoding). 0 is never a tag, so an all-zero region is not a value. */
+// Tag bytes (byte 0 of every encoding). 0 is never a tag, so an all-zero region is not a value.
+/** Tag: `undefined`. */
 export const TAG_UNDEFINED = 1;
+/** Tag: `null`. */
 export const TAG_NULL = 2;
+/** Tag: `false`. */
 export const TAG_FALSE = 3;
+/** Tag: `true`. */
 export const TAG_TRUE = 4;
+/** Tag: a number that is an int32. */
 export const TAG_INT32 = 5;
+/** Tag: any other number, as a float64. */
 export const TAG_FLOAT64 = 6;
+/** Tag: a bigint that fits an int64. */
 export const TAG_BIGINT64 = 7;
+/** Tag: a string. */
 export const TAG_STRING = 8;
+/** Tag: an ArrayBuffer, typed array or DataView (then a TYPE_ code and the raw bytes). */
 export const TAG_BYTES = 9;
+/** Tag: anything else, in node:v8's serialization. */
 export const TAG_V8 = 10;
 
 /** Strings with lone surrogates: the UTF-16 code units, 2 bytes each (UTF-8 cannot carry them). */

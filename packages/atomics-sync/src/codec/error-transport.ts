@@ -14,6 +14,7 @@ import { SABKIT_ERROR_CLASSES } from '../errors.js';
 /** Marks a record made by `serializeError`. */
 export const SERIALIZED_ERROR_TAG = '__sabkitError' as const;
 
+/** An error as plain data (`serializeError`): class, message, stack, code and cause, for a trip between threads. */
 export interface SerializedError {
   readonly [SERIALIZED_ERROR_TAG]: 1;
   readonly name: string;
@@ -105,6 +106,7 @@ export function serializeError(error: unknown, depth = 0): SerializedError | unk
   } satisfies SerializedError;
 }
 
+/** Whether `v` is a record made by `serializeError` (what `deserializeError` accepts). */
 export function isSerializedError(v: unknown): v is SerializedError {
   return typeof v === 'object' && v !== null && (v as Record<string, unknown>)[SERIALIZED_ERROR_TAG] === 1;
 }

@@ -82,22 +82,35 @@ export const MAX_DEPTH = 64;
 export const MAX_ARRAY = 1 << 16;
 
 // ---- typed-array type codes ----
-/**
+/*
  * The typed-array kinds the codec carries by type code (TAG_BYTES byte 1, and V_VIEW of the tree
  * format): the code of a view, and the constructor of a code.
  */
+/** Type code: ArrayBuffer. */
 export const TYPE_ARRAY_BUFFER = 0;
+/** Type code: Int8Array. */
 export const TYPE_INT8 = 1;
+/** Type code: Uint8Array. */
 export const TYPE_UINT8 = 2;
+/** Type code: Uint8ClampedArray. */
 export const TYPE_UINT8_CLAMPED = 3;
+/** Type code: Int16Array. */
 export const TYPE_INT16 = 4;
+/** Type code: Uint16Array. */
 export const TYPE_UINT16 = 5;
+/** Type code: Int32Array. */
 export const TYPE_INT32 = 6;
+/** Type code: Uint32Array. */
 export const TYPE_UINT32 = 7;
+/** Type code: Float32Array. */
 export const TYPE_FLOAT32 = 8;
+/** Type code: Float64Array. */
 export const TYPE_FLOAT64 = 9;
+/** Type code: BigInt64Array. */
 export const TYPE_BIGINT64 = 10;
+/** Type code: BigUint64Array. */
 export const TYPE_BIGUINT64 = 11;
+/** Type code: DataView. */
 export const TYPE_DATA_VIEW = 12;
 
 export type ViewCtor = new (buffer: ArrayBuffer, byteOffset?: number, length?: number) => ArrayBufferView;

@@ -16,12 +16,16 @@
  * Who marks a thread dead:
  *  - the thread itself, from its `process.on('exit')` (normal end, `process.exit()`);
  *  - whoever created the worker, when the Worker emits 'exit' (covers `terminate()`, an uncaught
- *    error, running out of memory): `watchWorker(worker)` does it, and the sabkit pool calls it for
- *    every worker it starts.
+ *    error, running out of memory, none of which run the worker's own exit hooks): every thread
+ *    that has the table watches the workers it creates from then on by itself (Node's
+ *    `process.on('worker')`, emitted in the creating thread for each new Worker), and
+ *    `watchWorker(worker)` does it for a worker created before (the sabkit pool calls it too).
  *
- * Not covered: thread ids >= DEAD_TABLE_THREADS; workers created before the table existed and
- * never watched; memory shared with another process (there is none in Node); a thread that is
- * alive but stuck holding the lock (that is a deadlock, not a death).
+ * Not covered: thread ids >= DEAD_TABLE_THREADS; workers created before the table existed in their
+ * creating thread and never watched (a Queue or Pipe whose readers' or writers' lock such a
+ * worker held then says so with StuckHolderError instead of timing out silently); runtimes without
+ * `process.on('worker')`; memory shared with another process (there is none in Node); a thread that
+ * is alive but stuck holding the lock (that is a deadlock, not a death).
  *
  * Layout: docs/layouts/liveness.md
  */
@@ -73,8 +77,14 @@ export function livenessTable(): Int32Array {
     wt?.setEnvironmentData(LIVENESS_ENV_KEY, sab);
     table = new Int32Array(sab);
   }
-  const proc = (globalThis as { process?: { once?: (e: string, f: () => void) => void } }).process;
+  const proc = (
+    globalThis as {
+      process?: { once?: (e: string, f: () => void) => void; on?: (e: string, f: (w: WorkerLike) => void) => void };
+    }
+  ).process;
   if (wt && proc?.once) proc.once('exit', () => markThreadDead(currentThreadId));
+  // Every Worker this thread creates from now on is watched without the user's help.
+  if (wt && proc?.on) proc.on('worker', watchWorker);
   return table;
 }
 
@@ -102,3 +112,10 @@ export function watchWorker(worker: WorkerLike): void {
   const id = worker.threadId;
   worker.once('exit', () => markThreadDead(id));
 }
+
+// Loaded means watching: from the moment sabkit is imported in a Node thread, the workers it
+// creates are watched and it marks itself dead at exit, whichever object it uses first (a Barrier,
+// say, takes no lock that would have created the table). Only where worker_threads exists: a
+// runtime without SharedArrayBuffer must get its named error from the first object, not an import
+// that throws.
+if (wt) livenessTable();

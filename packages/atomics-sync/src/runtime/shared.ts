@@ -23,6 +23,14 @@ import { InvalidRegionError, ReviveError, SharedMemoryUnavailableError, describe
 /** Name of the property that tags a sabkit object (and its clone) with its kind. */
 export const KIND_PROPERTY = '__sabkit' as const;
 
+/**
+ * The aliased form of the protocol, for objects whose every identifier may be a user's name
+ * (typed-struct records, whose fields may be called `buffer` or `__sabkit`): the same fields
+ * under names that are not identifiers, `'@sabkit'` (the kind), `'@buffer'`, `'@byteOffset'`.
+ * `revive` treats both forms alike; each kind's reviver reads the form its objects use.
+ */
+export const ALIASED_KIND_PROPERTY = '@sabkit' as const;
+
 /** What a sabkit object becomes after structured clone. */
 export interface SharedDescriptor {
   readonly [KIND_PROPERTY]: string;
@@ -102,10 +110,12 @@ function reviveInner(value: unknown, done: Map<object, unknown>): unknown {
   if (typeof value !== 'object' || value === null) return value;
   if (ArrayBuffer.isView(value) || value instanceof ArrayBuffer || value instanceof SharedArrayBuffer) return value;
   if (done.has(value)) return done.get(value);
-  if (isSharedDescriptor(value)) {
-    const reviver = revivers.get(value[KIND_PROPERTY]);
+  const aliased = (value as Record<string, unknown>)[ALIASED_KIND_PROPERTY];
+  if (typeof aliased === 'string' || isSharedDescriptor(value)) {
+    const reviver = revivers.get(typeof aliased === 'string' ? aliased : (value as SharedDescriptor)[KIND_PROPERTY]);
     // A live object's prototype is its class; only a clone (a plain object) needs reviving.
-    const live = reviver && Object.getPrototypeOf(value) === Object.prototype ? reviver(value) : value;
+    const live =
+      reviver && Object.getPrototypeOf(value) === Object.prototype ? reviver(value as SharedDescriptor) : value;
     done.set(value, live);
     return live;
   }

@@ -2,7 +2,7 @@
  * Barrier's raw state machine (the typed wrapper is barrier.ts): Python's `threading.Barrier` as a
  * lock-free state machine on one shared word.
  *
- * Layout (BARRIER_BYTE_LENGTH = 24 bytes, BARRIER_ALIGNMENT = 8), from the object's byteOffset:
+ * Layout (BARRIER_BYTE_LENGTH = 152 bytes, BARRIER_ALIGNMENT = 8), from the object's byteOffset:
  *
  *   byte  0  Int32    STATE     bits 0..27  count: parties inside wait() (arrived, not yet left)
  *                               bits 28..30 phase: FILLING 0 | DRAINING 1 | RESETTING 2
@@ -11,6 +11,9 @@
  *   byte  8  Int32    FLAGS     bit 0 HAS_ACTION: the barrier was created with an action
  *   byte 12  -        (padding)
  *   byte 16  Float64  TIMEOUT   default timeout of wait(), ms; Infinity = none (written once)
+ *   byte 24  Int32[BARRIER_SLOTS]  INSIDE: INSIDE[i] = thread id + 1 of the party that arrived with
+ *                               index i and has not left yet, 0 = none (barriers of up to
+ *                               BARRIER_SLOTS parties; larger ones do not track who is inside)
  *
  *   Waiters park on STATE itself; every phase change that someone waits for notifies it.
  *   All-zero memory is not a Barrier (it has no parties): construct one, then share it.
@@ -31,18 +34,34 @@
  *    woken waiters re-check).
  * Why no lock at all (rather than sabkit's Lock): abort() and reset() never block, so they are safe
  * on a main thread; a thread that dies inside wait() cannot leave a lock held; and one CAS per
- * arrival and per departure is the whole cost. A thread that dies inside the barrier still counts
- * as a party that never leaves, exactly as a Python thread that never returns: others with a
- * timeout break the barrier; others without one wait.
+ * arrival and per departure is the whole cost.
+ *
+ * Dead parties: a thread that dies inside the barrier (while waiting, inside the action, or after
+ * the release but before it left) would count for ever as a party inside, so the barrier could
+ * never drain, refill or pass again. Each party writes its thread id in INSIDE[index] after it
+ * arrives and clears it after it leaves; everyone waiting on the barrier (inside it, or arriving
+ * while it drains) wakes every ROBUST_POLL_MS and, when the count of parties inside exceeds the
+ * live threads in INSIDE and one of them is dead (liveness.ts), breaks the barrier with the dead
+ * taken out of the count (`breakIfDead`): the survivors get BrokenBarrierError, and reset() works
+ * again. A party killed between its compare-exchange and its INSIDE store shows only as a count
+ * larger than INSIDE; that too breaks it, but only once the same state has lasted a whole poll (a
+ * live party is between those two steps for a few instructions). Barriers of more than
+ * BARRIER_SLOTS parties keep CPython's behaviour: a dead party is a party that never leaves.
  *
  * Layout: docs/layouts/barrier.md
  */
 import { BrokenBarrierError } from '../errors.js';
+import { isThreadDead } from '../runtime/liveness.js';
+import { ROBUST_POLL_MS, SELF } from './lock-core.js';
 import type { SharedDescriptor } from '../runtime/shared.js';
 import { parkSync, spinWhileEqual } from '../runtime/wait.js';
 
+/** Parties whose presence a Barrier tracks (INSIDE words). */
+export const BARRIER_SLOTS = 32;
+/** Int32 index of INSIDE[0]. */
+export const BARRIER_INSIDE = 6;
 /** Bytes a Barrier occupies. */
-export const BARRIER_BYTE_LENGTH = 24;
+export const BARRIER_BYTE_LENGTH = 24 + 4 * BARRIER_SLOTS;
 /** Required alignment of a Barrier's byteOffset (for the Float64 timeout). */
 export const BARRIER_ALIGNMENT = 8;
 /** Int32 index of the state word (phase and count). */
@@ -97,6 +116,12 @@ export function enterStep(i32: Int32Array, parties: number): number {
     if (phase === BROKEN) throw new BrokenBarrierError();
     if (phase !== FILLING) return ~w; // draining, resetting or in the action: wait until filling
     const index = countOf(w);
+    // The last arrival would release a generation that counts a dead party as arrived: break it
+    // instead (the dead one would never leave, and the next generation would be one short).
+    if (index + 1 === parties && index > 0 && deadInside(i32, parties) && breakIfDead(i32, parties, { suspect: -1 })) {
+      w = Atomics.load(i32, BARRIER_STATE);
+      continue;
+    }
     const next = stateWord(index + 1 === parties ? ACTION : FILLING, index + 1);
     const seen = Atomics.compareExchange(i32, BARRIER_STATE, w, next);
     if (seen === w) return index;
@@ -144,20 +169,85 @@ export function releaseStep(i32: Int32Array, expired: boolean): number {
   }
 }
 
-/** CPython's `_count -= 1; _exit()`: the last to leave a drain or reset refills the barrier. */
-export function leave(i32: Int32Array): void {
+/** Records this thread in INSIDE[index] once it has arrived with `index`. */
+export function arrived(i32: Int32Array, index: number): void {
+  if (index < BARRIER_SLOTS) Atomics.store(i32, BARRIER_INSIDE + index, SELF);
+}
+
+/**
+ * CPython's `_count -= 1; _exit()`: the last to leave a drain or reset refills the barrier. Then
+ * INSIDE[index] is cleared (after: a stale entry only makes breakIfDead count one more live party).
+ */
+export function leave(i32: Int32Array, index: number): void {
   let w = Atomics.load(i32, BARRIER_STATE);
   for (;;) {
     const phase = phaseOf(w);
+    if (countOf(w) === 0) break; // taken out already by breakIfDead (a double fault): nothing to do
     const count = countOf(w) - 1;
     const refill = count === 0 && (phase === DRAINING || phase === RESETTING);
     const seen = Atomics.compareExchange(i32, BARRIER_STATE, w, stateWord(refill ? FILLING : phase, count));
     if (seen === w) {
       if (refill) Atomics.notify(i32, BARRIER_STATE);
-      return;
+      break;
     }
     w = seen;
   }
+  if (index < BARRIER_SLOTS) Atomics.compareExchange(i32, BARRIER_INSIDE + index, SELF, 0);
+}
+
+/** Whether INSIDE names a dead thread (a barrier of more than BARRIER_SLOTS parties: never). */
+function deadInside(i32: Int32Array, parties: number): boolean {
+  if (parties > BARRIER_SLOTS) return false;
+  for (let i = 0; i < parties; i++) {
+    const id = Atomics.load(i32, BARRIER_INSIDE + i);
+    if (id !== 0 && isThreadDead(id - 1)) return true;
+  }
+  return false;
+}
+
+/** What breakIfDead remembers between two polls of one waiter. */
+export interface DeadWatch {
+  /** STATE when a count larger than INSIDE was first seen with no dead thread in INSIDE, else -1. */
+  suspect: number;
+}
+
+/**
+ * Called by a waiter at each poll: if parties inside are missing from INSIDE and one is a dead
+ * thread (or the same shortfall has lasted since the previous poll, with STATE unchanged), takes
+ * them out of the count and breaks the barrier (a RESETTING barrier refills instead, as its last
+ * party would). Returns true if it changed STATE.
+ */
+export function breakIfDead(i32: Int32Array, parties: number, watch: DeadWatch): boolean {
+  if (parties > BARRIER_SLOTS) return false;
+  const w = Atomics.load(i32, BARRIER_STATE);
+  const count = countOf(w);
+  if (count === 0) return false;
+  let live = 0;
+  let dead = false;
+  for (let i = 0; i < parties; i++) {
+    const id = Atomics.load(i32, BARRIER_INSIDE + i);
+    if (id === 0) continue;
+    if (isThreadDead(id - 1)) dead = true;
+    else live++;
+  }
+  if (live >= count) {
+    watch.suspect = -1;
+    return false;
+  }
+  if (!dead && watch.suspect !== w) {
+    watch.suspect = w; // maybe a live party between its two steps: look again at the next poll
+    return false;
+  }
+  const phase = phaseOf(w);
+  const next = phase === RESETTING ? (live === 0 ? FILLING : RESETTING) : BROKEN;
+  if (Atomics.compareExchange(i32, BARRIER_STATE, w, stateWord(next, live)) !== w) return false;
+  for (let i = 0; i < parties; i++) {
+    const id = Atomics.load(i32, BARRIER_INSIDE + i);
+    if (id !== 0 && isThreadDead(id - 1)) Atomics.compareExchange(i32, BARRIER_INSIDE + i, id, 0);
+  }
+  Atomics.notify(i32, BARRIER_STATE);
+  watch.suspect = -1;
+  return true;
 }
 
 /** CPython `reset`: waiters inside get BrokenBarrierError; the last one out refills. */
@@ -174,6 +264,9 @@ export function resetStep(i32: Int32Array): void {
   Atomics.notify(i32, BARRIER_STATE);
 }
 
-export function parkSpin(i32: Int32Array, w: number, deadline: number): void {
-  if (!spinWhileEqual(i32, BARRIER_STATE, w)) parkSync(i32, BARRIER_STATE, w, deadline);
+/** Parks while STATE === w, until `deadline` but at most ROBUST_POLL_MS, then looks for dead parties. */
+export function parkSpin(i32: Int32Array, w: number, deadline: number, parties: number, watch: DeadWatch): void {
+  if (spinWhileEqual(i32, BARRIER_STATE, w)) return;
+  if (parkSync(i32, BARRIER_STATE, w, Math.min(deadline, performance.now() + ROBUST_POLL_MS)) === 'timed-out')
+    breakIfDead(i32, parties, watch);
 }

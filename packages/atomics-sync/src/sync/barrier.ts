@@ -25,12 +25,15 @@ import {
   timeoutOf,
   waitArgs,
 } from '../runtime/wait.js';
+import { ROBUST_POLL_MS } from './lock-core.js';
 import {
   ACTION,
   BARRIER_ALIGNMENT,
   BARRIER_BYTE_LENGTH,
   BARRIER_FLAGS,
   BARRIER_HAS_ACTION,
+  BARRIER_INSIDE,
+  BARRIER_SLOTS,
   BARRIER_KIND as KIND,
   BARRIER_MAX_PARTIES,
   BARRIER_PARTIES,
@@ -42,7 +45,10 @@ import {
   RELEASED,
   TIMED_OUT,
   always,
+  arrived,
+  breakIfDead,
   countOf,
+  type DeadWatch,
   enterStep,
   isAction,
   isWaitingPhase,
@@ -92,7 +98,8 @@ export class Barrier {
    *   throws the action's error.
    * @param timeout default timeout of wait() in ms (undefined, null, Infinity: none; negative: do
    *   not wait, as Python's).
-   * @param region where to put the barrier (24 bytes, 8-aligned); default a new SharedArrayBuffer.
+   * @param region where to put the barrier (Barrier.BYTE_LENGTH bytes, 8-aligned); default a new
+   *   SharedArrayBuffer.
    */
   constructor(parties: number, action?: BarrierAction | null, timeout?: number | null, region?: SharedRegion);
   constructor(
@@ -105,7 +112,7 @@ export class Barrier {
     let buffer: SharedArrayBuffer, byteOffset: number;
     if (attach === ATTACH) {
       ({ buffer, byteOffset } = region as Required<SharedRegion>);
-      this.#i32 = new Int32Array(buffer, byteOffset, 3);
+      this.#i32 = new Int32Array(buffer, byteOffset, BARRIER_BYTE_LENGTH / 4);
       parties = Atomics.load(this.#i32, BARRIER_PARTIES);
       if (!Number.isInteger(parties) || parties < 1 || parties > BARRIER_MAX_PARTIES) {
         throw new ReviveError(
@@ -134,13 +141,14 @@ export class Barrier {
       }
       const ms = timeoutMs(timeout, 'Barrier: timeout', 'python');
       ({ buffer, byteOffset } = allocateRegion(KIND, BARRIER_BYTE_LENGTH, BARRIER_ALIGNMENT, region));
-      this.#i32 = new Int32Array(buffer, byteOffset, 3);
+      this.#i32 = new Int32Array(buffer, byteOffset, BARRIER_BYTE_LENGTH / 4);
       this.#action = action ?? undefined;
       this.#hasAction = this.#action !== undefined;
       this.#timeout = ms;
       new Float64Array(buffer, byteOffset + BARRIER_TIMEOUT_BYTE, 1)[0] = ms;
       Atomics.store(this.#i32, BARRIER_PARTIES, parties);
       Atomics.store(this.#i32, BARRIER_FLAGS, this.#hasAction ? BARRIER_HAS_ACTION : 0);
+      for (let i = 0; i < BARRIER_SLOTS; i++) Atomics.store(this.#i32, BARRIER_INSIDE + i, 0);
       Atomics.store(this.#i32, BARRIER_STATE, stateWord(FILLING, 0));
     }
     this.#parties = parties;
@@ -197,17 +205,19 @@ export class Barrier {
     this.#checkAction();
     assertCanBlock('Barrier.wait');
     const i32 = this.#i32;
+    const watch: DeadWatch = { suspect: -1 };
     let r: number;
-    while ((r = enterStep(i32, this.parties)) < 0) parkSpin(i32, ~r, Infinity);
+    while ((r = enterStep(i32, this.parties)) < 0) parkSpin(i32, ~r, Infinity, this.parties, watch);
     const index = r;
+    arrived(i32, index);
     if (index + 1 === this.parties) return this.#runAction(index);
     const deadline = deadlineAfter(ms);
     try {
       while ((r = releaseStep(i32, remaining(deadline) === 0)) < 0) {
-        parkSpin(i32, ~r, phaseOf(~r) === ACTION ? Infinity : deadline);
+        parkSpin(i32, ~r, phaseOf(~r) === ACTION ? Infinity : deadline, this.parties, watch);
       }
     } finally {
-      leave(i32);
+      leave(i32, index);
     }
     return this.#outcome(r, index, ms);
   }
@@ -226,15 +236,17 @@ export class Barrier {
     this.#checkAction();
     throwIfAborted(signal);
     const i32 = this.#i32;
+    const watch: DeadWatch = { suspect: -1 };
     let r: number;
-    while ((r = enterStep(i32, this.parties)) < 0) await parkAsync(i32, BARRIER_STATE, ~r, Infinity, signal);
+    while ((r = enterStep(i32, this.parties)) < 0) await this.#park(~r, Infinity, signal, watch);
     const index = r;
+    arrived(i32, index);
     if (index + 1 === this.parties) return this.#runAction(index);
     const deadline = deadlineAfter(ms);
     try {
       while ((r = releaseStep(i32, remaining(deadline) === 0)) < 0) {
         try {
-          await parkAsync(i32, BARRIER_STATE, ~r, phaseOf(~r) === ACTION ? Infinity : deadline, signal);
+          await this.#park(~r, phaseOf(~r) === ACTION ? Infinity : deadline, signal, watch);
         } catch (reason) {
           // Aborted: break it unless the release came first (then this party passed).
           if (transition(i32, isWaitingPhase, BROKEN) || phaseOf(Atomics.load(i32, BARRIER_STATE)) !== DRAINING)
@@ -244,9 +256,21 @@ export class Barrier {
         }
       }
     } finally {
-      leave(i32);
+      leave(i32, index);
     }
     return this.#outcome(r, index, ms);
+  }
+
+  /** parkAsync on STATE === w for at most ROBUST_POLL_MS at a time, looking for dead parties (barrier-core.ts). */
+  async #park(w: number, deadline: number, signal: AbortSignal | undefined, watch: DeadWatch): Promise<void> {
+    const r = await parkAsync(
+      this.#i32,
+      BARRIER_STATE,
+      w,
+      Math.min(deadline, performance.now() + ROBUST_POLL_MS),
+      signal,
+    );
+    if (r === 'timed-out') breakIfDead(this.#i32, this.#parties, watch);
   }
 
   /** Puts the barrier into the broken state: current and future waits throw BrokenBarrierError. */
@@ -278,11 +302,11 @@ export class Barrier {
       this.#action?.();
     } catch (e) {
       transition(i32, always, BROKEN);
-      leave(i32);
+      leave(i32, index);
       throw e;
     }
     transition(i32, isAction, DRAINING); // not ACTION any more: aborted meanwhile, the others see it
-    leave(i32);
+    leave(i32, index);
     return index;
   }
 

@@ -4,9 +4,9 @@
  * (Python's ValueError('Semaphore released too many times')), which catches releases that were
  * never matched by an acquire.
  *
- * Layout: the Semaphore's (semaphore.ts, 256 bytes), with word 2 BOUND = the initial value, written
+ * Layout: the Semaphore's (semaphore.ts, 256 bytes), with word 2 INITIAL = the bound, written
  * once by the constructor and read by every thread's release. Kind tag "BoundedSemaphore".
- * Robustness: as Semaphore; recovered permits never raise the value above BOUND.
+ * Robustness: as Semaphore; recovery never makes a permit, so the value never exceeds INITIAL.
  *
  * Layout: docs/layouts/semaphore.md
  */

@@ -34,6 +34,9 @@
  * stays free until claimed, and NWAITING, as a lock holder sees it, is never below the number of
  * WAITING slots (a timed-out waiter's CAS comes before its decrement).
  *
+ * A notifier killed between its CAS to NOTIFIED and its Atomics.notify: the waiter wakes on its own
+ * every SLOT_POLL_MS and finds NOTIFIED, so the notification is late by at most one poll, never lost.
+ *
  * A waiter whose thread died while waiting (it can never consume a notification) is recognised by
  * notify through the liveness table (liveness.ts): its slot is freed and not counted. This covers
  * the same deaths the robust locks cover (watched workers, threads that ran their exit hooks).
@@ -48,6 +51,7 @@
 import { CapacityExceededError, InvalidArgumentError, describe } from '../errors.js';
 import { currentThreadId, isThreadDead } from '../runtime/liveness.js';
 import { parkAsync, parkSync, spinWhileEqual } from '../runtime/wait.js';
+import { ROBUST_POLL_MS } from './lock-core.js';
 
 /** Int32 index of the count of WAITING slots. */
 export const CONDITION_NWAITING = 0;
@@ -111,12 +115,20 @@ export function enqueueSlot(i32: Int32Array, capacity: number, what: string): nu
   );
 }
 
+/**
+ * A parked waiter looks at its slot at least this often (ms): a notifier killed between its CAS
+ * to NOTIFIED and its Atomics.notify leaves the waiter asleep on a word that already says
+ * NOTIFIED, and nobody else will wake it. ROBUST_POLL_MS, as for a lock's dead owner.
+ */
+const SLOT_POLL_MS = ROBUST_POLL_MS;
+
 /** Parks on the slot until notified (true) or the deadline (false, slot given up). */
 export function parkSlotSync(i32: Int32Array, s: number, deadline: number): boolean {
   spinWhileEqual(i32, s + SLOT_STATE, WAITING);
   for (;;) {
     if (Atomics.load(i32, s + SLOT_STATE) === NOTIFIED) return cancelSlot(i32, s);
-    if (parkSync(i32, s + SLOT_STATE, WAITING, deadline) === 'timed-out') return cancelSlot(i32, s);
+    const until = Math.min(deadline, performance.now() + SLOT_POLL_MS);
+    if (parkSync(i32, s + SLOT_STATE, WAITING, until) === 'timed-out' && until === deadline) return cancelSlot(i32, s);
   }
 }
 
@@ -129,7 +141,9 @@ export async function parkSlotAsync(
 ): Promise<boolean> {
   for (;;) {
     if (Atomics.load(i32, s + SLOT_STATE) === NOTIFIED) return cancelSlot(i32, s);
-    if ((await parkAsync(i32, s + SLOT_STATE, WAITING, deadline, signal)) === 'timed-out') return cancelSlot(i32, s);
+    const until = Math.min(deadline, performance.now() + SLOT_POLL_MS);
+    if ((await parkAsync(i32, s + SLOT_STATE, WAITING, until, signal)) === 'timed-out' && until === deadline)
+      return cancelSlot(i32, s);
   }
 }
 

@@ -18,6 +18,9 @@
  * 2^31 set/clear pairs sees its old word again and keeps waiting (ABA), which at ~1 µs per pair
  * takes over half an hour of nothing but set/clear.
  *
+ * A setter killed between its CAS and its notify leaves the word set and its waiters asleep: they
+ * park at most ROBUST_POLL_MS at a time and look again, so the set is late, never lost.
+ *
  * Layout: docs/layouts/event.md
  */
 import {
@@ -40,6 +43,7 @@ import {
   throwIfAborted,
   waitArgs,
 } from '../runtime/wait.js';
+import { ROBUST_POLL_MS } from './lock-core.js';
 
 /** Bytes an Event occupies. */
 export const EVENT_BYTE_LENGTH = 4;
@@ -146,9 +150,11 @@ export class Event {
     assertCanBlock('Event.wait');
     if (spinWhileEqual(i32, EVENT_STATE, w0)) return true;
     for (;;) {
-      const r = parkSync(i32, EVENT_STATE, w0, deadline);
+      // At most ROBUST_POLL_MS at a time: a setter killed between its CAS and its notify wakes nobody.
+      const until = Math.min(deadline, performance.now() + ROBUST_POLL_MS);
+      const r = parkSync(i32, EVENT_STATE, w0, until);
       if (Atomics.load(i32, EVENT_STATE) !== w0) return true;
-      if (r === 'timed-out') return false;
+      if (r === 'timed-out' && until === deadline) return false;
       // 'ok' with the word unchanged: a spurious wake-up (an aborted async waiter notifies the word).
     }
   }
@@ -165,9 +171,10 @@ export class Event {
     const w0 = Atomics.load(i32, EVENT_STATE);
     if (w0 & EVENT_FLAG_BIT) return true;
     for (;;) {
-      const r = await parkAsync(i32, EVENT_STATE, w0, deadline, signal);
+      const until = Math.min(deadline, performance.now() + ROBUST_POLL_MS);
+      const r = await parkAsync(i32, EVENT_STATE, w0, until, signal);
       if (Atomics.load(i32, EVENT_STATE) !== w0) return true;
-      if (r === 'timed-out') return false;
+      if (r === 'timed-out' && until === deadline) return false;
     }
   }
 

@@ -34,7 +34,7 @@ import {
   registerKind,
 } from '../runtime/shared.js';
 import { type WaitArg, syncDeadline, throwIfAborted, waitArgs } from '../runtime/wait.js';
-import { withLockAsync, withLockSync } from './scoped.js';
+import { type OwnerDeadHandler, checkOwnerDeadHandler, withLockAsync, withLockSync } from './scoped.js';
 import {
   ACQUIRED,
   OWNER_MASK,
@@ -65,6 +65,13 @@ export function ownerDeadError(what: string, deadThreadId: number): OwnerDeadErr
   );
 }
 
+/**
+ * Python's `threading.Lock` in shared memory (4 bytes; all-zero is unlocked). `acquire(timeout?)`
+ * waits at most `timeout` ms (none: no limit; `-1`: no limit, as Python) and returns `false` on
+ * timeout; `acquireAsync` is the event-loop form. `release()` of an unlocked lock throws
+ * `NotLockedError`; an acquire that takes over from a dead holder throws `OwnerDeadError` while
+ * holding the lock. Revive a clone with `Lock.from`.
+ */
 export class Lock {
   /** Bytes of shared memory a Lock occupies. */
   static readonly BYTE_LENGTH = 4;
@@ -75,6 +82,9 @@ export class Lock {
   declare readonly buffer: SharedArrayBuffer;
   declare readonly byteOffset: number;
   readonly #i32: Int32Array;
+  /** Set by a takeover, cleared by release (see ownerDied). */
+  #tookOver = false;
+  #onOwnerDead: OwnerDeadHandler | undefined;
 
   /** A new unlocked Lock in its own memory, or in `region` (which it initialises to unlocked). */
   constructor(region?: SharedRegion);
@@ -106,13 +116,13 @@ export class Lock {
     // The deadline is read before the fast path so that a bad timeout fails whether or not the lock is free.
     const deadline = syncDeadline(timeout, 'Lock.acquire', 'lock');
     if (tryLockFast(this.#i32, STATE)) return true;
-    return settle(lockSlowSync(this.#i32, STATE, deadline), 'Lock.acquire');
+    return this.#settle(lockSlowSync(this.#i32, STATE, deadline), 'Lock.acquire');
   }
 
   /** Acquires the lock only if that needs no waiting. Also takes over from a dead owner (OwnerDeadError). */
   tryAcquire(): boolean {
     if (tryLockFast(this.#i32, STATE)) return true;
-    return settle(tryLockOnce(this.#i32, STATE), 'Lock.tryAcquire');
+    return this.#settle(tryLockOnce(this.#i32, STATE), 'Lock.tryAcquire');
   }
 
   /**
@@ -124,11 +134,12 @@ export class Lock {
     const [deadline, signal] = waitArgs(wait, 'Lock.acquireAsync', 'lock');
     throwIfAborted(signal);
     if (tryLockFast(this.#i32, STATE)) return true;
-    return settle(await lockSlowAsync(this.#i32, STATE, deadline, signal), 'Lock.acquireAsync');
+    return this.#settle(await lockSlowAsync(this.#i32, STATE, deadline, signal), 'Lock.acquireAsync');
   }
 
   /** Releases the lock, whichever thread holds it. Throws NotLockedError if it is not locked. */
   release(): void {
+    this.#tookOver = false;
     if (unlockFast(this.#i32, STATE)) return;
     if (!unlockSlow(this.#i32, STATE)) throw new NotLockedError('Lock.release: the lock is not locked');
   }
@@ -140,15 +151,39 @@ export class Lock {
 
   /**
    * Runs fn holding the lock, and releases it however fn ends (Python's `with lock:`). If the lock
-   * is not acquired within `timeout` ms, throws TimeoutError and fn does not run.
+   * is not acquired within `timeout` ms, throws TimeoutError and fn does not run. If it was taken
+   * over from a dead owner: with `onOwnerDead` set on this handle, that runs first (holding the
+   * lock) to repair what the dead owner left, then fn; without it, fn does not run and
+   * OwnerDeadError is thrown. Either way the lock is released: the safe form of acquire().
    */
   withLock<T>(fn: () => T, timeout?: number | null): T {
     return withLockSync(this, 'Lock.withLock', fn, timeout);
   }
 
-  /** Async form of withLock: acquires with acquireAsync(wait), runs fn (awaited), releases. */
+  /** Async form of withLock: acquireAsync(wait), then onOwnerDead if needed and fn (awaited), then release. */
   withLockAsync<T>(fn: () => Promise<T> | T, wait?: WaitArg): Promise<T> {
     return withLockAsync(this, 'Lock.withLockAsync', fn, wait);
+  }
+
+  /**
+   * The repair withLock / withLockAsync run (holding the lock, before fn) after taking the lock over
+   * from a dead owner, with its thread id; undefined (default): they throw OwnerDeadError instead.
+   * Per handle, so per thread. A function, or null/undefined to remove it (InvalidArgumentError
+   * otherwise); withLock (sync) refuses one that returns a promise.
+   */
+  get onOwnerDead(): OwnerDeadHandler | undefined {
+    return this.#onOwnerDead;
+  }
+  set onOwnerDead(h: OwnerDeadHandler | null | undefined) {
+    this.#onOwnerDead = checkOwnerDeadHandler('Lock.onOwnerDead', h);
+  }
+
+  /**
+   * True while this handle holds the lock it took over from a dead owner (set when acquire throws
+   * OwnerDeadError, cleared by release): the non-throwing way to learn it, e.g. in a `finally`.
+   */
+  get ownerDied(): boolean {
+    return this.#tookOver && this._isOwned();
   }
 
   /** For Condition: whether this thread holds the lock. */
@@ -175,13 +210,14 @@ export class Lock {
   toString(): string {
     return `Lock(${this.locked() ? 'locked' : 'unlocked'})`;
   }
-}
 
-/** Turns a slow-path result into acquire's answer. */
-function settle(r: number, what: string): boolean {
-  if (r === ACQUIRED) return true;
-  if (r === TIMED_OUT) return false;
-  throw ownerDeadError(what, r);
+  /** Turns a slow-path result into acquire's answer. */
+  #settle(r: number, what: string): boolean {
+    if (r === ACQUIRED) return true;
+    if (r === TIMED_OUT) return false;
+    this.#tookOver = true;
+    throw ownerDeadError(what, r);
+  }
 }
 
 registerKind(KIND, (d) => Lock.from(d));

@@ -55,7 +55,7 @@ import {
   unlockSlow,
 } from './lock-core.js';
 import { ownerDeadError } from './lock.js';
-import { withLockAsync, withLockSync } from './scoped.js';
+import { type OwnerDeadHandler, checkOwnerDeadHandler, withLockAsync, withLockSync } from './scoped.js';
 
 const KIND = 'RLock';
 /** Word indexes in the object's Int32 view. */
@@ -67,6 +67,12 @@ export const RLOCK_MAX_DEPTH = 0x7fffffff;
 /** Passed by RLock.from as the constructor's hidden last argument: attach, do not initialise. */
 const ATTACH = Symbol('RLock: attach');
 
+/**
+ * Python's `threading.RLock` in shared memory: the holding thread may acquire it again (up to
+ * `RLOCK_MAX_DEPTH`) and must release it as many times. Timeouts in ms as `Lock`'s (`false` on
+ * timeout); `release()` by a thread that does not hold it throws `NotOwnerError`; a dead
+ * holder gives the next acquirer `OwnerDeadError`. Revive a clone with `RLock.from`.
+ */
 export class RLock {
   /** Bytes of shared memory an RLock occupies. */
   static readonly BYTE_LENGTH = 8;
@@ -76,6 +82,9 @@ export class RLock {
   declare readonly __sabkit: 'RLock';
   declare readonly buffer: SharedArrayBuffer;
   declare readonly byteOffset: number;
+  /** Set by a takeover, cleared by the release that frees the lock (see ownerDied). */
+  #tookOver = false;
+  #onOwnerDead: OwnerDeadHandler | undefined;
   readonly #i32: Int32Array;
 
   /** A new free RLock in its own memory, or in `region` (which it initialises). */
@@ -143,6 +152,7 @@ export class RLock {
       this.#i32[COUNT] = depth - 1;
       return;
     }
+    this.#tookOver = false;
     this.#releaseAll();
   }
 
@@ -161,7 +171,11 @@ export class RLock {
     return this.isOwned() ? this.#i32[COUNT] : 0;
   }
 
-  /** Runs fn holding the lock (re-entrantly) and releases one level however fn ends. */
+  /**
+   * Runs fn holding the lock (re-entrantly) and releases one level however fn ends. After a
+   * takeover from a dead owner, as Lock.withLock: this handle's `onOwnerDead` repairs first, or
+   * OwnerDeadError.
+   */
   withLock<T>(fn: () => T, timeout?: number | null): T {
     return withLockSync(this, 'RLock.withLock', fn, timeout);
   }
@@ -169,6 +183,19 @@ export class RLock {
   /** Async form of withLock. */
   withLockAsync<T>(fn: () => Promise<T> | T, wait?: WaitArg): Promise<T> {
     return withLockAsync(this, 'RLock.withLockAsync', fn, wait);
+  }
+
+  /** The repair withLock runs after a takeover (as Lock.onOwnerDead). */
+  get onOwnerDead(): OwnerDeadHandler | undefined {
+    return this.#onOwnerDead;
+  }
+  set onOwnerDead(h: OwnerDeadHandler | null | undefined) {
+    this.#onOwnerDead = checkOwnerDeadHandler('RLock.onOwnerDead', h);
+  }
+
+  /** True while this thread holds the lock it took over from a dead owner (as Lock.ownerDied). */
+  get ownerDied(): boolean {
+    return this.#tookOver && this.isOwned();
   }
 
   /** For Condition: whether this thread holds it. */
@@ -234,6 +261,7 @@ export class RLock {
     if (r === TIMED_OUT) return false;
     this.#first(depth); // also after a takeover: the dead owner's depth means nothing to us
     if (r === ACQUIRED) return true;
+    this.#tookOver = true;
     throw ownerDeadError(what, r);
   }
 }

@@ -6,19 +6,20 @@
  *
  * Layout (Semaphore.BYTE_LENGTH = 256 bytes, ALIGNMENT = 4), Int32 words:
  *
- *   word 0   VALUE      permits available (>= 0). Waiters park on it while it is 0.
- *   word 1   NWAITERS   acquirers in the slow path; release notifies only when it is > 0
- *   word 2   BOUND      BoundedSemaphore: its initial value, the most VALUE may reach.
- *                       Semaphore: 0, unused.
- *   word 3   FLAGS      RECOVERY_OFF_TRANSFER | RECOVERY_OFF_FULL (sticky): holder records no longer
- *                       mean anything, dead holders' permits are not recovered
- *   words 4 + 2*s, 5 + 2*s, for s < HOLDER_SLOTS: the holder table
- *            HOLDER[s]  0 = free slot, T = thread T-1's record, RECLAIMING = being emptied
- *            HELD[s]    permits that thread holds (acquired and not yet released). Plain
- *                       (non-atomic) accesses: only that thread touches it while it lives; a
- *                       recoverer reads it after the death is published in the liveness table and
- *                       after its own CAS on HOLDER, which order it; it is zeroed before HOLDER
- *                       is freed, and the next claimer's CAS on HOLDER orders that.
+ *   word 0   VALUE         permits available (>= 0). Waiters park on it while it is 0.
+ *   word 1   NWAITERS      acquirers in the slow path; release notifies only when it is > 0
+ *   word 2   INITIAL       the value the semaphore was made with. BoundedSemaphore: VALUE's bound.
+ *                          Both: while recovery is on, VALUE + the permits held add up to it.
+ *   word 3   FLAGS         RECOVERY_OFF_TRANSFER | RECOVERY_OFF_FULL (sticky, shown by `recovery`):
+ *                          holder records no longer mean anything, nothing is recovered
+ *   word 4   RECOVER_LOCK  a robust lock word (lock-core.ts) held by the one thread recovering
+ *   word 5   (reserved, 0)
+ *   words 6 + 2*s, 7 + 2*s, for s < HOLDER_SLOTS: the holder table
+ *            HOLDER[s]  0 = free slot, T = thread T-1's record (one slot per thread)
+ *            HELD[s]    bits 0..19 COUNT: permits that thread holds; bits 20..29 SEQ: bumped by
+ *                       each of its operations; bit 30 BUSY: inside an operation (between marking
+ *                       its record and changing VALUE and the count). Only its thread writes it
+ *                       while it lives (atomic stores); a recoverer empties it once it is dead.
  *
  * All-zero memory is a Semaphore with value 0 (and an empty table).
  *
@@ -28,52 +29,60 @@
  * atomics, so either the waiter sees the new value or the releaser sees the waiter). No order
  * among waiters is promised (as in Python); Atomics.notify wakes the longest parked first.
  *
- * Robustness: permits held by a thread that dies. Each thread that holds permits has a slot in
- * the holder table (claimed on its first acquire, freed when it holds none). An acquirer that
- * finds VALUE at 0 (before parking, and every ROBUST_POLL_MS while parked) looks for slots of
- * dead threads (liveness.ts); it empties such a slot, keeps one of its permits, returns the rest
- * to VALUE (and wakes waiters), and its acquire throws OwnerDeadError: it holds a permit, as
- * after a Lock takeover. Permits of dead holders are returned when someone needs them, not
- * before, so `value` does not show them until then.
+ * Robustness: permits held by a thread that dies. Every acquire and release by a thread is
+ * bracketed in its slot: mark BUSY (and bump SEQ), change VALUE, store the new COUNT without BUSY.
+ * A thread killed inside that bracket leaves a COUNT that may be off by one, and no one can tell
+ * from its slot which way. So recovery does not trust dead slots at all: it counts by conservation.
+ * While recovery is on, INITIAL = VALUE + (permits held by live threads) + (permits of dead ones):
+ * the recoverer (holding RECOVER_LOCK, so one at a time) reads the table, VALUE, and the table
+ * again, and accepts the snapshot only if no live slot changed (SEQ, BUSY, COUNT, HOLDER) in between
+ * and none was BUSY: every live count was then exact at the moment VALUE was read. The permits of
+ * the dead are INITIAL - VALUE - the live counts, exactly, whatever instant the dead died at. It
+ * frees the dead slots, keeps one permit (its acquire throws OwnerDeadError: it holds it, as after a
+ * Lock takeover), and adds the rest to VALUE. A recoverer killed half-way leaves the sum true for
+ * the next one. So recovery never creates a permit (a Semaphore(1) used as a mutex stays one) and
+ * never loses one. Permits of dead holders are returned when someone needs them (an acquirer that
+ * finds VALUE at 0, before parking and every ROBUST_POLL_MS while parked), not before.
  *
- * What recovery covers, and what it cannot:
+ * What recovery covers, and what it cannot (and then says so: `Semaphore.recovery`):
  *  - It covers threads that acquire permits and release them themselves (a semaphore guarding a
- *    resource). A permit is "held" by the thread that acquired it until that thread releases one.
+ *    resource).
  *  - It cannot cover a semaphore whose permits move between threads: a signal counter (producers
- *    release, consumers acquire) or a permit acquired in one thread and released in another. A dead
- *    thread's record would then count permits that went into a queue or to another thread, and
- *    returning them would create permits out of thin air. So the first release by a thread holding
- *    fewer permits than it releases turns recovery off for good (RECOVERY_OFF_TRANSFER).
- *  - At most HOLDER_SLOTS threads can hold permits at once with recovery on; a thread that finds the
- *    table full turns recovery off for good (RECOVERY_OFF_FULL).
- *  - A thread terminated between its two steps of an acquire (record, then take) or a release (give
- *    back, then unrecord) leaves its record off by one; the order is chosen so that the error is one
- *    permit too many, never a permit lost for ever. BoundedSemaphore never exceeds its bound.
+ *    release, consumers acquire) or a permit acquired in one thread and released in another. The
+ *    sum above no longer holds, so the first release by a thread holding fewer permits than it
+ *    releases turns recovery off for good (RECOVERY_OFF_TRANSFER, `recovery` = 'off-transfer').
+ *  - At most HOLDER_SLOTS threads can hold permits at once with recovery on (and 2^20 - 1 permits
+ *    each); past that it turns off for good (RECOVERY_OFF_FULL, `recovery` = 'off-full').
  *  - As for locks: only deaths the liveness table knows of (see liveness.ts), and nothing for a
  *    thread that is alive but stuck.
  *
  * Layout: docs/layouts/semaphore.md
  */
 import { isThreadDead } from '../runtime/liveness.js';
-import { SELF } from './lock-core.js';
+import { SELF, TIMED_OUT, tryLockOnce, unlockSlow } from './lock-core.js';
 
 /** Word indexes. */
 export const VALUE = 0;
 export const NWAITERS = 1;
-export const BOUND = 2;
+export const INITIAL = 2;
 export const FLAGS = 3;
-const TABLE = 4;
+export const RECOVER_LOCK = 4;
+const TABLE = 6;
 /** FLAGS bit: a thread released permits it did not hold; records no longer mean "held". */
 export const RECOVERY_OFF_TRANSFER = 1;
-/** FLAGS bit: more than HOLDER_SLOTS threads held permits at once. */
+/** FLAGS bit: more than HOLDER_SLOTS threads held permits at once (or one held 2^20 - 1). */
 export const RECOVERY_OFF_FULL = 2;
-/** HOLDER value while a recovering thread empties a dead thread's slot. */
-const RECLAIMING = -1;
+/** HELD bits: the count, the operation sequence, and BUSY (inside an operation). */
+export const HELD_COUNT_MASK = 0xfffff;
+export const HELD_SEQ_ONE = 1 << 20;
+const HELD_SEQ_MASK = 0x3ff << 20;
+export const HELD_BUSY = 1 << 30;
 /**
- * Threads that may hold permits at once with recovery on. 30 slots fill the object to 256 bytes
- * (four cache lines); a semaphore is typically shared by a pool of workers, a few per core.
+ * Threads that may hold permits at once with recovery on. 29 slots fill the object to 256 bytes
+ * (four cache lines) with the six words; a semaphore is typically shared by a pool of workers, a few
+ * per core.
  */
-export const HOLDER_SLOTS = 30;
+export const HOLDER_SLOTS = 29;
 /** The largest value a semaphore can hold (VALUE is an Int32). */
 export const SEMAPHORE_MAX_VALUE = 0x7fffffff;
 
@@ -82,100 +91,145 @@ export function semaphoreByteLength(): number {
   return (TABLE + 2 * HOLDER_SLOTS) * 4;
 }
 
+/** What `Semaphore.recovery` reports. */
+export type SemaphoreRecovery = 'on' | 'off-transfer' | 'off-full';
+
+export function recoveryOf(i32: Int32Array): SemaphoreRecovery {
+  const f = Atomics.load(i32, FLAGS);
+  return f === 0 ? 'on' : f & RECOVERY_OFF_TRANSFER ? 'off-transfer' : 'off-full';
+}
+
+/** The slot this thread owns (`hint` checked first), or -1. A thread owns at most one. */
+function ownSlot(i32: Int32Array, hint: number): number {
+  if (hint >= 0 && Atomics.load(i32, TABLE + 2 * hint) === SELF) return hint;
+  for (let s = 0; s < HOLDER_SLOTS; s++) if (Atomics.load(i32, TABLE + 2 * s) === SELF) return s;
+  return -1;
+}
+
+function markBusy(i32: Int32Array, s: number): void {
+  const w = i32[TABLE + 2 * s + 1];
+  Atomics.store(i32, TABLE + 2 * s + 1, ((w + HELD_SEQ_ONE) & (HELD_SEQ_MASK | HELD_COUNT_MASK)) | HELD_BUSY);
+}
+
 /**
- * Records one more permit held by this thread, and returns the slot hint to keep: `hint` (the slot
- * this view used last, checked here: still ours, or free again) or the slot now used. A thread may
- * end up with two slots (two views of one semaphore in one thread, each with its own hint);
- * unrecordPermits sums them, so that costs nothing but a slot.
+ * Begins an acquire: returns this thread's slot, marked BUSY (claimed if it had none), or -1 when
+ * recovery is off (then nothing is tracked). A full table or count turns recovery off.
  */
-export function recordPermit(i32: Int32Array, hint: number): number {
-  if (Atomics.load(i32, FLAGS) !== 0) return hint;
-  if (hint >= 0) {
-    const h = Atomics.load(i32, TABLE + 2 * hint);
-    if (h === SELF || (h === 0 && Atomics.compareExchange(i32, TABLE + 2 * hint, 0, SELF) === 0)) {
-      i32[TABLE + 2 * hint + 1]++;
-      return hint;
-    }
-  }
-  let s = ownSlot(i32, -1);
+export function beginTake(i32: Int32Array, hint: number): number {
+  if (Atomics.load(i32, FLAGS) !== 0) return -1;
+  let s = ownSlot(i32, hint);
+  // Claim only when this thread owns no slot: one slot per thread keeps the table's sum exact.
   for (let t = 0; s < 0 && t < HOLDER_SLOTS; t++) {
     if (Atomics.compareExchange(i32, TABLE + 2 * t, 0, SELF) === 0) s = t;
   }
-  if (s < 0) {
+  if (s < 0 || (i32[TABLE + 2 * s + 1] & HELD_COUNT_MASK) === HELD_COUNT_MASK) {
     Atomics.or(i32, FLAGS, RECOVERY_OFF_FULL);
-    return hint;
+    return -1;
   }
-  i32[TABLE + 2 * s + 1]++;
+  markBusy(i32, s);
   return s;
 }
 
-/** The first slot after `after` that this thread owns, or -1. */
-function ownSlot(i32: Int32Array, after: number): number {
-  for (let s = after + 1; s < HOLDER_SLOTS; s++) if (Atomics.load(i32, TABLE + 2 * s) === SELF) return s;
+/**
+ * Begins a release of `n`: this thread's slot marked BUSY, or -1 when recovery is off. A thread
+ * releasing more than it holds turns recovery off for good, before VALUE changes.
+ */
+export function beginGive(i32: Int32Array, hint: number, n: number): number {
+  if (Atomics.load(i32, FLAGS) !== 0) return -1;
+  const s = ownSlot(i32, hint);
+  if (s < 0 || (i32[TABLE + 2 * s + 1] & HELD_COUNT_MASK) < n) {
+    Atomics.or(i32, FLAGS, RECOVERY_OFF_TRANSFER);
+    return -1;
+  }
+  markBusy(i32, s);
+  return s;
+}
+
+/** Ends an operation begun on slot `s`: COUNT += delta, BUSY cleared; a slot at 0 is freed. */
+export function endOp(i32: Int32Array, s: number, delta: number): void {
+  if (s < 0) return;
+  const w = i32[TABLE + 2 * s + 1];
+  const count = (w & HELD_COUNT_MASK) + delta;
+  Atomics.store(i32, TABLE + 2 * s + 1, (w & HELD_SEQ_MASK) | count);
+  if (count === 0) Atomics.store(i32, TABLE + 2 * s, 0);
+}
+
+/** The thread id of the first dead thread with a record, or -1. */
+export function firstDeadHolder(i32: Int32Array): number {
+  for (let s = 0; s < HOLDER_SLOTS; s++) {
+    const h = Atomics.load(i32, TABLE + 2 * s);
+    if (h > 0 && h !== SELF && isThreadDead(h - 1)) return h - 1;
+  }
+  return -1;
+}
+
+/** Snapshot attempts before a recoverer gives up for this poll (live threads kept changing slots). */
+const SNAPSHOT_TRIES = 64;
+const snapA = new Int32Array(2 * HOLDER_SLOTS);
+const snapB = new Int32Array(2 * HOLDER_SLOTS);
+
+function collect(i32: Int32Array, into: Int32Array): void {
+  for (let k = 0; k < 2 * HOLDER_SLOTS; k++) into[k] = Atomics.load(i32, TABLE + k);
+}
+
+/**
+ * VALUE at an instant when every live slot was exactly as in snapA (see the file's comment), or
+ * -1 if no such instant was seen in SNAPSHOT_TRIES attempts.
+ */
+function snapshot(i32: Int32Array): number {
+  for (let t = 0; t < SNAPSHOT_TRIES; t++) {
+    collect(i32, snapA);
+    const v = Atomics.load(i32, VALUE);
+    collect(i32, snapB);
+    let ok = true;
+    for (let k = 0; ok && k < 2 * HOLDER_SLOTS; k += 2) {
+      const h = snapA[k];
+      if (h !== snapB[k] || snapA[k + 1] !== snapB[k + 1]) ok = false;
+      else if (h > 0 && (snapA[k + 1] & HELD_BUSY) !== 0 && !isThreadDead(h - 1)) ok = false;
+    }
+    if (ok) return v;
+  }
   return -1;
 }
 
 /**
- * Records `n` permits given back by this thread (`hint` as in recordPermit); a slot that reaches 0
- * is freed. Releasing more than this thread holds means permits move between threads: recovery
- * goes off for good.
+ * Recovers the permits of dead holders, if any: frees their slots, keeps one for this thread
+ * (recorded in its slot, which is returned in `out.slot`) and gives the rest back to VALUE, waking
+ * waiters. Returns the dead thread's id (one of them), or TIMED_OUT if nothing was recovered now
+ * (no dead holder, another thread is recovering, recovery is off, or no stable snapshot: retried
+ * at the next poll).
  */
-export function unrecordPermits(i32: Int32Array, hint: number, n: number): void {
-  if (Atomics.load(i32, FLAGS) !== 0) return;
-  if (hint >= 0 && Atomics.load(i32, TABLE + 2 * hint) === SELF) {
-    const held = i32[TABLE + 2 * hint + 1];
-    if (held >= n) {
-      i32[TABLE + 2 * hint + 1] = held - n;
-      if (held === n) Atomics.store(i32, TABLE + 2 * hint, 0);
-      return;
+export function recoverDead(i32: Int32Array, out: { slot: number }): number {
+  const dead = firstDeadHolder(i32);
+  if (dead < 0) return TIMED_OUT;
+  if (tryLockOnce(i32, RECOVER_LOCK) === TIMED_OUT) return TIMED_OUT; // a dead recoverer is taken over
+  try {
+    if (Atomics.load(i32, FLAGS) !== 0) return TIMED_OUT;
+    const v = snapshot(i32);
+    if (v < 0) return TIMED_OUT;
+    // One verdict per slot: a thread counted live must not be freed as dead a moment later.
+    let live = 0;
+    for (let k = 0; k < 2 * HOLDER_SLOTS; k += 2) {
+      const h = snapA[k];
+      if (h <= 0) continue;
+      if (h !== SELF && isThreadDead(h - 1)) {
+        // Dead: its thread cannot touch the slot again; free it (its permits are in `missing`).
+        Atomics.store(i32, TABLE + k + 1, 0);
+        Atomics.compareExchange(i32, TABLE + k, h, 0);
+      } else {
+        live += snapA[k + 1] & HELD_COUNT_MASK;
+      }
     }
-  }
-  let total = 0;
-  for (let s = ownSlot(i32, -1); s >= 0; s = ownSlot(i32, s)) total += i32[TABLE + 2 * s + 1];
-  if (total < n) {
-    Atomics.or(i32, FLAGS, RECOVERY_OFF_TRANSFER);
-    return;
-  }
-  for (let s = ownSlot(i32, -1); s >= 0 && n > 0; s = ownSlot(i32, s)) {
-    const held = i32[TABLE + 2 * s + 1];
-    const k = Math.min(held, n);
-    n -= k;
-    i32[TABLE + 2 * s + 1] = held - k;
-    if (held === k) Atomics.store(i32, TABLE + 2 * s, 0);
-  }
-}
-
-/** The thread id of the dead thread whose record is in slot `s`, or -1 (free, ours, or alive). */
-export function deadHolder(i32: Int32Array, s: number): number {
-  const h = Atomics.load(i32, TABLE + 2 * s);
-  return h <= 0 || h === SELF || !isThreadDead(h - 1) ? -1 : h - 1;
-}
-
-/**
- * Empties slot `s`, whose record belongs to dead thread `dead`, and returns the permits it held;
- * 0 if another recoverer got there first.
- */
-export function emptyDeadSlot(i32: Int32Array, s: number, dead: number): number {
-  if (Atomics.compareExchange(i32, TABLE + 2 * s, dead + 1, RECLAIMING) !== dead + 1) return 0;
-  // The slot is ours alone now: its thread is dead and other recoverers see RECLAIMING.
-  const held = i32[TABLE + 2 * s + 1];
-  i32[TABLE + 2 * s + 1] = 0;
-  Atomics.store(i32, TABLE + 2 * s, 0);
-  return held;
-}
-
-/** Adds `k` recovered permits to VALUE, never above the bound, and wakes waiters for them. */
-export function giveBack(i32: Int32Array, bounded: boolean, k: number): void {
-  const limit = bounded ? Atomics.load(i32, BOUND) : SEMAPHORE_MAX_VALUE;
-  let v = Atomics.load(i32, VALUE);
-  for (;;) {
-    const add = Math.min(k, limit - v);
-    if (add <= 0) return;
-    const w = Atomics.compareExchange(i32, VALUE, v, v + add);
-    if (w === v) {
-      if (Atomics.load(i32, NWAITERS) > 0) Atomics.notify(i32, VALUE, add);
-      return;
-    }
-    v = w;
+    const missing = Atomics.load(i32, INITIAL) - v - live;
+    if (missing <= 0 || Atomics.load(i32, FLAGS) !== 0) return TIMED_OUT;
+    const s = beginTake(i32, out.slot);
+    if (s >= 0) out.slot = s;
+    // Concurrent acquires and releases keep the sum, so `missing` is still what nobody holds.
+    if (missing > 1) Atomics.add(i32, VALUE, missing - 1);
+    endOp(i32, s, 1);
+    if (missing > 1 && Atomics.load(i32, NWAITERS) > 0) Atomics.notify(i32, VALUE, missing - 1);
+    return dead;
+  } finally {
+    unlockSlow(i32, RECOVER_LOCK);
   }
 }

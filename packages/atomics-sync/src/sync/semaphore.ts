@@ -4,7 +4,8 @@
  *
  * Layout (Semaphore.BYTE_LENGTH = 256 bytes, ALIGNMENT = 4), Int32 words, drawn in semaphore-core.ts:
  * VALUE (permits available; waiters park on it while it is 0), NWAITERS (acquirers in the slow
- * path), BOUND (BoundedSemaphore's initial value), FLAGS (recovery off), then the holder table.
+ * path), INITIAL (the value it was made with; the bound), FLAGS (recovery off), RECOVER_LOCK, then
+ * the holder table.
  * All-zero memory is a Semaphore with value 0 (and an empty table).
  *
  * Acquire: one CAS decrements VALUE when it is > 0; otherwise the acquirer counts itself in
@@ -14,8 +15,9 @@
  * among waiters is promised (as in Python); Atomics.notify wakes the longest parked first.
  *
  * Robustness: each thread that holds permits has a record in the holder table; an acquirer that
- * finds VALUE at 0 recovers the permits of dead holders and its acquire throws OwnerDeadError
- * while it holds one of them (semaphore-core.ts says what recovery covers and what it cannot).
+ * finds VALUE at 0 recovers the permits of dead holders (never one more than they held) and its
+ * acquire throws OwnerDeadError while it holds one of them. `recovery` says whether recovery is
+ * on (semaphore-core.ts says what it covers and what it cannot).
  *
  * Layout: docs/layouts/semaphore.md
  */
@@ -42,21 +44,21 @@ import {
 } from '../runtime/wait.js';
 import { ROBUST_POLL_MS, assertOwnerIdFits } from './lock-core.js';
 import {
-  BOUND,
   FLAGS,
-  HOLDER_SLOTS,
+  INITIAL,
   NWAITERS,
   SEMAPHORE_MAX_VALUE,
+  type SemaphoreRecovery,
   VALUE,
-  deadHolder,
-  emptyDeadSlot,
-  giveBack,
-  recordPermit,
+  beginGive,
+  beginTake,
+  endOp,
+  recoverDead,
+  recoveryOf,
   semaphoreByteLength,
-  unrecordPermits,
 } from './semaphore-core.js';
 
-export { HOLDER_SLOTS, SEMAPHORE_MAX_VALUE } from './semaphore-core.js';
+export { HOLDER_SLOTS, SEMAPHORE_MAX_VALUE, type SemaphoreRecovery } from './semaphore-core.js';
 
 const ACQUIRED = -1;
 const TIMED_OUT = -2;
@@ -79,6 +81,12 @@ function checkInitial(kind: string, value: unknown): number {
   return value;
 }
 
+/**
+ * Python's `threading.Semaphore` in shared memory: `new Semaphore(value = 1)` permits.
+ * `acquire(timeout?)` waits at most `timeout` ms (negative: not at all, as Python) and returns
+ * `false` on timeout; `release(n = 1)` adds permits. A value that is not an integer from 0 to
+ * `SEMAPHORE_MAX_VALUE` throws `InvalidArgumentError`. Revive a clone with `Semaphore.from`.
+ */
 export class Semaphore {
   /** Bytes of shared memory a Semaphore (or BoundedSemaphore) occupies. */
   static readonly BYTE_LENGTH = semaphoreByteLength();
@@ -95,7 +103,7 @@ export class Semaphore {
   readonly #kind: string;
   readonly #acquireName: string; // built once: acquire is a hot path
   /** Hint: the table slot this thread last held (checked before use; another view may have freed it). */
-  #slot = -1;
+  readonly #at = { slot: -1 };
 
   /** A semaphore with `value` permits, in its own memory or in `region` (which it initialises). */
   constructor(value?: number, region?: SharedRegion);
@@ -114,7 +122,7 @@ export class Semaphore {
     this.#i32 = new Int32Array(buffer, byteOffset, Semaphore.BYTE_LENGTH / 4);
     if (!a) {
       this.#i32.fill(0);
-      Atomics.store(this.#i32, BOUND, this.#bounded ? value : 0);
+      Atomics.store(this.#i32, INITIAL, value);
       Atomics.store(this.#i32, VALUE, value);
     }
   }
@@ -127,6 +135,16 @@ export class Semaphore {
   /** Permits available now. Racy: stale as soon as it returns; dead holders' permits show once recovered. */
   get value(): number {
     return Atomics.load(this.#i32, VALUE);
+  }
+
+  /**
+   * Whether permits of holders that die are recovered: 'on'; 'off-transfer' once a thread released
+   * permits it did not hold (a signal counter: permits move between threads, so records no longer
+   * say who holds what); 'off-full' once more than HOLDER_SLOTS threads held permits at once. Off is
+   * for good: a holder that dies then keeps its permits (check this before relying on recovery).
+   */
+  get recovery(): SemaphoreRecovery {
+    return recoveryOf(this.#i32);
   }
 
   /**
@@ -200,10 +218,12 @@ export class Semaphore {
       );
     }
     const i32 = this.#i32;
-    const limit = this.#bounded ? Atomics.load(i32, BOUND) : SEMAPHORE_MAX_VALUE;
+    const limit = this.#bounded ? Atomics.load(i32, INITIAL) : SEMAPHORE_MAX_VALUE;
     let v = Atomics.load(i32, VALUE);
+    const s = Atomics.load(i32, FLAGS) === 0 && v <= limit - n ? beginGive(i32, this.#at.slot, n) : -1;
     for (;;) {
       if (v > limit - n) {
+        endOp(i32, s, 0);
         throw this.#bounded
           ? new SemaphoreOverflowError(
               `${this.#kind}.release: releasing ${n} would raise the value from ${v} above its initial value ${limit}`,
@@ -216,8 +236,8 @@ export class Semaphore {
       if (w === v) break;
       v = w;
     }
+    endOp(i32, s, -n);
     if (Atomics.load(i32, NWAITERS) > 0) Atomics.notify(i32, VALUE, n);
-    unrecordPermits(i32, this.#slot, n);
   }
 
   toString(): string {
@@ -226,26 +246,30 @@ export class Semaphore {
 
   // --- permits ---------------------------------------------------------------------------------
 
-  /** One permit if VALUE > 0 (recorded first, so a death in between over-counts, never loses). */
+  /** One permit if VALUE > 0, bracketed in this thread's holder slot (semaphore-core.ts). */
   #take(): boolean {
     const i32 = this.#i32;
     let v = Atomics.load(i32, VALUE);
     if (v <= 0) return false;
-    this.#slot = recordPermit(i32, this.#slot);
+    const s = beginTake(i32, this.#at.slot);
+    if (s >= 0) this.#at.slot = s;
     for (;;) {
       const w = Atomics.compareExchange(i32, VALUE, v, v - 1);
-      if (w === v) return true;
+      if (w === v) {
+        endOp(i32, s, 1);
+        return true;
+      }
       if (w <= 0) break;
       v = w;
     }
-    unrecordPermits(i32, this.#slot, 1);
+    endOp(i32, s, 0);
     return false;
   }
 
   /** One slow-path try: a free permit, or one recovered from a dead holder. */
   #attempt(): number {
     if (this.#take()) return ACQUIRED;
-    return Atomics.load(this.#i32, FLAGS) === 0 ? this.#recover() : TIMED_OUT;
+    return Atomics.load(this.#i32, FLAGS) === 0 ? recoverDead(this.#i32, this.#at) : TIMED_OUT;
   }
 
   #leave(r: number): void {
@@ -262,26 +286,6 @@ export class Semaphore {
         'holds one of them (repair what that thread left half-done)',
       r,
     );
-  }
-
-  // --- holder table (semaphore-core.ts) ------------------------------------------------------
-
-  /**
-   * Empties the first dead holder's slot that has permits: keeps one for this thread, returns the
-   * rest. Returns the dead thread's id, or TIMED_OUT if there was nothing to recover.
-   */
-  #recover(): number {
-    const i32 = this.#i32;
-    for (let s = 0; s < HOLDER_SLOTS; s++) {
-      const dead = deadHolder(i32, s);
-      if (dead < 0) continue;
-      const held = emptyDeadSlot(i32, s, dead);
-      if (held <= 0) continue;
-      this.#slot = recordPermit(i32, this.#slot);
-      if (held > 1) giveBack(i32, this.#bounded, held - 1);
-      return dead;
-    }
-    return TIMED_OUT;
   }
 }
 

@@ -52,6 +52,7 @@ type NumericArray =
 /** What a loop runs over. */
 export type LoopSource = number | LoopRange | NumericArray | { readonly view: NumericArray };
 
+/** Options of `parallelFor` and `parallelReduce`: where to run and how to cut the range into chunks. */
 export interface LoopOptions {
   /** Where to run: a Pool or a Piscina. Default: a Pool of cpuCount() workers made for this call. */
   readonly pool?: Pool | Piscina;

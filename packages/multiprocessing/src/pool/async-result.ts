@@ -9,6 +9,7 @@
  */
 import { InvalidArgumentError, TimeoutError, describe, waitArgs, type WaitArg } from '@sabkit/atomics-sync';
 import { InvalidStateError } from '../errors.js';
+import { whileWaiting } from './waiting.js';
 
 /** Python's `callback` / `error_callback`. */
 export interface ResultCallbacks<T> {
@@ -62,6 +63,12 @@ const PENDING = 0;
 const FULFILLED = 1;
 const REJECTED = 2;
 
+/**
+ * Python's `AsyncResult` (from `applyAsync`, `mapAsync`, `starmapAsync`): `await get(timeout?)`
+ * resolves with the result or rejects with the task's error, or with `TimeoutError` after
+ * `timeout` ms (or `{ timeout, signal }`); `ready()`, `successful()` (throws `InvalidStateError`
+ * before it is ready) and `wait(timeout?)`.
+ */
 export class AsyncResult<T> {
   #state: typeof PENDING | typeof FULFILLED | typeof REJECTED = PENDING;
   #value: T | undefined;
@@ -104,7 +111,7 @@ export class AsyncResult<T> {
    * `ready()`. Python's `wait(timeout)`; a negative timeout does not wait.
    */
   async wait(wait?: WaitArg): Promise<boolean> {
-    if (this.#state === PENDING) await settleWithin(this.#settled, wait, 'AsyncResult.wait');
+    if (this.#state === PENDING) await whileWaiting(settleWithin(this.#settled, wait, 'AsyncResult.wait'));
     return this.#state !== PENDING;
   }
 
@@ -114,7 +121,7 @@ export class AsyncResult<T> {
    * timeout does not wait, as Python's). The task keeps running; get() may be called again.
    */
   async get(wait?: WaitArg): Promise<T> {
-    if (this.#state === PENDING) await settleWithin(this.#settled, wait, 'AsyncResult.get');
+    if (this.#state === PENDING) await whileWaiting(settleWithin(this.#settled, wait, 'AsyncResult.get'));
     if (this.#state === FULFILLED) return this.#value as T;
     if (this.#state === REJECTED) throw this.#error;
     const ms = typeof wait === 'number' ? wait : wait?.timeout;

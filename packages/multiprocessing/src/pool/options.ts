@@ -8,6 +8,7 @@ import type { ResultCallbacks } from './async-result.js';
 /** A task for the Pool: an inline function, a module export, or 'file:///module.js#export'. */
 export type PoolTask<A extends unknown[], R> = ((...args: A) => R | PromiseLike<R>) | ModuleTask | string | URL;
 
+/** `new Pool(options)`: Python's `Pool(processes, initializer, initargs, maxtasksperchild)`. */
 export interface PoolOptions {
   /** Number of workers; default cpuCount(). */
   readonly processes?: number;

@@ -12,6 +12,7 @@
  * (imapUnordered); an error thrown by the input iterable surfaces after the results of everything
  * read before it. Either way the iterator is done afterwards (as an async generator would be).
  */
+import { whileWaiting } from './waiting.js';
 
 /** Submits one chunk of items (the first at `offset` in the input); resolves to their results in order. */
 export type SubmitChunk = (items: unknown[], offset: number) => Promise<unknown[]>;
@@ -78,7 +79,7 @@ export class ChunkedResultIterator<R> implements AsyncIterableIterator<R> {
 
   next(): Promise<IteratorResult<R>> {
     // Calls are served one at a time, in the order they were made.
-    const r = this.#queue.then(() => this.#next());
+    const r = whileWaiting(this.#queue.then(() => this.#next()));
     this.#queue = r.catch(() => {});
     return r;
   }

@@ -44,6 +44,8 @@ import { packViews } from '../tasks/shared-views.js';
 import { POOL_WORKER_DATA_KEY, type ChunkTask, type PoolWorkerInit } from './runner-protocol.js';
 import type { LoopChunk } from '../parallel/parallel-chunk.js';
 import { threadId } from 'node:worker_threads';
+import { setPoolMode } from '@sabkit/piscina/internal';
+import { whileWaiting } from './waiting.js';
 
 // Public as Pool's companion since Python's own chunking rule is part of what map promises.
 export { defaultChunksize } from './chunks.js';
@@ -58,6 +60,14 @@ const RUN = 'running';
 const CLOSE = 'closed';
 const TERMINATE = 'terminated';
 
+/**
+ * Python's `multiprocessing.Pool` on worker threads: `new Pool(processes = cpuCount())` or
+ * `new Pool({ processes, initializer, initargs, maxTasksPerChild })`. `map`, `starmap`, `apply`,
+ * their `…Async` forms (an `AsyncResult`), `imap` and `imapUnordered`; tasks are inline functions
+ * (sent as source, no closures: `InlineFunctionError`) or module exports. A result's type is the
+ * task function's, and `unknown` for a module task. After `close()` or `terminate()`, calls throw
+ * `ClosedError`; `await using p = new Pool()` terminates it at the end of the block.
+ */
 export class Pool implements AsyncDisposable {
   readonly #engine: Piscina;
   readonly #specOptions: TaskSpecOptions;
@@ -97,14 +107,21 @@ export class Pool implements AsyncDisposable {
       initargs,
       parent: { name: currentIdentity().name, pid: threadId },
     };
-    this.#engine = new Piscina({
-      filename: RUNNER_URL,
-      minThreads: this.#processes,
-      maxThreads: this.#processes,
-      idleTimeout: Infinity,
-      ...(maxTasks === undefined ? {} : { maxTasksPerWorker: maxTasks }),
-      workerData: { [POOL_WORKER_DATA_KEY]: init },
-    });
+    // Workers started over turns of the event loop, not all in this call (Python's Pool(200) starts
+    // 200 processes before it returns; 200 `new Worker` here froze the event loop for seconds), and
+    // daemons, as Python's: only waiting for a result keeps the process alive (waiting.ts).
+    const engineOptions = setPoolMode(
+      {
+        filename: RUNNER_URL,
+        minThreads: this.#processes,
+        maxThreads: this.#processes,
+        idleTimeout: Infinity,
+        ...(maxTasks === undefined ? {} : { maxTasksPerWorker: maxTasks }),
+        workerData: { [POOL_WORKER_DATA_KEY]: init },
+      },
+      { daemon: true, backgroundStart: true },
+    );
+    this.#engine = new Piscina(engineOptions);
   }
 
   /** Number of workers. */
@@ -167,7 +184,7 @@ export class Pool implements AsyncDisposable {
   /** Runs loop chunks for parallel.ts on this pool's workers. */
   [RUN_LOOP_CHUNK](chunk: LoopChunk): Promise<unknown> {
     this.#checkRunning('parallel loop');
-    return this.#track(this.#engine.run(chunk, { name: 'runLoop' }) as Promise<unknown>, 'parallel loop');
+    return whileWaiting(this.#track(this.#engine.run(chunk, { name: 'runLoop' }) as Promise<unknown>, 'parallel loop'));
   }
 
   /** Python's apply: calls `fn(...args)` in a worker and resolves to its result. */
@@ -353,6 +370,10 @@ export class Pool implements AsyncDisposable {
   async join(): Promise<void> {
     if (this.#state === RUN)
       throw new InvalidStateError('Pool.join(): the pool is still running; call close() or terminate() first');
+    return whileWaiting(this.#join());
+  }
+
+  async #join(): Promise<void> {
     if (this.#state === CLOSE) {
       while (this.#iterators.size > 0 || this.#pending.size > 0) {
         await Promise.all([...this.#iterators].map((it) => it.fed));

@@ -11,7 +11,7 @@
 import { threadId, workerData } from 'node:worker_threads';
 import { revive } from '@sabkit/atomics-sync';
 // Registers the manager proxies' kind, so that revive() makes them live in this worker.
-import '../manager/manager.js';
+import '../manager/revive.js';
 import { explainInlineError, loadTask } from '../tasks/inline.js';
 import { InitializerError } from '../errors.js';
 import { setCurrentIdentity } from '../process/current-process.js';

@@ -6,7 +6,7 @@
 import { workerData } from 'node:worker_threads';
 import { revive } from '@sabkit/atomics-sync';
 // Registers the manager proxies' kind, so that revive() makes them live in this worker.
-import '../manager/manager.js';
+import '../manager/revive.js';
 import { explainInlineError, loadTask } from '../tasks/inline.js';
 import { setCurrentIdentity } from './current-process.js';
 import { PROCESS_WORKER_DATA_KEY, activeChildren, type ProcessStart } from './process.js';

@@ -45,6 +45,7 @@ export interface ProcessStart {
   readonly self: ProcessIdentity;
 }
 
+/** `new Process(options)`: Python's `Process(target, args, kwargs, name, daemon)`, with `args` only. */
 export interface ProcessOptions {
   /**
    * The function to run: an inline function, `{ filename, name }`, or 'file:///mod.js#name'.
@@ -61,6 +62,13 @@ export interface ProcessOptions {
 
 const PROCESS_WORKER_URL = new URL('./process-worker.js', import.meta.url);
 
+/**
+ * Python's `multiprocessing.Process`, as a worker thread: `start()`, `await join(timeout?)` (ms;
+ * resolves when it ended or the time is up), `terminate()`, `kill()`, `isAlive()`, `exitCode`
+ * (`null` while running; negative for a terminated one, as Python's `-SIGTERM`). Calling `start()`
+ * twice, or `join()` before `start()`, throws `InvalidStateError`; a target that is a closure
+ * throws `InlineFunctionError` at `start()`.
+ */
 export class Process {
   readonly #target: TaskSpec | null;
   /** What the caller passed as target, for the closure check at start(). */

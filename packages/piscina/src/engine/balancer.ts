@@ -141,10 +141,18 @@ export function rebalance(
         (thief === undefined || w.inflight < thief.inflight)
       )
         thief = w;
-      const s = w.inflight - (w.phase === 'booting' ? 0 : concurrency);
-      if (s > spare) {
-        victim = w;
-        spare = s;
+      // inflight is an upper bound: it also counts slots whose task was stolen already, held until
+      // the worker skips the record, which a worker blocked in a long task does not do for a while.
+      // Counting those made such a worker the victim again and again, with nothing left to steal,
+      // and the round ended there while other workers held stealable tasks (Pool(200) running 200
+      // tasks that wait for each other: 3 never started, seen with workers started over turns).
+      const keep = w.phase === 'booting' ? 0 : concurrency;
+      if (w.inflight - keep > spare) {
+        const s = w.waiting(keep);
+        if (s > spare) {
+          victim = w;
+          spare = s;
+        }
       }
     }
     if (thief === undefined || victim === undefined) break;

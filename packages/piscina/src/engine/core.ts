@@ -22,6 +22,7 @@ import { RES_ERROR, RES_OK, RES_PROGRESS } from '../dispatch/wire.js';
 import { AbortError, PoolClosedError } from '../errors.js';
 import { Histogram } from './histogram.js';
 import { KeepAlive } from './keep-alive.js';
+import type { PoolMode } from './modes.js';
 import { FunctionTable } from './functions.js';
 import type { FilledOptions } from './options.js';
 import { checkRunOptions, type CheckedRunOptions, type RunOptions } from './run-options.js';
@@ -37,9 +38,9 @@ import {
 } from './stopping.js';
 import { Task, Tally, onAbort } from './task.js';
 import { ArrayTaskQueue, FixedQueue, type TaskQueue } from './task-queue.js';
-import { revive } from './kinds.js';
 import { isMovable, unwrapMovable } from '../transfer.js';
 import type { HeldTask, WorkerHandle } from './worker-handle.js';
+import { reviveOrRaw, settleRevived } from './revive-result.js';
 import { Workers, type PoolEmitter } from './workers.js';
 
 bindCodec({ encodeInto, encode, decode });
@@ -74,12 +75,14 @@ export class PoolCore {
   #flushScheduled = false;
   #closing = false;
   #destroyed = false;
+  readonly #daemon: boolean; // modes.ts
   #closeWaiter: (() => void) | undefined;
   #closePromise: Promise<void> | undefined;
   #destroyPromise: Promise<void> | undefined;
 
-  constructor(options: FilledOptions, emitter: PoolEmitter) {
+  constructor(options: FilledOptions, emitter: PoolEmitter, mode: PoolMode = {}) {
     this.options = options;
+    this.#daemon = mode.daemon === true;
     this.#emitter = emitter;
     this.#queue = options.taskQueue;
     this.#fifo = this.#queue instanceof FixedQueue || this.#queue instanceof ArrayTaskQueue;
@@ -90,7 +93,7 @@ export class PoolCore {
     this.#tally = new Tally(options.maxThreads * options.concurrentTasksPerWorker, emitter);
     this.workers = new Workers(options, poolBuffer, emitter, this);
     this.#custom = options.loadBalancer && new CustomBalancer(options.loadBalancer, this.workers.list);
-    this.workers.ensureMinimum(true);
+    this.workers.ensureMinimum(true, mode.backgroundStart === true);
   }
 
   get closing(): boolean {
@@ -183,7 +186,7 @@ export class PoolCore {
       return;
     }
     this.#queue.push(task);
-    this.workers.spawnForQueue(this.#queue.size);
+    this.workers.spawnForQueue(this.#queue.size, true);
   }
 
   /** The worker for `task`: the loadBalancer option's choice, or pickWorker's (`ahead`: see #place). */
@@ -307,7 +310,7 @@ export class PoolCore {
       if (kind === RES_PROGRESS) {
         // Progress: delivered after the current drain, before the task's own completion.
         const cb = task.onProgress;
-        if (cb !== undefined && !task.settled) queueMicrotask(() => cb(revive(value)));
+        if (cb !== undefined && !task.settled) queueMicrotask(() => cb(reviveOrRaw(value)));
         return;
       }
       w.answered(slot, run);
@@ -325,7 +328,7 @@ export class PoolCore {
       this.runTime.record(run);
       if (start > 0) this.waitTime.record(start - performance.timeOrigin - task.created);
     }
-    if (kind === RES_OK) task.settle(true, revive(value));
+    if (kind === RES_OK) settleRevived(task, value);
     else if (kind === RES_ERROR) task.settle(false, deserializeError(value));
     else task.settle(false, new AbortError());
   }
@@ -359,11 +362,10 @@ export class PoolCore {
     const out = this.outstanding();
     if (out > 0 !== this.#busy) {
       this.#busy = out > 0;
-      if (this.#busy) this.#keepAlive.hold();
-      else {
+      if (!this.#busy) {
         this.#keepAlive.release();
         this.#poller.release();
-      }
+      } else if (!this.#daemon) this.#keepAlive.hold();
     }
     if (out > 0) this.#poller.schedule();
     this.#tally.check();

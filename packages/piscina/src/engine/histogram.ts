@@ -22,6 +22,7 @@ const SUB_BITS = 6;
 /** Powers of two covered: 2^47 ns is about 39 hours. */
 const MAGNITUDES = 48;
 
+/** A histogram's summary, in ms, as piscina's `runTime` and `waitTime`: mean, spread, extremes and percentiles. */
 export interface HistogramSummary {
   average: number;
   mean: number;

@@ -34,6 +34,7 @@ export interface BalancedWorker {
 /** Picks the worker for `task` among `workers`, or null to leave the task queued (piscina's). */
 export type PiscinaLoadBalancer = (task: PiscinaTask, workers: BalancedWorker[]) => BalancedWorker | null;
 
+/** `new Piscina(options)`: piscina 5's options and sabkit's own; defaults and units in docs/pool.md. */
 export interface PiscinaOptions {
   /**
    * Module that exports the task function: absolute path, file URL or file URL string. Default null

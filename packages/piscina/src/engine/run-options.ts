@@ -8,7 +8,12 @@ import { ArgumentTypeError } from '../errors.js';
 import { normalizeFilename, ownProperties, type FilledOptions } from './options.js';
 import type { AbortSignalLike } from './task.js';
 
-export interface RunOptions {
+/**
+ * `run()`'s options. `P` is the type of the values the task passes to `reportProgress()`, which
+ * `onProgress` receives; it is inferred from the callback's parameter (`onProgress: (n: number) =>
+ * …`), and `unknown` when not given.
+ */
+export interface RunOptions<P = unknown> {
   /** Export to call (default: the pool's `name`). */
   name?: string | null;
   /** Task module (default: the pool's `filename`). */
@@ -19,8 +24,8 @@ export interface RunOptions {
   signal?: AbortSignalLike | null;
   /** Ms from the task's start in the worker before it fails with TaskTimeoutError (default: taskTimeout). */
   timeout?: number;
-  /** Receives the values the task passes to reportProgress(). */
-  onProgress?: (value: unknown) => void;
+  /** Receives the values the task passes to `reportProgress()`, on the pool's thread, in order. */
+  onProgress?: (value: P) => void;
 }
 
 export interface CheckedRunOptions {

@@ -9,6 +9,7 @@
  */
 import { kQueueOptions } from '../movable.js';
 
+/** What a custom `taskQueue` holds: a queued task, opaque but for piscina's queue-options symbol. */
 export interface Task {
   readonly [kQueueOptions]: object | null;
 }
@@ -23,6 +24,7 @@ export interface PiscinaTask extends Task {
   readonly isAbortable: boolean;
 }
 
+/** piscina's `TaskQueue`: the `taskQueue` option's shape (`FixedQueue` and `ArrayTaskQueue` are two). */
 export interface TaskQueue {
   readonly size: number;
   shift(): Task | null;

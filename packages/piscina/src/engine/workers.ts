@@ -24,6 +24,7 @@ import type { FilledOptions } from './options.js';
 import { publicWorker } from './public-worker.js';
 import type { HeldTask, WorkerHandle } from './worker-handle.js';
 import { spawnWorker, stopWorker, type WorkerEvents } from './worker-pool.js';
+import { MAX_BOOTING, StartPacer } from './start-pacer.js';
 
 export interface PoolEmitter {
   emit(event: string, ...args: unknown[]): boolean;
@@ -33,6 +34,8 @@ export interface PoolEmitter {
 /** What the engine (core.ts) offers the lifecycle. */
 export interface CoreHooks {
   readonly closing: boolean;
+  /** Tasks waiting for a worker (PoolCore.queueSize). */
+  readonly queueSize: number;
   fill(): void;
   rebalance(): void;
   afterChange(): void;
@@ -52,6 +55,12 @@ export class Workers implements WorkerEvents {
   readonly #killReasons = new WeakMap<WorkerHandle, string>();
   #startFailed = false;
   #stopping = false;
+  /** Starts beyond a turn's allowance wait for later turns (start-pacer.ts). */
+  readonly #pacer = new StartPacer(() => this.#tick());
+  /** Constructor workers not started yet: marked `initial` when they are. */
+  #initialLeft = 0;
+  /** Workers asked for by tasks that found none free, not started yet (at most maxThreads - live). */
+  #owed = 0;
 
   constructor(options: FilledOptions, poolBuffer: SharedArrayBuffer, emitter: PoolEmitter, core: CoreHooks) {
     this.#options = options;
@@ -81,7 +90,7 @@ export class Workers implements WorkerEvents {
   spawn(): WorkerHandle {
     let h: WorkerHandle;
     try {
-      h = spawnWorker(this.#options, this.#poolBuffer, this);
+      h = this.#pacer.time(() => spawnWorker(this.#options, this.#poolBuffer, this));
     } catch (e) {
       this.#startFailed = true;
       throw new WorkerStartError(`cannot start a pool worker: ${describeError(e)}`, undefined, { cause: e });
@@ -95,20 +104,90 @@ export class Workers implements WorkerEvents {
   }
 
   /**
-   * Keeps minThreads workers (not after a start failure: see the header). With `throwErrors`
-   * (the constructor) a worker Node refuses to create throws; otherwise it is reported.
+   * Keeps minThreads workers (not after a start failure: see the header), as many now as this turn
+   * allows (start-pacer.ts) and the rest at later turns. With `constructing` (the constructor) a
+   * worker Node refuses to create throws, otherwise it is reported; and all start now, as
+   * piscina's constructor starts them, unless `paced` (modes.ts, backgroundStart).
    */
-  ensureMinimum(throwErrors = false): void {
-    if (this.#core.closing || this.#startFailed) return;
-    while (this.live < this.#options.minThreads) {
-      if (throwErrors) this.spawn().initial = true;
+  ensureMinimum(constructing = false, paced = true): void {
+    if (constructing) this.#initialLeft = this.#options.minThreads - this.live;
+    const throwErrors = constructing;
+    while (this.#wantsMinimum()) {
+      if (paced && !this.#mayStartNow()) {
+        this.#pacer.later();
+        return;
+      }
+      if (throwErrors) this.#startMinimum(this.spawn());
       else if (!this.#trySpawn()) return;
+      else this.#startMinimum();
     }
   }
 
-  /** Starts a worker for tasks that are waiting, if the pool may grow. */
-  spawnForQueue(queued: number): void {
-    if (queued > 0 && this.mayGrow()) this.#trySpawn();
+  #wantsMinimum(): boolean {
+    return !this.#core.closing && !this.#startFailed && this.live < this.#options.minThreads;
+  }
+
+  /** Marks a worker started for minThreads as a constructor worker while any are left. */
+  #startMinimum(h: WorkerHandle = this.list[this.list.length - 1]): void {
+    if (this.#initialLeft > 0) {
+      this.#initialLeft--;
+      h.initial = true;
+    }
+  }
+
+  /**
+   * Starts a worker for tasks that are waiting, if the pool may grow: now for a run() (`now`), as
+   * piscina does, if this turn may; otherwise at a later turn (a worker's message or result).
+   */
+  spawnForQueue(queued: number, now = false): void {
+    if (queued > 0 && this.mayGrow()) {
+      if (now && this.#mayStartNow()) this.#trySpawn();
+      else this.#owe();
+    }
+  }
+
+  #booting(): number {
+    let n = 0;
+    for (const w of this.list) if (w.phase === 'booting') n++;
+    return n;
+  }
+
+  #mayStartNow(): boolean {
+    return this.#pacer.mayStartNow(this.#booting());
+  }
+
+  /** A worker became ready or is gone: starts that waited for a booting worker may go on. */
+  #resume(): void {
+    if (this.#owed > 0 || this.#wantsMinimum()) this.#pacer.later();
+  }
+
+  /** Remembers a start this turn could not make, for a later turn. */
+  #owe(): void {
+    this.#owed = Math.min(this.#owed + 1, this.#options.maxThreads - this.live);
+    this.#pacer.later();
+  }
+
+  /**
+   * A later turn's starts (start-pacer.ts): at least one, more while the slice lasts; first the
+   * workers minThreads still wants, then those tasks asked for if tasks still wait.
+   */
+  #tick(): void {
+    if (this.#stopping) return;
+    for (let n = 0; n === 0 || this.#pacer.sliceLeft(); n++) {
+      // Past MAX_BOOTING, the next worker to be ready or gone resumes the starts (#resume).
+      if (this.#booting() >= MAX_BOOTING) return;
+      if (this.#wantsMinimum()) {
+        if (!this.#trySpawn()) return;
+        this.#startMinimum();
+      } else if (this.#owed > 0 && this.#core.queueSize > 0 && this.mayGrow()) {
+        this.#owed--;
+        if (!this.#trySpawn()) return;
+      } else {
+        this.#owed = 0;
+        return;
+      }
+    }
+    this.#pacer.later();
   }
 
   /**
@@ -123,9 +202,17 @@ export class Workers implements WorkerEvents {
     return !((this.#startFailed || this.#core.closing) && live > 0);
   }
 
-  /** Starts a worker for a task if the pool may grow (mayGrow); the new worker, or undefined. */
+  /**
+   * Starts a worker for a task if the pool may grow (mayGrow); the new worker, or undefined. If this
+   * turn may start no more, the worker is started at a later turn and the task waits meanwhile.
+   */
   grow(): WorkerHandle | undefined {
-    if (!this.mayGrow() || !this.#trySpawn()) return undefined;
+    if (!this.mayGrow()) return undefined;
+    if (!this.#mayStartNow()) {
+      this.#owe();
+      return undefined;
+    }
+    if (!this.#trySpawn()) return undefined;
     return this.list[this.list.length - 1];
   }
 
@@ -198,6 +285,7 @@ export class Workers implements WorkerEvents {
   /** Stops every worker (destroy). */
   stopAll(): Promise<void> {
     this.#stopping = true;
+    this.#pacer.stop();
     return Promise.all(this.list.map((w) => stopWorker(w))).then(() => undefined);
   }
 
@@ -220,6 +308,7 @@ export class Workers implements WorkerEvents {
       return;
     }
     w.markReady();
+    this.#resume();
     if (w.phase !== 'ready') return;
     this.#startFailed = false;
     this.#core.fill();
@@ -273,6 +362,7 @@ export class Workers implements WorkerEvents {
     if (!this.#stopping) {
       this.ensureMinimum();
       this.#core.fill();
+      this.#resume();
     }
     this.#core.afterChange();
   }

@@ -1,0 +1,199 @@
+// Managers: sabkit's against Python's multiprocessing managers, in one run.
+//   manager.local-dict    dict set + get through a proxy, ops/s (each op one round trip):
+//                         sabkit Manager from a worker (a Process) and from the main thread,
+//                         through shared memory; Python's Manager() (its server process, a Unix
+//                         socket); payloads: a small int, and an object { id, name, tags }
+//   manager.remote-dict   the same over TCP on loopback with an authkey, the server in another
+//                         process: sabkit SyncManager.connect() against Python's
+//                         SyncManager(address=('127.0.0.1', 0)).connect(); "(int)"/"(obj)" one
+//                         thread, "4 threads" four client threads at once (sabkit: 4 Processes
+//                         sharing the connection; Python: 4 threads, each its own connection)
+// Ratios are their own lines (impl "ratio sabkit/python"; > 1 means sabkit is faster). The machine
+// is noisy: each round measures sabkit, then Python, back to back, and a ratio's samples are the
+// per-round ratios (so a load spike hits both sides of one ratio, not one side of all of them).
+// Needs the built packages: `npx -y pnpm@12.4.2 run build`.
+import { spawn } from 'node:child_process';
+import { Event, Array as SharedArray, Manager, Process, SyncManager, Value } from '@sabkit/multiprocessing';
+import { QUICK, emit, median, python, runPython, runsFor } from '../lib/report.mjs';
+
+const runs = runsFor(7, 3);
+const LOCAL_OPS = QUICK ? 5_000 : 50_000;
+const REMOTE_OPS = QUICK ? 1_000 : 5_000;
+const OBJ = { id: 12345, name: 'sensor-7', tags: ['a', 'b', 'c'] };
+
+const PY = `
+import json, sys, time, threading
+from multiprocessing import Manager
+from multiprocessing.managers import SyncManager
+
+def rate(d, n, value):
+    t0 = time.perf_counter()
+    for i in range(n):
+        d['k'] = value
+        d.get('k')
+    return 2 * n / (time.perf_counter() - t0)
+
+if __name__ == '__main__':
+    local_ops, remote_ops = int(sys.argv[1]), int(sys.argv[2])
+    obj = {'id': 12345, 'name': 'sensor-7', 'tags': ['a', 'b', 'c']}
+    out = {}
+    with Manager() as m:
+        d = m.dict()
+        rate(d, 1000, 1)
+        out['local-int'] = rate(d, local_ops, 1)
+        out['local-obj'] = rate(d, local_ops, obj)
+    server = SyncManager(address=('127.0.0.1', 0), authkey=b'bench-key')
+    server.start()
+    client = SyncManager(address=server.address, authkey=b'bench-key')
+    client.connect()
+    d = client.dict()
+    rate(d, 1000, 1)
+    out['remote-int'] = rate(d, remote_ops, 1)
+    out['remote-obj'] = rate(d, remote_ops, obj)
+    def work():
+        for i in range(remote_ops // 4):
+            d['k'] = 1
+            d.get('k')
+    ts = [threading.Thread(target=work) for _ in range(4)]
+    t0 = time.perf_counter()
+    for t in ts: t.start()
+    for t in ts: t.join()
+    out['remote-4threads'] = 2 * (remote_ops // 4) * 4 / (time.perf_counter() - t0)
+    server.shutdown()
+    print(json.dumps(out))
+`;
+
+function opsPerSec(d, n, value) {
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    d.set('k', value);
+    d.get('k');
+  }
+  return (2 * n) / ((performance.now() - t0) / 1000);
+}
+
+/** ops/s of a Process doing set + get on `d`. */
+async function fromWorker(d, n, value) {
+  const out = new Value('f64', 0);
+  const p = new Process({
+    target: (d, out, n, value) => {
+      for (let i = 0; i < 2000; i++) {
+        d.set('k', value);
+        d.get('k');
+      }
+      const t0 = performance.now();
+      for (let i = 0; i < n; i++) {
+        d.set('k', value);
+        d.get('k');
+      }
+      out.value = (2 * n) / ((performance.now() - t0) / 1000);
+    },
+    args: [d, out, n, value],
+  });
+  p.start();
+  await p.join();
+  return out.value;
+}
+
+/** Aggregate ops/s of 4 Processes doing set + get on `d` at once. */
+async function fourThreads(d, n) {
+  const ends = new SharedArray('f64', 4);
+  const go = new Event();
+  const procs = [0, 1, 2, 3].map(
+    (k) =>
+      new Process({
+        target: (d, ends, go, k, n) => {
+          d.get('k'); // the proxy is revived and the thread warm before the start
+          go.wait();
+          for (let i = 0; i < n; i++) {
+            d.set('k', 1);
+            d.get('k');
+          }
+          ends.set(k, performance.timeOrigin + performance.now());
+        },
+        args: [d, ends, go, k, n / 4],
+      }),
+  );
+  for (const p of procs) p.start();
+  await new Promise((r) => setTimeout(r, 500));
+  const start = performance.timeOrigin + performance.now();
+  go.set();
+  for (const p of procs) await p.join();
+  const end = Math.max(...[0, 1, 2, 3].map((k) => ends.get(k)));
+  return (2 * n) / ((end - start) / 1000);
+}
+
+// The remote server runs in its own process, as Python's does.
+const SERVER = `
+import { SyncManager } from '@sabkit/multiprocessing';
+const server = new SyncManager({ address: ['127.0.0.1', 0], authkey: 'bench-key' }).getServer();
+const a = await server.listen();
+console.log(JSON.stringify(a));
+await server.serveForever();
+`;
+
+const py = python();
+if (!py) process.stderr.write('manager: python3 not found; Python figures skipped\n');
+const ours = {};
+const theirs = {};
+const add = (to, k, v) => (to[k] ??= []).push(v);
+const m = new Manager();
+const child = spawn(process.execPath, ['--input-type=module', '-e', SERVER], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+  cwd: import.meta.dirname,
+});
+let client;
+try {
+  const port = await new Promise((resolve, reject) => {
+    child.stdout.once('data', (b) => resolve(JSON.parse(String(b)).port));
+    child.once('exit', (c) => reject(new Error(`the server exited with ${c}`)));
+  });
+  client = new SyncManager({ address: ['127.0.0.1', port], authkey: 'bench-key' });
+  await client.connect();
+  const local = m.dict();
+  const remote = client.dict();
+  opsPerSec(local, 2000, 1);
+  opsPerSec(remote, 500, 1);
+  for (let r = 0; r < runs; r++) {
+    process.stderr.write(`manager: round ${r + 1} of ${runs}\n`);
+    for (const [name, value] of [
+      ['int', 1],
+      ['obj', OBJ],
+    ]) {
+      add(ours, `local-main-${name}`, opsPerSec(local, LOCAL_OPS, value));
+      add(ours, `local-${name}`, await fromWorker(local, LOCAL_OPS, value));
+      add(ours, `remote-${name}`, opsPerSec(remote, REMOTE_OPS, value));
+    }
+    add(ours, 'remote-4threads', await fourThreads(remote, REMOTE_OPS));
+    if (py) for (const [k, v] of Object.entries(runPython(PY, [LOCAL_OPS / 5, REMOTE_OPS])[0])) add(theirs, k, v);
+  }
+} finally {
+  await client?.shutdown();
+  child.kill();
+  await m.shutdown();
+}
+
+const LABEL = {
+  'local-main-int': ['manager.local-dict', 'sabkit Manager main thread (int)', 'local-int'],
+  'local-main-obj': ['manager.local-dict', 'sabkit Manager main thread (obj)', 'local-obj'],
+  'local-int': ['manager.local-dict', 'sabkit Manager worker (int)', 'local-int'],
+  'local-obj': ['manager.local-dict', 'sabkit Manager worker (obj)', 'local-obj'],
+  'remote-int': ['manager.remote-dict', 'sabkit SyncManager TCP (int)', 'remote-int'],
+  'remote-obj': ['manager.remote-dict', 'sabkit SyncManager TCP (obj)', 'remote-obj'],
+  'remote-4threads': ['manager.remote-dict', 'sabkit SyncManager TCP (4 threads)', 'remote-4threads'],
+};
+for (const [k, [bench, impl]] of Object.entries(LABEL)) emit(bench, impl, 'ops', ours[k], 'ops/s');
+if (py) {
+  for (const k of ['local-int', 'local-obj', 'remote-int', 'remote-obj', 'remote-4threads']) {
+    const bench = k.startsWith('local') ? 'manager.local-dict' : 'manager.remote-dict';
+    const what = k.startsWith('local') ? 'Manager()' : 'SyncManager TCP';
+    emit(bench, `python ${py.version} ${what} (${k.split('-')[1]})`, 'ops', theirs[k], 'ops/s');
+  }
+  for (const [k, [bench, impl, pyKey]] of Object.entries(LABEL)) {
+    const ratios = ours[k].map((v, i) => v / theirs[pyKey][i]);
+    const [a, b] = [median(ours[k]).toPrecision(4), median(theirs[pyKey]).toPrecision(4)];
+    emit(bench, `ratio sabkit/python: ${impl.replace('sabkit ', '')}`, 'speed-up', ratios, 'x', {
+      note: `per-round ratios; medians: sabkit ${a}, python ${b}`,
+    });
+  }
+}

@@ -1,0 +1,379 @@
+/**
+ * BaseManager: Python's multiprocessing.managers.BaseManager. A manager either starts a server
+ * (start(): in its own thread, listening on `address` if given), becomes one in the calling
+ * thread (getServer().serveForever(), for a standalone server script), or connects to one that
+ * runs elsewhere (connect(), over TCP or TLS with the authkey). Its proxies reach the server
+ * through a shared-memory channel in every case: the server's own, or a link thread's that
+ * forwards over the network, so a proxy works the same in any Process or Pool task it is sent to.
+ *
+ *     class MyManager extends BaseManager {}
+ *     MyManager.register('Counter', makeCounter);
+ *     await using m = new MyManager({ address: ['127.0.0.1', 0], authkey: 'secret' });
+ *     await m.start();
+ *     const c = m.create('Counter', 5); // or (m as any).Counter(5)
+ */
+import { randomBytes } from 'node:crypto';
+import { Worker } from 'node:worker_threads';
+import type tls from 'node:tls';
+import { InvalidArgumentError, deserializeError, describe, watchWorker } from '@sabkit/atomics-sync';
+import { checkWorkerFile } from '@sabkit/piscina/internal';
+import { taskSpec, type TaskRef } from '../tasks/inline.js';
+import { keyBytes } from './auth.js';
+import {
+  DEFAULT_SLOTS,
+  DEFAULT_SLOT_BYTES,
+  HEADER_BYTES,
+  SHUT_DOWN,
+  SHUT_SERVER_FAILED,
+  createChannel,
+  markClosed,
+} from './channel.js';
+import { channelClient } from './channel-client.js';
+import { DEFAULT_MAX_FRAME_BYTES } from './frames.js';
+import { ManagerStartError } from './manager-errors.js';
+import { BUILTIN_TYPES, type TypeEntry } from './object-server.js';
+import { deadlineOf, proxyFor, type BaseProxy } from './proxy-base.js';
+import { Server } from './server.js';
+import { OP_CREATE, OP_INFO } from './wire.js';
+
+const SERVER_URL = new URL('./manager-server.js', import.meta.url);
+/** Default ms for a server thread to start or a connection to open (ManagerStartError after). */
+export const DEFAULT_START_TIMEOUT_MS = 10_000;
+/** Default ms a request may wait for its answer beyond its own timeout. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
+
+/** Where a manager's server listens or is: `[host, port]` or `{ host, port }` (port 0: any free one). */
+export type Address = readonly [host: string, port: number] | { readonly host?: string; readonly port?: number };
+
+/** `new BaseManager(options)` (and `SyncManager`): where the server is, its key, TLS, and limits in ms and bytes. */
+export interface BaseManagerOptions {
+  /** [host, port] or { host, port }: where the server listens or is. Port 0 picks a free one. */
+  readonly address?: Address;
+  /** The shared secret (Python's authkey); default 32 random bytes. */
+  readonly authkey?: string | Uint8Array;
+  /** TLS: `server` options (key, cert) for start()/getServer(), `client` (ca...) for connect(). */
+  readonly tls?: { readonly server?: tls.TlsOptions; readonly client?: tls.ConnectionOptions };
+  /** Threads that may be inside a proxy call at once before others queue; default 16. */
+  readonly slots?: number;
+  /** Bytes of one request or answer through shared memory; default 1 MiB. */
+  readonly channelBytes?: number;
+  /** Largest network frame; default 16 MiB. */
+  readonly maxFrameBytes?: number;
+  /** ms for the server to start or the connection to open; default 10,000. */
+  readonly startTimeout?: number;
+  /** ms a request may wait for its answer beyond its own timeout; default 60,000; 0 = no limit. */
+  readonly timeout?: number;
+  /** ms a new network connection has to authenticate (server side); default 5,000. */
+  readonly handshakeTimeout?: number;
+  /** ms an idle network connection stays open (server side); default 0 = no limit. */
+  readonly idleTimeout?: number;
+}
+
+/** register()'s options, as Python's. */
+export interface RegisterOptions {
+  /** Method names proxies may call; default the object's public methods. */
+  readonly exposed?: readonly string[];
+  /** The proxy class (extends BaseProxy); default AutoProxy. */
+  readonly proxytype?: new (
+    buffer: SharedArrayBuffer,
+    id: number,
+    typeid: string,
+    exposed: readonly string[],
+  ) => BaseProxy;
+  /** Adds a method named `typeid` to the manager class (default true). */
+  readonly createMethod?: boolean;
+}
+
+interface Registered {
+  readonly callable?: TaskRef;
+  readonly options: RegisterOptions;
+}
+
+const registries = new WeakMap<object, Map<string, Registered>>();
+
+function registryOf(cls: object): Map<string, Registered> {
+  const all = new Map<string, Registered>();
+  const chain: object[] = [];
+  for (let c: object | null = cls; c && c !== Function.prototype; c = Object.getPrototypeOf(c)) chain.unshift(c);
+  for (const c of chain) for (const [k, v] of registries.get(c) ?? []) all.set(k, v);
+  return all;
+}
+
+function checkMs(v: unknown, name: string, dflt: number): number {
+  if (v === undefined) return dflt;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0)
+    throw new InvalidArgumentError(`Manager: ${name} must be an integer number of ms >= 0, got ${describe(v)}`);
+  return v;
+}
+
+function parseAddress(a: Address | undefined): { host: string; port: number } | undefined {
+  if (a === undefined) return undefined;
+  const [host, port] = Array.isArray(a) ? a : [(a as { host?: string }).host, (a as { port?: number }).port];
+  const h = host ?? '127.0.0.1';
+  const p = port ?? 0;
+  if (typeof h !== 'string' || h === '' || !Number.isInteger(p) || p < 0 || p > 65535)
+    throw new InvalidArgumentError(`Manager: address must be [host, port] with 0 <= port <= 65535, got ${describe(a)}`);
+  return { host: h, port: p };
+}
+
+/**
+ * Python's `multiprocessing.managers.BaseManager`: `register()` types, then `start()` a server in
+ * this process, `getServer().serveForever()` in a server script, or `connect()` to one elsewhere
+ * (TCP, optionally TLS, authenticated by `authkey`). Timeouts are ms (`startTimeout` default
+ * 10,000; `timeout` default 60,000). A wrong key fails with `AuthenticationError`, a server that
+ * does not start with `ManagerStartError`, a lost connection with `ManagerConnectionError`.
+ */
+export class BaseManager implements AsyncDisposable {
+  readonly #opts: BaseManagerOptions;
+  readonly #buffer: SharedArrayBuffer;
+  readonly #authkey: Uint8Array;
+  #address: { host: string; port: number } | undefined;
+  #worker: Worker | undefined;
+  #exited: Promise<void> | undefined;
+  #server: Server | undefined;
+  #state: 'initial' | 'started' | 'shutdown' = 'initial';
+
+  /**
+   * Python's register(typeid, callable, exposed, proxytype): `callable` makes the object on the
+   * server (a function or class; for start() an inline function or a module export, which the
+   * server thread loads). Without a callable (a client that only connects) the typeid is only named.
+   */
+  static register(
+    typeid: string,
+    callable?: TaskRef | (new (...a: never[]) => unknown),
+    options: RegisterOptions = {},
+  ): void {
+    if (typeof typeid !== 'string' || !/^[A-Za-z_$][\w$]*$/.test(typeid))
+      throw new InvalidArgumentError(`Manager.register(): typeid must be an identifier, got ${describe(typeid)}`);
+    // `this` is the class register() was called on, as in Python's classmethod: a subclass's
+    // registrations do not leak into its parent.
+    // biome-ignore lint/complexity/noThisInStatic: the class register() is called on, not BaseManager
+    const cls = this as typeof BaseManager;
+    let own = registries.get(cls);
+    if (!own) registries.set(cls, (own = new Map()));
+    own.set(typeid, { callable: callable as TaskRef | undefined, options });
+    if (options.createMethod !== false && !(typeid in cls.prototype)) {
+      Object.defineProperty(cls.prototype, typeid, {
+        value(this: BaseManager, ...args: unknown[]) {
+          return this.create(typeid, ...args);
+        },
+        configurable: true,
+      });
+    }
+  }
+
+  constructor(options: BaseManagerOptions = {}) {
+    this.#opts = options;
+    this.#address = parseAddress(options.address);
+    this.#authkey = options.authkey === undefined ? randomBytes(32) : keyBytes(options.authkey);
+    const slots = options.slots ?? DEFAULT_SLOTS;
+    const bytes = options.channelBytes ?? DEFAULT_SLOT_BYTES;
+    if (!Number.isInteger(slots) || slots < 1 || slots > 1024)
+      throw new InvalidArgumentError(`Manager: slots must be an integer in [1, 1024], got ${describe(slots)}`);
+    if (!Number.isInteger(bytes) || bytes < 1024 || bytes % 8 !== 0)
+      throw new InvalidArgumentError(`Manager: channelBytes must be a multiple of 8 >= 1024, got ${describe(bytes)}`);
+    this.#buffer = createChannel(
+      slots,
+      bytes,
+      checkMs(options.startTimeout, 'startTimeout', DEFAULT_START_TIMEOUT_MS),
+      checkMs(options.timeout, 'timeout', DEFAULT_REQUEST_TIMEOUT_MS),
+    );
+  }
+
+  /** Where the server listens (after start() or getServer().listen()), or the address connected to. */
+  get address(): { host: string; port: number } | undefined {
+    return this.#address;
+  }
+
+  /** The authkey, as bytes (give it to the clients). */
+  get authkey(): Uint8Array {
+    return this.#authkey;
+  }
+
+  #netOptions() {
+    const a = this.#address;
+    if (!a) return undefined;
+    return {
+      host: a.host,
+      port: a.port,
+      authkey: this.#authkey,
+      ...(this.#opts.tls?.server ? { tls: this.#opts.tls.server } : {}),
+      maxFrameBytes: this.#opts.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
+      handshakeTimeout: checkMs(this.#opts.handshakeTimeout, 'handshakeTimeout', 5000),
+      idleTimeout: checkMs(this.#opts.idleTimeout, 'idleTimeout', 0),
+    };
+  }
+
+  #toStart(what: string): void {
+    if (this.#state !== 'initial')
+      throw new InvalidArgumentError(`Manager.${what}(): the manager was already ${this.#state}`);
+    this.#state = 'started';
+  }
+
+  /** Starts a thread running `data` (manager-server.ts); failures there close the channel. */
+  protected spawn(data: Record<string, unknown>): Worker {
+    try {
+      checkWorkerFile(SERVER_URL, "the Manager's server thread");
+    } catch (e) {
+      // Clients in other threads that already hold proxies stop waiting too.
+      markClosed(this.#buffer, SHUT_SERVER_FAILED);
+      throw new ManagerStartError(`Manager: ${(e as Error).message}`, { cause: e });
+    }
+    const w = new Worker(SERVER_URL, { workerData: { ...data, buffer: this.#buffer } });
+    watchWorker(w);
+    w.unref();
+    w.on('error', (e) => {
+      markClosed(this.#buffer, SHUT_SERVER_FAILED);
+      process.stderr.write(`Manager thread:\n${(e as Error)?.stack ?? String(e)}\n`);
+    });
+    this.#exited = new Promise((r) =>
+      w.once('exit', () => {
+        markClosed(this.#buffer, SHUT_SERVER_FAILED);
+        r();
+      }),
+    );
+    this.#worker = w;
+    return w;
+  }
+
+  /** Waits for the thread's first message: ready, or the error that stopped it. */
+  async #ready(w: Worker, what: string): Promise<{ host: string; port: number } | undefined> {
+    // A link thread reports its own connect timeout (with the address) first; this is the backstop.
+    const ms = (new Int32Array(this.#buffer, 0, HEADER_BYTES / 4)[8] as number) + (what === 'connect' ? 1000 : 0);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const msg = await new Promise<{ ready: boolean; address?: { host: string; port: number }; error?: unknown }>(
+        (resolve, reject) => {
+          timer = setTimeout(
+            () => reject(new ManagerStartError(`Manager.${what}(): not ready within ${ms} ms (startTimeout)`)),
+            ms,
+          );
+          w.once('message', resolve);
+          w.once('error', (e) =>
+            reject(new ManagerStartError(`Manager.${what}(): its thread failed to load`, { cause: e })),
+          );
+          w.once('exit', () =>
+            reject(new ManagerStartError(`Manager.${what}(): its thread exited before it was ready`)),
+          );
+        },
+      );
+      if (!msg.ready) throw deserializeError(msg.error);
+      return msg.address;
+    } catch (e) {
+      await this.#stopThread();
+      throw e;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #types(): Array<{ typeid: string; spec: ReturnType<typeof taskSpec>; exposed?: readonly string[] }> {
+    const out = [];
+    for (const [typeid, r] of registryOf(this.constructor)) {
+      if (r.callable === undefined) continue;
+      out.push({
+        typeid,
+        spec: taskSpec(r.callable, `register('${typeid}') callable`),
+        ...(r.options.exposed ? { exposed: r.options.exposed } : {}),
+      });
+    }
+    return out;
+  }
+
+  /** Python's start(): the server runs in its own thread, listening on `address` if given. */
+  async start(): Promise<void> {
+    this.#toStart('start');
+    const w = this.spawn({ role: 'server', types: this.#types(), listen: this.#netOptions() });
+    const address = await this.#ready(w, 'start');
+    if (address) this.#address = address;
+  }
+
+  /** Python's get_server(): a Server in this thread; `await server.serveForever()` serves. */
+  getServer(): Server {
+    this.#toStart('getServer');
+    const types = new Map<string, TypeEntry>(BUILTIN_TYPES);
+    for (const [typeid, r] of registryOf(this.constructor)) {
+      if (typeof r.callable !== 'function') continue;
+      types.set(typeid, {
+        callable: r.callable as TypeEntry['callable'],
+        ...(r.options.exposed ? { exposed: r.options.exposed } : {}),
+      });
+    }
+    this.#server = new Server(this.#buffer, types, this.#netOptions());
+    const server = this.#server;
+    const listen = server.listen.bind(server);
+    server.listen = async () => {
+      const a = await listen();
+      if (a) this.#address = a;
+      return a;
+    };
+    return server;
+  }
+
+  /** Python's connect(): proxies of this manager reach the server at `address`. */
+  async connect(): Promise<void> {
+    const a = this.#address;
+    if (!a || a.port === 0)
+      throw new InvalidArgumentError('Manager.connect(): needs the address [host, port] of a server');
+    this.#toStart('connect');
+    const ms = new Int32Array(this.#buffer, 0, HEADER_BYTES / 4)[8] as number;
+    const link = {
+      host: a.host,
+      port: a.port,
+      authkey: this.#authkey,
+      ...(this.#opts.tls?.client ? { tls: this.#opts.tls.client } : {}),
+      maxFrameBytes: this.#opts.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES,
+      connectTimeout: ms,
+    };
+    await this.#ready(this.spawn({ role: 'link', link }), 'connect');
+  }
+
+  /** A new managed object of a registered typeid, and its proxy (Python's `manager.<typeid>()`). */
+  create<P extends BaseProxy = BaseProxy>(typeid: string, ...args: unknown[]): P {
+    const r = registryOf(this.constructor).get(typeid);
+    if (!r && !BUILTIN_TYPES.has(typeid))
+      throw new InvalidArgumentError(`Manager: typeid ${describe(typeid)} is not registered`);
+    const [id, exposed] = channelClient(this.#buffer).call(
+      OP_CREATE,
+      0,
+      typeid,
+      args,
+      deadlineOf(this.#buffer, 'none'),
+    ) as [number, string[]];
+    return proxyFor(this.#buffer, id, typeid, exposed, r?.options.proxytype) as P;
+  }
+
+  /** Objects alive on the server (Python's _number_of_objects()). */
+  numberOfObjects(): number {
+    const info = channelClient(this.#buffer).call(OP_INFO, 0, '', [], deadlineOf(this.#buffer, 'none'));
+    return (info as { objects: number }).objects;
+  }
+
+  async #stopThread(): Promise<void> {
+    const w = this.#worker;
+    if (!w) return;
+    // The thread ends by itself once SHUTDOWN is set; a wedged one is stopped after a grace period.
+    const timer = setTimeout(() => void w.terminate(), 2000);
+    await this.#exited;
+    clearTimeout(timer);
+  }
+
+  /** Stops the server (or the connection): proxies fail with ClosedError afterwards. */
+  async shutdown(): Promise<void> {
+    if (this.#state === 'shutdown') return;
+    this.#state = 'shutdown';
+    markClosed(this.#buffer, SHUT_DOWN);
+    if (this.#server) await this.#server.shutdown();
+    await this.#stopThread();
+  }
+
+  /** `await using manager = ...`: shuts it down on leaving the block, as Python's `with`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.shutdown();
+  }
+
+  /** The channel, for subclasses that start their thread differently (Manager). */
+  protected get channel(): SharedArrayBuffer {
+    return this.#buffer;
+  }
+}

@@ -1,0 +1,36 @@
+// The manager layer: re-exports only.
+export { BaseManager, type BaseManagerOptions, type RegisterOptions, type Address } from './base-manager.js';
+export { SyncManager, DataManager } from './sync-manager.js';
+export { Manager, type ManagerOptions } from './manager.js';
+export { Server } from './server.js';
+export { BaseProxy, AutoProxy } from './proxy-base.js';
+export {
+  DictProxy,
+  ListProxy,
+  NamespaceProxy,
+  QueueProxy,
+  JoinableQueueProxy,
+  ValueProxy,
+  ArrayProxy,
+  pyRepr,
+} from './proxies.js';
+export { AcquirerProxy, LockProxy, SemaphoreProxy, ConditionProxy, EventProxy, BarrierProxy } from './sync-proxies.js';
+export { AuthenticationError, ManagerStartError, ManagerConnectionError, NotExposedError } from './manager-errors.js';
+// The objects a server holds, for a server script's registered callables (one object shared by
+// every client: register('getQueue', () => queue)).
+export {
+  ServedDict,
+  ServedList,
+  ServedNamespace,
+  ServedQueue,
+  ServedValue,
+  ServedArray,
+} from './served-containers.js';
+export {
+  ServedLock,
+  ServedRLock,
+  ServedSemaphore,
+  ServedCondition,
+  ServedEvent,
+  ServedBarrier,
+} from './served-sync.js';
