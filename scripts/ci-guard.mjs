@@ -1,8 +1,9 @@
 // CI must not pass by skipping. With `CI` set (the harness sets it, and .ci/run exports CI=1), the
 // switches that narrow a local run are refused rather than obeyed, and a runtime or tool a test
-// needs must be there: run-tests.mjs, fetch-node24.mjs and piscina-compat's run-suite.mjs call
-// refuseNarrowingInCI() first, and treat a missing Node 24 as a failure when isCI().
-export const NARROWING_VARS = ['SABKIT_SKIP_NODE24', 'SABKIT_TEST_ONLY'];
+// needs must be there: run-tests.mjs, fetch-node24.mjs, piscina-compat's run-suite.mjs and
+// runtimes' run.mjs call refuseNarrowingInCI() first, and treat a missing runtime as a failure
+// when isCI().
+export const NARROWING_VARS = ['SABKIT_SKIP_NODE24', 'SABKIT_TEST_ONLY', 'SABKIT_RUNTIME_ONLY'];
 
 /** True when running in CI: `CI` set to anything but '' / '0' / 'false' (GitHub, GitLab, .ci/run). */
 export function isCI(env = process.env) {

@@ -10,7 +10,9 @@ import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runBounded } from '../../scripts/run-bounded.mjs';
+import { isCI, refuseNarrowingInCI } from '../../scripts/ci-guard.mjs';
 
+refuseNarrowingInCI('@sabkit/runtimes');
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
 const results = join(here, '.test-results');
@@ -58,6 +60,13 @@ for (const r of runs) {
   const file = join(results, `${r.label.replace(/\W+/g, '_')}.json`);
   if (r.skip || cmd === undefined) {
     const why = r.skip ?? `the ${r.label} binary is missing from its npm package`;
+    if (isCI()) {
+      // In CI a runtime the harness provides (Node 24 fetched, Bun and Deno from npm) must run.
+      console.error(`@sabkit/runtimes: ${r.label} missing in CI (${why})`);
+      writeFileSync(file, JSON.stringify({ pkg: '@sabkit/runtimes', runtime: r.label, pass: 0, fail: 1, skipped: 0 }));
+      failed = true;
+      continue;
+    }
     console.log(`@sabkit/runtimes: ${r.label} skipped (${why})`);
     writeFileSync(file, JSON.stringify({ pkg: '@sabkit/runtimes', runtime: r.label, skippedRuntime: why }));
     continue;
