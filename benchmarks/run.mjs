@@ -2,8 +2,8 @@
 // Runs every suite in suites/ (or those named on the command line), each in its own process so
 // one suite's threads and heap do not disturb the next, collects their JSON lines, prints them and
 // a readable table, and writes everything to results/<timestamp>.jsonl and results/latest.jsonl.
-// A full run (no suite named, no --quick) also writes docs/benchmarks/ (Markdown table and SVG
-// charts, lib/charts.mjs), which the README links.
+// A run of every suite (none named) also writes docs/benchmarks/ (Markdown table and SVG charts,
+// lib/charts.mjs), which the README links; the page says whether the run was --quick.
 //   node run.mjs [--quick] [suite-name ...]
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
@@ -69,9 +69,10 @@ const body = `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`;
 writeFileSync(join(outDir, `${new Date().toISOString().replace(/[:.]/g, '-')}.jsonl`), body);
 writeFileSync(join(outDir, 'latest.jsonl'), body);
 process.stderr.write(`\n${lines.length} figures written to ${join(outDir, 'latest.jsonl')}\n`);
-if (wanted.length === 0 && !quick) {
+if (wanted.length === 0) {
   const load = loadavg()
     .map((x) => x.toFixed(2))
     .join(', ');
-  process.stderr.write(`tables and charts written to ${writeCharts(lines, { uptime: `load average ${load}` })}\n`);
+  const page = writeCharts(lines, { uptime: `load average ${load}`, quick });
+  process.stderr.write(`tables and charts written to ${page}\n`);
 }

@@ -180,9 +180,10 @@ const IMPLS = { sabkit, piscina, tinypool, poolifier, workerpool, 'raw-postMessa
  * reported and skipped instead of ending the whole suite. `fn` registers its pools with `use`, so
  * that a stalled one is closed: its workers would otherwise run on through every bench after it
  * (a stalled poolifier pool left idle CPU at 0.6 % of a core for every pool measured later).
- * Returns whether `fn` finished.
+ * Returns whether `fn` finished. The limit is generous: on a loaded machine piscina's six rounds of
+ * 100k `{ a, b }` tasks took over a minute, and a limit that cuts a slow peer short hides it.
  */
-async function guarded(impl, fn, ms = 60_000) {
+async function guarded(impl, fn, ms = 240_000) {
   let timer;
   const pools = [];
   const use = (pool) => {

@@ -13,7 +13,7 @@ import {
   StuckHolderError,
   describe,
 } from '../errors.js';
-import { BYTES_HEADER, encode } from '../codec/codec.js';
+import * as Codec from '../codec/codec.js';
 import { currentThreadId, isThreadDead } from '../runtime/liveness.js';
 import {
   ROBUST_POLL_MS,
@@ -44,6 +44,9 @@ import {
 import { readSlow, writeSlow } from './ring-slow.js';
 import { driveAsync, driveSync } from './ring-wait.js';
 import { throwIfAborted } from '../runtime/wait.js';
+
+// Local bindings: in the CommonJS build an imported binding from another file is a getter per use.
+const { BYTES_HEADER, encode } = Codec;
 
 /** A ring capacity option: an integer in range, rounded up to a power of two. */
 export function ringCapacity(capacityBytes: unknown, fallback: number, what: string): number {

@@ -5,7 +5,7 @@
  * Both run with their side's lock held by the caller.
  */
 import { InvalidRegionError } from '../errors.js';
-import { decode } from '../codec/codec.js';
+import * as Codec from '../codec/codec.js';
 import {
   ABORT_RESERVE,
   FIRST_PREFIX_BYTES,
@@ -43,6 +43,9 @@ import {
 import { type Park, newPark } from './ring-wait.js';
 import { tryLockFast, unlockFast, unlockSlow } from '../sync/lock-core.js';
 import type { WaitResult } from '../runtime/wait.js';
+
+// Local bindings: in the CommonJS build an imported binding from another file is a getter per use.
+const { decode } = Codec;
 
 /**
  * Slow path: writes src[srcOffset, srcOffset + length) as one message, waiting for room (count

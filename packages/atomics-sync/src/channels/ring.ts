@@ -76,8 +76,11 @@
 import { InvalidRegionError } from '../errors.js';
 import { isThreadDead } from '../runtime/liveness.js';
 import { ownerThread } from '../sync/lock-core.js';
-import { decode, encodeInto } from '../codec/codec.js';
+import * as Codec from '../codec/codec.js';
 import { spinRing } from './ring-wait.js';
+
+// Local bindings: in the CommonJS build an imported binding from another file is a getter per use.
+const { decode, encodeInto } = Codec;
 
 export const RING_HEADER_BYTES = 384;
 export const RING_ALIGNMENT = 8;
