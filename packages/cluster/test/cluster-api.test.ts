@@ -78,6 +78,38 @@ test('map of a module task under the workers root, objects in and out, fixed chu
   assert.deepEqual(await pool.map((x: number) => x, []), []);
 });
 
+test('arguments and results keep structured clone semantics, as the local Pool gives them', {
+  timeout: 30_000,
+}, async () => {
+  const items: unknown[] = [
+    -0,
+    Number.NaN,
+    undefined,
+    10n ** 30n,
+    new Date(86_400_000),
+    new Map<unknown, unknown>([[1, { a: [undefined, -0] }]]),
+    new Set(['x', 2]),
+    new Float64Array([1.5, -0]),
+    /ab+c/gi,
+    { u: undefined, nested: { d: new Date(0) } },
+    '\ud800 lone surrogate',
+  ];
+  // The task sees the value the caller sent (checked on the worker), and the caller gets back what it returned.
+  const same = await pool.map((v: unknown) => [v, Object.prototype.toString.call(v)], items, 3);
+  assert.deepStrictEqual(
+    same,
+    items.map((v) => [v, Object.prototype.toString.call(v)]),
+  );
+  assert.ok(Object.is((same[0] as unknown[])[0], -0), '-0 survives the trip both ways');
+  const sparse = await pool.apply(() => {
+    // biome-ignore lint/suspicious/noSparseArray: a hole must survive the trip
+    const a: unknown[] = [1, , 3];
+    return a;
+  });
+  assert.equal((sparse as unknown[]).length, 3);
+  assert.ok(!(1 in (sparse as unknown[])), 'a hole stays a hole');
+});
+
 test('starmap, apply, async iterables as input', { timeout: 30_000 }, async () => {
   assert.deepEqual(
     await pool.starmap(

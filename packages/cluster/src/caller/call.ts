@@ -6,7 +6,7 @@
  */
 import { deserializeError } from '@sabkit/atomics-sync';
 import type { ChunkDone, Dispatcher } from './dispatcher.js';
-import type { WireTask } from '../protocol/wire.js';
+import { decodeValues, type WireTask } from '../protocol/wire.js';
 import type { CallOptions } from './options.js';
 
 /** A chunk's values, and the task time its worker measured for it (ms). */
@@ -107,6 +107,6 @@ export class Call {
 }
 
 function values(r: ChunkDone): ChunkResult {
-  if (r.ok) return { values: r.values, ms: r.ms };
+  if (r.ok) return { values: decodeValues(r.values), ms: r.ms };
   throw deserializeError(r.error);
 }

@@ -26,6 +26,7 @@ import {
   workersKey,
   type ChunkPayload,
   type ChunkReply,
+  encodeValues,
   type JobData,
   type WireTask,
   type WorkerInfo,
@@ -165,7 +166,7 @@ export class Dispatcher {
     const out: Promise<ChunkDone>[] = [];
     chunks.forEach((c, k) => {
       const id = `${call}.${first + k}`;
-      const body: ChunkPayload = { v: WIRE_VERSION, id, pool: this.poolId, ...c };
+      const body: ChunkPayload = { v: WIRE_VERSION, id, pool: this.poolId, ...c, items: encodeValues(c.items) };
       const payload = JSON.stringify(body);
       const data: JobData = this.#opts.key ? { payload, sig: sign(this.#opts.key, payload) } : { payload };
       jobs.push({ name: c.method, data, opts: { jobId: id, ...this.#opts.jobOptions } });

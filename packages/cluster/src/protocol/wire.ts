@@ -10,10 +10,31 @@
  * parse, never a re-serialisation. Job ids are `<poolId>.<callId>.<chunk>`: unique per chunk, so the
  * caller drops a second completion of the same chunk (at-least-once delivery, exactly-once results).
  */
+import { deserialize, serialize } from 'node:v8';
 import type { TaskSpec } from '@sabkit/multiprocessing/internal';
 
-/** Version of this wire format; a worker refuses other versions with a clear error. */
-export const WIRE_VERSION = 1;
+/**
+ * Version of this wire format; a worker refuses other versions with a clear error.
+ * 2: arguments and results travel as V8 structured-clone bytes (base64) inside the JSON payload, so a
+ * task sees what the local Pool would give it (`-0`, `undefined`, Dates, Maps, typed arrays, BigInts).
+ */
+export const WIRE_VERSION = 2;
+
+/**
+ * Arguments or results as one string for a JSON job: V8's serializer (structured clone's semantics,
+ * the local Pool's) in base64. Only data: V8's format carries no code, and on a keyed queue the worker
+ * checks the payload's signature before it decodes anything.
+ */
+export function encodeValues(values: readonly unknown[]): string {
+  return serialize(values).toString('base64');
+}
+
+/** The inverse of encodeValues; throws on bytes that are not a V8-serialized array. */
+export function decodeValues(text: string): unknown[] {
+  const v: unknown = deserialize(Buffer.from(text, 'base64'));
+  if (!Array.isArray(v)) throw new TypeError('the encoded values are not an array');
+  return v;
+}
 
 /** A task as the worker resolves it: inline source, or a module under the worker's root. */
 export type WireTask =
@@ -28,8 +49,8 @@ export interface ChunkPayload {
   /** The caller's pool id: workers skip chunks whose caller's heartbeat key is gone. */
   readonly pool: string;
   readonly fn: WireTask;
-  /** Arguments (one per call), or argument lists when `star`. */
-  readonly items: unknown[];
+  /** Arguments (one per call), or argument lists when `star`, as encodeValues gives them. */
+  readonly items: string;
   readonly star: boolean;
   /** The method that made the chunk and its first item's position, for error messages. */
   readonly method: string;
@@ -43,7 +64,13 @@ export interface JobData {
 
 /** A job's return value. */
 export type ChunkReply =
-  | { readonly ok: true; readonly values: unknown[]; readonly ms: number; readonly worker: string }
+  | {
+      readonly ok: true;
+      /** The chunk's results, as encodeValues gives them. */
+      readonly values: string;
+      readonly ms: number;
+      readonly worker: string;
+    }
   | {
       readonly ok: false;
       /** A serialized error (atomics-sync's serializeError). */

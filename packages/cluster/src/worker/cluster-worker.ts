@@ -29,6 +29,8 @@ import {
   workersKey,
   type ChunkPayload,
   type ChunkReply,
+  decodeValues,
+  encodeValues,
   type JobData,
   type WireTask,
   type WorkerInfo,
@@ -224,7 +226,13 @@ export class ClusterWorker {
       this.#jobs.set(id, job);
       if (this.#opts.verbose) process.stdout.write(`sabkit-worker ${this.id}: job ${id} started\n`);
       try {
-        const chunk: RunnerChunk = { ...p, fn, job: id, channel: this.#channelName };
+        let items: unknown[];
+        try {
+          items = decodeValues(p.items);
+        } catch (e) {
+          throw new UnrecoverableError(`job ${id}: its items cannot be decoded (${(e as Error).message})`);
+        }
+        const chunk: RunnerChunk = { ...p, items, fn, job: id, channel: this.#channelName };
         r = (await this.#pool.apply(RUNNER, [chunk])) as RunnerReply;
       } finally {
         this.#jobs.delete(id);
@@ -241,7 +249,8 @@ export class ClusterWorker {
     }
     this.completed++;
     if (this.#opts.verbose) process.stdout.write(`sabkit-worker ${this.id}: job ${id} done\n`);
-    return { ...r, worker: this.id };
+    if (!r.ok) return { ...r, worker: this.id };
+    return { ok: true, values: encodeValues(r.values), ms: r.ms, worker: this.id };
   }
 
   /** A module under the root as the local Pool's task spec, or the clear error that it is missing. */
