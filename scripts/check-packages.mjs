@@ -26,17 +26,26 @@ const tarballs = join(work, 'tarballs');
 mkdirSync(tarballs);
 const packages = await publishedPackages();
 
-// pnpm, the way the root command was started (npm_execpath), or the pinned one through npx.
+// pnpm, the way the root command was started (npm_execpath), or the pinned one through npx. pnpm's
+// npm package may install a native executable as its bin (seen on a fresh CI machine), which node
+// cannot run as a script: such a file is run directly.
 function pnpm(args, cwd) {
   const execpath = process.env.npm_execpath;
   const [cmd, pre] =
     execpath && /pnpm/.test(execpath)
-      ? [process.execPath, [execpath]]
+      ? isScript(execpath)
+        ? [process.execPath, [execpath]]
+        : [execpath, []]
       : [
           'npx',
           ['-y', `pnpm@${JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).packageManager.split('@')[1]}`],
         ];
   return execFileSync(cmd, [...pre, ...args], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+function isScript(file) {
+  const head = readFileSync(file).subarray(0, 4);
+  return !(head[0] === 0x7f && head.toString('latin1', 1, 4) === 'ELF');
 }
 
 function checkMetadata({ manifest: m, short }) {
