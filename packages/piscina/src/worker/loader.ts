@@ -76,6 +76,20 @@ const IMPORT_INSTEAD = new Set([
 ]);
 
 /**
+ * Whether require() of an ES module failed inside Node's own ES module loader, not in the module:
+ * Node 20's require(esm) can throw `TypeError: Cannot read properties of undefined (reading
+ * 'getStatus')` from `ModuleLoader.getModuleJobForRequire` in a worker whose earlier require() of
+ * another ES module threw at its top level (seen with piscina-basic's "task modules that cannot be
+ * used" test). require() is only the fast path for ES modules; import() then loads the module, and
+ * an error of the module's own is still reported, from import().
+ */
+function esmLoaderFault(e: unknown): boolean {
+  if (!(e instanceof TypeError)) return false;
+  const frame = e.stack?.split('\n', 2)[1] ?? '';
+  return frame.includes('node:internal/modules/esm/');
+}
+
+/**
  * The module at `filename` as import() would give it: an ES module's namespace, or for CommonJS
  * `{ default: module.exports, ...its own properties }`.
  */
@@ -96,7 +110,7 @@ async function loadModule(filename: string): Promise<Record<string, unknown>> {
       // then run a second time under import() before failing the same way). requireStack holds
       // the requiring modules: just the createRequire base when the task file itself is missing.
       const nested = err?.code === 'MODULE_NOT_FOUND' && (err.requireStack?.length ?? 0) > 1;
-      if (nested || !IMPORT_INSTEAD.has(err?.code ?? '')) throw e;
+      if (nested || !(IMPORT_INSTEAD.has(err?.code ?? '') || esmLoaderFault(e))) throw e;
     }
     if (required) {
       if (Object.prototype.toString.call(exports) === '[object Module]') return exports as Record<string, unknown>;
