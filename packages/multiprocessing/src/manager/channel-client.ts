@@ -222,20 +222,29 @@ export class ChannelClient {
       const s = Atomics.load(this.#i32, sw);
       if (s === SLOT_RESPONSE) return this.#took(w, sent);
       const now = performance.now();
-      try {
-        this.check(now - t0);
-      } catch (e) {
-        this.#abandon(w);
-        throw e;
-      }
-      if (now >= deadline && this.#abandon(w)) {
-        throw onTimeout ? onTimeout() : new ManagerConnectionError('Manager: the request timed out');
-      }
+      this.#endIfDue(w, now - t0, now, deadline, onTimeout);
       // S_WAITING before the wait, S_STATE re-checked by the wait itself: an answer stored after
       // the server read S_WAITING as 0 is seen here, so no wake-up is lost.
       Atomics.store(this.#i32, w + S_WAITING, 1);
       Atomics.wait(this.#i32, sw, s, Math.max(1, Math.min(POLL_MS, deadline - now)));
       Atomics.store(this.#i32, w + S_WAITING, 0);
+    }
+  }
+
+  /**
+   * Between two waits of a call, sync or async: a dead server or channel (check) or a passed
+   * deadline ends the call, its slot abandoned so the server drops the answer. A deadline loses to
+   * an answer already stored (#abandon returns false then, and the caller reads it).
+   */
+  #endIfDue(w: number, waited: number, now: number, deadline: number, onTimeout?: () => Error): void {
+    try {
+      this.check(waited);
+    } catch (e) {
+      this.#abandon(w);
+      throw e;
+    }
+    if (now >= deadline && this.#abandon(w)) {
+      throw onTimeout ? onTimeout() : new ManagerConnectionError('Manager: the request timed out');
     }
   }
 
@@ -264,15 +273,7 @@ export class ChannelClient {
         const s = Atomics.load(this.#i32, sw);
         if (s === SLOT_RESPONSE) return this.#take(w);
         const now = performance.now();
-        try {
-          this.check(now - t0);
-        } catch (e) {
-          this.#abandon(w);
-          throw e;
-        }
-        if (now >= deadline && this.#abandon(w)) {
-          throw onTimeout ? onTimeout() : new ManagerConnectionError('Manager: the request timed out');
-        }
+        this.#endIfDue(w, now - t0, now, deadline, onTimeout);
         Atomics.store(this.#i32, w + S_WAITING, 1);
         const r = Atomics.waitAsync(this.#i32, sw, s, Math.max(1, Math.min(POLL_MS, deadline - now)));
         if (r.async) await r.value;
