@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { track } from './children.js';
 
 export function haveRedis(): boolean {
   return spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).status === 0;
@@ -86,19 +87,6 @@ async function freePort(): Promise<number> {
   });
 }
 
-const live = new Set<ChildProcess>();
-process.on('exit', () => {
-  for (const c of live) c.kill('SIGKILL');
-});
-// A test process ended by a signal (a runner's timeout) runs no 'exit' handlers: kill the children
-// first, or workers would retry their vanished Redis for ever.
-for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
-  process.once(sig, () => {
-    for (const c of live) c.kill('SIGKILL');
-    process.kill(process.pid, sig);
-  });
-}
-
 export class TestRedis {
   readonly port: number;
   readonly dir: string;
@@ -158,8 +146,7 @@ export class TestRedis {
       ...(this.password ? ['--requirepass', this.password] : []),
     ];
     const proc = spawn('redis-server', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    live.add(proc);
-    proc.once('exit', () => live.delete(proc));
+    track(proc);
     this.#proc = proc;
     let out = '';
     proc.stdout!.on('data', (d) => (out += d));

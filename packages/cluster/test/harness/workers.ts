@@ -4,23 +4,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { track } from './children.js';
 
 export const BIN = fileURLToPath(new URL('../../../bin/sabkit-worker.mjs', import.meta.url));
 /** Module tasks of the tests live here (compiled test/fixtures). */
 export const ROOT = fileURLToPath(new URL('../fixtures/', import.meta.url));
-
-const live = new Set<ChildProcess>();
-process.on('exit', () => {
-  for (const c of live) c.kill('SIGKILL');
-});
-// A test process ended by a signal (a runner's timeout) runs no 'exit' handlers: kill the children
-// first, or workers would retry their vanished Redis for ever.
-for (const sig of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) {
-  process.once(sig, () => {
-    for (const c of live) c.kill('SIGKILL');
-    process.kill(process.pid, sig);
-  });
-}
 
 export interface TestWorker {
   readonly proc: ChildProcess;
@@ -39,10 +27,9 @@ export async function startWorker(
 ): Promise<TestWorker> {
   const args = [BIN, '--redis', url, '--queue', queue, '--root', ROOT, '--threads', '1', ...extra];
   const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
-  live.add(proc);
+  track(proc);
   const exited = new Promise<number | null>((r) =>
     proc.once('exit', (code) => {
-      live.delete(proc);
       r(code);
     }),
   );
