@@ -39,7 +39,7 @@ export interface LinkOptions {
 }
 
 /** Connects and authenticates; resolves once requests may flow, rejects with a named error. */
-function open(o: LinkOptions): Promise<{ socket: net.Socket; reader: FrameReader; rest: Frame[] }> {
+export function openConnection(o: LinkOptions): Promise<{ socket: net.Socket; reader: FrameReader; rest: Frame[] }> {
   return new Promise((resolve, reject) => {
     const where = `${o.host}:${o.port}`;
     const socket = o.tls
@@ -123,9 +123,9 @@ export async function runLink(
   o: LinkOptions,
   ready: (error?: unknown) => void,
 ): Promise<void> {
-  let opened: Awaited<ReturnType<typeof open>>;
+  let opened: Awaited<ReturnType<typeof openConnection>>;
   try {
-    opened = await open(o);
+    opened = await openConnection(o);
   } catch (e) {
     ready(e);
     return;

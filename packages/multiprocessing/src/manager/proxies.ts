@@ -79,6 +79,41 @@ export class DictProxy<K = unknown, V = unknown> extends BaseProxy implements It
   copy(): Map<K, V> {
     return this.callMethod('copy') as Map<K, V>;
   }
+  // The async forms: over this thread's own connection to a network manager (direct.ts), several
+  // in flight at once; through the channel without blocking the event loop otherwise.
+  getAsync(key: K): Promise<V | undefined>;
+  getAsync<D>(key: K, dflt: D): Promise<V | D>;
+  getAsync(key: K, dflt?: unknown): Promise<unknown> {
+    return this.callMethodAsync('get', dflt === undefined ? [key] : [key, dflt]);
+  }
+  async setAsync(key: K, value: V): Promise<this> {
+    await this.callMethodAsync('set', [key, value]);
+    return this;
+  }
+  hasAsync(key: K): Promise<boolean> {
+    return this.callMethodAsync('has', [key]) as Promise<boolean>;
+  }
+  deleteAsync(key: K): Promise<boolean> {
+    return this.callMethodAsync('delete', [key]) as Promise<boolean>;
+  }
+  sizeAsync(): Promise<number> {
+    return this.callMethodAsync('size') as Promise<number>;
+  }
+  keysAsync(): Promise<K[]> {
+    return this.callMethodAsync('keys') as Promise<K[]>;
+  }
+  itemsAsync(): Promise<Array<[K, V]>> {
+    return this.callMethodAsync('items') as Promise<Array<[K, V]>>;
+  }
+  popAsync(key: K, ...dflt: [] | [V]): Promise<V> {
+    return this.callMethodAsync('pop', [key, ...dflt]) as Promise<V>;
+  }
+  addAsync(key: K, delta: V): Promise<V> {
+    return this.callMethodAsync('add', [key, delta]) as Promise<V>;
+  }
+  copyAsync(): Promise<Map<K, V>> {
+    return this.callMethodAsync('copy') as Promise<Map<K, V>>;
+  }
   [Symbol.iterator](): Iterator<K> {
     return this.keys()[Symbol.iterator]();
   }
@@ -133,6 +168,24 @@ export class ListProxy<T = unknown> extends BaseProxy implements Iterable<T> {
   clear(): void {
     this.callMethod('clear');
   }
+  getAsync(i: number): Promise<T> {
+    return this.callMethodAsync('get', [i]) as Promise<T>;
+  }
+  async setAsync(i: number, value: T): Promise<void> {
+    await this.callMethodAsync('set', [i, value]);
+  }
+  async appendAsync(value: T): Promise<void> {
+    await this.callMethodAsync('append', [value]);
+  }
+  popAsync(i = -1): Promise<T> {
+    return this.callMethodAsync('pop', [i]) as Promise<T>;
+  }
+  lengthAsync(): Promise<number> {
+    return this.callMethodAsync('length') as Promise<number>;
+  }
+  copyAsync(): Promise<T[]> {
+    return this.callMethodAsync('copy') as Promise<T[]>;
+  }
   slice(start?: number, end?: number): T[] {
     return this.callMethod('slice', [start, end]) as T[];
   }
@@ -161,6 +214,12 @@ export class NamespaceProxy extends BaseProxy {
   }
   has(name: string): boolean {
     return this.callMethod('has', [name]) as boolean;
+  }
+  getAsync(name: string): Promise<unknown> {
+    return this.callMethodAsync('get', [name]);
+  }
+  async setAsync(name: string, value: unknown): Promise<void> {
+    await this.callMethodAsync('set', [name, value]);
   }
   delete(name: string): boolean {
     return this.callMethod('delete', [name]) as boolean;
@@ -230,6 +289,12 @@ export class ValueProxy<T = number> extends BaseProxy {
   }
   set(v: T): void {
     this.callMethod('set', [v]);
+  }
+  getAsync(): Promise<T> {
+    return this.callMethodAsync('get') as Promise<T>;
+  }
+  async setAsync(v: T): Promise<void> {
+    await this.callMethodAsync('set', [v]);
   }
   get value(): T {
     return this.get();
