@@ -1,7 +1,10 @@
 // Managers: sabkit's against Python's multiprocessing managers, in one run.
-//   manager.local-dict    dict set + get through a proxy, ops/s (each op one round trip):
-//                         sabkit Manager from a worker (a Process) and from the main thread,
-//                         through shared memory; Python's Manager() (its server process, a Unix
+//   manager.local-dict    dict set + get through a proxy, ops/s: sabkit Manager() from a worker
+//                         (a Process) and from the main thread (its dicts live in a shared table:
+//                         no round trip to the server thread), and, for the round trip itself, a
+//                         SyncManager started in this process (its dict on the server thread,
+//                         each op a round trip through the shared-memory channel); Python's
+//                         Manager() (each op a round trip to its server process over a Unix
 //                         socket); payloads: a small int, and an object { id, name, tags }
 //   manager.remote-dict   the same over TCP on loopback with an authkey, the server in another
 //                         process: sabkit SyncManager.connect() against Python's
@@ -23,7 +26,7 @@ import { Event, Array as SharedArray, Manager, Process, SyncManager, Value } fro
 import { QUICK, emit, median, python, runPython, runsFor } from '../lib/report.mjs';
 
 const runs = runsFor(7, 3);
-const LOCAL_OPS = QUICK ? 5_000 : 50_000;
+const LOCAL_OPS = QUICK ? 50_000 : 200_000;
 const REMOTE_OPS = QUICK ? 1_000 : 5_000;
 const OBJ = { id: 12345, name: 'sensor-7', tags: ['a', 'b', 'c'] };
 
@@ -178,6 +181,8 @@ const ours = {};
 const theirs = {};
 const add = (to, k, v) => (to[k] ??= []).push(v);
 const m = new Manager();
+const inProcess = new SyncManager();
+await inProcess.start();
 const child = spawn(process.execPath, ['--input-type=module', '-e', SERVER], {
   stdio: ['ignore', 'pipe', 'inherit'],
   cwd: import.meta.dirname,
@@ -191,6 +196,8 @@ try {
   client = new SyncManager({ address: ['127.0.0.1', port], authkey: 'bench-key' });
   await client.connect();
   const local = m.dict();
+  const served = inProcess.dict();
+  opsPerSec(served, 2000, 1);
   const remote = client.dict();
   opsPerSec(local, 2000, 1);
   opsPerSec(remote, 500, 1);
@@ -209,6 +216,7 @@ try {
     }
     add(ours, 'remote-async-4', await concurrentAsync(remote, REMOTE_OPS, 4));
     add(ours, 'remote-pipelined', await pipelined(remote, REMOTE_OPS));
+    add(ours, 'served-int', opsPerSec(served, REMOTE_OPS * 4, 1));
     add(ours, 'remote-4threads', await fourThreads(remote, REMOTE_OPS));
     if (py) for (const [k, v] of Object.entries(runPython(PY, [LOCAL_OPS / 5, REMOTE_OPS])[0])) add(theirs, k, v);
   }
@@ -216,6 +224,7 @@ try {
   await client?.shutdown();
   child.kill();
   await m.shutdown();
+  await inProcess.shutdown();
 }
 
 const LABEL = {
@@ -223,6 +232,7 @@ const LABEL = {
   'local-main-obj': ['manager.local-dict', 'sabkit Manager main thread (obj)', 'local-obj'],
   'local-int': ['manager.local-dict', 'sabkit Manager worker (int)', 'local-int'],
   'local-obj': ['manager.local-dict', 'sabkit Manager worker (obj)', 'local-obj'],
+  'served-int': ['manager.local-dict', 'sabkit SyncManager in-process, channel round trip, main (int)', 'local-int'],
   'remote-int': ['manager.remote-dict', 'sabkit SyncManager TCP sync, 1 client sequential (int)', 'remote-int'],
   'remote-obj': ['manager.remote-dict', 'sabkit SyncManager TCP sync, 1 client sequential (obj)', 'remote-obj'],
   'remote-4threads': ['manager.remote-dict', 'sabkit SyncManager TCP sync, 4 Processes via link', 'remote-4threads'],

@@ -174,5 +174,9 @@ registerKind(PROXY_KIND, (d) => {
   }
   // The revived proxy holds its own reference, taken before anyone can use it.
   channelClient(p.buffer).call(OP_INCREF, p.id, '', [], deadlineOf(p.buffer, 'none'));
-  return proxyFor(p.buffer, p.id, p.typeid, p.exposed);
+  const proxy = proxyFor(p.buffer, p.id, p.typeid, p.exposed);
+  // A local Manager's dict carries its shared table (shared-dict.ts).
+  const table = (d as { table?: unknown }).table;
+  if (table instanceof SharedArrayBuffer) (proxy as { attachTable?(t: SharedArrayBuffer): void }).attachTable?.(table);
+  return proxy;
 });
