@@ -12,13 +12,13 @@
  *     await m.start();
  *     const c = m.create('Counter', 5); // or (m as any).Counter(5)
  */
-import { randomBytes } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import type tls from 'node:tls';
 import { InvalidArgumentError, deserializeError, describe, watchWorker } from '@sabkit/atomics-sync';
 import { checkWorkerFile } from '@sabkit/piscina/internal';
 import { taskSpec, type TaskRef } from '../tasks/inline.js';
 import { keyBytes } from './auth.js';
+import { crypto } from './builtins.js';
 import {
   DEFAULT_SLOTS,
   DEFAULT_SLOT_BYTES,
@@ -165,7 +165,7 @@ export class BaseManager implements AsyncDisposable {
   constructor(options: BaseManagerOptions = {}) {
     this.#opts = options;
     this.#address = parseAddress(options.address);
-    this.#authkey = options.authkey === undefined ? randomBytes(32) : keyBytes(options.authkey);
+    this.#authkey = options.authkey === undefined ? crypto().randomBytes(32) : keyBytes(options.authkey);
     const slots = options.slots ?? DEFAULT_SLOTS;
     const bytes = options.channelBytes ?? DEFAULT_SLOT_BYTES;
     if (!Number.isInteger(slots) || slots < 1 || slots > 1024)
