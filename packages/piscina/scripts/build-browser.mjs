@@ -9,7 +9,8 @@
 // The engine's source is the Node one. Its `node:` imports resolve to src/platform/browser/ (what
 // each stands in for: README.md there), engine/worker-pool.ts is replaced by
 // worker-pool.browser.ts, and the Node globals it uses (timers with unref(), `process`) come from
-// platform/browser/globals.ts. A `node:` module with no browser file there fails the build.
+// platform/browser/globals.ts. A `node:` module with no browser file there fails the build; so
+// does one in `extra` ({ 'node:x': file in platform/browser/ }) for a package that needs more.
 // Exported for @sabkit/multiprocessing's browser build, which uses the same platform.
 import { build } from 'esbuild';
 import { existsSync, rmSync } from 'node:fs';
@@ -40,9 +41,10 @@ export function browserPlatform(extra = {}) {
           return { errors: [{ text: `${args.path} (imported by ${args.importer}) has no browser implementation` }] };
         return { path: join(PLATFORM_DIR, file) };
       });
-      b.onResolve({ filter: /\/worker-pool\.js$/ }, (args) => {
-        if (!args.importer.includes(`${join('src', 'engine')}`)) return undefined;
-        return { path: join(dirname(args.importer), 'worker-pool.browser.ts') };
+      // A module with a `.browser.ts` twin next to it (engine/worker-pool.ts) is replaced by the twin.
+      b.onResolve({ filter: /^\.\.?\/.*\.js$/ }, (args) => {
+        const twin = join(args.resolveDir, args.path.replace(/\.js$/, '.browser.ts'));
+        return existsSync(twin) ? { path: twin } : undefined;
       });
     },
   };
@@ -64,6 +66,8 @@ export function browserBuildOptions(entryPoints, outdir, plugins = [browserPlatf
     plugins,
     logLevel: 'warning',
     legalComments: 'none',
+    // The packages' sideEffects lists name their Node builds' files; every source module counts here.
+    ignoreAnnotations: true,
   };
 }
 

@@ -4,6 +4,7 @@
 // served from a build whose pool worker script was removed (".../missing-worker/...") runs only the
 // case that checks the error naming it.
 import { SharedMemoryUnavailableError } from '@sabkit/atomics-sync';
+import { EXIT_TERMINATED, InlineFunctionError, Pool, Process, Value } from '@sabkit/multiprocessing';
 import { AbortError, Piscina, PoolClosedError } from '@sabkit/piscina';
 
 const results = [];
@@ -97,6 +98,104 @@ const cases = {
       await rejects(pool.run(1), Error, /no-such-task\.mjs/, 'missing task module');
     } finally {
       await pool.destroy();
+    }
+  },
+  async 'Pool: map with a module task and with inline functions, starmap, applyAsync'() {
+    await using pool = new Pool(2);
+    eq(await pool.map({ filename: TASK, name: 'double' }, [1, 2, 3]), [2, 4, 6], 'module task');
+    eq(await pool.map({ filename: TASK.href }, [1, 2]), [2, 3], 'module task, default export, URL string');
+    const xs = Array.from({ length: 500 }, (_, i) => i);
+    const squares = await pool.map((x) => x * x, xs, { chunksize: 7 });
+    eq(
+      squares.reduce((a, b) => a + b, 0),
+      xs.reduce((a, x) => a + x * x, 0),
+      'inline function',
+    );
+    eq(
+      await pool.starmap(
+        (a, b) => a + b,
+        [
+          [1, 2],
+          [3, 4],
+        ],
+      ),
+      [3, 7],
+      'starmap',
+    );
+    eq(await pool.applyAsync(async (x) => x + 1, [1]).get(), 2, 'applyAsync of an async function');
+  },
+  async 'Pool: a closure is refused before it runs; a task error rejects map'() {
+    await using pool = new Pool(1);
+    const k = globalThis.crossOriginIsolated ? 3 : 4; // not a constant a minifier would fold into the function
+    await rejects(
+      Promise.resolve().then(() => pool.map((x) => x + k, [1])),
+      InlineFunctionError,
+      /is a closure/,
+      'closure',
+    );
+    await rejects(
+      pool.map(
+        (x) => {
+          throw new RangeError(`no ${x}`);
+        },
+        [7],
+      ),
+      RangeError,
+      /no 7/,
+      'task error',
+    );
+    eq(await pool.map((x) => -x, [1]), [-1], 'after an error');
+  },
+  async 'Process: start, join, exitCode 0 / 1 / terminated; a Value written by the process'() {
+    const v = new Value('i', 0);
+    const p = new Process({ target: (cell, n) => void (cell.value = n), args: [v, 42], name: 'writer' });
+    eq([p.exitCode, p.isAlive()], [null, false], 'before start');
+    p.start();
+    eq(p.isAlive(), true, 'alive');
+    await p.join({ timeout: 15_000 });
+    eq([p.exitCode, v.value], [0, 42], 'after join');
+    const bad = new Process({
+      target: () => {
+        throw new Error('boom');
+      },
+    });
+    bad.start();
+    await bad.join({ timeout: 15_000 });
+    eq(bad.exitCode, 1, 'a target that throws');
+    const long = new Process({
+      target: (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms),
+      args: [30_000],
+    });
+    long.start();
+    long.terminate();
+    await long.join({ timeout: 15_000 });
+    eq(long.exitCode, EXIT_TERMINATED, 'terminated');
+    const k = globalThis.crossOriginIsolated ? 1 : 2;
+    const closure = new Process({ target: () => k });
+    await rejects(
+      Promise.resolve().then(() => closure.start()),
+      InlineFunctionError,
+      /is a closure/,
+      'closure',
+    );
+  },
+  async 'missing-worker: a Process whose worker script is not there ends with exitCode 1, no hang'() {
+    const p = new Process({ target: () => {} });
+    p.start();
+    await p.join({ timeout: 15_000 });
+    eq(p.exitCode, 1, 'exit code');
+  },
+  async 'missing-worker: the Pool worker script is not there: the error names it, no hang'() {
+    const pool = new Pool(1);
+    try {
+      await rejects(
+        pool.map((x) => x, [1]),
+        Error,
+        /sabkit-pool-worker/,
+        'missing Pool worker script',
+      );
+    } finally {
+      await pool.terminate();
     }
   },
   async 'missing-worker: the pool worker script is not there: a WorkerStartError names it, no hang'() {

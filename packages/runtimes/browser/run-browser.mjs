@@ -45,8 +45,8 @@ try {
     outExtension: { '.js': '.mjs' },
     logLevel: 'error',
   });
-  // The pool page; esbuild does not follow the pool's `new Worker(new URL(...))`, so its worker
-  // script is an entry of its own, under the name the pool looks for next to the page's bundle.
+  // The pool page; esbuild does not follow the pools' `new Worker(new URL(...))`, so their worker
+  // scripts are entries of their own, under the names the pools look for next to the page's bundle.
   await build({
     entryPoints: { 'pool-page': join(here, 'pool-page.mjs') },
     bundle: true,
@@ -58,7 +58,11 @@ try {
     logLevel: 'error',
   });
   await build({
-    entryPoints: { 'sabkit-piscina-worker': '@sabkit/piscina/sabkit-piscina-worker.js' },
+    entryPoints: {
+      'sabkit-piscina-worker': '@sabkit/piscina/sabkit-piscina-worker.js',
+      'sabkit-pool-worker': '@sabkit/multiprocessing/sabkit-pool-worker.js',
+      'sabkit-process-worker': '@sabkit/multiprocessing/sabkit-process-worker.js',
+    },
     absWorkingDir: here,
     bundle: true,
     platform: 'browser',
@@ -86,7 +90,7 @@ try {
     const copy = join(out, 'missing-worker', bundler);
     cpSync(join(out, bundler), copy, { recursive: true });
     for (const f of readdirSync(copy, { recursive: true }))
-      if (/sabkit-piscina-worker[^/]*\.js$/.test(f)) rmSync(join(copy, f));
+      if (/sabkit-(piscina|pool|process)-worker[^/]*\.js$/.test(f)) rmSync(join(copy, f));
   }
   server = await serve(out);
   browser = await chromium.launchPersistentContext(profile, {
@@ -112,6 +116,7 @@ try {
     const page = await browser.newPage();
     const errors = [];
     page.on('pageerror', (e) => errors.push(String(e)));
+    if (process.env.SABKIT_BROWSER_DEBUG) page.on('console', (m) => console.log(`  console: ${m.text()}`));
     await page.goto(`${server.url}/${mode}/${path}`);
     let results;
     try {

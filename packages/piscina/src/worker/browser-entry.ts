@@ -14,6 +14,9 @@
 import * as atomicsSync from '@sabkit/atomics-sync';
 import * as typedStruct from '@sabkit/typed-struct';
 import { workerStarted } from '../platform/browser/worker-threads.js';
+
+/** Resolves once this Web Worker has its start message (workerData, environment data, thread id). */
+export { workerStarted };
 import { registerModule } from '../platform/browser/module.js';
 import * as errors from '../errors.js';
 import { LAUNCH_KEY, type WorkerLaunch } from '../worker-state.js';

@@ -75,8 +75,25 @@ function browserClearImmediate(t: unknown): void {
   if (id !== undefined) immediates.delete(-id);
 }
 
+/** Tag of the message a worker's process.exit(code) posts to its Worker (platform worker-threads.ts). */
+const EXIT_MESSAGE = '__sabkitWorkerExit';
+const scope = globalThis as unknown as { postMessage?(m: unknown): void; close?(): void; WorkerGlobalScope?: unknown };
+
 const browserProcess = {
   platform: 'browser',
+  stdout: { write: (s: string) => console.log(String(s).replace(/\n$/, '')) },
+  stderr: { write: (s: string) => console.error(String(s).replace(/\n$/, '')) },
+  /**
+   * In a Web Worker: tells the Worker on the other side the exit code (its 'exit' event carries
+   * it) and closes the worker, which ends once the current task of its event loop returns (a Web
+   * Worker cannot stop in the middle of one). A page cannot exit.
+   */
+  exit(code = 0): never {
+    if (scope.WorkerGlobalScope === undefined) throw new Error('process.exit() is not available on a page');
+    scope.postMessage?.({ [EXIT_MESSAGE]: true, code });
+    scope.close?.();
+    return undefined as never;
+  },
   env: {} as Record<string, string | undefined>,
   argv: [] as string[],
   versions: {} as Record<string, string>,

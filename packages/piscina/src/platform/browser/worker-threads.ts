@@ -6,7 +6,8 @@
  *   emits it when terminate() is called (code 1, as Node's terminate gives), and when the worker
  *   fails: the browser could not load its script (a missing file, a wrong MIME type, an import
  *   that failed; the error names the script), or it threw an uncaught exception (Node's worker
- *   dies of one; a Web Worker would go on, half broken, so this one is terminated). ref()/unref()
+ *   dies of one; a Web Worker would go on, half broken, so this one is terminated), and when the
+ *   worker called process.exit(code) (globals.ts: it posts the code, then closes). ref()/unref()
  *   do nothing: a page has no process to keep alive.
  * - Environment data: as Node copies it into a Worker when the Worker is constructed, the Worker
  *   here posts a copy as its first message, with the thread id and workerData; the worker's
@@ -37,17 +38,47 @@ const scope = globalThis as unknown as Scope;
 
 /** Tag of the first message to a worker: `{ [START_MESSAGE]: true, env, threadId, workerData }`. */
 export const START_MESSAGE = '__sabkitWorkerStart';
+/** Tag of what a worker's process.exit(code) posts (globals.ts): `{ [EXIT_MESSAGE]: true, code }`. */
+export const EXIT_MESSAGE = '__sabkitWorkerExit';
 
 export const isMainThread: boolean =
   scope.WorkerGlobalScope === undefined || !(globalThis instanceof scope.WorkerGlobalScope);
-export let threadId = 0;
-export let workerData: unknown = null;
 export const MessageChannel = scope.MessageChannel;
 export const MessagePort = scope.MessagePort;
 export const SHARE_ENV: unique symbol = Symbol('SHARE_ENV') as never;
 export const resourceLimits = {};
 
-const env = new Map<unknown, unknown>();
+/**
+ * The thread's state, one per thread on globalThis: a worker's script may hold more than one copy
+ * of this module (each package's browser build bundles one), and a copy may be evaluated after the
+ * start message came (loaded by a dynamic import); all must see the one environment and workerData.
+ */
+interface ThreadState {
+  readonly env: Map<unknown, unknown>;
+  threadId: number;
+  workerData: unknown;
+  /** Set in a worker: resolves once the start message has arrived. */
+  started: Promise<void> | undefined;
+  /** Copies' updaters of their exported threadId and workerData, run when the start message arrives. */
+  readonly onStart: (() => void)[];
+  parentPort: ParentPort | null;
+}
+const STATE_KEY = Symbol.for('sabkit.browser.workerThreads.v1');
+const state: ThreadState = ((globalThis as Record<symbol, ThreadState | undefined>)[STATE_KEY] ??= {
+  env: new Map(),
+  threadId: 0,
+  workerData: null,
+  started: undefined,
+  onStart: [],
+  parentPort: null,
+});
+const env = state.env;
+export let threadId = state.threadId;
+export let workerData: unknown = state.workerData;
+state.onStart.push(() => {
+  threadId = state.threadId;
+  workerData = state.workerData;
+});
 
 export function setEnvironmentData(key: unknown, value: unknown): void {
   if (value === undefined) env.delete(key);
@@ -93,7 +124,11 @@ export class Worker extends EventEmitter {
       this.#script = String(source);
       this.#worker = new scope.Worker(source, { type: 'module', name: options.name });
     }
-    this.#worker.addEventListener('message', (e) => this.emit('message', e.data));
+    this.#worker.addEventListener('message', (e) => {
+      const m = e.data as Record<string, unknown> | null;
+      if (typeof m === 'object' && m !== null && m[EXIT_MESSAGE] === true) this.#stop(m.code as number);
+      else this.emit('message', e.data);
+    });
     this.#worker.addEventListener('messageerror', () =>
       this.emit('error', new Error(`a message from worker ${this.threadId} could not be deserialized`)),
     );
@@ -172,32 +207,34 @@ class ParentPort extends EventEmitter {
   close(): void {}
 }
 
-export const parentPort: ParentPort | null = isMainThread ? null : new ParentPort();
-
-let started: Promise<void> | undefined;
-
-/**
- * In a worker: resolves once the start message (environment data, thread id, workerData) has
- * arrived. Listens from the moment this module is evaluated, so no message is lost.
- */
-export function workerStarted(): Promise<void> {
-  return started ?? Promise.reject(new Error('workerStarted(): not in a Web Worker'));
-}
-
-if (parentPort !== null) {
-  started = new Promise((resolve) => {
+if (!isMainThread && state.parentPort === null) {
+  const port = new ParentPort();
+  state.parentPort = port;
+  state.started = new Promise((resolve) => {
     scope.addEventListener?.('message', (e) => {
       const m = e.data as Record<string, unknown> | null;
       if (typeof m === 'object' && m !== null && m[START_MESSAGE] === true) {
         for (const [k, v] of m.env as [unknown, unknown][]) env.set(k, v);
-        threadId = m.threadId as number;
-        workerData = m.workerData;
+        state.threadId = m.threadId as number;
+        state.workerData = m.workerData;
+        for (const update of state.onStart) update();
         resolve();
         return;
       }
-      parentPort.deliver(m);
+      port.deliver(m);
     });
   });
+}
+
+export const parentPort: ParentPort | null = state.parentPort;
+
+/**
+ * In a worker: resolves once the start message (environment data, thread id, workerData) has
+ * arrived. The first copy of this module listens from the moment it is evaluated, so no message
+ * is lost.
+ */
+export function workerStarted(): Promise<void> {
+  return state.started ?? Promise.reject(new Error('workerStarted(): not in a Web Worker'));
 }
 
 export default {
