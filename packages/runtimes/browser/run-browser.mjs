@@ -4,11 +4,12 @@
 // (server.mjs) and runs each in headless Chromium (Debian's `chromium`, installed by .ci/run)
 // driven by playwright-core: cross-origin isolated, and without the headers. Prints one line per
 // case and 'N passed, N failed, N skipped'.
-import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { sabkitWorkers } from '@sabkit/piscina/esbuild';
 import { build as viteBuild } from 'vite';
 import { chromium } from 'playwright-core';
 import { serve } from './server.mjs';
@@ -45,8 +46,8 @@ try {
     outExtension: { '.js': '.mjs' },
     logLevel: 'error',
   });
-  // The pool page; esbuild does not follow the pools' `new Worker(new URL(...))`, so their worker
-  // scripts are entries of their own, under the names the pools look for next to the page's bundle.
+  // The pool page, with the sabkitWorkers() plugin: esbuild does not follow the pools'
+  // `new Worker(new URL(...))`, the plugin adds their worker scripts as entries next to the page's.
   await build({
     entryPoints: { 'pool-page': join(here, 'pool-page.mjs') },
     bundle: true,
@@ -54,24 +55,12 @@ try {
     format: 'esm',
     target: 'es2022',
     outdir: join(out, 'esbuild'),
-    outExtension: { '.js': '.mjs' },
     logLevel: 'error',
+    plugins: [sabkitWorkers()],
   });
-  await build({
-    entryPoints: {
-      'sabkit-piscina-worker': '@sabkit/piscina/sabkit-piscina-worker.js',
-      'sabkit-pool-worker': '@sabkit/multiprocessing/sabkit-pool-worker.js',
-      'sabkit-process-worker': '@sabkit/multiprocessing/sabkit-process-worker.js',
-    },
-    absWorkingDir: here,
-    bundle: true,
-    platform: 'browser',
-    format: 'esm',
-    target: 'es2022',
-    outdir: join(out, 'esbuild'),
-    logLevel: 'error',
-  });
-  for (const f of ['index.html', 'pool.html', 'pool-task.mjs']) cpSync(join(here, f), join(out, 'esbuild', f));
+  for (const f of ['index.html', 'pool-task.mjs']) cpSync(join(here, f), join(out, 'esbuild', f));
+  const poolHtml = readFileSync(join(here, 'pool.html'), 'utf8').replace('./pool-page.mjs', './pool-page.js');
+  writeFileSync(join(out, 'esbuild', 'pool.html'), poolHtml);
   await viteBuild({
     root: here,
     base: './',
