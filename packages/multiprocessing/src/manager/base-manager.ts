@@ -29,6 +29,7 @@ import {
   markClosed,
 } from './channel.js';
 import { channelClient } from './channel-client.js';
+import { DirectConnection } from './direct.js';
 import { DEFAULT_MAX_FRAME_BYTES } from './frames.js';
 import { ManagerStartError } from './manager-errors.js';
 import { BUILTIN_TYPES, type TypeEntry } from './object-server.js';
@@ -131,6 +132,7 @@ export class BaseManager implements AsyncDisposable {
   #worker: Worker | undefined;
   #exited: Promise<void> | undefined;
   #server: Server | undefined;
+  #direct: DirectConnection | undefined;
   #state: 'initial' | 'started' | 'shutdown' = 'initial';
 
   /**
@@ -326,6 +328,14 @@ export class BaseManager implements AsyncDisposable {
       connectTimeout: ms,
     };
     await this.#ready(this.spawn({ role: 'link', link }), 'connect');
+    // This thread's own connection, for the proxies' async calls (direct.ts).
+    try {
+      this.#direct = await DirectConnection.open(this.#buffer, link);
+    } catch (e) {
+      markClosed(this.#buffer, SHUT_DOWN);
+      await this.#stopThread();
+      throw e;
+    }
   }
 
   /** A new managed object of a registered typeid, and its proxy (Python's `manager.<typeid>()`). */
@@ -363,6 +373,7 @@ export class BaseManager implements AsyncDisposable {
     if (this.#state === 'shutdown') return;
     this.#state = 'shutdown';
     markClosed(this.#buffer, SHUT_DOWN);
+    this.#direct?.close();
     if (this.#server) await this.#server.shutdown();
     await this.#stopThread();
   }
