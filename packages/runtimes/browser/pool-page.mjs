@@ -71,6 +71,10 @@ const cases = {
     const bytes = new Uint8Array([1, 2, 3, 4]);
     eq(await pool.run(bytes, { name: 'sum', transferList: [bytes.buffer] }), 10, 'transferList');
     eq(await pool.run(1), 2, 'after an error');
+    // Host objects cannot travel (a blocked worker cannot receive a message): named errors, no hang.
+    await rejects(pool.run(new Blob(['x']), { name: 'sum' }), TypeError, /host object/, 'a Blob argument');
+    await rejects(pool.run('x', { name: 'blob' }), TypeError, /host object/, 'a Blob result');
+    eq(await pool.run(41), 42, 'after the refusals');
   },
   async 'Piscina: AbortSignal before and during a task; destroy() rejects what waits'() {
     const pool = new Piscina({ filename: TASK, maxThreads: 1 });

@@ -26,3 +26,8 @@ export function block(ms) {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
   return ms;
 }
+
+/** A host object: structured-cloneable, but not data the shared-memory codec writes. */
+export function blob(text) {
+  return new Blob([text]);
+}

@@ -27,6 +27,12 @@ import type { FilledOptions } from './options.js';
 import { WorkerHandle } from './worker-handle.js';
 import { INIT_ENV_KEY, type WorkerInit } from '../worker-state.js';
 
+/** Why a task's argument that is not codec data is refused in a browser. */
+export const BY_PORT_REFUSED =
+  "in a browser, a pool task's argument must be data the shared-memory codec writes (structured-clone " +
+  'data: objects, arrays, Map, Set, Date, typed arrays...), not a host object such as a Blob, an ' +
+  'ImageBitmap or a MessagePort: a Web Worker blocked in Atomics.wait cannot receive a message';
+
 /** The global Web Worker constructor (not the node-style wrapper). */
 declare const Worker: new (url: URL, options: { type: 'module'; name?: string }) => never;
 
@@ -92,12 +98,20 @@ export function spawnWorker(options: FilledOptions, poolBuffer: SharedArrayBuffe
   }
   const { port1, port2 } = new MessageChannel();
   worker.postMessage({ [PORT_MESSAGE]: true, port: port2 }, [port2]);
-  const handle = new WorkerHandle(worker, new MainChannel(channel, port1));
+  // What goes by port on Node (a value the codec cannot write) cannot here: the worker, blocked in
+  // Atomics.wait, could not receive it. run() rejects with this error, nothing written.
+  const refusing = {
+    postMessage(): never {
+      throw new TypeError(BY_PORT_REFUSED);
+    },
+    close: () => port1.close(),
+  };
+  const handle = new WorkerHandle(worker, new MainChannel(channel, refusing as never));
   if (options.workerHistogram) handle.histogram = new Histogram();
   worker.on('message', (m) => events.onMessage(handle, m));
   worker.on('error', (e) => events.onError(handle, e));
   worker.once('exit', (code) => {
-    port1.close();
+    refusing.close();
     events.onExit(handle, code);
   });
   return handle;

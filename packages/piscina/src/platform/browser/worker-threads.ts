@@ -89,9 +89,11 @@ export function getEnvironmentData(key: unknown): unknown {
   return env.get(key);
 }
 
+/** The pool reads a port only for a result the codec could not write (on the page; see worker-pool.browser.ts). */
 export function receiveMessageOnPort(_port: unknown): never {
-  throw new Error(
-    'receiveMessageOnPort: a browser cannot receive a message synchronously (the pool sends nothing by port there)',
+  throw new TypeError(
+    "in a browser, a pool task's result must be data the shared-memory codec writes (structured-clone data), " +
+      'not a host object such as a Blob or an ImageBitmap: a browser cannot receive a message synchronously',
   );
 }
 
