@@ -1,13 +1,22 @@
 // Managers: sabkit's against Python's multiprocessing managers, in one run.
-//   manager.local-dict    dict set + get through a proxy, ops/s (each op one round trip):
-//                         sabkit Manager from a worker (a Process) and from the main thread,
-//                         through shared memory; Python's Manager() (its server process, a Unix
+//   manager.local-dict    dict set + get through a proxy, ops/s: sabkit Manager() from a worker
+//                         (a Process) and from the main thread (its dicts live in a shared table:
+//                         no round trip to the server thread), and, for the round trip itself, a
+//                         SyncManager started in this process (its dict on the server thread,
+//                         each op a round trip through the shared-memory channel); Python's
+//                         Manager() (each op a round trip to its server process over a Unix
 //                         socket); payloads: a small int, and an object { id, name, tags }
 //   manager.remote-dict   the same over TCP on loopback with an authkey, the server in another
 //                         process: sabkit SyncManager.connect() against Python's
 //                         SyncManager(address=('127.0.0.1', 0)).connect(); "(int)"/"(obj)" one
 //                         thread, "4 threads" four client threads at once (sabkit: 4 Processes
 //                         sharing the connection; Python: 4 threads, each its own connection)
+//                         "async" lines: the proxy's …Async methods, over the main thread's own
+//                         connection (no link thread): "1 client sequential" awaits each call
+//                         before the next (against Python's one thread); "4 clients concurrent"
+//                         runs 4 such loops at once on the one connection (against Python's 4
+//                         threads); "pipelined" keeps 100 calls in flight (against Python's one
+//                         thread, which cannot pipeline)
 // Ratios are their own lines (impl "ratio sabkit/python"; > 1 means sabkit is faster). The machine
 // is noisy: each round measures sabkit, then Python, back to back, and a ratio's samples are the
 // per-round ratios (so a load spike hits both sides of one ratio, not one side of all of them).
@@ -17,7 +26,7 @@ import { Event, Array as SharedArray, Manager, Process, SyncManager, Value } fro
 import { QUICK, emit, median, python, runPython, runsFor } from '../lib/report.mjs';
 
 const runs = runsFor(7, 3);
-const LOCAL_OPS = QUICK ? 5_000 : 50_000;
+const LOCAL_OPS = QUICK ? 50_000 : 200_000;
 const REMOTE_OPS = QUICK ? 1_000 : 5_000;
 const OBJ = { id: 12345, name: 'sensor-7', tags: ['a', 'b', 'c'] };
 
@@ -68,6 +77,40 @@ function opsPerSec(d, n, value) {
   for (let i = 0; i < n; i++) {
     d.set('k', value);
     d.get('k');
+  }
+  return (2 * n) / ((performance.now() - t0) / 1000);
+}
+
+async function opsPerSecAsync(d, n, value) {
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) {
+    await d.setAsync('k', value);
+    await d.getAsync('k');
+  }
+  return (2 * n) / ((performance.now() - t0) / 1000);
+}
+
+/** `clients` concurrent async loops sharing n set + get pairs. */
+async function concurrentAsync(d, n, clients) {
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      for (let i = 0; i < n / clients; i++) {
+        await d.setAsync('k', 1);
+        await d.getAsync('k');
+      }
+    }),
+  );
+  return (2 * n) / ((performance.now() - t0) / 1000);
+}
+
+/** n set + get pairs, 50 pairs (100 calls) in flight at a time. */
+async function pipelined(d, n) {
+  const t0 = performance.now();
+  for (let b = 0; b < n / 50; b++) {
+    const calls = [];
+    for (let i = 0; i < 50; i++) calls.push(d.setAsync('k', 1), d.getAsync('k'));
+    await Promise.all(calls);
   }
   return (2 * n) / ((performance.now() - t0) / 1000);
 }
@@ -138,6 +181,8 @@ const ours = {};
 const theirs = {};
 const add = (to, k, v) => (to[k] ??= []).push(v);
 const m = new Manager();
+const inProcess = new SyncManager();
+await inProcess.start();
 const child = spawn(process.execPath, ['--input-type=module', '-e', SERVER], {
   stdio: ['ignore', 'pipe', 'inherit'],
   cwd: import.meta.dirname,
@@ -151,9 +196,13 @@ try {
   client = new SyncManager({ address: ['127.0.0.1', port], authkey: 'bench-key' });
   await client.connect();
   const local = m.dict();
+  const served = inProcess.dict();
+  opsPerSec(served, 2000, 1);
   const remote = client.dict();
   opsPerSec(local, 2000, 1);
   opsPerSec(remote, 500, 1);
+  await opsPerSecAsync(remote, 500, 1);
+  await pipelined(remote, 500);
   for (let r = 0; r < runs; r++) {
     process.stderr.write(`manager: round ${r + 1} of ${runs}\n`);
     for (const [name, value] of [
@@ -163,7 +212,11 @@ try {
       add(ours, `local-main-${name}`, opsPerSec(local, LOCAL_OPS, value));
       add(ours, `local-${name}`, await fromWorker(local, LOCAL_OPS, value));
       add(ours, `remote-${name}`, opsPerSec(remote, REMOTE_OPS, value));
+      add(ours, `remote-async-${name}`, await opsPerSecAsync(remote, REMOTE_OPS, value));
     }
+    add(ours, 'remote-async-4', await concurrentAsync(remote, REMOTE_OPS, 4));
+    add(ours, 'remote-pipelined', await pipelined(remote, REMOTE_OPS));
+    add(ours, 'served-int', opsPerSec(served, REMOTE_OPS * 4, 1));
     add(ours, 'remote-4threads', await fourThreads(remote, REMOTE_OPS));
     if (py) for (const [k, v] of Object.entries(runPython(PY, [LOCAL_OPS / 5, REMOTE_OPS])[0])) add(theirs, k, v);
   }
@@ -171,6 +224,7 @@ try {
   await client?.shutdown();
   child.kill();
   await m.shutdown();
+  await inProcess.shutdown();
 }
 
 const LABEL = {
@@ -178,16 +232,32 @@ const LABEL = {
   'local-main-obj': ['manager.local-dict', 'sabkit Manager main thread (obj)', 'local-obj'],
   'local-int': ['manager.local-dict', 'sabkit Manager worker (int)', 'local-int'],
   'local-obj': ['manager.local-dict', 'sabkit Manager worker (obj)', 'local-obj'],
-  'remote-int': ['manager.remote-dict', 'sabkit SyncManager TCP (int)', 'remote-int'],
-  'remote-obj': ['manager.remote-dict', 'sabkit SyncManager TCP (obj)', 'remote-obj'],
-  'remote-4threads': ['manager.remote-dict', 'sabkit SyncManager TCP (4 threads)', 'remote-4threads'],
+  'served-int': ['manager.local-dict', 'sabkit SyncManager in-process, channel round trip, main (int)', 'local-int'],
+  'remote-int': ['manager.remote-dict', 'sabkit SyncManager TCP sync, 1 client sequential (int)', 'remote-int'],
+  'remote-obj': ['manager.remote-dict', 'sabkit SyncManager TCP sync, 1 client sequential (obj)', 'remote-obj'],
+  'remote-4threads': ['manager.remote-dict', 'sabkit SyncManager TCP sync, 4 Processes via link', 'remote-4threads'],
+  'remote-async-int': ['manager.remote-dict', 'sabkit SyncManager TCP async, 1 client sequential (int)', 'remote-int'],
+  'remote-async-obj': ['manager.remote-dict', 'sabkit SyncManager TCP async, 1 client sequential (obj)', 'remote-obj'],
+  'remote-async-4': ['manager.remote-dict', 'sabkit SyncManager TCP async, 4 clients concurrent', 'remote-4threads'],
+  'remote-pipelined': [
+    'manager.remote-dict',
+    'sabkit SyncManager TCP async, 1 client pipelined 100 (int)',
+    'remote-int',
+  ],
 };
 for (const [k, [bench, impl]] of Object.entries(LABEL)) emit(bench, impl, 'ops', ours[k], 'ops/s');
 if (py) {
   for (const k of ['local-int', 'local-obj', 'remote-int', 'remote-obj', 'remote-4threads']) {
     const bench = k.startsWith('local') ? 'manager.local-dict' : 'manager.remote-dict';
     const what = k.startsWith('local') ? 'Manager()' : 'SyncManager TCP';
-    emit(bench, `python ${py.version} ${what} (${k.split('-')[1]})`, 'ops', theirs[k], 'ops/s');
+    const how = { int: '1 thread (int)', obj: '1 thread (obj)', '4threads': '4 threads' }[k.split('-')[1]];
+    emit(
+      bench,
+      `python ${py.version} ${what} ${k.startsWith('local') ? `(${k.split('-')[1]})` : how}`,
+      'ops',
+      theirs[k],
+      'ops/s',
+    );
   }
   for (const [k, [bench, impl, pyKey]] of Object.entries(LABEL)) {
     const ratios = ours[k].map((v, i) => v / theirs[pyKey][i]);

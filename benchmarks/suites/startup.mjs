@@ -11,6 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { emit, runsFor } from '../lib/report.mjs';
 
 const dir = mkdtempSync(join(tmpdir(), 'sabkit-bench-startup-'));
@@ -83,15 +84,27 @@ function rounds(section, impls) {
   return times;
 }
 
+// The floor: a fresh node importing an empty module pays for Node's ES module loader itself (~5 ms
+// here), which no package can avoid. Each package's own cost is its time over that floor, paired
+// round by round like the cold-start figures below.
+const empty = file('empty.mjs', 'export {};\n');
 const imports = rounds('import', {
+  'empty module': script([
+    `const t = performance.now(); await import(${JSON.stringify(pathToFileURL(empty).href)}); console.log(performance.now() - t);`,
+  ]),
   '@sabkit/piscina': importScript('@sabkit/piscina'),
   piscina: importScript('piscina'),
   tinypool: importScript('tinypool'),
   '@sabkit/atomics-sync': importScript('@sabkit/atomics-sync'),
+  '@sabkit/typed-struct': importScript('@sabkit/typed-struct'),
   '@sabkit/multiprocessing': importScript('@sabkit/multiprocessing'),
 });
 for (const [impl, t] of Object.entries(imports)) {
-  emit('startup-import', impl.startsWith('@sabkit/') ? `sabkit (${impl})` : impl, 'import() in a fresh node', t, 'ms');
+  const name = impl.startsWith('@sabkit/') ? `sabkit (${impl})` : impl;
+  emit('startup-import', name, 'import() in a fresh node', t, 'ms');
+  if (impl === 'empty module') continue;
+  const over = t.map((v, i) => v - imports['empty module'][i]);
+  emit('startup-import', name, 'extra over importing an empty module (median of paired rounds)', over, 'ms');
 }
 
 const cold = rounds('cold start', {

@@ -11,7 +11,7 @@
  * before the client sends a request, so a client never talks to an impostor. Both nonces enter
  * both MACs, so an answer recorded from one connection is worthless on another.
  */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { crypto } from './builtins.js';
 
 export const PROTOCOL_MAGIC = 'sabkit-manager/1';
 export const NONCE_BYTES = 32;
@@ -20,7 +20,7 @@ const CLIENT_LABEL = Buffer.from('sabkit-manager/1 client');
 const SERVER_LABEL = Buffer.from('sabkit-manager/1 server');
 
 export function mac(key: Uint8Array, label: Buffer, a: Uint8Array, b: Uint8Array): Buffer {
-  return createHmac('sha256', key).update(label).update(a).update(b).digest();
+  return crypto().createHmac('sha256', key).update(label).update(a).update(b).digest();
 }
 
 /** The authkey as bytes: a string is its UTF-8; an empty key is refused. */
@@ -36,7 +36,7 @@ export function keyBytes(authkey: unknown): Buffer {
 }
 
 export function challenge(): { nonce: Buffer; payload: Buffer } {
-  const nonce = randomBytes(NONCE_BYTES);
+  const nonce = crypto().randomBytes(NONCE_BYTES);
   return { nonce, payload: Buffer.concat([Buffer.from(PROTOCOL_MAGIC, 'latin1'), nonce]) };
 }
 
@@ -45,7 +45,7 @@ export function answer(key: Uint8Array, payload: Uint8Array): { payload: Buffer;
   if (payload.length !== PROTOCOL_MAGIC.length + NONCE_BYTES) return null;
   if (Buffer.from(payload.subarray(0, PROTOCOL_MAGIC.length)).toString('latin1') !== PROTOCOL_MAGIC) return null;
   const ns = payload.subarray(PROTOCOL_MAGIC.length);
-  const nc = randomBytes(NONCE_BYTES);
+  const nc = crypto().randomBytes(NONCE_BYTES);
   return { payload: Buffer.concat([nc, mac(key, CLIENT_LABEL, ns, nc)]), expect: mac(key, SERVER_LABEL, nc, ns) };
 }
 
@@ -54,11 +54,11 @@ export function verify(key: Uint8Array, ns: Uint8Array, payload: Uint8Array): Bu
   if (payload.length !== NONCE_BYTES + MAC_BYTES) return null;
   const nc = payload.subarray(0, NONCE_BYTES);
   const want = mac(key, CLIENT_LABEL, ns, nc);
-  if (!timingSafeEqual(want, payload.subarray(NONCE_BYTES))) return null;
+  if (!crypto().timingSafeEqual(want, payload.subarray(NONCE_BYTES))) return null;
   return mac(key, SERVER_LABEL, nc, ns);
 }
 
 /** Client: checks the server's welcome MAC in constant time. */
 export function welcomeOk(expect: Buffer, payload: Uint8Array): boolean {
-  return payload.length === MAC_BYTES && timingSafeEqual(expect, payload);
+  return payload.length === MAC_BYTES && crypto().timingSafeEqual(expect, payload);
 }

@@ -12,13 +12,13 @@
  *     await m.start();
  *     const c = m.create('Counter', 5); // or (m as any).Counter(5)
  */
-import { randomBytes } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import type tls from 'node:tls';
 import { InvalidArgumentError, deserializeError, describe, watchWorker } from '@sabkit/atomics-sync';
 import { checkWorkerFile } from '@sabkit/piscina/internal';
 import { taskSpec, type TaskRef } from '../tasks/inline.js';
 import { keyBytes } from './auth.js';
+import { crypto } from './builtins.js';
 import {
   DEFAULT_SLOTS,
   DEFAULT_SLOT_BYTES,
@@ -29,6 +29,7 @@ import {
   markClosed,
 } from './channel.js';
 import { channelClient } from './channel-client.js';
+import { DirectConnection } from './direct.js';
 import { DEFAULT_MAX_FRAME_BYTES } from './frames.js';
 import { ManagerStartError } from './manager-errors.js';
 import { BUILTIN_TYPES, type TypeEntry } from './object-server.js';
@@ -131,6 +132,7 @@ export class BaseManager implements AsyncDisposable {
   #worker: Worker | undefined;
   #exited: Promise<void> | undefined;
   #server: Server | undefined;
+  #direct: DirectConnection | undefined;
   #state: 'initial' | 'started' | 'shutdown' = 'initial';
 
   /**
@@ -165,7 +167,7 @@ export class BaseManager implements AsyncDisposable {
   constructor(options: BaseManagerOptions = {}) {
     this.#opts = options;
     this.#address = parseAddress(options.address);
-    this.#authkey = options.authkey === undefined ? randomBytes(32) : keyBytes(options.authkey);
+    this.#authkey = options.authkey === undefined ? crypto().randomBytes(32) : keyBytes(options.authkey);
     const slots = options.slots ?? DEFAULT_SLOTS;
     const bytes = options.channelBytes ?? DEFAULT_SLOT_BYTES;
     if (!Number.isInteger(slots) || slots < 1 || slots > 1024)
@@ -326,6 +328,14 @@ export class BaseManager implements AsyncDisposable {
       connectTimeout: ms,
     };
     await this.#ready(this.spawn({ role: 'link', link }), 'connect');
+    // This thread's own connection, for the proxies' async calls (direct.ts).
+    try {
+      this.#direct = await DirectConnection.open(this.#buffer, link);
+    } catch (e) {
+      markClosed(this.#buffer, SHUT_DOWN);
+      await this.#stopThread();
+      throw e;
+    }
   }
 
   /** A new managed object of a registered typeid, and its proxy (Python's `manager.<typeid>()`). */
@@ -363,6 +373,7 @@ export class BaseManager implements AsyncDisposable {
     if (this.#state === 'shutdown') return;
     this.#state = 'shutdown';
     markClosed(this.#buffer, SHUT_DOWN);
+    this.#direct?.close();
     if (this.#server) await this.#server.shutdown();
     await this.#stopThread();
   }

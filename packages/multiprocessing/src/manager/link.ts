@@ -6,10 +6,11 @@
  * their slot by request id. When the connection ends, the channel is marked SHUT_LINK_LOST, which
  * wakes every waiting client with a ManagerConnectionError.
  */
-import net from 'node:net';
-import tls from 'node:tls';
+import type net from 'node:net';
+import type tls from 'node:tls';
 import { serializeError } from '@sabkit/atomics-sync';
 import { answer, welcomeOk } from './auth.js';
+import { net as loadNet, tls as loadTls } from './builtins.js';
 import { SHUT_LINK_LOST, markClosed } from './channel.js';
 import { serveChannel } from './channel-server.js';
 import {
@@ -39,12 +40,12 @@ export interface LinkOptions {
 }
 
 /** Connects and authenticates; resolves once requests may flow, rejects with a named error. */
-function open(o: LinkOptions): Promise<{ socket: net.Socket; reader: FrameReader; rest: Frame[] }> {
+export function openConnection(o: LinkOptions): Promise<{ socket: net.Socket; reader: FrameReader; rest: Frame[] }> {
   return new Promise((resolve, reject) => {
     const where = `${o.host}:${o.port}`;
     const socket = o.tls
-      ? tls.connect({ ...o.tls, host: o.host, port: o.port })
-      : net.connect({ host: o.host, port: o.port });
+      ? loadTls().connect({ ...o.tls, host: o.host, port: o.port })
+      : loadNet().connect({ host: o.host, port: o.port });
     socket.setNoDelay(true);
     const reader = new FrameReader(MAX_HANDSHAKE_FRAME_BYTES);
     let expect: Buffer | null = null;
@@ -123,9 +124,9 @@ export async function runLink(
   o: LinkOptions,
   ready: (error?: unknown) => void,
 ): Promise<void> {
-  let opened: Awaited<ReturnType<typeof open>>;
+  let opened: Awaited<ReturnType<typeof openConnection>>;
   try {
-    opened = await open(o);
+    opened = await openConnection(o);
   } catch (e) {
     ready(e);
     return;

@@ -37,6 +37,8 @@ import {
   type QueueOptions,
 } from '@sabkit/atomics-sync';
 import type { BaseManagerOptions } from './base-manager.js';
+import type { DictProxy } from './proxies.js';
+import { createSharedDict } from './shared-dict.js';
 import { DataManager } from './sync-manager.js';
 
 /** `new Manager(options)`: the in-process server's limits (ms and bytes), as `BaseManagerOptions`'. */
@@ -53,6 +55,19 @@ export class Manager extends DataManager {
       ...(options.timeout !== undefined ? { timeout: options.timeout } : {}),
     });
     this.spawn({ role: 'server', types: [] });
+  }
+
+  /**
+   * A managed dict whose entries live in shared memory (shared-dict.ts): a proxy's calls, in any
+   * thread, read and write that table under its lock instead of asking the server thread, which
+   * keeps only the object's place (its references, numberOfObjects). Values are still copies.
+   */
+  override dict<K = unknown, V = unknown>(init?: Iterable<readonly [K, V]> | Record<string, V>): DictProxy<K, V> {
+    const table = createSharedDict();
+    if (!table) return super.dict(init);
+    const d = this.create<DictProxy<K, V>>('dict', []).attachTable(table);
+    if (init !== undefined) d.update(init);
+    return d;
   }
 
   // Python's manager serves these through proxies; sabkit's live in shared memory already.

@@ -7,10 +7,11 @@
  * Requests on one connection may be answered out of order (a blocked acquire does not hold up a
  * get): the response carries the request's id.
  */
-import net from 'node:net';
-import tls from 'node:tls';
+import type net from 'node:net';
+import type tls from 'node:tls';
 import { serializeError } from '@sabkit/atomics-sync';
 import { challenge, verify } from './auth.js';
+import { net as loadNet, tls as loadTls } from './builtins.js';
 import {
   DEFAULT_MAX_FRAME_BYTES,
   FrameReader,
@@ -55,7 +56,7 @@ export class NetServer {
     this.#objects = objects;
     this.#opts = opts;
     const onConn = (s: net.Socket) => this.#accept(s);
-    this.#server = opts.tls ? tls.createServer(opts.tls, onConn) : net.createServer(onConn);
+    this.#server = opts.tls ? loadTls().createServer(opts.tls, onConn) : loadNet().createServer(onConn);
     if (opts.tls) this.#server.on('tlsClientError', () => this.rejected++);
   }
 

@@ -4,7 +4,11 @@
  * with Map-style and camelCase names. A method that may wait takes the timeout in ms as its last
  * argument and has an `…Async` form that does not block the event loop (docs/conventions.md).
  */
+import * as Channel from './channel.js';
+import { channelClient } from './channel-client.js';
 import { BaseProxy, registerProxyType } from './proxy-base.js';
+import { callShared } from './shared-dict-calls.js';
+import { sharedDict, type SharedDict } from './shared-dict.js';
 
 /** Formats a value as Python's repr would: None, True, 'text', [1, 2], {1: 'a'}. */
 export function pyRepr(v: unknown): string {
@@ -26,16 +30,66 @@ export function pyRepr(v: unknown): string {
 }
 
 const INSPECT = Symbol.for('nodejs.util.inspect.custom');
+const { SHUTDOWN, SHUT_OPEN } = Channel;
 
 /** Proxy to a managed dict (a Map on the server): Python's DictProxy with Map-style methods. */
 export class DictProxy<K = unknown, V = unknown> extends BaseProxy implements Iterable<K> {
+  declare readonly table?: SharedArrayBuffer;
+  #t: SharedDict | undefined;
+  #ch: Int32Array | undefined;
+
+  /**
+   * Serves this dict from a shared table (shared-dict.ts) in every thread instead of round trips
+   * to the server (a local Manager's dicts); the field travels with the proxy to workers.
+   */
+  attachTable(table: SharedArrayBuffer): this {
+    Object.defineProperty(this, 'table', { value: table, enumerable: true });
+    this.#t = sharedDict(table);
+    this.#ch = new Int32Array(this.buffer, 0, 4);
+    return this;
+  }
+
+  /** The shared table, if any, once the manager is known to be open (else its error is thrown). */
+  #local(): SharedDict | undefined {
+    const t = this.#t;
+    if (t !== undefined && Atomics.load(this.#ch as Int32Array, SHUTDOWN) !== SHUT_OPEN)
+      channelClient(this.buffer).check(0);
+    return t;
+  }
+
+  override callMethod(
+    method: string,
+    args: readonly unknown[] = [],
+    wait: number | null | undefined | 'none' = 'none',
+  ): unknown {
+    const t = this.#local();
+    return t ? callShared(t, method, args) : super.callMethod(method, args, wait);
+  }
+
+  override callMethodAsync(
+    method: string,
+    args: readonly unknown[] = [],
+    wait: number | null | undefined | 'none' = 'none',
+  ): Promise<unknown> {
+    if (this.#t === undefined) return super.callMethodAsync(method, args, wait);
+    try {
+      return Promise.resolve(this.callMethod(method, args, wait));
+    } catch (e) {
+      return Promise.reject(e);
+    }
+  }
+
   get(key: K): V | undefined;
   get<D>(key: K, dflt: D): V | D;
   get(key: K, dflt?: unknown): unknown {
+    const t = this.#local();
+    if (t) return t.get(key, dflt);
     return this.callMethod('get', dflt === undefined ? [key] : [key, dflt]);
   }
   set(key: K, value: V): this {
-    this.callMethod('set', [key, value]);
+    const t = this.#local();
+    if (t) t.set(key, value);
+    else this.callMethod('set', [key, value]);
     return this;
   }
   has(key: K): boolean {
@@ -78,6 +132,41 @@ export class DictProxy<K = unknown, V = unknown> extends BaseProxy implements It
   }
   copy(): Map<K, V> {
     return this.callMethod('copy') as Map<K, V>;
+  }
+  // The async forms: over this thread's own connection to a network manager (direct.ts), several
+  // in flight at once; through the channel without blocking the event loop otherwise.
+  getAsync(key: K): Promise<V | undefined>;
+  getAsync<D>(key: K, dflt: D): Promise<V | D>;
+  getAsync(key: K, dflt?: unknown): Promise<unknown> {
+    return this.callMethodAsync('get', dflt === undefined ? [key] : [key, dflt]);
+  }
+  async setAsync(key: K, value: V): Promise<this> {
+    await this.callMethodAsync('set', [key, value]);
+    return this;
+  }
+  hasAsync(key: K): Promise<boolean> {
+    return this.callMethodAsync('has', [key]) as Promise<boolean>;
+  }
+  deleteAsync(key: K): Promise<boolean> {
+    return this.callMethodAsync('delete', [key]) as Promise<boolean>;
+  }
+  sizeAsync(): Promise<number> {
+    return this.callMethodAsync('size') as Promise<number>;
+  }
+  keysAsync(): Promise<K[]> {
+    return this.callMethodAsync('keys') as Promise<K[]>;
+  }
+  itemsAsync(): Promise<Array<[K, V]>> {
+    return this.callMethodAsync('items') as Promise<Array<[K, V]>>;
+  }
+  popAsync(key: K, ...dflt: [] | [V]): Promise<V> {
+    return this.callMethodAsync('pop', [key, ...dflt]) as Promise<V>;
+  }
+  addAsync(key: K, delta: V): Promise<V> {
+    return this.callMethodAsync('add', [key, delta]) as Promise<V>;
+  }
+  copyAsync(): Promise<Map<K, V>> {
+    return this.callMethodAsync('copy') as Promise<Map<K, V>>;
   }
   [Symbol.iterator](): Iterator<K> {
     return this.keys()[Symbol.iterator]();
@@ -133,6 +222,24 @@ export class ListProxy<T = unknown> extends BaseProxy implements Iterable<T> {
   clear(): void {
     this.callMethod('clear');
   }
+  getAsync(i: number): Promise<T> {
+    return this.callMethodAsync('get', [i]) as Promise<T>;
+  }
+  async setAsync(i: number, value: T): Promise<void> {
+    await this.callMethodAsync('set', [i, value]);
+  }
+  async appendAsync(value: T): Promise<void> {
+    await this.callMethodAsync('append', [value]);
+  }
+  popAsync(i = -1): Promise<T> {
+    return this.callMethodAsync('pop', [i]) as Promise<T>;
+  }
+  lengthAsync(): Promise<number> {
+    return this.callMethodAsync('length') as Promise<number>;
+  }
+  copyAsync(): Promise<T[]> {
+    return this.callMethodAsync('copy') as Promise<T[]>;
+  }
   slice(start?: number, end?: number): T[] {
     return this.callMethod('slice', [start, end]) as T[];
   }
@@ -161,6 +268,12 @@ export class NamespaceProxy extends BaseProxy {
   }
   has(name: string): boolean {
     return this.callMethod('has', [name]) as boolean;
+  }
+  getAsync(name: string): Promise<unknown> {
+    return this.callMethodAsync('get', [name]);
+  }
+  async setAsync(name: string, value: unknown): Promise<void> {
+    await this.callMethodAsync('set', [name, value]);
   }
   delete(name: string): boolean {
     return this.callMethod('delete', [name]) as boolean;
@@ -230,6 +343,12 @@ export class ValueProxy<T = number> extends BaseProxy {
   }
   set(v: T): void {
     this.callMethod('set', [v]);
+  }
+  getAsync(): Promise<T> {
+    return this.callMethodAsync('get') as Promise<T>;
+  }
+  async setAsync(v: T): Promise<void> {
+    await this.callMethodAsync('set', [v]);
   }
   get value(): T {
     return this.get();

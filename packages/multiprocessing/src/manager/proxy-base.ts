@@ -17,6 +17,7 @@ import {
 } from '@sabkit/atomics-sync';
 import * as Channel from './channel.js';
 import { channelClient } from './channel-client.js';
+import { directFor } from './direct-registry.js';
 import * as Wire from './wire.js';
 import { TimeoutError } from '@sabkit/atomics-sync';
 // Local copies: in the CommonJS build an imported binding is a getter on every use (hot loops).
@@ -70,6 +71,8 @@ export class BaseProxy {
   declare readonly id: number;
   declare readonly typeid: string;
   declare readonly exposed: readonly string[];
+  /** True for proxies whose async calls must share the sync calls' connection (locks: their owner). */
+  static viaLink = false;
 
   constructor(buffer: SharedArrayBuffer, id: number, typeid: string, exposed: readonly string[]) {
     // Enumerable own fields: structured clone keeps them, and revive() finds the kind.
@@ -101,12 +104,22 @@ export class BaseProxy {
     );
   }
 
-  /** callMethod without blocking the event loop. */
+  /**
+   * callMethod without blocking the event loop. In the thread that connect()ed to a network
+   * manager it goes over that thread's own connection (direct.ts: no link thread in between, calls
+   * pipelined), unless the proxy's class sets `viaLink` (an owner-sensitive object: a lock's owner
+   * is the connection and thread that acquired it, which the sync calls reach through the link).
+   */
   callMethodAsync(
     method: string,
     args: readonly unknown[] = [],
     wait: number | null | undefined | 'none' = 'none',
   ): Promise<unknown> {
+    const direct = (this.constructor as typeof BaseProxy).viaLink ? undefined : directFor(this.buffer);
+    if (direct)
+      return direct.call(OP_CALL, this.id, method, args, deadlineOf(this.buffer, wait), () =>
+        timeoutError(this, method),
+      );
     return channelClient(this.buffer).callAsync(OP_CALL, this.id, method, args, deadlineOf(this.buffer, wait), () =>
       timeoutError(this, method),
     );
@@ -161,5 +174,9 @@ registerKind(PROXY_KIND, (d) => {
   }
   // The revived proxy holds its own reference, taken before anyone can use it.
   channelClient(p.buffer).call(OP_INCREF, p.id, '', [], deadlineOf(p.buffer, 'none'));
-  return proxyFor(p.buffer, p.id, p.typeid, p.exposed);
+  const proxy = proxyFor(p.buffer, p.id, p.typeid, p.exposed);
+  // A local Manager's dict carries its shared table (shared-dict.ts).
+  const table = (d as { table?: unknown }).table;
+  if (table instanceof SharedArrayBuffer) (proxy as { attachTable?(t: SharedArrayBuffer): void }).attachTable?.(table);
+  return proxy;
 });

@@ -8,6 +8,8 @@ import { BaseProxy, registerProxyType } from './proxy-base.js';
 
 /** Proxy to a served Lock / RLock / Semaphore / BoundedSemaphore (Python's AcquirerProxy). */
 export class AcquirerProxy extends BaseProxy {
+  /** Its owner is the connection and thread of the sync calls: async ones go the same way. */
+  static override viaLink = true;
   acquire(timeout?: number | null): boolean {
     return this.callMethod('acquire', [timeout], timeout) as boolean;
   }
