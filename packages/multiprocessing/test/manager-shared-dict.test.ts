@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { Value } from '@sabkit/atomics-sync';
 import { Manager, type DictProxy } from '../src/manager/index.js';
 import { LOCK } from '../src/manager/shared-dict.js';
+import { Pool } from '../src/pool/pool.js';
 import { Process } from '../src/process/process.js';
 
 test('shared-table dict: Map keys, insertion order, copies, growth, pop/setdefault/add', {
@@ -125,6 +126,19 @@ test('4 Processes and the main thread on one shared-table dict: a seeded model h
   assert.equal(keys.length, d.size);
   assert.equal(new Set(keys).size, keys.length, 'no key twice');
   assert.ok(keys.filter((k) => k.startsWith('w0:')).length === mine);
+  // Pool tasks get the table with the proxy too.
+  await using pool = new Pool(2);
+  const viaTable = await pool
+    .starmapAsync(
+      (d: DictProxy<string, unknown>, i: number) => {
+        d.add('n', i);
+        return d.table instanceof SharedArrayBuffer;
+      },
+      Array.from({ length: 8 }, (_, i) => [d, i + 1] as [DictProxy<string, unknown>, number]),
+    )
+    .get();
+  assert.deepEqual(viaTable, Array(8).fill(true));
+  assert.equal(d.get('n'), 5 * N + 36);
 });
 
 test('a thread that died holding the lock: the next caller takes the lock over', { timeout: 30_000 }, async () => {
