@@ -82,7 +82,10 @@ main().then(
 `,
 );
 
-const keys = Object.keys(pkg.exports).filter((k) => k !== './package.json');
+// Browser-only entries (a pool's Web Worker script: no require or import condition) are not Node's.
+const keys = Object.keys(pkg.exports).filter(
+  (k) => k !== './package.json' && (pkg.exports[k].require !== undefined || pkg.exports[k].import !== undefined),
+);
 const specs = keys.map((k) => (k === '.' ? pkg.name : `${pkg.name}/${k.slice(2)}`));
 let failed = false;
 for (const [i, spec] of specs.entries()) {

@@ -14,6 +14,12 @@
 //  3. for ES module output (format 'esm'), adds the usual banner that gives the bundle a
 //     `require` (the packages are CommonJS, and they require Node's built-in modules).
 // Use: `build({ ..., plugins: [sabkitWorkers()] })`; deploy the bundle's folder with its `sabkit/`.
+// With `platform: 'browser'` it does none of that: the packages' browser builds start module Web
+// Workers from scripts next to the bundle (`new URL('./sabkit-piscina-worker.js', import.meta.url)`;
+// multiprocessing's sabkit-pool-worker.js and sabkit-process-worker.js), which esbuild does not
+// follow either, so it adds those scripts (of the packages the app can resolve) as entry points
+// under those names. Their output must be `.js` files in the bundle's folder (an `outExtension`
+// for '.js' other than '.js' is refused).
 // A worker file that is missing at run time fails the start with an error naming the file.
 // CommonJS, with an ES module face (esbuild.mjs), so that `require` and `import` of
 // '@sabkit/piscina/esbuild' give the same function, as for the package's other entries.
@@ -37,6 +43,36 @@ function sabkitPackageOf(file) {
   return undefined;
 }
 
+/** The browser builds' worker scripts: output name -> the export that holds it. */
+const BROWSER_SCRIPTS = [
+  ['sabkit-piscina-worker', '@sabkit/piscina/sabkit-piscina-worker.js'],
+  ['sabkit-pool-worker', '@sabkit/multiprocessing/sabkit-pool-worker.js'],
+  ['sabkit-process-worker', '@sabkit/multiprocessing/sabkit-process-worker.js'],
+];
+
+/** Browser builds: adds the pools' worker scripts the app can resolve as entry points (see the header). */
+function addBrowserScripts(o) {
+  const ext = o.outExtension?.['.js'] ?? '.js';
+  if (ext !== '.js')
+    throw new Error(
+      `sabkitWorkers: the pools load their worker scripts as ./sabkit-…-worker.js next to the bundle; ` +
+        `outExtension['.js'] is ${ext}`,
+    );
+  const req = createRequire(join(o.absWorkingDir ?? process.cwd(), 'package.json'));
+  const added = [];
+  for (const [out, spec] of BROWSER_SCRIPTS) {
+    try {
+      added.push({ in: req.resolve(spec), out });
+    } catch {
+      // That package is not installed for this app: none of its workers to place.
+    }
+  }
+  const ep = o.entryPoints ?? [];
+  o.entryPoints = Array.isArray(ep)
+    ? [...ep, ...added]
+    : { ...ep, ...Object.fromEntries(added.map((a) => [a.out, a.in])) };
+}
+
 /** @param {{ dir?: string }} [options] dir: the folder beside the bundle that receives the packages ('sabkit'). */
 function sabkitWorkers(options = {}) {
   const dir = options.dir ?? 'sabkit';
@@ -45,6 +81,10 @@ function sabkitWorkers(options = {}) {
     name: 'sabkit-workers',
     setup(build) {
       const o = build.initialOptions;
+      if (o.platform === 'browser') {
+        addBrowserScripts(o);
+        return;
+      }
       o.metafile = true;
       const esm = o.format === 'esm';
       const helper = esm

@@ -1,10 +1,12 @@
-// The Chromium part of the bench (bundled and run by run-bench.mjs): between the page and one module
-// worker, sabkit's Queue (a ring in shared memory; the worker blocks in get(), the page awaits
-// getAsync) against the browser's own postMessage, in the same page. The pool itself does not run in
-// a browser (docs/runtimes.md), so this measures the channel a browser pool would dispatch through.
+// The Chromium part of the bench (bundled and run by run-bench.mjs), in one page: sabkit's pool
+// (Piscina's browser build: 2 module Web Workers, the rings in shared memory, workers blocking in
+// Atomics.wait, the page waiting with Atomics.waitAsync) against a postMessage pool of 2 module Web
+// Workers (round robin) with the same task module (task.mjs); and, between the page and one worker,
+// sabkit's Queue against postMessage (the channel alone).
 //   throughput     TASKS numbers sent at once, each answered x + 1              tasks/s
 //   roundtrip-p50  one at a time, await each                                     µs
 import { Queue } from '@sabkit/atomics-sync';
+import { Piscina } from '@sabkit/piscina';
 
 const RUNS = 5;
 const TASKS = 20_000;
@@ -75,7 +77,67 @@ async function postMessageRun() {
   return { throughput, roundtrip: median(trips) };
 }
 
-const impls = { 'sabkit Queue': queueRun, postMessage: postMessageRun };
+const TASK = new URL('./task.mjs', import.meta.url);
+
+/** Throughput (TASKS submitted at once) and round trip (one at a time) of a pool's `run`. */
+async function measure(run) {
+  await Promise.all([run(0), run(0)]);
+  let t0 = performance.now();
+  const all = [];
+  for (let i = 1; i <= TASKS; i++) all.push(run(i));
+  const got = await Promise.all(all);
+  if (got[TASKS - 1] !== TASKS + 1) throw new Error(`pool: wrong result ${got[TASKS - 1]}`);
+  const throughput = TASKS / ((performance.now() - t0) / 1000);
+  const trips = [];
+  for (let i = 0; i < TRIPS; i++) {
+    t0 = performance.now();
+    await run(i);
+    trips.push((performance.now() - t0) * 1000);
+  }
+  return { throughput, roundtrip: median(trips) };
+}
+
+async function sabkitPoolRun() {
+  const pool = new Piscina({ filename: TASK, minThreads: 2, maxThreads: 2 });
+  try {
+    return await measure((x) => pool.run(x));
+  } finally {
+    await pool.destroy();
+  }
+}
+
+async function postMessagePoolRun() {
+  const workers = [0, 1].map(() => worker());
+  const pending = new Map();
+  let nextId = 0;
+  for (const w of workers) {
+    w.postMessage({ mode: 'task', task: TASK.href });
+    w.onmessage = (e) => {
+      const [id, value] = e.data;
+      pending.get(id)(value);
+      pending.delete(id);
+    };
+  }
+  try {
+    return await measure(
+      (x) =>
+        new Promise((resolve) => {
+          const id = nextId++;
+          pending.set(id, resolve);
+          workers[id & 1].postMessage([id, x]);
+        }),
+    );
+  } finally {
+    for (const w of workers) w.terminate();
+  }
+}
+
+const impls = {
+  'sabkit pool': sabkitPoolRun,
+  'postMessage pool': postMessagePoolRun,
+  'sabkit Queue': queueRun,
+  postMessage: postMessageRun,
+};
 const results = {};
 for (const name of Object.keys(impls)) results[name] = { throughput: [], roundtrip: [] };
 try {
@@ -94,7 +156,7 @@ try {
     ]) {
       const round = (v) => Math.round(v * 10) / 10;
       lines.push({
-        bench: 'runtimes-channel',
+        bench: impl.endsWith('pool') ? 'runtimes-pool' : 'runtimes-channel',
         impl,
         metric,
         value: round(median(values)),

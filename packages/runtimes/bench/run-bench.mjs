@@ -1,10 +1,11 @@
 #!/usr/bin/env node
 // The cross-runtime bench, in one run: pool-bench.mjs (sabkit's pool against the runtime's own
-// postMessage pool) on Node, Bun and Deno, then browser-bench.mjs (sabkit's Queue against
-// postMessage, page <-> module worker) in headless Chromium. One JSON line per figure on stdout.
+// postMessage pool) on Node, Bun and Deno, then browser-bench.mjs (sabkit's pool and Queue against
+// a postMessage pool and postMessage) in headless Chromium. One JSON line per figure on stdout.
+// --browser: the Chromium part only.
 // `node bench/run-bench.mjs` from packages/runtimes (or `npx -y pnpm@12.4.2 run bench` there).
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -32,7 +33,7 @@ const runs = [
   ['bun', platformBinary('bun', '@oven/bun-linux-x64', 'bin/bun'), [bench]],
   ['deno', platformBinary('deno', '@deno/linux-x64-glibc', 'deno'), ['run', '-A', bench]],
 ];
-for (const [label, bin, args] of runs) {
+for (const [label, bin, args] of process.argv.includes('--browser') ? [] : runs) {
   if (bin === undefined) {
     console.error(`run-bench: ${label} not available, skipped`);
     continue;
@@ -62,6 +63,18 @@ try {
     outExtension: { '.js': '.mjs' },
     logLevel: 'error',
   });
+  // The pool's worker script (esbuild does not follow its new URL()) and the tasks' module.
+  await build({
+    entryPoints: { 'sabkit-piscina-worker': '@sabkit/piscina/sabkit-piscina-worker.js' },
+    absWorkingDir: here,
+    bundle: true,
+    platform: 'browser',
+    format: 'esm',
+    target: 'es2022',
+    outdir: join(out, 'b'),
+    logLevel: 'error',
+  });
+  cpSync(join(here, 'task.mjs'), join(out, 'b', 'task.mjs'));
   writeFileSync(
     join(out, 'b', 'index.html'),
     '<!doctype html><script type="module" src="browser-bench.mjs"></script>\n',

@@ -4,11 +4,12 @@
 // (server.mjs) and runs each in headless Chromium (Debian's `chromium`, installed by .ci/run)
 // driven by playwright-core: cross-origin isolated, and without the headers. Prints one line per
 // case and 'N passed, N failed, N skipped'.
-import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { sabkitWorkers } from '@sabkit/piscina/esbuild';
 import { build as viteBuild } from 'vite';
 import { chromium } from 'playwright-core';
 import { serve } from './server.mjs';
@@ -45,15 +46,41 @@ try {
     outExtension: { '.js': '.mjs' },
     logLevel: 'error',
   });
-  cpSync(join(here, 'index.html'), join(out, 'esbuild', 'index.html'));
+  // The pool page, with the sabkitWorkers() plugin: esbuild does not follow the pools'
+  // `new Worker(new URL(...))`, the plugin adds their worker scripts as entries next to the page's.
+  await build({
+    entryPoints: { 'pool-page': join(here, 'pool-page.mjs') },
+    bundle: true,
+    platform: 'browser',
+    format: 'esm',
+    target: 'es2022',
+    outdir: join(out, 'esbuild'),
+    logLevel: 'error',
+    plugins: [sabkitWorkers()],
+  });
+  for (const f of ['index.html', 'pool-task.mjs']) cpSync(join(here, f), join(out, 'esbuild', f));
+  const poolHtml = readFileSync(join(here, 'pool.html'), 'utf8').replace('./pool-page.mjs', './pool-page.js');
+  writeFileSync(join(out, 'esbuild', 'pool.html'), poolHtml);
   await viteBuild({
     root: here,
     base: './',
     configFile: false,
     logLevel: 'error',
-    build: { outDir: join(out, 'vite'), emptyOutDir: true, target: 'es2022' },
+    build: {
+      outDir: join(out, 'vite'),
+      emptyOutDir: true,
+      target: 'es2022',
+      rollupOptions: { input: { index: join(here, 'index.html'), pool: join(here, 'pool.html') } },
+    },
     worker: { format: 'es' },
   });
+  // Each build once more without the pool's worker script: the pool must fail naming it, not hang.
+  for (const bundler of ['esbuild', 'vite']) {
+    const copy = join(out, 'missing-worker', bundler);
+    cpSync(join(out, bundler), copy, { recursive: true });
+    for (const f of readdirSync(copy, { recursive: true }))
+      if (/sabkit-(piscina|pool|process)-worker[^/]*\.js$/.test(f)) rmSync(join(copy, f));
+  }
   server = await serve(out);
   browser = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -69,24 +96,25 @@ try {
       '--disable-sync',
     ],
   });
-  for (const [bundler, mode] of [
-    ['esbuild', 'isolated'],
-    ['esbuild', 'plain'],
-    ['vite', 'isolated'],
-    ['vite', 'plain'],
-  ]) {
+  const runs = [];
+  for (const bundler of ['esbuild', 'vite'])
+    for (const mode of ['isolated', 'plain'])
+      for (const html of ['index.html', 'pool.html']) runs.push([bundler, mode, `${bundler}/${html}`]);
+  for (const bundler of ['esbuild', 'vite']) runs.push([bundler, 'isolated', `missing-worker/${bundler}/pool.html`]);
+  for (const [bundler, mode, path] of runs) {
     const page = await browser.newPage();
     const errors = [];
     page.on('pageerror', (e) => errors.push(String(e)));
-    await page.goto(`${server.url}/${mode}/${bundler}/index.html`);
+    if (process.env.SABKIT_BROWSER_DEBUG) page.on('console', (m) => console.log(`  console: ${m.text()}`));
+    await page.goto(`${server.url}/${mode}/${path}`);
     let results;
     try {
       await page.waitForFunction(() => window.__sabkitResults !== undefined, undefined, { timeout: 60_000 });
       results = await page.evaluate(() => window.__sabkitResults);
     } catch (e) {
-      results = [{ name: `the ${mode} page`, ok: false, error: `${e.message}; page errors: ${errors.join('; ')}` }];
+      results = [{ name: `${path} (${mode})`, ok: false, error: `${e.message}; page errors: ${errors.join('; ')}` }];
     }
-    if (results.length === 0) results = [{ name: `the ${mode} page`, ok: false, error: 'ran no case' }];
+    if (results.length === 0) results = [{ name: `${path} (${mode})`, ok: false, error: 'ran no case' }];
     for (const r of results) {
       const pending = PENDING[r.name];
       if (pending !== undefined && !r.ok) {

@@ -46,12 +46,13 @@ import type { LoopChunk } from '../parallel/parallel-chunk.js';
 import { threadId } from 'node:worker_threads';
 import { setPoolMode } from '@sabkit/piscina/internal';
 import { whileWaiting } from './waiting.js';
+import { RUNNER_URL } from './runner-url.js';
 
 // Public as Pool's companion since Python's own chunking rule is part of what map promises.
 export { defaultChunksize } from './chunks.js';
 
-/** Where the worker side lives: the engine's `filename` for every Pool. */
-export const RUNNER_URL = new URL('./runner.js', import.meta.url).href;
+/** Where the worker side lives: the engine's `filename` for every Pool (runner-url.ts). */
+export { RUNNER_URL };
 
 /** Lets parallel.ts run loop chunks on a Pool's engine without a public method. */
 export const RUN_LOOP_CHUNK = Symbol('sabkit.Pool.runLoopChunk');

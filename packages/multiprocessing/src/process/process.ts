@@ -22,12 +22,12 @@
  * parent's event loop alive until it ends, as Python joins non-daemon children at exit. A child
  * started from a worker is stopped by Node when that worker exits, daemon or not.
  */
-import { Worker, threadId } from 'node:worker_threads';
+import { threadId, type Worker } from 'node:worker_threads';
 import { InvalidArgumentError, describe, watchWorker, type WaitArg } from '@sabkit/atomics-sync';
 import { checkClosures, taskSpec, type TaskRef, type TaskSpec } from '../tasks/inline.js';
 import { settleWithin } from '../pool/async-result.js';
 import { InvalidStateError } from '../errors.js';
-import { checkWorkerFile } from '@sabkit/piscina/internal';
+import { startProcessWorker } from './start-worker.js';
 import { childRegistry, currentIdentity, nextChildNumber, type ProcessIdentity } from './current-process.js';
 
 /** Exit code recorded after terminate(): Python's -SIGTERM. */
@@ -59,8 +59,6 @@ export interface ProcessOptions {
   /** Whether the process is a daemon (see above). Default: inherited from the creating process, as in Python. */
   readonly daemon?: boolean;
 }
-
-const PROCESS_WORKER_URL = new URL('./process-worker.js', import.meta.url);
 
 /**
  * Python's `multiprocessing.Process`, as a worker thread: `start()`, `await join(timeout?)` (ms;
@@ -154,8 +152,7 @@ export class Process {
         parent: { name: me.name, pid: threadId },
       },
     };
-    checkWorkerFile(PROCESS_WORKER_URL, `${this.#name}`);
-    const worker = new Worker(PROCESS_WORKER_URL, { workerData: { [PROCESS_WORKER_DATA_KEY]: start } });
+    const worker = startProcessWorker(this.#name, { [PROCESS_WORKER_DATA_KEY]: start });
     this.#worker = worker;
     this.#pid = worker.threadId;
     watchWorker(worker);

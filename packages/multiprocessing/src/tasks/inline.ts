@@ -28,6 +28,7 @@ import { InlineFunctionError } from '../errors.js';
 import { TaskModuleError } from '@sabkit/piscina/internal';
 import { findForbiddenUses } from './inline-scan.js';
 import { findFreeNames } from './inline-free.js';
+import { MODULE_URL, MODULE_URL_RULE } from './module-urls.js';
 
 /** A module export used as a task. */
 export interface ModuleTask {
@@ -95,11 +96,11 @@ export function taskSpec(ref: unknown, param = 'fn', options?: TaskSpecOptions):
 function moduleSpec(filename: unknown, name: string, param: string): TaskSpec {
   let url: string;
   if (filename instanceof URL) url = filename.href;
-  else if (typeof filename === 'string' && /^(file|data):/.test(filename)) url = filename;
+  else if (typeof filename === 'string' && MODULE_URL.test(filename)) url = filename;
   else if (typeof filename === 'string' && isAbsolute(filename)) url = pathToFileURL(filename).href;
   else {
     throw new InvalidArgumentError(
-      `${param}: a task module must be an absolute path or a file URL (a worker has no notion of the ` +
+      `${param}: a task module must be ${MODULE_URL_RULE} (a worker has no notion of the ` +
         `caller's directory), got ${describe(filename)}`,
     );
   }
