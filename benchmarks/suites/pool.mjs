@@ -270,7 +270,7 @@ async function roundtrip(payload) {
 /** CPU time of the whole process (all threads) while an idle pool sits for `ms`, as % of one core. */
 async function idleCpu() {
   const ms = QUICK ? 300 : 1000;
-  for (const impl of ['sabkit', 'piscina']) {
+  for (const impl of ['sabkit', 'piscina'].filter((k) => k in IMPLS)) {
     const pool = await IMPLS[impl]();
     await warm(pool);
     await pool.run(1);
@@ -449,20 +449,41 @@ async function speedup(bench, count, ms, impls) {
   }
 }
 
+// Focused runs (one engineer holds the bench lock at a time, a few minutes at most):
+//   SABKIT_POOL_BENCHES=throughput,roundtrip,idle,cold,cpu-20ms,cpu-0.1ms (default: all)
+//   SABKIT_POOL_IMPLS=sabkit,piscina,raw-postMessage (default: all; the ceiling always runs)
+const pick = (env, names) => {
+  const v = process.env[env];
+  if (v === undefined || v === '') return names;
+  const want = v.split(',');
+  return names.filter((n) => want.includes(n));
+};
+const keep = pick('SABKIT_POOL_IMPLS', Object.keys(IMPLS));
+for (const k of Object.keys(IMPLS)) if (!keep.includes(k)) delete IMPLS[k];
+const benches = pick('SABKIT_POOL_BENCHES', ['throughput', 'roundtrip', 'idle', 'cold', 'cpu-20ms', 'cpu-0.1ms']);
 const all = Object.keys(IMPLS);
-for (const payload of Object.keys(ARGS)) {
+const few = QUICK ? all.filter((k) => ['sabkit', 'piscina', 'raw-postMessage'].includes(k)) : all;
+for (const payload of benches.includes('throughput') ? Object.keys(ARGS) : []) {
   progress(`pool: throughput, ${payload} argument`);
   await throughput(payload);
 }
-for (const payload of Object.keys(ARGS)) {
+for (const payload of benches.includes('roundtrip') ? Object.keys(ARGS) : []) {
   progress(`pool: round trip, ${payload} argument`);
   await roundtrip(payload);
 }
-progress('pool: idle CPU');
-await idleCpu();
-progress('pool: cold start (in one process)');
-await coldStart();
-progress('pool: 64 tasks of 20 ms');
-await speedup('pool-cpu-20ms', QUICK ? 16 : 64, 20, QUICK ? ['sabkit', 'piscina', 'raw-postMessage'] : all);
-progress('pool: 6,400 tasks of 0.1 ms');
-await speedup('pool-cpu-0.1ms', QUICK ? 1600 : 6400, 0.1, QUICK ? ['sabkit', 'piscina', 'raw-postMessage'] : all);
+if (benches.includes('idle')) {
+  progress('pool: idle CPU');
+  await idleCpu();
+}
+if (benches.includes('cold')) {
+  progress('pool: cold start (in one process)');
+  await coldStart();
+}
+if (benches.includes('cpu-20ms')) {
+  progress('pool: 64 tasks of 20 ms');
+  await speedup('pool-cpu-20ms', QUICK ? 16 : 64, 20, few);
+}
+if (benches.includes('cpu-0.1ms')) {
+  progress('pool: 6,400 tasks of 0.1 ms');
+  await speedup('pool-cpu-0.1ms', QUICK ? 1600 : 6400, 0.1, few);
+}

@@ -19,6 +19,14 @@
  * stores MAIN_PARKED, then re-reads every response ring before it waits; a worker publishes its
  * response, then reads MAIN_PARKED.
  *
+ * MAIN_PARKED is set only while main really waits: every poll clears it first. A waitAsync left
+ * pending by a park that a poll interrupted (main submitted a task and spins for its result) stays
+ * armed and is reused by the next park, as long as MAIN_BELL has not moved: re-announcing it is
+ * two stores, where releasing it would be a futex wake on main plus a wasted event-loop turn. A
+ * stale MAIN_PARKED (the old code cleared it only when the wait resolved) made workers ring a
+ * spinning main after every result (~5-25 µs of the worker's time each), the slow one of the
+ * round trip's "two stable states".
+ *
  * Layout: docs/layouts/pool.md
  */
 import { AdaptiveSpin } from './adaptive-spin.js';
@@ -70,7 +78,11 @@ export class Poller {
   readonly #target: PollTarget;
   readonly #pool: Int32Array;
   #scheduled = false;
-  #parked = false;
+  /** MAIN_PARKED is set (by this thread): main announced that it waits. */
+  #announced = false;
+  /** An Atomics.waitAsync on MAIN_BELL is pending, for the value #waitBell. */
+  #waiting = false;
+  #waitBell = 0;
   #sliceStart = 0;
   #stopped = false;
   /** The last poll's results came from a spin: a round trip in progress, keep polling. */
@@ -78,8 +90,7 @@ export class Poller {
   readonly #spin = new AdaptiveSpin();
   readonly #tick = (): void => this.#poll();
   readonly #wake = (): void => {
-    this.#parked = false;
-    Atomics.store(this.#pool, MAIN_PARKED, 0);
+    this.#waiting = false;
     this.#poll();
   };
   /**
@@ -89,7 +100,7 @@ export class Poller {
    */
   #safety: ReturnType<typeof setInterval> | undefined;
   readonly #check = (): void => {
-    if (this.#parked && this.#target.hasResponses()) Atomics.notify(this.#pool, MAIN_BELL);
+    if (this.#announced && this.#target.hasResponses()) this.#ring();
   };
 
   constructor(target: PollTarget, pool: Int32Array) {
@@ -110,16 +121,35 @@ export class Poller {
     this.release();
   }
 
-  /** Ends a pending park early (nothing is outstanding any more, or the pool stops). */
+  /**
+   * Nothing is outstanding any more (or the pool stops): ends the park bound, and a pending wait
+   * (a pending waitAsync keeps a Node 22+ event loop alive, and must not outlive the pool's work).
+   */
   release(): void {
     if (this.#safety !== undefined) {
       clearInterval(this.#safety);
       this.#safety = undefined;
     }
-    if (this.#parked) Atomics.notify(this.#pool, MAIN_BELL);
+    this.#unannounce();
+    if (this.#waiting) this.#ring();
+  }
+
+  /** Moves MAIN_BELL and wakes the pending wait (as a worker would). */
+  #ring(): void {
+    Atomics.add(this.#pool, MAIN_BELL, 1);
+    Atomics.notify(this.#pool, MAIN_BELL);
+  }
+
+  #unannounce(): void {
+    if (this.#announced) {
+      this.#announced = false;
+      Atomics.store(this.#pool, MAIN_PARKED, 0);
+    }
   }
 
   #poll(): void {
+    // Awake: workers must not ring for what this poll (or the spin after it) reads anyway.
+    this.#unannounce();
     if (this.#stopped) {
       this.#scheduled = false;
       return;
@@ -167,22 +197,26 @@ export class Poller {
   }
 
   #park(): void {
-    if (this.#parked) return;
     const pool = this.#pool;
     const b = Atomics.load(pool, MAIN_BELL);
+    // A pending wait for an older bell value is resolving already: its wake-up polls.
+    if (this.#waiting && b !== this.#waitBell) return;
     Atomics.store(pool, MAIN_WAIT_BELL, b);
     Atomics.store(pool, MAIN_PARKED, 1);
+    this.#announced = true;
     if (this.#target.hasResponses()) {
-      Atomics.store(pool, MAIN_PARKED, 0);
+      this.#unannounce();
       this.schedule();
       return;
     }
-    this.#parked = true;
     // The bound matters only when a worker may be sitting on a deferred result (see mayDefer).
     if (this.#safety === undefined && this.#target.mayDefer()) {
       this.#safety = setInterval(this.#check, MAIN_PARK_MAX_MS);
       this.#safety.unref();
     }
+    if (this.#waiting) return; // still armed for `b`: announcing it again was enough
+    this.#waiting = true;
+    this.#waitBell = b;
     const r = Atomics.waitAsync(pool, MAIN_BELL, b);
     if (r.async) void r.value.then(this.#wake);
     else microtask(this.#wake);
