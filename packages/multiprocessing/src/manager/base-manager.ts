@@ -33,7 +33,7 @@ import { DEFAULT_MAX_FRAME_BYTES } from './frames.js';
 import { ManagerStartError } from './manager-errors.js';
 import { explainFailure, refuseBlocking } from './page.js';
 import { BUILTIN_TYPES, type TypeEntry } from './object-server.js';
-import { checkPlatform, startServerThread } from './platform.js';
+import { STARTS_WHILE_BLOCKED, checkPlatform, startServerThread } from './platform.js';
 import { deadlineOf, proxyFor, type BaseProxy } from './proxy-base.js';
 import { Server } from './server.js';
 import { OP_CREATE, OP_INFO } from './wire.js';
@@ -136,6 +136,8 @@ export class BaseManager implements AsyncDisposable {
   #state: 'initial' | 'started' | 'shutdown' = 'initial';
   /** Why the server's thread failed, if it did ('error'): named by create() instead of a bare closed channel. */
   #failure: Error | undefined;
+  /** The server's thread has said it is ready (or why not): a sync call in its creator may wait for it. */
+  #announced = false;
 
   /**
    * Python's register(typeid, callable, exposed, proxytype): `callable` makes the object on the
@@ -226,6 +228,9 @@ export class BaseManager implements AsyncDisposable {
       throw new ManagerStartError(`Manager: ${(e as Error).message}`, { cause: e });
     }
     watchWorker(w);
+    w.once('message', () => {
+      this.#announced = true;
+    });
     w.unref();
     w.on('error', (e) => {
       this.#failure ??= e as Error;
@@ -346,7 +351,11 @@ export class BaseManager implements AsyncDisposable {
   create<P extends BaseProxy = BaseProxy>(typeid: string, ...args: unknown[]): P {
     const ctor = this.#registered(typeid);
     const alt = typeof (this as unknown as Record<string, unknown>)[`${typeid}Async`] === 'function';
-    if (!canBlock) refuseBlocking(`Manager: making a ${typeid}`, alt ? `${typeid}Async()` : `createAsync('${typeid}')`);
+    const asyncForm = alt ? `${typeid}Async()` : `createAsync('${typeid}')`;
+    if (!canBlock) refuseBlocking(`Manager: making a ${typeid}`, asyncForm);
+    // A browser loads a nested worker's script through its parent: blocking here would starve it.
+    if (!STARTS_WHILE_BLOCKED && this.#worker && !this.#announced)
+      refuseBlocking(`Manager: making a ${typeid} before its server's Web Worker has started`, `${asyncForm} first`);
     try {
       const made = channelClient(this.#buffer).call(OP_CREATE, 0, typeid, args, deadlineOf(this.#buffer, 'none'));
       const [id, exposed] = made as [number, string[]];

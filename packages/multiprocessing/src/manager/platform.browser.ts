@@ -18,6 +18,12 @@ const SCRIPT = {
   script: 'sabkit-manager-worker.js (the Manager server of @sabkit/multiprocessing)',
 };
 
+/**
+ * A browser loads a nested Web Worker's script through its parent's event loop: a Web Worker that
+ * made a Manager must let its loop run (an async call) before its first synchronous one.
+ */
+export const STARTS_WHILE_BLOCKED = false;
+
 export function startServerThread(workerData: Record<string, unknown>): NodeStyleWorker {
   return new NodeStyleWorker(SCRIPT as never, { workerData });
 }

@@ -8,6 +8,9 @@ import { checkWorkerFile } from '@sabkit/piscina/internal';
 
 const SERVER_URL = new URL('./manager-server.js', import.meta.url);
 
+/** A server thread starts while its creator blocks (the creator's first call may be synchronous). */
+export const STARTS_WHILE_BLOCKED = true;
+
 /** A new thread running manager-server.js with `workerData`; a missing file throws, naming it. */
 export function startServerThread(workerData: Record<string, unknown>): Worker {
   checkWorkerFile(SERVER_URL, "the Manager's server thread");
