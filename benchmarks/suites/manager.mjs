@@ -216,7 +216,7 @@ try {
     }
     add(ours, 'remote-async-4', await concurrentAsync(remote, REMOTE_OPS, 4));
     add(ours, 'remote-pipelined', await pipelined(remote, REMOTE_OPS));
-    add(ours, 'served-int', opsPerSec(served, REMOTE_OPS * 4, 1));
+    add(ours, 'served-int', opsPerSec(served, LOCAL_OPS, 1));
     add(ours, 'remote-4threads', await fourThreads(remote, REMOTE_OPS));
     if (py) for (const [k, v] of Object.entries(runPython(PY, [LOCAL_OPS / 5, REMOTE_OPS])[0])) add(theirs, k, v);
   }

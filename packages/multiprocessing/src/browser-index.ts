@@ -2,8 +2,9 @@
  * `@sabkit/multiprocessing` in a browser (the `browser` export condition; built by
  * scripts/build-browser.mjs): Pool (module tasks by URL and inline functions, the same closure
  * rules as on Node) over @sabkit/piscina's browser engine, and the synchronisation and shared
- * memory of atomics-sync; Process as a module Web Worker. Not here, and why (docs/runtimes.md):
- * Manager (its server is a worker reached over node:net-style channels) and the parallel loops.
+ * memory of atomics-sync; Process as a module Web Worker; the parallel loops on a Pool. Not here,
+ * and why (docs/runtimes.md): Manager (its server is a worker of its own, reached over
+ * node:net-style channels).
  */
 import { requireSharedMemory } from '@sabkit/atomics-sync';
 import { Pool as NodePool } from './pool/pool.js';
@@ -22,6 +23,14 @@ export type { PoolOptions, PoolTask, MapOptions, MapAsyncOptions, ImapOptions } 
 export { AsyncResult, type ResultCallbacks } from './pool/async-result.js';
 export { Process, activeChildren, EXIT_TERMINATED, EXIT_KILLED, type ProcessOptions } from './process/process.js';
 export { currentProcess, parentProcess, cpuCount, type ProcessInfo } from './process/current-process.js';
+export {
+  parallelFor,
+  parallelReduce,
+  type LoopSource,
+  type LoopRange,
+  type LoopOptions,
+  type LoopFn,
+} from './parallel/parallel.js';
 export type { TaskRef, ModuleTask } from './tasks/inline.js';
 export { InlineFunctionError, InitializerError, InvalidStateError, KeyError } from './errors.js';
 export { TaskModuleError } from '@sabkit/piscina';

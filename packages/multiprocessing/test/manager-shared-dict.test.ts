@@ -4,8 +4,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Value } from '@sabkit/atomics-sync';
-import { Manager, type DictProxy } from '../src/manager/index.js';
+import { Manager, type DictProxy, type NamespaceProxy } from '../src/manager/index.js';
 import { LOCK } from '../src/manager/shared-dict.js';
+import { Pool } from '../src/pool/pool.js';
 import { Process } from '../src/process/process.js';
 
 test('shared-table dict: Map keys, insertion order, copies, growth, pop/setdefault/add', {
@@ -73,8 +74,22 @@ test('shared-table dict: Map keys, insertion order, copies, growth, pop/setdefau
   await d.setAsync('k', 2);
   assert.equal(d.get('k'), 2);
   assert.throws(() => d.callMethod('nope'), { name: 'NotExposedError' });
+  // A Namespace is a table too: attributes by name, copy() an object, only its methods exposed.
+  const ns = m.Namespace({ x: 1 });
+  assert.ok(ns.table instanceof SharedArrayBuffer);
+  const p = new Process({
+    target: (ns: NamespaceProxy) => ns.set('y', (ns.get('x') as number) + 1),
+    args: [ns],
+  });
+  p.start();
+  await p.join();
+  assert.equal(p.exitCode, 0);
+  assert.deepEqual(ns.copy(), { x: 1, y: 2 });
+  assert.equal(String(ns), 'Namespace(x=1, y=2)');
+  assert.throws(() => ns.callMethod('add', ['x', 1]), { name: 'NotExposedError' });
   await m.shutdown();
   assert.throws(() => d.get('k'), { name: 'ClosedError' });
+  assert.throws(() => ns.get('x'), { name: 'ClosedError' });
 });
 
 test('4 Processes and the main thread on one shared-table dict: a seeded model holds', {
@@ -125,6 +140,19 @@ test('4 Processes and the main thread on one shared-table dict: a seeded model h
   assert.equal(keys.length, d.size);
   assert.equal(new Set(keys).size, keys.length, 'no key twice');
   assert.ok(keys.filter((k) => k.startsWith('w0:')).length === mine);
+  // Pool tasks get the table with the proxy too.
+  await using pool = new Pool(2);
+  const viaTable = await pool
+    .starmapAsync(
+      (d: DictProxy<string, unknown>, i: number) => {
+        d.add('n', i);
+        return d.table instanceof SharedArrayBuffer;
+      },
+      Array.from({ length: 8 }, (_, i) => [d, i + 1] as [DictProxy<string, unknown>, number]),
+    )
+    .get();
+  assert.deepEqual(viaTable, Array(8).fill(true));
+  assert.equal(d.get('n'), 5 * N + 36);
 });
 
 test('a thread that died holding the lock: the next caller takes the lock over', { timeout: 30_000 }, async () => {

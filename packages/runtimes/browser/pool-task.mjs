@@ -31,3 +31,24 @@ export function block(ms) {
 export function blob(text) {
   return new Blob([text]);
 }
+
+export function text(blob) {
+  return blob.text();
+}
+
+/** Adds 1 to a sabkit Value under its lock (the Value arrives alive: the worker revives it). */
+export function bump(cell) {
+  cell.getLock().acquire();
+  try {
+    cell.value = cell.value + 1;
+  } finally {
+    cell.getLock().release();
+  }
+  return cell.value;
+}
+
+/** Fills a shared Float64Array's [from, to) with i * 2. */
+export function fill({ view, from, to }) {
+  for (let i = from; i < to; i++) view[i] = i * 2;
+  return to - from;
+}

@@ -4,6 +4,7 @@ export { SyncManager, DataManager } from './sync-manager.js';
 export { Manager, type ManagerOptions } from './manager.js';
 export { Server } from './server.js';
 export { BaseProxy, AutoProxy } from './proxy-base.js';
+export { TableProxy } from './table-proxy.js';
 export {
   DictProxy,
   ListProxy,

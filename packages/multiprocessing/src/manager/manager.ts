@@ -37,7 +37,7 @@ import {
   type QueueOptions,
 } from '@sabkit/atomics-sync';
 import type { BaseManagerOptions } from './base-manager.js';
-import type { DictProxy } from './proxies.js';
+import type { DictProxy, NamespaceProxy } from './proxies.js';
 import { createSharedDict } from './shared-dict.js';
 import { DataManager } from './sync-manager.js';
 
@@ -68,6 +68,15 @@ export class Manager extends DataManager {
     const d = this.create<DictProxy<K, V>>('dict', []).attachTable(table);
     if (init !== undefined) d.update(init);
     return d;
+  }
+
+  /** A managed namespace, its attributes in a shared table as a dict's entries. */
+  override Namespace(init?: Record<string, unknown>): NamespaceProxy {
+    const table = createSharedDict();
+    if (!table) return super.Namespace(init);
+    const ns = this.create<NamespaceProxy>('Namespace', {}).attachTable(table);
+    for (const [k, v] of Object.entries(init ?? {})) ns.set(k, v);
+    return ns;
   }
 
   // Python's manager serves these through proxies; sabkit's live in shared memory already.

@@ -14,6 +14,8 @@ import { challenge, verify } from './auth.js';
 import { net as loadNet, tls as loadTls } from './builtins.js';
 import {
   DEFAULT_MAX_FRAME_BYTES,
+  FRAME_HEADER_BYTES,
+  FRAME_PREFIX_BYTES,
   FrameReader,
   MAX_HANDSHAKE_FRAME_BYTES,
   T_ANSWER,
@@ -26,7 +28,7 @@ import {
   type Frame,
 } from './frames.js';
 import type { ObjectServer } from './object-server.js';
-import { STATUS_ERROR, STATUS_OK, decodeRequest, encodeResponse, tooLarge } from './wire.js';
+import { STATUS_ERROR, STATUS_OK, decodeRequest, encodeResponse, tooLarge, writeU32 } from './wire.js';
 
 export interface NetServerOptions {
   readonly host: string;
@@ -42,6 +44,9 @@ export interface NetServerOptions {
 }
 
 const DEFAULT_HANDSHAKE_MS = 5000;
+const HEAD = FRAME_PREFIX_BYTES + FRAME_HEADER_BYTES;
+/** Where answers are encoded before they are sent (one per thread: encoding is synchronous). */
+const scratch = Buffer.allocUnsafe(64 * 1024);
 
 export class NetServer {
   readonly #objects: ObjectServer;
@@ -112,15 +117,24 @@ export class NetServer {
 
     const respond = (f: Frame, status: number, value: unknown) => {
       if (socket.destroyed) return;
-      const room = reader.maxFrameBytes - 12;
-      let out = Buffer.allocUnsafe(Math.min(room, 4096));
-      let n = encodeResponse(status, value, out, 0, out.length);
+      const room = reader.maxFrameBytes - FRAME_HEADER_BYTES;
+      // Encoded straight after the frame's head in a reused scratch, then sent as one small copy
+      // (a pooled Buffer): no 4 KiB allocation and second copy per answer.
+      let out = scratch;
+      let n = encodeResponse(status, value, out, HEAD, Math.min(room, out.length - HEAD));
       if (n < 0 && -n <= room) {
-        out = Buffer.allocUnsafe(-n);
-        n = encodeResponse(status, value, out, 0, out.length);
+        out = Buffer.allocUnsafe(HEAD - n);
+        n = encodeResponse(status, value, out, HEAD, -n);
       }
-      if (n < 0) n = encodeResponse(STATUS_ERROR, serializeError(tooLarge('answer', -n, room)), out, 0, out.length);
-      socket.write(frame(T_RESPONSE, f.requestId, f.caller, out.subarray(0, n)));
+      if (n < 0) {
+        const err = serializeError(tooLarge('answer', -n, room));
+        n = encodeResponse(STATUS_ERROR, err, out, HEAD, Math.min(room, out.length - HEAD));
+      }
+      writeU32(out, 0, FRAME_HEADER_BYTES + n);
+      writeU32(out, 4, T_RESPONSE); // type byte, then flags and reserved, all zero
+      writeU32(out, 8, f.requestId);
+      writeU32(out, 12, f.caller);
+      socket.write(out === scratch ? Buffer.from(out.subarray(0, HEAD + n)) : out);
     };
 
     const onFrame = (f: Frame) => {

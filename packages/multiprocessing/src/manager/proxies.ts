@@ -4,11 +4,8 @@
  * with Map-style and camelCase names. A method that may wait takes the timeout in ms as its last
  * argument and has an `…Async` form that does not block the event loop (docs/conventions.md).
  */
-import * as Channel from './channel.js';
-import { channelClient } from './channel-client.js';
 import { BaseProxy, registerProxyType } from './proxy-base.js';
-import { callShared } from './shared-dict-calls.js';
-import { sharedDict, type SharedDict } from './shared-dict.js';
+import { TableProxy } from './table-proxy.js';
 
 /** Formats a value as Python's repr would: None, True, 'text', [1, 2], {1: 'a'}. */
 export function pyRepr(v: unknown): string {
@@ -30,64 +27,18 @@ export function pyRepr(v: unknown): string {
 }
 
 const INSPECT = Symbol.for('nodejs.util.inspect.custom');
-const { SHUTDOWN, SHUT_OPEN } = Channel;
 
 /** Proxy to a managed dict (a Map on the server): Python's DictProxy with Map-style methods. */
-export class DictProxy<K = unknown, V = unknown> extends BaseProxy implements Iterable<K> {
-  declare readonly table?: SharedArrayBuffer;
-  #t: SharedDict | undefined;
-  #ch: Int32Array | undefined;
-
-  /**
-   * Serves this dict from a shared table (shared-dict.ts) in every thread instead of round trips
-   * to the server (a local Manager's dicts); the field travels with the proxy to workers.
-   */
-  attachTable(table: SharedArrayBuffer): this {
-    Object.defineProperty(this, 'table', { value: table, enumerable: true });
-    this.#t = sharedDict(table);
-    this.#ch = new Int32Array(this.buffer, 0, 4);
-    return this;
-  }
-
-  /** The shared table, if any, once the manager is known to be open (else its error is thrown). */
-  #local(): SharedDict | undefined {
-    const t = this.#t;
-    if (t !== undefined && Atomics.load(this.#ch as Int32Array, SHUTDOWN) !== SHUT_OPEN)
-      channelClient(this.buffer).check(0);
-    return t;
-  }
-
-  override callMethod(
-    method: string,
-    args: readonly unknown[] = [],
-    wait: number | null | undefined | 'none' = 'none',
-  ): unknown {
-    const t = this.#local();
-    return t ? callShared(t, method, args) : super.callMethod(method, args, wait);
-  }
-
-  override callMethodAsync(
-    method: string,
-    args: readonly unknown[] = [],
-    wait: number | null | undefined | 'none' = 'none',
-  ): Promise<unknown> {
-    if (this.#t === undefined) return super.callMethodAsync(method, args, wait);
-    try {
-      return Promise.resolve(this.callMethod(method, args, wait));
-    } catch (e) {
-      return Promise.reject(e);
-    }
-  }
-
+export class DictProxy<K = unknown, V = unknown> extends TableProxy implements Iterable<K> {
   get(key: K): V | undefined;
   get<D>(key: K, dflt: D): V | D;
   get(key: K, dflt?: unknown): unknown {
-    const t = this.#local();
+    const t = this.local();
     if (t) return t.get(key, dflt);
     return this.callMethod('get', dflt === undefined ? [key] : [key, dflt]);
   }
   set(key: K, value: V): this {
-    const t = this.#local();
+    const t = this.local();
     if (t) t.set(key, value);
     else this.callMethod('set', [key, value]);
     return this;
@@ -259,12 +210,15 @@ export class ListProxy<T = unknown> extends BaseProxy implements Iterable<T> {
 }
 
 /** Proxy to a managed namespace (Python's Namespace); attributes through get/set. */
-export class NamespaceProxy extends BaseProxy {
+export class NamespaceProxy extends TableProxy {
   get(name: string): unknown {
-    return this.callMethod('get', [name]);
+    const t = this.local();
+    return t ? t.get(name) : this.callMethod('get', [name]);
   }
   set(name: string, value: unknown): void {
-    this.callMethod('set', [name, value]);
+    const t = this.local();
+    if (t) t.set(name, value);
+    else this.callMethod('set', [name, value]);
   }
   has(name: string): boolean {
     return this.callMethod('has', [name]) as boolean;

@@ -17,21 +17,21 @@
  * watch of the worker (a Web Worker has no thread id the table can index: a sabkit lock held by
  * a worker that is terminated stays held).
  */
-import { MessageChannel, Worker as NodeStyleWorker, setEnvironmentData } from 'node:worker_threads';
+import {
+  MessageChannel,
+  Worker as NodeStyleWorker,
+  receiveMessageOnPort,
+  setEnvironmentData,
+} from 'node:worker_threads';
 import { livenessTable } from '@sabkit/atomics-sync/core';
 import { CHANNEL_BYTES } from '../dispatch/layout.js';
 import { MainChannel } from '../dispatch/main-channel.js';
 import { Histogram } from './histogram.js';
+import { revive } from './kinds.js';
 import { PORT_MESSAGE } from './messages.js';
 import type { FilledOptions } from './options.js';
 import { WorkerHandle } from './worker-handle.js';
 import { INIT_ENV_KEY, type WorkerInit } from '../worker-state.js';
-
-/** Why a task's argument that is not codec data is refused in a browser. */
-export const BY_PORT_REFUSED =
-  "in a browser, a pool task's argument must be data the shared-memory codec writes (structured-clone " +
-  'data: objects, arrays, Map, Set, Date, typed arrays...), not a host object such as a Blob, an ' +
-  'ImageBitmap or a MessagePort: a Web Worker blocked in Atomics.wait cannot receive a message';
 
 /** The global Web Worker constructor (not the node-style wrapper). */
 declare const Worker: new (url: URL, options: { type: 'module'; name?: string }) => never;
@@ -98,20 +98,24 @@ export function spawnWorker(options: FilledOptions, poolBuffer: SharedArrayBuffe
   }
   const { port1, port2 } = new MessageChannel();
   worker.postMessage({ [PORT_MESSAGE]: true, port: port2 }, [port2]);
-  // What goes by port on Node (a value the codec cannot write) cannot here: the worker, blocked in
-  // Atomics.wait, could not receive it. run() rejects with this error, nothing written.
-  const refusing = {
-    postMessage(): never {
-      throw new TypeError(BY_PORT_REFUSED);
-    },
+  // A response that came by port may not have arrived when the ring says it is there: it is
+  // then a Promise of the message (platform/browser/worker-threads.ts), made live on arrival;
+  // the task's promise adopts it.
+  const port = {
+    postMessage: (value: unknown, transfer?: readonly unknown[]) => port1.postMessage(value, transfer as never),
     close: () => port1.close(),
+    receive(): { message: unknown } | undefined {
+      const r = receiveMessageOnPort(port1) as { message: unknown } | undefined;
+      if (r !== undefined && r.message instanceof Promise) return { message: r.message.then(revive) };
+      return r;
+    },
   };
-  const handle = new WorkerHandle(worker, new MainChannel(channel, refusing as never));
+  const handle = new WorkerHandle(worker, new MainChannel(channel, port as never));
   if (options.workerHistogram) handle.histogram = new Histogram();
   worker.on('message', (m) => events.onMessage(handle, m));
   worker.on('error', (e) => events.onError(handle, e));
   worker.once('exit', (code) => {
-    refusing.close();
+    port.close();
     events.onExit(handle, code);
   });
   return handle;

@@ -203,15 +203,31 @@ export class TaskLoop implements ProgressSink {
       return;
     }
     ch.consume(off);
+    if (value instanceof Promise) {
+      // A port message not arrived yet (a browser worker receives it only from its event loop:
+      // platform/browser/worker-threads.ts); structured clone never yields a Promise otherwise.
+      this.#running.add(ctx);
+      void value
+        .then(
+          (v: unknown) => this.#begin(ctx, fnId, v, true),
+          (e: unknown) => this.#fail(ctx, true, e),
+        )
+        .then(() => this.run());
+      return;
+    }
+    this.#begin(ctx, fnId, value, false);
+  }
+
+  #begin(ctx: TaskContext, fnId: number, value: unknown, registered: boolean): void {
     const entry = this.#fns.get(fnId);
     if (entry === undefined) {
-      this.#fail(ctx, false, new Error(`sabkit pool worker: unknown function id ${fnId} (channel out of sync)`));
+      this.#fail(ctx, registered, new Error(`sabkit pool worker: unknown function id ${fnId} (channel out of sync)`));
     } else if (entry.state === 'loading') {
-      this.#running.add(ctx);
+      if (!registered) this.#running.add(ctx);
       entry.waiting.push(ctx);
       entry.values.push(value);
     } else {
-      this.#invoke(ctx, entry, value, false);
+      this.#invoke(ctx, entry, value, registered);
     }
   }
 

@@ -12,8 +12,8 @@
  * - Environment data: as Node copies it into a Worker when the Worker is constructed, the Worker
  *   here posts a copy as its first message, with the thread id and workerData; the worker's
  *   script awaits that message (workerStarted()) before it loads the pool's worker modules.
- * - receiveMessageOnPort throws: a browser cannot receive a message synchronously. The pool's
- *   browser entry sends nothing by port (see worker-pool.browser.ts).
+ * - receiveMessageOnPort gives a message that has not arrived yet as a Promise of it: a browser
+ *   cannot receive a message synchronously (the pool waits for it; see the function).
  */
 import { EventEmitter } from './events.js';
 
@@ -89,12 +89,38 @@ export function getEnvironmentData(key: unknown): unknown {
   return env.get(key);
 }
 
-/** The pool reads a port only for a result the codec could not write (on the page; see worker-pool.browser.ts). */
-export function receiveMessageOnPort(_port: unknown): never {
-  throw new TypeError(
-    "in a browser, a pool task's result must be data the shared-memory codec writes (structured-clone data), " +
-      'not a host object such as a Blob or an ImageBitmap: a browser cannot receive a message synchronously',
-  );
+/** Messages of a native MessagePort taken by receiveMessageOnPort, and callers waiting for the next. */
+interface PortQueue {
+  readonly messages: unknown[];
+  readonly waiting: ((message: unknown) => void)[];
+}
+const queues = new WeakMap<object, PortQueue>();
+
+/**
+ * Node's receiveMessageOnPort, as far as a browser allows: the port's next message if it has
+ * arrived, else a Promise of it (a browser delivers messages only from the event loop; the pool
+ * waits on that Promise: worker/task-loop.ts, browser worker-pool's port). From the first call the
+ * port's messages go to this queue, in order. A port-like object with `receive()` answers itself;
+ * anything else (the worker's parentPort) throws the TypeError Node and Deno throw for a non-port.
+ */
+export function receiveMessageOnPort(port: unknown): { message: unknown } | undefined {
+  const custom = port as { receive?: () => { message: unknown } };
+  if (typeof custom?.receive === 'function') return custom.receive();
+  if (!(port instanceof scope.MessagePort)) throw new TypeError('The "port" argument must be a MessagePort instance');
+  let q = queues.get(port);
+  if (q === undefined) {
+    const queue: PortQueue = { messages: [], waiting: [] };
+    q = queue;
+    queues.set(port, queue);
+    (port as unknown as { onmessage: (e: { data: unknown }) => void }).onmessage = (e) => {
+      const next = queue.waiting.shift();
+      if (next !== undefined) next(e.data);
+      else queue.messages.push(e.data);
+    };
+  }
+  if (q.messages.length > 0) return { message: q.messages.shift() };
+  const queue = q;
+  return { message: new Promise((resolve) => queue.waiting.push(resolve)) };
 }
 
 export function markAsUntransferable(_value: unknown): void {}
