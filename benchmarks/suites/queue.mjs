@@ -12,6 +12,10 @@
 //                   Pipe (send/recv), a MessageChannel, Python's multiprocessing.Pipe (2 processes).
 //   codec           encode into a shared region + decode, ns/op: codec.ts (fast paths) against
 //                   v8.serialize/deserialize for every value (the choice codec.ts made).
+// Fairness: before the timed start, every impl streams the same warm-up items per producer over
+// its real channel between the real threads (warmItems), so both sides of sabkit and of
+// MessagePort are compiled and have met their waits; a figure is the median of its runs, and its
+// JSON line carries every run's value (the spread).
 // Ratios are emitted as their own lines (impl "ratio ..."). The machine has 2 cores: 4x4 runs 8
 // threads on them, so it measures behaviour under oversubscription more than parallel speed.
 // Needs atomics-sync's dist: `cd packages/atomics-sync && npx tsc -p tsconfig.json`.
@@ -45,6 +49,41 @@ function warmUp(kind) {
   }
 }
 
+/**
+ * The timed loops, as functions that run twice: first for `warm` items streamed between the real
+ * threads on the real queue before the start signal, then timed. The private warm-up above never
+ * waits (one thread fills and drains), so without this the timed run met the empty/full waits,
+ * the received queue's object shapes and its own loop for the first time: deopts and recompiles
+ * on 2 cores (the compiler thread takes a core from the producer or consumer) cost ~30 ms at the
+ * start, half of a --quick small run, in 36a93b3 as today.
+ */
+function produce(queue, kind, items, n) {
+  if (kind === 'object') for (let i = 0; i < n; i++) queue.put({ a: i, b: 1 });
+  else if (items === null) for (let i = 0; i < n; i++) queue.put(i);
+  else for (let i = 0; i < n; i++) queue.put(items);
+}
+
+/** Takes up to `n` items, stopping early at a null (the end marker); returns how many. */
+function consume(queue, n) {
+  let c = 0;
+  while (c < n && queue.get() !== null) c++;
+  return c;
+}
+
+/** MessagePort's produce(): `n` items dealt round-robin over `ports`. */
+function mpProduce(ports, kind, items, n) {
+  const k = ports.length;
+  if (kind === 'object') for (let i = 0; i < n; i++) ports[i % k].postMessage({ a: i, b: 1 });
+  else if (items === null) for (let i = 0; i < n; i++) ports[i % k].postMessage(i);
+  else for (let i = 0; i < n; i++) ports[i % k].postMessage(items);
+}
+
+/** Ends a MessagePort producer's warm-up on each of its ports. */
+const WARM_END = 'warm-up done';
+
+/** Warm-up items per producer, streamed to the consumers before the start (both impls). */
+const warmItems = (kind) => (kind === '64KiB' ? 16 : 20_000);
+
 function waitGo(start) {
   const s = new Int32Array(start);
   Atomics.add(s, 1, 1);
@@ -54,44 +93,50 @@ function waitGo(start) {
 // ---- worker side -------------------------------------------------------------------------------
 const ROLES = {
   // sabkit Queue: producers put n items then `stops` nulls; consumers take until a null.
-  'sab-produce'({ q, kind, n, stops, start }) {
+  'sab-produce'({ q, kind, n, stops, warm, start }) {
     const queue = Queue.from(q);
     const items = kind === 'small' || kind === 'object' ? null : payload(kind, 1);
     warmUp(kind);
+    produce(queue, kind, items, warm);
     waitGo(start);
-    if (kind === 'object') for (let i = 0; i < n; i++) queue.put({ a: i, b: 1 });
-    else if (items === null) for (let i = 0; i < n; i++) queue.put(i);
-    else for (let i = 0; i < n; i++) queue.put(items);
+    produce(queue, kind, items, n);
     for (let i = 0; i < stops; i++) queue.put(null);
     return { t1: now() };
   },
-  'sab-consume'({ q, kind, start }) {
+  'sab-consume'({ q, kind, warm, start }) {
     const queue = Queue.from(q);
     warmUp(kind);
+    consume(queue, warm);
     waitGo(start);
-    let c = 0;
-    while (queue.get() !== null) c++;
+    const c = consume(queue, Number.POSITIVE_INFINITY);
     return { t1: now(), c };
   },
   // MessagePort: a producer deals round-robin over its ports; a consumer ends after `stops` nulls.
-  'mp-produce'({ ports, kind, n, stops, start }) {
+  // Warm-up as the Queue's: `warm` items streamed over the same ports before the start, then a
+  // WARM_END on each port; a consumer joins the start once it has one from each of its ports.
+  'mp-produce'({ ports, kind, n, stops, warm, start }) {
     const items = kind === 'small' || kind === 'object' ? null : payload(kind, 1);
+    mpProduce(ports, kind, items, warm);
+    for (const p of ports) p.postMessage(WARM_END);
     waitGo(start);
+    mpProduce(ports, kind, items, n);
     const k = ports.length;
-    if (kind === 'object') for (let i = 0; i < n; i++) ports[i % k].postMessage({ a: i, b: 1 });
-    else if (items === null) for (let i = 0; i < n; i++) ports[i % k].postMessage(i);
-    else for (let i = 0; i < n; i++) ports[i % k].postMessage(items);
     for (let i = 0; i < stops; i++) ports[i % k].postMessage(null);
     return { t1: now() };
   },
   'mp-consume'({ ports, stops, start }) {
-    waitGo(start);
     return new Promise((resolve) => {
       let c = 0;
       let ended = 0;
+      let warmEnds = 0;
       for (const p of ports) {
         p.on('message', (v) => {
-          if (v !== null) c++;
+          if (v === WARM_END) {
+            if (++warmEnds === ports.length) {
+              c = 0;
+              waitGo(start);
+            }
+          } else if (v !== null) c++;
           else if (++ended === stops) {
             for (const q of ports) q.close();
             resolve({ t1: now(), c });
@@ -226,9 +271,15 @@ async function throughput(impl, kind, P, C, n) {
     // 64 KiB (the default pipe size) keeps a small-message stream in the cores' caches; 64-KiB
     // payloads need a ring of more than twice their size to travel as single records.
     const q = new Queue({ capacityBytes: kind === '64KiB' ? 1 << 20 : 1 << 16 });
+    // Warm-up items streamed before the start (produce()): every producer puts `warm`, every
+    // consumer takes its share of them (P = C in both benches).
+    const warm = warmItems(kind);
+    if ((warm * P) % C !== 0) throw new Error(`queue: ${P}x${C} cannot share ${warm} warm-up items evenly`);
     specs = [
-      ...Array.from({ length: C }, () => ({ data: { role: 'sab-consume', q, kind } })),
-      ...Array.from({ length: P }, (_, p) => ({ data: { role: 'sab-produce', q, kind, n: per, stops: stopsOf(p) } })),
+      ...Array.from({ length: C }, () => ({ data: { role: 'sab-consume', q, kind, warm: (warm * P) / C } })),
+      ...Array.from({ length: P }, (_, p) => ({
+        data: { role: 'sab-produce', q, kind, n: per, stops: stopsOf(p), warm },
+      })),
     ];
   } else if (impl === 'mp') {
     // channel[p][c]: producer p's port to consumer c.
@@ -240,7 +291,7 @@ async function throughput(impl, kind, P, C, n) {
       }),
       ...Array.from({ length: P }, (_, p) => {
         const ports = ch[p].map((x) => x.port1);
-        return { data: { role: 'mp-produce', ports, kind, n: per, stops: C }, transfer: ports };
+        return { data: { role: 'mp-produce', ports, kind, n: per, stops: C, warm: warmItems(kind) }, transfer: ports };
       }),
     ];
   } else {

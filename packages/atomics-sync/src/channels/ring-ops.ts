@@ -42,7 +42,7 @@ import {
   newSink,
 } from './ring.js';
 import { readSlow, writeSlow } from './ring-slow.js';
-import { driveAsync, driveSync } from './ring-wait.js';
+import { driveAsync, driveSync, spinRing } from './ring-wait.js';
 import { throwIfAborted } from '../runtime/wait.js';
 
 // Local bindings: in the CommonJS build an imported binding from another file is a getter per use.
@@ -119,12 +119,28 @@ function unlock(i32: Int32Array, index: number): void {
   if (!unlockFast(i32, index)) unlockSlow(i32, index);
 }
 
+/**
+ * Spins (RING_SPIN_MICROS, ring-wait.ts) while the ring stays empty; true if something was published. Lets a
+ * reader that has caught up with its writer take the next message without the slow path.
+ */
+function spinForData(ring: RecordRing): boolean {
+  const head = ring.i32[ring.head] & POSITION_MASK; // plain: see RecordRing.tryReadValue
+  const t = Atomics.load(ring.i32, ring.tail);
+  return (t & POSITION_MASK) !== head || spinRing(ring.i32, ring.tail, t);
+}
+
+/** Spins while readers take nothing from a non-empty ring; true if HEAD moved. */
+function spinForSpace(ring: RecordRing): boolean {
+  const h = Atomics.load(ring.i32, ring.head);
+  return (ring.i32[ring.tail] & POSITION_MASK) !== (h & POSITION_MASK) && spinRing(ring.i32, ring.head, h);
+}
+
 /** Writes one encoded value. Returns a W_ status. */
 export function writeValueSync(ring: RecordRing, value: unknown, deadline: number, what: string): number {
   if (!tryLockFast(ring.i32, ring.wLock) && !lockSideSync(ring, false, deadline, what)) return W_TIMEOUT;
   try {
     let st = ring.tryWriteValue(value);
-    if (st === W_SLOW && (deadline === Infinity || deadline > performance.now()) && ring.spinForSpace())
+    if (st === W_SLOW && (deadline === Infinity || deadline > performance.now()) && spinForSpace(ring))
       st = ring.tryWriteValue(value);
     if (st !== W_SLOW) return st;
     const needed = ring.lastNeeded;
@@ -303,7 +319,7 @@ export function readSync(ring: RecordRing, sink: Sink, deadline: number, what: s
   try {
     if (sink.mode === SINK_VALUE) {
       let v = ring.tryReadValue();
-      if (v === NOTHING && (deadline === Infinity || deadline > performance.now()) && ring.spinForData())
+      if (v === NOTHING && (deadline === Infinity || deadline > performance.now()) && spinForData(ring))
         v = ring.tryReadValue();
       if (v !== NOTHING) {
         sink.value = v;

@@ -41,11 +41,19 @@ import {
   align8,
 } from './ring.js';
 import { type Park, newPark } from './ring-wait.js';
-import { tryLockFast, unlockFast, unlockSlow } from '../sync/lock-core.js';
+import { ownerThread, tryLockFast, unlockFast, unlockSlow } from '../sync/lock-core.js';
+import { isThreadDead } from '../runtime/liveness.js';
 import type { WaitResult } from '../runtime/wait.js';
 
 // Local bindings: in the CommonJS build an imported binding from another file is a getter per use.
 const { decode } = Codec;
+
+/** Whether the writer of a message in progress is gone (lock free, or held by a dead thread) with nothing new. */
+function writerGone(ring: RecordRing, head: number): boolean {
+  const owner = ownerThread(ring.i32, ring.wLock);
+  if (owner >= 0 && !isThreadDead(owner)) return false;
+  return (Atomics.load(ring.i32, ring.tail) & POSITION_MASK) === head;
+}
 
 /**
  * Slow path: writes src[srcOffset, srcOffset + length) as one message, waiting for room (count
@@ -227,7 +235,7 @@ export function* readSlow(ring: RecordRing, sink: Sink, deadline: number): Gener
       if (Atomics.load(i32, ring.flags) & FLAG_READ_CLOSED) return R_CLOSED;
       park.value = tailRaw; // with CLOSED_MARK as seen, so that a close after this read wakes us
       if (asm) {
-        if (ring.writerGone(head)) {
+        if (writerGone(ring, head)) {
           asm = undefined; // its writer died: drop the partial message
           continue;
         }
@@ -240,7 +248,7 @@ export function* readSlow(ring: RecordRing, sink: Sink, deadline: number): Gener
       const closed = (Atomics.load(i32, ring.flags) & FLAG_WRITE_CLOSED) !== 0;
       // Closed: ended once no writer is inside (one that is publishes, or sees the flag and
       // leaves without a store to wake us, hence the polling).
-      if (closed && ring.writerGone(head)) return R_ENDED;
+      if (closed && writerGone(ring, head)) return R_ENDED;
       if (performance.now() >= deadline) return R_TIMEOUT;
       park.deadline = deadline;
       park.poll = closed;

@@ -37,15 +37,18 @@
  *          200  TAIL_SEEN        TAIL as last read by a reader (<= TAIL)       plain *
  *   line 4 256  HEAD             bytes ever consumed (u32, wraps; bit 0 = CLOSED_MARK)
  *                                                                              Atomics.add by readers
- *   line 5 320  READER_PARKED    readers parked on TAIL (the read-lock holder: 0 or 1 in practice)
- *          324  WRITER_PARKED    writers parked on HEAD (the write-lock holder)
+ *   line 5 320  READER_PARKED    1: the read-lock holder may be parked on TAIL (set by it before it
+ *                                parks; taken, exchange to 0, by the writer that notifies it)
+ *          324  WRITER_PARKED    1: the write-lock holder may be parked on HEAD (the same)
  *   384 ..      data area, CAPACITY bytes of records
  *
  *   * Written with plain stores by the side's lock holder only: the lock orders them for the next
  *     holder. Other readers (qsize, a writer's maxsize check) read them racily and may see a
  *     value older than the latest, which only makes qsize stale and the maxsize check cautious.
  *     TAIL and HEAD change only by sequentially consistent read-modify-writes: they publish
- *     records and free space, and pair with the PARKED words (ring-wait.ts).
+ *     records and free space, and pair with the PARKED words (ring-wait.ts). The side that moves
+ *     one reads it plainly on its fast path (its lock orders the previous holder's add; only
+ *     CLOSED_MARK can race in); the other side reads it with Atomics.load.
  *
  *   record (8-byte aligned, at data + (position & (CAPACITY - 1))):
  *     word 0   bits 0..27 LENGTH (payload bytes; for PAD: the whole pad's bytes)
@@ -69,15 +72,13 @@
  *
  * This file: layout, record format, the fast paths (one WHOLE record, no waiting) and the small
  * steps both paths share. ring-slow.ts: the slow paths (waiting, padding, chunks, orphans) as
- * generators; ring-wait.ts: their sync/async drivers; ring-ops.ts: locks + fast/slow dispatch.
+ * generators; ring-wait.ts: their sync/async drivers; ring-ops.ts: locks + fast/slow dispatch and
+ * the fast paths' short spins.
  *
  * Layout: docs/layouts/queue.md
  */
 import { InvalidRegionError } from '../errors.js';
-import { isThreadDead } from '../runtime/liveness.js';
-import { ownerThread } from '../sync/lock-core.js';
 import * as Codec from '../codec/codec.js';
-import { spinRing } from './ring-wait.js';
 
 // Local bindings: in the CommonJS build an imported binding from another file is a getter per use.
 const { decode, encodeInto } = Codec;
@@ -262,31 +263,12 @@ export class RecordRing {
     Atomics.notify(this.i32, this.head);
   }
 
-  /**
-   * Spins (RING_SPIN_MICROS, ring-wait.ts) while the ring stays empty; true if something was published. Lets a
-   * reader that has caught up with its writer take the next message without the slow path.
-   */
-  spinForData(): boolean {
-    const head = Atomics.load(this.i32, this.head) & POSITION_MASK;
-    const t = Atomics.load(this.i32, this.tail);
-    return (t & POSITION_MASK) !== head || spinRing(this.i32, this.tail, t);
-  }
-
-  /** Spins while readers take nothing from a non-empty ring; true if HEAD moved. */
-  spinForSpace(): boolean {
-    const h = Atomics.load(this.i32, this.head);
-    return (
-      (Atomics.load(this.i32, this.tail) & POSITION_MASK) !== (h & POSITION_MASK) && spinRing(this.i32, this.head, h)
-    );
-  }
-
   // ---- writer side: the caller holds WRITE_LOCK ------------------------------------------------
 
-  /** Whether MAX_COUNT allows one more message. */
-  countRoom(): boolean {
+  /** Whether MAX_COUNT allows one more message; `wc` is WRITE_COUNT (the caller holds WRITE_LOCK). */
+  countRoom(wc: number = this.i32[this.wCount]): boolean {
     if (this.maxCount === 0) return true;
     const i32 = this.i32;
-    const wc = Atomics.load(i32, this.wCount);
     if (((wc - i32[this.rcSeen]) | 0) < this.maxCount) return true;
     const rc = Atomics.load(i32, this.rCount);
     i32[this.rcSeen] = rc;
@@ -296,7 +278,8 @@ export class RecordRing {
   /** Publishes records up to `newTail` (TAIL was `tail`): the one sequentially consistent write of a put. */
   publish(tail: number, newTail: number): void {
     Atomics.add(this.i32, this.tail, (newTail - tail) | 0);
-    if (Atomics.load(this.i32, this.readerParked) !== 0) Atomics.notify(this.i32, this.tail);
+    if (Atomics.load(this.i32, this.readerParked) !== 0 && Atomics.exchange(this.i32, this.readerParked, 0) !== 0)
+      Atomics.notify(this.i32, this.tail);
   }
 
   writeHeader(pos: number, kind: number, length: number, raw: boolean, ordinal: number): number {
@@ -313,13 +296,22 @@ export class RecordRing {
    */
   tryWriteValue(value: unknown): number {
     const i32 = this.i32;
-    const fl = Atomics.load(i32, this.flags);
-    if (fl !== 0) return fl & FLAG_READ_CLOSED ? W_READ_CLOSED : W_WRITE_CLOSED;
-    if (!this.countRoom()) {
+    // Plain reads of TAIL and WRITE_COUNT (each Atomics call is a ~15 ns builtin call on Node 20,
+    // seven made a put): only writers change them, inside WRITE_LOCK, whose compare-exchange orders
+    // the previous holder's writes before these reads. setFlags may OR CLOSED_MARK into TAIL at any
+    // time; either value read has the same position, and the mark is the closed check: setFlags
+    // sets FLAGS first, so a close that happened before this put shows in TAIL.
+    const tailRaw = i32[this.tail];
+    if ((tailRaw & CLOSED_MARK) !== 0) {
+      const fl = Atomics.load(i32, this.flags);
+      if (fl !== 0) return fl & FLAG_READ_CLOSED ? W_READ_CLOSED : W_WRITE_CLOSED;
+    }
+    const ordinal = i32[this.wCount];
+    if (this.maxCount !== 0 && !this.countRoom(ordinal)) {
       this.lastNeeded = 0;
       return W_SLOW;
     }
-    const tail = Atomics.load(i32, this.tail) & POSITION_MASK;
+    const tail = tailRaw & POSITION_MASK;
     const off = tail & this.mask;
     const contig = this.capacity - off;
     const at = this.data + off + RECORD_HEADER_BYTES;
@@ -339,7 +331,6 @@ export class RecordRing {
       this.lastNeeded = -n;
       return W_SLOW;
     }
-    const ordinal = Atomics.load(i32, this.wCount);
     this.writeHeader(tail, KIND_WHOLE, n, false, ordinal);
     this.publish(tail, (tail + RECORD_HEADER_BYTES + align8(n)) | 0);
     i32[this.wCount] = (ordinal + 1) | 0;
@@ -353,7 +344,8 @@ export class RecordRing {
     const i32 = this.i32;
     if (endsMessage) i32[this.rCount] = (ordinal + 1) | 0;
     Atomics.add(i32, this.head, (newHead - head) | 0);
-    if (Atomics.load(i32, this.writerParked) !== 0) Atomics.notify(i32, this.head);
+    if (Atomics.load(i32, this.writerParked) !== 0 && Atomics.exchange(i32, this.writerParked, 0) !== 0)
+      Atomics.notify(i32, this.head);
   }
 
   /**
@@ -363,7 +355,9 @@ export class RecordRing {
   tryReadValue(): unknown {
     const i32 = this.i32;
     for (;;) {
-      const head = Atomics.load(i32, this.head) & POSITION_MASK;
+      // Plain, as TAIL in tryWriteValue: only readers move HEAD, inside READ_LOCK (and setFlags'
+      // CLOSED_MARK, masked off). TAIL, which the writers move, is read with Atomics.
+      const head = i32[this.head] & POSITION_MASK;
       if (i32[this.tailSeen] === head) {
         const t = Atomics.load(i32, this.tail) & POSITION_MASK;
         if (t === head) return NOTHING;
@@ -392,12 +386,5 @@ export class RecordRing {
         this.consume(head, (head + RECORD_HEADER_BYTES + align8(len)) | 0, true, ordinal);
       }
     }
-  }
-
-  /** Whether the writer of a message in progress is gone (lock free, or held by a dead thread) with nothing new. */
-  writerGone(head: number): boolean {
-    const owner = ownerThread(this.i32, this.wLock);
-    if (owner >= 0 && !isThreadDead(owner)) return false;
-    return (Atomics.load(this.i32, this.tail) & POSITION_MASK) === head;
   }
 }

@@ -60,7 +60,7 @@ import * as F from './formats.js';
 // imported binding is read through a getter on every use.
 const { SHORT_STRING, isWellFormed, readUtf16, readUtf8, utf8Length, utf8Scratch, writeUtf16, writeUtf8Short } = F;
 const { TYPE_ARRAY_BUFFER, TYPE_DATA_VIEW, TYPE_UINT8, VIEW_CTORS, typeCodeOf } = F;
-const { TREE_OVERFLOW, treeEncodeFresh, treeEncodeInto } = TreeEncode;
+const { TREE_BAIL, TREE_OVERFLOW, treeEncodeInto } = TreeEncode;
 const { treeDecode } = TreeDecode;
 
 // Tag bytes (byte 0 of every encoding). 0 is never a tag, so an all-zero region is not a value.
@@ -158,6 +158,24 @@ function encodeString(s: string, dst: Uint8Array, offset: number, room: number):
   dst[offset] = TAG_STRING16;
   writeUtf16(s, dst, offset + 1);
   return n;
+}
+
+let scratch = new Uint8Array(1024);
+/** Encodings past this size are left to node:v8 rather than grown further. */
+const SCRATCH_MAX = 1 << 28;
+
+/** The tree encoding of `v` (tag first) in a fresh, non-shared Uint8Array, or undefined (bail). */
+function treeEncodeFresh(v: unknown, tag: number): Uint8Array | undefined {
+  for (;;) {
+    const n = treeEncodeInto(v, tag, scratch, 0, scratch.byteLength);
+    if (n > 0) {
+      const copy = scratch.slice(0, n);
+      if (scratch.byteLength > 1 << 20) scratch = new Uint8Array(1024); // do not keep a big one
+      return copy;
+    }
+    if (n === TREE_BAIL || scratch.byteLength >= SCRATCH_MAX) return undefined;
+    scratch = new Uint8Array(scratch.byteLength * 4);
+  }
 }
 
 /** Encodes an object (or a bigint past int64) with the tree encoder, or node:v8 when it must. */

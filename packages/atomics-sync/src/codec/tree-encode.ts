@@ -7,61 +7,26 @@
  * kept (V_REF).
  *
  * It leaves a value to node:v8 (returns TREE_BAIL) when it meets what it does not carry: functions
- * and symbols (so that V8 raises the real DataCloneError), host objects, resizable
- * buffers, a SharedArrayBuffer itself, errors with accessor message or cause, nesting deeper than
- * MAX_DEPTH. Known differences from
- * structuredClone: non-index properties of an array are not carried (finding them costs an
- * Object.keys of every array, ~250 ns even for [1, 2]); a Proxy is read through its traps
- * (structuredClone refuses it; JS cannot tell a Proxy apart); a view of shared memory arrives as a
- * private copy of its bytes.
+ * and symbols (so that V8 raises the real DataCloneError), host objects, resizable buffers, a
+ * SharedArrayBuffer itself, errors with accessor message or cause, nesting deeper than MAX_DEPTH.
+ * Known differences from structuredClone: non-index properties of an array are not carried
+ * (finding them costs an Object.keys of every array, ~250 ns even for [1, 2]); a Proxy is read
+ * through its traps (structuredClone refuses it; JS cannot tell a Proxy apart); a view of shared
+ * memory arrives as a private copy of its bytes. V_REF numbering: tree-seen.ts.
  *
  * Deliberately free of node: imports: runtimes without node:v8 (Bun, browsers) rely on it.
  */
 import * as F from './formats.js';
+import * as Seen from './tree-seen.js';
 
 // Copied into this module's own bindings once: across the CommonJS build's file boundaries an
-// imported binding is read through a getter on every use.
-const { typeCodeOf } = F;
-
-// Copied into this module's own bindings once: across the CommonJS build's file boundaries an
-// imported binding is read through a getter on every use.
-const { SHORT_STRING, isWellFormed, utf8Scratch, writeUtf16, writeUtf8Short } = F;
-
-// Copied into this module's own constants once: across the CommonJS build's file boundaries an
 // imported binding is read through a getter on every use (measured ~6% of an object encode).
-const {
-  ERROR_CAUSE,
-  ERROR_MESSAGE,
-  ERROR_NAMES,
-  ERROR_STACK,
-  MAX_ARRAY,
-  MAX_DEPTH,
-  V_ARRAY,
-  V_ARRAY_BUFFER,
-  V_BIGINT,
-  V_BOXED_BIGINT,
-  V_BOXED_FALSE,
-  V_BOXED_NUMBER,
-  V_BOXED_STRING,
-  V_BOXED_TRUE,
-  V_DATE,
-  V_ERROR,
-  V_FALSE,
-  V_FLOAT64,
-  V_HOLE,
-  V_INT,
-  V_MAP,
-  V_NULL,
-  V_OBJECT,
-  V_REF,
-  V_REGEXP,
-  V_SET,
-  V_STRING,
-  V_STRING16,
-  V_TRUE,
-  V_UNDEFINED,
-  V_VIEW,
-} = F;
+const { addSeen, clearSeen, findSeen } = Seen;
+const { SHORT_STRING, isWellFormed, typeCodeOf, utf8Scratch, writeUtf16, writeUtf8Short } = F;
+const { ERROR_CAUSE, ERROR_MESSAGE, ERROR_NAMES, ERROR_STACK, MAX_ARRAY, MAX_DEPTH, V_ARRAY, V_ARRAY_BUFFER } = F;
+const { V_BIGINT, V_BOXED_BIGINT, V_BOXED_FALSE, V_BOXED_NUMBER, V_BOXED_STRING, V_BOXED_TRUE, V_DATE, V_ERROR } = F;
+const { V_FALSE, V_FLOAT64, V_HOLE, V_INT, V_MAP, V_NULL, V_OBJECT, V_REF, V_REGEXP, V_SET, V_STRING } = F;
+const { V_STRING16, V_TRUE, V_UNDEFINED, V_VIEW } = F;
 
 /** treeEncodeInto: the value holds something only node:v8 carries. */
 export const TREE_BAIL = 0;
@@ -77,13 +42,6 @@ let pos = 0;
 let end = 0;
 let dvFor: Uint8Array | undefined;
 let dv: DataView = new DataView(new ArrayBuffer(8));
-
-// Objects begun so far, for V_REF: a linear scan while few (the usual task argument has 1-3
-// objects), a Map past SEEN_LINEAR.
-const SEEN_LINEAR = 16;
-const seen: unknown[] = [];
-let seenN = 0;
-let seenMap: Map<unknown, number> | undefined;
 
 const objectProto = Object.prototype;
 const objectToString = Object.prototype.toString;
@@ -156,24 +114,6 @@ function bigint(b: bigint): void {
   vu(bytes.length);
   need(bytes.length);
   for (const x of bytes) out[pos++] = x;
-}
-
-function findSeen(o: unknown): number {
-  if (seenMap !== undefined) return seenMap.get(o) ?? -1;
-  for (let i = 0; i < seenN; i++) if (seen[i] === o) return i;
-  return -1;
-}
-
-function addSeen(o: unknown): void {
-  if (seenMap !== undefined) {
-    seenMap.set(o, seenN++);
-    return;
-  }
-  seen[seenN++] = o;
-  if (seenN > SEEN_LINEAR) {
-    seenMap = new Map();
-    for (let i = 0; i < seenN; i++) seenMap.set(seen[i], i);
-  }
 }
 
 function value(v: unknown, depth: number): void {
@@ -398,9 +338,7 @@ function error(e: Error, depth: number): void {
 }
 
 function reset(): void {
-  for (let i = 0; i < seenN && i <= SEEN_LINEAR; i++) seen[i] = undefined;
-  seenN = 0;
-  seenMap = undefined;
+  clearSeen();
   out = EMPTY;
 }
 
@@ -427,23 +365,5 @@ export function treeEncodeInto(v: unknown, tag: number, dst: Uint8Array, offset:
     throw e;
   } finally {
     reset();
-  }
-}
-
-let scratch = new Uint8Array(1024);
-/** Encodings past this size are left to node:v8 rather than grown further. */
-const SCRATCH_MAX = 1 << 28;
-
-/** The tree encoding of `v` (tag first) in a fresh, non-shared Uint8Array, or undefined (bail). */
-export function treeEncodeFresh(v: unknown, tag: number): Uint8Array | undefined {
-  for (;;) {
-    const n = treeEncodeInto(v, tag, scratch, 0, scratch.byteLength);
-    if (n > 0) {
-      const copy = scratch.slice(0, n);
-      if (scratch.byteLength > 1 << 20) scratch = new Uint8Array(1024); // do not keep a big one
-      return copy;
-    }
-    if (n === TREE_BAIL || scratch.byteLength >= SCRATCH_MAX) return undefined;
-    scratch = new Uint8Array(scratch.byteLength * 4);
   }
 }

@@ -97,6 +97,18 @@ export function tryLockFast(i32: Int32Array, i: number): boolean {
   return Atomics.compareExchange(i32, i, 0, SELF) === 0;
 }
 
+/**
+ * Whether this thread holds the word, exact for this thread, read with a plain load (an Atomics
+ * call costs ~15 ns on Node 20; Value.value asks this twice per `v.value += 1`). Only this thread
+ * puts SELF into the OWNER field or takes it out (a takeover replaces only a dead owner), and its
+ * own writes are ordered before this read; other threads' compare-exchanges change other bits or
+ * another owner, and a racing read returns the old or the new word (Int32 accesses never tear),
+ * either of which gives the same answer.
+ */
+export function heldBySelf(i32: Int32Array, i: number): boolean {
+  return (i32[i] & OWNER_MASK) === SELF;
+}
+
 /** The thread id (not +1) of the holder, or -1 if the word is free. Racy: stale as soon as read. */
 export function ownerThread(i32: Int32Array, i: number): number {
   return (Atomics.load(i32, i) & OWNER_MASK) - 1;
@@ -194,8 +206,26 @@ function leave(i32: Int32Array, i: number, a: Attempt): void {
   if (a.parked && (Atomics.load(i32, i) & OWNER_MASK) === 0) Atomics.notify(i32, i, 1);
 }
 
+/**
+ * Loads of the word a synchronous acquire without a deadline makes before it starts an Attempt.
+ * Under two-thread contention on a short critical section the holder lets go within a few loads;
+ * an Attempt reads the clock first (~60 ns on Node 20, as much as the critical section itself).
+ */
+const QUICK_SPIN = 32;
+
 /** Slow path of a synchronous acquire (the fast CAS failed); `deadline` on performance.now()'s clock. */
 export function lockSlowSync(i32: Int32Array, i: number, deadline: number): number {
+  if (deadline === Infinity) {
+    // Takes only a plain free word (0), as the fast path would: no waiter is parked on it then,
+    // and a RESERVED (starvation hand-over) word is never 0, so this barges no more than the fast
+    // path does. Anything else (parked waiters, a dead owner) is the Attempt's business.
+    for (let k = 0; k < QUICK_SPIN; k++) {
+      const v = Atomics.load(i32, i);
+      if (v === 0) {
+        if (Atomics.compareExchange(i32, i, 0, SELF) === 0) return ACQUIRED;
+      } else if ((v & PARKED) !== 0) break;
+    }
+  }
   const a = new Attempt(deadline);
   for (;;) {
     const r = step(i32, i, a);

@@ -38,9 +38,9 @@ import { type OwnerDeadHandler, checkOwnerDeadHandler, withLockAsync, withLockSy
 import {
   ACQUIRED,
   OWNER_MASK,
-  SELF,
   TIMED_OUT,
   assertOwnerIdFits,
+  heldBySelf,
   lockSlowAsync,
   lockSlowSync,
   tryLockFast,
@@ -188,7 +188,7 @@ export class Lock {
 
   /** For Condition: whether this thread holds the lock. */
   _isOwned(): boolean {
-    return (Atomics.load(this.#i32, STATE) & OWNER_MASK) === SELF;
+    return heldBySelf(this.#i32, STATE);
   }
 
   /** For Condition: releases the lock; returns what _acquireRestore needs (always 1). */

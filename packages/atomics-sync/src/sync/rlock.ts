@@ -44,9 +44,9 @@ import {
 import {
   ACQUIRED,
   OWNER_MASK,
-  SELF,
   TIMED_OUT,
   assertOwnerIdFits,
+  heldBySelf,
   lockSlowAsync,
   lockSlowSync,
   tryLockFast,
@@ -144,7 +144,7 @@ export class RLock {
 
   /** Releases one level. NotOwnerError unless this thread holds it. */
   release(): void {
-    if ((Atomics.load(this.#i32, STATE) & OWNER_MASK) !== SELF) {
+    if (!heldBySelf(this.#i32, STATE)) {
       throw new NotOwnerError('RLock.release: cannot release an RLock this thread does not hold');
     }
     const depth = this.#i32[COUNT];
@@ -163,7 +163,7 @@ export class RLock {
 
   /** Whether this thread holds it. Exact for this thread (only this thread can change that answer). */
   isOwned(): boolean {
-    return (Atomics.load(this.#i32, STATE) & OWNER_MASK) === SELF;
+    return heldBySelf(this.#i32, STATE);
   }
 
   /** This thread's recursion depth (0 if it does not hold the lock). */
@@ -239,7 +239,7 @@ export class RLock {
   }
 
   #reenter(): boolean {
-    if ((Atomics.load(this.#i32, STATE) & OWNER_MASK) !== SELF) return false;
+    if (!heldBySelf(this.#i32, STATE)) return false;
     const depth = this.#i32[COUNT];
     if (depth >= RLOCK_MAX_DEPTH)
       throw new InvalidArgumentError(`RLock.acquire: recursion depth would exceed ${RLOCK_MAX_DEPTH}`);

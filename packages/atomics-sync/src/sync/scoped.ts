@@ -45,7 +45,8 @@ export function timeoutError(what: string, timeout: unknown): TimeoutError {
 
 /** `lock.withLock(fn, timeout)`; `what` names the call in errors (e.g. "RLock.withLock"). */
 export function withLockSync<T>(lock: ScopedLock, what: string, fn: () => T, timeout?: number | null): T {
-  timeoutMs(timeout, `${what}: timeout`, 'lock'); // named after this call, not the acquire it makes
+  // Named after this call, not the acquire it makes; no string built for the usual omitted timeout.
+  if (timeout !== undefined) timeoutMs(timeout, `${what}: timeout`, 'lock');
   checkFn(what, fn);
   const onOwnerDead = lock.onOwnerDead;
   let got: boolean;
