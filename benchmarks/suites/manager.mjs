@@ -17,11 +17,17 @@
 //                         runs 4 such loops at once on the one connection (against Python's 4
 //                         threads); "pipelined" keeps 100 calls in flight (against Python's one
 //                         thread, which cannot pipeline)
+//   manager.tcp-echo      the floor under every remote figure: a bare 32-byte TCP echo on loopback
+//                         (no manager, no codec, no auth), one client awaiting each reply, round
+//                         trips/s: Node's node:net (server in another process, as above) and
+//                         Python's socket module (server in a thread). A sequential remote call
+//                         can be no faster than its runtime's bare echo.
 // Ratios are their own lines (impl "ratio sabkit/python"; > 1 means sabkit is faster). The machine
 // is noisy: each round measures sabkit, then Python, back to back, and a ratio's samples are the
 // per-round ratios (so a load spike hits both sides of one ratio, not one side of all of them).
 // Needs the built packages: `npx -y pnpm@12.4.2 run build`.
 import { spawn } from 'node:child_process';
+import net from 'node:net';
 import { Event, Array as SharedArray, Manager, Process, SyncManager, Value } from '@sabkit/multiprocessing';
 import { QUICK, emit, median, python, runPython, runsFor } from '../lib/report.mjs';
 
@@ -69,6 +75,22 @@ if __name__ == '__main__':
     for t in ts: t.join()
     out['remote-4threads'] = 2 * (remote_ops // 4) * 4 / (time.perf_counter() - t0)
     server.shutdown()
+    import socket
+    srv = socket.socket(); srv.bind(('127.0.0.1', 0)); srv.listen(1)
+    def echo():
+        c, _ = srv.accept(); c.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        while True:
+            b = c.recv(64)
+            if not b: break
+            c.sendall(b)
+    threading.Thread(target=echo, daemon=True).start()
+    s = socket.create_connection(srv.getsockname()); s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    msg = b'x' * 32
+    for _ in range(500): s.sendall(msg); s.recv(64)
+    t0 = time.perf_counter()
+    for _ in range(remote_ops): s.sendall(msg); s.recv(64)
+    out['tcp-echo'] = remote_ops / (time.perf_counter() - t0)
+    s.close()
     print(json.dumps(out))
 `;
 
@@ -175,6 +197,32 @@ console.log(JSON.stringify(a));
 await server.serveForever();
 `;
 
+// The bare echo: a node:net server in its own process; the client awaits each 32-byte reply.
+const ECHO = `
+import net from 'node:net';
+const srv = net.createServer((s) => { s.setNoDelay(true); s.on('data', (b) => s.write(b)); });
+srv.listen(0, '127.0.0.1', () => console.log(JSON.stringify(srv.address())));
+`;
+async function tcpEcho(socket, n) {
+  const msg = Buffer.alloc(32, 120);
+  const t = performance.now();
+  await new Promise((resolve) => {
+    let got = 0;
+    const onData = (b) => {
+      got += b.length;
+      if (got < 32) return;
+      got -= 32;
+      if (--n === 0) {
+        socket.off('data', onData);
+        resolve();
+      } else socket.write(msg);
+    };
+    socket.on('data', onData);
+    socket.write(msg);
+  });
+  return performance.now() - t;
+}
+
 const py = python();
 if (!py) process.stderr.write('manager: python3 not found; Python figures skipped\n');
 const ours = {};
@@ -187,8 +235,20 @@ const child = spawn(process.execPath, ['--input-type=module', '-e', SERVER], {
   stdio: ['ignore', 'pipe', 'inherit'],
   cwd: import.meta.dirname,
 });
+const echoChild = spawn(process.execPath, ['--input-type=module', '-e', ECHO], {
+  stdio: ['ignore', 'pipe', 'inherit'],
+});
 let client;
+let echo;
 try {
+  const echoPort = await new Promise((resolve, reject) => {
+    echoChild.stdout.once('data', (b) => resolve(JSON.parse(String(b)).port));
+    echoChild.once('exit', (c) => reject(new Error(`the echo server exited with ${c}`)));
+  });
+  echo = net.connect(echoPort, '127.0.0.1');
+  echo.setNoDelay(true);
+  await new Promise((resolve) => echo.once('connect', resolve));
+  await tcpEcho(echo, 500);
   const port = await new Promise((resolve, reject) => {
     child.stdout.once('data', (b) => resolve(JSON.parse(String(b)).port));
     child.once('exit', (c) => reject(new Error(`the server exited with ${c}`)));
@@ -218,10 +278,13 @@ try {
     add(ours, 'remote-pipelined', await pipelined(remote, REMOTE_OPS));
     add(ours, 'served-int', opsPerSec(served, LOCAL_OPS, 1));
     add(ours, 'remote-4threads', await fourThreads(remote, REMOTE_OPS));
+    add(ours, 'tcp-echo', REMOTE_OPS / ((await tcpEcho(echo, REMOTE_OPS)) / 1000));
     if (py) for (const [k, v] of Object.entries(runPython(PY, [LOCAL_OPS / 5, REMOTE_OPS])[0])) add(theirs, k, v);
   }
 } finally {
   await client?.shutdown();
+  echo?.destroy();
+  echoChild.kill();
   child.kill();
   await m.shutdown();
   await inProcess.shutdown();
@@ -239,6 +302,7 @@ const LABEL = {
   'remote-async-int': ['manager.remote-dict', 'sabkit SyncManager TCP async, 1 client sequential (int)', 'remote-int'],
   'remote-async-obj': ['manager.remote-dict', 'sabkit SyncManager TCP async, 1 client sequential (obj)', 'remote-obj'],
   'remote-async-4': ['manager.remote-dict', 'sabkit SyncManager TCP async, 4 clients concurrent', 'remote-4threads'],
+  'tcp-echo': ['manager.tcp-echo', 'node:net bare echo, 1 client sequential (round trips)', 'tcp-echo'],
   'remote-pipelined': [
     'manager.remote-dict',
     'sabkit SyncManager TCP async, 1 client pipelined 100 (int)',
@@ -247,6 +311,13 @@ const LABEL = {
 };
 for (const [k, [bench, impl]] of Object.entries(LABEL)) emit(bench, impl, 'ops', ours[k], 'ops/s');
 if (py) {
+  emit(
+    'manager.tcp-echo',
+    `python ${py.version} socket bare echo, 1 client sequential (round trips)`,
+    'ops',
+    theirs['tcp-echo'],
+    'ops/s',
+  );
   for (const k of ['local-int', 'local-obj', 'remote-int', 'remote-obj', 'remote-4threads']) {
     const bench = k.startsWith('local') ? 'manager.local-dict' : 'manager.remote-dict';
     const what = k.startsWith('local') ? 'Manager()' : 'SyncManager TCP';
@@ -259,6 +330,15 @@ if (py) {
       'ops/s',
     );
   }
+  // The ceiling of the sequential remote case: no node:net call can beat node:net's bare echo.
+  emit(
+    'manager.tcp-echo',
+    'ceiling: node:net bare echo / python SyncManager TCP 1 thread (int)',
+    'speed-up',
+    ours['tcp-echo'].map((v, i) => v / theirs['remote-int'][i]),
+    'x',
+    { note: 'per-round ratios; the most a sequential node:net remote call could reach against Python' },
+  );
   for (const [k, [bench, impl, pyKey]] of Object.entries(LABEL)) {
     const ratios = ours[k].map((v, i) => v / theirs[pyKey][i]);
     const [a, b] = [median(ours[k]).toPrecision(4), median(theirs[pyKey]).toPrecision(4)];

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Value } from '@sabkit/atomics-sync';
 import { Manager, type DictProxy, type NamespaceProxy } from '../src/manager/index.js';
-import { LOCK } from '../src/manager/shared-dict.js';
+import { LOCK } from '../src/manager/shared-dict-layout.js';
 import { Pool } from '../src/pool/pool.js';
 import { Process } from '../src/process/process.js';
 

@@ -62,6 +62,7 @@
  *
  * Layout: docs/layouts/pool.md
  */
+import { TIME_ORIGIN } from './clock.js';
 
 export const CACHE_LINE = 64;
 
@@ -161,4 +162,4 @@ export const slotStartIndex = (slot: number): number => (SLOT_START_OFFSET >> 3)
  * The clock both sides stamp times with: milliseconds since the Unix epoch with sub-microsecond
  * resolution. performance.now() alone is relative to each thread's own time origin.
  */
-export const epochNow = (): number => performance.timeOrigin + performance.now();
+export const epochNow = (): number => TIME_ORIGIN + performance.now();

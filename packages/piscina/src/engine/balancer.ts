@@ -130,8 +130,6 @@ export function rebalance(
 ): void {
   for (let round = 0; round < workers.length; round++) {
     let thief: WorkerHandle | undefined;
-    let victim: WorkerHandle | undefined;
-    let spare = 0;
     for (let i = 0; i < workers.length; i++) {
       const w = workers[i];
       if (
@@ -141,6 +139,14 @@ export function rebalance(
         (thief === undefined || w.inflight < thief.inflight)
       )
         thief = w;
+    }
+    // No thief: the common case in a batch (every worker busy), decided before counting what the
+    // victims hold, which walks their task lists (up to SLOTS each, on every drain of the batch).
+    if (thief === undefined) break;
+    let victim: WorkerHandle | undefined;
+    let spare = 0;
+    for (let i = 0; i < workers.length; i++) {
+      const w = workers[i];
       // inflight is an upper bound: it also counts slots whose task was stolen already, held until
       // the worker skips the record, which a worker blocked in a long task does not do for a while.
       // Counting those made such a worker the victim again and again, with nothing left to steal,
@@ -155,7 +161,7 @@ export function rebalance(
         }
       }
     }
-    if (thief === undefined || victim === undefined) break;
+    if (victim === undefined) break;
     const stolen = victim.steal(Math.ceil(spare / 2));
     if (stolen.length === 0) break;
     for (let i = 0; i < stolen.length; i++) if (!give(thief, stolen[i])) requeue(stolen[i]);

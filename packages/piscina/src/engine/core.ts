@@ -16,6 +16,7 @@ import { bindCodec } from '../dispatch/codec-link.js';
 import { depthFor, lowWaterFor, pickWorker, queueFull, queuedTasks, rebalance } from './balancer.js';
 import { CustomBalancer } from './custom-balancer.js';
 import { Deadlines } from './deadlines.js';
+import { TIME_ORIGIN } from '../dispatch/clock.js';
 import { POOL_BYTES } from '../dispatch/layout.js';
 import { MAIN_SPIN_MS, Poller, microtask } from '../dispatch/poller.js';
 import { RES_ERROR, RES_OK, RES_PROGRESS } from '../dispatch/wire.js';
@@ -326,7 +327,7 @@ export class PoolCore {
     this.completed++;
     if (this.options.recordTiming) {
       this.runTime.record(run);
-      if (start > 0) this.waitTime.record(start - performance.timeOrigin - task.created);
+      if (start > 0) this.waitTime.record(start - TIME_ORIGIN - task.created);
     }
     if (kind === RES_OK) settleRevived(task, value);
     else if (kind === RES_ERROR) task.settle(false, deserializeError(value));

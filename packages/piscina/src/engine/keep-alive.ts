@@ -25,10 +25,18 @@ export class KeepAlive {
    */
   release(): void {
     this.#held = false;
+    // One pending check at a time: it runs at the first check phase after this release, as a new
+    // one would. A sequential round trip (await run() in a loop) goes idle after every task, and
+    // queued one Immediate per task that each found the pool held again.
+    if (this.#pending) return;
+    this.#pending = true;
     setImmediate(this.#nextTurn);
   }
 
+  #pending = false;
+
   readonly #nextTurn = (): void => {
+    this.#pending = false;
     if (!this.#held) setImmediate(this.#letGo);
   };
 

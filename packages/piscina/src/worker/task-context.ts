@@ -22,6 +22,7 @@ import {
   slotStartIndex,
   slotStateIndex,
 } from '../dispatch/layout.js';
+import { TIME_ORIGIN } from '../dispatch/clock.js';
 import { F_PROGRESS, F_TIMED } from '../dispatch/wire.js';
 import type { TaskContextLike } from '../worker-state.js';
 import { poolErrors } from './sync-link.js';
@@ -85,7 +86,7 @@ export class TaskContext implements TaskContextLike {
   begin(): boolean {
     const t0 = performance.now();
     this.t0 = t0;
-    this.startEpoch = performance.timeOrigin + t0;
+    this.startEpoch = TIME_ORIGIN + t0;
     if (this.flags & F_TIMED) this.#start[slotStartIndex(this.slot)] = this.startEpoch;
     return Atomics.compareExchange(this.#state, slotStateIndex(this.slot), SLOT_QUEUED, SLOT_RUNNING) === SLOT_QUEUED;
   }

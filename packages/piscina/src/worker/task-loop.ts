@@ -37,7 +37,7 @@ import {
   recordKind,
   recordSlot,
 } from '../dispatch/wire.js';
-import { unwrapMovable } from '../movable.js';
+import { isMovable, unwrapMovable } from '../movable.js';
 import type { WorkerGlobalState } from '../worker-state.js';
 import { loadTaskFunction, type TaskFunction } from './loader.js';
 import { holdsShared, revive, serializeError } from './sync-link.js';
@@ -316,7 +316,8 @@ export class TaskLoop implements ProgressSink {
 
   #respond(kind: number, slot: number, start: number, run: number, value: unknown): void {
     let transfer: unknown[] | undefined;
-    if (kind === RES_OK) ({ value, transfer } = unwrapMovable(value));
+    // isMovable first: unwrapMovable returns a new object, and most results are not movable.
+    if (kind === RES_OK && isMovable(value)) ({ value, transfer } = unwrapMovable(value));
     try {
       this.#ch.respond(kind, slot, start, run, value, transfer as never);
     } catch (e) {
