@@ -108,6 +108,8 @@ const cases = {
     eq([await ns.getAsync('k'), await ns.getAsync('j')], [1, 'é'], 'Namespace');
     await d.callMethodAsync('update', [[['u', 1]]]);
     eq(await d.sizeAsync(), 4, 'size after update');
+    await m.shutdown();
+    await rejects(d.getAsync('n'), ClosedError, /shut down/, 'after shutdown');
   },
   async 'SyncManager: served dict and Lock hammered by 2 Pool workers and the page; other types'() {
     await using s = new SyncManager();
@@ -184,6 +186,29 @@ const cases = {
     } finally {
       w.terminate();
     }
+  },
+  async 'BaseManager.register: an inline-function type made on the server worker, called from the page and a Pool task'() {
+    class CounterManager extends BaseManager {}
+    CounterManager.register(
+      'Counter',
+      () => ({
+        n: 0,
+        inc: function (k) {
+          this.n += k;
+          return this.n;
+        },
+      }),
+      {
+        exposed: ['inc'],
+      },
+    );
+    await using m = new CounterManager();
+    await m.start();
+    const c = await m.createAsync('Counter');
+    await rejects(() => c.inc(1), BlockingNotAllowedError, /callMethodAsync\('inc'/, 'c.inc() on the page');
+    eq(await c.callMethodAsync('inc', [1]), 1, 'from the page');
+    await using pool = new Pool(1);
+    eq(await pool.map((c) => c.inc(10), [c]), [11], 'from a Pool task');
   },
   async 'network manager refused: ManagerNetworkUnavailableError says why'() {
     for (const make of [
