@@ -187,7 +187,7 @@ const cases = {
       w.terminate();
     }
   },
-  async 'BaseManager.register: an inline-function type made on the server worker, called from the page and a Pool task'() {
+  async 'BaseManager.register: an inline type made in the server worker, called by the page and a Pool task'() {
     class CounterManager extends BaseManager {}
     CounterManager.register(
       'Counter',
@@ -209,6 +209,9 @@ const cases = {
     eq(await c.callMethodAsync('inc', [1]), 1, 'from the page');
     await using pool = new Pool(1);
     eq(await pool.map((c) => c.inc(10), [c]), [11], 'from a Pool task');
+    // A proxy a task returns comes alive on the page (its reference taken without waiting).
+    const [back] = await pool.map((c) => c, [c]);
+    eq([back.id, await back.callMethodAsync('inc', [1])], [c.id, 12], 'a proxy back from a task');
   },
   async 'network manager refused: ManagerNetworkUnavailableError says why'() {
     for (const make of [
