@@ -113,7 +113,10 @@ const cases = {
     const lockWord = new Int32Array(d.table, 0, 2);
     Atomics.store(lockWord, 0, 12_345);
     let done = false;
-    const pending = d.getAsync('u').then((v) => ((done = true), v));
+    const pending = d.getAsync('u').then((v) => {
+      done = true;
+      return v;
+    });
     await new Promise((r) => setTimeout(r, 50));
     eq(done, false, 'waits while the lock is held (and the page runs)');
     Atomics.store(lockWord, 0, 0);
