@@ -108,6 +108,22 @@ const cases = {
     eq([await ns.getAsync('k'), await ns.getAsync('j')], [1, 'é'], 'Namespace');
     await d.callMethodAsync('update', [[['u', 1]]]);
     eq(await d.sizeAsync(), 4, 'size after update');
+    // The table's lock held by another thread (word 0: its owner's id + 1; docs/layouts/manager-dict.md):
+    // the page's call waits without blocking the page, and completes once the lock is released.
+    const lockWord = new Int32Array(d.table, 0, 2);
+    Atomics.store(lockWord, 0, 12_345);
+    let done = false;
+    const pending = d.getAsync('u').then((v) => {
+      done = true;
+      return v;
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    eq(done, false, 'waits while the lock is held (and the page runs)');
+    Atomics.store(lockWord, 0, 0);
+    Atomics.notify(lockWord, 0);
+    eq(await pending, 1, 'answered once released');
+    await m.shutdown();
+    await rejects(d.getAsync('n'), ClosedError, /shut down/, 'after shutdown');
   },
   async 'SyncManager: served dict and Lock hammered by 2 Pool workers and the page; other types'() {
     await using s = new SyncManager();
@@ -184,6 +200,32 @@ const cases = {
     } finally {
       w.terminate();
     }
+  },
+  async 'BaseManager.register: an inline type made in the server worker, called by the page and a Pool task'() {
+    class CounterManager extends BaseManager {}
+    CounterManager.register(
+      'Counter',
+      () => ({
+        n: 0,
+        inc: function (k) {
+          this.n += k;
+          return this.n;
+        },
+      }),
+      {
+        exposed: ['inc'],
+      },
+    );
+    await using m = new CounterManager();
+    await m.start();
+    const c = await m.createAsync('Counter');
+    await rejects(() => c.inc(1), BlockingNotAllowedError, /callMethodAsync\('inc'/, 'c.inc() on the page');
+    eq(await c.callMethodAsync('inc', [1]), 1, 'from the page');
+    await using pool = new Pool(1);
+    eq(await pool.map((c) => c.inc(10), [c]), [11], 'from a Pool task');
+    // A proxy a task returns comes alive on the page (its reference taken without waiting).
+    const [back] = await pool.map((c) => c, [c]);
+    eq([back.id, await back.callMethodAsync('inc', [1])], [c.id, 12], 'a proxy back from a task');
   },
   async 'network manager refused: ManagerNetworkUnavailableError says why'() {
     for (const make of [

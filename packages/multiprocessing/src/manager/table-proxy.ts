@@ -71,19 +71,22 @@ export class TableProxy extends BaseProxy {
   ): Promise<unknown> {
     const t = this.#t;
     if (t === undefined) return super.callMethodAsync(method, args, wait);
-    if (!CAN_BLOCK) {
-      // update() is one lock per key: on a page each is retried on its own, never re-applied.
-      const ops =
-        method === 'update' && this.exposed.includes(method)
-          ? [...(args[0] as Iterable<readonly [unknown, unknown]>)].map((kv) => () => this.#serve(t, 'set', kv))
-          : [() => this.#serve(t, method, args)];
-      this.#open();
-      return withoutBlocking(t.buffer, ops);
-    }
+    if (!CAN_BLOCK) return this.#serveAsync(t, method, args);
     try {
       return Promise.resolve(this.callMethod(method, args, wait));
     } catch (e) {
       return Promise.reject(e);
     }
+  }
+
+  /** A browser's page: the table's lock waited for with Atomics.waitAsync (table-page.ts). */
+  async #serveAsync(t: SharedDict, method: string, args: readonly unknown[]): Promise<unknown> {
+    this.#open();
+    // update() is one lock per key: on a page each is retried on its own, never re-applied.
+    const ops =
+      method === 'update' && this.exposed.includes(method)
+        ? [...(args[0] as Iterable<readonly [unknown, unknown]>)].map((kv) => () => this.#serve(t, 'set', kv))
+        : [() => this.#serve(t, method, args)];
+    return withoutBlocking(t.buffer, ops);
   }
 }
