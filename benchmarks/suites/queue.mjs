@@ -406,7 +406,7 @@ function codecNs(useV8, value, n) {
 }
 
 async function main() {
-  const runs = runsFor(5, 2);
+  const runs = runsFor(5, 3); // --quick: still a median of three
   const ratio = (bench, name, metric, a, b) => emit(bench, `ratio ${name}`, metric, [a / b], 'x');
   const py = python();
   const N = {

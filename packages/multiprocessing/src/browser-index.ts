@@ -2,9 +2,9 @@
  * `@sabkit/multiprocessing` in a browser (the `browser` export condition; built by
  * scripts/build-browser.mjs): Pool (module tasks by URL and inline functions, the same closure
  * rules as on Node) over @sabkit/piscina's browser engine, and the synchronisation and shared
- * memory of atomics-sync; Process as a module Web Worker; the parallel loops on a Pool. Not here,
- * and why (docs/runtimes.md): Manager (its server is a worker of its own, reached over
- * node:net-style channels).
+ * memory of atomics-sync; Process as a module Web Worker; the parallel loops on a Pool; Manager,
+ * SyncManager and BaseManager with their server in a module Web Worker (manager/platform.browser.ts),
+ * local only: a network manager is refused (ManagerNetworkUnavailableError: no sockets).
  */
 import { requireSharedMemory } from '@sabkit/atomics-sync';
 import { Pool as NodePool } from './pool/pool.js';
@@ -23,6 +23,7 @@ export type { PoolOptions, PoolTask, MapOptions, MapAsyncOptions, ImapOptions } 
 export { AsyncResult, type ResultCallbacks } from './pool/async-result.js';
 export { Process, activeChildren, EXIT_TERMINATED, EXIT_KILLED, type ProcessOptions } from './process/process.js';
 export { currentProcess, parentProcess, cpuCount, type ProcessInfo } from './process/current-process.js';
+export * from './manager/index.js';
 export {
   parallelFor,
   parallelReduce,

@@ -16,7 +16,7 @@
 // Use: `build({ ..., plugins: [sabkitWorkers()] })`; deploy the bundle's folder with its `sabkit/`.
 // With `platform: 'browser'` it does none of that: the packages' browser builds start module Web
 // Workers from scripts next to the bundle (`new URL('./sabkit-piscina-worker.js', import.meta.url)`;
-// multiprocessing's sabkit-pool-worker.js and sabkit-process-worker.js), which esbuild does not
+// multiprocessing's sabkit-pool-worker.js, sabkit-process-worker.js, sabkit-manager-worker.js), which esbuild does not
 // follow either, so it adds those scripts (of the packages the app can resolve) as entry points
 // under those names. Their output must be `.js` files in the bundle's folder (an `outExtension`
 // for '.js' other than '.js' is refused).
@@ -48,6 +48,7 @@ const BROWSER_SCRIPTS = [
   ['sabkit-piscina-worker', '@sabkit/piscina/sabkit-piscina-worker.js'],
   ['sabkit-pool-worker', '@sabkit/multiprocessing/sabkit-pool-worker.js'],
   ['sabkit-process-worker', '@sabkit/multiprocessing/sabkit-process-worker.js'],
+  ['sabkit-manager-worker', '@sabkit/multiprocessing/sabkit-manager-worker.js'],
 ];
 
 /** Browser builds: adds the pools' worker scripts the app can resolve as entry points (see the header). */

@@ -58,9 +58,33 @@ try {
     logLevel: 'error',
     plugins: [sabkitWorkers()],
   });
+  // The manager page, likewise (its server's sabkit-manager-worker.js is added by the plugin), and its own
+  // module worker (which the page names as ./manager-worker.mjs, so built on its own with that name).
+  await build({
+    entryPoints: { 'manager-page': join(here, 'manager-page.mjs') },
+    bundle: true,
+    platform: 'browser',
+    format: 'esm',
+    target: 'es2022',
+    outdir: join(out, 'esbuild'),
+    logLevel: 'error',
+    plugins: [sabkitWorkers()],
+  });
+  await build({
+    entryPoints: { 'manager-worker': join(here, 'manager-worker.mjs') },
+    bundle: true,
+    platform: 'browser',
+    format: 'esm',
+    target: 'es2022',
+    outdir: join(out, 'esbuild'),
+    outExtension: { '.js': '.mjs' },
+    logLevel: 'error',
+  });
   for (const f of ['index.html', 'pool-task.mjs']) cpSync(join(here, f), join(out, 'esbuild', f));
-  const poolHtml = readFileSync(join(here, 'pool.html'), 'utf8').replace('./pool-page.mjs', './pool-page.js');
-  writeFileSync(join(out, 'esbuild', 'pool.html'), poolHtml);
+  for (const name of ['pool', 'manager']) {
+    const html = readFileSync(join(here, `${name}.html`), 'utf8').replace(`./${name}-page.mjs`, `./${name}-page.js`);
+    writeFileSync(join(out, 'esbuild', `${name}.html`), html);
+  }
   await viteBuild({
     root: here,
     base: './',
@@ -70,16 +94,18 @@ try {
       outDir: join(out, 'vite'),
       emptyOutDir: true,
       target: 'es2022',
-      rollupOptions: { input: { index: join(here, 'index.html'), pool: join(here, 'pool.html') } },
+      rollupOptions: {
+        input: { index: join(here, 'index.html'), pool: join(here, 'pool.html'), manager: join(here, 'manager.html') },
+      },
     },
     worker: { format: 'es' },
   });
-  // Each build once more without the pool's worker script: the pool must fail naming it, not hang.
+  // Each build once more without the sabkit worker scripts: each must fail naming its script, not hang.
   for (const bundler of ['esbuild', 'vite']) {
     const copy = join(out, 'missing-worker', bundler);
     cpSync(join(out, bundler), copy, { recursive: true });
     for (const f of readdirSync(copy, { recursive: true }))
-      if (/sabkit-(piscina|pool|process)-worker[^/]*\.js$/.test(f)) rmSync(join(copy, f));
+      if (/sabkit-(piscina|pool|process|manager)-worker[^/]*\.js$/.test(f)) rmSync(join(copy, f));
   }
   server = await serve(out);
   browser = await chromium.launchPersistentContext(profile, {
@@ -99,8 +125,10 @@ try {
   const runs = [];
   for (const bundler of ['esbuild', 'vite'])
     for (const mode of ['isolated', 'plain'])
-      for (const html of ['index.html', 'pool.html']) runs.push([bundler, mode, `${bundler}/${html}`]);
-  for (const bundler of ['esbuild', 'vite']) runs.push([bundler, 'isolated', `missing-worker/${bundler}/pool.html`]);
+      for (const html of ['index.html', 'pool.html', 'manager.html']) runs.push([bundler, mode, `${bundler}/${html}`]);
+  for (const bundler of ['esbuild', 'vite'])
+    for (const html of ['pool.html', 'manager.html'])
+      runs.push([bundler, 'isolated', `missing-worker/${bundler}/${html}`]);
   for (const [bundler, mode, path] of runs) {
     const page = await browser.newPage();
     const errors = [];

@@ -12,10 +12,9 @@
  *     await m.start();
  *     const c = m.create('Counter', 5); // or (m as any).Counter(5)
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type tls from 'node:tls';
-import { InvalidArgumentError, deserializeError, describe, watchWorker } from '@sabkit/atomics-sync';
-import { checkWorkerFile } from '@sabkit/piscina/internal';
+import { InvalidArgumentError, canBlock, deserializeError, describe, watchWorker } from '@sabkit/atomics-sync';
 import { taskSpec, type TaskRef } from '../tasks/inline.js';
 import { keyBytes } from './auth.js';
 import { crypto } from './builtins.js';
@@ -32,12 +31,13 @@ import { channelClient } from './channel-client.js';
 import { DirectConnection } from './direct.js';
 import { DEFAULT_MAX_FRAME_BYTES } from './frames.js';
 import { ManagerStartError } from './manager-errors.js';
+import { explainFailure, refuseBlocking } from './page.js';
 import { BUILTIN_TYPES, type TypeEntry } from './object-server.js';
+import { STARTS_WHILE_BLOCKED, checkPlatform, startServerThread } from './platform.js';
 import { deadlineOf, proxyFor, type BaseProxy } from './proxy-base.js';
 import { Server } from './server.js';
 import { OP_CREATE, OP_INFO } from './wire.js';
 
-const SERVER_URL = new URL('./manager-server.js', import.meta.url);
 /** Default ms for a server thread to start or a connection to open (ManagerStartError after). */
 export const DEFAULT_START_TIMEOUT_MS = 10_000;
 /** Default ms a request may wait for its answer beyond its own timeout. */
@@ -134,6 +134,10 @@ export class BaseManager implements AsyncDisposable {
   #server: Server | undefined;
   #direct: DirectConnection | undefined;
   #state: 'initial' | 'started' | 'shutdown' = 'initial';
+  /** Why the server's thread failed, if it did ('error'): named by create() instead of a bare closed channel. */
+  #failure: Error | undefined;
+  /** The server's thread has said it is ready (or why not): a sync call in its creator may wait for it. */
+  #announced = false;
 
   /**
    * Python's register(typeid, callable, exposed, proxytype): `callable` makes the object on the
@@ -165,6 +169,7 @@ export class BaseManager implements AsyncDisposable {
   }
 
   constructor(options: BaseManagerOptions = {}) {
+    checkPlatform(options);
     this.#opts = options;
     this.#address = parseAddress(options.address);
     this.#authkey = options.authkey === undefined ? crypto().randomBytes(32) : keyBytes(options.authkey);
@@ -214,17 +219,21 @@ export class BaseManager implements AsyncDisposable {
 
   /** Starts a thread running `data` (manager-server.ts); failures there close the channel. */
   protected spawn(data: Record<string, unknown>): Worker {
+    let w: Worker;
     try {
-      checkWorkerFile(SERVER_URL, "the Manager's server thread");
+      w = startServerThread({ ...data, buffer: this.#buffer });
     } catch (e) {
       // Clients in other threads that already hold proxies stop waiting too.
       markClosed(this.#buffer, SHUT_SERVER_FAILED);
       throw new ManagerStartError(`Manager: ${(e as Error).message}`, { cause: e });
     }
-    const w = new Worker(SERVER_URL, { workerData: { ...data, buffer: this.#buffer } });
     watchWorker(w);
+    w.once('message', () => {
+      this.#announced = true;
+    });
     w.unref();
     w.on('error', (e) => {
+      this.#failure ??= e as Error;
       markClosed(this.#buffer, SHUT_SERVER_FAILED);
       process.stderr.write(`Manager thread:\n${(e as Error)?.stack ?? String(e)}\n`);
     });
@@ -252,7 +261,7 @@ export class BaseManager implements AsyncDisposable {
           );
           w.once('message', resolve);
           w.once('error', (e) =>
-            reject(new ManagerStartError(`Manager.${what}(): its thread failed to load`, { cause: e })),
+            reject(new ManagerStartError(`Manager.${what}(): its thread failed to load: ${e.message}`, { cause: e })),
           );
           w.once('exit', () =>
             reject(new ManagerStartError(`Manager.${what}(): its thread exited before it was ready`)),
@@ -340,22 +349,50 @@ export class BaseManager implements AsyncDisposable {
 
   /** A new managed object of a registered typeid, and its proxy (Python's `manager.<typeid>()`). */
   create<P extends BaseProxy = BaseProxy>(typeid: string, ...args: unknown[]): P {
+    const ctor = this.#registered(typeid);
+    const alt = typeof (this as unknown as Record<string, unknown>)[`${typeid}Async`] === 'function';
+    const asyncForm = alt ? `${typeid}Async()` : `createAsync('${typeid}')`;
+    if (!canBlock) refuseBlocking(`Manager: making a ${typeid}`, asyncForm);
+    // A browser loads a nested worker's script through its parent: blocking here would starve it.
+    if (!STARTS_WHILE_BLOCKED && this.#worker && !this.#announced)
+      refuseBlocking(`Manager: making a ${typeid} before its server's Web Worker has started`, `${asyncForm} first`);
+    try {
+      const made = channelClient(this.#buffer).call(OP_CREATE, 0, typeid, args, deadlineOf(this.#buffer, 'none'));
+      const [id, exposed] = made as [number, string[]];
+      return proxyFor(this.#buffer, id, typeid, exposed, ctor) as P;
+    } catch (e) {
+      throw explainFailure(e, this.#failure);
+    }
+  }
+
+  /** create() without blocking the event loop (the form for a browser's page). */
+  async createAsync<P extends BaseProxy = BaseProxy>(typeid: string, ...args: unknown[]): Promise<P> {
+    const ctor = this.#registered(typeid);
+    try {
+      const made = channelClient(this.#buffer).callAsync(OP_CREATE, 0, typeid, args, deadlineOf(this.#buffer, 'none'));
+      const [id, exposed] = (await made) as [number, string[]];
+      return proxyFor(this.#buffer, id, typeid, exposed, ctor) as P;
+    } catch (e) {
+      throw explainFailure(e, this.#failure);
+    }
+  }
+
+  /** The proxy class registered for `typeid` (undefined: the default); an unknown typeid throws. */
+  #registered(typeid: string): RegisterOptions['proxytype'] {
     const r = registryOf(this.constructor).get(typeid);
     if (!r && !BUILTIN_TYPES.has(typeid))
       throw new InvalidArgumentError(`Manager: typeid ${describe(typeid)} is not registered`);
-    const [id, exposed] = channelClient(this.#buffer).call(
-      OP_CREATE,
-      0,
-      typeid,
-      args,
-      deadlineOf(this.#buffer, 'none'),
-    ) as [number, string[]];
-    return proxyFor(this.#buffer, id, typeid, exposed, r?.options.proxytype) as P;
+    return r?.options.proxytype;
   }
 
   /** Objects alive on the server (Python's _number_of_objects()). */
   numberOfObjects(): number {
     const info = channelClient(this.#buffer).call(OP_INFO, 0, '', [], deadlineOf(this.#buffer, 'none'));
+    return (info as { objects: number }).objects;
+  }
+
+  async numberOfObjectsAsync(): Promise<number> {
+    const info = await channelClient(this.#buffer).callAsync(OP_INFO, 0, '', [], deadlineOf(this.#buffer, 'none'));
     return (info as { objects: number }).objects;
   }
 

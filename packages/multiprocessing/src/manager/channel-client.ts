@@ -5,8 +5,9 @@
  * that the server is alive and the channel open. Every wait is bounded: by the call's deadline,
  * by the channel's START_MS while no server has ever run, and by the server's liveness.
  */
-import { ClosedError, InvalidArgumentError, deserializeError } from '@sabkit/atomics-sync';
+import { ClosedError, InvalidArgumentError, canBlock, deserializeError } from '@sabkit/atomics-sync';
 import { ManagerConnectionError, ManagerStartError } from './manager-errors.js';
+import { assertCallCanBlock } from './page.js';
 import * as Channel from './channel.js';
 import * as Wire from './wire.js';
 // Local copies: in the CommonJS build an imported binding is a getter on every use (hot loops).
@@ -53,6 +54,8 @@ const {
  * once every EXPLORE_EVERY calls so that it finds the fast regime again when the load drops.
  */
 const SPIN_US = 50;
+/** False on a browser's page: a synchronous call is refused there (page.ts), its …Async form named. */
+const CAN_BLOCK = canBlock;
 const EXPLORE_EVERY = 16;
 
 function closedError(state: number): Error {
@@ -197,6 +200,7 @@ export class ChannelClient {
     deadline = Infinity,
     onTimeout?: () => Error,
   ): unknown {
+    if (!CAN_BLOCK) assertCallCanBlock(name);
     if (Atomics.load(this.#i32, SERVER_TID) === MY_TID) {
       throw new InvalidArgumentError(
         "Manager: a synchronous proxy call from the thread that runs the manager's server would wait " +

@@ -16,7 +16,13 @@ export {
   pyRepr,
 } from './proxies.js';
 export { AcquirerProxy, LockProxy, SemaphoreProxy, ConditionProxy, EventProxy, BarrierProxy } from './sync-proxies.js';
-export { AuthenticationError, ManagerStartError, ManagerConnectionError, NotExposedError } from './manager-errors.js';
+export {
+  AuthenticationError,
+  ManagerStartError,
+  ManagerConnectionError,
+  NotExposedError,
+  ManagerNetworkUnavailableError,
+} from './manager-errors.js';
 // The objects a server holds, for a server script's registered callables (one object shared by
 // every client: register('getQueue', () => queue)).
 export {

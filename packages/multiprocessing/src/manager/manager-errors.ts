@@ -38,6 +38,29 @@ export class NotExposedError extends SabkitError {
   }
 }
 
-for (const cls of [AuthenticationError, ManagerStartError, ManagerConnectionError, NotExposedError]) {
+/**
+ * A network manager (an `address` to listen on or connect to, TCP or TLS) asked for where there are
+ * no sockets: a browser's page or Web Worker. A local Manager() or SyncManager() (no address) runs
+ * there, its server in a module Web Worker.
+ */
+export class ManagerNetworkUnavailableError extends SabkitError {
+  /** `what` names the call and the option that asked for the network ("new SyncManager({ address })"). */
+  constructor(what: string) {
+    super(
+      'ERR_SABKIT_MANAGER_NO_NETWORK',
+      `${what}: a network manager (address, TCP or TLS, the authkey handshake) cannot run in a browser: ` +
+        'a page and its Web Workers have no TCP sockets (no node:net or node:tls). A local Manager() or ' +
+        'SyncManager() without an address runs there, its server in a module Web Worker',
+    );
+  }
+}
+
+for (const cls of [
+  AuthenticationError,
+  ManagerStartError,
+  ManagerConnectionError,
+  NotExposedError,
+  ManagerNetworkUnavailableError,
+]) {
   registerErrorClass(cls);
 }

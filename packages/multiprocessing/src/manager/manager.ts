@@ -79,6 +79,29 @@ export class Manager extends DataManager {
     return ns;
   }
 
+  /** dict() without blocking the event loop (a browser's page): the same shared table. */
+  override async dictAsync<K = unknown, V = unknown>(
+    init?: Iterable<readonly [K, V]> | Record<string, V>,
+  ): Promise<DictProxy<K, V>> {
+    const table = createSharedDict();
+    if (!table) return super.dictAsync(init);
+    const d = (await this.createAsync<DictProxy<K, V>>('dict', [])).attachTable(table);
+    if (init !== undefined)
+      await d.callMethodAsync('update', [
+        Symbol.iterator in Object(init) ? [...(init as Iterable<unknown>)] : Object.entries(init),
+      ]);
+    return d;
+  }
+
+  /** Namespace() without blocking the event loop (a browser's page). */
+  override async NamespaceAsync(init?: Record<string, unknown>): Promise<NamespaceProxy> {
+    const table = createSharedDict();
+    if (!table) return super.NamespaceAsync(init);
+    const ns = (await this.createAsync<NamespaceProxy>('Namespace', {})).attachTable(table);
+    for (const [k, v] of Object.entries(init ?? {})) await ns.setAsync(k, v);
+    return ns;
+  }
+
   // Python's manager serves these through proxies; sabkit's live in shared memory already.
   Lock(): Lock {
     return new Lock();

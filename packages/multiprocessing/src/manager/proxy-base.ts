@@ -11,6 +11,7 @@
 import {
   InvalidArgumentError,
   KIND_PROPERTY,
+  canBlock,
   describe,
   registerKind,
   type SharedDescriptor,
@@ -44,11 +45,22 @@ export function registerProxyType(typeid: string, ctor: ProxyCtor): void {
 
 const finalizer = new FinalizationRegistry<{ buffer: SharedArrayBuffer; id: number }>(({ buffer, id }) => {
   try {
-    channelClient(buffer).call(OP_DECREF, id, '', [], performance.now() + 1000);
+    send(buffer, OP_DECREF, id, performance.now() + 1000);
   } catch {
     // The manager is gone: nothing to give back.
   }
 });
+
+/**
+ * A reference count request: answered synchronously where this thread may block; on a browser's
+ * page sent without waiting (the request is in its slot when this returns, so it is ordered as a
+ * synchronous one would be; the server's answer is only a confirmation).
+ */
+function send(buffer: SharedArrayBuffer, op: number, id: number, deadline: number): void {
+  const c = channelClient(buffer);
+  if (canBlock) c.call(op, id, '', [], deadline);
+  else c.callAsync(op, id, '', [], deadline).catch(() => {});
+}
 
 /** The deadline of a call: REQUEST_MS beyond its own timeout (none for a wait without one). */
 export function deadlineOf(buffer: SharedArrayBuffer, wait: number | null | undefined | 'none'): number {
@@ -173,7 +185,7 @@ registerKind(PROXY_KIND, (d) => {
     throw new InvalidArgumentError(`ManagerProxy: not a proxy descriptor: ${describe(d)}`);
   }
   // The revived proxy holds its own reference, taken before anyone can use it.
-  channelClient(p.buffer).call(OP_INCREF, p.id, '', [], deadlineOf(p.buffer, 'none'));
+  send(p.buffer, OP_INCREF, p.id, deadlineOf(p.buffer, 'none'));
   const proxy = proxyFor(p.buffer, p.id, p.typeid, p.exposed);
   // A local Manager's dict carries its shared table (shared-dict.ts).
   const table = (d as { table?: unknown }).table;

@@ -47,7 +47,14 @@
  *
  * Layout: docs/layouts/manager-dict.md
  */
-import { InvalidArgumentError, PayloadTooLargeError, currentThreadId, isThreadDead } from '@sabkit/atomics-sync';
+import {
+  BlockingNotAllowedError,
+  InvalidArgumentError,
+  PayloadTooLargeError,
+  canBlock,
+  currentThreadId,
+  isThreadDead,
+} from '@sabkit/atomics-sync';
 
 export const LOCK = 0;
 export const WAITERS = 1;
@@ -113,6 +120,8 @@ function lockSlow(i32: Int32Array): void {
   for (let k = 0; k < LOCK_SPIN; k++) {
     if (Atomics.load(i32, LOCK) === 0 && Atomics.compareExchange(i32, LOCK, 0, ME) === 0) return;
   }
+  // A browser's page may not park: nothing is changed yet, its async form waits and retries (table-page.ts).
+  if (!canBlock) throw new BlockingNotAllowedError("Manager dict: its lock is busy and a browser's page may not block");
   Atomics.add(i32, WAITERS, 1);
   try {
     for (;;) {

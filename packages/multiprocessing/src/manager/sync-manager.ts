@@ -30,13 +30,7 @@ export type { BaseManagerOptions };
 export class DataManager extends BaseManager {
   /** A managed dict, empty or filled from [key, value] pairs / a Map / a plain object. */
   dict<K = unknown, V = unknown>(init?: Iterable<readonly [K, V]> | Record<string, V>): DictProxy<K, V> {
-    const entries =
-      init === undefined
-        ? []
-        : Symbol.iterator in Object(init)
-          ? [...(init as Iterable<readonly [K, V]>)]
-          : Object.entries(init);
-    return this.create('dict', entries);
+    return this.create('dict', entriesOf(init));
   }
   /** A managed list, empty or filled from an iterable. */
   list<T = unknown>(init?: Iterable<T>): ListProxy<T> {
@@ -46,6 +40,21 @@ export class DataManager extends BaseManager {
   Namespace(init?: Record<string, unknown>): NamespaceProxy {
     return this.create('Namespace', init ?? {});
   }
+  // The async forms (a browser's page, where making an object may not block): the same objects.
+  dictAsync<K = unknown, V = unknown>(init?: Iterable<readonly [K, V]> | Record<string, V>): Promise<DictProxy<K, V>> {
+    return this.createAsync('dict', entriesOf(init));
+  }
+  listAsync<T = unknown>(init?: Iterable<T>): Promise<ListProxy<T>> {
+    return this.createAsync('list', init === undefined ? [] : [...init]);
+  }
+  NamespaceAsync(init?: Record<string, unknown>): Promise<NamespaceProxy> {
+    return this.createAsync('Namespace', init ?? {});
+  }
+}
+
+function entriesOf<K, V>(init?: Iterable<readonly [K, V]> | Record<string, V>): unknown[] {
+  if (init === undefined) return [];
+  return Symbol.iterator in Object(init) ? [...(init as Iterable<readonly [K, V]>)] : Object.entries(init);
 }
 
 export class SyncManager extends DataManager {
@@ -86,5 +95,39 @@ export class SyncManager extends DataManager {
   /** Python's manager.Array(typecode, sequence or length). */
   Array<T = number>(typecode: string, init: Iterable<T> | number): ArrayProxy<T> {
     return this.create('Array', typecode, typeof init === 'number' ? init : [...init]);
+  }
+  // The async forms (a browser's page, where making an object may not block): the same objects.
+  QueueAsync<T = unknown>(maxsize = 0): Promise<QueueProxy<T>> {
+    return this.createAsync('Queue', maxsize);
+  }
+  JoinableQueueAsync<T = unknown>(maxsize = 0): Promise<JoinableQueueProxy<T>> {
+    return this.createAsync('JoinableQueue', maxsize);
+  }
+  LockAsync(): Promise<LockProxy> {
+    return this.createAsync('Lock');
+  }
+  RLockAsync(): Promise<AcquirerProxy> {
+    return this.createAsync('RLock');
+  }
+  SemaphoreAsync(value = 1): Promise<SemaphoreProxy> {
+    return this.createAsync('Semaphore', value);
+  }
+  BoundedSemaphoreAsync(value = 1): Promise<SemaphoreProxy> {
+    return this.createAsync('BoundedSemaphore', value);
+  }
+  ConditionAsync(): Promise<ConditionProxy> {
+    return this.createAsync('Condition');
+  }
+  EventAsync(): Promise<EventProxy> {
+    return this.createAsync('Event');
+  }
+  BarrierAsync(parties: number, action: null = null, timeout: number | null = null): Promise<BarrierProxy> {
+    return this.createAsync('Barrier', parties, action, timeout);
+  }
+  ValueAsync<T = number>(typecode: string, value?: T): Promise<ValueProxy<T>> {
+    return this.createAsync('Value', typecode, value);
+  }
+  ArrayAsync<T = number>(typecode: string, init: Iterable<T> | number): Promise<ArrayProxy<T>> {
+    return this.createAsync('Array', typecode, typeof init === 'number' ? init : [...init]);
   }
 }

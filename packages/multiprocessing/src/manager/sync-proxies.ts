@@ -19,6 +19,10 @@ export class AcquirerProxy extends BaseProxy {
   release(): void {
     this.callMethod('release');
   }
+  /** release() for an event loop that may not block (a browser's page): a round trip to the server. */
+  async releaseAsync(): Promise<void> {
+    await this.callMethodAsync('release');
+  }
   /** Runs `fn` holding the lock (Python's `with lock:`); TimeoutError if not acquired in time. */
   withLock<T>(fn: () => T, timeout?: number | null): T {
     if (!this.acquire(timeout)) throw new TimeoutError(`${this.typeid}.withLock(): not acquired within ${timeout} ms`);
@@ -39,6 +43,9 @@ export class LockProxy extends AcquirerProxy {
 export class SemaphoreProxy extends AcquirerProxy {
   override release(n = 1): void {
     this.callMethod('release', [n]);
+  }
+  override async releaseAsync(n = 1): Promise<void> {
+    await this.callMethodAsync('release', [n]);
   }
   getValue(): number {
     return this.callMethod('getValue') as number;
@@ -72,6 +79,12 @@ export class ConditionProxy extends AcquirerProxy {
   notifyAll(): number {
     return this.callMethod('notifyAll') as number;
   }
+  notifyAsync(n = 1): Promise<number> {
+    return this.callMethodAsync('notify', [n]) as Promise<number>;
+  }
+  notifyAllAsync(): Promise<number> {
+    return this.callMethodAsync('notifyAll') as Promise<number>;
+  }
 }
 
 /** A proxy to a manager's `Event()`: `isSet`, `set`, `clear`, `wait(timeout ms)` and `waitAsync`. */
@@ -84,6 +97,16 @@ export class EventProxy extends BaseProxy {
   }
   clear(): void {
     this.callMethod('clear');
+  }
+  // Non-waiting calls are round trips too: their async forms, for a browser's page.
+  isSetAsync(): Promise<boolean> {
+    return this.callMethodAsync('isSet') as Promise<boolean>;
+  }
+  async setAsync(): Promise<void> {
+    await this.callMethodAsync('set');
+  }
+  async clearAsync(): Promise<void> {
+    await this.callMethodAsync('clear');
   }
   wait(timeout?: number | null): boolean {
     return this.callMethod('wait', [timeout], timeout) as boolean;
