@@ -108,6 +108,20 @@ const cases = {
     eq([await ns.getAsync('k'), await ns.getAsync('j')], [1, 'é'], 'Namespace');
     await d.callMethodAsync('update', [[['u', 1]]]);
     eq(await d.sizeAsync(), 4, 'size after update');
+    // The table's lock held by another thread (word 0: its owner's id + 1; docs/layouts/manager-dict.md):
+    // the page's call waits without blocking the page, and completes once the lock is released.
+    const lockWord = new Int32Array(d.table, 0, 2);
+    Atomics.store(lockWord, 0, 12_345);
+    let done = false;
+    const pending = d.getAsync('u').then((v) => {
+      done = true;
+      return v;
+    });
+    await new Promise((r) => setTimeout(r, 50));
+    eq(done, false, 'waits while the lock is held (and the page runs)');
+    Atomics.store(lockWord, 0, 0);
+    Atomics.notify(lockWord, 0);
+    eq(await pending, 1, 'answered once released');
     await m.shutdown();
     await rejects(d.getAsync('n'), ClosedError, /shut down/, 'after shutdown');
   },
