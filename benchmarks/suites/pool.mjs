@@ -101,6 +101,15 @@ async function sabkit() {
   const pool = new Piscina({ filename: tasksFile, minThreads: THREADS, maxThreads: THREADS });
   return { run: (x) => pool.run(x), close: () => pool.destroy() };
 }
+/**
+ * Another build of @sabkit/piscina, for before/after ratios inside one run (the machine is too noisy
+ * to compare runs): SABKIT_POOL_BEFORE=<path to that build's dist/index.js> adds impl 'sabkit-before'.
+ */
+async function sabkitBefore() {
+  const { Piscina } = await import(pathToFileURL(process.env.SABKIT_POOL_BEFORE).href);
+  const pool = new Piscina({ filename: tasksFile, minThreads: THREADS, maxThreads: THREADS });
+  return { run: (x) => pool.run(x), close: () => pool.destroy() };
+}
 async function piscina() {
   const { Piscina } = await import('piscina');
   const pool = new Piscina({ filename: tasksFile, minThreads: THREADS, maxThreads: THREADS });
@@ -173,6 +182,7 @@ async function ceiling() {
 // poolifier before workerpool: in the same process, a poolifier pool created right after a
 // workerpool pool terminates never starts its tasks (seen with --quick), a problem between those two.
 const IMPLS = { sabkit, piscina, tinypool, poolifier, workerpool, 'raw-postMessage': raw };
+if (process.env.SABKIT_POOL_BEFORE) Object.assign(IMPLS, { 'sabkit-before': sabkitBefore });
 
 /**
  * Runs one impl's part of a bench with a time limit. A peer pool that stalls (seen with poolifier
@@ -458,11 +468,15 @@ const pick = (env, names) => {
   const want = v.split(',');
   return names.filter((n) => want.includes(n));
 };
-const keep = pick('SABKIT_POOL_IMPLS', Object.keys(IMPLS));
-for (const k of Object.keys(IMPLS)) if (!keep.includes(k)) delete IMPLS[k];
+// In the order SABKIT_POOL_IMPLS names them (the first impl of a bench runs on a fresher process).
+const order = (process.env.SABKIT_POOL_IMPLS ?? '').split(',').filter((k) => k in IMPLS);
+const keep = order.length > 0 ? order : Object.keys(IMPLS);
+const chosen = Object.fromEntries(keep.map((k) => [k, IMPLS[k]]));
+for (const k of Object.keys(IMPLS)) delete IMPLS[k];
+Object.assign(IMPLS, chosen);
 const benches = pick('SABKIT_POOL_BENCHES', ['throughput', 'roundtrip', 'idle', 'cold', 'cpu-20ms', 'cpu-0.1ms']);
 const all = Object.keys(IMPLS);
-const few = QUICK ? all.filter((k) => ['sabkit', 'piscina', 'raw-postMessage'].includes(k)) : all;
+const few = QUICK ? all.filter((k) => ['sabkit', 'sabkit-before', 'piscina', 'raw-postMessage'].includes(k)) : all;
 for (const payload of benches.includes('throughput') ? Object.keys(ARGS) : []) {
   progress(`pool: throughput, ${payload} argument`);
   await throughput(payload);

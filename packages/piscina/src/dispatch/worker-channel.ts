@@ -67,6 +67,15 @@ export const WORKER_SPIN_MS = 0.02;
  * wake-up breaks that cycle.
  */
 export const WORKER_SPIN_AFTER_WAKE_MS = 0.2;
+/**
+ * The long spin also follows a wake-up by main that brought at most this many requests: a
+ * sequential round trip. Main paid a futex wake (~25 µs) for that request and is still returning
+ * from it when the result is ready; a worker that spun only WORKER_SPIN_MS parked again before
+ * main's next request, which needed another wake, and so on: every round trip cost a wake on each
+ * side, the slow one of the "two stable states". A wake-up that brought a batch is not a round
+ * trip: main is refilling, and a long spin would take its core.
+ */
+export const ROUND_TRIP_WAKE_MAX = 1;
 /** Longest single Atomics.wait while the response ring is full (the wait is re-checked after). */
 const FULL_WAIT_MS = 50;
 
@@ -83,6 +92,9 @@ export class WorkerChannel {
   #firstUnnotified = 0;
   #cancelEpoch = 0;
   #wokeMain = false;
+  /** Woken from a park (by main), and #taken then: see ROUND_TRIP_WAKE_MAX. */
+  #woken = false;
+  #takenAtWake = 0;
   readonly #longSpin = new AdaptiveSpin();
 
   constructor(channel: SharedArrayBuffer, pool: SharedArrayBuffer) {
@@ -215,8 +227,9 @@ export class WorkerChannel {
 
   /** Spins up to WORKER_SPIN_MS (or _AFTER_WAKE_MS) for a request or a cancel; true if one came. */
   spin(): boolean {
-    const long = this.#wokeMain;
+    const long = this.#wokeMain || (this.#woken && ((this.#taken - this.#takenAtWake) | 0) <= ROUND_TRIP_WAKE_MAX);
     this.#wokeMain = false;
+    this.#woken = false;
     // The long spin (through main's wake-up) is adaptive: under load main takes longer than the
     // budget, and the worker would burn it for nothing on every round trip.
     if (long && !this.#longSpin.shouldSpin()) return false;
@@ -251,7 +264,10 @@ export class WorkerChannel {
     return b;
   }
 
+  /** After a park: the worker was woken (or its wait ended), and runs again. */
   unpark(): void {
     Atomics.store(this.i32, PARKED, PARK_NONE);
+    this.#woken = true;
+    this.#takenAtWake = this.#taken;
   }
 }
