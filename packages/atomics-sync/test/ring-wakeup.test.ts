@@ -1,17 +1,17 @@
-// The rings' wake-up protocol (ring-wait.ts): a waiter sets its side's PARKED flag and parks; the
-// other side notifies only when it finds the flag, and takes it, so most publishes make no syscall
-// and each park costs one notify. A skipped notify must never lose a wake-up: producers and
+// The rings' wake-up protocol (ring-wait.ts): a waiter ORs WAITING_MARK into the word it parks on;
+// the other side notifies only when its Atomics.add returns the mark, and takes it off, so most
+// publishes make no syscall and each park costs one notify. A skipped notify must never lose a wake-up: producers and
 // consumers paced by seeded random bursts and pauses (each side in turn parks on an empty or full
 // ring, or streams while the other is parked), sync and async, queues and pipes. The
 // blocking calls wait without a timeout, so that a lost wake-up cannot be rescued by a timed
 // re-check: it hangs the run, which the test's own timeout ends (the workers are terminated by
 // support.ts); a run takes a few seconds. The consumer checks count and order. Also: a waiter
-// leaves its flag clear whatever ended its wait.
+// leaves no mark behind whatever ended its wait.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Empty, Full, Pipe, Queue } from '../src/index.js';
 import { QUEUE_HEADER_BYTES } from '../src/channels/queue.js';
-import { R_READER_PARKED, R_WRITER_PARKED } from '../src/channels/ring.js';
+import { R_HEAD, R_TAIL, WAITING_MARK } from '../src/channels/ring.js';
 import { fixture, messageWith, startWatched } from './support.js';
 import { mulberry32 } from './prng.js';
 
@@ -82,12 +82,12 @@ test('Pipe 1 -> 1, seeded random pacing: every message once, in order', { timeou
   }
 });
 
-test('a waiter leaves its PARKED flag clear: after a timeout, after a wake-up, after a notify', {
+test('a waiter leaves no WAITING_MARK behind: after a timeout, after a wake-up, after a notify', {
   timeout: 30_000,
 }, async () => {
   const q = new Queue<number>({ maxsize: 1 });
   const word = new Int32Array(q.buffer, q.byteOffset + QUEUE_HEADER_BYTES);
-  const flags = () => [Atomics.load(word, R_READER_PARKED), Atomics.load(word, R_WRITER_PARKED)];
+  const flags = () => [Atomics.load(word, R_TAIL) & WAITING_MARK, Atomics.load(word, R_HEAD) & WAITING_MARK];
   assert.throws(() => q.get(5), Empty); // spun, parked, timed out
   assert.deepEqual(flags(), [0, 0]);
   q.put(0);

@@ -244,7 +244,8 @@ interface HolderWatch {
 function sideHasWork(ring: RecordRing, readers: boolean): boolean {
   if (readers) return ring.count() > 0;
   if (ring.maxCount !== 0 && ring.count() >= ring.maxCount) return false;
-  const used = (Atomics.load(ring.i32, ring.tail) - Atomics.load(ring.i32, ring.head)) & POSITION_MASK;
+  const used =
+    ((Atomics.load(ring.i32, ring.tail) & POSITION_MASK) - (Atomics.load(ring.i32, ring.head) & POSITION_MASK)) | 0;
   return used <= ring.capacity / 2;
 }
 
@@ -255,7 +256,7 @@ function watchSide(ring: RecordRing, readers: boolean): HolderWatch {
     lock,
     progress,
     owner: ownerThread(ring.i32, lock),
-    seen: Atomics.load(ring.i32, progress),
+    seen: Atomics.load(ring.i32, progress) & POSITION_MASK, // the position: marks are not progress
     since: performance.now(),
     work: sideHasWork(ring, readers),
   };
@@ -276,7 +277,7 @@ function throwIfStuck(ring: RecordRing, w: HolderWatch, what: string): void {
     owner !== w.owner ||
     !w.work ||
     !sideHasWork(ring, readers) ||
-    Atomics.load(ring.i32, w.progress) !== w.seen ||
+    (Atomics.load(ring.i32, w.progress) & POSITION_MASK) !== w.seen ||
     waited < STUCK_AFTER_MS ||
     isThreadDead(owner)
   )

@@ -75,7 +75,6 @@ export function* writeSlow(
   const cap = ring.capacity;
   const park = newPark();
   park.index = ring.head;
-  park.parked = ring.writerParked;
   park.deadline = deadline;
   const ordinal = Atomics.load(i32, ring.wCount);
   // Phase 1: until the message may begin (not closed, MAX_COUNT room, room for a first record).
@@ -221,7 +220,6 @@ export function* readSlow(ring: RecordRing, sink: Sink, deadline: number): Gener
   const i32 = ring.i32;
   const park = newPark();
   park.index = ring.tail;
-  park.parked = ring.readerParked;
   let asm: Uint8Array | undefined; // message being assembled; undefined = between messages
   let asmPos = 0;
   let asmTotal = 0;

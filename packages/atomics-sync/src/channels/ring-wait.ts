@@ -9,21 +9,22 @@
  * without a futex round trip. Sync waits spin RING_SPIN_MICROS; async waits spin only wait.ts's
  * short SPIN_ITERATIONS, because they spin on an event loop that has other work.
  *
- * Parking (Dekker's pattern, as futex-based queues do): before parking, the waiter sets a "parked"
- * flag that the other side reads after each publish, then parks on the very word the other side
- * changes (TAIL for a reader, HEAD for a writer) with the value it observed. The other side changes
- * that word, then loads the flag (both sequentially consistent): either it sees the flag, or our
- * wait sees its change and returns at once. The side that sees the flag takes it (exchange to 0)
- * and notifies; so each park costs ONE notify, however many messages the other side publishes
- * during the ~25-50 µs the woken thread takes to run again (a count of sleepers, as this word
- * was, made the other side pay a notify syscall per message in that window: 200k notifies for
- * 150 parks in a 1->1 stream). Only a side's lock holder ever parks on TAIL or HEAD, so the flag
- * has one owner, which also clears it when it wakes for any other reason (timeout, poll, a
- * change seen before the notify): a reader polling with get(0) leaves no flag behind to make
- * every later put pay a syscall. A holder that dies parked leaves the flag set: it costs the
- * other side one needless notify, which clears it.
+ * Parking (Dekker's pattern, on one word): before parking, the waiter ORs WAITING_MARK (ring.ts)
+ * into the very word the other side advances (TAIL for a reader, HEAD for a writer) and parks on
+ * the value that OR returned, mark included, if it is still the value it observed. The other side
+ * advances that word with Atomics.add, whose return value says whether the mark was there. Two
+ * read-modify-writes of one word are ordered: if the OR came first, the add returns the mark and
+ * its side notifies; if the add came first, the OR returns a value other than the one observed and
+ * the waiter does not park. The notifier takes the mark off before notifying, so a park costs ONE
+ * notify however many messages the other side publishes while the woken thread waits for a core
+ * (a count of sleepers in its own word, as before, made the other side pay a notify syscall and a
+ * load per message: 200k notifies for 150 parks in one 1->1 run). Only a side's lock holder parks
+ * on TAIL or HEAD, so the mark has one owner, which also clears it when it wakes for any other
+ * reason (timeout, poll): a reader polling with get(0) leaves no mark to make later puts pay a
+ * syscall. A holder that dies parked leaves the mark: it costs the other side one needless notify.
  */
 import { ROBUST_POLL_MS } from '../sync/lock-core.js';
+import { WAITING_MARK } from './ring.js';
 import { type WaitResult, parkAsync, parkSync, spinWhileEqual } from '../runtime/wait.js';
 
 /**
@@ -59,8 +60,6 @@ export interface Park {
   value: number;
   /** Absolute deadline (performance.now clock), Infinity for none. */
   deadline: number;
-  /** The flag word of this kind's parked waiter (taken by the other side when it notifies). */
-  parked: number;
   /**
    * Wake up every ROBUST_POLL_MS to re-check something no store announces (a peer's death, a
    * writer leaving after a close).
@@ -71,11 +70,23 @@ export interface Park {
 }
 
 export function newPark(): Park {
-  return { index: 0, value: 0, deadline: Infinity, parked: 0, poll: false, abortable: true };
+  return { index: 0, value: 0, deadline: Infinity, poll: false, abortable: true };
 }
 
 function capped(p: Park): number {
   return p.poll ? Math.min(p.deadline, performance.now() + ROBUST_POLL_MS) : p.deadline;
+}
+
+/**
+ * Sets WAITING_MARK in the word `p` waits on. Returns the marked value to park on, or 0 (never a
+ * marked value) when the word no longer holds the value observed: then the mark is taken off again
+ * and the slow path looks at the ring anew.
+ */
+function announce(i32: Int32Array, p: Park): number {
+  const marked = Atomics.or(i32, p.index, WAITING_MARK) | WAITING_MARK;
+  if (marked === (p.value | WAITING_MARK)) return marked;
+  Atomics.and(i32, p.index, ~WAITING_MARK);
+  return 0;
 }
 
 /** Runs a slow path to completion on this thread, blocking it while it waits. */
@@ -89,15 +100,19 @@ export function driveSync<R>(i32: Int32Array, gen: Generator<Park, R, WaitResult
       res = 'not-equal';
       continue;
     }
-    Atomics.store(i32, p.parked, 1);
+    const marked = announce(i32, p);
+    if (marked === 0) {
+      res = 'not-equal';
+      continue;
+    }
     try {
-      res = parkSync(i32, p.index, p.value, capped(p));
+      res = parkSync(i32, p.index, marked, capped(p));
     } catch (e) {
-      Atomics.store(i32, p.parked, 0);
+      Atomics.and(i32, p.index, ~WAITING_MARK);
       gen.throw(e); // runs the slow path's cleanup (abort record, counts) and rethrows
       throw e;
     }
-    Atomics.store(i32, p.parked, 0);
+    Atomics.and(i32, p.index, ~WAITING_MARK);
   }
 }
 
@@ -118,13 +133,17 @@ export async function driveAsync<R>(
       res = 'not-equal';
       continue;
     }
-    Atomics.store(i32, p.parked, 1);
+    const marked = announce(i32, p);
+    if (marked === 0) {
+      res = 'not-equal';
+      continue;
+    }
     try {
-      res = await parkAsync(i32, p.index, p.value, capped(p), p.abortable ? signal : undefined);
+      res = await parkAsync(i32, p.index, marked, capped(p), p.abortable ? signal : undefined);
     } catch (e) {
       failure = { error: e };
     } finally {
-      Atomics.store(i32, p.parked, 0);
+      Atomics.and(i32, p.index, ~WAITING_MARK);
     }
   }
 }

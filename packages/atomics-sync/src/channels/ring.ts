@@ -31,24 +31,22 @@
  *           72  HEAD_SEEN        HEAD as last read by a writer (<= HEAD)       plain *
  *           76  READ_COUNT_SEEN  READ_COUNT as last read by a writer          plain *
  *   line 2 128  TAIL             bytes ever published (u32, wraps; a multiple of 8, bit 0 =
- *                                CLOSED_MARK)                                  Atomics.add by writers
+ *                                CLOSED_MARK, bit 1 = WAITING_MARK)            Atomics.add by writers
  *   line 3 192  READ_LOCK        readers' robust lock
  *          196  READ_COUNT       ordinal + 1 of the last message consumed      plain stores *
  *          200  TAIL_SEEN        TAIL as last read by a reader (<= TAIL)       plain *
- *   line 4 256  HEAD             bytes ever consumed (u32, wraps; bit 0 = CLOSED_MARK)
+ *   line 4 256  HEAD             bytes ever consumed (u32, wraps; bits 0, 1 as TAIL's)
  *                                                                              Atomics.add by readers
- *   line 5 320  READER_PARKED    1: the read-lock holder may be parked on TAIL (set by it before it
- *                                parks; taken, exchange to 0, by the writer that notifies it)
- *          324  WRITER_PARKED    1: the write-lock holder may be parked on HEAD (the same)
+ *   line 5 320  (reserved, 0)
  *   384 ..      data area, CAPACITY bytes of records
  *
  *   * Written with plain stores by the side's lock holder only: the lock orders them for the next
  *     holder. Other readers (qsize, a writer's maxsize check) read them racily and may see a
  *     value older than the latest, which only makes qsize stale and the maxsize check cautious.
  *     TAIL and HEAD change only by sequentially consistent read-modify-writes: they publish
- *     records and free space, and pair with the PARKED words (ring-wait.ts). The side that moves
+ *     records and free space, and carry WAITING_MARK (ring-wait.ts). The side that moves
  *     one reads it plainly on its fast path (its lock orders the previous holder's add; only
- *     CLOSED_MARK can race in); the other side reads it with Atomics.load.
+ *     a mark can race in); the other side reads it with Atomics.load.
  *
  *   record (8-byte aligned, at data + (position & (CAPACITY - 1))):
  *     word 0   bits 0..27 LENGTH (payload bytes; for PAD: the whole pad's bytes)
@@ -102,8 +100,6 @@ export const R_READ_LOCK = 48;
 export const R_READ_COUNT = 49;
 export const R_TAIL_SEEN = 50;
 export const R_HEAD = 64;
-export const R_READER_PARKED = 80;
-export const R_WRITER_PARKED = 81;
 
 /**
  * TAIL and HEAD count bytes in multiples of 8, so their low 3 bits are free. Bit 0 of both is the
@@ -114,6 +110,13 @@ export const R_WRITER_PARKED = 81;
  * advanced with Atomics.add, which never carries into the low bits.
  */
 export const CLOSED_MARK = 1;
+/**
+ * Bit 1 of TAIL: the read-lock holder is (about to be) parked on TAIL; of HEAD: the write-lock
+ * holder on HEAD. The waiter ORs it in before it parks and clears it when it wakes; the other side
+ * finds it in the value its publishing Atomics.add returns, so the hot path pays no extra load, and
+ * takes it off before notifying, so a park costs one notify (ring-wait.ts has the argument).
+ */
+export const WAITING_MARK = 2;
 export const POSITION_MASK = ~7;
 
 /** No message may begin (a closed Queue, or the writing end of a pipe closed). */
@@ -205,8 +208,6 @@ export class RecordRing {
   readonly head: number;
   readonly rCount: number;
   readonly tailSeen: number;
-  readonly readerParked: number;
-  readonly writerParked: number;
   /** Set when tryWriteValue returns W_SLOW: the encoding's exact size if it learnt it, else 0. */
   lastNeeded = 0;
 
@@ -244,8 +245,6 @@ export class RecordRing {
     this.head = b + R_HEAD;
     this.rCount = b + R_READ_COUNT;
     this.tailSeen = b + R_TAIL_SEEN;
-    this.readerParked = b + R_READER_PARKED;
-    this.writerParked = b + R_WRITER_PARKED;
   }
 
   /** Messages published and not yet taken. Two loads from different instants: see count(). */
@@ -277,9 +276,13 @@ export class RecordRing {
 
   /** Publishes records up to `newTail` (TAIL was `tail`): the one sequentially consistent write of a put. */
   publish(tail: number, newTail: number): void {
-    Atomics.add(this.i32, this.tail, (newTail - tail) | 0);
-    if (Atomics.load(this.i32, this.readerParked) !== 0 && Atomics.exchange(this.i32, this.readerParked, 0) !== 0)
-      Atomics.notify(this.i32, this.tail);
+    if ((Atomics.add(this.i32, this.tail, (newTail - tail) | 0) & WAITING_MARK) !== 0) this.wake(this.tail);
+  }
+
+  /** Takes the other side's WAITING_MARK off TAIL or HEAD (`index`), then wakes it. */
+  wake(index: number): void {
+    Atomics.and(this.i32, index, ~WAITING_MARK);
+    Atomics.notify(this.i32, index);
   }
 
   writeHeader(pos: number, kind: number, length: number, raw: boolean, ordinal: number): number {
@@ -298,8 +301,9 @@ export class RecordRing {
     const i32 = this.i32;
     // Plain reads of TAIL and WRITE_COUNT (each Atomics call is a ~15 ns builtin call on Node 20,
     // seven made a put): only writers change them, inside WRITE_LOCK, whose compare-exchange orders
-    // the previous holder's writes before these reads. setFlags may OR CLOSED_MARK into TAIL at any
-    // time; either value read has the same position, and the mark is the closed check: setFlags
+    // the previous holder's writes before these reads. setFlags (CLOSED_MARK) and a parking reader
+    // (WAITING_MARK) may OR a bit into TAIL at any time; either value read has the same position,
+    // and CLOSED_MARK is the closed check: setFlags
     // sets FLAGS first, so a close that happened before this put shows in TAIL.
     const tailRaw = i32[this.tail];
     if ((tailRaw & CLOSED_MARK) !== 0) {
@@ -343,9 +347,7 @@ export class RecordRing {
   consume(head: number, newHead: number, endsMessage: boolean, ordinal: number): void {
     const i32 = this.i32;
     if (endsMessage) i32[this.rCount] = (ordinal + 1) | 0;
-    Atomics.add(i32, this.head, (newHead - head) | 0);
-    if (Atomics.load(i32, this.writerParked) !== 0 && Atomics.exchange(i32, this.writerParked, 0) !== 0)
-      Atomics.notify(i32, this.head);
+    if ((Atomics.add(i32, this.head, (newHead - head) | 0) & WAITING_MARK) !== 0) this.wake(this.head);
   }
 
   /**
