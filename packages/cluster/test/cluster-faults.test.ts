@@ -67,6 +67,12 @@ test('a worker killed with SIGKILL mid-chunk: its chunk runs again elsewhere; ev
   const unfinished = started.filter((j) => !victim.out().includes(`job ${j} done`));
   assert.ok(unfinished.length >= 1, `the victim died mid-chunk (started: ${started})`);
   for (const job of unfinished) {
+    // The chunk's completion can reach this process (through Redis) before the worker's own
+    // "done" line does (through its stdout pipe): wait for the line before counting.
+    const done = new RegExp(`job ${job.replaceAll('.', '\\.')} done`);
+    await Promise.any(workers.slice(1).map((w) => w.waitFor(done, 10_000))).catch(() =>
+      assert.fail(`chunk ${job}: no other worker reported running it to the end within 10 s`),
+    );
     const rerunBy = workers.slice(1).filter((w) => w.out().includes(`job ${job} done`));
     assert.equal(rerunBy.length, 1, `chunk ${job} was run again by exactly one other worker`);
   }

@@ -24,6 +24,12 @@ import { LAUNCH_KEY, type WorkerLaunch } from '../worker-state.js';
 /** Task modules bundled into the worker's script: filename -> loader. */
 export type BuiltinTaskModules = Readonly<Record<string, () => Promise<unknown>>>;
 
+/**
+ * Runs this module Web Worker as a pool worker: waits for the pool's start message, then loads the
+ * worker entry and its task loop. `builtin` maps a task module's filename to a loader for a module
+ * the worker script bundles; any other filename is loaded with import(). Resolves once the start
+ * message has come and the entry is loaded (the task loop then runs on its own).
+ */
 export function startBrowserWorker(builtin: BuiltinTaskModules = {}): Promise<void> {
   const known: Record<string, unknown> = {
     '@sabkit/atomics-sync': atomicsSync,
