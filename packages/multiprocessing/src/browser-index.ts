@@ -18,49 +18,5 @@ export class Pool extends NodePool {
   }
 }
 
-export { defaultChunksize } from './pool/pool.js';
-export type { PoolOptions, PoolTask, MapOptions, MapAsyncOptions, ImapOptions } from './pool/options.js';
-export { AsyncResult, type ResultCallbacks } from './pool/async-result.js';
-export { Process, activeChildren, EXIT_TERMINATED, EXIT_KILLED, type ProcessOptions } from './process/process.js';
-export { currentProcess, parentProcess, cpuCount, type ProcessInfo } from './process/current-process.js';
-export * from './manager/index.js';
-export {
-  parallelFor,
-  parallelReduce,
-  type LoopSource,
-  type LoopRange,
-  type LoopOptions,
-  type LoopFn,
-} from './parallel/parallel.js';
-export type { TaskRef, ModuleTask } from './tasks/inline.js';
-export { InlineFunctionError, InitializerError, InvalidStateError, KeyError } from './errors.js';
-export { TaskModuleError } from '@sabkit/piscina';
-export {
-  Lock,
-  RLock,
-  Semaphore,
-  BoundedSemaphore,
-  Condition,
-  Event,
-  Barrier,
-  Value,
-  Array,
-  RawValue,
-  RawArray,
-  Queue,
-  SimpleQueue,
-  JoinableQueue,
-  Pipe,
-  Connection,
-  TimeoutError,
-  Empty,
-  Full,
-  BrokenBarrierError,
-  EOFError,
-  IndexError,
-  SabkitError,
-  InvalidArgumentError,
-  ClosedError,
-  OwnerDeadError,
-  type WaitArg,
-} from '@sabkit/atomics-sync';
+// The rest is the Node entry's: one list (./exports.ts).
+export * from './exports.js';

@@ -15,33 +15,10 @@ import {
   Process,
   SyncManager,
 } from '@sabkit/multiprocessing';
+import { eq, rejects, runCases } from './page-harness.mjs';
 
-const results = [];
 // Iterations of each of the three hammering parties (2 Pool workers and the page).
 const N = 300;
-
-function eq(a, b, what) {
-  const sa = JSON.stringify(a);
-  const sb = JSON.stringify(b);
-  if (sa !== sb) throw new Error(`${what}: expected ${sb}, got ${sa}`);
-}
-
-/** `p` (a promise or a function) must fail with an instance of `cls` whose message matches `re`, within `ms`. */
-async function rejects(p, cls, re, what, ms = 15_000) {
-  let timer;
-  const hang = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer in ${ms} ms (a hang)`)), ms);
-  });
-  try {
-    await Promise.race([typeof p === 'function' ? Promise.resolve().then(p) : p, hang]);
-  } catch (e) {
-    if (!(e instanceof cls) || !re.test(e.message)) throw new Error(`${what}: wrong error ${e?.stack ?? e}`);
-    return e;
-  } finally {
-    clearTimeout(timer);
-  }
-  throw new Error(`${what}: did not fail`);
-}
 
 /**
  * A Pool task (inline: no closure): `n` read-modify-write increments of d.n under `lock` (a sabkit
@@ -246,16 +223,4 @@ const cases = {
   },
 };
 
-const missingWorker = location.pathname.includes('/missing-worker/');
-for (const [name, fn] of Object.entries(cases)) {
-  const noSab = name.includes('no SharedArrayBuffer');
-  if (noSab === globalThis.crossOriginIsolated) continue;
-  if (!noSab && name.startsWith('missing-worker:') !== missingWorker) continue;
-  try {
-    await fn();
-    results.push({ name, ok: true });
-  } catch (e) {
-    results.push({ name, ok: false, error: String(e?.stack ?? e) });
-  }
-}
-window.__sabkitResults = results;
+await runCases(cases, { missingWorker: true });

@@ -17,8 +17,8 @@ import {
   Value,
 } from '@sabkit/atomics-sync';
 import { struct } from '@sabkit/typed-struct';
+import { eq, runCases } from './page-harness.mjs';
 
-const results = [];
 const worker = () => new Worker(new URL('./worker.mjs', import.meta.url), { type: 'module' });
 
 /** Runs `op` with `args` in a fresh module worker; resolves with its answer. */
@@ -35,12 +35,6 @@ function inWorker(op, args) {
     w.onerror = (e) => reject(new Error(`worker error: ${e.message}`));
     w.postMessage({ op, args });
   });
-}
-
-function eq(a, b, what) {
-  const sa = JSON.stringify(a);
-  const sb = JSON.stringify(b);
-  if (sa !== sb) throw new Error(`${what}: expected ${sb}, got ${sa}`);
 }
 
 /** Puts `items` into a Queue for a worker that puts each back into another; checks what returns. */
@@ -144,14 +138,4 @@ const cases = {
   },
 };
 
-for (const [name, fn] of Object.entries(cases)) {
-  const isolatedOnly = !name.startsWith('no SharedArrayBuffer');
-  if (isolatedOnly !== globalThis.crossOriginIsolated) continue;
-  try {
-    await fn();
-    results.push({ name, ok: true });
-  } catch (e) {
-    results.push({ name, ok: false, error: String(e?.stack ?? e) });
-  }
-}
-window.__sabkitResults = results;
+await runCases(cases);

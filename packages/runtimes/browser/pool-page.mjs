@@ -14,32 +14,9 @@ import {
   parallelReduce,
 } from '@sabkit/multiprocessing';
 import { AbortError, Piscina, PoolClosedError } from '@sabkit/piscina';
+import { eq, rejects, runCases } from './page-harness.mjs';
 
-const results = [];
 const TASK = new URL('./pool-task.mjs', import.meta.url);
-
-function eq(a, b, what) {
-  const sa = JSON.stringify(a);
-  const sb = JSON.stringify(b);
-  if (sa !== sb) throw new Error(`${what}: expected ${sb}, got ${sa}`);
-}
-
-/** `p` must reject with an instance of `cls` whose message matches `re`, within `ms`. */
-async function rejects(p, cls, re, what, ms = 15_000) {
-  let timer;
-  const hang = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer in ${ms} ms (a hang)`)), ms);
-  });
-  try {
-    await Promise.race([p, hang]);
-  } catch (e) {
-    if (!(e instanceof cls) || !re.test(e.message)) throw new Error(`${what}: wrong error ${e?.stack ?? e}`);
-    return e;
-  } finally {
-    clearTimeout(timer);
-  }
-  throw new Error(`${what}: did not reject`);
-}
 
 const cases = {
   async 'pool: no SharedArrayBuffer names cross-origin isolation and both headers'() {
@@ -254,16 +231,4 @@ const cases = {
   },
 };
 
-const missingWorker = location.pathname.includes('/missing-worker/');
-for (const [name, fn] of Object.entries(cases)) {
-  const noSab = name.startsWith('pool: no SharedArrayBuffer');
-  if (noSab === globalThis.crossOriginIsolated) continue;
-  if (!noSab && name.startsWith('missing-worker:') !== missingWorker) continue;
-  try {
-    await fn();
-    results.push({ name, ok: true });
-  } catch (e) {
-    results.push({ name, ok: false, error: String(e?.stack ?? e) });
-  }
-}
-window.__sabkitResults = results;
+await runCases(cases, { missingWorker: true });
