@@ -36,50 +36,27 @@ let skipped = 0;
 let browser;
 let server;
 try {
-  await build({
-    entryPoints: { page: join(here, 'page.mjs'), worker: join(here, 'worker.mjs') },
-    bundle: true,
-    platform: 'browser',
-    format: 'esm',
-    target: 'es2022',
-    outdir: join(out, 'esbuild'),
-    outExtension: { '.js': '.mjs' },
-    logLevel: 'error',
-  });
-  // The pool page, with the sabkitWorkers() plugin: esbuild does not follow the pools'
-  // `new Worker(new URL(...))`, the plugin adds their worker scripts as entries next to the page's.
-  await build({
-    entryPoints: { 'pool-page': join(here, 'pool-page.mjs') },
-    bundle: true,
-    platform: 'browser',
-    format: 'esm',
-    target: 'es2022',
-    outdir: join(out, 'esbuild'),
-    logLevel: 'error',
-    plugins: [sabkitWorkers()],
-  });
-  // The manager page, likewise (its server's sabkit-manager-worker.js is added by the plugin), and its own
-  // module worker (which the page names as ./manager-worker.mjs, so built on its own with that name).
-  await build({
-    entryPoints: { 'manager-page': join(here, 'manager-page.mjs') },
-    bundle: true,
-    platform: 'browser',
-    format: 'esm',
-    target: 'es2022',
-    outdir: join(out, 'esbuild'),
-    logLevel: 'error',
-    plugins: [sabkitWorkers()],
-  });
-  await build({
-    entryPoints: { 'manager-worker': join(here, 'manager-worker.mjs') },
-    bundle: true,
-    platform: 'browser',
-    format: 'esm',
-    target: 'es2022',
-    outdir: join(out, 'esbuild'),
-    outExtension: { '.js': '.mjs' },
-    logLevel: 'error',
-  });
+  // The pages' esbuild builds differ only in their entries, in whether the sabkitWorkers() plugin
+  // places the pools' worker scripts (esbuild does not follow `new Worker(new URL(...))`), and in
+  // the extension of the files a page names itself (./worker.mjs, ./manager-worker.mjs).
+  const esbuild = (entryPoints, { workers = false, mjs = false } = {}) =>
+    build({
+      entryPoints,
+      bundle: true,
+      platform: 'browser',
+      format: 'esm',
+      target: 'es2022',
+      outdir: join(out, 'esbuild'),
+      ...(mjs ? { outExtension: { '.js': '.mjs' } } : {}),
+      logLevel: 'error',
+      ...(workers ? { plugins: [sabkitWorkers()] } : {}),
+    });
+  await esbuild({ page: join(here, 'page.mjs'), worker: join(here, 'worker.mjs') }, { mjs: true });
+  // The pool page and the manager page (its server's sabkit-manager-worker.js added by the plugin).
+  await esbuild({ 'pool-page': join(here, 'pool-page.mjs') }, { workers: true });
+  await esbuild({ 'manager-page': join(here, 'manager-page.mjs') }, { workers: true });
+  // The manager page's own module worker, which the page names ./manager-worker.mjs.
+  await esbuild({ 'manager-worker': join(here, 'manager-worker.mjs') }, { mjs: true });
   for (const f of ['index.html', 'pool-task.mjs']) cpSync(join(here, f), join(out, 'esbuild', f));
   for (const name of ['pool', 'manager']) {
     const html = readFileSync(join(here, `${name}.html`), 'utf8').replace(`./${name}-page.mjs`, `./${name}-page.js`);
