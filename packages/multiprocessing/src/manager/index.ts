@@ -1,5 +1,6 @@
 // The manager layer: re-exports only.
-export { BaseManager, type BaseManagerOptions, type RegisterOptions, type Address } from './base-manager.js';
+export { BaseManager } from './base-manager.js';
+export type { BaseManagerOptions, RegisterOptions, Address } from './manager-options.js';
 export { SyncManager, DataManager } from './sync-manager.js';
 export { Manager, type ManagerOptions } from './manager.js';
 export { Server } from './server.js';

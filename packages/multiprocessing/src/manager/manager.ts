@@ -36,7 +36,7 @@ import {
   type LengthOrValues,
   type QueueOptions,
 } from '@sabkit/atomics-sync';
-import type { BaseManagerOptions } from './base-manager.js';
+import type { BaseManagerOptions } from './manager-options.js';
 import type { DictProxy, NamespaceProxy } from './proxies.js';
 import { createSharedDict } from './shared-dict.js';
 import { DataManager } from './sync-manager.js';

@@ -4,7 +4,7 @@
  * the object on the server and returns its proxy, usable from this process's threads and, through
  * connect(), from other processes and machines.
  */
-import type { BaseManagerOptions } from './base-manager.js';
+import type { BaseManagerOptions } from './manager-options.js';
 import { BaseManager } from './base-manager.js';
 import type {
   ArrayProxy,
