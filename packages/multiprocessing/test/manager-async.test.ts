@@ -5,33 +5,19 @@
 // a server that never answers (the manager's timeout rejects the call; the connection survives).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { DictProxy, LockProxy, QueueProxy, SyncManager } from '../src/manager/index.js';
 import { verify, challenge } from '../src/manager/auth.js';
 import { FrameReader, T_ANSWER, T_CHALLENGE, T_WELCOME, frame } from '../src/manager/frames.js';
 import { directFor } from '../src/manager/direct-registry.js';
 import { Process } from '../src/process/process.js';
+import { KEY, startServer } from './net-server.js';
 import { mulberry32 } from './prng.js';
-
-const SERVER = fileURLToPath(new URL('./fixtures/manager-net-server.js', import.meta.url));
-const KEY = 'test-key';
 
 class NetManager extends SyncManager {}
 NetManager.register('getState', undefined, { proxytype: DictProxy });
 NetManager.register('getLock', undefined, { proxytype: LockProxy });
 NetManager.register('getQueue', undefined, { proxytype: QueueProxy });
-
-async function startServer(): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [SERVER, KEY], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  for await (const chunk of child.stdout as NodeJS.ReadableStream) {
-    out += String(chunk);
-    if (out.includes('\n')) break;
-  }
-  return { child, port: (JSON.parse(out.split('\n')[0] as string) as { port: number }).port };
-}
 
 /** Rejects if `p` has not settled within `ms` (a hang is a failure, not a test timeout). */
 function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {

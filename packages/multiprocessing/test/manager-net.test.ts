@@ -3,7 +3,7 @@
 // the others; a server killed mid-call.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import net from 'node:net';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
@@ -13,28 +13,15 @@ import { answer } from '../src/manager/auth.js';
 import { FrameReader, T_ANSWER, T_REQUEST, T_RESPONSE, T_WELCOME, frame } from '../src/manager/frames.js';
 import { OP_CALL, encodeRequest } from '../src/manager/wire.js';
 import { Process } from '../src/process/process.js';
+import { KEY, startServer } from './net-server.js';
 import { mulberry32 } from './prng.js';
 
-const SERVER = fileURLToPath(new URL('./fixtures/manager-net-server.js', import.meta.url));
 const CLIENT = fileURLToPath(new URL('./fixtures/manager-net-client.js', import.meta.url));
-const KEY = 'test-key';
 
 class NetManager extends BaseManager {}
 NetManager.register('getState', undefined, { proxytype: DictProxy });
 NetManager.register('getLock', undefined, { proxytype: LockProxy });
 NetManager.register('getQueue', undefined, { proxytype: QueueProxy });
-
-/** Starts the server script; resolves with its process and port. */
-async function startServer(): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, [SERVER, KEY], { stdio: ['ignore', 'pipe', 'inherit'] });
-  let out = '';
-  for await (const chunk of child.stdout as NodeJS.ReadableStream) {
-    out += String(chunk);
-    if (out.includes('\n')) break;
-  }
-  const { port } = JSON.parse(out.split('\n')[0] as string) as { port: number };
-  return { child, port };
-}
 
 async function connect(port: number, authkey = KEY): Promise<NetManager> {
   const m = new NetManager({ address: ['127.0.0.1', port], authkey, timeout: 10_000 });
