@@ -59,7 +59,7 @@ export function sabkitCjsLoader() {
     proc.sourceMapsEnabled === true ||
     proc.execArgv.includes('--enable-source-maps') ||
     /--enable-source-maps/.test(proc.env.NODE_OPTIONS ?? '');
-  const MAGIC = 0x314b4353; // "SCK1" little-endian
+  const MAGIC = 'sabkit-code-cache-2 ';
   const uid = typeof proc.getuid === 'function' ? proc.getuid() : undefined;
   let cacheDir;
   // The directory, or null (off, or not one this user alone can write: a cache is code, so it must
@@ -100,31 +100,41 @@ export function sabkitCjsLoader() {
     return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0');
   };
   const flags = proc.execArgv.filter((a) => a.startsWith('--')).join(' ');
+  const CACHE_MIN_CHARS = 8192;
+  // node_modules lookup paths per directory (Node computes them per module; ours share a few dirs).
+  const dirPaths = new Map();
+  const pathsOf = (dir) => {
+    let p = dirPaths.get(dir);
+    if (p === undefined) dirPaths.set(dir, (p = M._nodeModulePaths(dir)));
+    return p.slice();
+  };
   const cacheFile = (filename) => {
     const dir = cacheDirectory();
     if (dir === null) return undefined;
     const key = `${filename}\0${proc.versions.v8}\0${proc.arch}\0${flags}`;
     return path.join(dir, `${path.basename(filename)}-${hash(key)}.bin`);
   };
-  const readCache = (file, source) => {
+  // A cache file is text, read and written as UTF-8 (Node's one-call path for a whole file; a binary
+  // read costs twice as much here): MAGIC, the source's length in UTF-16 units, a newline, the
+  // source itself, then V8's data in base64.
+  const readCache = (file, text) => {
     if (file === undefined) return undefined;
     try {
-      const b = fs.readFileSync(file);
-      if (b.length < 8 || b.readUInt32LE(0) !== MAGIC) return undefined;
-      const n = b.readUInt32LE(4);
-      if (n !== source.length || b.length <= 8 + n || !b.subarray(8, 8 + n).equals(source)) return undefined;
-      return b.subarray(8 + n);
+      const c = fs.readFileSync(file, 'utf8');
+      if (!c.startsWith(MAGIC)) return undefined;
+      const nl = c.indexOf('\n', MAGIC.length);
+      const n = Number(c.slice(MAGIC.length, nl));
+      const at = nl + 1;
+      if (nl < 0 || n !== text.length || c.length <= at + n || c.slice(at, at + n) !== text) return undefined;
+      return Buffer.from(c.slice(at + n), 'base64');
     } catch {
       return undefined;
     }
   };
-  const writeCache = (file, source, data) => {
+  const writeCache = (file, text, data) => {
     try {
-      const head = Buffer.alloc(8);
-      head.writeUInt32LE(MAGIC, 0);
-      head.writeUInt32LE(source.length, 4);
       const tmp = `${file}.${proc.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-      fs.writeFileSync(tmp, Buffer.concat([head, source, data]));
+      fs.writeFileSync(tmp, `${MAGIC}${text.length}\n${text}${data.toString('base64')}`);
       fs.renameSync(tmp, file);
     } catch {
       // No cache this time: the file was compiled without one, as Node's require() would.
@@ -199,26 +209,26 @@ export function sabkitCjsLoader() {
   function load(filename, parent) {
     const have = cache[filename];
     if (have !== undefined) return have.exports;
-    let source;
+    let text;
     try {
-      source = fs.readFileSync(filename);
+      text = fs.readFileSync(filename, 'utf8');
     } catch {
       return parent === undefined ? M.createRequire(filename)(filename) : parent.require(filename);
     }
-    const text = source.toString('utf8');
     // import() needs Node's own loader on Node 20 (see above).
     if (/\bimport\(/.test(text))
       return parent === undefined ? M.createRequire(filename)(filename) : parent.require(filename);
     const mod = new M(filename, parent ?? null);
     mod.filename = filename;
-    mod.paths = M._nodeModulePaths(mod.path);
+    mod.paths = pathsOf(mod.path);
     const req = (id) => requireFrom(mod, id);
     req.resolve = (request, options) => M._resolveFilename(request, mod, false, options);
     req.cache = cache;
     req.main = proc.mainModule;
     cache[filename] = mod;
-    const file = cacheFile(filename);
-    const cachedData = readCache(file, source);
+    // A small file compiles faster than its cache is read (measured here: ~50 µs either way at 2 KB).
+    const file = text.length < CACHE_MIN_CHARS ? undefined : cacheFile(filename);
+    const cachedData = readCache(file, text);
     let script;
     try {
       // Node's CommonJS wrapper on a line of its own: lineOffset -1 keeps stack traces' lines.
@@ -234,7 +244,7 @@ export function sabkitCjsLoader() {
     }
     mod.loaded = true;
     if (file !== undefined && (cachedData === undefined || script.cachedDataRejected === true))
-      writeCache(file, source, script.createCachedData());
+      writeCache(file, text, script.createCachedData());
     return mod.exports;
   }
 
