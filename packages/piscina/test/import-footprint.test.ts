@@ -79,7 +79,8 @@ test('one instance: import then require, require then import, and the CommonJS s
     "const e = require('@sabkit/piscina/internal');",
     "const i = await import('@sabkit/piscina/internal');",
     'const internal = Object.keys(e).every((k) => e[k] === i[k]);',
-    'console.log(JSON.stringify({ same, internal, isWorkerThread: m.isWorkerThread, workerData: m.workerData ?? null }));',
+    'const { isWorkerThread, workerData } = m;',
+    'console.log(JSON.stringify({ same, internal, isWorkerThread, workerData: workerData ?? null }));',
   ];
   for (const order of [
     ["const m = await import('@sabkit/piscina');", "const c = require('@sabkit/piscina');"],
