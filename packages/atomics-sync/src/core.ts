@@ -13,7 +13,14 @@
  * costs the pool's own code only (the index is ~170 KB more to compile in a fresh process).
  */
 export { encode, encodeInto, decode } from './codec/codec.js';
-export { KIND_PROPERTY, revive, isSharedDescriptor, registerKind, type SharedDescriptor } from './runtime/shared.js';
+export {
+  KIND_PROPERTY,
+  revive,
+  isSharedDescriptor,
+  registerKind,
+  setKindLoader,
+  type SharedDescriptor,
+} from './runtime/shared.js';
 export {
   serializeError,
   deserializeError,
