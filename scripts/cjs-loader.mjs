@@ -35,6 +35,8 @@
 //
 // Written as a function whose source is inlined into each entry (an extra ES module costs ~0.3 ms);
 // the first entry that runs in a thread installs it on globalThis and every later one uses that.
+// dist/cjs/sabkit-cjs-loader.cjs is the same function for CommonJS (a pool worker's launch script):
+// `require('…/sabkit-cjs-loader.cjs').compile(filename, text)` compiles a bundle with the disk cache.
 
 /* eslint-disable */
 export function sabkitCjsLoader() {
@@ -226,29 +228,44 @@ export function sabkitCjsLoader() {
     req.cache = cache;
     req.main = proc.mainModule;
     cache[filename] = mod;
-    // A small file compiles faster than its cache is read (measured here: ~50 µs either way at 2 KB).
-    const file = text.length < CACHE_MIN_CHARS ? undefined : cacheFile(filename);
-    const cachedData = readCache(file, text);
-    let script;
+    let compiled;
     try {
-      // Node's CommonJS wrapper on a line of its own: lineOffset -1 keeps stack traces' lines.
-      script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {\n${text}\n})`, {
-        filename,
-        lineOffset: -1,
-        cachedData,
-      });
-      script.runInThisContext()(mod.exports, req, mod, filename, mod.path);
+      compiled = compile(filename, text);
+      compiled.script.runInThisContext()(mod.exports, req, mod, filename, mod.path);
     } catch (e) {
       delete cache[filename];
       throw e;
     }
     mod.loaded = true;
-    if (file !== undefined && (cachedData === undefined || script.cachedDataRejected === true))
-      writeCache(file, text, script.createCachedData());
+    compiled.save();
     return mod.exports;
   }
 
+  /**
+   * `text` (a CommonJS file's source) compiled in Node's CommonJS wrapper with its code cache when
+   * there is a usable one: `status` says 'accepted', 'rejected' (by V8) or 'none'. `save()` after the
+   * first run writes the cache when it was missing or rejected (it then holds what that run compiled).
+   */
+  function compile(filename, text) {
+    // A small file compiles faster than its cache is read (measured here: ~50 µs either way at 2 KB).
+    const file = off || text.length < CACHE_MIN_CHARS ? undefined : cacheFile(filename);
+    const cachedData = readCache(file, text);
+    // Node's CommonJS wrapper on a line of its own: lineOffset -1 keeps stack traces' lines.
+    const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {\n${text}\n})`, {
+      filename,
+      lineOffset: -1,
+      cachedData,
+    });
+    const status = cachedData === undefined ? 'none' : script.cachedDataRejected === true ? 'rejected' : 'accepted';
+    const save = () => {
+      if (file !== undefined && status !== 'accepted') writeCache(file, text, script.createCachedData());
+    };
+    return { script, status, save };
+  }
+
   const entry = off ? (filename) => M.createRequire(filename)(filename) : (filename) => load(filename, undefined);
+  // For a script that compiles a bundle itself (a pool worker's launch script): the same disk cache.
+  entry.compile = compile;
   Object.defineProperty(g, KEY, { value: entry });
   return entry;
 }

@@ -138,3 +138,34 @@ test('an unwritable cache location: the package still loads', { timeout: 60_000 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('dist/cjs/sabkit-cjs-loader.cjs: compile() with the same cache, for CommonJS callers', { timeout: 60_000 }, () => {
+  const { dir, index } = install();
+  try {
+    const cache = join(dir, 'cache');
+    const loader = join(dir, 'node_modules', '@sabkit', 'atomics-sync', 'dist', 'cjs', 'sabkit-cjs-loader.cjs');
+    const script = [
+      `const l = require(${JSON.stringify(loader)});`,
+      "const text = require('node:fs').readFileSync(process.argv[1], 'utf8');",
+      'const c = l.compile(process.argv[1], text);',
+      'c.save();',
+      'console.log(c.status);',
+    ].join('\n');
+    const status = (): string => {
+      const r = spawnSync(process.execPath, ['-e', script, index], {
+        env: { ...process.env, SABKIT_COMPILE_CACHE: cache },
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      assert.equal(r.status, 0, r.stderr);
+      return r.stdout.trim();
+    };
+    assert.equal(status(), 'none');
+    assert.equal(status(), 'accepted');
+    writeFileSync(index, `${readFileSync(index, 'utf8')}\n`);
+    assert.equal(status(), 'none');
+    assert.equal(status(), 'accepted');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
