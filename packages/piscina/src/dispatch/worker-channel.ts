@@ -44,6 +44,7 @@ import {
   RES_HEADER,
   WRITE_FULL,
   WRITE_PORT,
+  payloadMayRevive,
   readPayload,
   recordFlags,
   word1,
@@ -112,15 +113,24 @@ export class WorkerChannel {
     this.#taken++;
   }
 
+  /**
+   * Whether the last payload() may hold a sabkit descriptor, so that revive() must walk it: a port
+   * message may (it carries SharedArrayBuffers), a ring payload only with a kind key (wire.ts).
+   */
+  mayRevive = false;
+
   /** The payload of the request at `off`, from the ring or from the port. */
   payload(off: number, header: number): unknown {
     if (recordFlags(this.i32, off) & F_VIA_PORT) {
+      this.mayRevive = true;
       const m = receiveMessageOnPort(this.port!);
       if (m === undefined)
         throw new Error('sabkit pool: a request announced a port message that is not there (channel out of sync)');
       return m.message;
     }
-    return readPayload(this.i32, this.u8, off, header);
+    const v = readPayload(this.i32, this.u8, off, header);
+    this.mayRevive = payloadMayRevive();
+    return v;
   }
 
   /** True if main set a cancel bit since the last call. */

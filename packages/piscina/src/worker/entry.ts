@@ -25,7 +25,16 @@
 import { bootInit } from './boot.js';
 import { parentPort, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import { STATE, STATE_READY } from '../dispatch/layout.js';
-import { decode, encode, encodeInto, isSharedDescriptor, revive, serializeError } from '@sabkit/atomics-sync/core';
+import {
+  decode,
+  encode,
+  encodeInto,
+  isSharedDescriptor,
+  lastDecodeMayRevive,
+  revive,
+  serializeError,
+  tryEncodeInto,
+} from '@sabkit/atomics-sync/core';
 import { bindCodec } from '../dispatch/codec-link.js';
 import { workerGlobalState, workerLaunch } from '../worker-state.js';
 import { CODE_CACHE_MESSAGE, PORT_MESSAGE, READY_MESSAGE, isInternalMessage } from '../engine/messages.js';
@@ -95,7 +104,7 @@ function start(): void {
   const loop = new TaskLoop(ch, state);
   // Named imports, not the namespace: the bundle then leaves out what the worker never calls
   // (deserialising errors, and with it atomics-sync's error classes).
-  bindCodec({ encode, encodeInto, decode });
+  bindCodec({ encode, encodeInto, tryEncodeInto, decode, lastDecodeMayRevive });
   bindSync({ revive, isSharedDescriptor, serializeError });
   let kinds!: () => void;
   // Started once the worker is ready, so that it does not slow down the loading of what the first
