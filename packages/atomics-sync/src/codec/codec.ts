@@ -240,8 +240,13 @@ function encodeValue(value: unknown, dst: Uint8Array, offset: number, room: numb
     case 'number': {
       if ((value | 0) === value && (value !== 0 || 1 / value > 0)) {
         if (room < 5) return -5;
+        // Byte stores, not viewOf(dst): the pool's main thread encodes into each worker's ring in
+        // turn, and the one-entry DataView cache then made a new DataView per number.
         dst[offset] = TAG_INT32;
-        viewOf(dst).setInt32(offset + 1, value, true);
+        dst[offset + 1] = value;
+        dst[offset + 2] = value >> 8;
+        dst[offset + 3] = value >> 16;
+        dst[offset + 4] = value >> 24;
         return 5;
       }
       if (room < 9) return -9;
@@ -353,7 +358,8 @@ export function decode(src: Uint8Array, offset: number, length: number): unknown
   mayRevive = tag === TAG_V8;
   switch (tag) {
     case TAG_INT32:
-      if (length === 5) return viewOf(src).getInt32(offset + 1, true);
+      if (length === 5)
+        return src[offset + 1] | (src[offset + 2] << 8) | (src[offset + 3] << 16) | (src[offset + 4] << 24);
       break;
     case TAG_FLOAT64:
       if (length === 9) return viewOf(src).getFloat64(offset + 1, true);
