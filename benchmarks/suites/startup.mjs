@@ -3,6 +3,9 @@
 //   import       `await import(pkg)` in a fresh node, timed inside it                         ms
 //   cold-start   fresh node, package already imported: new pool (2 threads) -> first result,
 //                against two raw `new Worker` -> first reply                                  ms
+//                with its parts: the constructor's synchronous time (two `new Worker` calls for
+//                raw), and the same again for a second pool in that process (what is left once
+//                the main thread's code has run once: the threads' own start)                ms
 //   worker-start fresh node: one raw `new Worker` of an empty module -> its first message   ms
 //
 // Samples of the impls are interleaved in a rotating order, so drift in the machine's load hits
@@ -33,30 +36,46 @@ const script = (lines) => file(`sample-${scripts++}.mjs`, `${lines.join('\n')}\n
 const url = (spec) => JSON.stringify(import.meta.resolve(spec));
 const importScript = (spec) =>
   script([`const t = performance.now(); await import(${url(spec)}); console.log(performance.now() - t);`]);
+// Each cold sample prints { total, ctor, second }: the timed start, its synchronous part, and the
+// same start again in that process (after the first has been stopped).
 const coldScript = (spec) =>
   script([
     `const m = await import(${url(spec)});`,
     'const Piscina = m.Piscina ?? m.default;',
-    'const t = performance.now();',
-    `const p = new Piscina({ filename: ${JSON.stringify(task)}, minThreads: 2, maxThreads: 2 });`,
-    'await p.run(1);',
-    'console.log(performance.now() - t);',
+    'const start = async () => {',
+    '  const t = performance.now();',
+    `  const p = new Piscina({ filename: ${JSON.stringify(task)}, minThreads: 2, maxThreads: 2 });`,
+    '  const ctor = performance.now() - t;',
+    '  await p.run(1);',
+    '  const total = performance.now() - t;',
     // Let the second worker finish loading before destroy (never terminate a worker mid-load).
-    'await new Promise((r) => setTimeout(r, 100));',
-    'await p.destroy();',
+    '  await new Promise((r) => setTimeout(r, 100));',
+    '  await p.destroy();',
+    '  return { total, ctor };',
+    '};',
+    'const first = await start();',
+    'const second = await start();',
+    'console.log(JSON.stringify({ ...first, second: second.total }));',
   ]);
 const rawScript = script([
   "import { Worker } from 'node:worker_threads';",
-  'const t = performance.now();',
-  `const ws = [new Worker(${JSON.stringify(rawWorker)}), new Worker(${JSON.stringify(rawWorker)})];`,
-  "const ready = ws.map((w) => new Promise((r) => w.once('message', r)));",
-  'await ready[0];',
-  "const reply = new Promise((r) => ws[0].once('message', r));",
-  'ws[0].postMessage(1);',
-  'await reply;',
-  'console.log(performance.now() - t);',
-  'await ready[1];',
-  'await Promise.all(ws.map((w) => w.terminate()));',
+  'const start = async () => {',
+  '  const t = performance.now();',
+  `  const ws = [new Worker(${JSON.stringify(rawWorker)}), new Worker(${JSON.stringify(rawWorker)})];`,
+  '  const ctor = performance.now() - t;',
+  "  const ready = ws.map((w) => new Promise((r) => w.once('message', r)));",
+  '  await ready[0];',
+  "  const reply = new Promise((r) => ws[0].once('message', r));",
+  '  ws[0].postMessage(1);',
+  '  await reply;',
+  '  const total = performance.now() - t;',
+  '  await ready[1];',
+  '  await Promise.all(ws.map((w) => w.terminate()));',
+  '  return { total, ctor };',
+  '};',
+  'const first = await start();',
+  'const second = await start();',
+  'console.log(JSON.stringify({ ...first, second: second.total }));',
 ]);
 
 function sample(path) {
@@ -64,8 +83,10 @@ function sample(path) {
     encoding: 'utf8',
     timeout: 60_000,
   });
-  const v = Number.parseFloat(r.stdout.trim().split('\n').at(-1));
-  if (r.status !== 0 || !Number.isFinite(v)) throw new Error(`startup sample failed: ${r.stderr}`);
+  const last = r.stdout.trim().split('\n').at(-1) ?? '';
+  const v = last.startsWith('{') ? JSON.parse(last) : Number.parseFloat(last);
+  if (r.status !== 0 || !Number.isFinite(typeof v === 'object' ? v.total : v))
+    throw new Error(`startup sample failed: ${r.stderr}`);
   return v;
 }
 
@@ -108,12 +129,28 @@ for (const [impl, t] of Object.entries(imports)) {
   emit('startup-import', name, 'extra over importing an empty module (median of paired rounds)', over, 'ms');
 }
 
-const cold = rounds('cold start', {
+const coldRuns = rounds('cold start', {
   'raw-2-workers': rawScript,
   sabkit: coldScript('@sabkit/piscina'),
   piscina: coldScript('piscina'),
 });
+const part = (k, field) => coldRuns[k].map((r) => r[field]);
+const cold = Object.fromEntries(Object.keys(coldRuns).map((k) => [k, part(k, 'total')]));
 emit('startup-cold', 'raw-2-workers', 'fresh node: two new Worker -> first reply', cold['raw-2-workers'], 'ms');
+emit(
+  'startup-cold',
+  'raw-2-workers',
+  'fresh node: the two new Worker calls (synchronous)',
+  part('raw-2-workers', 'ctor'),
+  'ms',
+);
+emit(
+  'startup-cold',
+  'raw-2-workers',
+  'same process, second time: two new Worker -> first reply',
+  part('raw-2-workers', 'second'),
+  'ms',
+);
 for (const k of ['sabkit', 'piscina']) {
   emit('startup-cold', k, 'fresh node: new pool (2 threads) -> first result', cold[k], 'ms');
   emit(
@@ -121,6 +158,15 @@ for (const k of ['sabkit', 'piscina']) {
     k,
     'fresh node: extra over two raw new Worker (median of paired rounds)',
     cold[k].map((v, i) => v - cold['raw-2-workers'][i]),
+    'ms',
+  );
+  emit('startup-cold', k, 'fresh node: the constructor (synchronous)', part(k, 'ctor'), 'ms');
+  emit('startup-cold', k, 'same process, second pool: new pool (2 threads) -> first result', part(k, 'second'), 'ms');
+  emit(
+    'startup-cold',
+    k,
+    'same process, second pool: extra over two raw new Worker, second time (median of paired rounds)',
+    part(k, 'second').map((v, i) => v - part('raw-2-workers', 'second')[i]),
     'ms',
   );
 }

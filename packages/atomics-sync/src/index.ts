@@ -13,6 +13,7 @@ export {
   revive,
   isSharedDescriptor,
   registerKind,
+  setKindLoader,
   hasSharedMemory,
   requireSharedMemory,
   newSharedBuffer,

@@ -12,6 +12,7 @@ import {
   SabkitError,
   revive,
   registerKind,
+  setKindLoader,
   isThreadDead,
   watchWorker,
   livenessTable,
@@ -192,4 +193,43 @@ test("a second copy of the module shares the thread's kind and error-class regis
   // The core entry's codec round-trips like the index's.
   const bytes = codecCopy.encode({ a: [1, 'x', 2n] });
   assert.deepEqual(codecCopy.decode(bytes, 0, bytes.length), { a: [1, 'x', 2n] });
+});
+
+test("revive registers unknown kinds through the thread's kind loader: once, through any copy, again after a throw", {
+  timeout: 10_000,
+}, async () => {
+  const sharedCopy = (await import(
+    `../src/runtime/shared.js?loader=${Date.now()}`
+  )) as typeof import('../src/runtime/shared.js');
+  class Lazy {
+    constructor(readonly buffer: SharedArrayBuffer) {}
+  }
+  const sab = new SharedArrayBuffer(8);
+  const descriptor = (kind: string) => ({ [KIND_PROPERTY]: kind, buffer: sab, byteOffset: 0 });
+  let calls = 0;
+  let fail = true;
+  setKindLoader(() => {
+    calls++;
+    if (fail) throw new Error('cannot load the kinds');
+    registerKind('TestLazyKind', (d) => new Lazy(d.buffer));
+  });
+  try {
+    // Plain data and registered kinds never call it.
+    revive({ a: [1, { b: 'x' }], m: new Map([[1, { c: 2 }]]) });
+    assert.equal(calls, 0, 'no unknown kind: not called');
+    // A loader that throws: the error reaches the caller, and the next unknown kind tries again.
+    assert.throws(() => revive({ x: descriptor('TestLazyKind') }), /cannot load the kinds/);
+    fail = false;
+    // Called from the copy's revive too: the loader is the thread's, like the registry.
+    const live = sharedCopy.revive([descriptor('TestLazyKind'), descriptor('TestLazyKind')]) as Lazy[];
+    assert.equal(calls, 2);
+    assert.ok(live[0] instanceof Lazy && live[1] instanceof Lazy, 'revived after the loader registered the kind');
+    // Once it ran, a kind it did not register stays a plain record, and the loader is not called again.
+    const unknown = revive(descriptor('TestNeverRegistered'));
+    assert.equal(Object.getPrototypeOf(unknown), Object.prototype);
+    assert.ok(revive(descriptor('TestLazyKind')) instanceof Lazy);
+    assert.equal(calls, 2, 'called once in all after it succeeded');
+  } finally {
+    setKindLoader(undefined);
+  }
 });

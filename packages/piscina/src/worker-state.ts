@@ -44,6 +44,11 @@ export type CodeCacheStatus = 'none' | 'accepted' | 'rejected' | 'unbundled';
 export interface WorkerLaunch {
   /** import(), from a module in the entry's directory (the bundle, compiled by vm.Script, has none). */
   importModule(specifier: string): Promise<unknown>;
+  /**
+   * require(), from the same directory: what the worker loads on demand and at once (the sabkit
+   * kinds when a task first carries a sabkit object, the pool's error classes for a cancel reason).
+   */
+  require(specifier: string): unknown;
   /** The entry bundle's code cache, with what has been compiled so far; undefined when unbundled. */
   createCodeCache(): Uint8Array | undefined;
   readonly codeCache: CodeCacheStatus;

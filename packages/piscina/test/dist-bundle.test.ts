@@ -19,7 +19,8 @@ const distWorker = createRequire(import.meta.url)
 
 test('dist/worker/entry.cjs is one CommonJS script that requires only node: builtins and never calls import()', () => {
   const src = readFileSync(`${distWorker}entry.cjs`, 'utf8');
-  const required = [...src.matchAll(/\brequire\(["']([^"']+)["']\)/g)].map((m) => m[1]);
+  // Plain require() calls; `launch.require(...)` is the launch script's, for what loads on demand.
+  const required = [...src.matchAll(/(?<![.\w$])require\(["']([^"']+)["']\)/g)].map((m) => m[1]);
   assert.ok(required.includes('node:worker_threads'), 'it requires node:worker_threads');
   assert.deepEqual(
     required.filter((s) => !s.startsWith('node:')),

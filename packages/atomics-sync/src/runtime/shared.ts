@@ -65,6 +65,44 @@ export function registerKind(kind: string, reviver: Reviver): void {
   revivers.set(kind, reviver);
 }
 
+/**
+ * globalThis key of the thread's kind loader (see setKindLoader): per thread, like the registry,
+ * so that every copy of this module calls the one the thread installed.
+ */
+const KIND_LOADER_KEY = Symbol.for('sabkit.atomics-sync.kind-loader.v1');
+
+/**
+ * Installs, for this thread, what registers kinds on demand: `revive` calls `load` the first time
+ * it meets a descriptor of a kind no module has registered yet, then looks the kind up again.
+ * `load` must register synchronously (require the modules that define the kinds). It is called
+ * once: a kind it does not register stays unknown (the descriptor is returned as it is), unless it
+ * throws, when the error reaches revive's caller and the next unknown kind tries again.
+ *
+ * Why: registering every kind means loading the package indexes (~170 KB of code). A pool worker
+ * needs them only for tasks that carry sabkit objects, and loading them up front took ~40 ms of a
+ * core per worker, next to the first task of a fresh process.
+ */
+export function setKindLoader(load: (() => void) | undefined): void {
+  (globalThis as Record<symbol, unknown>)[KIND_LOADER_KEY] = load;
+}
+
+/** The reviver of `kind`, registering kinds through the thread's kind loader if none is known yet. */
+function reviverFor(kind: string): Reviver | undefined {
+  const known = revivers.get(kind);
+  if (known !== undefined) return known;
+  const g = globalThis as Record<symbol, unknown>;
+  const load = g[KIND_LOADER_KEY];
+  if (typeof load !== 'function') return undefined;
+  g[KIND_LOADER_KEY] = undefined;
+  try {
+    load();
+  } catch (e) {
+    g[KIND_LOADER_KEY] = load;
+    throw e;
+  }
+  return revivers.get(kind);
+}
+
 /** True if `value` is a sabkit object or its structured-clone descriptor. */
 export function isSharedDescriptor(value: unknown): value is SharedDescriptor {
   return (
@@ -112,10 +150,12 @@ function reviveInner(value: unknown, done: Map<object, unknown>): unknown {
   if (done.has(value)) return done.get(value);
   const aliased = (value as Record<string, unknown>)[ALIASED_KIND_PROPERTY];
   if (typeof aliased === 'string' || isSharedDescriptor(value)) {
-    const reviver = revivers.get(typeof aliased === 'string' ? aliased : (value as SharedDescriptor)[KIND_PROPERTY]);
     // A live object's prototype is its class; only a clone (a plain object) needs reviving.
-    const live =
-      reviver && Object.getPrototypeOf(value) === Object.prototype ? reviver(value as SharedDescriptor) : value;
+    const reviver =
+      Object.getPrototypeOf(value) === Object.prototype
+        ? reviverFor(typeof aliased === 'string' ? aliased : (value as SharedDescriptor)[KIND_PROPERTY])
+        : undefined;
+    const live = reviver ? reviver(value as SharedDescriptor) : value;
     done.set(value, live);
     return live;
   }

@@ -6,7 +6,7 @@
  * reports ready and runs the task loop: requests are read from the ring, the worker blocks in
  * Atomics.wait while idle (allowed in a Web Worker), results go back through the response ring.
  *
- * The launch script's importModule (launch.cts on Node) is given here: the sabkit packages and the
+ * The launch script's importModule and require (launch.cts on Node) are given here: the sabkit packages and the
  * pool's errors are the modules this script bundles (imported up front: a browser cannot load a
  * bare package name at run time), `builtin` task modules are those the caller bundled, and any
  * other specifier (a task module's URL) is loaded with import().
@@ -43,6 +43,10 @@ export function startBrowserWorker(builtin: BuiltinTaskModules = {}): Promise<vo
       const load = builtin[specifier];
       if (load !== undefined) return load();
       return import(/* @vite-ignore */ specifier);
+    },
+    require: (specifier) => {
+      if (specifier in known) return known[specifier];
+      throw new Error(`sabkit pool worker (browser): cannot require ${specifier}; only the bundled modules`);
     },
     createCodeCache: () => undefined,
     codeCache: 'unbundled',

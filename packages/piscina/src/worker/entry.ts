@@ -15,12 +15,15 @@
  *     travel in a ring);
  *  2. the default task module;
  *  then report ready and enter the task loop. Requests main wrote meanwhile are waiting in the ring.
- * Then, in the background: the whole of @sabkit/atomics-sync and @sabkit/typed-struct (which
- * register every sabkit kind, so revive() makes their objects live) and the pool's error classes.
- * A task whose argument holds a sabkit object before that is done waits for it; others do not.
- * The bundle's copy of atomics-sync's core and the package loaded here share the thread's kind
- * registry (it lives on globalThis), so the copy revives what the package registers. A worker that
- * main asked for the entry's code cache makes it after that (code-cache.ts).
+ * Nothing else, then or later, unless a task needs it: the whole of @sabkit/atomics-sync and
+ * @sabkit/typed-struct (which register every sabkit kind, so that revive() makes their objects
+ * live) are loaded by revive() itself the first time a task's argument holds a sabkit object of a
+ * kind not registered yet (loadKinds below); the pool's error classes when a cancelled task asks
+ * for its signal's reason (sync-link.ts). Loading the kinds up front cost ~40 ms of a core per
+ * worker (measured here), next to the first task of a fresh process on a 2-core machine. The
+ * bundle's copy of atomics-sync's core and the packages share the thread's kind registry (it lives
+ * on globalThis), so the copy revives what the packages register. A worker that main asked for the
+ * entry's code cache makes it once the first task, if one was waiting, has run (code-cache.ts).
  */
 import { bootInit } from './boot.js';
 import { parentPort, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
@@ -33,14 +36,14 @@ import {
   lastDecodeMayRevive,
   revive,
   serializeError,
+  setKindLoader,
   tryEncodeInto,
 } from '@sabkit/atomics-sync/core';
 import { bindCodec } from '../dispatch/codec-link.js';
-import { workerGlobalState, workerLaunch } from '../worker-state.js';
+import { type WorkerGlobalState, workerGlobalState, workerLaunch } from '../worker-state.js';
 import { CODE_CACHE_MESSAGE, PORT_MESSAGE, READY_MESSAGE, isInternalMessage } from '../engine/messages.js';
-import { importModule } from './loader.js';
 import { applyNice } from './nice.js';
-import { bindPoolErrors, bindSync } from './sync-link.js';
+import { bindSync } from './sync-link.js';
 import { TaskLoop } from './task-loop.js';
 import { WorkerChannel } from '../dispatch/worker-channel.js';
 
@@ -69,15 +72,17 @@ function takePort(): Promise<MessagePort> {
   });
 }
 
-/** Everything that registers sabkit kinds and error classes; not needed for the first task. */
-function loadKinds(): Promise<void> {
-  return Promise.all([
-    importModule('@sabkit/atomics-sync'),
-    importModule('@sabkit/typed-struct'),
-    importModule('../errors.js'),
-  ]).then(([, , errors]) => {
-    bindPoolErrors(errors as typeof import('../errors.js'));
-  });
+/**
+ * Registers every sabkit kind in this thread: revive() calls it the first time it meets a kind not
+ * registered yet (atomics-sync's setKindLoader). The package indexes are CommonJS (their ES module
+ * entries are facades over the same instances), so require() loads them at once, and a task
+ * module's own import of them gets the same classes.
+ */
+function loadKinds(): void {
+  const launch = workerLaunch();
+  if (launch === undefined) return;
+  launch.require('@sabkit/atomics-sync');
+  launch.require('@sabkit/typed-struct');
 }
 
 /** Answers main's request for the entry's code cache (code-cache.ts); undefined data: none to make. */
@@ -89,6 +94,22 @@ function sendCodeCache(): void {
     // V8 could not serialise the code: no cache, and main stops asking.
   }
   parentPort!.postMessage({ [CODE_CACHE_MESSAGE]: true, data });
+}
+
+/**
+ * Runs `fn` at a next turn of the event loop, which an idle worker keeps turning until then
+ * (WorkerGlobalState.holds). Called before the loop runs the tasks already waiting, so a
+ * synchronous first task runs first: the code cache then holds what it compiled.
+ */
+function holdUntil(fn: () => void, state: WorkerGlobalState): void {
+  const done = new Promise<void>((resolve) =>
+    setTimeout(() => {
+      fn();
+      resolve();
+    }, 0),
+  );
+  state.holds.add(done);
+  void done.then(() => state.holds.delete(done));
 }
 
 function start(): void {
@@ -106,21 +127,13 @@ function start(): void {
   // (deserialising errors, and with it atomics-sync's error classes).
   bindCodec({ encode, encodeInto, tryEncodeInto, decode, lastDecodeMayRevive });
   bindSync({ revive, isSharedDescriptor, serializeError });
-  let kinds!: () => void;
-  // Started once the worker is ready, so that it does not slow down the loading of what the first
-  // task needs. It progresses whenever the worker's event loop runs (a task waiting for it makes
-  // the loop return to the event loop).
-  const kindsLoaded = new Promise<void>((resolve) => (kinds = resolve)).then(loadKinds);
-  loop.kindsLoading(kindsLoaded);
-  // After the background start-up, so that the cache holds what it compiled too, and the first task
-  // if one was waiting (it ran before the event loop could progress the imports).
-  if (init.produceCodeCache) void kindsLoaded.then(sendCodeCache, sendCodeCache);
+  setKindLoader(loadKinds);
   const defaultFn = init.filename === null ? undefined : loop.define(0, init.filename, init.name);
   void Promise.all([takePort(), defaultFn]).then(([port]) => {
     ch.port = port;
     Atomics.store(ch.i32, STATE, STATE_READY);
     parentPort!.postMessage({ [READY_MESSAGE]: true });
-    kinds();
+    if (init.produceCodeCache) holdUntil(sendCodeCache, state);
     loop.run();
   });
 }

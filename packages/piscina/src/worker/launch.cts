@@ -43,10 +43,12 @@ type CodeCacheStatus = 'none' | 'accepted' | 'rejected' | 'unbundled';
 const bundle = path.join(__dirname, 'entry.cjs');
 const launch: {
   importModule(specifier: string): Promise<unknown>;
+  require(specifier: string): unknown;
   createCodeCache(): Uint8Array | undefined;
   codeCache: CodeCacheStatus;
 } = {
   importModule: (specifier) => import(specifier),
+  require: (specifier) => require(specifier),
   createCodeCache: () => undefined,
   codeCache: 'unbundled',
 };

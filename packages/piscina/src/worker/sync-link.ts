@@ -1,10 +1,10 @@
 /**
  * The few @sabkit/atomics-sync functions a worker needs before its first task, bound at start-up
  * from their own modules (worker/entry.ts) instead of imported from the package index, for the
- * reason given in dispatch/codec-link.ts. Also the pool's error classes, which import the index
- * and so are loaded in the background: `poolErrors` is undefined until then.
+ * reason given in dispatch/codec-link.ts. Also the pool's error classes, loaded on first use.
  */
 import type * as PoolErrors from '../errors.js';
+import { workerLaunch } from '../worker-state.js';
 
 export interface SyncFunctions {
   revive<T>(value: T): T;
@@ -26,11 +26,25 @@ export function bindSync(f: SyncFunctions): void {
   serializeError = f.serializeError;
 }
 
-/** The pool's error classes once loaded (the background load of the package index). */
-export let poolErrors: typeof PoolErrors | undefined;
+let errors: typeof PoolErrors | undefined;
+let errorsFailed = false;
 
-export function bindPoolErrors(errors: typeof PoolErrors): void {
-  poolErrors = errors;
+/**
+ * The pool's error classes (`../errors.js`, the instances a task's own `import ... from
+ * '@sabkit/piscina'` gets), loaded on first use: only a cancelled task that looks at its signal's
+ * reason needs them, and they are not part of a worker's start. Undefined if they cannot be loaded
+ * synchronously (the tests' ES module build on a Node without require(esm)); the caller then makes
+ * plain errors with the same name and code.
+ */
+export function poolErrors(): typeof PoolErrors | undefined {
+  if (errors === undefined && !errorsFailed) {
+    try {
+      errors = workerLaunch()?.require('../errors.js') as typeof PoolErrors | undefined;
+    } catch {
+      errorsFailed = true;
+    }
+  }
+  return errors;
 }
 
 /**

@@ -30,12 +30,12 @@ import { poolErrors } from './sync-link.js';
 const abortedGetter = Object.getOwnPropertyDescriptor(AbortSignal.prototype, 'aborted')!.get!;
 
 /**
- * The reason a task signal aborts with, for a cancel reason code: the pool's error class, or, in
- * the first moments of a worker's life before those classes are loaded (sync-link.ts), a plain
- * Error with the same name, code and message.
+ * The reason a task signal aborts with, for a cancel reason code: the pool's error class, or, where
+ * those classes cannot be loaded synchronously (sync-link.ts), a plain Error with the same name,
+ * code and message.
  */
 export function cancelReason(code: number): Error {
-  const E = poolErrors;
+  const E = poolErrors();
   if (E !== undefined) {
     if (code === REASON_TIMEOUT) return new E.TaskTimeoutError();
     if (code === REASON_CLOSE) return new E.PoolClosedError('the pool was destroyed while the task ran');
