@@ -12,11 +12,7 @@
  * The pool's main thread loads this entry too, not the index: importing @sabkit/piscina then
  * costs the pool's own code only (the index is ~170 KB more to compile in a fresh process).
  */
-<<<<<<< HEAD
 export { encode, encodeInto, tryEncodeInto, decode, lastDecodeMayRevive } from './codec/codec.js';
-export { KIND_PROPERTY, revive, isSharedDescriptor, registerKind, type SharedDescriptor } from './runtime/shared.js';
-=======
-export { encode, encodeInto, decode } from './codec/codec.js';
 export {
   KIND_PROPERTY,
   revive,
@@ -25,7 +21,6 @@ export {
   setKindLoader,
   type SharedDescriptor,
 } from './runtime/shared.js';
->>>>>>> main
 export {
   serializeError,
   deserializeError,
