@@ -17,8 +17,9 @@
  *
  * A payload that the codec cannot carry (a SharedArrayBuffer or sabkit object inside it, a
  * transfer list, a MessagePort), that has more than the codec's STRICT_MAX_VALUES values, or that
- * is larger than RING_INLINE_MAX travels as a structured clone by the worker's MessagePort instead: the record then has F_VIA_PORT and no payload, and
- * the reader takes the message with receiveMessageOnPort. The writer posts before it publishes the
+ * is larger than RING_INLINE_MAX travels as a structured clone by the worker's MessagePort instead:
+ * the record then has F_VIA_PORT and no payload, and the reader takes the message with
+ * receiveMessageOnPort. The writer posts before it publishes the
  * record, so the message is always there when the record is read, and port messages come in
  * record order.
  *
