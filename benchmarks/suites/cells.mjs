@@ -8,18 +8,22 @@
 //                         Python's multiprocessing.Value (2 processes, when python3 exists), ops/s
 // Ratios are emitted as their own lines (impl "ratio ...").
 // Needs atomics-sync's dist: `cd packages/atomics-sync && npx tsc -p tsconfig.json`.
+import { loadavg } from 'node:os';
 import { Worker, isMainThread, workerData, parentPort } from 'node:worker_threads';
 import { Value, RawValue } from '@sabkit/atomics-sync';
 import { QUICK, emit, repeat, runsFor, python, runPython } from '../lib/report.mjs';
 
 /**
- * Iterations each worker runs before the start, so that the timed loop runs optimised code. 1,000
- * was too few: TurboFan had not compiled the locked increment yet, and a --quick run (100k
- * iterations per thread) timed the interpreter and the compile (measured: median 0.9-2.4M ops/s
- * with 1,000, 3.5-6.3M with 20,000, same code, interleaved runs). Python runs at its steady speed
- * from the first iteration.
+ * Iterations each worker runs before the timed part, both workers at once, so that the timed loop
+ * runs optimised code for the contended case too. 1,000 was too few: TurboFan had not compiled the
+ * locked increment yet, and a --quick run (100k iterations per thread) timed the interpreter and
+ * the compile (measured: median 0.9-2.4M ops/s with 1,000, 3.5-6.3M with 20,000, same code,
+ * interleaved runs). 20,000 warmed each worker alone, so the lock's slow paths (taken only when
+ * the two threads collide) were first compiled inside the timed part, which was ~20 ms long: runs
+ * of one build measured 5-10M ops/s at random, and 10-14M once each thread ran 2M iterations.
+ * Python runs at its steady speed from the first iteration.
  */
-const WARM = 20_000;
+const WARM = 200_000;
 
 // One function per measured loop, so each call site stays monomorphic.
 const LOOPS = {
@@ -118,9 +122,9 @@ def work(v, ev, n):
         with v.get_lock():
             v.value += 1
 if __name__ == '__main__':
-    n, runs = int(sys.argv[1]), int(sys.argv[2])
+    n, runs, mode = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
     ctx = mp.get_context('fork')
-    for _ in range(runs):
+    for _ in range(runs if mode == 'contended' else 0):
         v = ctx.Value('i', 0)
         ev = ctx.Event()
         ps = [ctx.Process(target=work, args=(v, ev, n)) for _ in range(2)]
@@ -135,7 +139,7 @@ if __name__ == '__main__':
     # One process, uncontended: the cost of one locked increment.
     v = ctx.Value('i', 0)
     m = n * 2
-    for _ in range(runs):
+    for _ in range(runs if mode == 'uncontended' else 0):
         t0 = time.perf_counter()
         for _ in range(m):
             with v.get_lock():
@@ -147,9 +151,12 @@ if (!isMainThread) {
   const { loop, target, start, iters } = workerData;
   const t = loop.startsWith('rawAdd') ? new Int32Array(target) : Value.from(target);
   const s = new Int32Array(start);
-  LOOPS[loop](t, WARM); // warm the JIT on this loop; the test subtracts these
+  // s[0]: the main thread's phase (1: warm, 2: timed); s[1], s[2]: workers ready, warmed.
   Atomics.add(s, 1, 1);
-  while (Atomics.load(s, 0) === 0) Atomics.wait(s, 0, 0);
+  while (Atomics.load(s, 0) < 1) Atomics.wait(s, 0, 0);
+  LOOPS[loop](t, WARM); // warm the JIT on this loop, contended as in the timed part; the check counts these
+  Atomics.add(s, 2, 1);
+  while (Atomics.load(s, 0) < 2) Atomics.wait(s, 0, 1);
   LOOPS[loop](t, iters);
   parentPort.postMessage('done');
 } else {
@@ -168,7 +175,7 @@ function nsPerOp(loop, target, n) {
 
 /** 2 workers run LOOPS[loop] `iters` times each on one shared target; returns ops/s. */
 async function twoThreads(loop, target, iters, check) {
-  const start = new Int32Array(new SharedArrayBuffer(8));
+  const start = new Int32Array(new SharedArrayBuffer(12));
   const ws = [0, 1].map(
     () => new Worker(new URL(import.meta.url), { workerData: { loop, target, start: start.buffer, iters } }),
   );
@@ -181,8 +188,11 @@ async function twoThreads(loop, target, iters, check) {
         }),
     );
     while (Atomics.load(start, 1) < 2) await new Promise((r) => setTimeout(r, 1));
-    const t0 = performance.now();
     Atomics.store(start, 0, 1);
+    Atomics.notify(start, 0);
+    while (Atomics.load(start, 2) < 2) await new Promise((r) => setTimeout(r, 1));
+    const t0 = performance.now();
+    Atomics.store(start, 0, 2);
     Atomics.notify(start, 0);
     await Promise.all(done);
     const ms = performance.now() - t0;
@@ -351,30 +361,38 @@ async function main() {
   // Locked increments, 2 threads, against Python's multiprocessing.Value.
   {
     const bench = 'cells.locked-inc';
-    const iters = QUICK ? 100_000 : 500_000;
+    const iters = QUICK ? 1_000_000 : 2_000_000;
+    const pyIters = QUICK ? 20_000 : 100_000;
     const check = (v) => (want) => {
       if (v.value !== want) throw new Error(`locked increments lost: ${v.value} != ${want}`);
     };
-    const lockedInc = emit(
-      bench,
-      'sabkit getLock().withLock(v.value += 1)',
-      'ops/s',
-      await repeat(runs, async () => {
-        const v = new Value('i', 0);
-        return twoThreads('lockedInc', v, iters, check(v));
-      }),
-      'ops/s',
-    );
-    const withLock = emit(
-      bench,
-      'sabkit v.withLock(obj.value += 1)',
-      'ops/s',
-      await repeat(runs, async () => {
-        const v = new Value('i', 0);
-        return twoThreads('withLockInc', v, iters, check(v));
-      }),
-      'ops/s',
-    );
+    const py = python();
+    if (!py) console.error('# cells.locked-inc: python3 not found, Python reference skipped');
+    // sabkit and Python take turns, round by round (the first round unrecorded), so both see the
+    // same machine load: Python's contended rate rises with load (its two processes stop running at
+    // once, so they stop contending: 0.38M ops/s quiet, up to 1.1M here), sabkit's falls with it.
+    // Each ratio is one round's; the 1-minute load average of each round goes with the figures.
+    const sab = [];
+    const scoped = [];
+    const pyOps = [];
+    const ratios = [];
+    const load1 = [];
+    for (let r = -1; r < runs; r++) {
+      const load = loadavg()[0];
+      const v = new Value('i', 0);
+      const a = await twoThreads('lockedInc', v, iters, check(v));
+      const p = py ? runPython(PY_LOCKED_INC, [pyIters, 1, 'contended'])[0].ops_per_s : Number.NaN;
+      const w = new Value('i', 0);
+      const b = await twoThreads('withLockInc', w, iters, check(w));
+      if (r < 0) continue;
+      sab.push(a);
+      scoped.push(b);
+      pyOps.push(p);
+      ratios.push(a / p);
+      load1.push(Number(load.toFixed(2)));
+    }
+    emit(bench, 'sabkit getLock().withLock(v.value += 1)', 'ops/s', sab, 'ops/s', { load1 });
+    emit(bench, 'sabkit v.withLock(obj.value += 1)', 'ops/s', scoped, 'ops/s', { load1 });
     const v = new Value('i', 0);
     const one = emit(
       bench,
@@ -383,29 +401,24 @@ async function main() {
       await repeat(runs, () => nsPerOp('lockedInc', v, iters)),
       'ns',
     );
-    const py = python();
-    if (!py) {
-      console.error('# cells.locked-inc: python3 not found, Python reference skipped');
-      return;
-    }
-    const pyIters = QUICK ? 20_000 : 100_000;
-    const recs = runPython(PY_LOCKED_INC, [pyIters, runs]);
-    const pyOps = emit(
-      bench,
-      `python ${py.version} Value.get_lock()`,
-      'ops/s',
-      recs.filter((r) => r.metric === 'contended').map((r) => r.ops_per_s),
-      'ops/s',
-    );
+    if (!py) return;
+    emit(bench, `python ${py.version} Value.get_lock()`, 'ops/s', pyOps, 'ops/s', { load1 });
     const pyNs = emit(
       bench,
       `python ${py.version} Value.get_lock()`,
       'ns/op uncontended',
-      recs.filter((r) => r.metric === 'uncontended').map((r) => r.ns_per_op),
+      runPython(PY_LOCKED_INC, [pyIters, runs, 'uncontended']).map((r) => r.ns_per_op),
       'ns',
     );
-    ratio(bench, 'sabkit getLock() / python', lockedInc, pyOps, 'throughput ratio');
-    ratio(bench, 'sabkit withLock / python', withLock, pyOps, 'throughput ratio');
+    emit(bench, 'ratio sabkit getLock() / python', 'throughput ratio', ratios, 'x', { load1 });
+    emit(
+      bench,
+      'ratio sabkit withLock / python',
+      'throughput ratio',
+      scoped.map((b, k) => b / pyOps[k]),
+      'x',
+      { load1 },
+    );
     ratio(bench, 'python / sabkit (uncontended ns)', pyNs, one, 'speedup');
   }
 }

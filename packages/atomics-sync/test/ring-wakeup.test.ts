@@ -48,6 +48,25 @@ for (const [name, options] of [
   });
 }
 
+test('Queue and Pipe 1 -> 1, a stream in seeded bursts: the reader naps between them, loses nothing', {
+  timeout: 90_000,
+}, async () => {
+  for (const seed of [21, 22]) {
+    const q = new Queue<number>({ capacityBytes: 1 << 16 });
+    const count = 60_000;
+    await run([
+      { role: 'consume', q, count, seed: seed * 2, bound: BOUND, pace: 'stream' },
+      { role: 'produce', q, count, seed: seed * 2 + 1, bound: BOUND, pace: 'stream' },
+    ]);
+    assert.equal(q.qsize(), 0);
+    const [a, b] = Pipe(false);
+    await run([
+      { role: 'consume', conn: a, count, seed: seed * 3, bound: BOUND, pace: 'stream' },
+      { role: 'produce', conn: b, count, seed: seed * 3 + 1, bound: BOUND, pace: 'stream' },
+    ]);
+  }
+});
+
 test('Queue: async consumer on this thread against a paced producer, and an async producer', {
   timeout: 90_000,
 }, async () => {

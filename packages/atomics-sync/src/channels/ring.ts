@@ -210,6 +210,8 @@ export class RecordRing {
   readonly tailSeen: number;
   /** Set when tryWriteValue returns W_SLOW: the encoding's exact size if it learnt it, else 0. */
   lastNeeded = 0;
+  /** This handle's reads in a row that found a message at once or within a few loads (ring-ops.ts). */
+  readStreak = 0;
 
   /** Attaches to an initialised ring at `byteOffset` (validated: a bad offset cannot write outside it). */
   constructor(kind: string, buffer: SharedArrayBuffer, byteOffset: number) {

@@ -48,20 +48,52 @@ interface WorkerLike {
   once(event: 'exit', listener: (code: number) => void): unknown;
 }
 
-const wt: WorkerThreadsLike | undefined = (() => {
-  const p = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  try {
-    return p?.getBuiltinModule?.('node:worker_threads') as WorkerThreadsLike | undefined;
-  } catch {
-    return undefined;
-  }
-})();
+interface ProcessLike {
+  getBuiltinModule?: (id: string) => unknown;
+  moduleLoadList?: readonly string[];
+  once?: (e: string, f: () => void) => void;
+  on?: (e: string, f: (w: WorkerLike) => void) => void;
+}
+const proc = (globalThis as { process?: ProcessLike }).process;
 
 /**
- * This thread's id: Node's worker_threads.threadId (0 on the main thread). Outside Node, a random
- * id above the table's range, so it never collides with a Node thread and is never reported dead.
+ * Whether node:worker_threads is already loaded in this thread, so that using it costs nothing.
+ * Node loads it in every Worker before any user code runs; a thread of Node's where it is not
+ * loaded yet is therefore the main thread. Bun and Deno have an empty `process.moduleLoadList`:
+ * there (and wherever the list is missing or empty) this says yes, and worker_threads is loaded at
+ * once, as sabkit always did.
  */
-export const currentThreadId: number = wt?.threadId ?? DEAD_TABLE_THREADS + Math.floor(Math.random() * 0x3e000000);
+const workerThreadsLoaded: boolean = ((list) =>
+  list === undefined ||
+  list.length === 0 ||
+  list.includes('NativeModule worker_threads') ||
+  list.includes('NativeModule internal/worker'))(proc?.moduleLoadList);
+
+let wtModule: WorkerThreadsLike | undefined;
+let wtTried = false;
+/**
+ * node:worker_threads, loaded on first need (why: it costs ~2.5 ms in a fresh process, and importing
+ * sabkit must not pay that): creating the table, or a thread id on a thread other than Node's main one.
+ */
+function wt(): WorkerThreadsLike | undefined {
+  if (wtTried) return wtModule;
+  wtTried = true;
+  try {
+    wtModule = proc?.getBuiltinModule?.('node:worker_threads') as WorkerThreadsLike | undefined;
+  } catch {
+    wtModule = undefined;
+  }
+  return wtModule;
+}
+
+/**
+ * This thread's id: Node's worker_threads.threadId (0 on the main thread, known without loading
+ * worker_threads: see workerThreadsLoaded). Outside Node, a random id above the table's range, so it
+ * never collides with a Node thread and is never reported dead.
+ */
+export const currentThreadId: number =
+  (workerThreadsLoaded ? wt()?.threadId : proc?.getBuiltinModule === undefined ? undefined : 0) ??
+  DEAD_TABLE_THREADS + Math.floor(Math.random() * 0x3e000000);
 
 let table: Int32Array | undefined;
 
@@ -69,22 +101,18 @@ let table: Int32Array | undefined;
 export function livenessTable(): Int32Array {
   if (table) return table;
   requireSharedMemory('sabkit');
-  const existing = wt?.getEnvironmentData(LIVENESS_ENV_KEY);
+  const w = wt();
+  const existing = w?.getEnvironmentData(LIVENESS_ENV_KEY);
   if (existing instanceof SharedArrayBuffer && existing.byteLength === DEAD_TABLE_BYTES) {
     table = new Int32Array(existing);
   } else {
     const sab = new SharedArrayBuffer(DEAD_TABLE_BYTES);
-    wt?.setEnvironmentData(LIVENESS_ENV_KEY, sab);
+    w?.setEnvironmentData(LIVENESS_ENV_KEY, sab);
     table = new Int32Array(sab);
   }
-  const proc = (
-    globalThis as {
-      process?: { once?: (e: string, f: () => void) => void; on?: (e: string, f: (w: WorkerLike) => void) => void };
-    }
-  ).process;
-  if (wt && proc?.once) proc.once('exit', () => markThreadDead(currentThreadId));
+  if (w && proc?.once) proc.once('exit', () => markThreadDead(currentThreadId));
   // Every Worker this thread creates from now on is watched without the user's help.
-  if (wt && proc?.on) proc.on('worker', watchWorker);
+  if (w && proc?.on) proc.on('worker', watchWorker);
   return table;
 }
 
@@ -118,4 +146,20 @@ export function watchWorker(worker: WorkerLike): void {
 // say, takes no lock that would have created the table). Only where worker_threads exists: a
 // runtime without SharedArrayBuffer must get its named error from the first object, not an import
 // that throws.
-if (wt) livenessTable();
+//
+// Where worker_threads is already loaded (every Worker; a main thread that imported it first) the
+// table is made now, so every Worker created later inherits it. Otherwise (Node's main thread before
+// anything loaded worker_threads) it is made with the first object that needs it (every lock does,
+// and the pool does before its first worker) or, failing that, when the thread creates its first
+// Worker: that Worker is watched, but it was given its environment data before the table existed,
+// so it does not inherit the table (as a worker created before sabkit was loaded: docs/runtimes.md).
+if (workerThreadsLoaded) {
+  if (wt()) livenessTable();
+} else if (proc?.once) {
+  (proc.once as (e: string, f: (w: WorkerLike) => void) => void)('worker', (worker) => {
+    if (table === undefined && wt()) {
+      livenessTable();
+      watchWorker(worker);
+    }
+  });
+}

@@ -1,0 +1,171 @@
+// The code cache of the ES module entries' loader (scripts/cjs-loader.mjs), on a copy of this
+// package's build installed in a temporary node_modules: where it writes ($SABKIT_COMPILE_CACHE, else
+// <tmpdir>/sabkit-compile-cache-<uid>), that `0` turns it off, that a cache is reused as it is, that
+// it is never used for other source (an edit of the same length, which V8's own check would let
+// through), and that a directory others can write is not used (V8 does not verify a cache's data).
+// No timings.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import {
+  chmodSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const pkg = fileURLToPath(new URL('../..', import.meta.url)); // .test-build/test -> the package
+
+/** A temporary directory with the package's build installed as node_modules/@sabkit/atomics-sync. */
+function install(): { dir: string; index: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'sabkit-cache-test-'));
+  const at = join(dir, 'node_modules', '@sabkit', 'atomics-sync');
+  mkdirSync(at, { recursive: true });
+  cpSync(join(pkg, 'package.json'), join(at, 'package.json'));
+  cpSync(join(pkg, 'dist'), join(at, 'dist'), { recursive: true });
+  return { dir, index: join(at, 'dist', 'cjs', 'index.js') };
+}
+
+/** Imports the package in a fresh node there; prints DEFAULT_PIPE_CAPACITY and a Lock's round trip. */
+function run(dir: string, env: Record<string, string | undefined>): number {
+  const script = [
+    "const a = await import('@sabkit/atomics-sync');",
+    'const l = new a.Lock();',
+    'if (!l.acquire(0)) throw new Error("lock");',
+    'l.release();',
+    'console.log(a.DEFAULT_PIPE_CAPACITY);',
+  ].join('\n');
+  const e: Record<string, string | undefined> = { ...process.env, SABKIT_COMPILE_CACHE: undefined, ...env };
+  for (const k of Object.keys(e)) if (e[k] === undefined) delete e[k];
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: dir,
+    env: e as NodeJS.ProcessEnv,
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
+  assert.equal(r.status, 0, r.stderr);
+  return Number(r.stdout.trim());
+}
+
+const files = (d: string): Map<string, Buffer> =>
+  new Map(existsSync(d) ? readdirSync(d).map((f) => [f, readFileSync(join(d, f))]) : []);
+
+test('cache location: $SABKIT_COMPILE_CACHE, else <tmpdir>/sabkit-compile-cache-<uid>; 0 turns it off', {
+  timeout: 60_000,
+}, () => {
+  const { dir } = install();
+  try {
+    const tmp = join(dir, 'tmp');
+    mkdirSync(tmp);
+    assert.equal(run(dir, { TMPDIR: tmp, SABKIT_COMPILE_CACHE: '0' }), 65536);
+    assert.deepEqual(readdirSync(tmp), []);
+    assert.equal(run(dir, { TMPDIR: tmp }), 65536);
+    const byDefault = files(join(tmp, `sabkit-compile-cache-${process.getuid?.()}`));
+    assert.ok(
+      [...byDefault.keys()].some((f) => f.startsWith('index.js-')),
+      [...byDefault.keys()].join(),
+    );
+    const mine = join(dir, 'my-cache');
+    assert.equal(run(dir, { TMPDIR: tmp, SABKIT_COMPILE_CACHE: mine }), 65536);
+    assert.deepEqual([...files(mine).keys()].sort(), [...byDefault.keys()].sort());
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a cache is reused as it is; a same-length edit or a truncated cache make it anew', { timeout: 60_000 }, () => {
+  const { dir, index } = install();
+  try {
+    const cache = join(dir, 'cache');
+    assert.equal(run(dir, { SABKIT_COMPILE_CACHE: cache }), 65536);
+    const first = files(cache);
+    const name = [...first.keys()].find((f) => f.startsWith('index.js-'));
+    assert.ok(name !== undefined);
+    // Reused: nothing is written again.
+    assert.equal(run(dir, { SABKIT_COMPILE_CACHE: cache }), 65536);
+    assert.deepEqual(files(cache), first);
+    // The same length, other source: V8 would accept the old cache (it checks the length only).
+    const src = readFileSync(index, 'utf8');
+    assert.ok(src.includes('var DEFAULT_PIPE_CAPACITY = 64 * 1024;'));
+    writeFileSync(
+      index,
+      src.replace('var DEFAULT_PIPE_CAPACITY = 64 * 1024;', 'var DEFAULT_PIPE_CAPACITY = 32 * 1024;'),
+    );
+    assert.equal(run(dir, { SABKIT_COMPILE_CACHE: cache }), 32768);
+    const second = files(cache).get(name) as Buffer;
+    assert.notDeepEqual(second, first.get(name));
+    assert.equal(run(dir, { SABKIT_COMPILE_CACHE: cache }), 32768);
+    // A cache file that is not one (truncated): ignored and made anew.
+    writeFileSync(join(cache, name as string), second.subarray(0, 5));
+    assert.equal(run(dir, { SABKIT_COMPILE_CACHE: cache }), 32768);
+    assert.deepEqual(readFileSync(join(cache, name as string)).subarray(0, 8), second.subarray(0, 8));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a cache directory others can write is not used', { timeout: 60_000, skip: process.platform === 'win32' }, () => {
+  const { dir } = install();
+  try {
+    const cache = join(dir, 'shared-cache');
+    mkdirSync(cache);
+    chmodSync(cache, 0o777);
+    assert.equal(run(dir, { SABKIT_COMPILE_CACHE: cache }), 65536);
+    assert.deepEqual(readdirSync(cache), []);
+    chmodSync(cache, 0o700);
+    assert.equal(run(dir, { SABKIT_COMPILE_CACHE: cache }), 65536);
+    assert.notDeepEqual(readdirSync(cache), []);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('an unwritable cache location: the package still loads', { timeout: 60_000 }, () => {
+  const { dir } = install();
+  try {
+    const file = join(dir, 'a-file');
+    writeFileSync(file, 'not a directory');
+    assert.equal(run(dir, { SABKIT_COMPILE_CACHE: join(file, 'cache') }), 65536);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('dist/cjs/sabkit-cjs-loader.cjs: compile() with the same cache, for CommonJS callers', { timeout: 60_000 }, () => {
+  const { dir, index } = install();
+  try {
+    const cache = join(dir, 'cache');
+    const loader = join(dir, 'node_modules', '@sabkit', 'atomics-sync', 'dist', 'cjs', 'sabkit-cjs-loader.cjs');
+    const script = [
+      `const l = require(${JSON.stringify(loader)});`,
+      "const text = require('node:fs').readFileSync(process.argv[1], 'utf8');",
+      'const c = l.compile(process.argv[1], text);',
+      'c.save();',
+      'console.log(c.status);',
+    ].join('\n');
+    const status = (): string => {
+      const r = spawnSync(process.execPath, ['-e', script, index], {
+        env: { ...process.env, SABKIT_COMPILE_CACHE: cache },
+        encoding: 'utf8',
+        timeout: 30_000,
+      });
+      assert.equal(r.status, 0, r.stderr);
+      return r.stdout.trim();
+    };
+    assert.equal(status(), 'none');
+    assert.equal(status(), 'accepted');
+    writeFileSync(index, `${readFileSync(index, 'utf8')}\n`);
+    assert.equal(status(), 'none');
+    assert.equal(status(), 'accepted');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,93 @@
+// What a fresh `import('@sabkit/atomics-sync')` (and `/core`) loads: no Node built-in beyond
+// node:module and node:vm (the ES module entry's loader, scripts/cjs-loader.mjs). node:worker_threads
+// comes with the first object that needs the liveness table, or with the thread's first Worker;
+// the thread id is right on the main thread and in workers without it. No timings.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+function fresh(lines: string[]): Record<string, unknown> {
+  const dir = mkdtempSync(join(tmpdir(), 'sabkit-footprint-'));
+  try {
+    const empty = join(dir, 'empty.mjs');
+    writeFileSync(empty, 'export {};\n');
+    const script = lines.join('\n').replaceAll('EMPTY_MODULE', JSON.stringify(pathToFileURL(empty).href));
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: fileURLToPath(new URL('.', import.meta.url)),
+      env: { ...process.env, SABKIT_COMPILE_CACHE: join(dir, 'cache') },
+      encoding: 'utf8',
+      timeout: 50_000,
+    });
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// With -e, Node's ES module loader loads its file-reading parts at the first import() of a file: an
+// empty module imported first loads those before the list is taken.
+const builtins = [
+  'await import(EMPTY_MODULE);',
+  'const before = new Set(process.moduleLoadList);',
+  'const builtins = () => process.moduleLoadList.filter((m) => !before.has(m) && /^NativeModule [^/]+$/.test(m))',
+  "  .map((m) => m.slice('NativeModule '.length)).sort();",
+  "const loaded = (b) => process.moduleLoadList.includes('NativeModule ' + b);",
+];
+
+for (const entry of ['@sabkit/atomics-sync', '@sabkit/atomics-sync/core']) {
+  test(`${entry}: import loads no worker_threads, v8 or os`, { timeout: 60_000 }, () => {
+    const out = fresh([...builtins, `await import('${entry}');`, 'console.log(JSON.stringify(builtins()));']);
+    assert.deepEqual(out, ['module', 'vm']);
+  });
+}
+
+test('thread ids and the liveness table without worker_threads at import', { timeout: 60_000 }, () => {
+  const out = fresh([
+    ...builtins,
+    "const a = await import('@sabkit/atomics-sync');",
+    'const main = a.currentThreadId;',
+    // A Worker created before any sabkit object: sabkit watches it from its first Worker on.
+    "const { Worker } = await import('node:worker_threads');",
+    'const src = "const { parentPort, threadId } = require(\'node:worker_threads\');" +',
+    "  `import(${JSON.stringify(import.meta.resolve('@sabkit/atomics-sync'))}).then((a) => " +
+      '  parentPort.postMessage([a.currentThreadId, threadId]));`;',
+    'const w = new Worker(src, { eval: true, execArgv: [] });',
+    "const [inWorker, threadId] = await new Promise((r) => w.once('message', r));",
+    "await new Promise((r) => w.once('exit', r));",
+    'const watched = a.isThreadDead(threadId);',
+    'const lock = new a.Lock();',
+    'lock.acquire();',
+    'lock.release();',
+    'console.log(JSON.stringify({ main, inWorker: inWorker === threadId && threadId > 0, watched }));',
+  ]);
+  assert.deepEqual(out, { main: 0, inWorker: true, watched: true });
+});
+
+test('a Lock made before the first Worker: the worker shares the table and is watched', { timeout: 60_000 }, () => {
+  const out = fresh([
+    ...builtins,
+    "const a = await import('@sabkit/atomics-sync');",
+    'const noneAtImport = !loaded("worker_threads");',
+    'const lock = new a.Lock();',
+    'const atLock = loaded("worker_threads");',
+    "const { Worker } = await import('node:worker_threads');",
+    'const src = "const { parentPort } = require(\'node:worker_threads\');" +',
+    "  `import(${JSON.stringify(import.meta.resolve('@sabkit/atomics-sync'))}).then((a) => " +
+      '  parentPort.postMessage(a.livenessTable().buffer));`;',
+    'const w = new Worker(src, { eval: true, execArgv: [] });',
+    'const id = w.threadId;',
+    "const received = await new Promise((r) => w.once('message', r));",
+    "await new Promise((r) => w.once('exit', r));",
+    // Same memory: a bit set here is seen through the worker's table.
+    'a.markThreadDead(a.DEAD_TABLE_THREADS - 1);',
+    'const shared = new Int32Array(received).at(-1) !== 0;',
+    'console.log(JSON.stringify({ noneAtImport, atLock, shared, watched: a.isThreadDead(id) }));',
+    'lock.acquire();',
+  ]);
+  assert.deepEqual(out, { noneAtImport: true, atLock: true, shared: true, watched: true });
+});

@@ -1,0 +1,92 @@
+// What a fresh `import('@sabkit/piscina')` loads: the public surface only. No Node built-in beyond
+// node:module and node:vm (the ES module entry's loader, scripts/cjs-loader.mjs): node:worker_threads,
+// node:os, node:perf_hooks come with the first pool. The engine
+// (dist/cjs/engine/core.js) is loaded by the first `new Piscina()`. Whether the package is reached
+// by import or require, it is one module instance. No timings: what is loaded, not how fast.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const tasks = new URL('./fixtures/tasks.js', import.meta.url).href;
+
+function fresh(lines: string[]): Record<string, unknown> {
+  const dir = mkdtempSync(join(tmpdir(), 'sabkit-footprint-'));
+  try {
+    const empty = join(dir, 'empty.mjs');
+    writeFileSync(empty, 'export {};\n');
+    const script = lines.join('\n').replaceAll('EMPTY_MODULE', JSON.stringify(pathToFileURL(empty).href));
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      cwd: fileURLToPath(new URL('.', import.meta.url)),
+      env: { ...process.env, SABKIT_COMPILE_CACHE: join(dir, 'cache') },
+      encoding: 'utf8',
+      timeout: 50_000,
+    });
+    assert.equal(r.status, 0, r.stderr);
+    return JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// Node's public built-ins that a line of process.moduleLoadList names (internal ones are left out).
+// With -e, Node's ES module loader loads its file-reading parts at the first import() of a file
+// (string_decoder among them): an empty module imported first loads those before the list is taken.
+const builtins = [
+  'await import(EMPTY_MODULE);',
+  'const before = new Set(process.moduleLoadList);',
+  'const builtins = () => process.moduleLoadList.filter((m) => !before.has(m) && /^NativeModule [^/]+$/.test(m))',
+  "  .map((m) => m.slice('NativeModule '.length)).sort();",
+];
+
+test('import loads no worker_threads/os/perf_hooks and not the engine; the first pool does', {
+  timeout: 60_000,
+}, () => {
+  const out = fresh([
+    ...builtins,
+    "const m = await import('@sabkit/piscina');",
+    'const atImport = builtins();',
+    "const { createRequire } = await import('node:module');",
+    "const require = createRequire(process.cwd() + '/x.js');",
+    "const engine = require.resolve('@sabkit/piscina').replace(/index\\.js$/, 'engine/core.js');",
+    'const engineAtImport = engine in require.cache;',
+    `const pool = new m.Piscina({ filename: ${JSON.stringify(tasks)}, maxThreads: 1 });`,
+    'const engineAtNew = engine in require.cache;',
+    'const n = await pool.run({ a: 2, b: 3 });',
+    'const afterRun = builtins();',
+    'await pool.destroy();',
+    'console.log(JSON.stringify({ atImport, engineAtImport, engineAtNew, n, afterRun }));',
+  ]);
+  assert.deepEqual(out.atImport, ['module', 'vm']);
+  assert.equal(out.engineAtImport, false);
+  assert.equal(out.engineAtNew, true);
+  assert.equal(out.n, 5);
+  for (const b of ['worker_threads', 'os', 'perf_hooks'])
+    assert.ok((out.afterRun as string[]).includes(b), `${b} after the first run`);
+});
+
+test('one instance: import then require, require then import, and the CommonJS shape', { timeout: 60_000 }, () => {
+  const check = [
+    "const { createRequire } = await import('node:module');",
+    "const require = createRequire(process.cwd() + '/x.js');",
+  ];
+  const compare = [
+    'const same = c === m.default && c.Piscina === m.Piscina && c === m.Piscina && c.AbortError === m.AbortError',
+    '  && c.move === m.move && c.FixedQueue === m.FixedQueue && typeof c === "function" && c.version === m.version;',
+    "const e = require('@sabkit/piscina/internal');",
+    "const i = await import('@sabkit/piscina/internal');",
+    'const internal = Object.keys(e).every((k) => e[k] === i[k]);',
+    'const { isWorkerThread, workerData } = m;',
+    'console.log(JSON.stringify({ same, internal, isWorkerThread, workerData: workerData ?? null }));',
+  ];
+  for (const order of [
+    ["const m = await import('@sabkit/piscina');", "const c = require('@sabkit/piscina');"],
+    ["const c = require('@sabkit/piscina');", "const m = await import('@sabkit/piscina');"],
+  ]) {
+    const out = fresh([...check, ...order, ...compare]);
+    assert.deepEqual(out, { same: true, internal: true, isWorkerThread: false, workerData: null }, order.join(' '));
+  }
+});

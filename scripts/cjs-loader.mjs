@@ -1,0 +1,271 @@
+// The loader that scripts/build-cjs.mjs writes into every ES module entry (dist/<entry>.js): it
+// loads the package's CommonJS files (dist/cjs/) as Node's require() would, into the same
+// require.cache, so that `import` and `require` of the package still give one module instance.
+//
+// Why not Node's require(): measured here in a fresh process, `createRequire(import.meta.url)(file)`
+// costs ~2 ms before the file's own code runs (the CommonJS loader's first use from an ES module,
+// then per file: resolution, realpath, the package scope's package.json, compilation), and each
+// further file ~0.4 ms. Our files need none of the resolution: they require each other by relative
+// path inside dist/cjs/, and Node's builtins by `node:` name. And each file can be compiled with a
+// V8 code cache (below), which Node 20 has no way to do for CommonJS.
+//
+// What it does, per file: require.cache first (a file Node or this loader loaded already is
+// returned as it is); else a `module.Module` registered in require.cache before it runs (so cycles
+// and a later require() see it), the file compiled with vm.Script in Node's CommonJS wrapper and
+// run with a require() that resolves `node:` ids and relative ids itself and hands everything else
+// to Node (`Module._resolveFilename`; a package's dist/cjs/ file found that way is loaded here too).
+// A file that calls import() is left to Node's require(): code compiled by vm.Script cannot import()
+// on Node 20 without an experimental flag. With --enable-source-maps (Node maps stack traces only for
+// the files its own loader compiled) everything is left to Node's require().
+//
+// The code cache ("compile cache"): V8's cached data for each file, kept on disk, as Node's own
+// `module.enableCompileCache()` (Node 22.1+) does for every CommonJS module of a process and the
+// v8-compile-cache package did before it. Here it covers only sabkit's own files, and it is on by
+// default. Where: $SABKIT_COMPILE_CACHE; `0`, `off` or `false` turns it off; when unset,
+// <os tmpdir>/sabkit-compile-cache-<uid> (Node's default is <tmpdir>/node-compile-cache;
+// v8-compile-cache used <tmpdir>/v8-compile-cache-<uid>). A cache is code: V8 in release builds does
+// not verify its data, so a directory that is not this user's alone (another owner, group- or
+// world-writable) is not used, and the directory is created 0700. One file per source file, V8
+// version, architecture and flags; each holds the source it was made from and is used only for
+// exactly that source (compared byte for byte: V8 itself checks only the length); V8 checks its
+// version and flags again and may reject it (then it is made anew). Written once, after the file's
+// first run (so it holds the functions compiled while the module loaded), to a temporary file
+// renamed into place, so readers never see half a file. Any error reading or writing it (a read-only
+// disk, a full one) is ignored: the file is compiled without a cache, as Node would.
+//
+// Written as a function whose source is inlined into each entry (an extra ES module costs ~0.3 ms);
+// the first entry that runs in a thread installs it on globalThis and every later one uses that.
+// dist/cjs/sabkit-cjs-loader.cjs is the same function for CommonJS (a pool worker's launch script):
+// `require('…/sabkit-cjs-loader.cjs').compile(filename, text)` compiles a bundle with the disk cache.
+
+/* eslint-disable */
+export function sabkitCjsLoader() {
+  const KEY = Symbol.for('sabkit.cjs-loader.v1');
+  const g = globalThis;
+  if (g[KEY] !== undefined) return g[KEY];
+  const proc = g.process;
+  const M = proc.getBuiltinModule('node:module');
+  const fs = proc.getBuiltinModule('node:fs');
+  const path = proc.getBuiltinModule('node:path');
+  const vm = proc.getBuiltinModule('node:vm');
+  const cache = M._cache;
+  // Node's loader only: in Bun and Deno (their module internals are not Node's), and where stack
+  // traces are source-mapped (Node does it only for the files its own loader compiled).
+  const off =
+    proc.versions.bun !== undefined ||
+    proc.versions.deno !== undefined ||
+    typeof cache !== 'object' ||
+    cache === null ||
+    typeof M._nodeModulePaths !== 'function' ||
+    typeof M._resolveFilename !== 'function' ||
+    proc.sourceMapsEnabled === true ||
+    proc.execArgv.includes('--enable-source-maps') ||
+    /--enable-source-maps/.test(proc.env.NODE_OPTIONS ?? '');
+  const MAGIC = 'sabkit-code-cache-2 ';
+  const uid = typeof proc.getuid === 'function' ? proc.getuid() : undefined;
+  let cacheDir;
+  // The directory, or null (off, or not one this user alone can write: a cache is code, so it must
+  // be as trusted as the package's own files; V8 does not check its data in release builds).
+  const cacheDirectory = () => {
+    if (cacheDir !== undefined) return cacheDir;
+    const env = proc.env.SABKIT_COMPILE_CACHE;
+    if (env === '0' || env === 'off' || env === 'false') cacheDir = null;
+    else if (env) cacheDir = path.resolve(env);
+    else {
+      // os.tmpdir() without loading node:os (~0.3 ms) where its rule is this simple (POSIX).
+      const e = proc.env;
+      const tmp =
+        proc.platform === 'win32'
+          ? proc.getBuiltinModule('node:os').tmpdir()
+          : (e.TMPDIR || e.TMP || e.TEMP || '/tmp').replace(/(.)\/+$/, '$1');
+      cacheDir = path.join(tmp, uid === undefined ? 'sabkit-compile-cache' : `sabkit-compile-cache-${uid}`);
+    }
+    if (cacheDir !== null) {
+      try {
+        fs.mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
+        const st = fs.statSync(cacheDir);
+        if (!st.isDirectory() || (uid !== undefined && (st.uid !== uid || (st.mode & 0o022) !== 0))) cacheDir = null;
+      } catch {
+        cacheDir = null;
+      }
+    }
+    return cacheDir;
+  };
+  // FNV-1a over a short string (the file's key, not its source), two ways for 64 bits.
+  const hash = (s) => {
+    let a = 0x811c9dc5;
+    let b = 0x01000193 ^ s.length;
+    for (let i = 0; i < s.length; i++) {
+      a = Math.imul(a ^ s.charCodeAt(i), 0x01000193);
+      b = Math.imul(b ^ s.charCodeAt(i), 0x5bd1e995);
+    }
+    return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0');
+  };
+  const flags = proc.execArgv.filter((a) => a.startsWith('--')).join(' ');
+  const CACHE_MIN_CHARS = 8192;
+  // node_modules lookup paths per directory (Node computes them per module; ours share a few dirs).
+  const dirPaths = new Map();
+  const pathsOf = (dir) => {
+    let p = dirPaths.get(dir);
+    if (p === undefined) dirPaths.set(dir, (p = M._nodeModulePaths(dir)));
+    return p.slice();
+  };
+  const cacheFile = (filename) => {
+    const dir = cacheDirectory();
+    if (dir === null) return undefined;
+    const key = `${filename}\0${proc.versions.v8}\0${proc.arch}\0${flags}`;
+    return path.join(dir, `${path.basename(filename)}-${hash(key)}.bin`);
+  };
+  // A cache file is text, read and written as UTF-8 (Node's one-call path for a whole file; a binary
+  // read costs twice as much here): MAGIC, the source's length in UTF-16 units, a newline, the
+  // source itself, then V8's data in base64.
+  const readCache = (file, text) => {
+    if (file === undefined) return undefined;
+    try {
+      const c = fs.readFileSync(file, 'utf8');
+      if (!c.startsWith(MAGIC)) return undefined;
+      const nl = c.indexOf('\n', MAGIC.length);
+      const n = Number(c.slice(MAGIC.length, nl));
+      const at = nl + 1;
+      if (nl < 0 || n !== text.length || c.length <= at + n || c.slice(at, at + n) !== text) return undefined;
+      return Buffer.from(c.slice(at + n), 'base64');
+    } catch {
+      return undefined;
+    }
+  };
+  const writeCache = (file, text, data) => {
+    try {
+      const tmp = `${file}.${proc.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+      fs.writeFileSync(tmp, `${MAGIC}${text.length}\n${text}${data.toString('base64')}`);
+      fs.renameSync(tmp, file);
+    } catch {
+      // No cache this time: the file was compiled without one, as Node's require() would.
+    }
+  };
+  const isFile = (f) => /\.c?js$/.test(f);
+  const ours = (f) => isFile(f) && f.includes(`${path.sep}dist${path.sep}cjs${path.sep}`);
+
+  function requireFrom(parent, id) {
+    if (id.startsWith('node:')) return proc.getBuiltinModule(id);
+    if (id.startsWith('./') || id.startsWith('../')) {
+      const f = path.resolve(parent.path, id);
+      if (isFile(f)) return load(f, parent);
+    } else if (M.isBuiltin(id)) return proc.getBuiltinModule(id);
+    else if (id.startsWith('@sabkit/')) {
+      const f = resolveSabkit(parent.path, id);
+      if (f !== undefined) return load(f, parent);
+    }
+    return parent.require(id);
+  }
+
+  // `@sabkit/<name>[/<sub>]` as Node's require() finds it in the usual case, without its resolver
+  // (measured ~2-3 ms for its first use in a process): the nearest node_modules/@sabkit/<name>
+  // above `dir`, the `require` target of the package's exports[<subpath>] when it is a file in
+  // dist/cjs/, the real path (Node's require.cache key). Anything else (another layout, user
+  // conditions, --preserve-symlinks, a target that is not ours) is left to Node: undefined.
+  const pkgs = new Map();
+  const plain =
+    !proc.execArgv.some((a) =>
+      /^(-C|--conditions|--preserve-symlinks|--import|--loader|--experimental-loader)/.test(a),
+    ) &&
+    !proc.env.NODE_PRESERVE_SYMLINKS &&
+    !/--conditions|-C\b|--preserve-symlinks/.test(proc.env.NODE_OPTIONS ?? '');
+  function resolveSabkit(dir, id) {
+    if (!plain) return undefined;
+    const parts = id.split('/');
+    if (parts.length < 2 || parts[1] === '') return undefined;
+    const name = `${parts[0]}/${parts[1]}`;
+    const sub = parts.length > 2 ? `./${parts.slice(2).join('/')}` : '.';
+    for (let d = dir; ; ) {
+      if (path.basename(d) !== 'node_modules') {
+        const key = `${d}\0${name}`;
+        let pkg = pkgs.get(key);
+        if (pkg === undefined) {
+          const root = path.join(d, 'node_modules', name);
+          try {
+            pkg = { root, json: JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) };
+          } catch (e) {
+            pkg = e?.code === 'ENOENT' || e?.code === 'ENOTDIR' ? null : false;
+          }
+          pkgs.set(key, pkg);
+        }
+        if (pkg === false) return undefined;
+        if (pkg !== null) {
+          const t = pkg.json.exports?.[sub];
+          const target = typeof t === 'string' ? t : t?.require;
+          if (typeof target !== 'string' || !target.startsWith('./dist/cjs/')) return undefined;
+          try {
+            const f = fs.realpathSync.native(path.join(pkg.root, target));
+            return ours(f) ? f : undefined;
+          } catch {
+            return undefined;
+          }
+        }
+      }
+      const up = path.dirname(d);
+      if (up === d) return undefined;
+      d = up;
+    }
+  }
+
+  function load(filename, parent) {
+    const have = cache[filename];
+    if (have !== undefined) return have.exports;
+    let text;
+    try {
+      text = fs.readFileSync(filename, 'utf8');
+    } catch {
+      return parent === undefined ? M.createRequire(filename)(filename) : parent.require(filename);
+    }
+    // import() needs Node's own loader on Node 20 (see above).
+    if (/\bimport\(/.test(text))
+      return parent === undefined ? M.createRequire(filename)(filename) : parent.require(filename);
+    const mod = new M(filename, parent ?? null);
+    mod.filename = filename;
+    mod.paths = pathsOf(mod.path);
+    const req = (id) => requireFrom(mod, id);
+    req.resolve = (request, options) => M._resolveFilename(request, mod, false, options);
+    req.cache = cache;
+    req.main = proc.mainModule;
+    cache[filename] = mod;
+    let compiled;
+    try {
+      compiled = compile(filename, text);
+      compiled.script.runInThisContext()(mod.exports, req, mod, filename, mod.path);
+    } catch (e) {
+      delete cache[filename];
+      throw e;
+    }
+    mod.loaded = true;
+    compiled.save();
+    return mod.exports;
+  }
+
+  /**
+   * `text` (a CommonJS file's source) compiled in Node's CommonJS wrapper with its code cache when
+   * there is a usable one: `status` says 'accepted', 'rejected' (by V8) or 'none'. `save()` after the
+   * first run writes the cache when it was missing or rejected (it then holds what that run compiled).
+   */
+  function compile(filename, text) {
+    // A small file compiles faster than its cache is read (measured here: ~50 µs either way at 2 KB).
+    const file = off || text.length < CACHE_MIN_CHARS ? undefined : cacheFile(filename);
+    const cachedData = readCache(file, text);
+    // Node's CommonJS wrapper on a line of its own: lineOffset -1 keeps stack traces' lines.
+    const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {\n${text}\n})`, {
+      filename,
+      lineOffset: -1,
+      cachedData,
+    });
+    const status = cachedData === undefined ? 'none' : script.cachedDataRejected === true ? 'rejected' : 'accepted';
+    const save = () => {
+      if (file !== undefined && status !== 'accepted') writeCache(file, text, script.createCachedData());
+    };
+    return { script, status, save };
+  }
+
+  const entry = off ? (filename) => M.createRequire(filename)(filename) : (filename) => load(filename, undefined);
+  // For a script that compiles a bundle itself (a pool worker's launch script): the same disk cache.
+  entry.compile = compile;
+  Object.defineProperty(g, KEY, { value: entry });
+  return entry;
+}
