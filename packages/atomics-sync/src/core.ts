@@ -12,7 +12,7 @@
  * The pool's main thread loads this entry too, not the index: importing @sabkit/piscina then
  * costs the pool's own code only (the index is ~170 KB more to compile in a fresh process).
  */
-export { encode, encodeInto, decode } from './codec/codec.js';
+export { encode, encodeInto, tryEncodeInto, decode, lastDecodeMayRevive } from './codec/codec.js';
 export {
   KIND_PROPERTY,
   revive,

@@ -11,7 +11,7 @@ import { codec } from '../src/index.js';
 import { cloneDiff } from './clone-equal.js';
 import { mulberry32 } from './prng.js';
 
-const { encodeInto, encode, decode, encodedKind } = codec;
+const { encodeInto, encode, decode, encodedKind, tryEncodeInto, lastDecodeMayRevive } = codec;
 
 class Point {
   constructor(
@@ -57,7 +57,24 @@ function generator(seed: number) {
     return s;
   };
   const key = (): string =>
-    pick(['a', 'b', 'value', '0', '1', '42', '-1', '1.5', 'é', '\ud800', '__proto__', 'constructor', string()]);
+    pick([
+      'a',
+      'b',
+      'value',
+      '0',
+      '1',
+      '42',
+      '-1',
+      '1.5',
+      'é',
+      '\ud800',
+      '__proto__',
+      'constructor',
+      '__sabkit',
+      '@sabkit',
+      '__sabkitx',
+      string(),
+    ]);
   const number = (): number =>
     pick([0, -0, 1, -1, 2 ** 31 - 1, -(2 ** 31), 2 ** 31, 2 ** 53, 0.1, NaN, Infinity, -Infinity, 5e-324, int(1e6)]);
   const primitive = (): unknown => {
@@ -147,6 +164,36 @@ function generator(seed: number) {
   };
 }
 
+/** Whether a structured clone has an own key `__sabkit` or `@sabkit` anywhere (what revive() looks for). */
+function hasKindKey(v: unknown, seen = new Set<unknown>()): boolean {
+  if (typeof v !== 'object' || v === null || seen.has(v)) return false;
+  seen.add(v);
+  if (v instanceof Map) return [...v].some(([k, x]) => hasKindKey(k, seen) || hasKindKey(x, seen));
+  if (v instanceof Set) return [...v].some((x) => hasKindKey(x, seen));
+  if (v instanceof Error) return hasKindKey((v as { cause?: unknown }).cause, seen);
+  if (ArrayBuffer.isView(v) || v instanceof ArrayBuffer) return false;
+  if (Object.hasOwn(v, '__sabkit') || Object.hasOwn(v, '@sabkit')) return true;
+  return Object.values(v).some((x) => hasKindKey(x, seen));
+}
+
+/** The number of values a strict encode counts: every element, property value, Map key and value. */
+function countValues(v: unknown, seen = new Set<unknown>()): number {
+  if (typeof v !== 'object' || v === null || seen.has(v)) return 0;
+  seen.add(v);
+  let n = 0;
+  const add = (xs: unknown[]) => {
+    n += xs.length;
+    for (const x of xs) n += countValues(x, seen);
+  };
+  if (v instanceof Map) add([...v].flat());
+  else if (v instanceof Set) add([...v]);
+  else if (Array.isArray(v)) add(Array.from({ length: v.length }, (_, i) => v[i]));
+  else if (v instanceof Error) n += countValues((v as { cause?: unknown }).cause, seen);
+  else if (!ArrayBuffer.isView(v) && !(v instanceof ArrayBuffer) && !(v instanceof Date) && !(v instanceof RegExp))
+    add(Object.values(v));
+  return n;
+}
+
 test('seeded fuzz: codec round trips equal structuredClone, in shared and private regions', { timeout: 60_000 }, () => {
   const next = generator(13);
   const shared = new Uint8Array(new SharedArrayBuffer(1 << 20));
@@ -169,6 +216,23 @@ test('seeded fuzz: codec round trips equal structuredClone, in shared and privat
     assert.equal(full.byteLength, n, `case ${i}: encode() length`);
     if (n > 1) assert.equal(encodeInto(v, priv, 0, n - 1), -n, `case ${i}: -needed`);
     assert.deepEqual(encode(v), full, `case ${i}: encode() after a short encodeInto`);
+    // The decoder says whether revive() could find a descriptor: exactly when a kind key is there.
+    decode(full, 0, full.byteLength);
+    const kind = encodedKind(full, 0);
+    assert.equal(lastDecodeMayRevive(), kind === codec.TAG_V8 || hasKindKey(expected), `case ${i}: mayRevive`);
+    // The strict encoder (the pool's): the same bytes, or 0 exactly for what node:v8 had to carry
+    // or a value too large for it; -needed, then encode(), as encodeInto.
+    const t = tryEncodeInto(v, shared, 7, shared.byteLength - 7);
+    const large = countValues(v) > codec.STRICT_MAX_VALUES;
+    if (kind === codec.TAG_V8 || (kind === codec.TAG_TREE && large)) assert.equal(t, 0, `case ${i}: refused`);
+    else {
+      assert.equal(t, n, `case ${i}: tryEncodeInto length`);
+      assert.deepEqual(shared.slice(7, 7 + t), full, `case ${i}: tryEncodeInto bytes`);
+      if (n > 1) {
+        assert.equal(tryEncodeInto(v, priv, 0, n - 1), -n, `case ${i}: strict -needed`);
+        assert.deepEqual(encode(v), full, `case ${i}: encode() after a short tryEncodeInto`);
+      }
+    }
   }
   // Objects must take the tree encoder, not node:v8 (nothing here forces the fallback).
   assert.ok(tree > N / 2, `only ${tree} of ${N} values used the tree encoder`);
@@ -201,6 +265,79 @@ test('the tree encoder carries objects and errors without node:v8; deep nesting 
   assert.equal(cloneDiff(structuredClone(deep), decode(u8, 0, n)), undefined);
   assert.throws(() => encodeInto({ f() {} }, u8, 0, u8.byteLength), /could not be cloned|cannot encode/);
   assert.throws(() => encodeInto([Symbol('s')], u8, 0, u8.byteLength), /could not be cloned|cannot encode/);
+});
+
+test('tryEncodeInto refuses shared memory at any depth (encodeInto copies it), and big values', {
+  timeout: 10_000,
+}, () => {
+  const next = generator(21);
+  const r = mulberry32(5);
+  const dst = new Uint8Array(new SharedArrayBuffer(1 << 16));
+  const sab = new SharedArrayBuffer(16);
+  const views = [new Int32Array(sab), new Uint8Array(sab, 4, 4), new DataView(sab), sab];
+  let refused = 0;
+  for (let i = 0; i < 400; i++) {
+    // A random value with a view of shared memory (or the buffer itself) put somewhere inside.
+    const s = views[i % views.length];
+    let v = next();
+    const wrap = Math.floor(r() * 4);
+    if (wrap === 0) v = s;
+    else if (wrap === 1) v = { x: v, s };
+    else if (wrap === 2) v = [v, [1, { deep: [s] }]];
+    else v = new Map<unknown, unknown>([[v, new Set([s])]]);
+    assert.equal(tryEncodeInto(v, dst, 0, dst.byteLength), 0, `case ${i}: shared memory refused`);
+    assert.equal(tryEncodeInto(v, dst, 0, 3), 0, `case ${i}: refused before the room is counted`);
+    refused++;
+    if (s instanceof SharedArrayBuffer) continue;
+    // encodeInto still carries it, as a private copy (what node:v8 does too).
+    const n = encodeInto(v, dst, 0, dst.byteLength);
+    assert.ok(n > 0);
+  }
+  assert.equal(refused, 400);
+  // Past STRICT_MAX_VALUES values: refused whole, however small the values.
+  const max = codec.STRICT_MAX_VALUES;
+  assert.ok(
+    tryEncodeInto(
+      Array.from({ length: max }, (_, i) => i),
+      dst,
+      0,
+      dst.byteLength,
+    ) > 0,
+  );
+  assert.equal(
+    tryEncodeInto(
+      Array.from({ length: max + 1 }, (_, i) => i),
+      dst,
+      0,
+      dst.byteLength,
+    ),
+    0,
+  );
+  const wide = Object.fromEntries(Array.from({ length: max / 2 + 1 }, (_, i) => [`k${i}`, [i]]));
+  assert.equal(tryEncodeInto(wide, dst, 0, dst.byteLength), 0);
+  // What only node:v8 carries, and functions (encodeInto raises structured clone's error for those).
+  let deep: unknown = 1;
+  for (let i = 0; i < 70; i++) deep = { deep };
+  assert.equal(tryEncodeInto(deep, dst, 0, dst.byteLength), 0);
+  assert.equal(tryEncodeInto({ f() {} }, dst, 0, dst.byteLength), 0);
+  // Typed arrays over private memory still go: top-level and nested.
+  assert.ok(tryEncodeInto(new Float64Array(4), dst, 0, dst.byteLength) > 0);
+  assert.ok(tryEncodeInto({ a: new Float64Array(4) }, dst, 0, dst.byteLength) > 0);
+});
+
+test("a kind key found through the decoder's key cache still marks the value (mayRevive)", { timeout: 10_000 }, () => {
+  const dst = new Uint8Array(4096);
+  // The same shapes again and again: the second decode of each takes the cached key strings.
+  const values = [{ a: 1 }, { __sabkit: 'Lock', a: 1 }, { a: { '@sabkit': 'S' } }, [{ b: 2 }], { __sabkit: 1 }];
+  for (let round = 0; round < 3; round++) {
+    for (const v of values) {
+      const n = encodeInto(v, dst, 0, dst.byteLength);
+      decode(dst, 0, n);
+      assert.equal(lastDecodeMayRevive(), hasKindKey(v), `${inspect(v)} round ${round}`);
+    }
+  }
+  decode(encode(5), 0, 5);
+  assert.equal(lastDecodeMayRevive(), false);
 });
 
 test('lone surrogates survive at the top level, short and long, in shared and private regions', {

@@ -15,6 +15,16 @@
  *       The value encoded in src[offset, offset + length). Always returns fresh objects: typed
  *       arrays and ArrayBuffers are copied out, so the region may be reused at once.
  *   encodedKind(src, offset) -> tag (one of the TAG_ constants), for diagnostics and tests.
+ *   tryEncodeInto(value, dst, offset, room) -> n
+ *       As encodeInto, but returns 0 (nothing usable written) for a value that holds shared memory
+ *       (a SharedArrayBuffer, a view of one: encodeInto would copy its bytes), that only node:v8
+ *       carries, or that has more than STRICT_MAX_VALUES values: for a caller with another way to
+ *       send it, structured clone (postMessage), which keeps shared memory shared. One pass: the
+ *       pool used to scan every argument for shared memory before encoding it.
+ *   lastDecodeMayRevive() -> boolean
+ *       Whether the value the last decode() returned may hold a sabkit object's descriptor (it
+ *       has a key `__sabkit` or `@sabkit`, or came through node:v8): when false, revive() of it
+ *       is a no-op and can be skipped.
  *
  * Format: byte 0 is a tag; the rest depends on it. The region's length is the message's length,
  * so nothing carries a length prefix. Multi-byte numbers are little-endian.
@@ -61,7 +71,7 @@ import * as F from './formats.js';
 const { SHORT_STRING, isWellFormed, readUtf16, readUtf8, utf8Length, utf8Scratch, writeUtf16, writeUtf8Short } = F;
 const { TYPE_ARRAY_BUFFER, TYPE_DATA_VIEW, TYPE_UINT8, VIEW_CTORS, typeCodeOf } = F;
 const { TREE_BAIL, TREE_OVERFLOW, treeEncodeInto } = TreeEncode;
-const { treeDecode } = TreeDecode;
+const { treeDecode, treeDecodeSawKindKey } = TreeDecode;
 
 // Tag bytes (byte 0 of every encoding). 0 is never a tag, so an all-zero region is not a value.
 /** Tag: `undefined`. */
@@ -89,6 +99,8 @@ export const TAG_V8 = 10;
 export const TAG_STRING16 = 11;
 /** Objects, arrays, Maps, Sets, Dates... written by the tree encoder (formats.ts), no node:v8. */
 export const TAG_TREE = 12;
+
+export { STRICT_MAX_VALUES } from './tree-encode.js';
 
 export {
   TYPE_ARRAY_BUFFER,
@@ -160,14 +172,16 @@ function encodeString(s: string, dst: Uint8Array, offset: number, room: number):
   return n;
 }
 
+const objectProto = Object.prototype;
+
 let scratch = new Uint8Array(1024);
 /** Encodings past this size are left to node:v8 rather than grown further. */
 const SCRATCH_MAX = 1 << 28;
 
 /** The tree encoding of `v` (tag first) in a fresh, non-shared Uint8Array, or undefined (bail). */
-function treeEncodeFresh(v: unknown, tag: number): Uint8Array | undefined {
+function treeEncodeFresh(v: unknown, tag: number, strict: boolean): Uint8Array | undefined {
   for (;;) {
-    const n = treeEncodeInto(v, tag, scratch, 0, scratch.byteLength);
+    const n = treeEncodeInto(v, tag, scratch, 0, scratch.byteLength, strict);
     if (n > 0) {
       const copy = scratch.slice(0, n);
       if (scratch.byteLength > 1 << 20) scratch = new Uint8Array(1024); // do not keep a big one
@@ -178,13 +192,17 @@ function treeEncodeFresh(v: unknown, tag: number): Uint8Array | undefined {
   }
 }
 
-/** Encodes an object (or a bigint past int64) with the tree encoder, or node:v8 when it must. */
-function encodeOther(value: unknown, dst: Uint8Array, offset: number, room: number): number {
-  const n = treeEncodeInto(value, TAG_TREE, dst, offset, room);
+/**
+ * Encodes an object (or a bigint past int64) with the tree encoder, or node:v8 when it must.
+ * `strict` (tryEncodeInto): 0 where node:v8 would be needed.
+ */
+function encodeOther(value: unknown, dst: Uint8Array, offset: number, room: number, strict: boolean): number {
+  const n = treeEncodeInto(value, TAG_TREE, dst, offset, room, strict);
   if (n > 0) return n;
   let bytes: Uint8Array | undefined;
-  if (n === TREE_OVERFLOW) bytes = treeEncodeFresh(value, TAG_TREE);
+  if (n === TREE_OVERFLOW) bytes = treeEncodeFresh(value, TAG_TREE, strict);
   if (bytes === undefined) {
+    if (strict) return 0;
     const body = v8Serialize(value);
     bytes = new Uint8Array(body.byteLength + 1);
     bytes[0] = TAG_V8;
@@ -205,12 +223,30 @@ function encodeOther(value: unknown, dst: Uint8Array, offset: number, room: numb
  * cannot be encoded (functions, symbols, SharedArrayBuffers...).
  */
 export function encodeInto(value: unknown, dst: Uint8Array, offset: number, room: number): number {
+  return encodeValue(value, dst, offset, room, false);
+}
+
+/**
+ * As encodeInto, but returns 0 instead of copying shared memory, instead of using node:v8, and for
+ * a value of more than STRICT_MAX_VALUES values (the caller sends those by structured clone). A
+ * -needed result is always followed by encode(value) giving the same strict encoding.
+ */
+export function tryEncodeInto(value: unknown, dst: Uint8Array, offset: number, room: number): number {
+  return encodeValue(value, dst, offset, room, true);
+}
+
+function encodeValue(value: unknown, dst: Uint8Array, offset: number, room: number, strict: boolean): number {
   switch (typeof value) {
     case 'number': {
       if ((value | 0) === value && (value !== 0 || 1 / value > 0)) {
         if (room < 5) return -5;
+        // Byte stores, not viewOf(dst): the pool's main thread encodes into each worker's ring in
+        // turn, and the one-entry DataView cache then made a new DataView per number.
         dst[offset] = TAG_INT32;
-        viewOf(dst).setInt32(offset + 1, value, true);
+        dst[offset + 1] = value;
+        dst[offset + 2] = value >> 8;
+        dst[offset + 3] = value >> 16;
+        dst[offset + 4] = value >> 24;
         return 5;
       }
       if (room < 9) return -9;
@@ -235,13 +271,15 @@ export function encodeInto(value: unknown, dst: Uint8Array, offset: number, room
         viewOf(dst).setBigInt64(offset + 1, value, true);
         return 9;
       }
-      return encodeOther(value, dst, offset, room);
+      return encodeOther(value, dst, offset, room, strict);
     case 'object': {
       if (value === null) {
         if (room < 1) return -1;
         dst[offset] = TAG_NULL;
         return 1;
       }
+      // The usual object argument first: the checks below cost more than its encoding's start.
+      if (Object.getPrototypeOf(value) === objectProto) return encodeOther(value, dst, offset, room, strict);
       let code = -1;
       let src: Uint8Array | undefined;
       if (ArrayBuffer.isView(value)) {
@@ -255,6 +293,7 @@ export function encodeInto(value: unknown, dst: Uint8Array, offset: number, room
         src = new Uint8Array(value);
       }
       if (src) {
+        if (strict && !(src.buffer instanceof ArrayBuffer)) return 0;
         const n = BYTES_HEADER + src.byteLength;
         if (room < n) return -n;
         dst[offset] = TAG_BYTES;
@@ -263,10 +302,11 @@ export function encodeInto(value: unknown, dst: Uint8Array, offset: number, room
         dst.set(src, offset + BYTES_HEADER);
         return n;
       }
-      return encodeOther(value, dst, offset, room);
+      if (strict && value instanceof SharedArrayBuffer) return 0;
+      return encodeOther(value, dst, offset, room, strict);
     }
   }
-  return encodeOther(value, dst, offset, room); // functions, symbols: node:v8 raises the error
+  return encodeOther(value, dst, offset, room, strict); // functions, symbols: node:v8 raises the error
 }
 
 /**
@@ -292,6 +332,18 @@ export function encode(value: unknown): Uint8Array {
   return out;
 }
 
+/** See decode: the last decode's value may hold a sabkit descriptor. */
+let mayRevive = false;
+
+/**
+ * Whether the value the last decode() returned may hold a sabkit object's descriptor (a key
+ * `__sabkit` or `@sabkit` somewhere in it, or a node:v8 payload). False: revive() would return it
+ * unchanged (a descriptor needs one of those keys), so the caller may skip that walk.
+ */
+export function lastDecodeMayRevive(): boolean {
+  return mayRevive;
+}
+
 /** The tag of the encoding at src[offset]. */
 export function encodedKind(src: Uint8Array, offset: number): number {
   return src[offset];
@@ -303,9 +355,11 @@ export function encodedKind(src: Uint8Array, offset: number): number {
  */
 export function decode(src: Uint8Array, offset: number, length: number): unknown {
   const tag = src[offset];
+  mayRevive = tag === TAG_V8;
   switch (tag) {
     case TAG_INT32:
-      if (length === 5) return viewOf(src).getInt32(offset + 1, true);
+      if (length === 5)
+        return src[offset + 1] | (src[offset + 2] << 8) | (src[offset + 3] << 16) | (src[offset + 4] << 24);
       break;
     case TAG_FLOAT64:
       if (length === 9) return viewOf(src).getFloat64(offset + 1, true);
@@ -317,7 +371,11 @@ export function decode(src: Uint8Array, offset: number, length: number): unknown
       if (length % 2 === 1) return readUtf16(src, offset + 1, (length - 1) / 2);
       break;
     case TAG_TREE:
-      if (length > 1) return treeDecode(src, offset, length);
+      if (length > 1) {
+        const v = treeDecode(src, offset, length);
+        mayRevive = treeDecodeSawKindKey();
+        return v;
+      }
       break;
     case TAG_UNDEFINED:
       if (length === 1) return undefined;

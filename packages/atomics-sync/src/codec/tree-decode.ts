@@ -5,6 +5,7 @@
  * message overwrites). Bytes that are not such an encoding raise InvalidArgumentError.
  */
 import { InvalidArgumentError } from '../errors.js';
+import { ALIASED_KIND_PROPERTY, KIND_PROPERTY } from '../runtime/shared.js';
 import * as F from './formats.js';
 
 // Copied into this module's own bindings once: across the CommonJS build's file boundaries an
@@ -108,18 +109,24 @@ function string(tag: number): string {
 // records. ASCII keys up to KEY_CACHE_MAX bytes only; a miss costs one comparison.
 const KEY_CACHE_MAX = 24;
 const keyCache: (string | undefined)[] = new Array(256).fill(undefined);
+/** keyCache[i] is a sabkit descriptor's kind key (see sawKindKey). */
+const keyIsKind: boolean[] = new Array(256).fill(false);
+/** The value being decoded has a key `__sabkit` or `@sabkit` (codec.ts lastDecodeMayRevive). */
+let sawKindKey = false;
+
+const isKindKey = (k: string): boolean => k === KIND_PROPERTY || k === ALIASED_KIND_PROPERTY;
 
 function key(): string {
   const tag = rd();
-  if (tag !== V_STRING) return string(tag);
+  if (tag !== V_STRING) return string(tag); // UTF-16: a lone surrogate, never a kind key
   const n = vu();
   if (n > KEY_CACHE_MAX || p + n > e) {
-    return readKeyTail(n);
+    return readKeyTail(n); // longer than any kind key
   }
   let h = n;
   for (let i = 0; i < n; i++) {
     const b = src[p + i];
-    if (b >= 0x80) return readKeyTail(n);
+    if (b >= 0x80) return readKeyTail(n); // not ASCII: not a kind key either
     h = (Math.imul(h, 31) + b) | 0;
   }
   const slot = h & 255;
@@ -129,12 +136,21 @@ function key(): string {
     while (i < n && c.charCodeAt(i) === src[p + i]) i++;
     if (i === n) {
       p += n;
+      if (keyIsKind[slot]) sawKindKey = true;
       return c;
     }
   }
   const s = readKeyTail(n);
   keyCache[slot] = s;
+  const kind = isKindKey(s);
+  keyIsKind[slot] = kind;
+  if (kind) sawKindKey = true;
   return s;
+}
+
+/** Whether the last treeDecode met a key `__sabkit` or `@sabkit` (at any depth). */
+export function treeDecodeSawKindKey(): boolean {
+  return sawKindKey;
 }
 
 /** The rest of a V_STRING whose length `n` was read. */
@@ -317,6 +333,7 @@ export function treeDecode(bytes: Uint8Array, offset: number, length: number): u
   src = bytes;
   p = offset + 1;
   e = offset + length;
+  sawKindKey = false;
   try {
     const v = value();
     if (p !== e) throw BAD;

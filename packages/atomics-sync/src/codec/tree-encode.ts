@@ -32,6 +32,12 @@ const { V_STRING16, V_TRUE, V_UNDEFINED, V_VIEW } = F;
 export const TREE_BAIL = 0;
 /** treeEncodeInto: the region is too small (size unknown: see treeEncodeFresh). */
 export const TREE_OVERFLOW = -1;
+/**
+ * Most values a strict encode (treeEncodeInto's `strict`) writes before it gives up: the caller
+ * (the pool) then sends the value by structured clone, which costs about as much for a value this
+ * large, and whose cost does not depend on finding every SharedArrayBuffer first.
+ */
+export const STRICT_MAX_VALUES = 256;
 
 const OVERFLOW = { overflow: true };
 const BAIL = { bail: true };
@@ -42,6 +48,21 @@ let pos = 0;
 let end = 0;
 let dvFor: Uint8Array | undefined;
 let dv: DataView = new DataView(new ArrayBuffer(8));
+/** Strict encode: shared memory and what only node:v8 carries are refused (BAIL), see treeEncodeInto. */
+let strict = false;
+/**
+ * No limit: a small integer (a Smi) rather than Infinity, which V8 would store in this module
+ * variable as a freshly allocated heap number on every decrement.
+ */
+const NO_LIMIT = 0x3fffffff;
+/** Values a strict encode may still write (NO_LIMIT when not strict), counted per container. */
+let budget = NO_LIMIT;
+
+/** A container of `n` values begins: a strict encode gives up past STRICT_MAX_VALUES in all. */
+function spend(n: number): void {
+  budget -= n;
+  if (budget < 0) throw BAIL;
+}
 
 const objectProto = Object.prototype;
 const objectToString = Object.prototype.toString;
@@ -52,6 +73,10 @@ function need(k: number): void {
 
 function vu(x: number): void {
   need(8);
+  if (x < 0x80) {
+    out[pos++] = x;
+    return;
+  }
   while (x >= 0x80) {
     out[pos++] = (x % 0x80) | 0x80;
     x = Math.floor(x / 0x80);
@@ -192,10 +217,36 @@ function object(v: object, depth: number): void {
   else throw BAIL;
 }
 
+/**
+ * The top-level plain object (the usual task argument, `{ a, b }`): as plain(), but it takes its
+ * V_REF number only when a property value is an object (none can refer to it before that), so a
+ * record of primitives never touches the seen-list.
+ */
+function top(v: Record<string, unknown>): void {
+  const keys = Object.keys(v);
+  const n = keys.length;
+  spend(n);
+  need(1);
+  out[pos++] = V_OBJECT;
+  vu(n);
+  let numbered = false;
+  for (let i = 0; i < n; i++) {
+    const k = keys[i];
+    str(k);
+    const x = v[k];
+    if (!numbered && typeof x === 'object' && x !== null) {
+      numbered = true;
+      addSeen(v);
+    }
+    value(x, 1);
+  }
+}
+
 function plain(v: Record<string, unknown>, depth: number): void {
   addSeen(v);
   const keys = Object.keys(v);
   const n = keys.length;
+  spend(n);
   need(1);
   out[pos++] = V_OBJECT;
   vu(n);
@@ -209,6 +260,7 @@ function plain(v: Record<string, unknown>, depth: number): void {
 function array(v: unknown[], depth: number): void {
   const n = v.length;
   if (n > MAX_ARRAY) throw BAIL;
+  spend(n);
   addSeen(v);
   need(1);
   out[pos++] = V_ARRAY;
@@ -244,6 +296,8 @@ function view(v: ArrayBufferView): void {
   out[pos++] = V_VIEW;
   out[pos++] = code;
   if (!(buffer instanceof ArrayBuffer)) {
+    // A strict caller keeps it shared by sending the value another way (structured clone).
+    if (strict) throw BAIL;
     // Shared memory cannot travel: its bytes arrive as a private copy, as through node:v8.
     addSeen(undefined);
     need(1);
@@ -275,6 +329,7 @@ function map(m: Map<unknown, unknown>, depth: number): void {
   need(1);
   out[pos++] = V_MAP;
   const n = m.size;
+  spend(2 * n);
   vu(n);
   let k = 0;
   for (const [key, x] of m) {
@@ -290,6 +345,7 @@ function set(s: Set<unknown>, depth: number): void {
   need(1);
   out[pos++] = V_SET;
   const n = s.size;
+  spend(n);
   vu(n);
   let k = 0;
   for (const x of s) {
@@ -340,24 +396,41 @@ function error(e: Error, depth: number): void {
 function reset(): void {
   clearSeen();
   out = EMPTY;
+  strict = false;
+  budget = NO_LIMIT;
 }
 
 /**
  * Writes `tag` then the tree encoding of `v` into dst[offset, offset + room). Returns the bytes
  * written (> 0), TREE_OVERFLOW when the region is too small, TREE_BAIL when `v` holds something
  * only node:v8 carries. Errors thrown by getters propagate, as from structuredClone.
+ * `strict`: also TREE_BAIL for a view of shared memory (instead of copying its bytes) and past
+ * STRICT_MAX_VALUES values; see codec.ts tryEncodeInto.
  */
-export function treeEncodeInto(v: unknown, tag: number, dst: Uint8Array, offset: number, room: number): number {
+export function treeEncodeInto(
+  v: unknown,
+  tag: number,
+  dst: Uint8Array,
+  offset: number,
+  room: number,
+  strictMode = false,
+): number {
   // A getter that encodes something itself (a put() inside a getter) would clobber this module's
   // state: the inner call leaves its value to node:v8 instead.
   if (out !== EMPTY) return TREE_BAIL;
   out = dst;
   pos = offset;
   end = offset + room;
+  if (strictMode) {
+    strict = true;
+    budget = STRICT_MAX_VALUES;
+  }
   try {
     need(1);
     out[pos++] = tag;
-    value(v, 0);
+    if (typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === objectProto)
+      top(v as Record<string, unknown>);
+    else value(v, 0);
     return pos - offset;
   } catch (e) {
     if (e === OVERFLOW) return TREE_OVERFLOW;

@@ -13,8 +13,12 @@
 
 export interface Codec {
   encodeInto(value: unknown, dst: Uint8Array, offset: number, room: number): number;
+  /** encodeInto, or 0 for a value that must travel by structured clone (shared memory...). */
+  tryEncodeInto(value: unknown, dst: Uint8Array, offset: number, room: number): number;
   encode(value: unknown): Uint8Array;
   decode(src: Uint8Array, offset: number, length: number): unknown;
+  /** Whether the last decode's value may hold a sabkit descriptor (else revive() is a no-op). */
+  lastDecodeMayRevive(): boolean;
 }
 
 function unbound(): never {
@@ -22,11 +26,15 @@ function unbound(): never {
 }
 
 export let encodeInto: Codec['encodeInto'] = unbound;
+export let tryEncodeInto: Codec['tryEncodeInto'] = unbound;
 export let encode: Codec['encode'] = unbound;
 export let decode: Codec['decode'] = unbound;
+export let lastDecodeMayRevive: Codec['lastDecodeMayRevive'] = unbound;
 
 export function bindCodec(codec: Codec): void {
   encodeInto = codec.encodeInto;
+  tryEncodeInto = codec.tryEncodeInto;
   encode = codec.encode;
   decode = codec.decode;
+  lastDecodeMayRevive = codec.lastDecodeMayRevive;
 }

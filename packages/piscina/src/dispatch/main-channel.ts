@@ -15,7 +15,7 @@
  * Layout: docs/layouts/pool.md
  */
 import { receiveMessageOnPort, type MessagePort, type TransferListItem } from 'node:worker_threads';
-import { decode } from './codec-link.js';
+import { decode, lastDecodeMayRevive } from './codec-link.js';
 import {
   BELL,
   CANCEL_EPOCH,
@@ -187,11 +187,14 @@ export class MainChannel {
   }
 
   /**
-   * Reads every published response, calling `each(slot, kind, value, start, run)` for each
-   * (value from the ring or the port; start and run in ms), then gives the room back. Returns the
-   * number of records read.
+   * Reads every published response, calling `each(slot, kind, value, start, run, mayRevive)` for
+   * each (value from the ring or the port; start and run in ms; mayRevive: the value may hold a
+   * sabkit descriptor, see wire.ts payloadMayRevive), then gives the room back. Returns the number
+   * of records read.
    */
-  readResponses(each: (slot: number, kind: number, value: unknown, start: number, run: number) => void): number {
+  readResponses(
+    each: (slot: number, kind: number, value: unknown, start: number, run: number, mayRevive: boolean) => void,
+  ): number {
     const { i32, u8, f64 } = this.views;
     const ring = this.responses;
     let n = 0;
@@ -203,11 +206,15 @@ export class MainChannel {
       const slot = i32[w + 2];
       let kind = w1 & 0xff;
       let value: unknown;
+      let mayRevive = true;
       // A payload this thread cannot read (a runtime whose codec lacks what the worker's had) fails
       // its own task, never the poller: a throw here would leave every task of the pool unsettled.
       try {
-        value =
-          (w1 >>> 8) & F_VIA_PORT ? receiveMessageOnPort(this.port)?.message : decode(u8, off + RES_HEADER, i32[w + 3]);
+        if ((w1 >>> 8) & F_VIA_PORT) value = receiveMessageOnPort(this.port)?.message;
+        else {
+          value = decode(u8, off + RES_HEADER, i32[w + 3]);
+          mayRevive = lastDecodeMayRevive();
+        }
       } catch (e) {
         kind = RES_ERROR;
         value = e;
@@ -216,7 +223,7 @@ export class MainChannel {
       const run = f64[(off >> 3) + 3];
       ring.advance(i32[w]);
       n++;
-      each(slot, kind, value, start, run);
+      each(slot, kind, value, start, run, mayRevive);
     }
     if (n > 0) this.releaseResponses();
     return n;

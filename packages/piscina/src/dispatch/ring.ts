@@ -110,6 +110,11 @@ export class RingWriter {
     this.#pos = (this.#pos + len) >>> 0;
   }
 
+  /** The free-running byte position after the last committed record (what publish() stores). */
+  get position(): number {
+    return this.#pos;
+  }
+
   /** Makes every committed record visible to the reader. */
   publish(): void {
     Atomics.store(this.#ctrl, this.#writeWord, this.#pos | 0);

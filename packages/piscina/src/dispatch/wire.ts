@@ -16,15 +16,16 @@
  *   +32      payload
  *
  * A payload that the codec cannot carry (a SharedArrayBuffer or sabkit object inside it, a
- * transfer list, a MessagePort) or that is larger than RING_INLINE_MAX travels as a structured
- * clone by the worker's MessagePort instead: the record then has F_VIA_PORT and no payload, and
- * the reader takes the message with receiveMessageOnPort. The writer posts before it publishes the
+ * transfer list, a MessagePort), that has more than the codec's STRICT_MAX_VALUES values, or that
+ * is larger than RING_INLINE_MAX travels as a structured clone by the worker's MessagePort instead:
+ * the record then has F_VIA_PORT and no payload, and the reader takes the message with
+ * receiveMessageOnPort. The writer posts before it publishes the
  * record, so the message is always there when the record is read, and port messages come in
  * record order.
  *
  * Layout: docs/layouts/pool.md
  */
-import { decode, encode, encodeInto } from './codec-link.js';
+import { decode, encode, lastDecodeMayRevive, tryEncodeInto } from './codec-link.js';
 import { align8, type RingWriter } from './ring.js';
 import { RING_INLINE_MAX } from './layout.js';
 
@@ -74,15 +75,19 @@ export function writeRecord(
   slot: number,
   value: unknown,
 ): number {
-  if (mayHoldSharedMemory(value)) return WRITE_PORT;
   let off = ring.reserveAny(header + FIRST_TRY_ROOM);
   if (off < 0) return WRITE_FULL;
   let n: number;
+  // tryEncodeInto refuses (0) shared memory (node:v8's serializer, the codec's fallback, would
+  // silently COPY the bytes of a typed array over shared memory: the task would write to a private
+  // copy, where piscina's postMessage keeps it shared), what only node:v8 carries, and large
+  // values, in the same pass that encodes: no separate scan of every argument.
   try {
-    n = encodeInto(value, u8, off + header, Math.min(ring.room, header + RING_INLINE_MAX) - header);
+    n = tryEncodeInto(value, u8, off + header, Math.min(ring.room, header + RING_INLINE_MAX) - header);
   } catch {
-    return WRITE_PORT;
+    return WRITE_PORT; // a getter threw: structured clone by port raises it again for the caller
   }
+  if (n === 0) return WRITE_PORT;
   if (n < 0) {
     const need = -n;
     if (need > RING_INLINE_MAX) return WRITE_PORT;
@@ -103,59 +108,6 @@ export function writeRecord(
   return off;
 }
 
-/**
- * Values examined, looking for shared memory, before a payload is sent by port without looking
- * further. Tiny tasks (numbers, short strings, small records) are checked in a few steps; a large
- * payload is cheaper by structured clone than through the ring anyway.
- */
-const SHARED_SCAN_LIMIT = 256;
-
-/**
- * Whether `value` may hold a SharedArrayBuffer or a view of one (at any depth), or is too large to
- * tell within SHARED_SCAN_LIMIT steps. Such a payload must go by port: node:v8's serializer (the
- * codec's fallback) silently COPIES the bytes of a typed array over shared memory, so the task
- * would write to a private copy, where piscina (postMessage) keeps it shared.
- */
-export function mayHoldSharedMemory(value: unknown): boolean {
-  if (typeof value !== 'object' || value === null) return false;
-  // No closure here: the CommonJS build wraps a named inner function in __name() on every call.
-  let budget = SHARED_SCAN_LIMIT;
-  const stack: object[] = [value];
-  while (stack.length > 0) {
-    const v = stack.pop()!;
-    if (ArrayBuffer.isView(v)) {
-      if (v.buffer instanceof SharedArrayBuffer) return true;
-      continue;
-    }
-    if (v instanceof SharedArrayBuffer) return true;
-    if (v instanceof ArrayBuffer) continue; // plain bytes: copied by every transport alike
-    let items: Iterable<unknown>;
-    if (Array.isArray(v)) items = v;
-    else if (v instanceof Map) items = mapItems(v);
-    else if (v instanceof Set) items = v;
-    else {
-      for (const k in v) {
-        const x = (v as Record<string, unknown>)[k];
-        if (--budget < 0) return true;
-        if (typeof x === 'object' && x !== null) stack.push(x);
-      }
-      continue;
-    }
-    for (const x of items) {
-      if (--budget < 0) return true;
-      if (typeof x === 'object' && x !== null) stack.push(x);
-    }
-  }
-  return false;
-}
-
-function* mapItems(m: Map<unknown, unknown>): Iterable<unknown> {
-  for (const [k, x] of m) {
-    yield k;
-    yield x;
-  }
-}
-
 /** Writes a record with no payload (F_VIA_PORT set by the caller, or a bare notice). */
 export function writeBare(ring: RingWriter, i32: Int32Array, header: number, word1: number, slot: number): number {
   const len = align8(header);
@@ -174,6 +126,13 @@ export function writeBare(ring: RingWriter, i32: Int32Array, header: number, wor
 export function readPayload(i32: Int32Array, u8: Uint8Array, off: number, header: number): unknown {
   return decode(u8, off + header, i32[(off >> 2) + 3]);
 }
+
+/**
+ * Whether the payload readPayload (or the codec's decode) returned last may hold a sabkit
+ * descriptor: only then must the receiver revive() it. A ring payload never holds shared memory
+ * (tryEncodeInto refuses it), so only a `__sabkit` / `@sabkit` key can make it one.
+ */
+export const payloadMayRevive = (): boolean => lastDecodeMayRevive();
 
 export const recordLength = (i32: Int32Array, off: number): number => i32[off >> 2];
 export const recordKind = (i32: Int32Array, off: number): number => i32[(off >> 2) + 1] & 0xff;

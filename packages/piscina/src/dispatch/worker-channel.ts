@@ -11,6 +11,11 @@
  *  - otherwise once the oldest unannounced response is NOTIFY_WINDOW_MS old.
  * A result can thus wait at most about NOTIFY_WINDOW_MS plus one task in the worst case (a task
  * much longer than the recent average); main also bounds its own park (poller.ts).
+ * "Unannounced" means not yet read by main (RES_READ), not merely "this worker did not ring for
+ * it": a main thread woken by another worker drains every ring, and a worker that counted its own
+ * rings only rang again for results main had already taken. On 2 cores each ring costs the worker
+ * its core for a while (main runs), so with 2 workers this halves the rings of a batch of short
+ * tasks; a ring with nothing unread would have main drain nothing (no refill, no rebalance).
  *
  * Layout: docs/layouts/pool.md
  */
@@ -44,6 +49,7 @@ import {
   RES_HEADER,
   WRITE_FULL,
   WRITE_PORT,
+  payloadMayRevive,
   readPayload,
   recordFlags,
   word1,
@@ -88,8 +94,14 @@ export class WorkerChannel {
   readonly responses: RingWriter;
   port: MessagePort | undefined;
   #taken = 0;
-  #unnotified = 0;
-  #firstUnnotified = 0;
+  /**
+   * Published responses main has not been told about: their end positions in the response ring
+   * and when each was published (NaN until notifyMain stamps it: it follows every response), in
+   * order from #uHead. Entries main has read (RES_READ past their end) are dropped.
+   */
+  readonly #uEnd: number[] = [];
+  readonly #uTime: number[] = [];
+  #uHead = 0;
   #cancelEpoch = 0;
   #wokeMain = false;
   /** Woken from a park (by main), and #taken then: see ROUND_TRIP_WAKE_MAX. */
@@ -112,15 +124,24 @@ export class WorkerChannel {
     this.#taken++;
   }
 
+  /**
+   * Whether the last payload() may hold a sabkit descriptor, so that revive() must walk it: a port
+   * message may (it carries SharedArrayBuffers), a ring payload only with a kind key (wire.ts).
+   */
+  mayRevive = false;
+
   /** The payload of the request at `off`, from the ring or from the port. */
   payload(off: number, header: number): unknown {
     if (recordFlags(this.i32, off) & F_VIA_PORT) {
+      this.mayRevive = true;
       const m = receiveMessageOnPort(this.port!);
       if (m === undefined)
         throw new Error('sabkit pool: a request announced a port message that is not there (channel out of sync)');
       return m.message;
     }
-    return readPayload(this.i32, this.u8, off, header);
+    const v = readPayload(this.i32, this.u8, off, header);
+    this.mayRevive = payloadMayRevive();
+    return v;
   }
 
   /** True if main set a cancel bit since the last call. */
@@ -166,7 +187,9 @@ export class WorkerChannel {
         f64[(off >> 3) + 2] = start;
         f64[(off >> 3) + 3] = run;
         this.responses.publish();
-        if (this.#unnotified++ === 0) this.#firstUnnotified = performance.now();
+        const first = this.#uHead === this.#uEnd.length;
+        this.#uEnd.push(this.responses.position);
+        this.#uTime.push(first ? performance.now() : Number.NaN);
         return;
       }
       this.#waitForRoom();
@@ -194,18 +217,20 @@ export class WorkerChannel {
    * when the coalescing rules above say so.
    */
   notifyMain(force: boolean): void {
-    if (this.#unnotified === 0) return;
+    if (this.#uHead === this.#uEnd.length) return;
     if (Atomics.load(this.pool, MAIN_PARKED) === 0) {
-      this.#unnotified = 0;
+      this.#forget();
       this.#wokeMain = false;
       return;
     }
+    const oldest = this.#oldestUnread();
+    if (oldest < 0) return; // main read them all (woken by another worker): nothing to announce
     if (
       force ||
       this.pendingRequests() <= Atomics.load(this.i32, LOW_WATER) ||
-      performance.now() - this.#firstUnnotified >= NOTIFY_WINDOW_MS
+      performance.now() - oldest >= NOTIFY_WINDOW_MS
     ) {
-      this.#unnotified = 0;
+      this.#forget();
       // Rung already for this park (by this worker or another): main is waking and will drain
       // every ring, this worker's published responses included. Without this check a worker
       // running low rang again after every task until main got a core (~10 rings per refill).
@@ -216,13 +241,37 @@ export class WorkerChannel {
     }
   }
 
-  /** Whether results are waiting to be announced and the oldest is `ms` old or more. */
-  unnotifiedFor(ms: number): boolean {
-    return this.#unnotified > 0 && performance.now() - this.#firstUnnotified >= ms;
+  /**
+   * When the oldest response main has not read was published (performance.now()), or -1 if main
+   * has read them all (then forgotten). Stamps the responses published since the last call.
+   */
+  #oldestUnread(): number {
+    const end = this.#uEnd;
+    const time = this.#uTime;
+    let i = end.length - 1;
+    if (Number.isNaN(time[i])) {
+      const now = performance.now();
+      while (i > this.#uHead && Number.isNaN(time[i])) time[i--] = now;
+    }
+    const read = Atomics.load(this.i32, RES_READ) >>> 0;
+    let h = this.#uHead;
+    while (h < end.length && ((read - end[h]) | 0) >= 0) h++; // free-running uint32 positions
+    if (h === end.length) {
+      this.#forget();
+      return -1;
+    }
+    this.#uHead = h;
+    return time[h];
+  }
+
+  #forget(): void {
+    this.#uEnd.length = 0;
+    this.#uTime.length = 0;
+    this.#uHead = 0;
   }
 
   get hasUnnotified(): boolean {
-    return this.#unnotified > 0;
+    return this.#uHead < this.#uEnd.length;
   }
 
   /** Spins up to WORKER_SPIN_MS (or _AFTER_WAKE_MS) for a request or a cancel; true if one came. */

@@ -11,7 +11,14 @@
  * the promise. No postMessage, no event-loop turn, no timer per task.
  */
 import type { TransferListItem } from 'node:worker_threads';
-import { decode, deserializeError, encode, encodeInto } from '@sabkit/atomics-sync/core';
+import {
+  decode,
+  deserializeError,
+  encode,
+  encodeInto,
+  lastDecodeMayRevive,
+  tryEncodeInto,
+} from '@sabkit/atomics-sync/core';
 import { bindCodec } from '../dispatch/codec-link.js';
 import { depthFor, lowWaterFor, pickWorker, queueFull, queuedTasks, rebalance } from './balancer.js';
 import { CustomBalancer } from './custom-balancer.js';
@@ -44,7 +51,7 @@ import type { HeldTask, WorkerHandle } from './worker-handle.js';
 import { reviveOrRaw, settleRevived } from './revive-result.js';
 import { Workers, type PoolEmitter } from './workers.js';
 
-bindCodec({ encodeInto, encode, decode });
+bindCodec({ encodeInto, tryEncodeInto, encode, decode, lastDecodeMayRevive });
 
 const kNoOptions: RunOptions = Object.freeze({});
 
@@ -307,7 +314,7 @@ export class PoolCore {
 
   /** Reads one worker's responses; returns the number of records. */
   drainWorker(w: WorkerHandle): number {
-    const n = w.channel.readResponses((slot, kind, value, start, run) => {
+    const n = w.channel.readResponses((slot, kind, value, start, run, mayRevive) => {
       const task = w.tasks[slot];
       if (task === undefined) return;
       if (!w.owns(task, slot)) {
@@ -322,13 +329,13 @@ export class PoolCore {
         return;
       }
       w.answered(slot, run);
-      this.#complete(task, kind, value, start, run);
+      this.#complete(task, kind, value, start, run, mayRevive);
     });
     if (n > 0) this.workers.afterDrain(w);
     return n;
   }
 
-  #complete(task: HeldTask, kind: number, value: unknown, start: number, run: number): void {
+  #complete(task: HeldTask, kind: number, value: unknown, start: number, run: number, mayRevive: boolean): void {
     if (run > 0) this.#ewma += (run - this.#ewma) * 0.125;
     if (task.settled) return;
     this.completed++;
@@ -336,8 +343,10 @@ export class PoolCore {
       this.runTime.record(run);
       if (start > 0) this.waitTime.record(start - TIME_ORIGIN - task.created);
     }
-    if (kind === RES_OK) settleRevived(task, value);
-    else if (kind === RES_ERROR) task.settle(false, deserializeError(value));
+    if (kind === RES_OK) {
+      if (mayRevive) settleRevived(task, value);
+      else task.settle(true, value); // nothing to revive (wire.ts payloadMayRevive)
+    } else if (kind === RES_ERROR) task.settle(false, deserializeError(value));
     else task.settle(false, new AbortError());
   }
 

@@ -33,9 +33,11 @@ import {
   encode,
   encodeInto,
   isSharedDescriptor,
+  lastDecodeMayRevive,
   revive,
   serializeError,
   setKindLoader,
+  tryEncodeInto,
 } from '@sabkit/atomics-sync/core';
 import { bindCodec } from '../dispatch/codec-link.js';
 import { type WorkerGlobalState, workerGlobalState, workerLaunch } from '../worker-state.js';
@@ -123,7 +125,7 @@ function start(): void {
   const loop = new TaskLoop(ch, state);
   // Named imports, not the namespace: the bundle then leaves out what the worker never calls
   // (deserialising errors, and with it atomics-sync's error classes).
-  bindCodec({ encode, encodeInto, decode });
+  bindCodec({ encode, encodeInto, tryEncodeInto, decode, lastDecodeMayRevive });
   bindSync({ revive, isSharedDescriptor, serializeError });
   setKindLoader(loadKinds);
   const defaultFn = init.filename === null ? undefined : loop.define(0, init.filename, init.name);

@@ -215,10 +215,11 @@ export class TaskLoop implements ProgressSink {
         .then(() => this.run());
       return;
     }
-    this.#begin(ctx, fnId, value, false);
+    this.#begin(ctx, fnId, value, false, ch.mayRevive);
   }
 
-  #begin(ctx: TaskContext, fnId: number, value: unknown, registered: boolean): void {
+  /** `mayRevive`: the argument may hold a sabkit descriptor (WorkerChannel.mayRevive). */
+  #begin(ctx: TaskContext, fnId: number, value: unknown, registered: boolean, mayRevive = true): void {
     const entry = this.#fns.get(fnId);
     if (entry === undefined) {
       this.#fail(ctx, registered, new Error(`sabkit pool worker: unknown function id ${fnId} (channel out of sync)`));
@@ -227,7 +228,7 @@ export class TaskLoop implements ProgressSink {
       entry.waiting.push(ctx);
       entry.values.push(value);
     } else {
-      this.#invoke(ctx, entry, value, registered);
+      this.#invoke(ctx, entry, value, registered, mayRevive);
     }
   }
 
@@ -243,13 +244,13 @@ export class TaskLoop implements ProgressSink {
    * their kinds are registered). Only here does the task start: a task cancelled while it waited
    * for a module is skipped, and its timeout counts from here.
    */
-  #invoke(ctx: TaskContext, entry: FnEntry, value: unknown, registered: boolean): void {
+  #invoke(ctx: TaskContext, entry: FnEntry, value: unknown, registered: boolean, mayRevive = true): void {
     if (entry.state !== 'ready') {
       this.#fail(ctx, registered, entry.state === 'failed' ? entry.error : new Error('task function not loaded'));
       return;
     }
     const kinds = this.#kinds;
-    if (kinds !== undefined && holdsShared(value)) {
+    if (mayRevive && kinds !== undefined && holdsShared(value)) {
       // A sabkit object before every kind is registered here: wait for the background load.
       if (!registered) this.#running.add(ctx);
       void kinds
@@ -271,7 +272,7 @@ export class TaskLoop implements ProgressSink {
     let result: unknown;
     const state = this.#state;
     try {
-      const arg = revive(value);
+      const arg = mayRevive ? revive(value) : value;
       if (this.#als !== undefined) {
         result = this.#als.run(ctx, entry.fn, arg);
       } else {
