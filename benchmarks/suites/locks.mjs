@@ -9,6 +9,9 @@ import { Worker, isMainThread, workerData, parentPort } from 'node:worker_thread
 import { Lock, RLock, Semaphore } from '@sabkit/atomics-sync';
 import { QUICK, emit, repeat, runsFor, python, runPython } from '../lib/report.mjs';
 
+/** Iterations each contended worker runs before the timed part, both at once (see the worker). */
+const WARM = 100_000;
+
 // The baseline: the least a lock can be. Acquire spins on one CAS, release is one store; no
 // parking, no owner, no robustness, no fairness.
 function casAcquire(i32) {
@@ -74,7 +77,7 @@ function makeLock(impl) {
 async function contendedRun(impl, iters) {
   const { lock } = makeLock(impl);
   const counter = new SharedArrayBuffer(4);
-  const start = new Int32Array(new SharedArrayBuffer(8));
+  const start = new Int32Array(new SharedArrayBuffer(12));
   const ws = [0, 1].map(
     () => new Worker(new URL(import.meta.url), { workerData: { impl, lock, counter, start: start.buffer, iters } }),
   );
@@ -86,15 +89,18 @@ async function contendedRun(impl, iters) {
       }),
   );
   while (Atomics.load(start, 1) < 2) await new Promise((r) => setTimeout(r, 1));
-  const t0 = performance.now();
   Atomics.store(start, 0, 1);
+  Atomics.notify(start, 0);
+  while (Atomics.load(start, 2) < 2) await new Promise((r) => setTimeout(r, 1));
+  const t0 = performance.now();
+  Atomics.store(start, 0, 2);
   Atomics.notify(start, 0);
   await Promise.all(done);
   const ms = performance.now() - t0;
   await Promise.all(ws.map((w) => w.terminate()));
   const total = new Int32Array(counter)[0];
-  if (total !== 2 * iters + 2000)
-    throw new Error(`${impl}: counter is ${total}, expected ${2 * iters + 2000}: mutual exclusion broken`);
+  if (total !== 2 * iters + 2 * WARM)
+    throw new Error(`${impl}: counter is ${total}, expected ${2 * iters + 2 * WARM}: mutual exclusion broken`);
   return (2 * iters) / (ms / 1000);
 }
 
@@ -201,9 +207,14 @@ if (!isMainThread) {
   const l = attach(impl, lock);
   const c = new Int32Array(counter);
   const s = new Int32Array(start);
-  counterLoop(impl, l, c, 1000); // warm the JIT on the same code path (its increments are subtracted)
+  // s[0]: the main thread's phase (1: warm, 2: timed); s[1], s[2]: workers ready, warmed. Both
+  // workers warm together, contended, so the lock's slow paths are compiled before the timed part
+  // too (cells.mjs measured what warming each worker alone costs: random 2x swings in short runs).
   Atomics.add(s, 1, 1);
-  while (Atomics.load(s, 0) === 0) Atomics.wait(s, 0, 0);
+  while (Atomics.load(s, 0) < 1) Atomics.wait(s, 0, 0);
+  counterLoop(impl, l, c, WARM); // its increments are counted by the check
+  Atomics.add(s, 2, 1);
+  while (Atomics.load(s, 0) < 2) Atomics.wait(s, 0, 1);
   counterLoop(impl, l, c, iters);
   parentPort.postMessage('done');
 } else {

@@ -40,32 +40,13 @@ const coreFromSource = {
   },
 };
 
-// Builtins the worker needs only on some paths (a task module named by a file: URL or loaded without
-// the launch script's require, niceIncrement) are required on first use, not when the bundle starts:
-// each of these costs a new worker 0.15-0.3 ms to load (measured here). The stub exports exactly the
-// names listed; a new import of another name fails the build ("No matching export").
-const LAZY_BUILTINS = {
-  'node:url': ['fileURLToPath', 'pathToFileURL'],
-  'node:module': ['createRequire'],
-  'node:os': ['getPriority', 'setPriority'],
-};
+// The builtins the worker needs only on some paths (node:url, node:module, node:os) are required on
+// first use: they resolve to src/worker/lazy-builtins.ts (why: there).
+const lazyBuiltinsFile = fileURLToPath(new URL('../src/worker/lazy-builtins.ts', import.meta.url));
 const lazyBuiltins = {
   name: 'lazy-builtins',
   setup(b) {
-    b.onResolve({ filter: /^node:(url|module|os)$/ }, (args) =>
-      // The stub's own require() of the builtin stays a require() (external).
-      args.namespace === 'lazy-builtin'
-        ? { path: args.path, external: true }
-        : { path: args.path, namespace: 'lazy-builtin' },
-    );
-    b.onLoad({ filter: /.*/, namespace: 'lazy-builtin' }, (args) => ({
-      contents: [
-        'let m;',
-        `const load = () => (m ??= require(${JSON.stringify(args.path)}));`,
-        ...LAZY_BUILTINS[args.path].map((n) => `export function ${n}(...a) { return load().${n}(...a); }`),
-      ].join('\n'),
-      loader: 'js',
-    }));
+    b.onResolve({ filter: /^node:(url|module|os)$/ }, () => ({ path: lazyBuiltinsFile }));
   },
 };
 
