@@ -11,6 +11,8 @@
  *     8   BELL           the worker's futex word: main adds 1 to wake a parked worker
  *     12  CANCEL_EPOCH   main adds 1 after setting a CANCEL bit, so the worker rescans its tasks
  *     16  LOW_WATER      "notify me when at most this many requests are left unstarted"
+ *     20  ROOM_ASKED     main adds 1 when a request did not fit the ring: "tell me when you free
+ *                        room" (the worker answers in ROOM_SEEN; see main-channel.ts)
  *   line 1  [64, 128)    written by the worker
  *     64  REQ_READ       request ring: read position in bytes
  *     68  PARKED         PARK_NONE, PARK_IDLE (waits for requests), PARK_FULL (waits for room
@@ -24,6 +26,7 @@
  *                        24, measured). Both sides claim the word by compare-exchange from IDLE:
  *                        main waits out BUSY before it claims STOP and terminates; a worker that
  *                        finds STOP never starts a load (it waits to be terminated)
+ *     84  ROOM_SEEN      the last ROOM_ASKED the worker answered by freeing request-ring room
  *   line 2  [128, 192)   written by the worker
  *     128 RES_WRITE      response ring: write position in bytes
  *   line 3  [192, 256)   written by main
@@ -72,11 +75,13 @@ export const REQ_COUNT = 1;
 export const BELL = 2;
 export const CANCEL_EPOCH = 3;
 export const LOW_WATER = 4;
+export const ROOM_ASKED = 5;
 export const REQ_READ = 16;
 export const PARKED = 17;
 export const STATE = 18;
 export const HEAP_MB = 19;
 export const LOADING = 20;
+export const ROOM_SEEN = 21;
 /** Values of LOADING. */
 export const LOADING_IDLE = 0;
 export const LOADING_BUSY = 1;

@@ -29,6 +29,8 @@ import {
   REQ_RING_BYTES,
   REQ_RING_OFFSET,
   REQ_WRITE,
+  ROOM_ASKED,
+  ROOM_SEEN,
   RES_READ,
   RES_RING_BYTES,
   RES_RING_OFFSET,
@@ -73,6 +75,9 @@ export class MainChannel {
   #announced = 0;
   #lowWater = -1;
   #woke = false;
+  /** The last ROOM_ASKED stored, and whether main waits for the worker's answer (roomFreed). */
+  #asked = 0;
+  #askedRoom = false;
 
   constructor(buffer: SharedArrayBuffer, port: MessagePort) {
     this.views = channelViews(buffer);
@@ -88,6 +93,40 @@ export class MainChannel {
    * throws if the value can travel neither in the ring nor by port (a function, a symbol...).
    */
   writeTask(
+    slot: number,
+    fn: number,
+    flags: number,
+    value: unknown,
+    transferList: readonly TransferListItem[] | undefined,
+  ): boolean {
+    if (this.#writeTask(slot, fn, flags, value, transferList)) return true;
+    this.#askRoom();
+    return this.#writeTask(slot, fn, flags, value, transferList);
+  }
+
+  /**
+   * The request ring is full: asks the worker to say when it frees room (ROOM_ASKED), for the
+   * caller's next write is left to a later poll (see roomFreed). The caller then tries once more:
+   * a worker that released room before it could see the question has made that try succeed.
+   */
+  #askRoom(): void {
+    this.#asked = (this.#asked + 1) | 0;
+    this.#askedRoom = true;
+    Atomics.store(this.views.i32, ROOM_ASKED, this.#asked);
+  }
+
+  /**
+   * True once, after a full ring (#askRoom), when the worker has since freed room: the pool's
+   * queue should be handed over again (PoolCore.fill), even if no response came. `peek`: do not
+   * consume the answer (the poller's re-check before it parks).
+   */
+  roomFreed(peek = false): boolean {
+    if (!this.#askedRoom || Atomics.load(this.views.i32, ROOM_SEEN) !== this.#asked) return false;
+    if (!peek) this.#askedRoom = false;
+    return true;
+  }
+
+  #writeTask(
     slot: number,
     fn: number,
     flags: number,
@@ -133,7 +172,12 @@ export class MainChannel {
   /** Tells the worker which module and export function id `fn` stands for. False if the ring is full. */
   writeDefine(fn: number, filename: string, name: string): boolean {
     const { i32, u8 } = this.views;
-    const off = writeRecord(this.requests, i32, u8, REQ_HEADER, word1(REQ_DEFINE, 0), fn, defineText(filename, name));
+    const text = defineText(filename, name);
+    let off = writeRecord(this.requests, i32, u8, REQ_HEADER, word1(REQ_DEFINE, 0), fn, text);
+    if (off === WRITE_FULL) {
+      this.#askRoom();
+      off = writeRecord(this.requests, i32, u8, REQ_HEADER, word1(REQ_DEFINE, 0), fn, text);
+    }
     if (off === WRITE_PORT)
       throw new RangeError(`module path too long for a request record: ${filename.slice(0, 80)}...`);
     if (off < 0) return false;

@@ -41,6 +41,8 @@ import {
   RES_RING_BYTES,
   RES_RING_OFFSET,
   RES_WRITE,
+  ROOM_ASKED,
+  ROOM_SEEN,
 } from './layout.js';
 import { AdaptiveSpin } from './adaptive-spin.js';
 import { RingReader, RingWriter, align8 } from './ring.js';
@@ -103,6 +105,7 @@ export class WorkerChannel {
   readonly #uTime: number[] = [];
   #uHead = 0;
   #cancelEpoch = 0;
+  #roomSeen = 0;
   #wokeMain = false;
   /** Woken from a park (by main), and #taken then: see ROUND_TRIP_WAKE_MAX. */
   #woken = false;
@@ -116,6 +119,25 @@ export class WorkerChannel {
     this.pool = new Int32Array(pool);
     this.requests = new RingReader(this.i32, REQ_WRITE, REQ_READ, REQ_RING_OFFSET, REQ_RING_BYTES);
     this.responses = new RingWriter(this.i32, RES_WRITE, RES_READ, RES_RING_OFFSET, RES_RING_BYTES);
+  }
+
+  /**
+   * Gives the requests taken so far back to main, and answers main's question for room
+   * (ROOM_ASKED, main-channel.ts): stores ROOM_SEEN after the release and rings a parked main,
+   * whose next poll then hands it the tasks that did not fit. Without the answer a main thread
+   * that had read every response stayed parked with tasks in its queue, and this worker idle.
+   */
+  releaseRequests(): void {
+    this.requests.release();
+    const asked = Atomics.load(this.i32, ROOM_ASKED);
+    if (asked === this.#roomSeen) return;
+    this.#roomSeen = asked;
+    Atomics.store(this.i32, ROOM_SEEN, asked);
+    if (Atomics.load(this.pool, MAIN_PARKED) === 0) return; // awake: it polls before it parks
+    if (Atomics.load(this.pool, MAIN_BELL) !== Atomics.load(this.pool, MAIN_WAIT_BELL)) return; // rung already
+    this.#wokeMain = true;
+    Atomics.add(this.pool, MAIN_BELL, 1);
+    Atomics.notify(this.pool, MAIN_BELL);
   }
 
   /** Steps past the request at `off` (its payload already read). */

@@ -275,8 +275,13 @@ export class PoolCore {
 
   drain(): number {
     let n = 0;
+    let room = false;
     const list = this.workers.list;
-    for (let i = 0; i < list.length; i++) n += this.drainWorker(list[i]);
+    for (let i = 0; i < list.length; i++) {
+      n += this.drainWorker(list[i]);
+      if (list[i].channel.roomFreed()) room = true; // a full ring left tasks in the queue
+    }
+    if (room && n === 0) this.fill();
     if (n > 0) {
       this.#depth = depthFor(this.#ewma, this.options.concurrentTasksPerWorker, this.#fifo);
       this.fill();
@@ -288,7 +293,10 @@ export class PoolCore {
 
   hasResponses(): boolean {
     const list = this.workers.list;
-    for (let i = 0; i < list.length; i++) if (list[i].channel.responses.hasData()) return true;
+    for (let i = 0; i < list.length; i++) {
+      const ch = list[i].channel;
+      if (ch.responses.hasData() || ch.roomFreed(true)) return true;
+    }
     return false;
   }
 

@@ -144,7 +144,7 @@ export class TaskLoop implements ProgressSink {
       for (;;) {
         if (ch.cancelsChanged()) for (const t of this.#running) t.checkCancel();
         this.#pump();
-        ch.requests.release();
+        ch.releaseRequests();
         if (this.#running.size > 0) {
           // Async work in flight: results so far must not wait for it.
           ch.notifyMain(true);
