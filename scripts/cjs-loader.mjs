@@ -28,9 +28,9 @@
 // world-writable) is not used, and the directory is created 0700. One file per source file, V8
 // version, architecture and flags; each holds the source it was made from and is used only for
 // exactly that source (compared byte for byte: V8 itself checks only the length); V8 checks its
-// version and flags again and may reject it (then it is made anew). Written once, after the file's
-// first run (so it holds the functions compiled while the module loaded), to a temporary file
-// renamed into place, so readers never see half a file. Any error reading or writing it (a read-only
+// version and flags again and may reject it (then it is made anew). Written once, when the process
+// that first loaded the file exits (so it holds every function compiled by then), to a temporary
+// file renamed into place, so readers never see half a file. Any error reading or writing it (a read-only
 // disk, a full one) is ignored: the file is compiled without a cache, as Node would.
 //
 // Written as a function whose source is inlined into each entry (an extra ES module costs ~0.3 ms);
@@ -245,8 +245,9 @@ export function sabkitCjsLoader() {
 
   /**
    * `text` (a CommonJS file's source) compiled in Node's CommonJS wrapper with its code cache when
-   * there is a usable one: `status` says 'accepted', 'rejected' (by V8) or 'none'. `save()` after the
-   * first run writes the cache when it was missing or rejected (it then holds what that run compiled).
+   * there is a usable one: `status` says 'accepted', 'rejected' (by V8) or 'none'. `save()` writes the
+   * cache, when it was missing or rejected, at the thread's exit; `saveNow()` at once (a thread that
+   * may be terminated, whose 'exit' handlers would not run).
    */
   function compile(filename, text) {
     // A small file compiles faster than its cache is read (measured here: ~50 µs either way at 2 KB).
@@ -260,10 +261,22 @@ export function sabkitCjsLoader() {
     });
     const status = cachedData === undefined ? 'none' : script.cachedDataRejected === true ? 'rejected' : 'accepted';
     const save = () => {
+      if (file === undefined || status === 'accepted') return;
+      // At exit, as Node's own compile cache flushes: the cache then also holds every function of
+      // the file this process compiled on the way (a pool's constructor and first run, not only the
+      // module's top level), and the import itself pays nothing for it.
+      if (pending.length === 0) proc.once('exit', flush);
+      pending.push(saveNow);
+    };
+    const saveNow = () => {
       if (file !== undefined && status !== 'accepted') writeCache(file, text, script.createCachedData());
     };
-    return { script, status, save };
+    return { script, status, save, saveNow };
   }
+  const pending = [];
+  const flush = () => {
+    for (const write of pending.splice(0)) write();
+  };
 
   const entry = off ? (filename) => M.createRequire(filename)(filename) : (filename) => load(filename, undefined);
   // For a script that compiles a bundle itself (a pool worker's launch script): the same disk cache.

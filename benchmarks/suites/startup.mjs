@@ -34,8 +34,9 @@ const rawWorker = file(
 let scripts = 0;
 const script = (lines) => file(`sample-${scripts++}.mjs`, `${lines.join('\n')}\n`);
 const url = (spec) => JSON.stringify(import.meta.resolve(spec));
-const importScript = (spec) =>
-  script([`const t = performance.now(); await import(${url(spec)}); console.log(performance.now() - t);`]);
+const importLine = (spec) =>
+  `const t = performance.now(); await import(${url(spec)}); console.log(performance.now() - t);`;
+const importScript = (spec) => script([importLine(spec)]);
 // Each cold sample prints { total, ctor, second }: the timed start, its synchronous part, and the
 // same start again in that process (after the first has been stopped).
 const coldScript = (spec) =>
@@ -120,6 +121,14 @@ const imports = rounds('import', {
   '@sabkit/atomics-sync': importScript('@sabkit/atomics-sync'),
   '@sabkit/typed-struct': importScript('@sabkit/typed-struct'),
   '@sabkit/multiprocessing': importScript('@sabkit/multiprocessing'),
+  // The same with the ES module entries' code cache off (scripts/cjs-loader.mjs; it is on by default
+  // and made by the warm-up sample): what the cache is worth, and a first run's import without it.
+  ...Object.fromEntries(
+    ['@sabkit/piscina', '@sabkit/atomics-sync', '@sabkit/typed-struct', '@sabkit/multiprocessing'].map((spec) => [
+      `${spec}, no code cache`,
+      script(["process.env.SABKIT_COMPILE_CACHE = '0';", importLine(spec)]),
+    ]),
+  ),
 });
 for (const [impl, t] of Object.entries(imports)) {
   const name = impl.startsWith('@sabkit/') ? `sabkit (${impl})` : impl;

@@ -45,13 +45,15 @@ test('Barrier: the party running the action is terminated; the others get Broken
 }, async () => {
   const b = new Barrier(3, () => {});
   const survivor = start({ mode: 'waiter', barrier: b });
-  const mine = b.waitAsync(null); // no timeout: only the dead-party check can release it
+  // No timeout: only the dead-party check can release it. The rejection is awaited from the start:
+  // the check may break the barrier before terminate() (or the 'exit' event) has resolved.
+  const mine = assert.rejects(b.waitAsync(null), BrokenBarrierError);
   const theirs = messageWith(survivor, 'index', 'error');
   await untilWaiting(b, 2);
   const victim = start({ mode: 'action', barrier: b });
   await messageWith(victim, 'inAction');
   await victim.terminate();
-  await within(assert.rejects(mine, BrokenBarrierError), 5_000, 'main');
+  await within(mine, 5_000, 'main');
   assert.deepEqual(await within(theirs, 5_000, 'worker'), { error: 'BrokenBarrierError' });
   assert.equal(b.broken, true);
   b.reset();
@@ -60,11 +62,12 @@ test('Barrier: the party running the action is terminated; the others get Broken
 
 test('Barrier: a party that calls process.exit inside the action breaks it too', { timeout: 20_000 }, async () => {
   const b = new Barrier(2, () => {});
-  const mine = b.waitAsync(null);
+  // Awaited from the start: the barrier may break before the worker's 'exit' event reaches main.
+  const mine = assert.rejects(b.waitAsync(null), BrokenBarrierError);
   await untilWaiting(b, 1);
   const victim = start({ mode: 'exit-in-action', barrier: b });
   assert.equal((await once(victim, 'exit'))[0], 7);
-  await within(assert.rejects(mine, BrokenBarrierError), 5_000, 'main');
+  await within(mine, 5_000, 'main');
   b.reset();
   await passesAgain(b);
 });
