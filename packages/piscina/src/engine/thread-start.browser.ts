@@ -3,7 +3,6 @@
  * worker-pool.browser.ts from the engine, which the browser bundle holds from the start (there is
  * no lazily loaded engine to overlap with).
  */
-import { POOL_BYTES } from '../dispatch/layout.js';
 import type { PoolMode } from './modes.js';
 import type { FilledOptions } from './options.js';
 
@@ -15,8 +14,9 @@ export interface FirstWorkers {
   readonly started: StartedThread[];
 }
 
-export function startFirstWorkers(_options: FilledOptions, _mode: PoolMode): FirstWorkers {
-  return { poolBuffer: new SharedArrayBuffer(POOL_BYTES), started: [] };
+/** No early starts (see above); nor a SharedArrayBuffer, which a page that is not cross-origin isolated lacks. */
+export function startFirstWorkers(_options: FilledOptions, _mode: PoolMode): FirstWorkers | undefined {
+  return undefined;
 }
 
-export function abandonThreads(_first: FirstWorkers): void {}
+export function abandonThreads(_first: FirstWorkers | undefined): void {}

@@ -104,9 +104,9 @@ export function startThread(options: FilledOptions, poolBuffer: SharedArrayBuffe
  * is loaded). A start that throws ends the early starts quietly: the engine then makes that start
  * itself and reports it as it always does (WorkerStartError).
  */
-export function startFirstWorkers(options: FilledOptions, mode: PoolMode): FirstWorkers {
+export function startFirstWorkers(options: FilledOptions, mode: PoolMode): FirstWorkers | undefined {
+  if (mode.backgroundStart === true || options.minThreads === 0) return undefined;
   const first: FirstWorkers = { poolBuffer: new SharedArrayBuffer(POOL_BYTES), started: [] };
-  if (mode.backgroundStart === true) return first;
   const early = Math.min(options.minThreads, Math.max(1, availableParallelism() - 1));
   try {
     while (first.started.length < early) first.started.push(startThread(options, first.poolBuffer));
@@ -117,8 +117,8 @@ export function startFirstWorkers(options: FilledOptions, mode: PoolMode): First
 }
 
 /** Lets the threads of a pool whose engine failed to adopt them not hold the process (never terminated mid-load). */
-export function abandonThreads(first: FirstWorkers): void {
-  for (const t of first.started.splice(0)) {
+export function abandonThreads(first: FirstWorkers | undefined): void {
+  for (const t of first?.started.splice(0) ?? []) {
     t.port.close();
     t.worker.unref();
   }
