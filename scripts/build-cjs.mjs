@@ -67,6 +67,12 @@ const pathEntries = process.argv
 const lazyModules = new Set(
   process.argv.filter((a) => a.startsWith('--lazy=')).map((a) => join(process.cwd(), a.slice('--lazy='.length))),
 );
+// Option --lazy-package=<id> (repeatable): another package (or subpath) whose require() is deferred
+// the same way, until a module first reads one of its names (typed-struct's Lock: the atomics-sync
+// index is loaded by the first lock() field, the rest comes from its small `core` entry).
+const lazyPackages = new Set(
+  process.argv.filter((a) => a.startsWith('--lazy-package=')).map((a) => a.slice('--lazy-package='.length)),
+);
 const esmEntries = process.argv
   .filter((a) => a.startsWith('--esm-entry='))
   .map((a) => join(process.cwd(), a.slice('--esm-entry='.length)));
@@ -269,7 +275,11 @@ for (const f of walk(cjs)) {
   let text = readFileSync(f, 'utf8');
   const lazyFiles = new Set([...lazyModules].map(outFile));
   const deferred = deferRequires(text, (id) =>
-    id.startsWith('node:') ? 'builtin' : id.startsWith('.') && lazyFiles.has(join(dirname(f), id)) ? 'own' : false,
+    id.startsWith('node:') || lazyPackages.has(id)
+      ? 'builtin'
+      : id.startsWith('.') && lazyFiles.has(join(dirname(f), id))
+        ? 'own'
+        : false,
   );
   if (deferred.deferred.length > 0) {
     if (!text.startsWith('"use strict";\n'))
