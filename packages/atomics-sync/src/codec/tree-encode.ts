@@ -32,11 +32,7 @@ const { V_STRING16, V_TRUE, V_UNDEFINED, V_VIEW } = F;
 export const TREE_BAIL = 0;
 /** treeEncodeInto: the region is too small (size unknown: see treeEncodeFresh). */
 export const TREE_OVERFLOW = -1;
-/**
- * Most values a strict encode (treeEncodeInto's `strict`) writes before it gives up: the caller
- * (the pool) then sends the value by structured clone, which costs about as much for a value this
- * large, and whose cost does not depend on finding every SharedArrayBuffer first.
- */
+/** Most values a strict encode writes (then the caller's structured clone costs about as much). */
 export const STRICT_MAX_VALUES = 256;
 
 const OVERFLOW = { overflow: true };
@@ -48,14 +44,10 @@ let pos = 0;
 let end = 0;
 let dvFor: Uint8Array | undefined;
 let dv: DataView = new DataView(new ArrayBuffer(8));
-/** Strict encode: shared memory and what only node:v8 carries are refused (BAIL), see treeEncodeInto. */
+/** Strict encode (see treeEncodeInto): shared memory refused (BAIL), `budget` values at most. */
 let strict = false;
-/**
- * No limit: a small integer (a Smi) rather than Infinity, which V8 would store in this module
- * variable as a freshly allocated heap number on every decrement.
- */
+/** A Smi, not Infinity: V8 would store that in this variable as a new heap number per decrement. */
 const NO_LIMIT = 0x3fffffff;
-/** Values a strict encode may still write (NO_LIMIT when not strict), counted per container. */
 let budget = NO_LIMIT;
 
 /** A container of `n` values begins: a strict encode gives up past STRICT_MAX_VALUES in all. */
@@ -217,11 +209,7 @@ function object(v: object, depth: number): void {
   else throw BAIL;
 }
 
-/**
- * The top-level plain object (the usual task argument, `{ a, b }`): as plain(), but it takes its
- * V_REF number only when a property value is an object (none can refer to it before that), so a
- * record of primitives never touches the seen-list.
- */
+/** A top-level plain object, as plain(), numbered (V_REF) only once a property holds an object. */
 function top(v: Record<string, unknown>): void {
   const keys = Object.keys(v);
   const n = keys.length;
