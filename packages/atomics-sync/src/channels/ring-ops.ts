@@ -136,7 +136,9 @@ const STREAM_STREAK = 64;
 const STREAM_NAP_MS = 0.05;
 const QUICK_LOADS = 8;
 /** What a nap sleeps on: a word nobody notifies. */
-const napWord = new Int32Array(new SharedArrayBuffer(4));
+// Made at import: where SharedArrayBuffer is missing (a page without cross-origin isolation) the
+// import must still work, so that the first primitive can name the headers; nothing naps there.
+const napWord = typeof SharedArrayBuffer === 'function' ? new Int32Array(new SharedArrayBuffer(4)) : new Int32Array(1);
 
 /**
  * Waits for data, spinning (RING_SPIN_MICROS, ring-wait.ts) or, in a stream, napping; true if

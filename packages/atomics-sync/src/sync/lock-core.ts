@@ -90,7 +90,9 @@ export const STARVATION_MS = 1;
  */
 export const NAP_FIRST_MS = 0.05;
 /** What a nap sleeps on: a word nobody notifies (Atomics.wait with a timeout is the only sleep). */
-const napWord = new Int32Array(new SharedArrayBuffer(4));
+// Made at import: where SharedArrayBuffer is missing (a page without cross-origin isolation) the
+// import must still work, so that the first primitive can name the headers; nothing naps there.
+const napWord = typeof SharedArrayBuffer === 'function' ? new Int32Array(new SharedArrayBuffer(4)) : new Int32Array(1);
 
 /** Spin rounds per wake-up cycle; each round is at most SPIN_ITERATIONS / SPIN_ROUNDS loads. */
 const SPIN_ROUNDS = 4;
