@@ -155,7 +155,10 @@ export function sabkitCjsLoader() {
     } else if (M.isBuiltin(id)) return proc.getBuiltinModule(id);
     else if (id.startsWith('@sabkit/')) {
       const f = resolveSabkit(parent.path, id);
-      if (f !== undefined) return load(f, parent);
+      if (f !== undefined) {
+        readPack(f);
+        return load(f, parent);
+      }
     }
     return parent.require(id);
   }
@@ -210,18 +213,57 @@ export function sabkitCjsLoader() {
     }
   }
 
+  // Packs (scripts/build-cjs.mjs): <entry>.pack beside an entry's file holds, as one script, the
+  // files of its package that loading the entry loads, each as a function of Node's CommonJS
+  // wrapper's parameters with the file's byte size: one read and one compile instead of one per
+  // file (measured ~0.2 ms per file here). A module still runs once, under its own file's name in
+  // require.cache (so Node's require() and this loader share it), and only when its file is still
+  // the one packed: same size and not newer than the pack (an edited or patched file is read).
+  const packed = new Map(); // file -> { size, fn, mtime }
+  const packsTried = new Set();
+  function readPack(filename) {
+    const file = filename.replace(/\.js$/, '.pack');
+    if (off || file === filename || packsTried.has(file)) return;
+    packsTried.add(file);
+    try {
+      const st = fs.statSync(file, { throwIfNoEntry: false });
+      if (st === undefined) return;
+      const text = fs.readFileSync(file, 'utf8');
+      const compiled = compile(file, text, false);
+      const table = compiled.script.runInThisContext();
+      compiled.save();
+      const dir = path.dirname(file);
+      for (const rel of Object.keys(table)) {
+        const f = path.join(dir, rel);
+        if (!packed.has(f)) packed.set(f, { size: table[rel][0], fn: table[rel][1], mtime: st.mtimeMs });
+      }
+    } catch {
+      // No pack: each file is read on its own.
+    }
+  }
+  const fromPack = (filename) => {
+    const p = packed.get(filename);
+    if (p === undefined) return undefined;
+    packed.delete(filename);
+    const st = fs.statSync(filename, { throwIfNoEntry: false });
+    return st !== undefined && st.size === p.size && st.mtimeMs <= p.mtime ? p.fn : undefined;
+  };
+
   function load(filename, parent) {
     const have = cache[filename];
     if (have !== undefined) return have.exports;
+    const fn = fromPack(filename);
     let text;
-    try {
-      text = fs.readFileSync(filename, 'utf8');
-    } catch {
-      return parent === undefined ? M.createRequire(filename)(filename) : parent.require(filename);
+    if (fn === undefined) {
+      try {
+        text = fs.readFileSync(filename, 'utf8');
+      } catch {
+        return parent === undefined ? M.createRequire(filename)(filename) : parent.require(filename);
+      }
+      // import() needs Node's own loader on Node 20 (see above).
+      if (/\bimport\(/.test(text))
+        return parent === undefined ? M.createRequire(filename)(filename) : parent.require(filename);
     }
-    // import() needs Node's own loader on Node 20 (see above).
-    if (/\bimport\(/.test(text))
-      return parent === undefined ? M.createRequire(filename)(filename) : parent.require(filename);
     const mod = new M(filename, parent ?? null);
     mod.filename = filename;
     mod.paths = pathsOf(mod.path);
@@ -232,14 +274,14 @@ export function sabkitCjsLoader() {
     cache[filename] = mod;
     let compiled;
     try {
-      compiled = compile(filename, text);
-      compiled.script.runInThisContext()(mod.exports, req, mod, filename, mod.path);
+      if (fn === undefined) compiled = compile(filename, text);
+      (fn ?? compiled.script.runInThisContext())(mod.exports, req, mod, filename, mod.path);
     } catch (e) {
       delete cache[filename];
       throw e;
     }
     mod.loaded = true;
-    compiled.save();
+    compiled?.save();
     return mod.exports;
   }
 
@@ -249,16 +291,13 @@ export function sabkitCjsLoader() {
    * cache, when it was missing or rejected, at the thread's exit; `saveNow()` at once (a thread that
    * may be terminated, whose 'exit' handlers would not run).
    */
-  function compile(filename, text) {
+  function compile(filename, text, wrap = true) {
     // A small file compiles faster than its cache is read (measured here: ~50 µs either way at 2 KB).
     const file = off || text.length < CACHE_MIN_CHARS ? undefined : cacheFile(filename);
     const cachedData = readCache(file, text);
     // Node's CommonJS wrapper on a line of its own: lineOffset -1 keeps stack traces' lines.
-    const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {\n${text}\n})`, {
-      filename,
-      lineOffset: -1,
-      cachedData,
-    });
+    const code = wrap ? `(function (exports, require, module, __filename, __dirname) {\n${text}\n})` : text;
+    const script = new vm.Script(code, { filename, lineOffset: wrap ? -1 : 0, cachedData });
     const status = cachedData === undefined ? 'none' : script.cachedDataRejected === true ? 'rejected' : 'accepted';
     const save = () => {
       if (file === undefined || status === 'accepted') return;
@@ -278,7 +317,12 @@ export function sabkitCjsLoader() {
     for (const write of pending.splice(0)) write();
   };
 
-  const entry = off ? (filename) => M.createRequire(filename)(filename) : (filename) => load(filename, undefined);
+  const entry = off
+    ? (filename) => M.createRequire(filename)(filename)
+    : (filename) => {
+        readPack(filename);
+        return load(filename, undefined);
+      };
   // For a script that compiles a bundle itself (a pool worker's launch script): the same disk cache.
   entry.compile = compile;
   Object.defineProperty(g, KEY, { value: entry });

@@ -19,6 +19,7 @@ export {
   isSharedDescriptor,
   registerKind,
   setKindLoader,
+  newSharedBuffer,
   type SharedDescriptor,
 } from './runtime/shared.js';
 export {
@@ -30,3 +31,10 @@ export {
 } from './codec/error-transport.js';
 export * from './errors.js';
 export { watchWorker, livenessTable } from './runtime/liveness.js';
+// typed-struct registers its struct types' factory at import through this entry, not the index.
+export {
+  registerStructTypeFactory,
+  structTypeFromSchema,
+  isStructTypeLike,
+  type StructTypeLike,
+} from './cells/struct-type.js';

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -88,5 +88,73 @@ test('one instance: import then require, require then import, and the CommonJS s
   ]) {
     const out = fresh([...check, ...order, ...compare]);
     assert.deepEqual(out, { same: true, internal: true, isWorkerThread: false, workerData: null }, order.join(' '));
+  }
+});
+
+// The files an import reads from the packages' dist/: one pack per package (scripts/build-cjs.mjs),
+// not each CommonJS file. The script patches fs.readFileSync before the import, to list what is read.
+const readsOf = (spec: string) => [
+  "const fs = process.getBuiltinModule('node:fs');",
+  'const read = fs.readFileSync;',
+  'const reads = [];',
+  'fs.readFileSync = function (p, ...rest) { reads.push(String(p)); return read.call(this, p, ...rest); };',
+  `await import('${spec}');`,
+  'fs.readFileSync = read;',
+  'const dist = reads.map((p) => /([^/]+)\\/dist\\/(.*)$/.exec(p)).filter((m) => m && /\\.(c?js|pack)$/.test(m[2]))',
+  '  .map((m) => `${m[1]}/${m[2]}`).sort();',
+];
+
+test('import reads one pack per package, not each CommonJS file', { timeout: 60_000 }, () => {
+  const out = fresh([...readsOf('@sabkit/piscina'), 'console.log(JSON.stringify({ dist }));']);
+  assert.deepEqual(out.dist, ['atomics-sync/cjs/core.pack', 'piscina/cjs/index.pack']);
+});
+
+test('a file changed after the build (patched) runs from its file, not from the pack', { timeout: 60_000 }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sabkit-pack-'));
+  try {
+    const old = new Date('1985-10-26T08:15:00Z'); // npm's extraction date: packs and files alike
+    for (const name of ['piscina', 'atomics-sync']) {
+      const to = join(dir, 'node_modules', '@sabkit', name);
+      const from = fileURLToPath(new URL(`../../../${name}/`, import.meta.url));
+      cpSync(join(from, 'dist'), join(to, 'dist'), { recursive: true });
+      cpSync(join(from, 'package.json'), join(to, 'package.json'));
+      for (const f of readdirSync(join(to, 'dist'), { recursive: true, encoding: 'utf8' }))
+        utimesSync(join(to, 'dist', f), old, old);
+    }
+    const cjs = join(dir, 'node_modules', '@sabkit', 'piscina', 'dist', 'cjs');
+    // Same size, newer: only the time tells.
+    const movable = join(cjs, 'movable.js');
+    const text = readFileSync(movable, 'utf8');
+    assert.ok(text.startsWith('"use strict";'));
+    writeFileSync(movable, `global.PP=13;${text.slice('"use strict";'.length)}`);
+    // Larger, and as old as the pack: the size tells.
+    const state = join(cjs, 'worker-state.js');
+    writeFileSync(state, `${readFileSync(state, 'utf8')}\nglobal.QQ = 7;\n`);
+    utimesSync(state, old, old);
+    const script = join(dir, 'main.mjs');
+    writeFileSync(
+      script,
+      [...readsOf('@sabkit/piscina'), 'console.log(JSON.stringify({ dist, pp: global.PP, qq: global.QQ }));'].join(
+        '\n',
+      ),
+    );
+    const r = spawnSync(process.execPath, [script], {
+      cwd: dir,
+      env: { ...process.env, SABKIT_COMPILE_CACHE: join(dir, 'cache') },
+      encoding: 'utf8',
+      timeout: 50_000,
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}');
+    assert.equal(out.pp, 13);
+    assert.equal(out.qq, 7);
+    assert.deepEqual(out.dist, [
+      'atomics-sync/cjs/core.pack',
+      'piscina/cjs/index.pack',
+      'piscina/cjs/movable.js',
+      'piscina/cjs/worker-state.js',
+    ]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -7,7 +7,7 @@
  * field, each with its own inline caches, while the closures of one kind share theirs across
  * every type in the program, which V8 then cannot specialise once many types meet one accessor.
  */
-import { describe, InvalidArgumentError } from '@sabkit/atomics-sync';
+import { describe, InvalidArgumentError } from '@sabkit/atomics-sync/core';
 import { StructFieldError } from './errors.js';
 import { type Codec, bitsCodec, checkedScalarCodec, enumCodec, readString, writeString } from './codec.js';
 import type { Memo } from './memory.js';

@@ -9,7 +9,7 @@
  * are real typed arrays and pay neither. The accessors are defined once per array type, on first
  * use, one per element: a very long bool or string array pays that once.
  */
-import { IndexError, describe } from '@sabkit/atomics-sync';
+import { IndexError, describe } from '@sabkit/atomics-sync/core';
 import {
   type Reader,
   type Writer,

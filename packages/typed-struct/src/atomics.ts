@@ -12,7 +12,7 @@
  * array field in an aligned struct, `p.counts` is a real typed array: use the global Atomics on it.
  * Atomics work on ArrayBuffer memory too, but only SharedArrayBuffer memory is shared.
  */
-import { InvalidArgumentError, describe } from '@sabkit/atomics-sync';
+import { InvalidArgumentError, describe } from '@sabkit/atomics-sync/core';
 import { AtomicFieldError } from './errors.js';
 import { describeNode, hasProperty, type Layout } from './nodes.js';
 import type { Memo } from './memory.js';

@@ -3,7 +3,7 @@
  * typed arrays, for the paths that are not per-field accessors: element arrays, columns, init and
  * plain copies. Field accessors (view.ts) inline the same operations per kind.
  */
-import { InvalidArgumentError, describe } from '@sabkit/atomics-sync';
+import { InvalidArgumentError, describe } from '@sabkit/atomics-sync/core';
 import { StructRangeError } from './errors.js';
 import type { BitsNode, EnumNode, StringNode } from './nodes.js';
 import type { Memo } from './memory.js';

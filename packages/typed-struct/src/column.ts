@@ -8,7 +8,7 @@
  * one field (stride 1) `dense` is a plain typed array of the column. Otherwise (packed, strings)
  * get/set go through the DataView or the UTF-8 codec.
  */
-import { IndexError, InvalidArgumentError, describe } from '@sabkit/atomics-sync';
+import { IndexError, InvalidArgumentError, describe } from '@sabkit/atomics-sync/core';
 import {
   type Reader,
   type Writer,

@@ -8,7 +8,7 @@
  * bad StructArray length or argument), IndexError (an element index out of range), ReviveError
  * (`from` given something that is not a serialised struct of this type).
  */
-import { SabkitError, registerErrorClass } from '@sabkit/atomics-sync';
+import { SabkitError, registerErrorClass } from '@sabkit/atomics-sync/core';
 
 /** A struct definition or schema is invalid: unknown field type, duplicate or reserved name, bad size. */
 export class StructSchemaError extends SabkitError {

@@ -18,7 +18,8 @@
  * Node and Layout shapes: nodes.ts. Field specs and their nodes: specs.ts.
  * Layout: docs/layouts/struct.md
  */
-import { IndexError, InvalidArgumentError, Lock, describe } from '@sabkit/atomics-sync';
+import { Lock } from '@sabkit/atomics-sync';
+import { IndexError, InvalidArgumentError, describe } from '@sabkit/atomics-sync/core';
 import { StructSchemaError } from './errors.js';
 import { type FieldLayout, type Layout, type Node, describeNode } from './nodes.js';
 import { checkSize, nodeOf } from './specs.js';

@@ -16,7 +16,7 @@
  * `memory.grow()` must be made again over the new `memory.buffer` (as with any typed array over
  * Wasm memory). A shared memory's old SharedArrayBuffer stays valid for its old length.
  */
-import { InvalidRegionError, describe } from '@sabkit/atomics-sync';
+import { InvalidRegionError, describe } from '@sabkit/atomics-sync/core';
 
 /** A WebAssembly.Memory (structurally, so that no DOM or wasm type library is needed). */
 export interface WasmMemoryLike {

@@ -9,7 +9,7 @@
  * objects, so that view.ts, whose accessors call it, can import it without a circle; turning
  * records found inside a value into plain values (plainify) is view.ts's part.
  */
-import { InvalidArgumentError, describe } from '@sabkit/atomics-sync';
+import { InvalidArgumentError, describe } from '@sabkit/atomics-sync/core';
 import {
   bitsCodec,
   checkScalar,

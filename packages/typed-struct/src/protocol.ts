@@ -8,7 +8,7 @@
  * StructArray reaches the StructType of a received schema through atomics-sync's struct-type
  * factory registry, as atomics-sync's own Value and SharedArray do.
  */
-import { ReviveError, describe, structTypeFromSchema } from '@sabkit/atomics-sync';
+import { ReviveError, describe, structTypeFromSchema } from '@sabkit/atomics-sync/core';
 import { StructSchemaError } from './errors.js';
 import { type LayoutOptions, buildLayout, describeLayout } from './layout.js';
 import { LAYOUT, type Layout } from './nodes.js';

@@ -4,7 +4,8 @@
  * sides live here so that a spec is refused by the same rules whether it is made or parsed;
  * placing the nodes in a struct is layout.ts's part.
  */
-import { Lock, describe } from '@sabkit/atomics-sync';
+import { Lock } from '@sabkit/atomics-sync';
+import { describe } from '@sabkit/atomics-sync/core';
 import { StructSchemaError } from './errors.js';
 import { MAX_STRUCT_BYTES, type Node, layoutOf } from './nodes.js';
 import { type Endian, type IntegerKind, SCALARS, SCALAR_KINDS, type ScalarKind, isScalarKind } from './scalars.js';

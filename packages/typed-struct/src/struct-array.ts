@@ -22,7 +22,7 @@ import {
   describe,
   newSharedBuffer,
   registerKind,
-} from '@sabkit/atomics-sync';
+} from '@sabkit/atomics-sync/core';
 import { makeColumn, type Column } from './column.js';
 import { resolvePath } from './layout.js';
 import { describeNode, layoutOf, type Layout } from './nodes.js';

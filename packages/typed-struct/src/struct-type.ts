@@ -23,7 +23,7 @@ import {
   registerKind,
   registerStructTypeFactory,
   type StructTypeLike,
-} from '@sabkit/atomics-sync';
+} from '@sabkit/atomics-sync/core';
 import { StructSchemaError } from './errors.js';
 import { buildLayout, describeLayout, fieldInfos, resolvePath } from './layout.js';
 import { LAYOUT, type Layout } from './nodes.js';

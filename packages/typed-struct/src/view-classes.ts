@@ -12,7 +12,8 @@
  * Kept apart from view.ts, which this imports and which never imports this back: nested structs
  * need viewAt to make their child views, so it sits with the makers, not with StructView.
  */
-import { InvalidArgumentError, InvalidRegionError, Lock, describe } from '@sabkit/atomics-sync';
+import { Lock } from '@sabkit/atomics-sync';
+import { InvalidArgumentError, InvalidRegionError, describe } from '@sabkit/atomics-sync/core';
 import { type Make, closureDescriptor, plansOf } from './accessors.js';
 import { ElementArray } from './array-view.js';
 import { codegenAllowed, generateViewClass } from './codegen.js';

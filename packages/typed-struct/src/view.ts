@@ -21,7 +21,7 @@
  * constructing a view never reaches GUARD; that keeps construction a plain allocation, which V8
  * removes altogether when the view does not escape (`arr.get(i).x` in a loop allocates nothing).
  */
-import { describe } from '@sabkit/atomics-sync';
+import { describe } from '@sabkit/atomics-sync/core';
 import { StructFieldError } from './errors.js';
 import type { Memo } from './memory.js';
 import { hasProperty, type Layout } from './nodes.js';

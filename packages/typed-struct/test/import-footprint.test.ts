@@ -49,3 +49,35 @@ test('import loads no worker_threads, v8 or os; a struct works', { timeout: 60_0
   ]);
   assert.deepEqual(out, { atImport: ['module', 'vm'], x: 1.5, y: 2 });
 });
+
+// typed-struct takes its errors, sharing protocol and struct-type registry from atomics-sync's small
+// `core` entry; atomics-sync's index (Lock and the other primitives) loads with the first lock() field.
+test('import loads atomics-sync/core, not its index; the first lock() field loads it, one Lock class', {
+  timeout: 60_000,
+}, () => {
+  const out = fresh([
+    "const t = await import('@sabkit/typed-struct');",
+    "const { createRequire } = await import('node:module');",
+    "const require = createRequire(process.cwd() + '/x.js');",
+    "const index = require.resolve('@sabkit/atomics-sync');",
+    "const core = require.resolve('@sabkit/atomics-sync/core');",
+    'const indexAtImport = index in require.cache;',
+    'const coreAtImport = core in require.cache;',
+    "const Counter = t.struct({ hits: 'u32', mu: t.lock() }, { name: 'Counter' });",
+    'const c = Counter.create();',
+    'c.mu.withLock(() => { c.hits += 1; });',
+    "const a = await import('@sabkit/atomics-sync');",
+    'const value = new a.Value(Counter);',
+    'const revived = a.revive(structuredClone(value));',
+    'console.log(JSON.stringify({ indexAtImport, coreAtImport, indexAfter: index in require.cache,',
+    '  sameLock: c.mu instanceof a.Lock, hits: c.hits, revived: revived instanceof a.Value }));',
+  ]);
+  assert.deepEqual(out, {
+    indexAtImport: false,
+    coreAtImport: true,
+    indexAfter: true,
+    sameLock: true,
+    hits: 1,
+    revived: true,
+  });
+});

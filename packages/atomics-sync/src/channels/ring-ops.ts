@@ -136,9 +136,9 @@ const STREAM_STREAK = 64;
 const STREAM_NAP_MS = 0.05;
 const QUICK_LOADS = 8;
 /** What a nap sleeps on: a word nobody notifies. */
-// Made on first use: a page that is not cross-origin isolated has no SharedArrayBuffer, and importing the
-// package there must still work (packages/runtimes' plain pages).
-let napWord: Int32Array | undefined;
+// Made at import: where SharedArrayBuffer is missing (a page without cross-origin isolation) the
+// import must still work, so that the first primitive can name the headers; nothing naps there.
+const napWord = typeof SharedArrayBuffer === 'function' ? new Int32Array(new SharedArrayBuffer(4)) : new Int32Array(1);
 
 /**
  * Waits for data, spinning (RING_SPIN_MICROS, ring-wait.ts) or, in a stream, napping; true if
@@ -149,12 +149,7 @@ function waitForData(ring: RecordRing, deadline: number): boolean {
   const i32 = ring.i32;
   const head = i32[ring.head] & POSITION_MASK; // plain: see RecordRing.tryReadValue
   if (ring.readStreak >= STREAM_STREAK) {
-    Atomics.wait(
-      (napWord ??= new Int32Array(new SharedArrayBuffer(4))),
-      0,
-      0,
-      Math.min(STREAM_NAP_MS, deadline - performance.now()),
-    );
+    Atomics.wait(napWord, 0, 0, Math.min(STREAM_NAP_MS, deadline - performance.now()));
     if ((Atomics.load(i32, ring.tail) & POSITION_MASK) !== head) return true;
     ring.readStreak = 0;
   }

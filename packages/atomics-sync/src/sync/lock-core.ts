@@ -90,9 +90,9 @@ export const STARVATION_MS = 1;
  */
 export const NAP_FIRST_MS = 0.05;
 /** What a nap sleeps on: a word nobody notifies (Atomics.wait with a timeout is the only sleep). */
-// Made on first use: a page that is not cross-origin isolated has no SharedArrayBuffer, and importing the
-// package there must still work (packages/runtimes' plain pages).
-let napWord: Int32Array | undefined;
+// Made at import: where SharedArrayBuffer is missing (a page without cross-origin isolation) the
+// import must still work, so that the first primitive can name the headers; nothing naps there.
+const napWord = typeof SharedArrayBuffer === 'function' ? new Int32Array(new SharedArrayBuffer(4)) : new Int32Array(1);
 
 /** Spin rounds per wake-up cycle; each round is at most SPIN_ITERATIONS / SPIN_ROUNDS loads. */
 const SPIN_ROUNDS = 4;
@@ -305,12 +305,7 @@ export function lockSlowSync(i32: Int32Array, i: number, deadline: number): numb
   for (;;) {
     const r = step(i32, i, a);
     if (r === NAP) {
-      Atomics.wait(
-        (napWord ??= new Int32Array(new SharedArrayBuffer(4))),
-        0,
-        0,
-        Math.max(0, a.parkUntil - performance.now()),
-      );
+      Atomics.wait(napWord, 0, 0, Math.max(0, a.parkUntil - performance.now()));
       continue;
     }
     if (r !== PARK) {

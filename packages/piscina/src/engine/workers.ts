@@ -234,8 +234,7 @@ export class Workers implements WorkerEvents {
    */
   get idle(): number {
     let n = 0;
-    for (const w of this.list)
-      if ((w.phase === 'ready' || (w.phase === 'booting' && w.initial)) && w.inflight === 0) n++;
+    for (const w of this.list) if ((w.phase === 'ready' || (w.phase === 'booting' && w.initial)) && !w.occupied) n++;
     return n;
   }
 
