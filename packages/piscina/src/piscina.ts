@@ -16,6 +16,7 @@ import type { TaskArgument, TaskExport, TaskExportName, TaskResult } from './tas
 import type { Histogram, HistogramSummary } from './engine/histogram.js';
 import { fillOptions, ownProperties, type FilledOptions, type PiscinaOptions } from './engine/options.js';
 import { poolModeOf } from './engine/modes.js';
+import { abandonThreads, startFirstWorkers } from './engine/thread-start.js';
 import { ArgumentTypeError } from './errors.js';
 import { ArrayTaskQueue, FixedQueue } from './engine/task-queue.js';
 import { kQueueOptions, kTransferable, kValue, move } from './transfer.js';
@@ -54,7 +55,16 @@ export class Piscina<T = any, R = TaskResult<T>> extends EventEmitter {
 
   constructor(options: PiscinaOptions = {}) {
     super();
-    this.#core = new PoolCore(fillOptions(options), this, poolModeOf(options));
+    const filled = fillOptions(options);
+    const mode = poolModeOf(options);
+    // The threads first (thread-start.ts): in a fresh process they boot while the engine loads.
+    const first = startFirstWorkers(filled, mode);
+    try {
+      this.#core = new PoolCore(filled, this, mode, first);
+    } catch (e) {
+      abandonThreads(first);
+      throw e;
+    }
   }
 
   /**

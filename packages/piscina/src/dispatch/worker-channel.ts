@@ -101,9 +101,10 @@ export class WorkerChannel {
    * and when each was published (NaN until notifyMain stamps it: it follows every response), in
    * order from #uHead. Entries main has read (RES_READ past their end) are dropped.
    */
-  readonly #uEnd: number[] = [];
-  readonly #uTime: number[] = [];
+  #uEnd = new Float64Array(256);
+  #uTime = new Float64Array(256);
   #uHead = 0;
+  #uLen = 0;
   #cancelEpoch = 0;
   #roomSeen = 0;
   #wokeMain = false;
@@ -209,9 +210,7 @@ export class WorkerChannel {
         f64[(off >> 3) + 2] = start;
         f64[(off >> 3) + 3] = run;
         this.responses.publish();
-        const first = this.#uHead === this.#uEnd.length;
-        this.#uEnd.push(this.responses.position);
-        this.#uTime.push(first ? performance.now() : Number.NaN);
+        this.#track(this.responses.position);
         return;
       }
       this.#waitForRoom();
@@ -238,8 +237,27 @@ export class WorkerChannel {
    * Wakes the main thread if it is parked and has unannounced responses to read, when `force` or
    * when the coalescing rules above say so.
    */
+  /**
+   * Notes a published response (its end position in the ring). Arrays reused, never truncated: a
+   * worker whose main thread is awake forgets after every response, and `length = 0` then `push`
+   * allocated a new backing store per task.
+   */
+  #track(end: number): void {
+    if (this.#uLen === this.#uEnd.length) {
+      const e = new Float64Array(this.#uLen * 2);
+      const t = new Float64Array(this.#uLen * 2);
+      e.set(this.#uEnd);
+      t.set(this.#uTime);
+      this.#uEnd = e;
+      this.#uTime = t;
+    }
+    this.#uEnd[this.#uLen] = end;
+    this.#uTime[this.#uLen] = this.#uHead === this.#uLen ? performance.now() : Number.NaN;
+    this.#uLen++;
+  }
+
   notifyMain(force: boolean): void {
-    if (this.#uHead === this.#uEnd.length) return;
+    if (this.#uHead === this.#uLen) return;
     if (Atomics.load(this.pool, MAIN_PARKED) === 0) {
       this.#forget();
       this.#wokeMain = false;
@@ -270,15 +288,16 @@ export class WorkerChannel {
   #oldestUnread(): number {
     const end = this.#uEnd;
     const time = this.#uTime;
-    let i = end.length - 1;
+    const len = this.#uLen;
+    let i = len - 1;
     if (Number.isNaN(time[i])) {
       const now = performance.now();
       while (i > this.#uHead && Number.isNaN(time[i])) time[i--] = now;
     }
     const read = Atomics.load(this.i32, RES_READ) >>> 0;
     let h = this.#uHead;
-    while (h < end.length && ((read - end[h]) | 0) >= 0) h++; // free-running uint32 positions
-    if (h === end.length) {
+    while (h < len && ((read - end[h]) | 0) >= 0) h++; // free-running uint32 positions
+    if (h === len) {
       this.#forget();
       return -1;
     }
@@ -287,13 +306,12 @@ export class WorkerChannel {
   }
 
   #forget(): void {
-    this.#uEnd.length = 0;
-    this.#uTime.length = 0;
     this.#uHead = 0;
+    this.#uLen = 0;
   }
 
   get hasUnnotified(): boolean {
-    return this.#uHead < this.#uEnd.length;
+    return this.#uHead < this.#uLen;
   }
 
   /** Spins up to WORKER_SPIN_MS (or _AFTER_WAKE_MS) for a request or a cancel; true if one came. */

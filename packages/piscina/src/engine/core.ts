@@ -50,6 +50,7 @@ import { isMovable, unwrapMovable } from '../transfer.js';
 import type { HeldTask, WorkerHandle } from './worker-handle.js';
 import { reviveOrRaw, settleRevived } from './revive-result.js';
 import { Workers, type PoolEmitter } from './workers.js';
+import type { FirstWorkers } from './thread-start.js';
 
 bindCodec({ encodeInto, tryEncodeInto, encode, decode, lastDecodeMayRevive });
 
@@ -85,15 +86,16 @@ export class PoolCore {
   #closePromise: Promise<void> | undefined;
   #destroyPromise: Promise<void> | undefined;
 
-  constructor(options: FilledOptions, emitter: PoolEmitter, mode: PoolMode = {}) {
+  /** `first`: the workers piscina.ts started before this module loaded (thread-start.ts), adopted here. */
+  constructor(options: FilledOptions, emitter: PoolEmitter, mode: PoolMode = {}, first?: FirstWorkers) {
     this.options = options;
     this.#daemon = mode.daemon === true;
     this.#emitter = emitter;
     this.#queue = options.taskQueue;
     this.#fifo = this.#queue instanceof FixedQueue || this.#queue instanceof ArrayTaskQueue;
     this.#depth = this.#bootDepth = depthFor(0, options.concurrentTasksPerWorker, this.#fifo);
-    const poolBuffer = new SharedArrayBuffer(POOL_BYTES);
-    this.workers = new Workers(options, poolBuffer, emitter, this);
+    const poolBuffer = first?.poolBuffer ?? new SharedArrayBuffer(POOL_BYTES);
+    this.workers = new Workers(options, poolBuffer, emitter, this, first?.started);
     // The workers first, the rest of the pool while they boot: in a fresh process each part of the
     // pool runs its code for the first time (compiling it), and every ms before the first
     // `new Worker` was a ms later first result (~1 ms measured here). Workers call back into the

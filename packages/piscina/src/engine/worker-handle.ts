@@ -167,6 +167,20 @@ export class WorkerHandle {
     return this.inflight > Math.max(this.channel.lowWater, 0) + 1;
   }
 
+  /**
+   * Whether it holds a task of its own (one not stolen from it): `inflight` also counts the slots
+   * of stolen tasks until the worker skips their records, which a worker still booting or blocked
+   * in a long task does not do for a while; such a worker runs nothing (idleThreads).
+   */
+  get occupied(): boolean {
+    if (this.inflight === 0) return false;
+    for (let s = this.#newest; s >= 0; s = this.#prev[s]) {
+      const task = this.tasks[s];
+      if (task !== undefined && this.owns(task, s)) return true;
+    }
+    return false;
+  }
+
   /** Whether the response for `slot` is `task`'s: false once the task was stolen from this slot. */
   owns(task: HeldTask, slot: number): boolean {
     return task.worker === this && task.slot === slot;

@@ -1,12 +1,10 @@
 /**
  * Starting and stopping workers.
  *
- * Start: allocate the worker's channel, hand the start-up record over through environment data
- * (set, construct, clear: see worker/boot.ts), post the payload MessagePort, and register the
- * worker with atomics-sync's liveness table (livenessTable() before the first worker exists, so
- * every worker inherits the table; watchWorker(worker) so that sabkit locks it held are recovered
- * if it dies). Workers are unref'd: the pool keeps the process alive only while it has tasks
- * (core.ts), so an idle pool never blocks process exit.
+ * Start: the thread is created by thread-start.ts (startThread; for a constructor's first workers,
+ * before the engine loads); spawnWorker makes its handle and listeners. Workers are unref'd: the
+ * pool keeps the process alive only while it has tasks (core.ts), so an idle pool never blocks
+ * process exit.
  *
  * Stop: the worker is ref'd again until it exits, so that awaiting destroy() or close() keeps the
  * process alive. Node can abort the whole process if a worker is terminated at the wrong moment of
@@ -20,20 +18,12 @@
  * inside a module load: destroy() right after new Piscina() takes milliseconds, not the boot.
  */
 import { existsSync } from 'node:fs';
-import { MessageChannel, Worker, setEnvironmentData, type WorkerOptions } from 'node:worker_threads';
-import { livenessTable, watchWorker } from '@sabkit/atomics-sync/core';
-import { CHANNEL_BYTES, LOADING, LOADING_BUSY, LOADING_IDLE, LOADING_STOP } from '../dispatch/layout.js';
+import { LOADING, LOADING_BUSY, LOADING_IDLE, LOADING_STOP } from '../dispatch/layout.js';
 import { MainChannel } from '../dispatch/main-channel.js';
-import { codeCacheFor, codeCacheKey, codeCacheNotMade } from './code-cache.js';
 import { Histogram } from './histogram.js';
-import { PORT_MESSAGE } from './messages.js';
 import type { FilledOptions } from './options.js';
 import { WorkerHandle } from './worker-handle.js';
-import { INIT_ENV_KEY, type WorkerInit } from '../worker-state.js';
-import { checkWorkerFile } from '../worker-file.js';
-
-/** The worker's launch script: it loads the entry (worker/launch.cts). */
-const ENTRY_URL = new URL('../worker/launch.cjs', import.meta.url);
+import { startThread, type StartedThread } from './thread-start.js';
 
 /** The published build's worker entry is one CommonJS bundle (launch.cts); the tests' build is ESM. */
 const ENTRY_IS_COMMONJS = existsSync(new URL('../worker/entry.cjs', import.meta.url));
@@ -48,50 +38,18 @@ export interface WorkerEvents {
 }
 
 /**
- * Starts one worker. Throws what `new Worker` throws synchronously (e.g. an invalid execArgv).
+ * Starts one worker, or adopts one `started` earlier (thread-start.ts). Throws what `new Worker`
+ * throws synchronously (e.g. an invalid execArgv).
  */
-export function spawnWorker(options: FilledOptions, poolBuffer: SharedArrayBuffer, events: WorkerEvents): WorkerHandle {
-  livenessTable();
-  const channel = new SharedArrayBuffer(CHANNEL_BYTES);
-  const cacheKey = codeCacheKey(options.execArgv);
-  const cache = codeCacheFor(cacheKey);
-  const init: WorkerInit = {
-    channel,
-    pool: poolBuffer,
-    filename: options.filename,
-    name: options.name,
-    concurrency: options.concurrentTasksPerWorker,
-    atomics: options.atomics,
-    maxHeapMB: Number.isFinite(options.maxWorkerHeapMB) ? options.maxWorkerHeapMB : 0,
-    niceIncrement: options.niceIncrement,
-    codeCache: cache.data,
-    produceCodeCache: cache.produce,
-  };
-  const workerOptions: WorkerOptions = {
-    env: options.env,
-    argv: options.argv,
-    execArgv: options.execArgv,
-    resourceLimits: options.resourceLimits,
-    workerData: options.workerData,
-    trackUnmanagedFds: options.trackUnmanagedFds,
-  };
-  checkWorkerFile(ENTRY_URL, 'a pool worker');
-  let worker: Worker;
-  setEnvironmentData(INIT_ENV_KEY, init as never);
-  try {
-    worker = new Worker(ENTRY_URL, workerOptions);
-  } catch (e) {
-    if (cache.produce) codeCacheNotMade(cacheKey);
-    throw e;
-  } finally {
-    setEnvironmentData(INIT_ENV_KEY, undefined as never);
-  }
-  const { port1, port2 } = new MessageChannel();
-  port1.unref();
-  worker.postMessage({ [PORT_MESSAGE]: true, port: port2 }, [port2]);
-  watchWorker(worker);
+export function spawnWorker(
+  options: FilledOptions,
+  poolBuffer: SharedArrayBuffer,
+  events: WorkerEvents,
+  started: StartedThread = startThread(options, poolBuffer),
+): WorkerHandle {
+  const { worker, channel, port: port1 } = started;
   const handle = new WorkerHandle(worker, new MainChannel(channel, port1));
-  if (cache.produce) handle.codeCacheKey = cacheKey;
+  handle.codeCacheKey = started.codeCacheKey;
   if (options.workerHistogram) handle.histogram = new Histogram();
   worker.on('message', (m) => events.onMessage(handle, m));
   worker.on('error', (e) => events.onError(handle, e));

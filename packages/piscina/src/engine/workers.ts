@@ -24,6 +24,7 @@ import type { FilledOptions } from './options.js';
 import { publicWorker } from './public-worker.js';
 import type { HeldTask, WorkerHandle } from './worker-handle.js';
 import { spawnWorker, stopWorker, type WorkerEvents } from './worker-pool.js';
+import type { StartedThread } from './thread-start.js';
 import { MAX_BOOTING, StartPacer } from './start-pacer.js';
 
 export interface PoolEmitter {
@@ -61,8 +62,17 @@ export class Workers implements WorkerEvents {
   #initialLeft = 0;
   /** Workers asked for by tasks that found none free, not started yet (at most maxThreads - live). */
   #owed = 0;
+  /** Threads the constructor started before the engine loaded (thread-start.ts): the first spawns adopt them. */
+  readonly #early: StartedThread[];
 
-  constructor(options: FilledOptions, poolBuffer: SharedArrayBuffer, emitter: PoolEmitter, core: CoreHooks) {
+  constructor(
+    options: FilledOptions,
+    poolBuffer: SharedArrayBuffer,
+    emitter: PoolEmitter,
+    core: CoreHooks,
+    early: StartedThread[] = [],
+  ) {
+    this.#early = early;
     this.#options = options;
     this.#poolBuffer = poolBuffer;
     this.#emitter = emitter;
@@ -90,7 +100,9 @@ export class Workers implements WorkerEvents {
   spawn(): WorkerHandle {
     let h: WorkerHandle;
     try {
-      h = this.#pacer.time(() => spawnWorker(this.#options, this.#poolBuffer, this));
+      // An early thread (thread-start.ts) counts as this turn's start too; spawnWorker starts one if none.
+      const early = this.#early.shift();
+      h = this.#pacer.time(() => spawnWorker(this.#options, this.#poolBuffer, this, early));
     } catch (e) {
       this.#startFailed = true;
       throw new WorkerStartError(`cannot start a pool worker: ${describeError(e)}`, undefined, { cause: e });
@@ -222,8 +234,7 @@ export class Workers implements WorkerEvents {
    */
   get idle(): number {
     let n = 0;
-    for (const w of this.list)
-      if ((w.phase === 'ready' || (w.phase === 'booting' && w.initial)) && w.inflight === 0) n++;
+    for (const w of this.list) if ((w.phase === 'ready' || (w.phase === 'booting' && w.initial)) && !w.occupied) n++;
     return n;
   }
 
