@@ -175,8 +175,16 @@ export function sabkitCjsLoader() {
     ) &&
     !proc.env.NODE_PRESERVE_SYMLINKS &&
     !/--conditions|-C\b|--preserve-symlinks/.test(proc.env.NODE_OPTIONS ?? '');
+  const resolved = new Map(); // `${dir}\0${id}` -> file or undefined (a file's requires repeat ids)
   function resolveSabkit(dir, id) {
     if (!plain) return undefined;
+    const key = `${dir}\0${id}`;
+    if (resolved.has(key)) return resolved.get(key);
+    const f = findSabkit(dir, id);
+    resolved.set(key, f);
+    return f;
+  }
+  function findSabkit(dir, id) {
     const parts = id.split('/');
     if (parts.length < 2 || parts[1] === '') return undefined;
     const name = `${parts[0]}/${parts[1]}`;
@@ -187,8 +195,13 @@ export function sabkitCjsLoader() {
         let pkg = pkgs.get(key);
         if (pkg === undefined) {
           const root = path.join(d, 'node_modules', name);
+          const json = path.join(root, 'package.json');
           try {
-            pkg = { root, json: JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) };
+            // stat first: a missing file costs no exception (each ~0.05 ms), and most are missing.
+            pkg =
+              fs.statSync(json, { throwIfNoEntry: false }) === undefined
+                ? null
+                : { root, json: JSON.parse(fs.readFileSync(json, 'utf8')) };
           } catch (e) {
             pkg = e?.code === 'ENOENT' || e?.code === 'ENOTDIR' ? null : false;
           }
