@@ -233,6 +233,7 @@ export function sabkitCjsLoader() {
   // require.cache (so Node's require() and this loader share it), and only when its file is still
   // the one packed: same size and not newer than the pack (an edited or patched file is read).
   const packed = new Map(); // file -> { size, fn, mtime }
+  const PACK_MTIME_SLACK_MS = 10_000;
   const packsTried = new Set();
   function readPack(filename) {
     const file = filename.replace(/\.js$/, '.pack');
@@ -259,7 +260,10 @@ export function sabkitCjsLoader() {
     if (p === undefined) return undefined;
     packed.delete(filename);
     const st = fs.statSync(filename, { throwIfNoEntry: false });
-    return st !== undefined && st.size === p.size && st.mtimeMs <= p.mtime ? p.fn : undefined;
+    // "Not newer" allows PACK_MTIME_SLACK_MS: a build cache restoring dist/ (turbo) writes the files
+    // in its own order, a few ms apart (a pack was seen 4 ms older than files it holds); an edit or a
+    // patch comes long after (npm extracts every file with one date).
+    return st !== undefined && st.size === p.size && st.mtimeMs <= p.mtime + PACK_MTIME_SLACK_MS ? p.fn : undefined;
   };
 
   function load(filename, parent) {
