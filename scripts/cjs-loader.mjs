@@ -269,6 +269,8 @@ export function sabkitCjsLoader() {
   function load(filename, parent) {
     const have = cache[filename];
     if (have !== undefined) return have.exports;
+    // A --lazy module's pack (<file>.pack beside it, scripts/build-cjs.mjs): the files it loads.
+    if (!packed.has(filename)) readPack(filename);
     const fn = fromPack(filename);
     let text;
     if (fn === undefined) {

@@ -158,3 +158,38 @@ test('a file changed after the build (patched) runs from its file, not from the 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+// The first pool loads the --lazy modules: options.js, then thread-start's pack (thread-start.js and
+// the 5 files it loads beyond the import's, one read: scripts/build-cjs.mjs), then the engine
+// (core.js, alone beyond those, and atomics-sync's lazy codec). Each module still runs once, under its
+// own file's name in require.cache, as Node's require() would find it.
+test("the first new Piscina() reads the lazy modules' packs, not each file", { timeout: 60_000 }, () => {
+  const out = fresh([
+    ...readsOf('@sabkit/piscina'),
+    'const atImport = dist;',
+    "const m = await import('@sabkit/piscina');",
+    'reads.length = 0;',
+    'fs.readFileSync = function (p, ...rest) { reads.push(String(p)); return read.call(this, p, ...rest); };',
+    `const pool = new m.Piscina({ filename: ${JSON.stringify(tasks)}, minThreads: 2, maxThreads: 2 });`,
+    'fs.readFileSync = read;',
+    'const atNew = reads.map((p) => /([^/]+)\\/dist\\/(.*)$/.exec(p)).filter((m) => m && /\\.(c?js|pack)$/.test(m[2]))',
+    '  .map((m) => `${m[1]}/${m[2]}`).sort();',
+    "const { createRequire } = await import('node:module');",
+    "const require = createRequire(process.cwd() + '/x.js');",
+    "const cjs = require.resolve('@sabkit/piscina').replace(/index\\.js$/, '');",
+    "const loaded = ['engine/thread-start.js', 'dispatch/layout.js', 'engine/code-cache.js', 'worker-file.js']",
+    '  .map((f) => require.cache[cjs + f]?.loaded === true && require(cjs + f) === require.cache[cjs + f].exports);',
+    'const n = await pool.run({ a: 2, b: 3 });',
+    'await pool.destroy();',
+    'console.log(JSON.stringify({ atImport, atNew, loaded, n }));',
+  ]);
+  assert.deepEqual(out.atImport, ['atomics-sync/cjs/core.pack', 'piscina/cjs/index.pack']);
+  assert.deepEqual(out.atNew, [
+    'atomics-sync/cjs/codec/codec.js',
+    'piscina/cjs/engine/core.js',
+    'piscina/cjs/engine/options.js',
+    'piscina/cjs/engine/thread-start.pack',
+  ]);
+  assert.deepEqual(out.loaded, [true, true, true, true]);
+  assert.equal(out.n, 5);
+});
