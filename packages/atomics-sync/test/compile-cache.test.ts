@@ -16,6 +16,7 @@ import {
   readFileSync,
   readdirSync,
   rmSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -24,14 +25,23 @@ import { fileURLToPath } from 'node:url';
 
 const pkg = fileURLToPath(new URL('../..', import.meta.url)); // .test-build/test -> the package
 
-/** A temporary directory with the package's build installed as node_modules/@sabkit/atomics-sync. */
-function install(): { dir: string; index: string } {
+/** npm's extraction date: an installed package's files all carry it, packs and files alike. */
+const NPM_DATE = new Date('1985-10-26T08:15:00Z');
+
+/**
+ * A temporary directory with the package's build installed as node_modules/@sabkit/atomics-sync,
+ * dated as npm dates it, so the loader runs the entry from its pack (dist/cjs/index.pack) whatever
+ * order the copy wrote the files in.
+ */
+function install(): { dir: string; pack: string } {
   const dir = mkdtempSync(join(tmpdir(), 'sabkit-cache-test-'));
   const at = join(dir, 'node_modules', '@sabkit', 'atomics-sync');
   mkdirSync(at, { recursive: true });
   cpSync(join(pkg, 'package.json'), join(at, 'package.json'));
   cpSync(join(pkg, 'dist'), join(at, 'dist'), { recursive: true });
-  return { dir, index: join(at, 'dist', 'cjs', 'index.js') };
+  for (const f of readdirSync(join(at, 'dist'), { recursive: true, encoding: 'utf8' }))
+    utimesSync(join(at, 'dist', f), NPM_DATE, NPM_DATE);
+  return { dir, pack: join(at, 'dist', 'cjs', 'index.pack') };
 }
 
 /** Imports the package in a fresh node there; prints DEFAULT_PIPE_CAPACITY and a Lock's round trip. */
@@ -70,7 +80,7 @@ test('cache location: $SABKIT_COMPILE_CACHE, else <tmpdir>/sabkit-compile-cache-
     assert.equal(run(dir, { TMPDIR: tmp }), 65536);
     const byDefault = files(join(tmp, `sabkit-compile-cache-${process.getuid?.()}`));
     assert.ok(
-      [...byDefault.keys()].some((f) => f.startsWith('index.js-')),
+      [...byDefault.keys()].some((f) => f.startsWith('index.pack-')),
       [...byDefault.keys()].join(),
     );
     const mine = join(dir, 'my-cache');
@@ -82,23 +92,25 @@ test('cache location: $SABKIT_COMPILE_CACHE, else <tmpdir>/sabkit-compile-cache-
 });
 
 test('a cache is reused as it is; a same-length edit or a truncated cache make it anew', { timeout: 60_000 }, () => {
-  const { dir, index } = install();
+  const { dir, pack } = install();
   try {
     const cache = join(dir, 'cache');
     assert.equal(run(dir, { SABKIT_COMPILE_CACHE: cache }), 65536);
     const first = files(cache);
-    const name = [...first.keys()].find((f) => f.startsWith('index.js-'));
-    assert.ok(name !== undefined);
+    const name = [...first.keys()].find((f) => f.startsWith('index.pack-'));
+    assert.ok(name !== undefined, [...first.keys()].join());
     // Reused: nothing is written again.
     assert.equal(run(dir, { SABKIT_COMPILE_CACHE: cache }), 65536);
     assert.deepEqual(files(cache), first);
     // The same length, other source: V8 would accept the old cache (it checks the length only).
-    const src = readFileSync(index, 'utf8');
+    // The pack keeps npm's date, so the loader still runs the entry from it.
+    const src = readFileSync(pack, 'utf8');
     assert.ok(src.includes('var DEFAULT_PIPE_CAPACITY = 64 * 1024;'));
     writeFileSync(
-      index,
+      pack,
       src.replace('var DEFAULT_PIPE_CAPACITY = 64 * 1024;', 'var DEFAULT_PIPE_CAPACITY = 32 * 1024;'),
     );
+    utimesSync(pack, NPM_DATE, NPM_DATE);
     assert.equal(run(dir, { SABKIT_COMPILE_CACHE: cache }), 32768);
     const second = files(cache).get(name) as Buffer;
     assert.notDeepEqual(second, first.get(name));
@@ -140,7 +152,8 @@ test('an unwritable cache location: the package still loads', { timeout: 60_000 
 });
 
 test('dist/cjs/sabkit-cjs-loader.cjs: compile() with the same cache, for CommonJS callers', { timeout: 60_000 }, () => {
-  const { dir, index } = install();
+  const { dir, pack } = install();
+  const index = join(pack, '..', 'index.js');
   try {
     const cache = join(dir, 'cache');
     const loader = join(dir, 'node_modules', '@sabkit', 'atomics-sync', 'dist', 'cjs', 'sabkit-cjs-loader.cjs');

@@ -91,8 +91,9 @@ test('one instance: import then require, require then import, and the CommonJS s
   }
 });
 
-// The files an import reads from the packages' dist/: one pack per package (scripts/build-cjs.mjs),
+// The files an import reads from the packages' dist/cjs/: one pack per package (scripts/build-cjs.mjs),
 // not each CommonJS file. The script patches fs.readFileSync before the import, to list what is read.
+// The ES module entry (dist/index.js) is Node's to read (Node 24's loader reads it with readFileSync).
 const readsOf = (spec: string) => [
   "const fs = process.getBuiltinModule('node:fs');",
   'const read = fs.readFileSync;',
@@ -100,7 +101,8 @@ const readsOf = (spec: string) => [
   'fs.readFileSync = function (p, ...rest) { reads.push(String(p)); return read.call(this, p, ...rest); };',
   `await import('${spec}');`,
   'fs.readFileSync = read;',
-  'const dist = reads.map((p) => /([^/]+)\\/dist\\/(.*)$/.exec(p)).filter((m) => m && /\\.(c?js|pack)$/.test(m[2]))',
+  'const dist = reads.map((p) => /([^/]+)\\/dist\\/(cjs\\/.*)$/.exec(p))',
+  '  .filter((m) => m && /\\.(c?js|pack)$/.test(m[2]))',
   '  .map((m) => `${m[1]}/${m[2]}`).sort();',
 ];
 
