@@ -4,51 +4,21 @@
 // the thread id is right on the main thread and in workers without it. No timings.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 
-function fresh(lines: string[]): Record<string, unknown> {
-  const dir = mkdtempSync(join(tmpdir(), 'sabkit-footprint-'));
-  try {
-    const empty = join(dir, 'empty.mjs');
-    writeFileSync(empty, 'export {};\n');
-    const script = lines.join('\n').replaceAll('EMPTY_MODULE', JSON.stringify(pathToFileURL(empty).href));
-    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
-      cwd: fileURLToPath(new URL('.', import.meta.url)),
-      env: { ...process.env, SABKIT_COMPILE_CACHE: join(dir, 'cache') },
-      encoding: 'utf8',
-      timeout: 50_000,
-    });
-    assert.equal(r.status, 0, r.stderr);
-    return JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}');
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-// With -e, Node's ES module loader loads its file-reading parts at the first import() of a file: an
-// empty module imported first loads those before the list is taken.
-const builtins = [
-  'await import(EMPTY_MODULE);',
-  'const before = new Set(process.moduleLoadList);',
-  'const builtins = () => process.moduleLoadList.filter((m) => !before.has(m) && /^NativeModule [^/]+$/.test(m))',
-  "  .map((m) => m.slice('NativeModule '.length)).sort();",
-  "const loaded = (b) => process.moduleLoadList.includes('NativeModule ' + b);",
-];
+const helper = new URL('../../../../scripts/import-footprint-test.mjs', import.meta.url).href;
+const { fresh, BUILTINS } = (await import(helper)) as typeof import('../../../scripts/import-footprint-test.mjs');
+const here = new URL('.', import.meta.url);
 
 for (const entry of ['@sabkit/atomics-sync', '@sabkit/atomics-sync/core']) {
   test(`${entry}: import loads no worker_threads, v8 or os`, { timeout: 60_000 }, () => {
-    const out = fresh([...builtins, `await import('${entry}');`, 'console.log(JSON.stringify(builtins()));']);
+    const out = fresh(here, [...BUILTINS, `await import('${entry}');`, 'console.log(JSON.stringify(builtins()));']);
     assert.deepEqual(out, ['module', 'vm']);
   });
 }
 
 test('thread ids and the liveness table without worker_threads at import', { timeout: 60_000 }, () => {
-  const out = fresh([
-    ...builtins,
+  const out = fresh(here, [
+    ...BUILTINS,
     "const a = await import('@sabkit/atomics-sync');",
     'const main = a.currentThreadId;',
     // A Worker created before any sabkit object: sabkit watches it from its first Worker on.
@@ -69,8 +39,8 @@ test('thread ids and the liveness table without worker_threads at import', { tim
 });
 
 test('a Lock made before the first Worker: the worker shares the table and is watched', { timeout: 60_000 }, () => {
-  const out = fresh([
-    ...builtins,
+  const out = fresh(here, [
+    ...BUILTINS,
     "const a = await import('@sabkit/atomics-sync');",
     'const noneAtImport = !loaded("worker_threads");',
     'const lock = new a.Lock();',

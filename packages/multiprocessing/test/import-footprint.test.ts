@@ -4,48 +4,18 @@
 // tasks/inline.js), which load with their first use. No timings.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 
-function fresh(lines: string[]): Record<string, unknown> {
-  const dir = mkdtempSync(join(tmpdir(), 'sabkit-footprint-'));
-  try {
-    const empty = join(dir, 'empty.mjs');
-    writeFileSync(empty, 'export {};\n');
-    const script = lines.join('\n').replaceAll('EMPTY_MODULE', JSON.stringify(pathToFileURL(empty).href));
-    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
-      cwd: fileURLToPath(new URL('.', import.meta.url)),
-      env: { ...process.env, SABKIT_COMPILE_CACHE: join(dir, 'cache') },
-      encoding: 'utf8',
-      timeout: 50_000,
-    });
-    assert.equal(r.status, 0, r.stderr);
-    return JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}');
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-// With -e, Node's ES module loader loads its file-reading parts at the first import() of a file: an
-// empty module imported first loads those before the list is taken.
-const builtins = [
-  'await import(EMPTY_MODULE);',
-  'const before = new Set(process.moduleLoadList);',
-  'const builtins = () => process.moduleLoadList.filter((m) => !before.has(m) && /^NativeModule [^/]+$/.test(m))',
-  "  .map((m) => m.slice('NativeModule '.length)).sort();",
-  "const loaded = (b) => process.moduleLoadList.includes('NativeModule ' + b);",
-];
+const helper = new URL('../../../../scripts/import-footprint-test.mjs', import.meta.url).href;
+const { fresh, BUILTINS } = (await import(helper)) as typeof import('../../../scripts/import-footprint-test.mjs');
+const here = new URL('.', import.meta.url);
 
 const tasks = new URL('./fixtures/mp-tasks.js', import.meta.url).href;
 
 test('import loads no worker_threads/os/net and no manager machinery; a Pool and a Manager work', {
   timeout: 60_000,
 }, () => {
-  const out = fresh([
-    ...builtins,
+  const out = fresh(here, [
+    ...BUILTINS,
     "const mp = await import('@sabkit/multiprocessing');",
     'const atImport = builtins();',
     "const { createRequire } = await import('node:module');",

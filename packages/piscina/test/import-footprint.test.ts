@@ -9,44 +9,19 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
+
+const helper = new URL('../../../../scripts/import-footprint-test.mjs', import.meta.url).href;
+const { fresh, BUILTINS } = (await import(helper)) as typeof import('../../../scripts/import-footprint-test.mjs');
+const here = new URL('.', import.meta.url);
 
 const tasks = new URL('./fixtures/tasks.js', import.meta.url).href;
-
-function fresh(lines: string[]): Record<string, unknown> {
-  const dir = mkdtempSync(join(tmpdir(), 'sabkit-footprint-'));
-  try {
-    const empty = join(dir, 'empty.mjs');
-    writeFileSync(empty, 'export {};\n');
-    const script = lines.join('\n').replaceAll('EMPTY_MODULE', JSON.stringify(pathToFileURL(empty).href));
-    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
-      cwd: fileURLToPath(new URL('.', import.meta.url)),
-      env: { ...process.env, SABKIT_COMPILE_CACHE: join(dir, 'cache') },
-      encoding: 'utf8',
-      timeout: 50_000,
-    });
-    assert.equal(r.status, 0, r.stderr);
-    return JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}');
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-// Node's public built-ins that a line of process.moduleLoadList names (internal ones are left out).
-// With -e, Node's ES module loader loads its file-reading parts at the first import() of a file
-// (string_decoder among them): an empty module imported first loads those before the list is taken.
-const builtins = [
-  'await import(EMPTY_MODULE);',
-  'const before = new Set(process.moduleLoadList);',
-  'const builtins = () => process.moduleLoadList.filter((m) => !before.has(m) && /^NativeModule [^/]+$/.test(m))',
-  "  .map((m) => m.slice('NativeModule '.length)).sort();",
-];
 
 test('import loads no worker_threads/os/perf_hooks and not the engine; the first pool does', {
   timeout: 60_000,
 }, () => {
-  const out = fresh([
-    ...builtins,
+  const out = fresh(here, [
+    ...BUILTINS,
     "const m = await import('@sabkit/piscina');",
     'const atImport = builtins();',
     "const { createRequire } = await import('node:module');",
@@ -86,7 +61,7 @@ test('one instance: import then require, require then import, and the CommonJS s
     ["const m = await import('@sabkit/piscina');", "const c = require('@sabkit/piscina');"],
     ["const c = require('@sabkit/piscina');", "const m = await import('@sabkit/piscina');"],
   ]) {
-    const out = fresh([...check, ...order, ...compare]);
+    const out = fresh(here, [...check, ...order, ...compare]);
     assert.deepEqual(out, { same: true, internal: true, isWorkerThread: false, workerData: null }, order.join(' '));
   }
 });
@@ -107,7 +82,7 @@ const readsOf = (spec: string) => [
 ];
 
 test('import reads one pack per package, not each CommonJS file', { timeout: 60_000 }, () => {
-  const out = fresh([...readsOf('@sabkit/piscina'), 'console.log(JSON.stringify({ dist }));']);
+  const out = fresh(here, [...readsOf('@sabkit/piscina'), 'console.log(JSON.stringify({ dist }));']);
   assert.deepEqual(out.dist, ['atomics-sync/cjs/core.pack', 'piscina/cjs/index.pack']);
 });
 
@@ -166,7 +141,7 @@ test('a file changed after the build (patched) runs from its file, not from the 
 // (core.js, alone beyond those, and atomics-sync's lazy codec). Each module still runs once, under its
 // own file's name in require.cache, as Node's require() would find it.
 test("the first new Piscina() reads the lazy modules' packs, not each file", { timeout: 60_000 }, () => {
-  const out = fresh([
+  const out = fresh(here, [
     ...readsOf('@sabkit/piscina'),
     'const atImport = dist;',
     "const m = await import('@sabkit/piscina');",

@@ -3,44 +3,14 @@
 // work. No timings: what is loaded, not how fast.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 
-function fresh(lines: string[]): Record<string, unknown> {
-  const dir = mkdtempSync(join(tmpdir(), 'sabkit-footprint-'));
-  try {
-    const empty = join(dir, 'empty.mjs');
-    writeFileSync(empty, 'export {};\n');
-    const script = lines.join('\n').replaceAll('EMPTY_MODULE', JSON.stringify(pathToFileURL(empty).href));
-    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
-      cwd: fileURLToPath(new URL('.', import.meta.url)),
-      env: { ...process.env, SABKIT_COMPILE_CACHE: join(dir, 'cache') },
-      encoding: 'utf8',
-      timeout: 50_000,
-    });
-    assert.equal(r.status, 0, r.stderr);
-    return JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}');
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-// With -e, Node's ES module loader loads its file-reading parts at the first import() of a file: an
-// empty module imported first loads those before the list is taken.
-const builtins = [
-  'await import(EMPTY_MODULE);',
-  'const before = new Set(process.moduleLoadList);',
-  'const builtins = () => process.moduleLoadList.filter((m) => !before.has(m) && /^NativeModule [^/]+$/.test(m))',
-  "  .map((m) => m.slice('NativeModule '.length)).sort();",
-  "const loaded = (b) => process.moduleLoadList.includes('NativeModule ' + b);",
-];
+const helper = new URL('../../../../scripts/import-footprint-test.mjs', import.meta.url).href;
+const { fresh, BUILTINS } = (await import(helper)) as typeof import('../../../scripts/import-footprint-test.mjs');
+const here = new URL('.', import.meta.url);
 
 test('import loads no worker_threads, v8 or os; a struct works', { timeout: 60_000 }, () => {
-  const out = fresh([
-    ...builtins,
+  const out = fresh(here, [
+    ...BUILTINS,
     "const t = await import('@sabkit/typed-struct');",
     'const atImport = builtins();',
     "const P = t.struct({ x: 'f64', y: 'i32' }, { name: 'P' });",
@@ -55,7 +25,7 @@ test('import loads no worker_threads, v8 or os; a struct works', { timeout: 60_0
 test('import loads atomics-sync/core, not its index; the first lock() field loads it, one Lock class', {
   timeout: 60_000,
 }, () => {
-  const out = fresh([
+  const out = fresh(here, [
     "const t = await import('@sabkit/typed-struct');",
     "const { createRequire } = await import('node:module');",
     "const require = createRequire(process.cwd() + '/x.js');",

@@ -1,0 +1,3 @@
+// Types of import-footprint-test.mjs, for the packages' TypeScript tests.
+export declare function fresh(cwd: URL, lines: string[]): Record<string, unknown>;
+export declare const BUILTINS: string[];
