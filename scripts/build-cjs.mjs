@@ -73,6 +73,14 @@ const lazyModules = new Set(
 const lazyPackages = new Set(
   process.argv.filter((a) => a.startsWith('--lazy-package=')).map((a) => a.slice('--lazy-package='.length)),
 );
+// Option --lazy-reexports=<src file> (repeatable): an entry that only re-exports (atomics-sync's `core`):
+// each of its own modules is required when a name of it is first read, so a package that needs two
+// of the entry's names (piscina's errors) loads only the modules that define them.
+const lazyReexports = new Set(
+  process.argv
+    .filter((a) => a.startsWith('--lazy-reexports='))
+    .map((a) => join(process.cwd(), a.slice('--lazy-reexports='.length))),
+);
 const esmEntries = process.argv
   .filter((a) => a.startsWith('--esm-entry='))
   .map((a) => join(process.cwd(), a.slice('--esm-entry='.length)));
@@ -274,10 +282,11 @@ for (const f of walk(cjs)) {
   if (!/\.c?js$/.test(f)) continue;
   let text = readFileSync(f, 'utf8');
   const lazyFiles = new Set([...lazyModules].map(outFile));
+  const reexporter = [...lazyReexports].some((e) => outFile(e) === f);
   const deferred = deferRequires(text, (id) =>
     id.startsWith('node:') || lazyPackages.has(id)
       ? 'builtin'
-      : id.startsWith('.') && lazyFiles.has(join(dirname(f), id))
+      : id.startsWith('.') && (reexporter || lazyFiles.has(join(dirname(f), id)))
         ? 'own'
         : false,
   );
@@ -331,16 +340,42 @@ if (className !== undefined) {
 // from its file or a pack, through require() or import, it still runs once. Files that import()
 // are left out (Node's require() loads them). Why: one read and one compile per package instead of
 // one per file (~0.2 ms each here).
-/** A file a pack may hold: this package's CommonJS, without import() (Node's require() loads those). */
+/**
+ * The sabkit package (name, version, root) whose dist/cjs/ holds `f`, another than this one (a pack
+ * may carry the files of the @sabkit packages this one loads: piscina's import reads one pack), or
+ * undefined.
+ */
+function sabkitPackageOf(f) {
+  const at = f.lastIndexOf(`${join('dist', 'cjs')}/`);
+  if (at < 0) return undefined;
+  const root = f.slice(0, at - 1);
+  try {
+    const json = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+    return typeof json.name === 'string' && json.name.startsWith('@sabkit/') && root !== pkgDir
+      ? { name: json.name, version: json.version, root }
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+/** A file a pack may hold: CommonJS of this package or another @sabkit one, without import() (Node's require() loads those). */
 function packable(f) {
-  return f.startsWith(`${cjs}/`) && /\.js$/.test(f) && !/\bimport\(/.test(readFileSync(f, 'utf8'));
+  return (
+    /\.js$/.test(f) &&
+    (f.startsWith(`${cjs}/`) || sabkitPackageOf(f) !== undefined) &&
+    !/\bimport\(/.test(readFileSync(f, 'utf8'))
+  );
 }
 function writePack(file, files, loadedBy) {
   const parts = files.map((f) => {
     const text = readFileSync(f, 'utf8');
     const params = 'exports, require, module, __filename, __dirname';
-    // Relative to the pack's own directory (the loader joins it to that).
-    const key = JSON.stringify(relative(dirname(file), f).split('\\').join('/'));
+    // Relative to the pack's own directory (the loader joins it to that); another package's file as
+    // `<name>@<version>/<path in the package>`, which the loader uses only for that version of the
+    // package, where it resolves it.
+    const other = f.startsWith(`${cjs}/`) ? undefined : sabkitPackageOf(f);
+    const rel = relative(other === undefined ? dirname(file) : other.root, f).split('\\').join('/');
+    const key = JSON.stringify(other === undefined ? rel : `${other.name}@${other.version}/${rel}`);
     return `${key}: [${Buffer.byteLength(text)}, function (${params}) {\n${text}\n}],`;
   });
   const loader = 'scripts/cjs-loader.mjs';
@@ -349,13 +384,19 @@ function writePack(file, files, loadedBy) {
 }
 for (const entry of entries) {
   const cjsFile = join(cjs, `${entry}.js`);
+  // An entry that defers its re-exports (--lazy-reexports) packs what its names load, but a --lazy
+  // module's files (atomics-sync's codec) only if something else loads them.
+  const touch = [...lazyReexports].some((e) => outFile(e) === cjsFile)
+    ? 'const m = require(process.argv[1]); for (const k of Object.keys(m)) void m[k];'
+    : 'require(process.argv[1]);';
+  const lazyOut = new Set([...lazyModules].map(outFile));
   const probe = spawnSync(
     process.execPath,
-    ['-e', 'require(process.argv[1]); console.log(JSON.stringify(Object.keys(require.cache)))', cjsFile],
+    ['-e', `${touch} console.log(JSON.stringify(Object.keys(require.cache)))`, cjsFile],
     { encoding: 'utf8', env: { ...process.env, SABKIT_COMPILE_CACHE: '0' } },
   );
   if (probe.status !== 0) throw new Error(`build-cjs: require of ${relative(pkgDir, cjsFile)} failed: ${probe.stderr}`);
-  const files = JSON.parse(probe.stdout.trim().split('\n').at(-1)).filter(packable);
+  const files = JSON.parse(probe.stdout.trim().split('\n').at(-1)).filter((f) => !lazyOut.has(f) && packable(f));
   writePack(join(cjs, `${entry}.pack`), files, `${entry}.js`);
 }
 

@@ -155,10 +155,7 @@ export function sabkitCjsLoader() {
     } else if (M.isBuiltin(id)) return proc.getBuiltinModule(id);
     else if (id.startsWith('@sabkit/')) {
       const f = resolveSabkit(parent.path, id);
-      if (f !== undefined) {
-        readPack(f);
-        return load(f, parent);
-      }
+      if (f !== undefined) return load(f, parent);
     }
     return parent.require(id);
   }
@@ -214,7 +211,15 @@ export function sabkitCjsLoader() {
           if (typeof target !== 'string' || !target.startsWith('./dist/cjs/')) return undefined;
           try {
             const f = fs.realpathSync.native(path.join(pkg.root, target));
-            return ours(f) ? f : undefined;
+            if (!ours(f)) return undefined;
+            // The package's files that a pack of another sabkit package carries (see readPack).
+            const inPackage = target.slice(2);
+            if (f.endsWith(inPackage)) {
+              const root = f.slice(0, f.length - inPackage.length);
+              adopt(`${name}@${pkg.json.version}`, root);
+              if (!entryOf.has(root)) entryOf.set(root, f);
+            }
+            return f;
           } catch {
             return undefined;
           }
@@ -232,7 +237,27 @@ export function sabkitCjsLoader() {
   // file (measured ~0.2 ms per file here). A module still runs once, under its own file's name in
   // require.cache (so Node's require() and this loader share it), and only when its file is still
   // the one packed: same size and not newer than the pack (an edited or patched file is read).
+  // A pack may also carry files of another @sabkit package it loads (piscina's index pack carries the
+  // atomics-sync modules its errors use: one read and one compile for the import), keyed
+  // `<name>@<version>/<path in that package>`. They are used only for that version of the package,
+  // once it is resolved (the files' real paths are known only then), under the same checks.
   const packed = new Map(); // file -> { size, fn, mtime }
+  const foreign = new Map(); // `<name>@<version>` -> [[path in the package, entry]] not adopted yet
+  const roots = new Map(); // `<name>@<version>` -> the package's real root, once resolved
+  // A resolved package's root -> the first entry resolved in it: when that entry came from another
+  // package's pack, its own pack is read at the first file of the package no pack read so far holds
+  // (atomics-sync's core.pack holds what core's deferred re-exports load: the pool's first start).
+  const entryOf = new Map();
+  const adopt = (pkgKey, root) => {
+    if (!roots.has(pkgKey)) roots.set(pkgKey, root);
+    const list = foreign.get(pkgKey);
+    if (list === undefined) return;
+    foreign.delete(pkgKey);
+    for (const [rel, p] of list) {
+      const f = path.join(roots.get(pkgKey), rel);
+      if (!packed.has(f)) packed.set(f, p);
+    }
+  };
   const PACK_MTIME_SLACK_MS = 10_000;
   const packsTried = new Set();
   function readPack(filename) {
@@ -248,8 +273,17 @@ export function sabkitCjsLoader() {
       compiled.save();
       const dir = path.dirname(file);
       for (const rel of Object.keys(table)) {
+        const p = { size: table[rel][0], fn: table[rel][1], mtime: st.mtimeMs };
+        const other = rel.startsWith('@') ? /^(@[^/]+\/[^/@]+@[^/]+)\/(.+)$/.exec(rel) : null;
+        if (other !== null) {
+          const list = foreign.get(other[1]);
+          if (list === undefined) foreign.set(other[1], [[other[2], p]]);
+          else list.push([other[2], p]);
+          if (roots.has(other[1])) adopt(other[1]);
+          continue;
+        }
         const f = path.join(dir, rel);
-        if (!packed.has(f)) packed.set(f, { size: table[rel][0], fn: table[rel][1], mtime: st.mtimeMs });
+        if (!packed.has(f)) packed.set(f, p);
       }
     } catch {
       // No pack: each file is read on its own.
@@ -271,6 +305,8 @@ export function sabkitCjsLoader() {
     if (have !== undefined) return have.exports;
     // A --lazy module's pack (<file>.pack beside it, scripts/build-cjs.mjs): the files it loads.
     if (!packed.has(filename)) readPack(filename);
+    if (!packed.has(filename) && entryOf.size > 0)
+      for (const [root, f] of entryOf) if (filename.startsWith(root)) readPack(f);
     const fn = fromPack(filename);
     let text;
     if (fn === undefined) {
