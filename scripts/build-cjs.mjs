@@ -386,10 +386,11 @@ for (const entry of entries) {
   const cjsFile = join(cjs, `${entry}.js`);
   // An entry that defers its re-exports (--lazy-reexports) packs what its names load, but a --lazy
   // module's files (atomics-sync's codec) only if something else loads them.
-  const touch = [...lazyReexports].some((e) => outFile(e) === cjsFile)
+  const reexporter = [...lazyReexports].some((e) => outFile(e) === cjsFile);
+  const touch = reexporter
     ? 'const m = require(process.argv[1]); for (const k of Object.keys(m)) void m[k];'
     : 'require(process.argv[1]);';
-  const lazyOut = new Set([...lazyModules].map(outFile));
+  const lazyOut = new Set(reexporter ? [...lazyModules].map(outFile) : []);
   const probe = spawnSync(
     process.execPath,
     ['-e', `${touch} console.log(JSON.stringify(Object.keys(require.cache)))`, cjsFile],
