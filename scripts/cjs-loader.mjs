@@ -39,11 +39,14 @@
 // `require('…/sabkit-cjs-loader.cjs').compile(filename, text)` compiles a bundle with the disk cache.
 
 /* eslint-disable */
-export function sabkitCjsLoader() {
-  const KEY = Symbol.for('sabkit.cjs-loader.v1');
-  const g = globalThis;
-  if (g[KEY] !== undefined) return g[KEY];
-  const proc = g.process;
+/**
+ * The code cache (above) and whether this loader runs at all (`off`): the part an ES module entry
+ * needs before it has read its pack, which carries the rest of the loader (sabkitCjsLoader), so that
+ * the rest compiles with the code cache too (an ES module has none on Node 20: its functions are
+ * compiled from source in every process).
+ */
+export function sabkitCodeCache() {
+  const proc = globalThis.process;
   const M = proc.getBuiltinModule('node:module');
   const fs = proc.getBuiltinModule('node:fs');
   const path = proc.getBuiltinModule('node:path');
@@ -82,8 +85,11 @@ export function sabkitCjsLoader() {
     }
     if (cacheDir !== null) {
       try {
-        fs.mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
-        const st = fs.statSync(cacheDir);
+        let st = fs.statSync(cacheDir, { throwIfNoEntry: false });
+        if (st === undefined) {
+          fs.mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
+          st = fs.statSync(cacheDir);
+        }
         if (!st.isDirectory() || (uid !== undefined && (st.uid !== uid || (st.mode & 0o022) !== 0))) cacheDir = null;
       } catch {
         cacheDir = null;
@@ -103,13 +109,6 @@ export function sabkitCjsLoader() {
   };
   const flags = proc.execArgv.filter((a) => a.startsWith('--')).join(' ');
   const CACHE_MIN_CHARS = 8192;
-  // node_modules lookup paths per directory (Node computes them per module; ours share a few dirs).
-  const dirPaths = new Map();
-  const pathsOf = (dir) => {
-    let p = dirPaths.get(dir);
-    if (p === undefined) dirPaths.set(dir, (p = M._nodeModulePaths(dir)));
-    return p.slice();
-  };
   const cacheFile = (filename) => {
     const dir = cacheDirectory();
     if (dir === null) return undefined;
@@ -131,6 +130,10 @@ export function sabkitCjsLoader() {
       return undefined;
     }
   };
+  const pending = [];
+  const flush = () => {
+    for (const write of pending.splice(0)) write();
+  };
   const writeCache = (file, text, data) => {
     try {
       const src = Buffer.from(text);
@@ -143,6 +146,54 @@ export function sabkitCjsLoader() {
     } catch {
       // No cache this time: the file was compiled without one, as Node's require() would.
     }
+  };
+  /**
+   * `text` (a CommonJS file's source) compiled in Node's CommonJS wrapper with its code cache when
+   * there is a usable one: `status` says 'accepted', 'rejected' (by V8) or 'none'. `save()` writes the
+   * cache, when it was missing or rejected, at the thread's exit; `saveNow()` at once (a thread that
+   * may be terminated, whose 'exit' handlers would not run).
+   */
+  function compile(filename, text, wrap = true) {
+    // A small file compiles faster than its cache is read (measured here: ~50 µs either way at 2 KB).
+    const file = off || text.length < CACHE_MIN_CHARS ? undefined : cacheFile(filename);
+    const cachedData = readCache(file, text);
+    // Node's CommonJS wrapper on a line of its own: lineOffset -1 keeps stack traces' lines.
+    const code = wrap ? `(function (exports, require, module, __filename, __dirname) {\n${text}\n})` : text;
+    const script = new vm.Script(code, { filename, lineOffset: wrap ? -1 : 0, cachedData });
+    const status = cachedData === undefined ? 'none' : script.cachedDataRejected === true ? 'rejected' : 'accepted';
+    const save = () => {
+      if (file === undefined || status === 'accepted') return;
+      // At exit, as Node's own compile cache flushes: the cache then also holds every function of
+      // the file this process compiled on the way (a pool's constructor and first run, not only the
+      // module's top level), and the import itself pays nothing for it.
+      if (pending.length === 0) proc.once('exit', flush);
+      pending.push(saveNow);
+    };
+    const saveNow = () => {
+      if (file !== undefined && status !== 'accepted') writeCache(file, text, script.createCachedData());
+    };
+    return { script, status, save, saveNow };
+  }
+  return { proc, M, fs, path, vm, off, compile };
+}
+
+/**
+ * The loader: `load(filename)` of a package's dist/cjs/ entry, from the code cache's pieces
+ * (sabkitCodeCache) and, when an ES module entry read its pack first, that pack (`first`: its file,
+ * table and mtime). One per thread, on globalThis.
+ */
+export function sabkitCjsLoader(cc, first) {
+  const KEY = Symbol.for('sabkit.cjs-loader.v1');
+  const g = globalThis;
+  if (g[KEY] !== undefined) return g[KEY];
+  const { proc, M, fs, path, off, compile } = cc;
+  const cache = M._cache;
+  // node_modules lookup paths per directory (Node computes them per module; ours share a few dirs).
+  const dirPaths = new Map();
+  const pathsOf = (dir) => {
+    let p = dirPaths.get(dir);
+    if (p === undefined) dirPaths.set(dir, (p = M._nodeModulePaths(dir)));
+    return p.slice();
   };
   const isFile = (f) => /\.c?js$/.test(f);
   const ours = (f) => isFile(f) && f.includes(`${path.sep}dist${path.sep}cjs${path.sep}`);
@@ -260,6 +311,7 @@ export function sabkitCjsLoader() {
   };
   const PACK_MTIME_SLACK_MS = 10_000;
   const packsTried = new Set();
+  const LOADER = '\0loader'; // a pack's copy of this loader (sabkitBoot), not a file
   function readPack(filename) {
     const file = filename.replace(/\.js$/, '.pack');
     if (off || file === filename || packsTried.has(file)) return;
@@ -271,22 +323,26 @@ export function sabkitCjsLoader() {
       const compiled = compile(file, text, false);
       const table = compiled.script.runInThisContext();
       compiled.save();
-      const dir = path.dirname(file);
-      for (const rel of Object.keys(table)) {
-        const p = { size: table[rel][0], fn: table[rel][1], mtime: st.mtimeMs };
-        const other = rel.startsWith('@') ? /^(@[^/]+\/[^/@]+@[^/]+)\/(.+)$/.exec(rel) : null;
-        if (other !== null) {
-          const list = foreign.get(other[1]);
-          if (list === undefined) foreign.set(other[1], [[other[2], p]]);
-          else list.push([other[2], p]);
-          if (roots.has(other[1])) adopt(other[1]);
-          continue;
-        }
-        const f = path.join(dir, rel);
-        if (!packed.has(f)) packed.set(f, p);
-      }
+      addPack(file, table, st.mtimeMs);
     } catch {
       // No pack: each file is read on its own.
+    }
+  }
+  function addPack(file, table, mtime) {
+    const dir = path.dirname(file);
+    for (const rel of Object.keys(table)) {
+      if (rel === LOADER) continue;
+      const p = { size: table[rel][0], fn: table[rel][1], mtime };
+      const other = rel.startsWith('@') ? /^(@[^/]+\/[^/@]+@[^/]+)\/(.+)$/.exec(rel) : null;
+      if (other !== null) {
+        const list = foreign.get(other[1]);
+        if (list === undefined) foreign.set(other[1], [[other[2], p]]);
+        else list.push([other[2], p]);
+        if (roots.has(other[1])) adopt(other[1], roots.get(other[1]));
+        continue;
+      }
+      const f = path.join(dir, rel);
+      if (!packed.has(f)) packed.set(f, p);
     }
   }
   const fromPack = (filename) => {
@@ -321,7 +377,18 @@ export function sabkitCjsLoader() {
     }
     const mod = new M(filename, parent ?? null);
     mod.filename = filename;
-    mod.paths = pathsOf(mod.path);
+    // Node reads `paths` only to resolve a package id from this module: made on first read.
+    Object.defineProperty(mod, 'paths', {
+      get: () => {
+        const p = pathsOf(mod.path);
+        Object.defineProperty(mod, 'paths', { value: p, writable: true, configurable: true, enumerable: true });
+        return p;
+      },
+      set: (p) =>
+        Object.defineProperty(mod, 'paths', { value: p, writable: true, configurable: true, enumerable: true }),
+      configurable: true,
+      enumerable: true,
+    });
     const req = (id) => requireFrom(mod, id);
     req.resolve = (request, options) => M._resolveFilename(request, mod, false, options);
     req.cache = cache;
@@ -340,46 +407,41 @@ export function sabkitCjsLoader() {
     return mod.exports;
   }
 
-  /**
-   * `text` (a CommonJS file's source) compiled in Node's CommonJS wrapper with its code cache when
-   * there is a usable one: `status` says 'accepted', 'rejected' (by V8) or 'none'. `save()` writes the
-   * cache, when it was missing or rejected, at the thread's exit; `saveNow()` at once (a thread that
-   * may be terminated, whose 'exit' handlers would not run).
-   */
-  function compile(filename, text, wrap = true) {
-    // A small file compiles faster than its cache is read (measured here: ~50 µs either way at 2 KB).
-    const file = off || text.length < CACHE_MIN_CHARS ? undefined : cacheFile(filename);
-    const cachedData = readCache(file, text);
-    // Node's CommonJS wrapper on a line of its own: lineOffset -1 keeps stack traces' lines.
-    const code = wrap ? `(function (exports, require, module, __filename, __dirname) {\n${text}\n})` : text;
-    const script = new vm.Script(code, { filename, lineOffset: wrap ? -1 : 0, cachedData });
-    const status = cachedData === undefined ? 'none' : script.cachedDataRejected === true ? 'rejected' : 'accepted';
-    const save = () => {
-      if (file === undefined || status === 'accepted') return;
-      // At exit, as Node's own compile cache flushes: the cache then also holds every function of
-      // the file this process compiled on the way (a pool's constructor and first run, not only the
-      // module's top level), and the import itself pays nothing for it.
-      if (pending.length === 0) proc.once('exit', flush);
-      pending.push(saveNow);
-    };
-    const saveNow = () => {
-      if (file !== undefined && status !== 'accepted') writeCache(file, text, script.createCachedData());
-    };
-    return { script, status, save, saveNow };
-  }
-  const pending = [];
-  const flush = () => {
-    for (const write of pending.splice(0)) write();
-  };
-
   const entry = off
     ? (filename) => M.createRequire(filename)(filename)
     : (filename) => {
         readPack(filename);
         return load(filename, undefined);
       };
+  if (first !== undefined && !off) {
+    packsTried.add(first.file);
+    addPack(first.file, first.table, first.mtime);
+  }
   // For a script that compiles a bundle itself (a pool worker's launch script): the same disk cache.
   entry.compile = compile;
   Object.defineProperty(g, KEY, { value: entry });
   return entry;
+}
+
+/**
+ * The start of an ES module entry (inlined in each, as `(sabkitBoot)(cc, cjsFile)` with `cc` =
+ * sabkitCodeCache()): reads the entry's pack (`<entry>.pack`), whose first item is this loader, so
+ * that the loader compiles with the pack's code cache, and returns the loader; Node's require() where
+ * the loader is off or the pack cannot be used.
+ */
+export function sabkitBoot(cc, cjsFile) {
+  const nodeRequire = (f) => cc.M.createRequire(f)(f);
+  if (cc.off) return nodeRequire;
+  try {
+    const file = cjsFile.replace(/\.js$/, '.pack');
+    const st = cc.fs.statSync(file);
+    const compiled = cc.compile(file, cc.fs.readFileSync(file, 'utf8'), false);
+    const table = compiled.script.runInThisContext();
+    compiled.save();
+    const make = table['\0loader'];
+    if (typeof make === 'function') return make()(cc, { file, table, mtime: st.mtimeMs });
+  } catch {
+    // Node's require() below.
+  }
+  return nodeRequire;
 }
