@@ -124,7 +124,9 @@ export function sabkitCodeCache() {
       const c = fs.readFileSync(file);
       if (c.length < 8 || c.readUInt32LE(0) !== MAGIC) return undefined;
       const n = c.readUInt32LE(4);
-      if (c.length <= 8 + n || !c.subarray(8, 8 + n).equals(Buffer.from(text))) return undefined;
+      // Compared as text: the bytes were written as Buffer.from(source), valid UTF-8, whose decoding is
+      // the source itself (and costs less here than encoding `text` to compare bytes).
+      if (c.length <= 8 + n || c.toString('utf8', 8, 8 + n) !== text) return undefined;
       return c.subarray(8 + n);
     } catch {
       return undefined;
@@ -203,11 +205,11 @@ export function sabkitCjsLoader(cc, first) {
     if (id.startsWith('./') || id.startsWith('../')) {
       const f = path.resolve(parent.path, id);
       if (isFile(f)) return load(f, parent);
-    } else if (M.isBuiltin(id)) return proc.getBuiltinModule(id);
-    else if (id.startsWith('@sabkit/')) {
+    } else if (id.startsWith('@sabkit/')) {
+      // Before isBuiltin (no builtin's name starts with '@'), whose first call costs here.
       const f = resolveSabkit(parent.path, id);
       if (f !== undefined) return load(f, parent);
-    }
+    } else if (M.isBuiltin(id)) return proc.getBuiltinModule(id);
     return parent.require(id);
   }
 
