@@ -68,7 +68,8 @@ test('one instance: import then require, require then import, and the CommonJS s
 
 // The files an import reads from the packages' dist/cjs/: one pack (scripts/build-cjs.mjs), piscina's,
 // which also carries the atomics-sync modules its errors load (core's re-exports are deferred, so
-// only core, errors and error-transport), not each CommonJS file nor atomics-sync's own pack. The script patches fs.readFileSync before the import, to list what is read.
+// only core, errors and error-transport), not each CommonJS file nor atomics-sync's own pack. The
+// script patches fs.readFileSync before the import, to list what is read.
 // The ES module entry (dist/index.js) is Node's to read (Node 24's loader reads it with readFileSync).
 const readsOf = (spec: string) => [
   "const fs = process.getBuiltinModule('node:fs');",
