@@ -23,11 +23,11 @@ import * as TreeString from './tree-string.js';
 // Copied into this module's own bindings once: across the CommonJS build's file boundaries an
 // imported binding is read through a getter on every use (measured ~6% of an object encode).
 const { addSeen, clearSeen, findSeen } = Seen;
-const { typeCodeOf } = F;
-const { writeTreeString, writeVarint } = TreeString;
+const { typeCodeOf, viewOf, writeUtf8Short } = F;
+const { writeTreeString } = TreeString;
 const { ERROR_CAUSE, ERROR_MESSAGE, ERROR_NAMES, ERROR_STACK, MAX_ARRAY, MAX_DEPTH, V_ARRAY, V_ARRAY_BUFFER } = F;
 const { V_BIGINT, V_BOXED_BIGINT, V_BOXED_FALSE, V_BOXED_NUMBER, V_BOXED_STRING, V_BOXED_TRUE, V_DATE, V_ERROR } = F;
-const { V_FALSE, V_FLOAT64, V_HOLE, V_INT, V_MAP, V_NULL, V_OBJECT, V_REF, V_REGEXP, V_SET } = F;
+const { V_FALSE, V_FLOAT64, V_HOLE, V_INT, V_MAP, V_NULL, V_OBJECT, V_REF, V_REGEXP, V_SET, V_STRING } = F;
 const { V_TRUE, V_UNDEFINED, V_VIEW } = F;
 
 /** treeEncodeInto: the value holds something only node:v8 carries. */
@@ -44,8 +44,6 @@ const EMPTY = new Uint8Array(0);
 let out: Uint8Array = EMPTY;
 let pos = 0;
 let end = 0;
-let dvFor: Uint8Array | undefined;
-let dv: DataView = new DataView(new ArrayBuffer(8));
 /** Strict encode (see treeEncodeInto): shared memory refused (BAIL), `budget` values at most. */
 let strict = false;
 /** A Smi, not Infinity: V8 would store that in this variable as a new heap number per decrement. */
@@ -67,20 +65,33 @@ function need(k: number): void {
 
 function vu(x: number): void {
   need(8);
-  pos = writeVarint(x, out, pos);
+  while (x >= 0x80) {
+    out[pos++] = (x % 0x80) | 0x80;
+    x = Math.floor(x / 0x80);
+  }
+  out[pos++] = x;
 }
 
 function f64(x: number): void {
   need(8);
-  if (dvFor !== out) {
-    dvFor = out;
-    dv = new DataView(out.buffer, out.byteOffset, out.byteLength);
-  }
-  dv.setFloat64(pos, x, true);
+  viewOf(out).setFloat64(pos, x, true);
   pos += 8;
 }
 
 function str(s: string): void {
+  // Up to 42 units (126 UTF-8 bytes at most, a 1-byte length) here, in one pass; the rest, and
+  // strings with lone surrogates, in tree-string.ts.
+  const len = s.length;
+  if (len <= 42) {
+    need(2 + 3 * len);
+    const n = writeUtf8Short(s, out, pos + 2);
+    if (n >= 0) {
+      out[pos] = V_STRING;
+      out[pos + 1] = n;
+      pos += 2 + n;
+      return;
+    }
+  }
   const p = writeTreeString(s, out, pos, end);
   if (p < 0) throw OVERFLOW;
   pos = p;
