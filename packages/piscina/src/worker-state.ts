@@ -34,11 +34,49 @@ export interface WorkerInit {
   readonly produceCodeCache: boolean;
 }
 
+/** The pool options a worker's start-up record carries (engine/options.ts's FilledOptions has them). */
+export interface WorkerInitOptions {
+  readonly filename: string | null;
+  readonly name: string;
+  readonly concurrentTasksPerWorker: number;
+  readonly atomics: WorkerInit['atomics'];
+  readonly maxWorkerHeapMB: number;
+  readonly niceIncrement: number;
+}
+
+/**
+ * A worker's start-up record, built here for Node's threads (engine/thread-start.ts) and the
+ * browser's (engine/worker-pool.browser.ts) alike. `node` is what only Node's threads have: the
+ * entry's code cache (engine/code-cache.ts), a heap limit and a nice value; without it they are off.
+ */
+export function workerInit(
+  options: WorkerInitOptions,
+  channel: SharedArrayBuffer,
+  pool: SharedArrayBuffer,
+  node?: { readonly codeCache: Uint8Array | undefined; readonly produceCodeCache: boolean },
+): WorkerInit {
+  return {
+    channel,
+    pool,
+    filename: options.filename,
+    name: options.name,
+    concurrency: options.concurrentTasksPerWorker,
+    atomics: options.atomics,
+    maxHeapMB: node !== undefined && Number.isFinite(options.maxWorkerHeapMB) ? options.maxWorkerHeapMB : 0,
+    niceIncrement: node !== undefined ? options.niceIncrement : 0,
+    codeCache: node?.codeCache,
+    produceCodeCache: node?.produceCodeCache ?? false,
+  };
+}
+
 /** globalThis key of the WorkerLaunch that worker/launch.cts leaves for the entry. */
 export const LAUNCH_KEY: unique symbol = Symbol.for('sabkit.piscina.launch.v1') as never;
 
-/** What became of the code cache main gave a worker: none given, accepted, rejected by V8, or no bundle to cache. */
-export type CodeCacheStatus = 'none' | 'accepted' | 'rejected' | 'unbundled';
+/**
+ * What became of a code cache of the worker entry: none given (or found), accepted, rejected by V8, no
+ * bundle to cache, or (the disk cache) turned off or not usable.
+ */
+export type CodeCacheStatus = 'none' | 'accepted' | 'rejected' | 'unbundled' | 'off';
 
 /** What the worker's launch script (worker/launch.cts) provides to the entry. */
 export interface WorkerLaunch {
@@ -51,7 +89,12 @@ export interface WorkerLaunch {
   require(specifier: string): unknown;
   /** The entry bundle's code cache, with what has been compiled so far; undefined when unbundled. */
   createCodeCache(): Uint8Array | undefined;
+  /** The cache main gave this worker (in memory). */
   readonly codeCache: CodeCacheStatus;
+  /** The disk cache, read when main gave none (worker/launch.cts). */
+  readonly diskCache: CodeCacheStatus;
+  /** Writes the disk cache made at the compile, when there was none usable; call off the first task's path. */
+  readonly saveDiskCache: (() => void) | undefined;
 }
 
 export function workerLaunch(): WorkerLaunch | undefined {

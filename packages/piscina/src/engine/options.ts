@@ -123,13 +123,17 @@ export interface FilledOptions {
   readonly abortGraceMs: number;
 }
 
-const cpus = availableParallelism();
-
+// The thread counts' defaults are getters: they load node:os (~0.3 ms), which a pool given both
+// counts does not need before its first thread has started (engine/thread-start.ts).
 export const DEFAULT_OPTIONS = {
   filename: null,
   name: 'default',
-  minThreads: Math.max(1, Math.floor(cpus / 2)),
-  maxThreads: cpus * 1.5,
+  get minThreads(): number {
+    return Math.max(1, Math.floor(availableParallelism() / 2));
+  },
+  get maxThreads(): number {
+    return availableParallelism() * 1.5;
+  },
   idleTimeout: 0,
   maxQueue: Infinity,
   concurrentTasksPerWorker: 1,

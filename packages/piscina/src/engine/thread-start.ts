@@ -27,7 +27,7 @@ import { codeCacheFor, codeCacheKey, codeCacheNotMade } from './code-cache.js';
 import { PORT_MESSAGE } from './messages.js';
 import type { FilledOptions } from './options.js';
 import type { PoolMode } from './modes.js';
-import { INIT_ENV_KEY, type WorkerInit } from '../worker-state.js';
+import { INIT_ENV_KEY, workerInit } from '../worker-state.js';
 import { checkWorkerFile } from '../worker-file.js';
 
 /** The worker's launch script: it loads the entry (worker/launch.cts). */
@@ -58,18 +58,7 @@ export function startThread(options: FilledOptions, poolBuffer: SharedArrayBuffe
   const channel = new SharedArrayBuffer(CHANNEL_BYTES);
   const cacheKey = codeCacheKey(options.execArgv);
   const cache = codeCacheFor(cacheKey);
-  const init: WorkerInit = {
-    channel,
-    pool: poolBuffer,
-    filename: options.filename,
-    name: options.name,
-    concurrency: options.concurrentTasksPerWorker,
-    atomics: options.atomics,
-    maxHeapMB: Number.isFinite(options.maxWorkerHeapMB) ? options.maxWorkerHeapMB : 0,
-    niceIncrement: options.niceIncrement,
-    codeCache: cache.data,
-    produceCodeCache: cache.produce,
-  };
+  const init = workerInit(options, channel, poolBuffer, { codeCache: cache.data, produceCodeCache: cache.produce });
   const workerOptions: WorkerOptions = {
     env: options.env,
     argv: options.argv,
@@ -107,8 +96,10 @@ export function startThread(options: FilledOptions, poolBuffer: SharedArrayBuffe
 export function startFirstWorkers(options: FilledOptions, mode: PoolMode): FirstWorkers | undefined {
   if (mode.backgroundStart === true || options.minThreads === 0) return undefined;
   const first: FirstWorkers = { poolBuffer: new SharedArrayBuffer(POOL_BYTES), started: [] };
-  const early = Math.min(options.minThreads, Math.max(1, availableParallelism() - 1));
   try {
+    first.started.push(startThread(options, first.poolBuffer));
+    // After the first start: node:os is not loaded yet in a fresh process (~0.3 ms).
+    const early = Math.min(options.minThreads, Math.max(1, availableParallelism() - 1));
     while (first.started.length < early) first.started.push(startThread(options, first.poolBuffer));
   } catch {
     // Reported by the engine's own start of the same worker (see above).

@@ -31,7 +31,7 @@ import { revive } from './kinds.js';
 import { PORT_MESSAGE } from './messages.js';
 import type { FilledOptions } from './options.js';
 import { WorkerHandle } from './worker-handle.js';
-import { INIT_ENV_KEY, type WorkerInit } from '../worker-state.js';
+import { INIT_ENV_KEY, workerInit } from '../worker-state.js';
 
 /** The global Web Worker constructor (not the node-style wrapper). */
 declare const Worker: new (url: URL, options: { type: 'module'; name?: string }) => never;
@@ -76,18 +76,7 @@ const DEFAULT_SCRIPT: WorkerScript = {
 export function spawnWorker(options: FilledOptions, poolBuffer: SharedArrayBuffer, events: WorkerEvents): WorkerHandle {
   livenessTable();
   const channel = new SharedArrayBuffer(CHANNEL_BYTES);
-  const init: WorkerInit = {
-    channel,
-    pool: poolBuffer,
-    filename: options.filename,
-    name: options.name,
-    concurrency: options.concurrentTasksPerWorker,
-    atomics: options.atomics,
-    maxHeapMB: 0,
-    niceIncrement: 0,
-    codeCache: undefined,
-    produceCodeCache: false,
-  };
+  const init = workerInit(options, channel, poolBuffer);
   const script = (options.filename !== null && scripts().get(options.filename)) || DEFAULT_SCRIPT;
   let worker: NodeStyleWorker;
   setEnvironmentData(INIT_ENV_KEY, init as never);

@@ -50,6 +50,8 @@ export function startBrowserWorker(builtin: BuiltinTaskModules = {}): Promise<vo
     },
     createCodeCache: () => undefined,
     codeCache: 'unbundled',
+    diskCache: 'unbundled',
+    saveDiskCache: undefined,
   };
   (globalThis as Record<symbol, unknown>)[LAUNCH_KEY] = launch;
   return workerStarted().then(() => import('./entry.js').then(() => {}));

@@ -23,7 +23,8 @@
  * worker (measured here), next to the first task of a fresh process on a 2-core machine. The
  * bundle's copy of atomics-sync's core and the packages share the thread's kind registry (it lives
  * on globalThis), so the copy revives what the packages register. A worker that main asked for the
- * entry's code cache makes it once the first task, if one was waiting, has run (code-cache.ts).
+ * entry's code cache makes it once the first task, if one was waiting, has run (code-cache.ts); the
+ * disk cache launch.cts made at the compile, when it found none, is written then too.
  */
 import { bootInit } from './boot.js';
 import { parentPort, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
@@ -134,6 +135,8 @@ function start(): void {
     Atomics.store(ch.i32, STATE, STATE_READY);
     parentPort!.postMessage({ [READY_MESSAGE]: true });
     if (init.produceCodeCache) holdUntil(sendCodeCache, state);
+    const save = workerLaunch()?.saveDiskCache;
+    if (save !== undefined) holdUntil(save, state);
     loop.run();
   });
 }
