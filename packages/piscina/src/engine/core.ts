@@ -1,7 +1,8 @@
 /**
  * The pool's engine on the main thread: takes tasks from run(), hands them to workers through
  * their rings (or queues them), settles them from the response rings, and decides when to cancel
- * tasks and shut the pool down; the cold work of cancelling and shutting down is in stopping.ts.
+ * tasks and shut the pool down. Which worker gets each task, and when, is placement.ts; the cold
+ * work of cancelling and shutting down is in stopping.ts.
  * Worker lifecycle (start, ready, retire, crash) is in workers.ts; the Piscina class
  * (piscina.ts) is a thin public face over this.
  *
@@ -20,15 +21,16 @@ import {
   tryEncodeInto,
 } from '@sabkit/atomics-sync/core';
 import { bindCodec } from '../dispatch/codec-link.js';
-import { depthFor, lowWaterFor, pickWorker, queueFull, queuedTasks, rebalance } from './balancer.js';
+import { queuedTasks } from './balancer.js';
 import { CustomBalancer } from './custom-balancer.js';
 import { Deadlines } from './deadlines.js';
 import { TIME_ORIGIN } from '../dispatch/clock.js';
 import { POOL_BYTES } from '../dispatch/layout.js';
-import { MAIN_SPIN_MS, Poller, microtask } from '../dispatch/poller.js';
+import { MAIN_SPIN_MS, Poller } from '../dispatch/poller.js';
 import { RES_ERROR, RES_OK, RES_PROGRESS } from '../dispatch/wire.js';
 import { AbortError, PoolClosedError } from '../errors.js';
 import { Histogram } from './histogram.js';
+import { Placement } from './placement.js';
 import { KeepAlive } from './keep-alive.js';
 import type { PoolMode } from './modes.js';
 import { FunctionTable } from './functions.js';
@@ -37,16 +39,15 @@ import { checkRunOptions, type CheckedRunOptions, type RunOptions } from './run-
 import {
   abortTask,
   destroyWhenFlushed,
-  queueFullError,
   rejectAll,
   rejectNotStarted,
   rejectWaiting,
   takeBackTasks,
   timeOutIfDue,
 } from './stopping.js';
-import { Task, Tally, onAbort } from './task.js';
-import { ArrayTaskQueue, FixedQueue, type TaskQueue } from './task-queue.js';
-import { isMovable, unwrapMovable } from '../transfer.js';
+import { Task, TaskSpec, Tally, onAbort } from './task.js';
+import type { TaskQueue } from './task-queue.js';
+import { isMovable as isMovableExport, unwrapMovable } from '../movable.js';
 import type { HeldTask, WorkerHandle } from './worker-handle.js';
 import { reviveOrRaw, settleRevived } from './revive-result.js';
 import { Workers, type PoolEmitter } from './workers.js';
@@ -55,6 +56,13 @@ import type { FirstWorkers } from './thread-start.js';
 bindCodec({ encodeInto, tryEncodeInto, encode, decode, lastDecodeMayRevive });
 
 const kNoOptions: RunOptions = Object.freeze({});
+/*
+ * Read for every task, so held as module locals: in the CommonJS build clock.ts and movable.ts
+ * live in other packs (scripts/build-cjs.mjs), and each read of their exports from this pack is two
+ * getter calls (~30 ns measured). See dispatch/main-channel.ts.
+ */
+const ORIGIN = TIME_ORIGIN;
+const isMovable = isMovableExport;
 
 export class PoolCore {
   readonly options: FilledOptions;
@@ -65,20 +73,16 @@ export class PoolCore {
   completed = 0;
   readonly #emitter: PoolEmitter;
   readonly #queue: TaskQueue;
+  readonly #placement: Placement;
   readonly #poller: Poller;
   readonly #deadlines: Deadlines<HeldTask>;
   readonly #functions: FunctionTable;
   readonly #keepAlive = new KeepAlive();
   #nextTaskId = 1;
   readonly #tally: Tally;
-  readonly #custom: CustomBalancer | undefined; // the loadBalancer option's placement, if given
-  #defaults: CheckedRunOptions | undefined; // run()'s options when none are given, checked once
+  #defaults: TaskSpec | undefined; // the spec of run() calls without options, checked once
   #ewma = 0;
-  #depth: number;
-  #bootDepth: number;
-  readonly #fifo: boolean;
   #busy = false;
-  #flushScheduled = false;
   #closing = false;
   #destroyed = false;
   readonly #daemon: boolean; // modes.ts
@@ -92,10 +96,10 @@ export class PoolCore {
     this.#daemon = mode.daemon === true;
     this.#emitter = emitter;
     this.#queue = options.taskQueue;
-    this.#fifo = this.#queue instanceof FixedQueue || this.#queue instanceof ArrayTaskQueue;
-    this.#depth = this.#bootDepth = depthFor(0, options.concurrentTasksPerWorker, this.#fifo);
     const poolBuffer = first?.poolBuffer ?? new SharedArrayBuffer(POOL_BYTES);
     this.workers = new Workers(options, poolBuffer, emitter, this, first?.started);
+    const custom = options.loadBalancer && new CustomBalancer(options.loadBalancer, this.workers.list);
+    this.#placement = new Placement(options, this.workers, custom); // before any worker event calls fill()
     // The workers first, the rest of the pool while they boot: in a fresh process each part of the
     // pool runs its code for the first time (compiling it), and every ms before the first
     // `new Worker` was a ms later first result (~1 ms measured here). Workers call back into the
@@ -104,7 +108,6 @@ export class PoolCore {
     this.#poller = new Poller(this, new Int32Array(poolBuffer));
     this.#functions = new FunctionTable(options.filename, options.name);
     this.#tally = new Tally(options.maxThreads * options.concurrentTasksPerWorker, emitter);
-    this.#custom = options.loadBalancer && new CustomBalancer(options.loadBalancer, this.workers.list);
     this.runTime = new Histogram();
     this.waitTime = new Histogram();
     this.#deadlines = new Deadlines<HeldTask>(
@@ -139,138 +142,48 @@ export class PoolCore {
   #run(value: unknown, opts: RunOptions): Promise<unknown> {
     if (this.#destroyed) throw new PoolClosedError('the pool was destroyed');
     if (this.#closing) throw new AbortError('queue is being terminated'); // piscina's rejection
-    const o =
-      opts === kNoOptions
-        ? (this.#defaults ??= checkRunOptions(opts, this.options))
-        : checkRunOptions(opts, this.options);
-    const signal = o.signal;
-    if (signal !== undefined && (signal as { aborted?: boolean }).aborted)
-      throw new AbortError((signal as { reason?: unknown }).reason);
-    let transferList = o.transferList;
+    let spec: TaskSpec;
+    if (opts === kNoOptions) spec = this.#defaults ??= this.#spec(checkRunOptions(opts, this.options), undefined);
+    else {
+      const o = checkRunOptions(opts, this.options);
+      if (o.signal !== undefined && (o.signal as { aborted?: boolean }).aborted)
+        throw new AbortError((o.signal as { reason?: unknown }).reason);
+      spec = this.#spec(o, o.transferList);
+    }
     if (isMovable(value)) {
       const moved = unwrapMovable(value);
       value = moved.value;
-      transferList = [...(transferList ?? []), ...(moved.transfer as TransferListItem[])];
+      spec = this.#spec(spec, [...(spec.transferList ?? []), ...(moved.transfer as TransferListItem[])]);
     }
-    const fn = this.#functions.id(o.filename, o.name);
-    const task = new Task<WorkerHandle>(
-      this.#nextTaskId++,
-      value,
-      transferList,
-      o.filename,
-      o.name,
-      fn,
-      o.timeout,
-      signal,
-      o.onProgress,
-      this.#tally,
-    );
+    const task = new Task<WorkerHandle>(this.#nextTaskId++, value, spec);
+    const signal = spec.signal;
     if (signal !== undefined) task.unlisten = onAbort(signal, () => this.#abort(task));
-    if (o.timeout !== Infinity) this.#deadlines.add(task, task.created + o.timeout);
-    this.#place(task);
+    if (spec.timeout !== Infinity) this.#deadlines.add(task, task.created + spec.timeout);
+    this.#placement.place(task);
     this.afterChange();
     this.#poller.schedule();
     return task.promise;
   }
 
-  /**
-   * Gives a new task to a worker, or queues it (checking maxQueue). A worker is given more than
-   * concurrentTasksPerWorker (pipelining) only when no new worker can be started for the task, and
-   * never an abortable task or one with a transfer list (those could not be stolen back): whatever
-   * waits in a ring then would have waited in piscina's queue for a busy worker, and a worker
-   * that frees up takes it (rebalance), so pipelining never changes which tasks can run.
-   */
-  #place(task: HeldTask): void {
-    const c = this.options.concurrentTasksPerWorker;
-    let w: WorkerHandle | undefined;
-    if (this.#queue.size === 0) {
-      w = this.#choose(task, true);
-      if (task.settled) return; // a custom loadBalancer threw
-      if (this.#custom === undefined && (w === undefined || w.inflight >= c)) w = this.workers.grow() ?? w;
-    }
-    if (
-      this.options.maxQueue !== Infinity &&
-      !(w !== undefined && (w.inflight < c || this.#custom !== undefined)) &&
-      queueFull(this.#queue.size, this.workers.list, c, this.options.maxQueue)
-    ) {
-      task.settle(false, queueFullError(this.options.maxQueue));
-      return;
-    }
-    if (w !== undefined && this.#give(w, task)) {
-      // A worker given all it may hold is woken now, not at the end of the caller's turn: a
-      // caller submitting thousands of tasks in one loop keeps this thread for milliseconds.
-      if (w.channel.publish(w.inflight >= this.#depth)) this.#flushLater();
-      return;
-    }
-    this.#queue.push(task);
-    this.workers.spawnForQueue(this.#queue.size, true);
+  /** The TaskSpec of checked run() options (or of another spec) with `transferList`. */
+  #spec(o: CheckedRunOptions | TaskSpec, transferList: readonly TransferListItem[] | undefined): TaskSpec {
+    const fn = this.#functions.id(o.filename, o.name);
+    return new TaskSpec(o.filename, o.name, fn, o.timeout, o.signal, o.onProgress, transferList, this.#tally);
   }
 
-  /** The worker for `task`: the loadBalancer option's choice, or pickWorker's (`ahead`: see #place). */
-  #choose(task: HeldTask, ahead: boolean): WorkerHandle | undefined {
-    if (this.#custom !== undefined) return this.#custom.pick(task);
-    const exclusive = task.signal !== undefined;
-    const pipelined = ahead && !exclusive && task.transferList === undefined;
-    const c = this.options.concurrentTasksPerWorker;
-    return pickWorker(this.workers.list, c, this.#depth, this.#bootDepth, pipelined, exclusive);
-  }
-
-  /** WorkerHandle.give, plus recycling once the worker reached maxTasksPerWorker. */
-  #give(w: WorkerHandle, task: HeldTask): boolean {
-    if (!w.give(task)) return false;
-    w.channel.setLowWater(lowWaterFor(this.#depth));
-    if (w.given >= this.options.maxTasksPerWorker) this.workers.retire(w);
-    return true;
-  }
-
-  /** Hands queued tasks to workers with room (the same rule as #place), each worker's batch published once. */
+  /** Hands queued tasks to workers with room (Placement.fill). */
   fill(): void {
-    const q = this.#queue;
-    if (q.size === 0) return;
-    const ahead = !this.workers.mayGrow();
-    let touched: WorkerHandle[] | undefined;
-    while (q.size > 0) {
-      const task = q.shift() as HeldTask;
-      if (task.settled) continue;
-      const w = this.#choose(task, ahead);
-      if (task.settled) continue; // a custom loadBalancer threw
-      if (w === undefined || !this.#give(w, task)) {
-        if (q.unshift) q.unshift(task);
-        else q.push(task);
-        break;
-      }
-      if (touched === undefined) touched = [w];
-      else if (!touched.includes(w)) touched.push(w);
-    }
-    if (touched !== undefined) for (const w of touched) if (w.channel.publish(false)) this.#flushLater();
-    if (q.size > 0) this.workers.spawnForQueue(q.size);
+    this.#placement.fill();
   }
 
-  /** Lets idle workers take unstarted tasks from busy or booting ones, once the queue is empty. */
+  /** Lets idle workers take unstarted tasks from busy or booting ones (Placement.rebalance). */
   rebalance(): void {
-    if (this.#queue.size === 0 && this.#fifo && this.#custom === undefined)
-      rebalance(
-        this.workers.list,
-        this.options.concurrentTasksPerWorker,
-        (w, t) => (t.signal === undefined || w.inflight === 0) && this.#give(w, t),
-        (t) => this.#queue.push(t),
-      );
+    this.#placement.rebalance();
   }
-
-  /** Wakes, at the end of this turn, parked workers that were given fewer than a batch. */
-  #flushLater(): void {
-    if (this.#flushScheduled) return;
-    this.#flushScheduled = true;
-    microtask(this.#flush);
-  }
-
-  readonly #flush = (): void => this.flush();
 
   /** Wakes every parked worker that has unannounced requests (PollTarget). */
   flush(): void {
-    this.#flushScheduled = false;
-    const list = this.workers.list;
-    for (let i = 0; i < list.length; i++) list[i].channel.publish(true);
+    this.#placement.flush();
   }
 
   // ---- completions (PollTarget) ----
@@ -285,7 +198,7 @@ export class PoolCore {
     }
     if (room && n === 0) this.fill();
     if (n > 0) {
-      this.#depth = depthFor(this.#ewma, this.options.concurrentTasksPerWorker, this.#fifo);
+      this.#placement.adapt(this.#ewma);
       this.fill();
       this.rebalance();
       this.afterChange();
@@ -351,7 +264,7 @@ export class PoolCore {
     this.completed++;
     if (this.options.recordTiming) {
       this.runTime.record(run);
-      if (start > 0) this.waitTime.record(start - TIME_ORIGIN - task.created);
+      if (start > 0) this.waitTime.record(start - ORIGIN - task.created);
     }
     if (kind === RES_OK) {
       if (mayRevive) settleRevived(task, value);
