@@ -39,11 +39,14 @@
 // `require('…/sabkit-cjs-loader.cjs').compile(filename, text)` compiles a bundle with the disk cache.
 
 /* eslint-disable */
-export function sabkitCjsLoader() {
-  const KEY = Symbol.for('sabkit.cjs-loader.v1');
-  const g = globalThis;
-  if (g[KEY] !== undefined) return g[KEY];
-  const proc = g.process;
+/**
+ * The code cache (above) and whether this loader runs at all (`off`): the part an ES module entry
+ * needs before it has read its pack, which carries the rest of the loader (sabkitCjsLoader), so that
+ * the rest compiles with the code cache too (an ES module has none on Node 20: its functions are
+ * compiled from source in every process).
+ */
+export function sabkitCodeCache() {
+  const proc = globalThis.process;
   const M = proc.getBuiltinModule('node:module');
   const fs = proc.getBuiltinModule('node:fs');
   const path = proc.getBuiltinModule('node:path');
@@ -82,8 +85,11 @@ export function sabkitCjsLoader() {
     }
     if (cacheDir !== null) {
       try {
-        fs.mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
-        const st = fs.statSync(cacheDir);
+        let st = fs.statSync(cacheDir, { throwIfNoEntry: false });
+        if (st === undefined) {
+          fs.mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
+          st = fs.statSync(cacheDir);
+        }
         if (!st.isDirectory() || (uid !== undefined && (st.uid !== uid || (st.mode & 0o022) !== 0))) cacheDir = null;
       } catch {
         cacheDir = null;
@@ -103,13 +109,6 @@ export function sabkitCjsLoader() {
   };
   const flags = proc.execArgv.filter((a) => a.startsWith('--')).join(' ');
   const CACHE_MIN_CHARS = 8192;
-  // node_modules lookup paths per directory (Node computes them per module; ours share a few dirs).
-  const dirPaths = new Map();
-  const pathsOf = (dir) => {
-    let p = dirPaths.get(dir);
-    if (p === undefined) dirPaths.set(dir, (p = M._nodeModulePaths(dir)));
-    return p.slice();
-  };
   const cacheFile = (filename) => {
     const dir = cacheDirectory();
     if (dir === null) return undefined;
@@ -125,11 +124,17 @@ export function sabkitCjsLoader() {
       const c = fs.readFileSync(file);
       if (c.length < 8 || c.readUInt32LE(0) !== MAGIC) return undefined;
       const n = c.readUInt32LE(4);
-      if (c.length <= 8 + n || !c.subarray(8, 8 + n).equals(Buffer.from(text))) return undefined;
+      // Compared as text: the bytes were written as Buffer.from(source), valid UTF-8, whose decoding is
+      // the source itself (and costs less here than encoding `text` to compare bytes).
+      if (c.length <= 8 + n || c.toString('utf8', 8, 8 + n) !== text) return undefined;
       return c.subarray(8 + n);
     } catch {
       return undefined;
     }
+  };
+  const pending = [];
+  const flush = () => {
+    for (const write of pending.splice(0)) write();
   };
   const writeCache = (file, text, data) => {
     try {
@@ -144,6 +149,54 @@ export function sabkitCjsLoader() {
       // No cache this time: the file was compiled without one, as Node's require() would.
     }
   };
+  /**
+   * `text` (a CommonJS file's source) compiled in Node's CommonJS wrapper with its code cache when
+   * there is a usable one: `status` says 'accepted', 'rejected' (by V8) or 'none'. `save()` writes the
+   * cache, when it was missing or rejected, at the thread's exit; `saveNow()` at once (a thread that
+   * may be terminated, whose 'exit' handlers would not run).
+   */
+  function compile(filename, text, wrap = true) {
+    // A small file compiles faster than its cache is read (measured here: ~50 µs either way at 2 KB).
+    const file = off || text.length < CACHE_MIN_CHARS ? undefined : cacheFile(filename);
+    const cachedData = readCache(file, text);
+    // Node's CommonJS wrapper on a line of its own: lineOffset -1 keeps stack traces' lines.
+    const code = wrap ? `(function (exports, require, module, __filename, __dirname) {\n${text}\n})` : text;
+    const script = new vm.Script(code, { filename, lineOffset: wrap ? -1 : 0, cachedData });
+    const status = cachedData === undefined ? 'none' : script.cachedDataRejected === true ? 'rejected' : 'accepted';
+    const save = () => {
+      if (file === undefined || status === 'accepted') return;
+      // At exit, as Node's own compile cache flushes: the cache then also holds every function of
+      // the file this process compiled on the way (a pool's constructor and first run, not only the
+      // module's top level), and the import itself pays nothing for it.
+      if (pending.length === 0) proc.once('exit', flush);
+      pending.push(saveNow);
+    };
+    const saveNow = () => {
+      if (file !== undefined && status !== 'accepted') writeCache(file, text, script.createCachedData());
+    };
+    return { script, status, save, saveNow };
+  }
+  return { proc, M, fs, path, vm, off, compile };
+}
+
+/**
+ * The loader: `load(filename)` of a package's dist/cjs/ entry, from the code cache's pieces
+ * (sabkitCodeCache) and, when an ES module entry read its pack first, that pack (`first`: its file,
+ * table and mtime). One per thread, on globalThis.
+ */
+export function sabkitCjsLoader(cc, first) {
+  const KEY = Symbol.for('sabkit.cjs-loader.v1');
+  const g = globalThis;
+  if (g[KEY] !== undefined) return g[KEY];
+  const { proc, M, fs, path, off, compile } = cc;
+  const cache = M._cache;
+  // node_modules lookup paths per directory (Node computes them per module; ours share a few dirs).
+  const dirPaths = new Map();
+  const pathsOf = (dir) => {
+    let p = dirPaths.get(dir);
+    if (p === undefined) dirPaths.set(dir, (p = M._nodeModulePaths(dir)));
+    return p.slice();
+  };
   const isFile = (f) => /\.c?js$/.test(f);
   const ours = (f) => isFile(f) && f.includes(`${path.sep}dist${path.sep}cjs${path.sep}`);
 
@@ -152,14 +205,11 @@ export function sabkitCjsLoader() {
     if (id.startsWith('./') || id.startsWith('../')) {
       const f = path.resolve(parent.path, id);
       if (isFile(f)) return load(f, parent);
-    } else if (M.isBuiltin(id)) return proc.getBuiltinModule(id);
-    else if (id.startsWith('@sabkit/')) {
+    } else if (id.startsWith('@sabkit/')) {
+      // Before isBuiltin (no builtin's name starts with '@'), whose first call costs here.
       const f = resolveSabkit(parent.path, id);
-      if (f !== undefined) {
-        readPack(f);
-        return load(f, parent);
-      }
-    }
+      if (f !== undefined) return load(f, parent);
+    } else if (M.isBuiltin(id)) return proc.getBuiltinModule(id);
     return parent.require(id);
   }
 
@@ -214,7 +264,15 @@ export function sabkitCjsLoader() {
           if (typeof target !== 'string' || !target.startsWith('./dist/cjs/')) return undefined;
           try {
             const f = fs.realpathSync.native(path.join(pkg.root, target));
-            return ours(f) ? f : undefined;
+            if (!ours(f)) return undefined;
+            // The package's files that a pack of another sabkit package carries (see readPack).
+            const inPackage = target.slice(2);
+            if (f.endsWith(inPackage)) {
+              const root = f.slice(0, f.length - inPackage.length);
+              adopt(`${name}@${pkg.json.version}`, root);
+              if (!entryOf.has(root)) entryOf.set(root, f);
+            }
+            return f;
           } catch {
             return undefined;
           }
@@ -232,9 +290,30 @@ export function sabkitCjsLoader() {
   // file (measured ~0.2 ms per file here). A module still runs once, under its own file's name in
   // require.cache (so Node's require() and this loader share it), and only when its file is still
   // the one packed: same size and not newer than the pack (an edited or patched file is read).
+  // A pack may also carry files of another @sabkit package it loads (piscina's index pack carries the
+  // atomics-sync modules its errors use: one read and one compile for the import), keyed
+  // `<name>@<version>/<path in that package>`. They are used only for that version of the package,
+  // once it is resolved (the files' real paths are known only then), under the same checks.
   const packed = new Map(); // file -> { size, fn, mtime }
+  const foreign = new Map(); // `<name>@<version>` -> [[path in the package, entry]] not adopted yet
+  const roots = new Map(); // `<name>@<version>` -> the package's real root, once resolved
+  // A resolved package's root -> the first entry resolved in it: when that entry came from another
+  // package's pack, its own pack is read at the first file of the package no pack read so far holds
+  // (atomics-sync's core.pack holds what core's deferred re-exports load: the pool's first start).
+  const entryOf = new Map();
+  const adopt = (pkgKey, root) => {
+    if (!roots.has(pkgKey)) roots.set(pkgKey, root);
+    const list = foreign.get(pkgKey);
+    if (list === undefined) return;
+    foreign.delete(pkgKey);
+    for (const [rel, p] of list) {
+      const f = path.join(roots.get(pkgKey), rel);
+      if (!packed.has(f)) packed.set(f, p);
+    }
+  };
   const PACK_MTIME_SLACK_MS = 10_000;
   const packsTried = new Set();
+  const LOADER = '\0loader'; // a pack's copy of this loader (sabkitBoot), not a file
   function readPack(filename) {
     const file = filename.replace(/\.js$/, '.pack');
     if (off || file === filename || packsTried.has(file)) return;
@@ -246,13 +325,26 @@ export function sabkitCjsLoader() {
       const compiled = compile(file, text, false);
       const table = compiled.script.runInThisContext();
       compiled.save();
-      const dir = path.dirname(file);
-      for (const rel of Object.keys(table)) {
-        const f = path.join(dir, rel);
-        if (!packed.has(f)) packed.set(f, { size: table[rel][0], fn: table[rel][1], mtime: st.mtimeMs });
-      }
+      addPack(file, table, st.mtimeMs);
     } catch {
       // No pack: each file is read on its own.
+    }
+  }
+  function addPack(file, table, mtime) {
+    const dir = path.dirname(file);
+    for (const rel of Object.keys(table)) {
+      if (rel === LOADER) continue;
+      const p = { size: table[rel][0], fn: table[rel][1], mtime };
+      const other = rel.startsWith('@') ? /^(@[^/]+\/[^/@]+@[^/]+)\/(.+)$/.exec(rel) : null;
+      if (other !== null) {
+        const list = foreign.get(other[1]);
+        if (list === undefined) foreign.set(other[1], [[other[2], p]]);
+        else list.push([other[2], p]);
+        if (roots.has(other[1])) adopt(other[1], roots.get(other[1]));
+        continue;
+      }
+      const f = path.join(dir, rel);
+      if (!packed.has(f)) packed.set(f, p);
     }
   }
   const fromPack = (filename) => {
@@ -271,6 +363,8 @@ export function sabkitCjsLoader() {
     if (have !== undefined) return have.exports;
     // A --lazy module's pack (<file>.pack beside it, scripts/build-cjs.mjs): the files it loads.
     if (!packed.has(filename)) readPack(filename);
+    if (!packed.has(filename) && entryOf.size > 0)
+      for (const [root, f] of entryOf) if (filename.startsWith(root)) readPack(f);
     const fn = fromPack(filename);
     let text;
     if (fn === undefined) {
@@ -285,7 +379,18 @@ export function sabkitCjsLoader() {
     }
     const mod = new M(filename, parent ?? null);
     mod.filename = filename;
-    mod.paths = pathsOf(mod.path);
+    // Node reads `paths` only to resolve a package id from this module: made on first read.
+    Object.defineProperty(mod, 'paths', {
+      get: () => {
+        const p = pathsOf(mod.path);
+        Object.defineProperty(mod, 'paths', { value: p, writable: true, configurable: true, enumerable: true });
+        return p;
+      },
+      set: (p) =>
+        Object.defineProperty(mod, 'paths', { value: p, writable: true, configurable: true, enumerable: true }),
+      configurable: true,
+      enumerable: true,
+    });
     const req = (id) => requireFrom(mod, id);
     req.resolve = (request, options) => M._resolveFilename(request, mod, false, options);
     req.cache = cache;
@@ -304,46 +409,41 @@ export function sabkitCjsLoader() {
     return mod.exports;
   }
 
-  /**
-   * `text` (a CommonJS file's source) compiled in Node's CommonJS wrapper with its code cache when
-   * there is a usable one: `status` says 'accepted', 'rejected' (by V8) or 'none'. `save()` writes the
-   * cache, when it was missing or rejected, at the thread's exit; `saveNow()` at once (a thread that
-   * may be terminated, whose 'exit' handlers would not run).
-   */
-  function compile(filename, text, wrap = true) {
-    // A small file compiles faster than its cache is read (measured here: ~50 µs either way at 2 KB).
-    const file = off || text.length < CACHE_MIN_CHARS ? undefined : cacheFile(filename);
-    const cachedData = readCache(file, text);
-    // Node's CommonJS wrapper on a line of its own: lineOffset -1 keeps stack traces' lines.
-    const code = wrap ? `(function (exports, require, module, __filename, __dirname) {\n${text}\n})` : text;
-    const script = new vm.Script(code, { filename, lineOffset: wrap ? -1 : 0, cachedData });
-    const status = cachedData === undefined ? 'none' : script.cachedDataRejected === true ? 'rejected' : 'accepted';
-    const save = () => {
-      if (file === undefined || status === 'accepted') return;
-      // At exit, as Node's own compile cache flushes: the cache then also holds every function of
-      // the file this process compiled on the way (a pool's constructor and first run, not only the
-      // module's top level), and the import itself pays nothing for it.
-      if (pending.length === 0) proc.once('exit', flush);
-      pending.push(saveNow);
-    };
-    const saveNow = () => {
-      if (file !== undefined && status !== 'accepted') writeCache(file, text, script.createCachedData());
-    };
-    return { script, status, save, saveNow };
-  }
-  const pending = [];
-  const flush = () => {
-    for (const write of pending.splice(0)) write();
-  };
-
   const entry = off
     ? (filename) => M.createRequire(filename)(filename)
     : (filename) => {
         readPack(filename);
         return load(filename, undefined);
       };
+  if (first !== undefined && !off) {
+    packsTried.add(first.file);
+    addPack(first.file, first.table, first.mtime);
+  }
   // For a script that compiles a bundle itself (a pool worker's launch script): the same disk cache.
   entry.compile = compile;
   Object.defineProperty(g, KEY, { value: entry });
   return entry;
+}
+
+/**
+ * The start of an ES module entry (inlined in each, as `(sabkitBoot)(cc, cjsFile)` with `cc` =
+ * sabkitCodeCache()): reads the entry's pack (`<entry>.pack`), whose first item is this loader, so
+ * that the loader compiles with the pack's code cache, and returns the loader; Node's require() where
+ * the loader is off or the pack cannot be used.
+ */
+export function sabkitBoot(cc, cjsFile) {
+  const nodeRequire = (f) => cc.M.createRequire(f)(f);
+  if (cc.off) return nodeRequire;
+  try {
+    const file = cjsFile.replace(/\.js$/, '.pack');
+    const st = cc.fs.statSync(file);
+    const compiled = cc.compile(file, cc.fs.readFileSync(file, 'utf8'), false);
+    const table = compiled.script.runInThisContext();
+    compiled.save();
+    const make = table['\0loader'];
+    if (typeof make === 'function') return make()(cc, { file, table, mtime: st.mtimeMs });
+  } catch {
+    // Node's require() below.
+  }
+  return nodeRequire;
 }

@@ -66,8 +66,10 @@ test('one instance: import then require, require then import, and the CommonJS s
   }
 });
 
-// The files an import reads from the packages' dist/cjs/: one pack per package (scripts/build-cjs.mjs),
-// not each CommonJS file. The script patches fs.readFileSync before the import, to list what is read.
+// The files an import reads from the packages' dist/cjs/: one pack (scripts/build-cjs.mjs), piscina's,
+// which also carries the atomics-sync modules its errors load (core's re-exports are deferred, so
+// only core, errors and error-transport), not each CommonJS file nor atomics-sync's own pack. The
+// script patches fs.readFileSync before the import, to list what is read.
 // The ES module entry (dist/index.js) is Node's to read (Node 24's loader reads it with readFileSync).
 const readsOf = (spec: string) => [
   "const fs = process.getBuiltinModule('node:fs');",
@@ -81,23 +83,64 @@ const readsOf = (spec: string) => [
   '  .map((m) => `${m[1]}/${m[2]}`).sort();',
 ];
 
-test('import reads one pack per package, not each CommonJS file', { timeout: 60_000 }, () => {
-  const out = fresh(here, [...readsOf('@sabkit/piscina'), 'console.log(JSON.stringify({ dist }));']);
-  assert.deepEqual(out.dist, ['atomics-sync/cjs/core.pack', 'piscina/cjs/index.pack']);
+test('import reads one pack, not each CommonJS file, and loads 3 atomics-sync modules', { timeout: 60_000 }, () => {
+  const out = fresh(here, [
+    ...readsOf('@sabkit/piscina'),
+    "const { createRequire } = await import('node:module');",
+    "const require = createRequire(process.cwd() + '/x.js');",
+    "const as = require.resolve('@sabkit/atomics-sync/core').replace(/core\\.js$/, '');",
+    'const atomics = Object.keys(require.cache).filter((f) => f.startsWith(as)).map((f) => f.slice(as.length)).sort();',
+    // The modules run from the pack are the ones require() finds under their real names.
+    "const { SabkitError, ClosedError } = require('@sabkit/atomics-sync');",
+    "const p = require('@sabkit/piscina');",
+    'const same = p.AbortError.prototype instanceof SabkitError && new p.PoolClosedError() instanceof ClosedError;',
+    'console.log(JSON.stringify({ dist, atomics, same }));',
+  ]);
+  assert.deepEqual(out.dist, ['piscina/cjs/index.pack']);
+  assert.deepEqual(out.atomics, ['codec/error-transport.js', 'core.js', 'errors.js']);
+  assert.equal(out.same, true);
+});
+
+const old = new Date('1985-10-26T08:15:00Z'); // npm's extraction date: packs and files alike
+/** Installs piscina and atomics-sync's package.json and dist/ as npm would, under `dir`. */
+function install(dir: string): void {
+  for (const name of ['piscina', 'atomics-sync']) {
+    const to = join(dir, 'node_modules', '@sabkit', name);
+    const from = fileURLToPath(new URL(`../../../${name}/`, import.meta.url));
+    cpSync(join(from, 'dist'), join(to, 'dist'), { recursive: true });
+    cpSync(join(from, 'package.json'), join(to, 'package.json'));
+    for (const f of readdirSync(join(to, 'dist'), { recursive: true, encoding: 'utf8' }))
+      utimesSync(join(to, 'dist', f), old, old);
+  }
+}
+
+test("piscina's pack carries atomics-sync's modules for that version only", { timeout: 60_000 }, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sabkit-pack-'));
+  try {
+    install(dir);
+    // Another version of atomics-sync, byte for byte the same files: only the version tells.
+    const json = join(dir, 'node_modules', '@sabkit', 'atomics-sync', 'package.json');
+    writeFileSync(json, readFileSync(json, 'utf8').replace(/"version": "[^"]+"/, '"version": "0.0.1-other"'));
+    const script = join(dir, 'main.mjs');
+    writeFileSync(script, [...readsOf('@sabkit/piscina'), 'console.log(JSON.stringify({ dist }));'].join('\n'));
+    const r = spawnSync(process.execPath, [script], {
+      cwd: dir,
+      env: { ...process.env, SABKIT_COMPILE_CACHE: join(dir, 'cache') },
+      encoding: 'utf8',
+      timeout: 50_000,
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}');
+    assert.deepEqual(out.dist, ['atomics-sync/cjs/core.pack', 'piscina/cjs/index.pack']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('a file changed after the build (patched) runs from its file, not from the pack', { timeout: 60_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'sabkit-pack-'));
   try {
-    const old = new Date('1985-10-26T08:15:00Z'); // npm's extraction date: packs and files alike
-    for (const name of ['piscina', 'atomics-sync']) {
-      const to = join(dir, 'node_modules', '@sabkit', name);
-      const from = fileURLToPath(new URL(`../../../${name}/`, import.meta.url));
-      cpSync(join(from, 'dist'), join(to, 'dist'), { recursive: true });
-      cpSync(join(from, 'package.json'), join(to, 'package.json'));
-      for (const f of readdirSync(join(to, 'dist'), { recursive: true, encoding: 'utf8' }))
-        utimesSync(join(to, 'dist', f), old, old);
-    }
+    install(dir);
     const cjs = join(dir, 'node_modules', '@sabkit', 'piscina', 'dist', 'cjs');
     // Same size, newer: only the time tells.
     const movable = join(cjs, 'movable.js');
@@ -125,20 +168,16 @@ test('a file changed after the build (patched) runs from its file, not from the 
     const out = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}');
     assert.equal(out.pp, 13);
     assert.equal(out.qq, 7);
-    assert.deepEqual(out.dist, [
-      'atomics-sync/cjs/core.pack',
-      'piscina/cjs/index.pack',
-      'piscina/cjs/movable.js',
-      'piscina/cjs/worker-state.js',
-    ]);
+    assert.deepEqual(out.dist, ['piscina/cjs/index.pack', 'piscina/cjs/movable.js', 'piscina/cjs/worker-state.js']);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });
 
 // The first pool loads the --lazy modules: thread-start's pack (thread-start.js and the 6 files it
-// loads beyond the import's, options.js among them, one read: scripts/build-cjs.mjs), then the engine
-// (core.js, alone beyond those, and atomics-sync's lazy codec). Each module still runs once, under its
+// loads beyond the import's, options.js among them, one read: scripts/build-cjs.mjs), atomics-sync's
+// core.pack (the modules core's deferred re-exports load: shared, liveness), then the engine's pack
+// (core.js and atomics-sync's lazy codec). Each module still runs once, under its
 // own file's name in require.cache, as Node's require() would find it.
 test("the first new Piscina() reads the lazy modules' packs, not each file", { timeout: 60_000 }, () => {
   const out = fresh(here, [
@@ -161,10 +200,10 @@ test("the first new Piscina() reads the lazy modules' packs, not each file", { t
     'await pool.destroy();',
     'console.log(JSON.stringify({ atImport, atNew, loaded, n }));',
   ]);
-  assert.deepEqual(out.atImport, ['atomics-sync/cjs/core.pack', 'piscina/cjs/index.pack']);
+  assert.deepEqual(out.atImport, ['piscina/cjs/index.pack']);
   assert.deepEqual(out.atNew, [
-    'atomics-sync/cjs/codec/codec.js',
-    'piscina/cjs/engine/core.js',
+    'atomics-sync/cjs/core.pack',
+    'piscina/cjs/engine/core.pack',
     'piscina/cjs/engine/thread-start.pack',
   ]);
   assert.deepEqual(out.loaded, [true, true, true, true, true]);

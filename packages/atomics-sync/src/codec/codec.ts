@@ -57,49 +57,41 @@
  * Strings never meet TextEncoder / TextDecoder on a view of shared memory (browsers refuse it):
  * short ones are coded by a JS loop, long ones through a private scratch buffer (formats.ts).
  *
+ * Files: this module encodes; decode.ts decodes; tags.ts holds the tag values (both re-exported
+ * here); tree-encode.ts / tree-decode.ts carry TAG_TREE.
+ *
  * node:v8 (codec-v8.ts) is loaded on first use; in runtimes without it the tree encoder carries
  * all but the values listed under TAG_V8, which are refused with an InvalidArgumentError.
  */
-import { InvalidArgumentError } from '../errors.js';
-import { v8Deserialize, v8Serialize } from './codec-v8.js';
-import * as TreeDecode from './tree-decode.js';
-import * as TreeEncode from './tree-encode.js';
+import { v8Serialize } from './codec-v8.js';
 import * as F from './formats.js';
+import * as T from './tags.js';
+import * as TreeEncode from './tree-encode.js';
 
 // Copied into this module's own bindings once: across the CommonJS build's file boundaries an
 // imported binding is read through a getter on every use.
-const { SHORT_STRING, isWellFormed, readUtf16, readUtf8, utf8Length, utf8Scratch, writeUtf16, writeUtf8Short } = F;
-const { TYPE_ARRAY_BUFFER, TYPE_DATA_VIEW, TYPE_UINT8, VIEW_CTORS, typeCodeOf } = F;
+const { SHORT_STRING, isWellFormed, utf8Length, utf8Scratch, viewOf, writeUtf16, writeUtf8Short } = F;
+const { TYPE_ARRAY_BUFFER, TYPE_UINT8, typeCodeOf } = F;
+const { BYTES_HEADER, TAG_BIGINT64, TAG_BYTES, TAG_FALSE, TAG_FLOAT64, TAG_INT32, TAG_NULL } = T;
+const { TAG_STRING, TAG_STRING16, TAG_TREE, TAG_TRUE, TAG_UNDEFINED, TAG_V8 } = T;
 const { TREE_BAIL, TREE_OVERFLOW, treeEncodeInto } = TreeEncode;
-const { treeDecode, treeDecodeSawKindKey } = TreeDecode;
 
-// Tag bytes (byte 0 of every encoding). 0 is never a tag, so an all-zero region is not a value.
-/** Tag: `undefined`. */
-export const TAG_UNDEFINED = 1;
-/** Tag: `null`. */
-export const TAG_NULL = 2;
-/** Tag: `false`. */
-export const TAG_FALSE = 3;
-/** Tag: `true`. */
-export const TAG_TRUE = 4;
-/** Tag: a number that is an int32. */
-export const TAG_INT32 = 5;
-/** Tag: any other number, as a float64. */
-export const TAG_FLOAT64 = 6;
-/** Tag: a bigint that fits an int64. */
-export const TAG_BIGINT64 = 7;
-/** Tag: a string. */
-export const TAG_STRING = 8;
-/** Tag: an ArrayBuffer, typed array or DataView (then a TYPE_ code and the raw bytes). */
-export const TAG_BYTES = 9;
-/** Tag: anything else, in node:v8's serialization. */
-export const TAG_V8 = 10;
-
-/** Strings with lone surrogates: the UTF-16 code units, 2 bytes each (UTF-8 cannot carry them). */
-export const TAG_STRING16 = 11;
-/** Objects, arrays, Maps, Sets, Dates... written by the tree encoder (formats.ts), no node:v8. */
-export const TAG_TREE = 12;
-
+export {
+  BYTES_HEADER,
+  TAG_UNDEFINED,
+  TAG_NULL,
+  TAG_FALSE,
+  TAG_TRUE,
+  TAG_INT32,
+  TAG_FLOAT64,
+  TAG_BIGINT64,
+  TAG_STRING,
+  TAG_BYTES,
+  TAG_V8,
+  TAG_STRING16,
+  TAG_TREE,
+} from './tags.js';
+export { decode, encodedKind, lastDecodeMayRevive } from './decode.js';
 export { STRICT_MAX_VALUES } from './tree-encode.js';
 
 export {
@@ -117,30 +109,6 @@ export {
   TYPE_BIGUINT64,
   TYPE_DATA_VIEW,
 } from './formats.js';
-
-/**
- * Bytes before the raw bytes of a TAG_BYTES encoding: tag, type code, 6 zero bytes. The padding
- * makes the raw bytes word-aligned whenever the region starts 8-aligned (ring records do): V8
- * copies a SharedArrayBuffer's bytes word by word only when they are aligned, and byte by byte
- * otherwise, about 3x slower (measured: 64 KiB out of shared memory in 7 µs aligned, 23 µs not).
- */
-export const BYTES_HEADER = 8;
-
-/** Byte payloads up to this size are copied by a JS loop (V8 keeps typed arrays this small on-heap). */
-const SMALL_COPY = 64;
-
-// One DataView for the last Uint8Array seen, over exactly its bytes: queues and pipes encode into
-// the same ring view again and again, so this is almost always a hit and never allocates. Keyed
-// by the view itself (not its .buffer: reading that getter was 9% of a put+get in a profile).
-let dvFor: Uint8Array | undefined;
-let dv: DataView = new DataView(new ArrayBuffer(8));
-function viewOf(u8: Uint8Array): DataView {
-  if (u8 !== dvFor) {
-    dvFor = u8;
-    dv = new DataView(u8.buffer, u8.byteOffset, u8.byteLength);
-  }
-  return dv;
-}
 
 // The memo of encode(): the last value whose tree or v8 encoding (tag included) did not fit.
 let memoValue: unknown;
@@ -330,94 +298,4 @@ export function encode(value: unknown): Uint8Array {
   out = new Uint8Array(-n);
   encodeInto(value, out, 0, out.byteLength);
   return out;
-}
-
-/** See decode: the last decode's value may hold a sabkit descriptor. */
-let mayRevive = false;
-
-/**
- * Whether the value the last decode() returned may hold a sabkit object's descriptor (a key
- * `__sabkit` or `@sabkit` somewhere in it, or a node:v8 payload). False: revive() would return it
- * unchanged (a descriptor needs one of those keys), so the caller may skip that walk.
- */
-export function lastDecodeMayRevive(): boolean {
-  return mayRevive;
-}
-
-/** The tag of the encoding at src[offset]. */
-export function encodedKind(src: Uint8Array, offset: number): number {
-  return src[offset];
-}
-
-/**
- * Decodes the value encoded in src[offset, offset + length). Throws InvalidArgumentError if the
- * bytes are not an encoding (an unknown tag or a wrong length for the tag).
- */
-export function decode(src: Uint8Array, offset: number, length: number): unknown {
-  const tag = src[offset];
-  mayRevive = tag === TAG_V8;
-  switch (tag) {
-    case TAG_INT32:
-      if (length === 5)
-        return src[offset + 1] | (src[offset + 2] << 8) | (src[offset + 3] << 16) | (src[offset + 4] << 24);
-      break;
-    case TAG_FLOAT64:
-      if (length === 9) return viewOf(src).getFloat64(offset + 1, true);
-      break;
-    case TAG_STRING:
-      if (length >= 1) return readUtf8(src, offset + 1, length - 1);
-      break;
-    case TAG_STRING16:
-      if (length % 2 === 1) return readUtf16(src, offset + 1, (length - 1) / 2);
-      break;
-    case TAG_TREE:
-      if (length > 1) {
-        const v = treeDecode(src, offset, length);
-        mayRevive = treeDecodeSawKindKey();
-        return v;
-      }
-      break;
-    case TAG_UNDEFINED:
-      if (length === 1) return undefined;
-      break;
-    case TAG_NULL:
-      if (length === 1) return null;
-      break;
-    case TAG_TRUE:
-      if (length === 1) return true;
-      break;
-    case TAG_FALSE:
-      if (length === 1) return false;
-      break;
-    case TAG_BIGINT64:
-      if (length === 9) return viewOf(src).getBigInt64(offset + 1, true);
-      break;
-    case TAG_BYTES: {
-      if (length < BYTES_HEADER) break;
-      const code = src[offset + 1];
-      const n = length - BYTES_HEADER;
-      const start = offset + BYTES_HEADER;
-      if (code === TYPE_UINT8) {
-        // new Uint8Array(n) of up to 64 bytes lives on the JS heap (no ArrayBuffer allocation,
-        // ~10x cheaper), and a loop beats set(subarray()) at that size.
-        const out = new Uint8Array(n);
-        if (n <= SMALL_COPY) for (let i = 0; i < n; i++) out[i] = src[start + i];
-        else out.set(src.subarray(start, start + n));
-        return out;
-      }
-      const copy = new ArrayBuffer(n);
-      new Uint8Array(copy).set(src.subarray(start, start + n));
-      if (code === TYPE_ARRAY_BUFFER) return copy;
-      const Ctor = VIEW_CTORS[code];
-      if (!Ctor) break;
-      const per = (Ctor as unknown as { BYTES_PER_ELEMENT?: number }).BYTES_PER_ELEMENT ?? 1;
-      if (n % per !== 0) break;
-      return new Ctor(copy, 0, code === TYPE_DATA_VIEW ? n : n / per);
-    }
-    case TAG_V8: {
-      if (length <= 1) break;
-      return v8Deserialize(src.subarray(offset + 1, offset + length));
-    }
-  }
-  throw new InvalidArgumentError(`bytes at offset ${offset} (length ${length}) are not a sabkit encoding: tag ${tag}`);
 }

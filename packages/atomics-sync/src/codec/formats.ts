@@ -294,3 +294,17 @@ export function readUtf16(src: Uint8Array, start: number, units: number): string
   }
   return s;
 }
+
+// ---- DataView ----
+// One DataView for the last Uint8Array seen, over exactly its bytes: queues and pipes encode into
+// the same ring view again and again, so this is almost always a hit and never allocates. Keyed
+// by the view itself (not its .buffer: reading that getter was 9% of a put+get in a profile).
+let dvFor: Uint8Array | undefined;
+let dv: DataView = new DataView(new ArrayBuffer(8));
+export function viewOf(u8: Uint8Array): DataView {
+  if (u8 !== dvFor) {
+    dvFor = u8;
+    dv = new DataView(u8.buffer, u8.byteOffset, u8.byteLength);
+  }
+  return dv;
+}

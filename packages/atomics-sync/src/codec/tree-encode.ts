@@ -18,15 +18,17 @@
  */
 import * as F from './formats.js';
 import * as Seen from './tree-seen.js';
+import * as TreeString from './tree-string.js';
 
 // Copied into this module's own bindings once: across the CommonJS build's file boundaries an
 // imported binding is read through a getter on every use (measured ~6% of an object encode).
 const { addSeen, clearSeen, findSeen } = Seen;
-const { SHORT_STRING, isWellFormed, typeCodeOf, utf8Scratch, writeUtf16, writeUtf8Short } = F;
+const { typeCodeOf, viewOf, writeUtf8Short } = F;
+const { writeTreeString } = TreeString;
 const { ERROR_CAUSE, ERROR_MESSAGE, ERROR_NAMES, ERROR_STACK, MAX_ARRAY, MAX_DEPTH, V_ARRAY, V_ARRAY_BUFFER } = F;
 const { V_BIGINT, V_BOXED_BIGINT, V_BOXED_FALSE, V_BOXED_NUMBER, V_BOXED_STRING, V_BOXED_TRUE, V_DATE, V_ERROR } = F;
 const { V_FALSE, V_FLOAT64, V_HOLE, V_INT, V_MAP, V_NULL, V_OBJECT, V_REF, V_REGEXP, V_SET, V_STRING } = F;
-const { V_STRING16, V_TRUE, V_UNDEFINED, V_VIEW } = F;
+const { V_TRUE, V_UNDEFINED, V_VIEW } = F;
 
 /** treeEncodeInto: the value holds something only node:v8 carries. */
 export const TREE_BAIL = 0;
@@ -42,8 +44,6 @@ const EMPTY = new Uint8Array(0);
 let out: Uint8Array = EMPTY;
 let pos = 0;
 let end = 0;
-let dvFor: Uint8Array | undefined;
-let dv: DataView = new DataView(new ArrayBuffer(8));
 /** Strict encode (see treeEncodeInto): shared memory refused (BAIL), `budget` values at most. */
 let strict = false;
 /** A Smi, not Infinity: V8 would store that in this variable as a new heap number per decrement. */
@@ -65,10 +65,6 @@ function need(k: number): void {
 
 function vu(x: number): void {
   need(8);
-  if (x < 0x80) {
-    out[pos++] = x;
-    return;
-  }
   while (x >= 0x80) {
     out[pos++] = (x % 0x80) | 0x80;
     x = Math.floor(x / 0x80);
@@ -78,45 +74,27 @@ function vu(x: number): void {
 
 function f64(x: number): void {
   need(8);
-  if (dvFor !== out) {
-    dvFor = out;
-    dv = new DataView(out.buffer, out.byteOffset, out.byteLength);
-  }
-  dv.setFloat64(pos, x, true);
+  viewOf(out).setFloat64(pos, x, true);
   pos += 8;
 }
 
 function str(s: string): void {
+  // Up to 42 units (126 UTF-8 bytes at most, a 1-byte length) here, in one pass; the rest, and
+  // strings with lone surrogates, in tree-string.ts.
   const len = s.length;
-  if (len <= SHORT_STRING) {
-    const h = len <= 42 ? 1 : 2; // 3 bytes per unit at most: ≤ 126 bytes fit a 1-byte varint
-    need(1 + h + 3 * len);
-    const at = pos;
-    const n = writeUtf8Short(s, out, at + 1 + h);
+  if (len <= 42) {
+    need(2 + 3 * len);
+    const n = writeUtf8Short(s, out, pos + 2);
     if (n >= 0) {
-      out[at] = V_STRING;
-      if (h === 1) out[at + 1] = n;
-      else {
-        out[at + 1] = (n & 0x7f) | 0x80; // a 2-byte varint, non-minimal when n < 128
-        out[at + 2] = n >> 7;
-      }
-      pos = at + 1 + h + n;
+      out[pos] = V_STRING;
+      out[pos + 1] = n;
+      pos += 2 + n;
       return;
     }
-  } else if (isWellFormed(s)) {
-    const b = utf8Scratch(s);
-    need(6 + b.byteLength);
-    out[pos++] = V_STRING;
-    vu(b.byteLength);
-    out.set(b, pos);
-    pos += b.byteLength;
-    return;
   }
-  need(6 + 2 * len);
-  out[pos++] = V_STRING16;
-  vu(len);
-  writeUtf16(s, out, pos);
-  pos += 2 * len;
+  const p = writeTreeString(s, out, pos, end);
+  if (p < 0) throw OVERFLOW;
+  pos = p;
 }
 
 function bigint(b: bigint): void {
@@ -139,7 +117,9 @@ function value(v: unknown, depth: number): void {
       if ((v | 0) === v && (v !== 0 || 1 / v > 0)) {
         need(6);
         out[pos++] = V_INT;
-        vu(((v << 1) ^ (v >> 31)) >>> 0);
+        const z = ((v << 1) ^ (v >> 31)) >>> 0;
+        if (z < 0x80) out[pos++] = z;
+        else vu(z);
       } else {
         need(9);
         out[pos++] = V_FLOAT64;
@@ -209,39 +189,29 @@ function object(v: object, depth: number): void {
   else throw BAIL;
 }
 
-/** A top-level plain object, as plain(), numbered (V_REF) only once a property holds an object. */
-function top(v: Record<string, unknown>): void {
+/**
+ * A plain object (or a class instance, as structured clone copies one). `lazyRef`: the top-level
+ * object is numbered (V_REF) only once a property holds an object: nothing before that can refer
+ * to it, and the seen-list costs a pool's `{ a, b }` argument more than its encoding.
+ */
+function plain(v: Record<string, unknown>, depth: number, lazyRef = false): void {
+  if (!lazyRef) addSeen(v);
   const keys = Object.keys(v);
   const n = keys.length;
   spend(n);
-  need(1);
+  need(2);
   out[pos++] = V_OBJECT;
-  vu(n);
-  let numbered = false;
+  if (n < 0x80) out[pos++] = n;
+  else vu(n);
   for (let i = 0; i < n; i++) {
     const k = keys[i];
     str(k);
     const x = v[k];
-    if (!numbered && typeof x === 'object' && x !== null) {
-      numbered = true;
+    if (lazyRef && typeof x === 'object' && x !== null) {
+      lazyRef = false;
       addSeen(v);
     }
-    value(x, 1);
-  }
-}
-
-function plain(v: Record<string, unknown>, depth: number): void {
-  addSeen(v);
-  const keys = Object.keys(v);
-  const n = keys.length;
-  spend(n);
-  need(1);
-  out[pos++] = V_OBJECT;
-  vu(n);
-  for (let i = 0; i < n; i++) {
-    const k = keys[i];
-    str(k);
-    value(v[k], depth + 1);
+    value(x, depth + 1);
   }
 }
 
@@ -417,7 +387,7 @@ export function treeEncodeInto(
     need(1);
     out[pos++] = tag;
     if (typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === objectProto)
-      top(v as Record<string, unknown>);
+      plain(v as Record<string, unknown>, 0, true);
     else value(v, 0);
     return pos - offset;
   } catch (e) {
