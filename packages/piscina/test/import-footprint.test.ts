@@ -12,7 +12,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const helper = new URL('../../../../scripts/import-footprint-test.mjs', import.meta.url).href;
-const { fresh, BUILTINS } = (await import(helper)) as typeof import('../../../scripts/import-footprint-test.mjs');
+const { fresh, BUILTINS, readsOf } = (await import(
+  helper
+)) as typeof import('../../../scripts/import-footprint-test.mjs');
 const here = new URL('.', import.meta.url);
 
 const tasks = new URL('./fixtures/tasks.js', import.meta.url).href;
@@ -71,17 +73,6 @@ test('one instance: import then require, require then import, and the CommonJS s
 // only core, errors and error-transport), not each CommonJS file nor atomics-sync's own pack. The
 // script patches fs.readFileSync before the import, to list what is read.
 // The ES module entry (dist/index.js) is Node's to read (Node 24's loader reads it with readFileSync).
-const readsOf = (spec: string) => [
-  "const fs = process.getBuiltinModule('node:fs');",
-  'const read = fs.readFileSync;',
-  'const reads = [];',
-  'fs.readFileSync = function (p, ...rest) { reads.push(String(p)); return read.call(this, p, ...rest); };',
-  `await import('${spec}');`,
-  'fs.readFileSync = read;',
-  'const dist = reads.map((p) => /([^/]+)\\/dist\\/(cjs\\/.*)$/.exec(p))',
-  '  .filter((m) => m && /\\.(c?js|pack)$/.test(m[2]))',
-  '  .map((m) => `${m[1]}/${m[2]}`).sort();',
-];
 
 test('import reads one pack, not each CommonJS file, and loads 3 atomics-sync modules', { timeout: 60_000 }, () => {
   const out = fresh(here, [
