@@ -43,3 +43,19 @@ export const BUILTINS = [
   "  .map((m) => m.slice('NativeModule '.length)).sort();",
   "const loaded = (b) => process.moduleLoadList.includes('NativeModule ' + b);",
 ];
+
+// The dist/cjs/ files that `await import(spec)` reads (packs and CommonJS files, as `<package>/cjs/<path>`,
+// sorted) in `dist`: fs.readFileSync is patched around the import. The ES module entry (dist/index.js)
+// is Node's to read (Node 24's loader reads it with readFileSync), and the code cache is not dist/.
+export const readsOf = (spec) => [
+  "const fs = process.getBuiltinModule('node:fs');",
+  'const read = fs.readFileSync;',
+  'const reads = [];',
+  'fs.readFileSync = function (p, ...rest) { reads.push(String(p)); return read.call(this, p, ...rest); };',
+  `await import('${spec}');`,
+  'fs.readFileSync = read;',
+  'const dist = reads.map((p) => /([^/]+)\\/dist\\/(cjs\\/.*)$/.exec(p))',
+  '  .filter((m) => m && /\\.(c?js|pack)$/.test(m[2]))',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a line of the child's script
+  '  .map((m) => `${m[1]}/${m[2]}`).sort();',
+];

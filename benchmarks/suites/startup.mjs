@@ -41,8 +41,8 @@ const importLine = (spec) =>
 const importScript = (spec) => script([importLine(spec)]);
 // Each cold sample prints { total, ctor, second }: the timed start, its synchronous part, and the
 // same start again in that process (after the first has been stopped).
-const coldScript = (spec) =>
-  script([
+const coldScript = (spec, lines = false) =>
+  (lines ? (l) => l : script)([
     'const t0 = performance.now();',
     `const m = await import(${url(spec)});`,
     'const Piscina = m.Piscina ?? m.default;',
@@ -143,9 +143,13 @@ for (const [impl, t] of Object.entries(imports)) {
   emit('startup-import', name, 'extra over importing an empty module (median of paired rounds)', over, 'ms');
 }
 
+// sabkit keeps V8's code cache of its files and of its worker entry on disk (made by the warm-up
+// sample, as by any earlier run); "no code cache" is a first run after installing (or the cache off).
+const noCache = (lines) => script(["process.env.SABKIT_COMPILE_CACHE = '0';", ...lines]);
 const coldRuns = rounds('cold start', {
   'raw-2-workers': rawScript,
   sabkit: coldScript('@sabkit/piscina'),
+  'sabkit, no code cache': noCache(coldScript('@sabkit/piscina', true)),
   piscina: coldScript('piscina'),
 });
 const part = (k, field) => coldRuns[k].map((r) => r[field]);
@@ -170,6 +174,21 @@ emit(
   'raw-2-workers',
   'same process, second time: two new Worker -> first reply',
   part('raw-2-workers', 'second'),
+  'ms',
+);
+const noCacheOver = (field) => part('sabkit, no code cache', field).map((v, i) => v - part('raw-2-workers', field)[i]);
+emit(
+  'startup-cold',
+  'sabkit, no code cache',
+  'fresh node: extra over two raw new Worker (median of paired rounds)',
+  noCacheOver('total'),
+  'ms',
+);
+emit(
+  'startup-cold',
+  'sabkit, no code cache',
+  'fresh node: import + new pool -> first result, extra over raw (median of paired rounds)',
+  noCacheOver('whole'),
   'ms',
 );
 for (const k of ['sabkit', 'piscina']) {

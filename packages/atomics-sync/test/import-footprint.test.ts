@@ -61,3 +61,25 @@ test('a Lock made before the first Worker: the worker shares the table and is wa
   ]);
   assert.deepEqual(out, { noneAtImport: true, atLock: true, shared: true, watched: true });
 });
+
+// `core` only re-exports; each module it re-exports from loads with the first read of one of its names
+// (--lazy-reexports of scripts/build-cjs.mjs), so a package that needs its errors (piscina) does not
+// run the sharing protocol, the liveness table's module or the struct-type registry.
+test("require('@sabkit/atomics-sync/core') runs core and errors; a name loads its module", { timeout: 60_000 }, () => {
+  const out = fresh(here, [
+    "const { createRequire } = await import('node:module');",
+    "const require = createRequire(process.cwd() + '/x.js');",
+    "const core = require('@sabkit/atomics-sync/core');",
+    "const dir = require.resolve('@sabkit/atomics-sync/core').replace(/core\\.js$/, '');",
+    'const loaded = () =>',
+    '  Object.keys(require.cache).filter((f) => f.startsWith(dir)).map((f) => f.slice(dir.length)).sort();',
+    'const atRequire = loaded();',
+    'const ok = core.SabkitError.name === "SabkitError" && typeof core.livenessTable === "function";',
+    'const afterRead = loaded();',
+    'console.log(JSON.stringify({ atRequire, ok, afterRead }));',
+  ]);
+  assert.deepEqual(out.atRequire, ['core.js', 'errors.js']);
+  assert.equal(out.ok, true);
+  // livenessTable's module, and the sharing protocol it uses; not struct-type, codec, error-transport.
+  assert.deepEqual(out.afterRead, ['core.js', 'errors.js', 'runtime/liveness.js', 'runtime/shared.js']);
+});

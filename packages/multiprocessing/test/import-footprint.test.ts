@@ -6,7 +6,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
 const helper = new URL('../../../../scripts/import-footprint-test.mjs', import.meta.url).href;
-const { fresh, BUILTINS } = (await import(helper)) as typeof import('../../../scripts/import-footprint-test.mjs');
+const { fresh, BUILTINS, readsOf } = (await import(
+  helper
+)) as typeof import('../../../scripts/import-footprint-test.mjs');
 const here = new URL('.', import.meta.url);
 
 const tasks = new URL('./fixtures/mp-tasks.js', import.meta.url).href;
@@ -43,4 +45,11 @@ test('import loads no worker_threads/os/net and no manager machinery; a Pool and
     x: 42,
     loadedAfter: ['manager/channel-client.js', 'manager/object-server.js', 'tasks/inline.js'],
   });
+});
+
+// One pack (scripts/build-cjs.mjs) carries what the import runs of atomics-sync and piscina too;
+// pool/chunks.js calls import(), so Node's require() loads it from its file.
+test("import reads one pack, none of atomics-sync's or piscina's", { timeout: 60_000 }, () => {
+  const out = fresh(here, [...readsOf('@sabkit/multiprocessing'), 'console.log(JSON.stringify({ dist }));']);
+  assert.deepEqual(out.dist, ['multiprocessing/cjs/index.pack', 'multiprocessing/cjs/pool/chunks.js']);
 });

@@ -61,6 +61,22 @@ test('the first pool starts its threads before the engine loads, and the engine 
   assert.equal(out.r2, 8);
 });
 
+test("the first pool's workers share main's liveness table, published before they start", {
+  timeout: 60_000,
+}, () => {
+  const out = fresh([
+    "const { Piscina } = await import('@sabkit/piscina');",
+    `const pool = new Piscina({ filename: ${JSON.stringify(tasks)}, minThreads: 2, maxThreads: 2 });`,
+    "const words = await Promise.all([0, 1].map(() => pool.run(null, { name: 'markLiveness' })));",
+    "const { livenessTable } = await import('@sabkit/atomics-sync/core');",
+    'const t = livenessTable();',
+    'const seen = words.map((w) => Atomics.load(t, w));',
+    'await pool.destroy();',
+    'console.log(JSON.stringify({ seen }));',
+  ]);
+  assert.deepEqual(out.seen, [0x5ab, 0x5ab], "what the workers wrote is in main's table");
+});
+
 test('invalid options throw before any thread starts; a refused thread is reported as before', {
   timeout: 60_000,
 }, () => {

@@ -5,7 +5,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
 const helper = new URL('../../../../scripts/import-footprint-test.mjs', import.meta.url).href;
-const { fresh, BUILTINS } = (await import(helper)) as typeof import('../../../scripts/import-footprint-test.mjs');
+const { fresh, BUILTINS, readsOf } = (await import(
+  helper
+)) as typeof import('../../../scripts/import-footprint-test.mjs');
 const here = new URL('.', import.meta.url);
 
 test('import loads no worker_threads, v8 or os; a struct works', { timeout: 60_000 }, () => {
@@ -50,4 +52,12 @@ test('import loads atomics-sync/core, not its index; the first lock() field load
     hits: 1,
     revived: true,
   });
+});
+
+// One pack (scripts/build-cjs.mjs): typed-struct's index.pack carries the atomics-sync modules its
+// import runs (core's re-exports load on first read: core, errors, shared, struct-type), so the
+// import reads no atomics-sync file.
+test('import reads one pack, no atomics-sync file', { timeout: 60_000 }, () => {
+  const out = fresh(here, [...readsOf('@sabkit/typed-struct'), 'console.log(JSON.stringify({ dist }));']);
+  assert.deepEqual(out.dist, ['typed-struct/cjs/index.pack']);
 });

@@ -6,6 +6,8 @@
 import type { PoolMode } from './modes.js';
 import type { FilledOptions } from './options.js';
 
+export { fillOptions, ownProperties } from './options.js';
+
 /** Never made in the browser (see above). */
 export type StartedThread = never;
 
