@@ -164,8 +164,15 @@ function treeEncodeFresh(v: unknown, tag: number, strict: boolean): Uint8Array |
  * Encodes an object (or a bigint past int64) with the tree encoder, or node:v8 when it must.
  * `strict` (tryEncodeInto): 0 where node:v8 would be needed.
  */
-function encodeOther(value: unknown, dst: Uint8Array, offset: number, room: number, strict: boolean): number {
-  const n = treeEncodeInto(value, TAG_TREE, dst, offset, room, strict);
+function encodeOther(
+  value: unknown,
+  dst: Uint8Array,
+  offset: number,
+  room: number,
+  strict: boolean,
+  plainTop = false,
+): number {
+  const n = treeEncodeInto(value, TAG_TREE, dst, offset, room, strict, plainTop);
   if (n > 0) return n;
   let bytes: Uint8Array | undefined;
   if (n === TREE_OVERFLOW) bytes = treeEncodeFresh(value, TAG_TREE, strict);
@@ -247,7 +254,7 @@ function encodeValue(value: unknown, dst: Uint8Array, offset: number, room: numb
         return 1;
       }
       // The usual object argument first: the checks below cost more than its encoding's start.
-      if (Object.getPrototypeOf(value) === objectProto) return encodeOther(value, dst, offset, room, strict);
+      if (Object.getPrototypeOf(value) === objectProto) return encodeOther(value, dst, offset, room, strict, true);
       let code = -1;
       let src: Uint8Array | undefined;
       if (ArrayBuffer.isView(value)) {

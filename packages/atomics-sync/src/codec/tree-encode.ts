@@ -24,7 +24,7 @@ import * as TreeString from './tree-string.js';
 // imported binding is read through a getter on every use (measured ~6% of an object encode).
 const { addSeen, clearSeen, findSeen } = Seen;
 const { typeCodeOf, viewOf, writeUtf8Short } = F;
-const { writeTreeString } = TreeString;
+const { magnitudeBytes, writeTreeString, writeVarint } = TreeString;
 const { ERROR_CAUSE, ERROR_MESSAGE, ERROR_NAMES, ERROR_STACK, MAX_ARRAY, MAX_DEPTH, V_ARRAY, V_ARRAY_BUFFER } = F;
 const { V_BIGINT, V_BOXED_BIGINT, V_BOXED_FALSE, V_BOXED_NUMBER, V_BOXED_STRING, V_BOXED_TRUE, V_DATE, V_ERROR } = F;
 const { V_FALSE, V_FLOAT64, V_HOLE, V_INT, V_MAP, V_NULL, V_OBJECT, V_REF, V_REGEXP, V_SET, V_STRING } = F;
@@ -65,9 +65,13 @@ function need(k: number): void {
 
 function vu(x: number): void {
   need(8);
+  if (x > 0xffffffff) {
+    pos = writeVarint(x, out, pos); // past 2^32 (a buffer's length): by division, tree-string.ts
+    return;
+  }
   while (x >= 0x80) {
-    out[pos++] = (x % 0x80) | 0x80;
-    x = Math.floor(x / 0x80);
+    out[pos++] = (x & 0x7f) | 0x80;
+    x >>>= 7;
   }
   out[pos++] = x;
 }
@@ -100,12 +104,7 @@ function str(s: string): void {
 function bigint(b: bigint): void {
   need(2);
   out[pos++] = b < 0n ? 1 : 0;
-  let m = b < 0n ? -b : b;
-  const bytes: number[] = [];
-  while (m > 0n) {
-    bytes.push(Number(m & 0xffn));
-    m >>= 8n;
-  }
+  const bytes = magnitudeBytes(b < 0n ? -b : b);
   vu(bytes.length);
   need(bytes.length);
   for (const x of bytes) out[pos++] = x;
@@ -206,7 +205,7 @@ function plain(v: Record<string, unknown>, depth: number, lazyRef = false): void
   for (let i = 0; i < n; i++) {
     const k = keys[i];
     str(k);
-    const x = v[k];
+    const x = i === 0 ? v[k] : i === 1 ? v[k] : i === 2 ? v[k] : v[k]; // a site per position: tree-decode.ts
     if (lazyRef && typeof x === 'object' && x !== null) {
       lazyRef = false;
       addSeen(v);
@@ -363,7 +362,7 @@ function reset(): void {
  * written (> 0), TREE_OVERFLOW when the region is too small, TREE_BAIL when `v` holds something
  * only node:v8 carries. Errors thrown by getters propagate, as from structuredClone.
  * `strict`: also TREE_BAIL for a view of shared memory (instead of copying its bytes) and past
- * STRICT_MAX_VALUES values; see codec.ts tryEncodeInto.
+ * STRICT_MAX_VALUES values (codec.ts tryEncodeInto). `plainTop`: `v` is known to be a plain object.
  */
 export function treeEncodeInto(
   v: unknown,
@@ -372,6 +371,7 @@ export function treeEncodeInto(
   offset: number,
   room: number,
   strictMode = false,
+  plainTop = false,
 ): number {
   // A getter that encodes something itself (a put() inside a getter) would clobber this module's
   // state: the inner call leaves its value to node:v8 instead.
@@ -386,7 +386,7 @@ export function treeEncodeInto(
   try {
     need(1);
     out[pos++] = tag;
-    if (typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === objectProto)
+    if (plainTop || (typeof v === 'object' && v !== null && Object.getPrototypeOf(v) === objectProto))
       plain(v as Record<string, unknown>, 0, true);
     else value(v, 0);
     return pos - offset;

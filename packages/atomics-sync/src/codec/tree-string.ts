@@ -1,8 +1,9 @@
 /**
- * Strings in the tree format (formats.ts), as the tree encoder writes them for values, keys,
- * regexps and error messages: V_STRING, a varint UTF-8 byte length, the UTF-8 bytes (well-formed
- * strings); V_STRING16, a varint unit count, the UTF-16 units (strings with lone surrogates, which
- * UTF-8 cannot carry). The tree decoder reads them back (tree-decode.ts string / key).
+ * The tree format's variable-length pieces (formats.ts) that the tree encoder writes outside its
+ * hot path: varints past 2^32, bigint magnitudes, and strings of over 42 units or with lone
+ * surrogates (shorter ones it writes itself, the same way). V_STRING, a varint UTF-8 byte length,
+ * the UTF-8 bytes (well-formed strings); V_STRING16, a varint unit count, the UTF-16 units (strings
+ * with lone surrogates, which UTF-8 cannot carry). The tree decoder reads them back (tree-decode.ts string / key).
  *
  * A string of up to 42 units has at most 126 UTF-8 bytes: its length fits a 1-byte varint, written
  * before the bytes are known. Up to SHORT_STRING units the length takes 2 bytes (a varint that is
@@ -56,4 +57,14 @@ export function writeTreeString(s: string, dst: Uint8Array, at: number, end: num
   const p = writeVarint(len, dst, at + 1);
   writeUtf16(s, dst, p);
   return p + 2 * len;
+}
+
+/** The magnitude of a non-negative bigint as little-endian bytes (V_BIGINT, formats.ts). */
+export function magnitudeBytes(m: bigint): number[] {
+  const bytes: number[] = [];
+  while (m > 0n) {
+    bytes.push(Number(m & 0xffn));
+    m >>= 8n;
+  }
+  return bytes;
 }
