@@ -163,13 +163,16 @@ export function sabkitCodeCache() {
     const code = wrap ? `(function (exports, require, module, __filename, __dirname) {\n${text}\n})` : text;
     const script = new vm.Script(code, { filename, lineOffset: wrap ? -1 : 0, cachedData });
     const status = cachedData === undefined ? 'none' : script.cachedDataRejected === true ? 'rejected' : 'accepted';
-    const save = () => {
+    // `ok` (optional): asked at the write, which is skipped when it says no.
+    const save = (ok) => {
       if (file === undefined || status === 'accepted') return;
       // At exit, as Node's own compile cache flushes: the cache then also holds every function of
       // the file this process compiled on the way (a pool's constructor and first run, not only the
       // module's top level), and the import itself pays nothing for it.
       if (pending.length === 0) proc.once('exit', flush);
-      pending.push(saveNow);
+      pending.push(() => {
+        if (ok === undefined || ok()) saveNow();
+      });
     };
     const saveNow = () => {
       if (file !== undefined && status !== 'accepted') writeCache(file, text, script.createCachedData());
@@ -306,10 +309,7 @@ export function sabkitCjsLoader(cc, first) {
     const list = foreign.get(pkgKey);
     if (list === undefined) return;
     foreign.delete(pkgKey);
-    for (const [rel, p] of list) {
-      const f = path.join(roots.get(pkgKey), rel);
-      if (!packed.has(f)) packed.set(f, p);
-    }
+    for (const [rel, p] of list) use(path.join(roots.get(pkgKey), rel), p);
   };
   const PACK_MTIME_SLACK_MS = 10_000;
   const packsTried = new Set();
@@ -324,17 +324,22 @@ export function sabkitCjsLoader(cc, first) {
       const text = fs.readFileSync(file, 'utf8');
       const compiled = compile(file, text, false);
       const table = compiled.script.runInThisContext();
-      compiled.save();
-      addPack(file, table, st.mtimeMs);
+      const pack = addPack(file, table, st.mtimeMs);
+      compiled.save(() => !pack.skipped);
     } catch {
       // No pack: each file is read on its own.
     }
   }
+  // A pack's cache holds only the functions V8 compiled, so it is written only by a process that ran
+  // from the pack every module of it that it loaded: one that found a module already loaded (from
+  // another pack, or by Node's require()) would write a cache without that module's code, and every
+  // later process would compile it again (seen: atomics-sync's index after typed-struct's import, ~2x).
   function addPack(file, table, mtime) {
+    const pack = { skipped: false };
     const dir = path.dirname(file);
     for (const rel of Object.keys(table)) {
       if (rel === LOADER) continue;
-      const p = { size: table[rel][0], fn: table[rel][1], mtime };
+      const p = { size: table[rel][0], fn: table[rel][1], mtime, pack };
       const other = rel.startsWith('@') ? /^(@[^/]+\/[^/@]+@[^/]+)\/(.+)$/.exec(rel) : null;
       if (other !== null) {
         const list = foreign.get(other[1]);
@@ -344,8 +349,14 @@ export function sabkitCjsLoader(cc, first) {
         continue;
       }
       const f = path.join(dir, rel);
-      if (!packed.has(f)) packed.set(f, p);
+      use(f, p);
     }
+    return pack;
+  }
+  // A pack's copy of file `f`, unless the file is loaded already or another pack's copy comes first.
+  function use(f, p) {
+    if (packed.has(f) || cache[f] !== undefined) p.pack.skipped = true;
+    else packed.set(f, p);
   }
   const fromPack = (filename) => {
     const p = packed.get(filename);
@@ -360,7 +371,14 @@ export function sabkitCjsLoader(cc, first) {
 
   function load(filename, parent) {
     const have = cache[filename];
-    if (have !== undefined) return have.exports;
+    if (have !== undefined) {
+      const p = packed.get(filename);
+      if (p !== undefined) {
+        p.pack.skipped = true;
+        packed.delete(filename);
+      }
+      return have.exports;
+    }
     // A --lazy module's pack (<file>.pack beside it, scripts/build-cjs.mjs): the files it loads.
     if (!packed.has(filename)) readPack(filename);
     if (!packed.has(filename) && entryOf.size > 0)
@@ -417,7 +435,8 @@ export function sabkitCjsLoader(cc, first) {
       };
   if (first !== undefined && !off) {
     packsTried.add(first.file);
-    addPack(first.file, first.table, first.mtime);
+    const pack = addPack(first.file, first.table, first.mtime);
+    first.compiled.save(() => !pack.skipped);
   }
   // For a script that compiles a bundle itself (a pool worker's launch script): the same disk cache.
   entry.compile = compile;
@@ -439,9 +458,8 @@ export function sabkitBoot(cc, cjsFile) {
     const st = cc.fs.statSync(file);
     const compiled = cc.compile(file, cc.fs.readFileSync(file, 'utf8'), false);
     const table = compiled.script.runInThisContext();
-    compiled.save();
     const make = table['\0loader'];
-    if (typeof make === 'function') return make()(cc, { file, table, mtime: st.mtimeMs });
+    if (typeof make === 'function') return make()(cc, { file, table, mtime: st.mtimeMs, compiled });
   } catch {
     // Node's require() below.
   }

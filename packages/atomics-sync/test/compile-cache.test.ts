@@ -182,3 +182,37 @@ test('dist/cjs/sabkit-cjs-loader.cjs: compile() with the same cache, for CommonJ
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+// A pack's cache holds only the functions V8 compiled in the process that wrote it. A process that
+// found some of the pack's modules already loaded (here by Node's require() of `core`, which loads
+// core.js and errors.js) does not write it; the next process that runs the whole pack does.
+test("a process that loaded some of a pack's modules elsewhere does not write the pack's cache", {
+  timeout: 60_000,
+}, () => {
+  const { dir } = install();
+  try {
+    const cache = join(dir, 'cache');
+    const packCaches = () => (existsSync(cache) ? readdirSync(cache).filter((f) => f.startsWith('index.pack-')) : []);
+    const node = (script: string) => {
+      const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+        cwd: dir,
+        env: { ...process.env, SABKIT_COMPILE_CACHE: cache },
+        encoding: 'utf8',
+        timeout: 50_000,
+      });
+      assert.equal(r.status, 0, r.stderr);
+    };
+    node(
+      [
+        "const { createRequire } = await import('node:module');",
+        "createRequire(process.cwd() + '/x.js')('@sabkit/atomics-sync/core');",
+        "await import('@sabkit/atomics-sync');",
+      ].join('\n'),
+    );
+    assert.deepEqual(packCaches(), []);
+    node("await import('@sabkit/atomics-sync');");
+    assert.equal(packCaches().length, 1);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
