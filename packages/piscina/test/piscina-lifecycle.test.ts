@@ -5,6 +5,9 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { Value } from '@sabkit/atomics-sync';
 import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   Piscina,
@@ -321,5 +324,30 @@ test('an idle pool never keeps the process alive; a busy one, or one being destr
     assert.equal(r.signal, null, `${mode}: the process did not exit by itself (killed by the time limit)`);
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout.trim(), { idle: 'result 3', busy: 'result 300', destroy: 'destroyed' }[mode]);
+  }
+});
+
+test('a pool with nothing to do lets the process exit only once its workers have loaded the task module', {
+  timeout: 60_000,
+}, () => {
+  // At exit Node terminates the process's workers, and one terminated while it loads a module can
+  // abort the whole process. The child makes a pool whose task module takes 300 ms to load and
+  // does nothing else: both workers must finish that load (each writes its thread id to the
+  // marker file at the end of the module's top level) before the process exits, by itself.
+  const child = fileURLToPath(new URL('./fixtures/exit-child.js', import.meta.url));
+  const dir = mkdtempSync(join(tmpdir(), 'sabkit-exit-'));
+  try {
+    const marker = join(dir, 'loaded');
+    const r = spawnSync(process.execPath, [child, 'booting'], {
+      encoding: 'utf8',
+      timeout: 30_000,
+      env: { ...process.env, SABKIT_TEST_MARKER: marker },
+    });
+    assert.equal(r.signal, null, 'the process did not exit by itself (killed by the time limit, or aborted)');
+    assert.equal(r.status, 0, r.stderr);
+    const ids = existsSync(marker) ? readFileSync(marker, 'utf8').trim().split('\n') : [];
+    assert.equal(ids.length, 2, `workers that finished loading before the exit: ${ids.length} of 2`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });

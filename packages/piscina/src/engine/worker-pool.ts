@@ -2,9 +2,9 @@
  * Starting and stopping workers.
  *
  * Start: the thread is created by thread-start.ts (startThread; for a constructor's first workers,
- * before the engine loads); spawnWorker makes its handle and listeners. Workers are unref'd: the
- * pool keeps the process alive only while it has tasks (core.ts), so an idle pool never blocks
- * process exit.
+ * before the engine loads); spawnWorker makes its handle and listeners. Workers are unref'd once
+ * they have booted: the pool keeps the process alive only while it has tasks (core.ts), so an idle
+ * pool blocks process exit only until its workers have started (never exiting mid-load, below).
  *
  * Stop: the worker is ref'd again until it exits, so that awaiting destroy() or close() keeps the
  * process alive. Node can abort the whole process if a worker is terminated at the wrong moment of
@@ -57,8 +57,19 @@ export function spawnWorker(
     port1.close();
     events.onExit(handle, code);
   });
-  // After the listeners: adding a 'message' listener refs the worker's port again.
-  worker.unref();
+  // Unref'd only once booted (after the listeners: adding a 'message' listener refs the worker's
+  // port again). At exit Node terminates the process's workers, and terminating one while it loads
+  // its entry or the default task module can abort the whole process (above; ~1 in 100 exits of a
+  // pool whose first result came before its second worker was ready). So an idle pool lets the
+  // process exit once its workers have started, at most BOOT_TERMINATE_WAIT_MS after the start.
+  const booted = setTimeout(() => {
+    if (handle.phase === 'booting') worker.unref();
+  }, BOOT_TERMINATE_WAIT_MS);
+  booted.unref?.();
+  void handle.settledBoot.then(() => {
+    clearTimeout(booted);
+    if (handle.phase === 'ready') worker.unref();
+  });
   return handle;
 }
 
