@@ -27,8 +27,9 @@
 // not verify its data, so a directory that is not this user's alone (another owner, group- or
 // world-writable) is not used, and the directory is created 0700. One file per source file, V8
 // version, architecture and flags; each holds the source it was made from and is used only for
-// exactly that source (compared byte for byte: V8 itself checks only the length); V8 checks its
-// version and flags again and may reject it (then it is made anew). Written once, when the process
+// exactly that source (compared byte for byte: V8 itself checks only the length), and only if its two
+// copies of V8's data are equal (V8 does not verify the data, and crashes on damaged data); V8 checks
+// its version and flags again and may reject it (then it is made anew). Written once, when the process
 // that first loaded the file exits (so it holds every function compiled by then), to a temporary
 // file renamed into place, so readers never see half a file. Any error reading or writing it (a read-only
 // disk, a full one) is ignored: the file is compiled without a cache, as Node would.
@@ -64,7 +65,7 @@ export function sabkitCodeCache() {
     proc.sourceMapsEnabled === true ||
     proc.execArgv.includes('--enable-source-maps') ||
     /--enable-source-maps/.test(proc.env.NODE_OPTIONS ?? '');
-  const MAGIC = 0x324b4353; // "SCK2" little-endian
+  const MAGIC = 0x334b4353; // "SCK3" little-endian (SCK2: one copy of V8's data)
   const uid = typeof proc.getuid === 'function' ? proc.getuid() : undefined;
   let cacheDir;
   // The directory, or null (off, or not one this user alone can write: a cache is code, so it must
@@ -115,19 +116,25 @@ export function sabkitCodeCache() {
     const key = `${filename}\0${proc.versions.v8}\0${proc.arch}\0${flags}`;
     return path.join(dir, `${path.basename(filename)}-${hash(key)}.bin`);
   };
-  // A cache file: MAGIC, the source's byte length (u32 LE), the source's UTF-8 bytes, V8's data.
-  // Binary, in Buffers (outside V8's heap): as text (base64) it was ~0.3 MB of strings per import of
-  // atomics-sync, enough for an extra young-generation GC (~1 ms) during the import.
+  // A cache file: MAGIC, the source's byte length (u32 LE), the source's UTF-8 bytes, V8's data
+  // twice. Binary, in Buffers (outside V8's heap): as text (base64) it was ~0.3 MB of strings per
+  // import of atomics-sync, enough for an extra young-generation GC (~1 ms) during the import.
+  // Twice because V8 in release builds does not checksum its data and can crash the process
+  // (SIGSEGV, seen here) on a damaged copy: a file whose two copies differ is not used. One memcmp;
+  // a checksum in JS costs ~1 ms in a fresh process (the pool worker's cache does the same).
   const readCache = (file, text) => {
     if (file === undefined) return undefined;
     try {
       const c = fs.readFileSync(file);
       if (c.length < 8 || c.readUInt32LE(0) !== MAGIC) return undefined;
       const n = c.readUInt32LE(4);
+      const m = (c.length - 8 - n) / 2;
+      if (!(m > 0) || !Number.isInteger(m)) return undefined;
       // Compared as text: the bytes were written as Buffer.from(source), valid UTF-8, whose decoding is
       // the source itself (and costs less here than encoding `text` to compare bytes).
-      if (c.length <= 8 + n || c.toString('utf8', 8, 8 + n) !== text) return undefined;
-      return c.subarray(8 + n);
+      if (c.toString('utf8', 8, 8 + n) !== text) return undefined;
+      const data = c.subarray(8 + n, 8 + n + m);
+      return data.equals(c.subarray(8 + n + m)) ? data : undefined;
     } catch {
       return undefined;
     }
@@ -143,7 +150,7 @@ export function sabkitCodeCache() {
       head.writeUInt32LE(MAGIC, 0);
       head.writeUInt32LE(src.length, 4);
       const tmp = `${file}.${proc.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-      fs.writeFileSync(tmp, Buffer.concat([head, src, data]));
+      fs.writeFileSync(tmp, Buffer.concat([head, src, data, data]));
       fs.renameSync(tmp, file);
     } catch {
       // No cache this time: the file was compiled without one, as Node's require() would.

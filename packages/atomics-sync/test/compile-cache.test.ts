@@ -91,7 +91,7 @@ test('cache location: $SABKIT_COMPILE_CACHE, else <tmpdir>/sabkit-compile-cache-
   }
 });
 
-test('a cache is reused as it is; a same-length edit or a truncated cache make it anew', { timeout: 60_000 }, () => {
+test('a cache is reused as it is; a same-length edit, a truncated cache or damaged V8 data make it anew', { timeout: 60_000 }, () => {
   const { dir, pack } = install();
   try {
     const cache = join(dir, 'cache');
@@ -118,7 +118,22 @@ test('a cache is reused as it is; a same-length edit or a truncated cache make i
     // A cache file that is not one (truncated): ignored and made anew.
     writeFileSync(join(cache, name as string), second.subarray(0, 5));
     assert.equal(run(dir, { SABKIT_COMPILE_CACHE: cache }), 32768);
-    assert.deepEqual(readFileSync(join(cache, name as string)).subarray(0, 8), second.subarray(0, 8));
+    const third = readFileSync(join(cache, name as string));
+    assert.deepEqual(third.subarray(0, 8), second.subarray(0, 8));
+    // Damaged V8 data, the length unchanged (V8 does not verify its data, and may crash on it): the
+    // file holds the data twice; copies that differ are not used, and the file is made anew.
+    const n = third.readUInt32LE(4);
+    const m = (third.length - 8 - n) / 2;
+    assert.ok(Number.isInteger(m) && m > 0, `cache layout: ${third.length} bytes, source ${n}`);
+    assert.deepEqual(third.subarray(8 + n, 8 + n + m), third.subarray(8 + n + m));
+    const damaged = Buffer.from(third);
+    for (let i = 8 + n + 64; i < 8 + n + m; i += 97) damaged[i] ^= 0x5a;
+    writeFileSync(join(cache, name as string), damaged);
+    assert.equal(run(dir, { SABKIT_COMPILE_CACHE: cache }), 32768);
+    const remade = readFileSync(join(cache, name as string));
+    assert.notDeepEqual(remade, damaged, 'a cache whose two copies differ was used (not made anew)');
+    const m2 = (remade.length - 8 - n) / 2;
+    assert.deepEqual(remade.subarray(8 + n, 8 + n + m2), remade.subarray(8 + n + m2));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
