@@ -5,15 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AdaptiveSpin, FAILURES_TO_STOP, SPIN_PROBE_EVERY } from '../src/dispatch/adaptive-spin.js';
-
-function mulberry32(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from './prng.js';
 
 /** Runs `waits` waits whose spins succeed as `outcome(i)` says; returns how many spun. */
 function drive(s: AdaptiveSpin, waits: number, outcome: (i: number) => boolean): number {

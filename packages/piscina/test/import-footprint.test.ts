@@ -105,6 +105,20 @@ function install(dir: string): void {
   }
 }
 
+/** In a fresh node in `dir` (own code cache): readsOf's piscina import, then `report`; its last line, parsed. */
+function runIn(dir: string, report: string): Record<string, unknown> {
+  const script = join(dir, 'main.mjs');
+  writeFileSync(script, [...readsOf('@sabkit/piscina'), report].join('\n'));
+  const r = spawnSync(process.execPath, [script], {
+    cwd: dir,
+    env: { ...process.env, SABKIT_COMPILE_CACHE: join(dir, 'cache') },
+    encoding: 'utf8',
+    timeout: 50_000,
+  });
+  assert.equal(r.status, 0, r.stderr);
+  return JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}');
+}
+
 test("piscina's pack carries atomics-sync's modules for that version only", { timeout: 60_000 }, () => {
   const dir = mkdtempSync(join(tmpdir(), 'sabkit-pack-'));
   try {
@@ -112,16 +126,7 @@ test("piscina's pack carries atomics-sync's modules for that version only", { ti
     // Another version of atomics-sync, byte for byte the same files: only the version tells.
     const json = join(dir, 'node_modules', '@sabkit', 'atomics-sync', 'package.json');
     writeFileSync(json, readFileSync(json, 'utf8').replace(/"version": "[^"]+"/, '"version": "0.0.1-other"'));
-    const script = join(dir, 'main.mjs');
-    writeFileSync(script, [...readsOf('@sabkit/piscina'), 'console.log(JSON.stringify({ dist }));'].join('\n'));
-    const r = spawnSync(process.execPath, [script], {
-      cwd: dir,
-      env: { ...process.env, SABKIT_COMPILE_CACHE: join(dir, 'cache') },
-      encoding: 'utf8',
-      timeout: 50_000,
-    });
-    assert.equal(r.status, 0, r.stderr);
-    const out = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}');
+    const out = runIn(dir, 'console.log(JSON.stringify({ dist }));');
     assert.deepEqual(out.dist, ['atomics-sync/cjs/core.pack', 'piscina/cjs/index.pack']);
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -142,21 +147,7 @@ test('a file changed after the build (patched) runs from its file, not from the 
     const state = join(cjs, 'worker-state.js');
     writeFileSync(state, `${readFileSync(state, 'utf8')}\nglobal.QQ = 7;\n`);
     utimesSync(state, old, old);
-    const script = join(dir, 'main.mjs');
-    writeFileSync(
-      script,
-      [...readsOf('@sabkit/piscina'), 'console.log(JSON.stringify({ dist, pp: global.PP, qq: global.QQ }));'].join(
-        '\n',
-      ),
-    );
-    const r = spawnSync(process.execPath, [script], {
-      cwd: dir,
-      env: { ...process.env, SABKIT_COMPILE_CACHE: join(dir, 'cache') },
-      encoding: 'utf8',
-      timeout: 50_000,
-    });
-    assert.equal(r.status, 0, r.stderr);
-    const out = JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}');
+    const out = runIn(dir, 'console.log(JSON.stringify({ dist, pp: global.PP, qq: global.QQ }));');
     assert.equal(out.pp, 13);
     assert.equal(out.qq, 7);
     assert.deepEqual(out.dist, ['piscina/cjs/index.pack', 'piscina/cjs/movable.js', 'piscina/cjs/worker-state.js']);

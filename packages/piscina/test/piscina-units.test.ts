@@ -11,17 +11,9 @@ import { Histogram } from '../src/engine/histogram.js';
 import { Deadlines } from '../src/engine/deadlines.js';
 import { FixedQueue, type Task } from '../src/engine/task-queue.js';
 import { queueOptionsSymbol } from '../src/index.js';
+import { mulberry32 } from './prng.js';
 
 bindCodec(codec);
-
-function mulberry32(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const CAP = 1024;
 function ring(): { i32: Int32Array; u8: Uint8Array; w: RingWriter; r: RingReader } {
