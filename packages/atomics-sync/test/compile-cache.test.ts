@@ -91,7 +91,9 @@ test('cache location: $SABKIT_COMPILE_CACHE, else <tmpdir>/sabkit-compile-cache-
   }
 });
 
-test('a cache is reused as it is; a same-length edit, a truncated cache or damaged V8 data make it anew', { timeout: 60_000 }, () => {
+test('a cache is reused as it is; a same-length edit, a truncated cache or damaged V8 data make it anew', {
+  timeout: 60_000,
+}, () => {
   const { dir, pack } = install();
   try {
     const cache = join(dir, 'cache');
