@@ -191,30 +191,38 @@ emit(
   noCacheOver('whole'),
   'ms',
 );
-for (const k of ['sabkit', 'piscina']) {
-  emit('startup-cold', k, 'fresh node: new pool (2 threads) -> first result', cold[k], 'ms');
+/** A figure of `k`, then its extra over raw's same figure, round by round (the median of the differences). */
+const withExtra = (k, what, values, raw, extra) => {
+  emit('startup-cold', k, what, values, 'ms');
   emit(
     'startup-cold',
     k,
-    'fresh node: extra over two raw new Worker (median of paired rounds)',
-    cold[k].map((v, i) => v - cold['raw-2-workers'][i]),
+    `${extra} (median of paired rounds)`,
+    values.map((v, i) => v - raw[i]),
     'ms',
+  );
+};
+for (const k of ['sabkit', 'piscina']) {
+  withExtra(
+    k,
+    'fresh node: new pool (2 threads) -> first result',
+    cold[k],
+    cold['raw-2-workers'],
+    'fresh node: extra over two raw new Worker',
   );
   emit('startup-cold', k, 'fresh node: the constructor (synchronous)', part(k, 'ctor'), 'ms');
-  emit('startup-cold', k, 'fresh node: import + new pool (2 threads) -> first result', part(k, 'whole'), 'ms');
-  emit(
-    'startup-cold',
+  withExtra(
     k,
-    'fresh node: import + new pool -> first result, extra over raw (median of paired rounds)',
-    part(k, 'whole').map((v, i) => v - part('raw-2-workers', 'whole')[i]),
-    'ms',
+    'fresh node: import + new pool (2 threads) -> first result',
+    part(k, 'whole'),
+    part('raw-2-workers', 'whole'),
+    'fresh node: import + new pool -> first result, extra over raw',
   );
-  emit('startup-cold', k, 'same process, second pool: new pool (2 threads) -> first result', part(k, 'second'), 'ms');
-  emit(
-    'startup-cold',
+  withExtra(
     k,
-    'same process, second pool: extra over two raw new Worker, second time (median of paired rounds)',
-    part(k, 'second').map((v, i) => v - part('raw-2-workers', 'second')[i]),
-    'ms',
+    'same process, second pool: new pool (2 threads) -> first result',
+    part(k, 'second'),
+    part('raw-2-workers', 'second'),
+    'same process, second pool: extra over two raw new Worker, second time',
   );
 }
