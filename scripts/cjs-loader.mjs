@@ -29,8 +29,9 @@
 // version, architecture and flags; each holds the source it was made from and is used only for
 // exactly that source (compared byte for byte: V8 itself checks only the length), and only if its two
 // copies of V8's data are equal (V8 does not verify the data, and crashes on damaged data); V8 checks
-// its version and flags again and may reject it (then it is made anew). Written once, when the process
-// that first loaded the file exits (so it holds every function compiled by then), to a temporary
+// its version and flags again and may reject it (then it is made anew). Written when the process
+// that first loaded the file exits (so it holds every function compiled by then), and for a pack again
+// by a process that ran more of its modules than the writer did (compile()), to a temporary
 // file renamed into place, so readers never see half a file. Any error reading or writing it (a read-only
 // disk, a full one) is ignored: the file is compiled without a cache, as Node would.
 //
@@ -65,7 +66,8 @@ export function sabkitCodeCache() {
     proc.sourceMapsEnabled === true ||
     proc.execArgv.includes('--enable-source-maps') ||
     /--enable-source-maps/.test(proc.env.NODE_OPTIONS ?? '');
-  const MAGIC = 0x334b4353; // "SCK3" little-endian (SCK2: one copy of V8's data)
+  // "SCK4" little-endian (SCK3: no writer's score; SCK2: one copy of V8's data).
+  const MAGIC = 0x344b4353;
   const uid = typeof proc.getuid === 'function' ? proc.getuid() : undefined;
   let cacheDir;
   // The directory, or null (off, or not one this user alone can write: a cache is code, so it must
@@ -116,25 +118,27 @@ export function sabkitCodeCache() {
     const key = `${filename}\0${proc.versions.v8}\0${proc.arch}\0${flags}`;
     return path.join(dir, `${path.basename(filename)}-${hash(key)}.bin`);
   };
-  // A cache file: MAGIC, the source's byte length (u32 LE), the source's UTF-8 bytes, V8's data
-  // twice. Binary, in Buffers (outside V8's heap): as text (base64) it was ~0.3 MB of strings per
+  // A cache file: MAGIC, the source's byte length (u32 LE), its writer's score (u32 LE: for a pack,
+  // the bytes of the pack's modules the writer ran from it; 0 for a file), the source's UTF-8 bytes,
+  // V8's data twice. Binary, in Buffers (outside V8's heap): as text (base64) it was ~0.3 MB of strings per
   // import of atomics-sync, enough for an extra young-generation GC (~1 ms) during the import.
   // Twice because V8 in release builds does not checksum its data and can crash the process
   // (SIGSEGV, seen here) on a damaged copy: a file whose two copies differ is not used. One memcmp;
   // a checksum in JS costs ~1 ms in a fresh process (the pool worker's cache does the same).
+  const HEAD = 12;
   const readCache = (file, text) => {
     if (file === undefined) return undefined;
     try {
       const c = fs.readFileSync(file);
-      if (c.length < 8 || c.readUInt32LE(0) !== MAGIC) return undefined;
+      if (c.length < HEAD || c.readUInt32LE(0) !== MAGIC) return undefined;
       const n = c.readUInt32LE(4);
-      const m = (c.length - 8 - n) / 2;
+      const m = (c.length - HEAD - n) / 2;
       if (!(m > 0) || !Number.isInteger(m)) return undefined;
       // Compared as text: the bytes were written as Buffer.from(source), valid UTF-8, whose decoding is
       // the source itself (and costs less here than encoding `text` to compare bytes).
-      if (c.toString('utf8', 8, 8 + n) !== text) return undefined;
-      const data = c.subarray(8 + n, 8 + n + m);
-      return data.equals(c.subarray(8 + n + m)) ? data : undefined;
+      if (c.toString('utf8', HEAD, HEAD + n) !== text) return undefined;
+      const data = c.subarray(HEAD + n, HEAD + n + m);
+      return data.equals(c.subarray(HEAD + n + m)) ? { data, score: c.readUInt32LE(8) } : undefined;
     } catch {
       return undefined;
     }
@@ -143,12 +147,13 @@ export function sabkitCodeCache() {
   const flush = () => {
     for (const write of pending.splice(0)) write();
   };
-  const writeCache = (file, text, data) => {
+  const writeCache = (file, text, data, score) => {
     try {
       const src = Buffer.from(text);
-      const head = Buffer.alloc(8);
+      const head = Buffer.alloc(HEAD);
       head.writeUInt32LE(MAGIC, 0);
       head.writeUInt32LE(src.length, 4);
+      head.writeUInt32LE(score, 8);
       const tmp = `${file}.${proc.pid}.${Math.random().toString(36).slice(2)}.tmp`;
       fs.writeFileSync(tmp, Buffer.concat([head, src, data, data]));
       fs.renameSync(tmp, file);
@@ -158,31 +163,40 @@ export function sabkitCodeCache() {
   };
   /**
    * `text` (a CommonJS file's source) compiled in Node's CommonJS wrapper with its code cache when
-   * there is a usable one: `status` says 'accepted', 'rejected' (by V8) or 'none'. `save()` writes the
-   * cache, when it was missing or rejected, at the thread's exit; `saveNow()` at once (a thread that
-   * may be terminated, whose 'exit' handlers would not run).
+   * there is a usable one: `status` says 'accepted', 'rejected' (by V8) or 'none'. `save(score)` writes
+   * the cache at the thread's exit when it was missing or rejected, or when `score()` (a pack's: the
+   * bytes of its modules this process ran from it) is above the score of the accepted cache's writer;
+   * `saveNow()` at once, when missing or rejected (a thread that may be terminated, whose 'exit'
+   * handlers would not run).
    */
   function compile(filename, text, wrap = true) {
     // A small file compiles faster than its cache is read (measured here: ~50 µs either way at 2 KB).
     const file = off || text.length < CACHE_MIN_CHARS ? undefined : cacheFile(filename);
-    const cachedData = readCache(file, text);
+    const found = readCache(file, text);
+    const cachedData = found?.data;
     // Node's CommonJS wrapper on a line of its own: lineOffset -1 keeps stack traces' lines.
     const code = wrap ? `(function (exports, require, module, __filename, __dirname) {\n${text}\n})` : text;
     const script = new vm.Script(code, { filename, lineOffset: wrap ? -1 : 0, cachedData });
     const status = cachedData === undefined ? 'none' : script.cachedDataRejected === true ? 'rejected' : 'accepted';
-    // `ok` (optional): asked at the write, which is skipped when it says no.
-    const save = (ok) => {
-      if (file === undefined || status === 'accepted') return;
+    // A pack's cache holds only the functions V8 compiled, so only the modules its writer ran from the
+    // pack: a process that found some of them loaded already (from another pack, or by Node's
+    // require()) makes a poorer one. So each cache records its writer's score, and a process that ran
+    // more from the pack than the accepted cache's writer writes its own (V8's data then holds the old
+    // cache's functions too): the caches converge to the fullest run, and a poorer process never
+    // replaces a fuller one (found: a poorer cache kept forever made every later import ~2x slower).
+    const save = (score) => {
+      if (file === undefined || (status === 'accepted' && score === undefined)) return;
       // At exit, as Node's own compile cache flushes: the cache then also holds every function of
       // the file this process compiled on the way (a pool's constructor and first run, not only the
       // module's top level), and the import itself pays nothing for it.
       if (pending.length === 0) proc.once('exit', flush);
       pending.push(() => {
-        if (ok === undefined || ok()) saveNow();
+        const s = score === undefined ? 0 : score();
+        if (status !== 'accepted' || s > found.score) writeCache(file, text, script.createCachedData(), s);
       });
     };
     const saveNow = () => {
-      if (file !== undefined && status !== 'accepted') writeCache(file, text, script.createCachedData());
+      if (file !== undefined && status !== 'accepted') writeCache(file, text, script.createCachedData(), 0);
     };
     return { script, status, save, saveNow };
   }
@@ -332,17 +346,14 @@ export function sabkitCjsLoader(cc, first) {
       const compiled = compile(file, text, false);
       const table = compiled.script.runInThisContext();
       const pack = addPack(file, table, st.mtimeMs);
-      compiled.save(() => !pack.skipped);
+      compiled.save(() => pack.ran);
     } catch {
       // No pack: each file is read on its own.
     }
   }
-  // A pack's cache holds only the functions V8 compiled, so it is written only by a process that ran
-  // from the pack every module of it that it loaded: one that found a module already loaded (from
-  // another pack, or by Node's require()) would write a cache without that module's code, and every
-  // later process would compile it again (seen: atomics-sync's index after typed-struct's import, ~2x).
+  // `ran`: the bytes of the pack's modules this process ran from it, its cache's score (compile()).
   function addPack(file, table, mtime) {
-    const pack = { skipped: false };
+    const pack = { ran: 0 };
     const dir = path.dirname(file);
     for (const rel of Object.keys(table)) {
       if (rel === LOADER) continue;
@@ -362,8 +373,7 @@ export function sabkitCjsLoader(cc, first) {
   }
   // A pack's copy of file `f`, unless the file is loaded already or another pack's copy comes first.
   function use(f, p) {
-    if (packed.has(f) || cache[f] !== undefined) p.pack.skipped = true;
-    else packed.set(f, p);
+    if (!packed.has(f) && cache[f] === undefined) packed.set(f, p);
   }
   const fromPack = (filename) => {
     const p = packed.get(filename);
@@ -373,17 +383,15 @@ export function sabkitCjsLoader(cc, first) {
     // "Not newer" allows PACK_MTIME_SLACK_MS: a build cache restoring dist/ (turbo) writes the files
     // in its own order, a few ms apart (a pack was seen 4 ms older than files it holds); an edit or a
     // patch comes long after (npm extracts every file with one date).
-    return st !== undefined && st.size === p.size && st.mtimeMs <= p.mtime + PACK_MTIME_SLACK_MS ? p.fn : undefined;
+    if (st === undefined || st.size !== p.size || st.mtimeMs > p.mtime + PACK_MTIME_SLACK_MS) return undefined;
+    p.pack.ran += p.size;
+    return p.fn;
   };
 
   function load(filename, parent) {
     const have = cache[filename];
     if (have !== undefined) {
-      const p = packed.get(filename);
-      if (p !== undefined) {
-        p.pack.skipped = true;
-        packed.delete(filename);
-      }
+      packed.delete(filename);
       return have.exports;
     }
     // A --lazy module's pack (<file>.pack beside it, scripts/build-cjs.mjs): the files it loads.
@@ -443,7 +451,7 @@ export function sabkitCjsLoader(cc, first) {
   if (first !== undefined && !off) {
     packsTried.add(first.file);
     const pack = addPack(first.file, first.table, first.mtime);
-    first.compiled.save(() => !pack.skipped);
+    first.compiled.save(() => pack.ran);
   }
   // For a script that compiles a bundle itself (a pool worker's launch script): the same disk cache.
   entry.compile = compile;

@@ -65,6 +65,9 @@ function run(dir: string, env: Record<string, string | undefined>): number {
   return Number(r.stdout.trim());
 }
 
+/** A cache file's header: magic, the source's byte length, its writer's score (u32 LE each). */
+const HEAD = 12;
+
 const files = (d: string): Map<string, Buffer> =>
   new Map(existsSync(d) ? readdirSync(d).map((f) => [f, readFileSync(join(d, f))]) : []);
 
@@ -121,21 +124,21 @@ test('a cache is reused as it is; a same-length edit, a truncated cache or damag
     writeFileSync(join(cache, name as string), second.subarray(0, 5));
     assert.equal(run(dir, { SABKIT_COMPILE_CACHE: cache }), 32768);
     const third = readFileSync(join(cache, name as string));
-    assert.deepEqual(third.subarray(0, 8), second.subarray(0, 8));
+    assert.deepEqual(third.subarray(0, HEAD), second.subarray(0, HEAD));
     // Damaged V8 data, the length unchanged (V8 does not verify its data, and may crash on it): the
     // file holds the data twice; copies that differ are not used, and the file is made anew.
     const n = third.readUInt32LE(4);
-    const m = (third.length - 8 - n) / 2;
+    const m = (third.length - HEAD - n) / 2;
     assert.ok(Number.isInteger(m) && m > 0, `cache layout: ${third.length} bytes, source ${n}`);
-    assert.deepEqual(third.subarray(8 + n, 8 + n + m), third.subarray(8 + n + m));
+    assert.deepEqual(third.subarray(HEAD + n, HEAD + n + m), third.subarray(HEAD + n + m));
     const damaged = Buffer.from(third);
-    for (let i = 8 + n + 64; i < 8 + n + m; i += 97) damaged[i] ^= 0x5a;
+    for (let i = HEAD + n + 64; i < HEAD + n + m; i += 97) damaged[i] ^= 0x5a;
     writeFileSync(join(cache, name as string), damaged);
     assert.equal(run(dir, { SABKIT_COMPILE_CACHE: cache }), 32768);
     const remade = readFileSync(join(cache, name as string));
     assert.notDeepEqual(remade, damaged, 'a cache whose two copies differ was used (not made anew)');
-    const m2 = (remade.length - 8 - n) / 2;
-    assert.deepEqual(remade.subarray(8 + n, 8 + n + m2), remade.subarray(8 + n + m2));
+    const m2 = (remade.length - HEAD - n) / 2;
+    assert.deepEqual(remade.subarray(HEAD + n, HEAD + n + m2), remade.subarray(HEAD + n + m2));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -200,16 +203,22 @@ test('dist/cjs/sabkit-cjs-loader.cjs: compile() with the same cache, for CommonJ
   }
 });
 
-// A pack's cache holds only the functions V8 compiled in the process that wrote it. A process that
-// found some of the pack's modules already loaded (here by Node's require() of `core`, which loads
-// core.js and errors.js) does not write it; the next process that runs the whole pack does.
-test("a process that loaded some of a pack's modules elsewhere does not write the pack's cache", {
+// A pack's cache holds only the functions V8 compiled in the process that wrote it, so it records
+// its writer's score (the bytes of the pack's modules it ran from the pack). A process that found some
+// of the pack's modules loaded already (here by Node's require() of `core`, which loads core.js and
+// errors.js) writes a poorer cache when there is none; a process that runs more from the pack
+// replaces it; a poorer process never replaces a fuller one, nor does an equal one.
+test("a pack's cache: a poorer writer's is replaced by a fuller one's, never the other way round", {
   timeout: 60_000,
 }, () => {
   const { dir } = install();
   try {
     const cache = join(dir, 'cache');
-    const packCaches = () => (existsSync(cache) ? readdirSync(cache).filter((f) => f.startsWith('index.pack-')) : []);
+    const packCache = (): Buffer | undefined => {
+      const f = existsSync(cache) ? readdirSync(cache).filter((n) => n.startsWith('index.pack-')) : [];
+      assert.ok(f.length <= 1, f.join());
+      return f.length === 0 ? undefined : readFileSync(join(cache, f[0] as string));
+    };
     const node = (script: string) => {
       const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
         cwd: dir,
@@ -219,16 +228,25 @@ test("a process that loaded some of a pack's modules elsewhere does not write th
       });
       assert.equal(r.status, 0, r.stderr);
     };
-    node(
-      [
-        "const { createRequire } = await import('node:module');",
-        "createRequire(process.cwd() + '/x.js')('@sabkit/atomics-sync/core');",
-        "await import('@sabkit/atomics-sync');",
-      ].join('\n'),
-    );
-    assert.deepEqual(packCaches(), []);
-    node("await import('@sabkit/atomics-sync');");
-    assert.equal(packCaches().length, 1);
+    const mixed = [
+      "const { createRequire } = await import('node:module');",
+      "createRequire(process.cwd() + '/x.js')('@sabkit/atomics-sync/core');",
+      "await import('@sabkit/atomics-sync');",
+    ].join('\n');
+    const full = "await import('@sabkit/atomics-sync');";
+    node(mixed);
+    const poor = packCache();
+    assert.ok(poor !== undefined, 'a process that found some modules loaded wrote no cache (none was there)');
+    const poorScore = poor.readUInt32LE(8);
+    assert.ok(poorScore > 0, 'score 0');
+    node(full);
+    const rich = packCache();
+    assert.ok(rich !== undefined && rich.readUInt32LE(8) > poorScore, 'a fuller process did not replace it');
+    assert.ok(rich.length > poor.length, `V8's data of the fuller run: ${rich.length} <= ${poor.length} bytes`);
+    node(mixed);
+    assert.deepEqual(packCache(), rich, 'a poorer process replaced a fuller cache');
+    node(full);
+    assert.deepEqual(packCache(), rich, 'a process as full as the cache wrote it again');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
