@@ -465,7 +465,7 @@ function minified(fn) {
   if (process.env.SABKIT_BUILD_NO_MINIFY === '1') return `(${src})`; // to read or instrument the output
   // Assigned, or esbuild drops the expression (unused, no side effects).
   const out = transformSync(`var __sabkitMin = (${src});`, { minify: true, target: 'node20', legalComments: 'none' });
-  const m = /^var __sabkitMin=([^]*);\s*$/.exec(out.code);
+  const m = /^var __sabkitMin=([\s\S]*);\s*$/.exec(out.code);
   if (m === null) throw new Error(`build-cjs: unexpected minified output: ${out.code.slice(0, 80)}`);
   // esbuild writes "\0" as the character itself: an escape keeps the files text.
   return m[1].replaceAll('\0', '\\x00');
