@@ -486,7 +486,8 @@ const SABKIT_HERE = minified(function sabkitHere() {
     const o = {};
     E.captureStackTrace(o, sabkitHere);
     const u = o.stack;
-    return typeof u === 'string' && u.startsWith('file:///') && !/[%?#]/.test(u) ? u.slice(7) : undefined;
+    const plain = typeof u === 'string' && u.startsWith('file:///') && !u.includes('%');
+    return plain && !u.includes('?') && !u.includes('#') ? u.slice(7) : undefined;
   } catch {
     return undefined;
   } finally {
