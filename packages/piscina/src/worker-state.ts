@@ -32,6 +32,8 @@ export interface WorkerInit {
   readonly codeCache?: Uint8Array;
   /** Make a code cache after the first task and send it to main (CODE_CACHE_MESSAGE). */
   readonly produceCodeCache: boolean;
+  /** Main's epoch clock minus process.hrtime in ms (dispatch/clock.ts); undefined: the worker uses `performance`. */
+  readonly epochOffset?: number;
 }
 
 /** The pool options a worker's start-up record carries (engine/options.ts's FilledOptions has them). */
@@ -47,13 +49,18 @@ export interface WorkerInitOptions {
 /**
  * A worker's start-up record, built here for Node's threads (engine/thread-start.ts) and the
  * browser's (engine/worker-pool.browser.ts) alike. `node` is what only Node's threads have: the
- * entry's code cache (engine/code-cache.ts), a heap limit and a nice value; without it they are off.
+ * entry's code cache (engine/code-cache.ts), a heap limit, a nice value and the clock's epoch offset
+ * (dispatch/clock.ts); without it they are off.
  */
 export function workerInit(
   options: WorkerInitOptions,
   channel: SharedArrayBuffer,
   pool: SharedArrayBuffer,
-  node?: { readonly codeCache: Uint8Array | undefined; readonly produceCodeCache: boolean },
+  node?: {
+    readonly codeCache: Uint8Array | undefined;
+    readonly produceCodeCache: boolean;
+    readonly epochOffset: number | undefined;
+  },
 ): WorkerInit {
   return {
     channel,
@@ -66,6 +73,7 @@ export function workerInit(
     niceIncrement: node !== undefined ? options.niceIncrement : 0,
     codeCache: node?.codeCache,
     produceCodeCache: node?.produceCodeCache ?? false,
+    epochOffset: node?.epochOffset,
   };
 }
 

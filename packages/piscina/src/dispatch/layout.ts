@@ -65,8 +65,6 @@
  *
  * Layout: docs/layouts/pool.md
  */
-import { TIME_ORIGIN } from './clock.js';
-
 export const CACHE_LINE = 64;
 
 // Channel control words (Int32 indexes).
@@ -162,9 +160,3 @@ export function channelViews(buffer: SharedArrayBuffer): ChannelViews {
 export const slotStateIndex = (slot: number): number => (SLOT_STATE_OFFSET >> 2) + slot;
 /** Index into the channel's Float64 view of slot `slot`'s start time. */
 export const slotStartIndex = (slot: number): number => (SLOT_START_OFFSET >> 3) + slot;
-
-/**
- * The clock both sides stamp times with: milliseconds since the Unix epoch with sub-microsecond
- * resolution. performance.now() alone is relative to each thread's own time origin.
- */
-export const epochNow = (): number => TIME_ORIGIN + performance.now();

@@ -45,7 +45,7 @@ import {
   ROOM_SEEN,
 } from './layout.js';
 import { AdaptiveSpin } from './adaptive-spin.js';
-import { TIME_ORIGIN } from './clock.js';
+import { fromEpoch, now } from './clock.js';
 import { RingReader, RingWriter, align8 } from './ring.js';
 import {
   F_VIA_PORT,
@@ -99,7 +99,7 @@ export class WorkerChannel {
   #taken = 0;
   /**
    * Published responses main has not been told about: their end positions in the response ring
-   * and when each task ended (its start plus its run time, in performance.now() units; a response
+   * and when each task ended (its start plus its run time, in now() units (clock.ts); a response
    * without a run, skipped or progress, reads the clock), in order from #uHead. Entries main has
    * read (RES_READ past their end) are dropped. The times come from the task loop's own stamps:
    * a clock read costs ~200 ns here (Firecracker VM: no vDSO clock), and this made two per task.
@@ -215,7 +215,7 @@ export class WorkerChannel {
         f64[(off >> 3) + 2] = start;
         f64[(off >> 3) + 3] = run;
         this.responses.publish();
-        this.#track(this.responses.position, start > 0 ? start - TIME_ORIGIN + run : performance.now());
+        this.#track(this.responses.position, start > 0 ? fromEpoch(start) + run : now());
         return;
       }
       this.#waitForRoom();
@@ -289,7 +289,7 @@ export class WorkerChannel {
   }
 
   /**
-   * When the task of the oldest response main has not read ended (performance.now()), or -1 if
+   * When the task of the oldest response main has not read ended (now()), or -1 if
    * main has read them all (then forgotten).
    */
   #oldestUnread(): number {
@@ -323,7 +323,7 @@ export class WorkerChannel {
     // The long spin (through main's wake-up) is adaptive: under load main takes longer than the
     // budget, and the worker would burn it for nothing on every round trip.
     if (long && !this.#longSpin.shouldSpin()) return false;
-    const end = performance.now() + (long ? WORKER_SPIN_AFTER_WAKE_MS : WORKER_SPIN_MS);
+    const end = now() + (long ? WORKER_SPIN_AFTER_WAKE_MS : WORKER_SPIN_MS);
     const epoch = this.#cancelEpoch;
     for (;;) {
       for (let i = 0; i < 64; i++) {
@@ -332,7 +332,7 @@ export class WorkerChannel {
           return true;
         }
       }
-      if (performance.now() >= end) {
+      if (now() >= end) {
         if (long) this.#longSpin.record(false);
         return false;
       }

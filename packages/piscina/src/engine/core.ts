@@ -24,7 +24,6 @@ import { bindCodec } from '../dispatch/codec-link.js';
 import { queuedTasks } from './balancer.js';
 import { CustomBalancer } from './custom-balancer.js';
 import { Deadlines } from './deadlines.js';
-import { TIME_ORIGIN } from '../dispatch/clock.js';
 import { POOL_BYTES } from '../dispatch/layout.js';
 import { MAIN_SPIN_MS, Poller } from '../dispatch/poller.js';
 import { RES_ERROR, RES_OK, RES_PROGRESS } from '../dispatch/wire.js';
@@ -57,11 +56,12 @@ bindCodec({ encodeInto, tryEncodeInto, encode, decode, lastDecodeMayRevive });
 
 const kNoOptions: RunOptions = Object.freeze({});
 /*
- * Read for every task, so held as module locals: in the CommonJS build clock.ts and movable.ts
- * live in other packs (scripts/build-cjs.mjs), and each read of their exports from this pack is two
- * getter calls (~30 ns measured). See dispatch/main-channel.ts.
+ * Read for every task, so held as module locals: Node's timeOrigin getter calls into C++ on every
+ * read (~0.3 µs here); in the CommonJS build movable.ts lives in another pack (scripts/build-cjs.mjs),
+ * and each read of its exports from this pack is two getter calls (~30 ns measured). See
+ * dispatch/main-channel.ts.
  */
-const ORIGIN = TIME_ORIGIN;
+const ORIGIN = performance.timeOrigin;
 const isMovable = isMovableExport;
 
 export class PoolCore {

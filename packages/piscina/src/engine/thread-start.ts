@@ -30,6 +30,7 @@ import {
 } from 'node:worker_threads';
 import { livenessTable, watchWorker } from '@sabkit/atomics-sync/core';
 import { CHANNEL_BYTES, POOL_BYTES } from '../dispatch/layout.js';
+import { epochOffset } from '../dispatch/clock.js';
 import { codeCacheFor, codeCacheKey, codeCacheNotMade } from './code-cache.js';
 import { PORT_MESSAGE } from './messages.js';
 import type { FilledOptions } from './options.js';
@@ -84,7 +85,11 @@ export function startThread(options: FilledOptions, poolBuffer: SharedArrayBuffe
   const channel = new SharedArrayBuffer(CHANNEL_BYTES);
   const cacheKey = codeCacheKey(options.execArgv);
   const cache = codeCacheFor(cacheKey);
-  const init = workerInit(options, channel, poolBuffer, { codeCache: cache.data, produceCodeCache: cache.produce });
+  const init = workerInit(options, channel, poolBuffer, {
+    codeCache: cache.data,
+    produceCodeCache: cache.produce,
+    epochOffset: epochOffset(),
+  });
   const workerOptions: WorkerOptions = {
     env: options.env,
     argv: options.argv,

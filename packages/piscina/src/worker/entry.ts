@@ -47,6 +47,7 @@ import { applyNice } from './nice.js';
 import { bindSync } from './sync-link.js';
 import { TaskLoop } from './task-loop.js';
 import { WorkerChannel } from '../dispatch/worker-channel.js';
+import { useMainEpoch } from '../dispatch/clock.js';
 
 /** The port message if it has already arrived. Deno's parentPort is not a MessagePort that
  * receiveMessageOnPort accepts (it throws a TypeError there): the listener below takes it instead. */
@@ -121,6 +122,7 @@ function start(): void {
     );
   }
   const init = bootInit;
+  useMainEpoch(init.epochOffset); // before anything reads the clock
   if (init.niceIncrement > 0) applyNice(init.niceIncrement);
   const ch = new WorkerChannel(init.channel, init.pool);
   const loop = new TaskLoop(ch, state);

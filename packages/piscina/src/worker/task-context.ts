@@ -22,7 +22,7 @@ import {
   slotStartIndex,
   slotStateIndex,
 } from '../dispatch/layout.js';
-import { TIME_ORIGIN } from '../dispatch/clock.js';
+import { now, toEpoch } from '../dispatch/clock.js';
 import { F_PROGRESS, F_TIMED } from '../dispatch/wire.js';
 import type { TaskContextLike } from '../worker-state.js';
 import { poolErrors } from './sync-link.js';
@@ -61,7 +61,7 @@ export interface ProgressSink {
 export class TaskContext implements TaskContextLike {
   readonly slot: number;
   readonly flags: number;
-  /** performance.now() when the task started, and the same instant on the epoch clock. */
+  /** now() when the task started (dispatch/clock.ts), and the same instant on the epoch clock. */
   t0 = 0;
   startEpoch = 0;
   done = false;
@@ -84,9 +84,9 @@ export class TaskContext implements TaskContextLike {
    * cancelled it first: it must not run.
    */
   begin(): boolean {
-    const t0 = performance.now();
+    const t0 = now();
     this.t0 = t0;
-    this.startEpoch = TIME_ORIGIN + t0;
+    this.startEpoch = toEpoch(t0);
     if (this.flags & F_TIMED) this.#start[slotStartIndex(this.slot)] = this.startEpoch;
     return Atomics.compareExchange(this.#state, slotStateIndex(this.slot), SLOT_QUEUED, SLOT_RUNNING) === SLOT_QUEUED;
   }

@@ -42,6 +42,7 @@ import type { WorkerGlobalState } from '../worker-state.js';
 import { loadTaskFunction, type TaskFunction } from './loader.js';
 import { holdsShared, revive, serializeError } from './sync-link.js';
 import { TaskContext, type ProgressSink } from './task-context.js';
+import { now } from '../dispatch/clock.js';
 import { NOTIFY_WINDOW_MS, type WorkerChannel } from '../dispatch/worker-channel.js';
 
 /**
@@ -307,7 +308,7 @@ export class TaskLoop implements ProgressSink {
 
   #finish(ctx: TaskContext, kind: number, value: unknown): void {
     ctx.done = true;
-    const t1 = performance.now();
+    const t1 = now();
     const run = t1 - ctx.t0;
     this.#ewma += (run - this.#ewma) * EWMA_WEIGHT;
     this.#respond(kind, ctx.slot, ctx.startEpoch, run, value);
