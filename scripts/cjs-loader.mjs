@@ -18,195 +18,20 @@
 // on Node 20 without an experimental flag. With --enable-source-maps (Node maps stack traces only for
 // the files its own loader compiled) everything is left to Node's require().
 //
-// The code cache ("compile cache"): V8's cached data for each file, kept on disk, as Node's own
-// `module.enableCompileCache()` (Node 22.1+) does for every CommonJS module of a process and the
-// v8-compile-cache package did before it. Here it covers only sabkit's own files, and it is on by
-// default. Where: $SABKIT_COMPILE_CACHE; `0`, `off` or `false` turns it off; when unset,
-// <os tmpdir>/sabkit-compile-cache-<uid> (Node's default is <tmpdir>/node-compile-cache;
-// v8-compile-cache used <tmpdir>/v8-compile-cache-<uid>). A cache is code: V8 in release builds does
-// not verify its data, so a directory that is not this user's alone (another owner, group- or
-// world-writable) is not used, and the directory is created 0700. One file per source file, V8
-// version, architecture and flags; each holds the source it was made from and is used only for
-// exactly that source (compared byte for byte: V8 itself checks only the length), and only if its two
-// copies of V8's data are equal (V8 does not verify the data, and crashes on damaged data); V8 checks
-// its version and flags again and may reject it (then it is made anew). Written when the process
-// that first loaded the file exits (so it holds every function compiled by then), and for a pack again
-// by a process that ran more of its modules than the writer did (compile()), to a temporary
-// file renamed into place, so readers never see half a file. Any error reading or writing it (a read-only
-// disk, a full one) is ignored: the file is compiled without a cache, as Node would.
+// The code cache: see scripts/cjs-boot.mjs, which also reads the entry's pack (sabkitBoot).
 //
-// Written as a function whose source is inlined into each entry (an extra ES module costs ~0.3 ms);
-// the first entry that runs in a thread installs it on globalThis and every later one uses that.
+// Written as a function whose source each entry's pack carries (an extra ES module costs ~0.3 ms, and
+// in the pack it compiles with the pack's code cache); the first entry that runs in a thread installs
+// it on globalThis and every later one uses that.
 // dist/cjs/sabkit-cjs-loader.cjs is the same function for CommonJS (a pool worker's launch script):
 // `require('…/sabkit-cjs-loader.cjs').compile(filename, text)` compiles a bundle with the disk cache.
 
 /* eslint-disable */
 /**
- * The code cache (above) and whether this loader runs at all (`off`): the part an ES module entry
- * needs before it has read its pack, which carries the rest of the loader (sabkitCjsLoader), so that
- * the rest compiles with the code cache too (an ES module has none on Node 20: its functions are
- * compiled from source in every process).
- */
-export function sabkitCodeCache() {
-  const proc = globalThis.process;
-  const M = proc.getBuiltinModule('node:module');
-  const fs = proc.getBuiltinModule('node:fs');
-  const path = proc.getBuiltinModule('node:path');
-  const vm = proc.getBuiltinModule('node:vm');
-  const cache = M._cache;
-  // Node's loader only: in Bun and Deno (their module internals are not Node's), and where stack
-  // traces are source-mapped (Node does it only for the files its own loader compiled).
-  const off =
-    proc.versions.bun !== undefined ||
-    proc.versions.deno !== undefined ||
-    typeof cache !== 'object' ||
-    cache === null ||
-    typeof M._nodeModulePaths !== 'function' ||
-    typeof M._resolveFilename !== 'function' ||
-    proc.sourceMapsEnabled === true ||
-    proc.execArgv.includes('--enable-source-maps') ||
-    /--enable-source-maps/.test(proc.env.NODE_OPTIONS ?? '');
-  // "SCK4" little-endian (SCK3: no writer's score; SCK2: one copy of V8's data).
-  const MAGIC = 0x344b4353;
-  const uid = typeof proc.getuid === 'function' ? proc.getuid() : undefined;
-  let cacheDir;
-  // The directory, or null (off, or not one this user alone can write: a cache is code, so it must
-  // be as trusted as the package's own files; V8 does not check its data in release builds).
-  const cacheDirectory = () => {
-    if (cacheDir !== undefined) return cacheDir;
-    const env = proc.env.SABKIT_COMPILE_CACHE;
-    if (env === '0' || env === 'off' || env === 'false') cacheDir = null;
-    else if (env) cacheDir = path.resolve(env);
-    else {
-      // os.tmpdir() without loading node:os (~0.3 ms) where its rule is this simple (POSIX).
-      const e = proc.env;
-      const tmp =
-        proc.platform === 'win32'
-          ? proc.getBuiltinModule('node:os').tmpdir()
-          : (e.TMPDIR || e.TMP || e.TEMP || '/tmp').replace(/(.)\/+$/, '$1');
-      cacheDir = path.join(tmp, uid === undefined ? 'sabkit-compile-cache' : `sabkit-compile-cache-${uid}`);
-    }
-    if (cacheDir !== null) {
-      try {
-        let st = fs.statSync(cacheDir, { throwIfNoEntry: false });
-        if (st === undefined) {
-          fs.mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
-          st = fs.statSync(cacheDir);
-        }
-        if (!st.isDirectory() || (uid !== undefined && (st.uid !== uid || (st.mode & 0o022) !== 0))) cacheDir = null;
-      } catch {
-        cacheDir = null;
-      }
-    }
-    return cacheDir;
-  };
-  // FNV-1a over a short string (the file's key, not its source), two ways for 64 bits.
-  const hash = (s) => {
-    let a = 0x811c9dc5;
-    let b = 0x01000193 ^ s.length;
-    for (let i = 0; i < s.length; i++) {
-      a = Math.imul(a ^ s.charCodeAt(i), 0x01000193);
-      b = Math.imul(b ^ s.charCodeAt(i), 0x5bd1e995);
-    }
-    return (a >>> 0).toString(16).padStart(8, '0') + (b >>> 0).toString(16).padStart(8, '0');
-  };
-  const flags = proc.execArgv.filter((a) => a.startsWith('--')).join(' ');
-  const CACHE_MIN_CHARS = 8192;
-  const cacheFile = (filename) => {
-    const dir = cacheDirectory();
-    if (dir === null) return undefined;
-    const key = `${filename}\0${proc.versions.v8}\0${proc.arch}\0${flags}`;
-    return path.join(dir, `${path.basename(filename)}-${hash(key)}.bin`);
-  };
-  // A cache file: MAGIC, the source's byte length (u32 LE), its writer's score (u32 LE: for a pack,
-  // the bytes of the pack's modules the writer ran from it; 0 for a file), the source's UTF-8 bytes,
-  // V8's data twice. Binary, in Buffers (outside V8's heap): as text (base64) it was ~0.3 MB of strings per
-  // import of atomics-sync, enough for an extra young-generation GC (~1 ms) during the import.
-  // Twice because V8 in release builds does not checksum its data and can crash the process
-  // (SIGSEGV, seen here) on a damaged copy: a file whose two copies differ is not used. One memcmp;
-  // a checksum in JS costs ~1 ms in a fresh process (the pool worker's cache does the same).
-  const HEAD = 12;
-  const readCache = (file, text) => {
-    if (file === undefined) return undefined;
-    try {
-      const c = fs.readFileSync(file);
-      if (c.length < HEAD || c.readUInt32LE(0) !== MAGIC) return undefined;
-      const n = c.readUInt32LE(4);
-      const m = (c.length - HEAD - n) / 2;
-      if (!(m > 0) || !Number.isInteger(m)) return undefined;
-      // Compared as text: the bytes were written as Buffer.from(source), valid UTF-8, whose decoding is
-      // the source itself (and costs less here than encoding `text` to compare bytes).
-      if (c.toString('utf8', HEAD, HEAD + n) !== text) return undefined;
-      const data = c.subarray(HEAD + n, HEAD + n + m);
-      return data.equals(c.subarray(HEAD + n + m)) ? { data, score: c.readUInt32LE(8) } : undefined;
-    } catch {
-      return undefined;
-    }
-  };
-  const pending = [];
-  const flush = () => {
-    for (const write of pending.splice(0)) write();
-  };
-  const writeCache = (file, text, data, score) => {
-    try {
-      const src = Buffer.from(text);
-      const head = Buffer.alloc(HEAD);
-      head.writeUInt32LE(MAGIC, 0);
-      head.writeUInt32LE(src.length, 4);
-      head.writeUInt32LE(score, 8);
-      const tmp = `${file}.${proc.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-      fs.writeFileSync(tmp, Buffer.concat([head, src, data, data]));
-      fs.renameSync(tmp, file);
-    } catch {
-      // No cache this time: the file was compiled without one, as Node's require() would.
-    }
-  };
-  /**
-   * `text` (a CommonJS file's source) compiled in Node's CommonJS wrapper with its code cache when
-   * there is a usable one: `status` says 'accepted', 'rejected' (by V8) or 'none'. `save(score)` writes
-   * the cache at the thread's exit when it was missing or rejected, or when `score()` (a pack's: the
-   * bytes of its modules this process ran from it) is above the score of the accepted cache's writer;
-   * `saveNow()` at once, when missing or rejected (a thread that may be terminated, whose 'exit'
-   * handlers would not run).
-   */
-  function compile(filename, text, wrap = true) {
-    // A small file compiles faster than its cache is read (measured here: ~50 µs either way at 2 KB).
-    const file = off || text.length < CACHE_MIN_CHARS ? undefined : cacheFile(filename);
-    const found = readCache(file, text);
-    const cachedData = found?.data;
-    // Node's CommonJS wrapper on a line of its own: lineOffset -1 keeps stack traces' lines.
-    const code = wrap ? `(function (exports, require, module, __filename, __dirname) {\n${text}\n})` : text;
-    const script = new vm.Script(code, { filename, lineOffset: wrap ? -1 : 0, cachedData });
-    const status = cachedData === undefined ? 'none' : script.cachedDataRejected === true ? 'rejected' : 'accepted';
-    // A pack's cache holds only the functions V8 compiled, so only the modules its writer ran from the
-    // pack: a process that found some of them loaded already (from another pack, or by Node's
-    // require()) makes a poorer one. So each cache records its writer's score, and a process that ran
-    // more from the pack than the accepted cache's writer writes its own (V8's data then holds the old
-    // cache's functions too): the caches converge to the fullest run, and a poorer process never
-    // replaces a fuller one (found: a poorer cache kept forever made every later import ~2x slower).
-    const save = (score) => {
-      if (file === undefined || (status === 'accepted' && score === undefined)) return;
-      // At exit, as Node's own compile cache flushes: the cache then also holds every function of
-      // the file this process compiled on the way (a pool's constructor and first run, not only the
-      // module's top level), and the import itself pays nothing for it.
-      if (pending.length === 0) proc.once('exit', flush);
-      pending.push(() => {
-        const s = score === undefined ? 0 : score();
-        if (status !== 'accepted' || s > found.score) writeCache(file, text, script.createCachedData(), s);
-      });
-    };
-    const saveNow = () => {
-      if (file !== undefined && status !== 'accepted') writeCache(file, text, script.createCachedData(), 0);
-    };
-    return { script, status, save, saveNow };
-  }
-  return { proc, M, fs, path, vm, off, compile };
-}
-
-/**
- * The loader: `load(filename)` of a package's dist/cjs/ entry, from the code cache's pieces
- * (sabkitCodeCache) and, when an ES module entry read its pack first, that pack (`first`: its file,
- * table and mtime). One per thread, on globalThis.
+ * The loader: `load(filename)` of a package's dist/cjs/ entry, from the code cache
+ * (scripts/cjs-boot.mjs, sabkitCodeCache) and, when an ES module entry read its pack first
+ * (sabkitBoot), that pack (`first`: its file, table, mtime, script and cache). One per thread, on
+ * globalThis.
  */
 export function sabkitCjsLoader(cc, first) {
   const KEY = Symbol.for('sabkit.cjs-loader.v1');
@@ -221,13 +46,15 @@ export function sabkitCjsLoader(cc, first) {
     if (p === undefined) dirPaths.set(dir, (p = M._nodeModulePaths(dir)));
     return p.slice();
   };
-  const isFile = (f) => /\.c?js$/.test(f);
+  // String tests, not regular expressions, on the import's path: each regular expression's first use
+  // in a process compiles it (tens of µs here).
+  const isFile = (f) => f.endsWith('.js') || f.endsWith('.cjs');
   const ours = (f) => isFile(f) && f.includes(`${path.sep}dist${path.sep}cjs${path.sep}`);
 
   function requireFrom(parent, id) {
     if (id.startsWith('node:')) return proc.getBuiltinModule(id);
     if (id.startsWith('./') || id.startsWith('../')) {
-      const f = path.resolve(parent.path, id);
+      const f = under(parent.path, id.startsWith('./') ? id.slice(2) : id);
       if (isFile(f)) return load(f, parent);
     } else if (id.startsWith('@sabkit/')) {
       // Before isBuiltin (no builtin's name starts with '@'), whose first call costs here.
@@ -248,7 +75,7 @@ export function sabkitCjsLoader(cc, first) {
       /^(-C|--conditions|--preserve-symlinks|--import|--loader|--experimental-loader)/.test(a),
     ) &&
     !proc.env.NODE_PRESERVE_SYMLINKS &&
-    !/--conditions|-C\b|--preserve-symlinks/.test(proc.env.NODE_OPTIONS ?? '');
+    !(proc.env.NODE_OPTIONS && /--conditions|-C\b|--preserve-symlinks/.test(proc.env.NODE_OPTIONS));
   const resolved = new Map(); // `${dir}\0${id}` -> file or undefined (a file's requires repeat ids)
   function resolveSabkit(dir, id) {
     if (!plain) return undefined;
@@ -264,18 +91,19 @@ export function sabkitCjsLoader(cc, first) {
     const name = `${parts[0]}/${parts[1]}`;
     const sub = parts.length > 2 ? `./${parts.slice(2).join('/')}` : '.';
     for (let d = dir; ; ) {
-      if (path.basename(d) !== 'node_modules') {
+      if (!d.endsWith(`${path.sep}node_modules`)) {
         const key = `${d}\0${name}`;
         let pkg = pkgs.get(key);
         if (pkg === undefined) {
-          const root = path.join(d, 'node_modules', name);
-          const json = path.join(root, 'package.json');
+          const root = under(d, `node_modules/${name}`);
+          const json = under(root, 'package.json');
           try {
-            // stat first: a missing file costs no exception (each ~0.05 ms), and most are missing.
+            // stat first: a missing file costs no exception (each ~0.05 ms), and most are missing. Read
+            // as bytes: the pack was, and a process's first read as text costs ~0.2 ms more.
             pkg =
               fs.statSync(json, { throwIfNoEntry: false }) === undefined
                 ? null
-                : { root, json: JSON.parse(fs.readFileSync(json, 'utf8')) };
+                : { root, json: JSON.parse(cc.text(fs.readFileSync(json))) };
           } catch (e) {
             pkg = e?.code === 'ENOENT' || e?.code === 'ENOTDIR' ? null : false;
           }
@@ -287,7 +115,7 @@ export function sabkitCjsLoader(cc, first) {
           const target = typeof t === 'string' ? t : t?.require;
           if (typeof target !== 'string' || !target.startsWith('./dist/cjs/')) return undefined;
           try {
-            const f = fs.realpathSync.native(path.join(pkg.root, target));
+            const f = fs.realpathSync.native(under(pkg.root, target.slice(2)));
             if (!ours(f)) return undefined;
             // The package's files that a pack of another sabkit package carries (see readPack).
             const inPackage = target.slice(2);
@@ -302,7 +130,7 @@ export function sabkitCjsLoader(cc, first) {
           }
         }
       }
-      const up = path.dirname(d);
+      const up = path.sep === '/' ? d.slice(0, d.lastIndexOf('/')) || '/' : path.dirname(d);
       if (up === d) return undefined;
       d = up;
     }
@@ -330,20 +158,29 @@ export function sabkitCjsLoader(cc, first) {
     const list = foreign.get(pkgKey);
     if (list === undefined) return;
     foreign.delete(pkgKey);
-    for (const [rel, p] of list) use(path.join(roots.get(pkgKey), rel), p);
+    for (const [rel, p] of list) use(under(roots.get(pkgKey), rel), p);
   };
+  // `rel` (a relative path with `/`: a pack's key, a relative require) under the absolute `dir`, as
+  // path.join gives it; by concatenation where that is the same (path.join's and path.resolve's first
+  // calls cost ~0.08 ms each in a fresh process).
+  const under = (dir, rel) =>
+    path.sep !== '/' || rel.startsWith('.') || rel.includes('/.') || rel.includes('//')
+      ? path.join(dir, rel)
+      : dir.endsWith('/')
+        ? dir + rel
+        : `${dir}/${rel}`;
   const PACK_MTIME_SLACK_MS = 10_000;
   const packsTried = new Set();
   const LOADER = '\0loader'; // a pack's copy of this loader (sabkitBoot), not a file
   function readPack(filename) {
-    const file = filename.replace(/\.js$/, '.pack');
-    if (off || file === filename || packsTried.has(file)) return;
+    if (off || !filename.endsWith('.js')) return;
+    const file = `${filename.slice(0, -3)}.pack`;
+    if (packsTried.has(file)) return;
     packsTried.add(file);
     try {
       const st = fs.statSync(file, { throwIfNoEntry: false });
       if (st === undefined) return;
-      const text = fs.readFileSync(file, 'utf8');
-      const compiled = compile(file, text, false);
+      const compiled = compile(file, fs.readFileSync(file), false);
       const table = compiled.script.runInThisContext();
       const pack = addPack(file, table, st.mtimeMs);
       compiled.save(() => pack.ran);
@@ -354,20 +191,21 @@ export function sabkitCjsLoader(cc, first) {
   // `ran`: the bytes of the pack's modules this process ran from it, its cache's score (compile()).
   function addPack(file, table, mtime) {
     const pack = { ran: 0 };
-    const dir = path.dirname(file);
+    const dir = path.sep === '/' ? file.slice(0, file.lastIndexOf('/')) : path.dirname(file);
     for (const rel of Object.keys(table)) {
       if (rel === LOADER) continue;
       const p = { size: table[rel][0], fn: table[rel][1], mtime, pack };
-      const other = rel.startsWith('@') ? /^(@[^/]+\/[^/@]+@[^/]+)\/(.+)$/.exec(rel) : null;
-      if (other !== null) {
-        const list = foreign.get(other[1]);
-        if (list === undefined) foreign.set(other[1], [[other[2], p]]);
-        else list.push([other[2], p]);
-        if (roots.has(other[1])) adopt(other[1], roots.get(other[1]));
+      // `<@scope/name>@<version>/<path>`: another package's file.
+      const at = rel.startsWith('@') ? rel.indexOf('/', rel.indexOf('/') + 1) : -1;
+      if (at > 0) {
+        const pkgKey = rel.slice(0, at);
+        const list = foreign.get(pkgKey);
+        if (list === undefined) foreign.set(pkgKey, [[rel.slice(at + 1), p]]);
+        else list.push([rel.slice(at + 1), p]);
+        if (roots.has(pkgKey)) adopt(pkgKey, roots.get(pkgKey));
         continue;
       }
-      const f = path.join(dir, rel);
-      use(f, p);
+      use(under(dir, rel), p);
     }
     return pack;
   }
@@ -451,32 +289,10 @@ export function sabkitCjsLoader(cc, first) {
   if (first !== undefined && !off) {
     packsTried.add(first.file);
     const pack = addPack(first.file, first.table, first.mtime);
-    first.compiled.save(() => pack.ran);
+    cc.kept(first.cacheFile, first.bytes, first.script, first.found).save(() => pack.ran);
   }
   // For a script that compiles a bundle itself (a pool worker's launch script): the same disk cache.
   entry.compile = compile;
   Object.defineProperty(g, KEY, { value: entry });
   return entry;
-}
-
-/**
- * The start of an ES module entry (inlined in each, as `(sabkitBoot)(cc, cjsFile)` with `cc` =
- * sabkitCodeCache()): reads the entry's pack (`<entry>.pack`), whose first item is this loader, so
- * that the loader compiles with the pack's code cache, and returns the loader; Node's require() where
- * the loader is off or the pack cannot be used.
- */
-export function sabkitBoot(cc, cjsFile) {
-  const nodeRequire = (f) => cc.M.createRequire(f)(f);
-  if (cc.off) return nodeRequire;
-  try {
-    const file = cjsFile.replace(/\.js$/, '.pack');
-    const st = cc.fs.statSync(file);
-    const compiled = cc.compile(file, cc.fs.readFileSync(file, 'utf8'), false);
-    const table = compiled.script.runInThisContext();
-    const make = table['\0loader'];
-    if (typeof make === 'function') return make()(cc, { file, table, mtime: st.mtimeMs, compiled });
-  } catch {
-    // Node's require() below.
-  }
-  return nodeRequire;
 }

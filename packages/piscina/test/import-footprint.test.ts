@@ -191,3 +191,62 @@ test("the first new Piscina() reads the lazy modules' packs, not each file", { t
   assert.deepEqual(out.loaded, [true, true, true, true, true]);
   assert.equal(out.n, 5);
 });
+
+// What the import runs, beyond the files it reads (scripts/cjs-boot.mjs, scripts/build-cjs.mjs): the ES
+// module entry finds itself by a V8 call site, not import.meta (whose first use makes Node load and run
+// its import.meta initializer), and each CommonJS module has one layer of export getters (esbuild's
+// second, copied layer is dropped): the import defines ~270 properties, not ~400.
+test('import runs no import.meta initializer and defines < 320 properties', { timeout: 60_000 }, () => {
+  const out = fresh(here, [
+    'await import(EMPTY_MODULE);',
+    'const before = new Set(process.moduleLoadList);',
+    'let defined = 0;',
+    'const define = Object.defineProperty;',
+    'Object.defineProperty = function (o, k, d) { defined++; return define(o, k, d); };',
+    "await import('@sabkit/piscina');",
+    'Object.defineProperty = define;',
+    'const internals = process.moduleLoadList.filter((m) => !before.has(m));',
+    'console.log(JSON.stringify({ internals, defined }));',
+  ]);
+  assert.ok(!(out.internals as string[]).some((m) => m.includes('initialize_import_meta')), String(out.internals));
+  assert.ok((out.defined as number) < 320, `${out.defined} properties defined`);
+  assert.ok((out.defined as number) > 100, `${out.defined} properties defined: the count does not work`);
+});
+
+test("the call site: the caller's prepareStackTrace and stackTraceLimit are kept, and a frozen Error works", {
+  timeout: 60_000,
+}, () => {
+  const out = fresh(here, [
+    'Error.stackTraceLimit = 3;',
+    'const mine = (e, frames) => `mine:${frames.length}`;',
+    'Error.prepareStackTrace = mine;',
+    "const m = await import('@sabkit/piscina');",
+    'const kept = Error.prepareStackTrace === mine && Error.stackTraceLimit === 3 && new Error().stack.startsWith("mine:");',
+    'console.log(JSON.stringify({ kept, ok: typeof m.Piscina === "function" }));',
+  ]);
+  assert.deepEqual(out, { kept: true, ok: true });
+  const frozen = fresh(here, [
+    'Object.freeze(Error);',
+    "const m = await import('@sabkit/piscina');",
+    "const { createRequire } = await import('node:module');",
+    "const c = createRequire(process.cwd() + '/x.js')('@sabkit/piscina');",
+    'console.log(JSON.stringify({ same: c === m.default }));',
+  ]);
+  assert.deepEqual(frozen, { same: true });
+});
+
+test('a path with escapes in its URL (a space): the entry finds its pack through import.meta', {
+  timeout: 60_000,
+}, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'sabkit pack %20 '));
+  try {
+    install(dir);
+    const out = runIn(
+      dir,
+      "const p = await import('@sabkit/piscina'); console.log(JSON.stringify({ dist, ok: typeof p.Piscina }));",
+    );
+    assert.deepEqual(out, { dist: ['piscina/cjs/index.pack'], ok: 'function' });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
