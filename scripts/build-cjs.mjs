@@ -285,19 +285,6 @@ writeFileSync(
 // object of getters over the first (`__toCommonJS`): one layer is enough. The exports object itself,
 // marked __esModule, has the same keys, getters and enumerability; a module's top level then makes
 // half the accessors (~0.2 ms less for piscina's import, 10 modules, in a fresh process).
-// keepNames (above) makes esbuild set `name` on every function and class, also where the name is
-// already the one written: a function declaration `function f` (`__name(f, "f")`), a class expression
-// bound by `var C = class …` (named C by the binding, before its static blocks run). Each is a
-// defineProperty at the module's top level (~65 in piscina's import); those are blanked, the lines
-// kept (the source map stays right). A renamed one (`var C = class _C`, `__name(f2, "f")`) keeps it.
-function keptNames(text) {
-  return text
-    .replace(/^__name\(([\w$]+), "\1"\);$/gm, (line, name) => (text.includes(`function ${name}(`) ? '' : line))
-    .replace(
-      /^(var ([\w$]+) = class(?: extends [^{\n]+)? \{\n) {2}static \{\n {4}__name\(this, "\2"\);\n {2}\}$/gm,
-      '$1\n\n',
-    );
-}
 const ONE_LAYER = /^module\.exports = __toCommonJS\(([\w$]+)\);$/m;
 for (const f of walk(cjs)) {
   if (!/\.c?js$/.test(f)) continue;
@@ -306,8 +293,6 @@ for (const f of walk(cjs)) {
     text = text.replace(ONE_LAYER, 'module.exports = __defProp($1, "__esModule", { value: true });');
     writeFileSync(f, text);
   }
-  const named = keptNames(text);
-  if (named !== text) writeFileSync(f, (text = named));
   const lazyFiles = new Set([...lazyModules].map(outFile));
   const reexporter = [...lazyReexports].some((e) => outFile(e) === f);
   const deferred = deferRequires(text, (id) =>
