@@ -5,10 +5,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { Script } from 'node:vm';
 import { fileURLToPath } from 'node:url';
 
@@ -18,15 +18,18 @@ const tasks = new URL('./fixtures/tasks.js', import.meta.url).href;
 function fresh(cacheDir: string): { statuses: unknown[]; result: unknown } {
   const script = [
     "const { Piscina } = await import('@sabkit/piscina');",
-    "const { readdirSync } = await import('node:fs');",
+    "const { readdirSync, statSync } = await import('node:fs');",
+    'const t0 = Date.now();',
     `const pool = new Piscina({ filename: ${JSON.stringify(tasks)}, minThreads: 2, maxThreads: 2 });`,
     // One task per worker: both are asked while the other holds its own.
     "const statuses = await Promise.all([0, 1].map(() => pool.run(200, { name: 'diskCacheStatusAfter' })));",
     'const result = await pool.run({ a: 2, b: 3 });',
     // The cache is written right after a worker's first task; wait for it (bounded) before destroy.
     'const end = Date.now() + 10_000;',
-    'const has = () => { try { return readdirSync(process.env.SABKIT_COMPILE_CACHE).some((f) => f.endsWith(".bin")); }',
-    '  catch { return false; } };',
+    // A cache file this process wrote (an older one, of other source or damaged, is being replaced).
+    'const dir = process.env.SABKIT_COMPILE_CACHE;',
+    'const has = () => { try { return readdirSync(dir).some((f) => /^piscina-worker-.*\\.bin$/.test(f) &&',
+    '  statSync(`${dir}/${f}`).mtimeMs >= t0); } catch { return false; } };',
     "while (statuses.includes('none') && !has() && Date.now() < end) await new Promise((r) => setTimeout(r, 20));",
     'await pool.destroy();',
     'console.log(JSON.stringify({ statuses, result }));',
@@ -85,6 +88,19 @@ test('the first workers of a fresh process use the disk cache an earlier process
     assert.deepEqual(damaged.statuses, ['none', 'none'], 'a damaged cache is not used');
     assert.equal(damaged.result, 5);
     assert.deepEqual(fresh(dir).statuses, ['accepted', 'accepted'], 'and was written again');
+    // A temporary file a writer terminated mid-write left (utimes: an hour old) goes with the next
+    // write; a young one may be another process's write in progress and stays.
+    const stale = `${file}.99999.1.tmp`;
+    const young = `${file}.99999.2.tmp`;
+    writeFileSync(stale, 'x');
+    writeFileSync(young, 'x');
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    utimesSync(stale, hourAgo, hourAgo);
+    rmSync(file);
+    assert.deepEqual(fresh(dir).statuses, ['none', 'none'], 'no cache: it is written');
+    const left = readdirSync(dir);
+    assert.ok(!left.includes(basename(stale)), `the stale temporary file is gone: ${left.join(', ')}`);
+    assert.ok(left.includes(basename(young)), 'the young one stays');
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

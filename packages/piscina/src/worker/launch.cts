@@ -122,9 +122,13 @@ function cacheName(): string {
 const dataOffset = (n: number): number => (HEAD + n + 7) & ~7;
 
 /** V8's data from the cache file made for exactly `source`, or undefined. */
+/** Whether readDiskCache found a file (usable or not). */
+let diskFileFound = false;
+
 function readDiskCache(file: string, source: Buffer): Buffer | undefined {
   try {
     const c = fs.readFileSync(file);
+    diskFileFound = true;
     if (c.length < HEAD || c.readUInt32LE(0) !== MAGIC || c.readUInt32LE(4) !== source.length) return undefined;
     const at = dataOffset(source.length);
     const n = c.readUInt32LE(8);
@@ -152,8 +156,30 @@ function writeDiskCache(dir: string, file: string, source: Buffer, data: Buffer)
     const tmp = `${file}.${process.pid}.${workerThreads.threadId}.tmp`;
     fs.writeFileSync(tmp, out, { mode: 0o600 });
     fs.renameSync(tmp, file);
+    removeStaleTemporaries(dir, file);
   } catch {
     // No cache this time.
+  }
+}
+
+/** Longest a temporary cache file may be another writer's, still writing. */
+const TMP_STALE_MS = 60_000;
+
+/**
+ * Removes the temporary files of `file` that writers terminated between their write and their
+ * rename left behind (a pool worker can be terminated at any point; seen here). A younger one may
+ * be another process's write in progress, so only those older than TMP_STALE_MS go.
+ */
+function removeStaleTemporaries(dir: string, file: string): void {
+  const prefix = `${path.basename(file)}.`;
+  for (const name of fs.readdirSync(dir)) {
+    if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
+    try {
+      const p = path.join(dir, name);
+      if (Date.now() - fs.statSync(p).mtimeMs > TMP_STALE_MS) fs.unlinkSync(p);
+    } catch {
+      // Gone already (another writer removed it).
+    }
   }
 }
 
@@ -186,7 +212,12 @@ if (source !== undefined) {
   if (file !== undefined && status !== 'accepted') {
     // Made when written, after the first task: it then holds what that task compiled (see above).
     const src = source;
-    launch.saveDiskCache = () => writeDiskCache(dir as string, file, src, script.createCachedData());
+    // Not if another writer (the process's other first worker, another process) made one since
+    // there was none: one writer per file, and none left half-done by a worker terminated mid-write.
+    const replace = diskFileFound;
+    launch.saveDiskCache = () => {
+      if (replace || !fs.existsSync(file)) writeDiskCache(dir as string, file, src, script.createCachedData());
+    };
   }
   // After the first task, the cache also holds every function compiled lazily on its way; a disk
   // cache V8 accepted was made that way, and main gets a copy of it.
