@@ -101,7 +101,7 @@ export interface WorkerLaunch {
   readonly codeCache: CodeCacheStatus;
   /** The disk cache, read when main gave none (worker/launch.cts). */
   readonly diskCache: CodeCacheStatus;
-  /** Writes the disk cache made at the compile, when there was none usable; call off the first task's path. */
+  /** Makes and writes the disk cache, when there was none usable; call after the first task, off its path. */
   readonly saveDiskCache: (() => void) | undefined;
 }
 

@@ -31,6 +31,8 @@ test('dist/worker/entry.cjs is one CommonJS script that requires only node: buil
   // vm.Script-compiled code has no import() on Node 20 without --experimental-vm-modules.
   assert.doesNotMatch(src, /\bimport\(/, 'no import(): it imports through the launch script');
   assert.match(src, /function encodeInto\(/, "atomics-sync's codec is inside the bundle");
+  // Names are bound directly: no namespace object with a getter per export built at the worker's start.
+  assert.doesNotMatch(src, /\b__export\(/, 'no module namespace object (bundle-worker.mjs namespaceCopies)');
   assert.ok(existsSync(`${distWorker}launch.cjs`), 'the launch script is there');
   assert.ok(!existsSync(`${distWorker}entry.js`), 'no unbundled entry left beside it');
 });

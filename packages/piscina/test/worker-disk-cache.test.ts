@@ -7,7 +7,9 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { Script } from 'node:vm';
 import { fileURLToPath } from 'node:url';
 
 const tasks = new URL('./fixtures/tasks.js', import.meta.url).href;
@@ -39,6 +41,15 @@ function fresh(cacheDir: string): { statuses: unknown[]; result: unknown } {
   return JSON.parse(r.stdout.trim().split('\n').at(-1) ?? '{}');
 }
 
+/** The size of a code cache of the worker bundle made right after its compile (its top level only). */
+function topLevelCacheBytes(): number {
+  const bundle = createRequire(import.meta.url)
+    .resolve('@sabkit/piscina')
+    .replace(/index\.js$/, 'worker/entry.cjs');
+  const wrapped = `(function (exports, require, module, __filename, __dirname) {\n${readFileSync(bundle, 'utf8')}\n})`;
+  return new Script(wrapped, { filename: bundle, lineOffset: -1 }).createCachedData().length;
+}
+
 const cacheFiles = (dir: string): string[] => readdirSync(dir).filter((f) => /^piscina-worker-.*\.bin$/.test(f));
 
 test('the first workers of a fresh process use the disk cache an earlier process wrote', { timeout: 120_000 }, () => {
@@ -50,6 +61,11 @@ test('the first workers of a fresh process use the disk cache an earlier process
     assert.equal(first.result, 5);
     const files = cacheFiles(dir);
     assert.equal(files.length, 1, `one cache file written: ${readdirSync(dir).join(', ')}`);
+    // Made after the worker's first task (launch.cts): it holds the functions compiled on the way,
+    // beyond the bundle's top level (all that a cache made right after the compile holds).
+    const v8Bytes = readFileSync(join(dir, files[0] as string)).readUInt32LE(8);
+    const topLevel = topLevelCacheBytes();
+    assert.ok(v8Bytes > topLevel + 4096, `${v8Bytes} bytes of V8 data, the top level alone ${topLevel}`);
     const second = fresh(dir);
     assert.deepEqual(second.statuses, ['accepted', 'accepted'], 'both workers compiled from it');
     assert.equal(second.result, 5);

@@ -24,7 +24,7 @@
  * bundle's copy of atomics-sync's core and the packages share the thread's kind registry (it lives
  * on globalThis), so the copy revives what the packages register. A worker that main asked for the
  * entry's code cache makes it once the first task, if one was waiting, has run (code-cache.ts); the
- * disk cache launch.cts made at the compile, when it found none, is written then too.
+ * disk cache, when launch.cts found none, is made and written then too.
  */
 import { bootInit } from './boot.js';
 import { parentPort, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
