@@ -170,8 +170,8 @@ test("the first new Piscina() reads the lazy modules' packs, not each file", { t
     'watch();',
     `const pool = new m.Piscina({ filename: ${JSON.stringify(tasks)}, minThreads: 2, maxThreads: 2 });`,
     'unwatch();',
-    'const atNew = [...new Set(reads)].map((p) => /([^/]+)\\/dist\\/(.*)$/.exec(p)).filter((m) => m && /\\.(c?js|pack)$/.test(m[2]))',
-    '  .map((m) => `${m[1]}/${m[2]}`).sort();',
+    'const atNew = [...new Set(reads)].map((p) => /([^/]+)\\/dist\\/(.*)$/.exec(p))',
+    '  .filter((m) => m && /\\.(c?js|pack)$/.test(m[2])).map((m) => `${m[1]}/${m[2]}`).sort();',
     "const { createRequire } = await import('node:module');",
     "const require = createRequire(process.cwd() + '/x.js');",
     "const cjs = require.resolve('@sabkit/piscina').replace(/index\\.js$/, '');",
@@ -222,7 +222,8 @@ test("the call site: the caller's prepareStackTrace and stackTraceLimit are kept
     'const mine = (e, frames) => `mine:${frames.length}`;',
     'Error.prepareStackTrace = mine;',
     "const m = await import('@sabkit/piscina');",
-    'const kept = Error.prepareStackTrace === mine && Error.stackTraceLimit === 3 && new Error().stack.startsWith("mine:");',
+    'const kept = Error.prepareStackTrace === mine && Error.stackTraceLimit === 3 &&',
+    '  new Error().stack.startsWith("mine:");',
     'console.log(JSON.stringify({ kept, ok: typeof m.Piscina === "function" }));',
   ]);
   assert.deepEqual(out, { kept: true, ok: true });
