@@ -64,11 +64,8 @@ export function writePacks({ pkgDir, cjs, entries, lazyModules, lazyReexports, o
   function writePack(file, files, loadedBy, withLoader = false) {
     // An entry's pack carries the loader itself first, for the ES module entry that reads it before any
     // loader is installed (scripts/cjs-loader.mjs, sabkitBoot): so it compiles with the pack's cache.
-    const loaderItem = [
-      `${JSON.stringify('\0loader')}: function () {`,
-      `return ${minified(`(base, first) => (${sabkitCjsLoader.toString()})((${sabkitCodeCache.toString()})(base), first)`)};`,
-      '},',
-    ].join('\n');
+    const make = `(base, first) => (${sabkitCjsLoader.toString()})((${sabkitCodeCache.toString()})(base), first)`;
+    const loaderItem = [`${JSON.stringify('\0loader')}: function () {`, `return ${minified(make)};`, '},'].join('\n');
     const parts = files.map((f) => {
       const text = readFileSync(f, 'utf8');
       const params = 'exports, require, module, __filename, __dirname';

@@ -45,16 +45,24 @@ export const BUILTINS = [
 ];
 
 // The dist/cjs/ files that `await import(spec)` reads (packs and CommonJS files, as `<package>/cjs/<path>`,
-// sorted) in `dist`: fs.readFileSync is patched around the import. The ES module entry (dist/index.js)
-// is Node's to read (Node 24's loader reads it with readFileSync), and the code cache is not dist/.
+// sorted, each once) in `dist`: fs.readFileSync and fs.openSync (the loader reads a pack by open, fstat
+// and read: scripts/cjs-boot.mjs) are patched around the import by `watch()`, `unwatch()`. The ES module
+// entry (dist/index.js) is Node's to read (Node 24's loader reads it with readFileSync), and the code
+// cache is not dist/.
 export const readsOf = (spec) => [
   "const fs = process.getBuiltinModule('node:fs');",
   'const read = fs.readFileSync;',
+  'const open = fs.openSync;',
   'const reads = [];',
-  'fs.readFileSync = function (p, ...rest) { reads.push(String(p)); return read.call(this, p, ...rest); };',
+  'const watch = () => {',
+  '  fs.readFileSync = function (p, ...rest) { reads.push(String(p)); return read.call(this, p, ...rest); };',
+  '  fs.openSync = function (p, ...rest) { reads.push(String(p)); return open.call(this, p, ...rest); };',
+  '};',
+  'const unwatch = () => { fs.readFileSync = read; fs.openSync = open; };',
+  'watch();',
   `await import('${spec}');`,
-  'fs.readFileSync = read;',
-  'const dist = reads.map((p) => /([^/]+)\\/dist\\/(cjs\\/.*)$/.exec(p))',
+  'unwatch();',
+  'const dist = [...new Set(reads)].map((p) => /([^/]+)\\/dist\\/(cjs\\/.*)$/.exec(p))',
   '  .filter((m) => m && /\\.(c?js|pack)$/.test(m[2]))',
   // biome-ignore lint/suspicious/noTemplateCurlyInString: a line of the child's script
   '  .map((m) => `${m[1]}/${m[2]}`).sort();',

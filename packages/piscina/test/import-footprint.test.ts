@@ -71,7 +71,7 @@ test('one instance: import then require, require then import, and the CommonJS s
 // The files an import reads from the packages' dist/cjs/: one pack (scripts/build-cjs.mjs), piscina's,
 // which also carries the atomics-sync modules its errors load (core's re-exports are deferred, so
 // only core, errors and error-transport), not each CommonJS file nor atomics-sync's own pack. The
-// script patches fs.readFileSync before the import, to list what is read.
+// script patches fs.readFileSync and fs.openSync around the import, to list what is read.
 // The ES module entry (dist/index.js) is Node's to read (Node 24's loader reads it with readFileSync).
 
 test('import reads one pack, not each CommonJS file, and loads 3 atomics-sync modules', { timeout: 60_000 }, () => {
@@ -167,11 +167,11 @@ test("the first new Piscina() reads the lazy modules' packs, not each file", { t
     'const atImport = dist;',
     "const m = await import('@sabkit/piscina');",
     'reads.length = 0;',
-    'fs.readFileSync = function (p, ...rest) { reads.push(String(p)); return read.call(this, p, ...rest); };',
+    'watch();',
     `const pool = new m.Piscina({ filename: ${JSON.stringify(tasks)}, minThreads: 2, maxThreads: 2 });`,
-    'fs.readFileSync = read;',
-    'const atNew = reads.map((p) => /([^/]+)\\/dist\\/(.*)$/.exec(p)).filter((m) => m && /\\.(c?js|pack)$/.test(m[2]))',
-    '  .map((m) => `${m[1]}/${m[2]}`).sort();',
+    'unwatch();',
+    'const atNew = [...new Set(reads)].map((p) => /([^/]+)\\/dist\\/(.*)$/.exec(p))',
+    '  .filter((m) => m && /\\.(c?js|pack)$/.test(m[2])).map((m) => `${m[1]}/${m[2]}`).sort();',
     "const { createRequire } = await import('node:module');",
     "const require = createRequire(process.cwd() + '/x.js');",
     "const cjs = require.resolve('@sabkit/piscina').replace(/index\\.js$/, '');",
@@ -222,7 +222,8 @@ test("the call site: the caller's prepareStackTrace and stackTraceLimit are kept
     'const mine = (e, frames) => `mine:${frames.length}`;',
     'Error.prepareStackTrace = mine;',
     "const m = await import('@sabkit/piscina');",
-    'const kept = Error.prepareStackTrace === mine && Error.stackTraceLimit === 3 && new Error().stack.startsWith("mine:");',
+    'const kept = Error.prepareStackTrace === mine && Error.stackTraceLimit === 3 &&',
+    '  new Error().stack.startsWith("mine:");',
     'console.log(JSON.stringify({ kept, ok: typeof m.Piscina === "function" }));',
   ]);
   assert.deepEqual(out, { kept: true, ok: true });
