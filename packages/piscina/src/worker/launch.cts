@@ -121,10 +121,10 @@ function cacheName(): string {
 /** Where V8's data starts in a cache file for a source of `n` bytes. */
 const dataOffset = (n: number): number => (HEAD + n + 7) & ~7;
 
-/** V8's data from the cache file made for exactly `source`, or undefined. */
 /** Whether readDiskCache found a file (usable or not). */
 let diskFileFound = false;
 
+/** V8's data from the cache file made for exactly `source`, or undefined. */
 function readDiskCache(file: string, source: Buffer): Buffer | undefined {
   try {
     const c = fs.readFileSync(file);
